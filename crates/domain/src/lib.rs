@@ -1,0 +1,17 @@
+//! The pure core of MonLycéePro: identifiers that cannot hold an invalid value,
+//! French text folding, geography and the product's vocabularies.
+//!
+//! Nothing here does I/O or knows about HTTP or SQL, so every rule can be
+//! unit-tested with plain tables of cases and reused by the importer, the web
+//! layer and the routing engine alike.
+
+pub mod action;
+pub mod geo;
+pub mod ids;
+pub mod level;
+pub mod text;
+
+pub use action::ActionType;
+pub use geo::Position;
+pub use ids::{Cfd, Email, InseeCode, IdError, RomeCode, Siret, Uai};
+pub use level::Niveau;

@@ -1,0 +1,173 @@
+//! French text folding: the one normalisation used to compare what a company
+//! types with the names in the reference data ("Saint-Étienne" = "st etienne").
+
+/// Folds a character to lowercase ASCII when it is a Latin letter with a
+/// diacritic; returns `None` for characters that should become a separator.
+fn fold_char(c: char, out: &mut String) {
+    let lower = c.to_lowercase();
+    for l in lower {
+        let mapped: &str = match l {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' | 'ā' => "a",
+            'ç' | 'ć' | 'č' => "c",
+            'é' | 'è' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => "e",
+            'í' | 'ì' | 'î' | 'ï' | 'ī' => "i",
+            'ñ' | 'ń' => "n",
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'ō' => "o",
+            'ú' | 'ù' | 'û' | 'ü' | 'ū' => "u",
+            'ý' | 'ÿ' => "y",
+            'œ' => "oe",
+            'æ' => "ae",
+            'ß' => "ss",
+            'š' => "s",
+            'ž' => "z",
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c);
+                continue;
+            }
+            _ => " ",
+        };
+        out.push_str(mapped);
+    }
+}
+
+/// Lowercase, accent-free, punctuation-free form of `s` with single spaces:
+/// the comparison key for names typed by people.
+///
+/// ```
+/// assert_eq!(domain::text::fold("L'Île-Rousse"), "l ile rousse");
+/// assert_eq!(domain::text::fold("  Œuvre   d’ART "), "oeuvre d art");
+/// ```
+pub fn fold(s: &str) -> String {
+    let mut raw = String::with_capacity(s.len());
+    for c in s.chars() {
+        fold_char(c, &mut raw);
+    }
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Like [`fold`], and also expands the abbreviations people use in place
+/// names ("st" → "saint", "ste" → "sainte"), so that "St-Denis" finds
+/// "Saint-Denis".
+pub fn fold_place(s: &str) -> String {
+    fold(s)
+        .split(' ')
+        .map(|w| match w {
+            "st" => "saint",
+            "ste" => "sainte",
+            "sts" => "saints",
+            "stes" => "saintes",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Turns an all-caps official label ("LYCEE DES METIERS DU BOIS") into a
+/// readable sentence case ("Lycée des métiers du bois") for display when no
+/// properly written source exists. Restores the accents of the few words that
+/// recur in school and diploma names.
+pub fn sentence_case(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let mut words: Vec<String> = Vec::new();
+    for (i, w) in lower.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        let fixed = match w {
+            "lycee" => "lycée",
+            "metiers" => "métiers",
+            "metier" => "métier",
+            "polyvalent" => "polyvalent",
+            "prive" => "privé",
+            "privee" => "privée",
+            "general" => "général",
+            "generale" => "générale",
+            "technologique" => "technologique",
+            "electricite" => "électricité",
+            "energie" => "énergie",
+            "energetique" => "énergétique",
+            "electrotechnique" => "électrotechnique",
+            "electronique" => "électronique",
+            "hotellerie" => "hôtellerie",
+            "hotelier" => "hôtelier",
+            "hoteliere" => "hôtelière",
+            "batiment" => "bâtiment",
+            "securite" => "sécurité",
+            "sante" => "santé",
+            "gestion" => "gestion",
+            "mecanique" => "mécanique",
+            "education" => "éducation",
+            "etablissement" => "établissement",
+            "regional" => "régional",
+            "regionale" => "régionale",
+            "ecole" => "école",
+            "creation" => "création",
+            "ceramique" => "céramique",
+            "reseaux" => "réseaux",
+            "economie" => "économie",
+            other => other,
+        };
+        if i == 0 {
+            let mut c = fixed.chars();
+            if let Some(first) = c.next() {
+                words.push(first.to_uppercase().chain(c).collect());
+            }
+        } else {
+            words.push(fixed.to_string());
+        }
+    }
+    words.join(" ")
+}
+
+/// Capitalises each word of a place or person name written in capitals
+/// ("SAINT ETIENNE DU ROUVRAY" → "Saint Etienne Du Rouvray"); used only as a
+/// last resort when no accented source exists.
+pub fn title_case(s: &str) -> String {
+    s.to_lowercase()
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_the_names_people_type() {
+        let cases = [
+            ("Électricien / Électricienne", "electricien electricienne"),
+            ("SAINT-ÉTIENNE", "saint etienne"),
+            ("Cœur", "coeur"),
+            ("aide-soignant(e)", "aide soignant e"),
+            ("", ""),
+            ("!!!", ""),
+            ("😀 plombier", "plombier"),
+            ("Lyon 1er Arrondissement", "lyon 1er arrondissement"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fold(input), want, "fold({input:?})");
+        }
+    }
+
+    #[test]
+    fn expands_saint_in_places() {
+        assert_eq!(fold_place("St-Denis"), "saint denis");
+        assert_eq!(fold_place("Ste Marie"), "sainte marie");
+        assert_eq!(fold_place("Stains"), "stains");
+    }
+
+    #[test]
+    fn writes_capitals_as_sentences() {
+        assert_eq!(
+            sentence_case("LYCEE DES METIERS DU BATIMENT"),
+            "Lycée des métiers du bâtiment"
+        );
+        assert_eq!(title_case("LYON 1ER ARRONDISSEMENT"), "Lyon 1er Arrondissement");
+    }
+}
