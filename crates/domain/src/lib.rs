@@ -9,6 +9,7 @@ pub mod action;
 pub mod geo;
 pub mod ids;
 pub mod level;
+pub mod rome;
 pub mod text;
 
 pub use action::ActionType;

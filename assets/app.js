@@ -1,0 +1,1 @@
+// MonLycéePro: progressive enhancements (every page works without JavaScript).

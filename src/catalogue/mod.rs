@@ -1,0 +1,511 @@
+//! The catalogue of vocational lycées as companies see it: each lycée with
+//! the diplomas it teaches grouped by level, the jobs they lead to, its
+//! outcomes and its contact; places to browse; job and place suggestions.
+//!
+//! The types here serialise exactly to the JSON of API.md and feed the page
+//! templates, so that pages and API always say the same thing.
+
+pub mod vocabulary;
+
+use crate::cache::VersionedCache;
+use crate::storage::catalogue::{self as q, LyceeFilter, LyceeRow};
+use crate::storage::Db;
+use domain::geo::round_km;
+use domain::text::{fold, fold_place};
+use domain::{Niveau, Position, Uai};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+pub use vocabulary::{JobMatch, Vocabulary};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommuneRef {
+    pub code_insee: String,
+    pub nom: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartementRef {
+    pub code: String,
+    pub nom: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AcademieRef {
+    pub code: Option<String>,
+    pub nom: String,
+}
+
+/// Where a lycée is; `precision` is `exacte` (its own coordinates) or
+/// `commune` (placed at its commune, no better source known).
+#[derive(Debug, Clone, Serialize)]
+pub struct Located {
+    pub lat: f64,
+    pub lon: f64,
+    pub precision: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub email: Option<String>,
+    pub telephone: Option<String>,
+    pub site_web: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NiveauRef {
+    pub code: &'static str,
+    pub libelle: &'static str,
+}
+
+/// A job a diploma leads to, with a few of its job titles.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metier {
+    pub rome: String,
+    pub libelle: String,
+    pub appellations: Vec<String>,
+}
+
+/// A diploma taught by a lycée.
+#[derive(Debug, Clone, Serialize)]
+pub struct Formation {
+    pub cfd: String,
+    pub libelle: String,
+    pub niveau: NiveauRef,
+    pub effectif: i64,
+    pub metiers: Vec<Metier>,
+}
+
+/// InserJeunes outcomes, in percent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Insertion {
+    pub millesime: String,
+    pub taux_emploi_6_mois: Option<i64>,
+    pub taux_poursuite_etudes: Option<i64>,
+    pub valeur_ajoutee: Option<i64>,
+    pub taux_attendu: Option<i64>,
+    pub source: String,
+}
+
+impl Insertion {
+    /// "2022-2023" for display.
+    pub fn annees(&self) -> String {
+        self.millesime.replace('_', "-")
+    }
+}
+
+/// A lycée's showcase (`GET /api/v1/lycees/{uai}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LyceeDetail {
+    pub uai: String,
+    pub nom: String,
+    pub nom_officiel: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub secteur: String,
+    pub labels: Vec<String>,
+    pub commune: CommuneRef,
+    pub departement: DepartementRef,
+    pub academie: Option<AcademieRef>,
+    pub adresse: Option<String>,
+    pub position: Option<Located>,
+    pub contact: Contact,
+    pub formations: Vec<Formation>,
+    pub insertion: Option<Insertion>,
+    pub url: String,
+}
+
+/// Diplomas of one level, for display.
+#[derive(Debug, Clone)]
+pub struct LevelGroup<'a> {
+    pub niveau: Niveau,
+    pub formations: Vec<&'a Formation>,
+}
+
+impl LyceeDetail {
+    /// Diplomas grouped by level, in the order CAP, Bac pro, BTS, MC/CS, other.
+    pub fn by_level(&self) -> Vec<LevelGroup<'_>> {
+        Niveau::ALL
+            .into_iter()
+            .map(|n| LevelGroup {
+                niveau: n,
+                formations: self.formations.iter().filter(|f| f.niveau.code == n.code()).collect(),
+            })
+            .filter(|g| !g.formations.is_empty())
+            .collect()
+    }
+
+    pub fn type_label(&self) -> &'static str {
+        type_label(&self.kind)
+    }
+
+    pub fn secteur_label(&self) -> &'static str {
+        secteur_label(&self.secteur)
+    }
+
+    pub fn has_contact(&self) -> bool {
+        self.contact.email.is_some() || self.contact.telephone.is_some() || self.contact.site_web.is_some()
+    }
+
+    /// Distinct jobs of all the lycée's diplomas.
+    pub fn job_count(&self) -> usize {
+        let mut romes: Vec<&str> = self.formations.iter().flat_map(|f| f.metiers.iter().map(|m| m.rome.as_str())).collect();
+        romes.sort_unstable();
+        romes.dedup();
+        romes.len()
+    }
+
+    pub fn student_count(&self) -> i64 {
+        self.formations.iter().map(|f| f.effectif).sum()
+    }
+}
+
+pub fn type_label(kind: &str) -> &'static str {
+    match kind {
+        "LP" => "Lycée professionnel",
+        _ => "Lycée polyvalent",
+    }
+}
+
+pub fn secteur_label(secteur: &str) -> &'static str {
+    match secteur {
+        "public" => "Public",
+        _ => "Privé sous contrat",
+    }
+}
+
+/// A lycée in a list (`GET /api/v1/lycees`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LyceeSummary {
+    pub uai: String,
+    pub nom: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub secteur: String,
+    pub commune: CommuneRef,
+    pub departement: DepartementRef,
+    pub academie: Option<AcademieRef>,
+    pub position: Option<Located>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    pub familles_metiers: Vec<String>,
+    pub url: String,
+}
+
+impl LyceeSummary {
+    pub fn type_label(&self) -> &'static str {
+        type_label(&self.kind)
+    }
+    pub fn secteur_label(&self) -> &'static str {
+        secteur_label(&self.secteur)
+    }
+}
+
+/// A commune as the API shows it (`GET /api/v1/communes`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Commune {
+    pub code_insee: String,
+    pub nom: String,
+    pub codes_postaux: Vec<String>,
+    pub departement: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commune_parent: Option<String>,
+    pub position: Option<Position>,
+}
+
+/// National figures for the home page.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    pub lycees: i64,
+    pub diplomes: i64,
+    pub metiers: i64,
+    pub eleves: i64,
+    pub academies: i64,
+}
+
+/// Everything cached for one catalogue version.
+struct Snapshot {
+    version: i64,
+    vocabulary: Arc<Vocabulary>,
+    figures: Figures,
+}
+
+/// The catalogue service: queries plus caches valid for one catalogue
+/// version (see `refresh`).
+pub struct Catalogue {
+    db: Db,
+    snapshot: RwLock<Arc<Snapshot>>,
+    details: VersionedCache<Arc<LyceeDetail>>,
+}
+
+/// A listing failed on unknown input (a page or API error, not a crash).
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("{0}")]
+    Unknown(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl Catalogue {
+    pub async fn new(db: Db) -> sqlx::Result<Catalogue> {
+        let snapshot = Self::load_snapshot(&db).await?;
+        Ok(Catalogue { db, snapshot: RwLock::new(Arc::new(snapshot)), details: VersionedCache::new(512) })
+    }
+
+    async fn load_snapshot(db: &Db) -> sqlx::Result<Snapshot> {
+        let version = q::version(db).await?;
+        let vocabulary = Arc::new(Vocabulary::load(db).await?);
+        let f = q::figures(db).await?;
+        let figures =
+            Figures { lycees: f.lycees, diplomes: f.diplomes, metiers: f.metiers, eleves: f.eleves, academies: f.academies };
+        Ok(Snapshot { version, vocabulary, figures })
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reloads the cached vocabulary and figures when the catalogue changed
+    /// (an import, here or in another process). Returns whether it did.
+    pub async fn refresh(&self) -> sqlx::Result<bool> {
+        let current = q::version(&self.db).await?;
+        if current == self.snapshot().version {
+            return Ok(false);
+        }
+        let fresh = Self::load_snapshot(&self.db).await?;
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
+        Ok(true)
+    }
+
+    /// The catalogue version the caches are valid for.
+    pub fn version(&self) -> i64 {
+        self.snapshot().version
+    }
+
+    pub fn figures(&self) -> Figures {
+        self.snapshot().figures.clone()
+    }
+
+    pub fn vocabulary(&self) -> Arc<Vocabulary> {
+        self.snapshot().vocabulary.clone()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// A lycée's showcase, `None` when unknown.
+    pub async fn lycee(&self, uai: &Uai) -> sqlx::Result<Option<Arc<LyceeDetail>>> {
+        let snap = self.snapshot();
+        if let Some(d) = self.details.get(snap.version, uai.as_str()) {
+            return Ok(Some(d));
+        }
+        let Some(row) = q::lycee(&self.db, uai.as_str()).await? else { return Ok(None) };
+        let formations = q::formations(&self.db, uai.as_str()).await?;
+        let jobs = q::jobs_of_lycee(&self.db, uai.as_str()).await?;
+        let insertion = q::insertion(&self.db, uai.as_str()).await?;
+        let mut jobs_by_cfd: HashMap<String, Vec<Metier>> = HashMap::new();
+        for j in jobs {
+            let appellations = snap.vocabulary.sample_titles(&j.rome_code, 3);
+            jobs_by_cfd.entry(j.cfd).or_default().push(Metier { rome: j.rome_code, libelle: j.libelle, appellations });
+        }
+        let formations = formations
+            .into_iter()
+            .map(|f| {
+                let n = Niveau::from_code(&f.niveau).unwrap_or(Niveau::Autre);
+                Formation {
+                    metiers: jobs_by_cfd.remove(&f.cfd).unwrap_or_default(),
+                    cfd: f.cfd,
+                    libelle: f.libelle,
+                    niveau: NiveauRef { code: n.code(), libelle: n.label() },
+                    effectif: f.effectif,
+                }
+            })
+            .collect();
+        let detail = Arc::new(LyceeDetail {
+            nom_officiel: row.nom_officiel.clone(),
+            labels: row.labels.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            adresse: row.adresse.as_ref().map(|a| match &row.code_postal {
+                Some(cp) => format!("{a}, {cp} {}", row.commune_nom),
+                None => a.clone(),
+            }),
+            contact: Contact {
+                email: row.email.clone(),
+                telephone: row.telephone.clone(),
+                site_web: row.site_web.clone(),
+            },
+            formations,
+            insertion: insertion.map(|i| Insertion {
+                millesime: i.millesime,
+                taux_emploi_6_mois: i.taux_emploi_6_mois,
+                taux_poursuite_etudes: i.taux_poursuite_etudes,
+                valeur_ajoutee: i.valeur_ajoutee,
+                taux_attendu: i.taux_attendu,
+                source: i.source,
+            }),
+            ..summary_parts(row)
+        });
+        self.details.insert(snap.version, uai.to_string(), detail.clone());
+        Ok(Some(detail))
+    }
+
+    /// Lycées of a place, with distance when `around` is given (then sorted
+    /// by distance and limited to the radius).
+    pub async fn list(
+        &self,
+        filter: LyceeFilter,
+        around: Option<(Position, f64)>,
+    ) -> sqlx::Result<Vec<(LyceeRow, Option<f64>)>> {
+        let mut filter = filter;
+        if let Some((center, km)) = around {
+            filter.bbox = Some(center.bounding_box(km));
+        }
+        let rows = q::lycees(&self.db, &filter).await?;
+        let mut out: Vec<(LyceeRow, Option<f64>)> = match around {
+            None => rows.into_iter().map(|r| (r, None)).collect(),
+            Some((center, km)) => rows
+                .into_iter()
+                .filter_map(|r| {
+                    let p = Position::new(r.lat?, r.lon?)?;
+                    let d = center.distance_km(&p);
+                    (d <= km).then_some((r, Some(d)))
+                })
+                .collect(),
+        };
+        if around.is_some() {
+            out.sort_by(|a, b| a.1.unwrap_or(0.0).total_cmp(&b.1.unwrap_or(0.0)));
+        }
+        Ok(out)
+    }
+
+    /// Turns listed rows into summaries with their main job families.
+    pub async fn summaries(&self, rows: Vec<(LyceeRow, Option<f64>)>) -> sqlx::Result<Vec<LyceeSummary>> {
+        let uais: Vec<String> = rows.iter().map(|(r, _)| r.uai.clone()).collect();
+        let weights = q::domain_weights(&self.db, &uais).await?;
+        let vocab = self.vocabulary();
+        let mut by_uai: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+        for (uai, dom, n) in weights {
+            by_uai.entry(uai).or_default().push((dom, n));
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(row, distance)| {
+                let mut doms = by_uai.remove(&row.uai).unwrap_or_default();
+                doms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let familles = doms
+                    .into_iter()
+                    .take(3)
+                    .filter_map(|(d, _)| vocab.domain_labels.get(&d).cloned())
+                    .collect();
+                let base = summary_parts(row);
+                LyceeSummary {
+                    uai: base.uai,
+                    nom: base.nom,
+                    kind: base.kind,
+                    secteur: base.secteur,
+                    commune: base.commune,
+                    departement: base.departement,
+                    academie: base.academie,
+                    position: base.position,
+                    distance_km: distance.map(round_km),
+                    familles_metiers: familles,
+                    url: base.url,
+                }
+            })
+            .collect())
+    }
+
+    /// Communes matching a name (case- and accent-insensitive, "st" =
+    /// "saint") or a postcode, best first.
+    pub async fn communes(&self, query: &str, limit: usize) -> sqlx::Result<Vec<Commune>> {
+        let trimmed = query.trim();
+        let limit = limit as i64;
+        let rows = if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
+            q::communes_by_postcode(&self.db, trimmed, limit).await?
+        } else if let Ok(code) = trimmed.parse::<domain::InseeCode>()
+            && let Some(row) = q::commune(&self.db, code.as_str()).await?
+        {
+            vec![row]
+        } else {
+            let key = fold_place(trimmed);
+            if key.is_empty() {
+                return Ok(Vec::new());
+            }
+            q::communes_by_name(&self.db, &key, &key, limit).await?
+        };
+        self.communes_out(rows).await
+    }
+
+    /// A commune by INSEE code.
+    pub async fn commune(&self, code: &str) -> sqlx::Result<Option<Commune>> {
+        let Some(row) = q::commune(&self.db, code).await? else { return Ok(None) };
+        Ok(self.communes_out(vec![row]).await?.pop())
+    }
+
+    async fn communes_out(&self, rows: Vec<q::CommuneRow>) -> sqlx::Result<Vec<Commune>> {
+        let codes: Vec<String> = rows.iter().map(|r| r.code_insee.clone()).collect();
+        let mut cps: HashMap<String, Vec<String>> = HashMap::new();
+        for (code, cp) in q::postcodes_of(&self.db, &codes).await? {
+            cps.entry(code).or_default().push(cp);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| Commune {
+                codes_postaux: cps.remove(&r.code_insee).unwrap_or_default(),
+                position: match (r.lat, r.lon) {
+                    (Some(lat), Some(lon)) => Position::new((lat * 1e4).round() / 1e4, (lon * 1e4).round() / 1e4),
+                    _ => None,
+                },
+                code_insee: r.code_insee,
+                nom: r.nom,
+                departement: r.departement_code,
+                kind: r.kind,
+                commune_parent: r.parent_code,
+            })
+            .collect())
+    }
+
+    /// Jobs for words typed by a company (simple matching on the job
+    /// titles; case and accents ignored).
+    pub fn find_jobs(&self, words: &str, limit: usize) -> Vec<JobMatch> {
+        self.vocabulary().find_jobs(words, limit)
+    }
+
+    /// The académie code for a code or a name ("10", "Lyon", "lyon").
+    pub async fn academie_code(&self, code_or_name: &str) -> Result<String, CatalogueError> {
+        let wanted = fold(code_or_name);
+        let all = q::all_academies(&self.db).await?;
+        all.into_iter()
+            .find(|a| a.code == code_or_name.trim() || fold(&a.libelle) == wanted)
+            .map(|a| a.code)
+            .ok_or_else(|| CatalogueError::Unknown(format!("académie inconnue : « {code_or_name} »")))
+    }
+}
+
+/// The parts of a lycée shared by its summary and its showcase.
+fn summary_parts(row: LyceeRow) -> LyceeDetail {
+    let position = match (row.lat, row.lon) {
+        (Some(lat), Some(lon)) => Some(Located { lat, lon, precision: row.precision.clone() }),
+        _ => None,
+    };
+    LyceeDetail {
+        url: format!("/lycees/{}", row.uai),
+        uai: row.uai,
+        nom: row.nom,
+        nom_officiel: String::new(),
+        kind: row.kind,
+        secteur: row.secteur,
+        labels: Vec::new(),
+        commune: CommuneRef { code_insee: row.commune_code, nom: row.commune_nom },
+        departement: DepartementRef { code: row.departement_code, nom: row.departement_nom },
+        academie: row.academie_nom.map(|nom| AcademieRef { code: row.academie_code, nom }),
+        adresse: None,
+        position,
+        contact: Contact { email: None, telephone: None, site_web: None },
+        formations: Vec::new(),
+        insertion: None,
+    }
+}

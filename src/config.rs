@@ -1,0 +1,133 @@
+//! Configuration from environment variables (and an optional `.env` file),
+//! with defaults that work on a laptop (see OPERATIONS.md).
+
+use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A configuration problem, naming the variable at fault (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{variable} : {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+/// The service's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub base_url: String,
+    pub data_dir: PathBuf,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub secret_key: Vec<u8>,
+    pub rate_limit_per_minute: u32,
+    /// Where local state goes (SQLite file, generated secret, mail files).
+    pub var_dir: PathBuf,
+}
+
+/// Values of the `.env` file of the working directory, if any: `KEY=VALUE`
+/// lines. The real environment always wins over the file.
+fn dotenv() -> &'static HashMap<String, String> {
+    static DOTENV: OnceLock<HashMap<String, String>> = OnceLock::new();
+    DOTENV.get_or_init(|| {
+        let text = std::fs::read_to_string(".env").unwrap_or_default();
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+            .collect()
+    })
+}
+
+/// A configuration variable, from the environment or else the `.env` file.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .or_else(|| dotenv().get(name).cloned())
+        .filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Reads the configuration from the environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let var_dir = PathBuf::from(var("MLP_VAR_DIR").unwrap_or_else(|| "var".into()));
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/monlyceepro.db", var_dir.display()));
+        if crate::storage::Engine::of_url(&database_url).is_none() {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                message: "doit commencer par sqlite:// ou postgres://".into(),
+            });
+        }
+        let bind = var("MLP_BIND")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .map_err(|_| ConfigError { variable: "MLP_BIND", message: "adresse attendue, par exemple 127.0.0.1:8080".into() })?;
+        let base_url = var("MLP_BASE_URL").unwrap_or_else(|| "http://localhost:8080".into());
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError { variable: "MLP_BASE_URL", message: "doit commencer par http:// ou https://".into() });
+        }
+        let data_dir = match var("MLP_DATA_DIR") {
+            Some(d) => PathBuf::from(d),
+            None if Path::new("data").is_dir() => PathBuf::from("data"),
+            None => PathBuf::from("../shared/data"),
+        };
+        let smtp_url = var("MLP_SMTP_URL");
+        if let Some(u) = &smtp_url
+            && !(u.starts_with("smtp://") || u.starts_with("smtps://"))
+        {
+            return Err(ConfigError { variable: "MLP_SMTP_URL", message: "doit commencer par smtp:// ou smtps://".into() });
+        }
+        let mail_from = var("MLP_MAIL_FROM").unwrap_or_else(|| "MonLycéePro <ne-pas-repondre@localhost>".into());
+        let rate_limit_per_minute = match var("MLP_RATE_LIMIT_PER_MINUTE") {
+            None => 20,
+            Some(v) => v.parse().map_err(|_| ConfigError {
+                variable: "MLP_RATE_LIMIT_PER_MINUTE",
+                message: "nombre entier attendu (0 désactive la limite)".into(),
+            })?,
+        };
+        let secret_key = match var("MLP_SECRET_KEY") {
+            Some(k) if k.len() >= 32 => k.into_bytes(),
+            Some(_) => {
+                return Err(ConfigError { variable: "MLP_SECRET_KEY", message: "au moins 32 caractères".into() });
+            }
+            None => stored_secret(&var_dir)?,
+        };
+        Ok(Config {
+            database_url,
+            bind,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            data_dir,
+            smtp_url,
+            mail_from,
+            secret_key,
+            rate_limit_per_minute,
+            var_dir,
+        })
+    }
+}
+
+/// The secret generated on first start and kept under `var/` (laptops and
+/// single instances; several instances must share `MLP_SECRET_KEY`).
+fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
+    let path = var_dir.join("secret_key");
+    let err = |e: std::io::Error| ConfigError { variable: "MLP_SECRET_KEY", message: format!("{} : {e}", path.display()) };
+    if let Ok(k) = std::fs::read_to_string(&path)
+        && k.trim().len() >= 32
+    {
+        return Ok(k.trim().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(var_dir).map_err(err)?;
+    let key = hex::encode(rand::random::<[u8; 32]>());
+    std::fs::write(&path, &key).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(key.into_bytes())
+}

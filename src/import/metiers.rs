@@ -1,0 +1,176 @@
+//! Jobs: ROME v4 job sheets, job titles (appellations) and professional
+//! domains; company sectors: NAF rév. 2 and the jobs typical of each sector.
+
+use super::progress::DatasetProgress;
+use super::source::{Csv, CsvSpec, Encoding, read_json};
+use super::{Loaded, TableData, WriteMode, thousands};
+use crate::storage::Val;
+use domain::RomeCode;
+use domain::rome::{GRANDS_DOMAINES, grand_domaine};
+use domain::text::fold;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+pub(super) const FILES: [&str; 5] = [
+    "rome/domaine_professionnel.csv",
+    "rome/rome.csv",
+    "rome/metier.csv",
+    "naf/naf_rev2.json",
+    "naf/secteurs_naf_rome.json",
+];
+
+#[derive(Deserialize)]
+struct Labelled {
+    code: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct NafJson {
+    code: String,
+    description: String,
+    division: Labelled,
+    section: Labelled,
+}
+
+#[derive(Deserialize)]
+struct SecteurJson {
+    #[serde(default)]
+    codes_rome: Vec<RomeRef>,
+}
+
+#[derive(Deserialize)]
+struct RomeRef {
+    code: String,
+    #[serde(default)]
+    libelle: String,
+}
+
+fn utf8(required: &'static [&'static str]) -> CsvSpec<'static> {
+    CsvSpec { encoding: Encoding::Utf8, required }
+}
+
+pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> {
+    let dom = Csv::read(&dir.join(FILES[0]), &utf8(&["code_domaine_professionnel", "libelle_domaine_professionnel"]))?;
+    let (d_code, d_lib) = (dom.col("code_domaine_professionnel"), dom.col("libelle_domaine_professionnel"));
+    let mut domaines: Vec<Vec<Val>> = GRANDS_DOMAINES
+        .iter()
+        .filter_map(|l| grand_domaine(&l.to_string()).map(|lib| vec![Val::from(l.to_string()), Val::from(lib)]))
+        .collect();
+    for r in &dom.records {
+        domaines.push(vec![Val::from(r.get(d_code)), Val::from(r.get(d_lib))]);
+    }
+    bar.step("domaines professionnels");
+
+    let rome = Csv::read(&dir.join(FILES[1]), &utf8(&["code_rome", "libelle_rome"]))?;
+    let (r_code, r_lib) = (rome.col("code_rome"), rome.col("libelle_rome"));
+    let mut romes = Vec::new();
+    let mut known: HashSet<String> = HashSet::new();
+    for r in &rome.records {
+        let code: RomeCode = r.get(r_code).parse().map_err(|e| rome.error(r, r_code, format!("{e}")))?;
+        if !known.insert(code.to_string()) {
+            continue;
+        }
+        let lib = r.get(r_lib);
+        romes.push(vec![Val::from(code.to_string()), Val::from(lib), Val::from(fold(lib))]);
+    }
+    bar.step("fiches ROME");
+
+    let met = Csv::read(
+        &dir.join(FILES[2]),
+        &utf8(&["code_ogr", "libelle_appellation_long", "libelle_appellation_court", "code_rome"]),
+    )?;
+    let (m_ogr, m_long, m_court, m_rome) = (
+        met.col("code_ogr"),
+        met.col("libelle_appellation_long"),
+        met.col("libelle_appellation_court"),
+        met.col("code_rome"),
+    );
+    let mut appellations = Vec::with_capacity(met.records.len());
+    // Job title → its ROME code: the NAF → ROME file names some jobs with
+    // codes of a newer ROME release; their titles find them in ours.
+    let mut rome_of_title: HashMap<String, String> = HashMap::new();
+    for r in &met.records {
+        let ogr = met.opt_i64(r, m_ogr)?.ok_or_else(|| met.error(r, m_ogr, "code OGR vide"))?;
+        let code = r.get(m_rome);
+        if !known.contains(code) {
+            return Err(met.error(r, m_rome, format!("code ROME « {code} » absent de rome.csv")).into());
+        }
+        let long = r.get(m_long);
+        rome_of_title.entry(fold(long)).or_insert_with(|| code.to_string());
+        rome_of_title.entry(fold(r.get(m_court))).or_insert_with(|| code.to_string());
+        appellations.push(vec![
+            Val::from(ogr),
+            Val::from(code),
+            Val::from(long),
+            Val::from(r.get(m_court)),
+            Val::from(fold(long)),
+        ]);
+    }
+    bar.step("appellations");
+
+    let naf: BTreeMap<String, NafJson> = read_json(&dir.join(FILES[3]))?;
+    let naf_rows: Vec<Vec<Val>> = naf
+        .values()
+        .map(|n| {
+            vec![
+                Val::from(n.code.clone()),
+                Val::from(n.description.clone()),
+                Val::from(n.division.code.clone()),
+                Val::from(n.division.description.clone()),
+                Val::from(n.section.code.clone()),
+                Val::from(n.section.description.clone()),
+            ]
+        })
+        .collect();
+    bar.step("NAF");
+
+    let secteurs: BTreeMap<String, SecteurJson> = read_json(&dir.join(FILES[4]))?;
+    let mut links: BTreeSet<(String, String)> = BTreeSet::new();
+    for (division, s) in &secteurs {
+        let division = format!("{:0>2}", division.trim());
+        for r in &s.codes_rome {
+            let code = if known.contains(&r.code) { Some(&r.code) } else { rome_of_title.get(&fold(&r.libelle)) };
+            if let Some(code) = code {
+                links.insert((division.clone(), code.clone()));
+            }
+        }
+    }
+    let link_rows: Vec<Vec<Val>> = links.into_iter().map(|(d, r)| vec![Val::from(d), Val::from(r)]).collect();
+    bar.step("secteurs NAF → métiers");
+
+    let summary = format!(
+        "{} fiches ROME, {} appellations, {} domaines, {} codes NAF, {} liens NAF → ROME",
+        romes.len(),
+        thousands(appellations.len()),
+        domaines.len(),
+        naf_rows.len(),
+        thousands(link_rows.len())
+    );
+    Ok(Loaded {
+        tables: vec![
+            TableData { table: "domaines", columns: &["code", "libelle"], rows: domaines, mode: WriteMode::Replace },
+            TableData { table: "romes", columns: &["code", "libelle", "libelle_norm"], rows: romes, mode: WriteMode::Replace },
+            TableData {
+                table: "appellations",
+                columns: &["code_ogr", "rome_code", "libelle", "libelle_court", "libelle_norm"],
+                rows: appellations,
+                mode: WriteMode::Replace,
+            },
+            TableData {
+                table: "naf",
+                columns: &["code", "libelle", "division", "division_libelle", "section", "section_libelle"],
+                rows: naf_rows,
+                mode: WriteMode::Replace,
+            },
+            TableData {
+                table: "naf_division_romes",
+                columns: &["division", "rome_code"],
+                rows: link_rows,
+                mode: WriteMode::Replace,
+            },
+        ],
+        summary,
+    })
+}

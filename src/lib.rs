@@ -1,0 +1,17 @@
+//! MonLycéePro: vocational lycées and companies brought together.
+//!
+//! The tree reads like the product:
+//! - `catalogue`: the lycées, their diplomas and the jobs they lead to;
+//! - `import`: loading the national reference data;
+//! - `web`: pages (DSFR) and the public JSON API;
+//! - `storage`: the one database boundary (SQLite or PostgreSQL);
+//! - the pure rules (identifiers, geography, routing) live in the
+//!   `domain` crate, which does no I/O.
+
+pub mod cache;
+pub mod catalogue;
+pub mod clock;
+pub mod config;
+pub mod import;
+pub mod storage;
+pub mod web;

@@ -1,0 +1,99 @@
+//! Storage side of the importer: dataset fingerprints and the reference
+//! data the lycées dataset is computed from.
+
+use super::{Db, Tx};
+use crate::on_db;
+use crate::on_tx;
+use domain::Position;
+use std::collections::{HashMap, HashSet};
+
+/// The fingerprint of the files a dataset was last imported from.
+pub async fn dataset_checksum(db: &Db, dataset: &str) -> sqlx::Result<Option<String>> {
+    on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT checksum FROM import_datasets WHERE dataset = $1")
+        .bind(dataset)
+        .fetch_optional(p)
+        .await)
+}
+
+/// The summary of the last import of a dataset.
+pub async fn dataset_summary(db: &Db, dataset: &str) -> sqlx::Result<Option<String>> {
+    on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT summary FROM import_datasets WHERE dataset = $1")
+        .bind(dataset)
+        .fetch_optional(p)
+        .await)
+}
+
+/// Records that a dataset was imported, in the import's transaction.
+pub async fn record_dataset(tx: &mut Tx, dataset: &str, checksum: &str, summary: &str) -> sqlx::Result<()> {
+    let now = crate::clock::now_rfc3339();
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO import_datasets (dataset, checksum, imported_at, summary) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (dataset) DO UPDATE SET checksum = excluded.checksum, imported_at = excluded.imported_at, summary = excluded.summary",
+    )
+    .bind(dataset)
+    .bind(checksum)
+    .bind(&now)
+    .bind(summary)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    bump_catalogue_version(tx).await
+}
+
+/// Tells every server instance that the catalogue changed.
+pub async fn bump_catalogue_version(tx: &mut Tx) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE catalogue_version SET version = version + 1 WHERE id = 1")
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+}
+
+/// A commune as the lycées import needs it.
+#[derive(Debug, Clone)]
+pub struct CommuneRef {
+    pub departement: String,
+    pub position: Option<Position>,
+}
+
+/// Reference data the lycées dataset is computed from.
+#[derive(Debug, Default)]
+pub struct LyceeContext {
+    pub communes: HashMap<String, CommuneRef>,
+    /// (département, folded name) → INSEE codes.
+    pub by_name: HashMap<(String, String), Vec<String>>,
+    pub academie_of: HashMap<String, Option<String>>,
+    pub diplomas: HashSet<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CommuneLine {
+    code_insee: String,
+    nom_norm: String,
+    departement_code: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+}
+
+/// Loads what the lycées import reads from the other datasets.
+pub async fn lycee_context(db: &Db) -> sqlx::Result<LyceeContext> {
+    let communes: Vec<CommuneLine> = on_db!(db, p => sqlx::query_as(
+        "SELECT code_insee, nom_norm, departement_code, lat, lon FROM communes"
+    ).fetch_all(p).await)?;
+    let deps: Vec<(String, Option<String>)> =
+        on_db!(db, p => sqlx::query_as("SELECT code, academie_code FROM departements").fetch_all(p).await)?;
+    let diplomas: Vec<String> = on_db!(db, p => sqlx::query_scalar("SELECT cfd FROM diplomes").fetch_all(p).await)?;
+    let mut ctx = LyceeContext {
+        academie_of: deps.into_iter().collect(),
+        diplomas: diplomas.into_iter().collect(),
+        ..LyceeContext::default()
+    };
+    for c in communes {
+        let position = match (c.lat, c.lon) {
+            (Some(lat), Some(lon)) => Position::new(lat, lon),
+            _ => None,
+        };
+        ctx.by_name.entry((c.departement_code.clone(), c.nom_norm)).or_default().push(c.code_insee.clone());
+        ctx.communes.insert(c.code_insee, CommuneRef { departement: c.departement_code, position });
+    }
+    Ok(ctx)
+}

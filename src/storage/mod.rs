@@ -1,0 +1,260 @@
+//! The one storage boundary. Handlers and domain code call the functions of
+//! this module and never see whether the database is SQLite or PostgreSQL.
+//!
+//! How two engines share one codebase: every query is written once in
+//! portable SQL (`$1` placeholders work on both), and the [`on_db!`] /
+//! [`on_tx!`] macros expand the same code for each concrete sqlx driver.
+//! Backend-specific SQL is the named exception (see `jobs`).
+
+pub mod catalogue;
+pub mod import;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The migration history, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which engine a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a `DATABASE_URL` points to, if it is one we support.
+    pub fn of_url(url: &str) -> Option<Engine> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// A pool on one of the two engines.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool `db` holds; `$p` is bound to
+/// the concrete pool.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::storage::Db::Sqlite($p) => $body,
+            $crate::storage::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs the same code against whichever transaction `tx` holds; `$c` is
+/// bound to the concrete connection (`&mut SqliteConnection` or
+/// `&mut PgConnection`).
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::storage::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::storage::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// An open transaction on one of the two engines.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+impl Db {
+    /// Opens a pool on `url`. A SQLite file and its folder are created when
+    /// missing; SQLite runs in WAL mode so that readers never wait for the
+    /// importer or the worker.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        match Engine::of_url(url) {
+            Some(Engine::Sqlite) => {
+                let opts = SqliteConnectOptions::from_str(url)
+                    .with_context(|| format!("DATABASE_URL invalide : {url}"))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("cache_size", "-16000");
+                if let Some(parent) = opts.get_filename().parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .min_connections(1)
+                    .connect_with(opts)
+                    .await
+                    .with_context(|| format!("impossible d'ouvrir la base SQLite {url}"))?;
+                Ok(Db::Sqlite(pool))
+            }
+            Some(Engine::Postgres) => {
+                let opts = PgConnectOptions::from_str(url).with_context(|| "DATABASE_URL invalide".to_string())?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .context("impossible de se connecter à PostgreSQL")?;
+                Ok(Db::Postgres(pool))
+            }
+            None => anyhow::bail!("DATABASE_URL doit commencer par sqlite:// ou postgres://"),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Applies the migrations that have not run yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        on_db!(self, p => MIGRATOR.run(p).await).context("échec des migrations")?;
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Whether the database answers (health check).
+    pub async fn ping(&self) -> bool {
+        on_db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ())).is_ok()
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+}
+
+/// A value to bind in a bulk insert, so that import code can build rows once
+/// for both engines.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Float(Option<f64>),
+    Bool(bool),
+}
+
+impl From<String> for Val {
+    fn from(v: String) -> Val {
+        Val::Text(Some(v))
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Val {
+        Val::Text(Some(v.to_string()))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Val {
+        Val::Text(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Val {
+        Val::Int(v)
+    }
+}
+impl From<Option<f64>> for Val {
+    fn from(v: Option<f64>) -> Val {
+        Val::Float(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Val {
+        Val::Bool(v)
+    }
+}
+
+/// Rows per INSERT statement: well under SQLite's 32,766 bound parameters
+/// and PostgreSQL's 65,535 for our widest table.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts `rows` into `table` with multi-row INSERT statements, followed by
+/// `suffix` when given (an `ON CONFLICT …` clause, portable to both engines).
+pub async fn bulk_insert(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Val>],
+    suffix: Option<&str>,
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let head = format!("INSERT INTO {table} ({}) ", columns.join(", "));
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(head);
+            qb.push_values(chunk, |mut b, row| {
+                for v in row {
+                    match v {
+                        Val::Text(x) => b.push_bind(x.clone()),
+                        Val::Int(x) => b.push_bind(*x),
+                        Val::Float(x) => b.push_bind(*x),
+                        Val::Bool(x) => b.push_bind(*x),
+                    };
+                }
+            });
+            if let Some(suffix) = suffix {
+                qb.push(suffix);
+            }
+            qb.build().execute(&mut *c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Runs one statement without results inside a transaction.
+pub async fn execute(tx: &mut Tx, sql: &str) -> sqlx::Result<u64> {
+    Ok(on_tx!(tx, c => sqlx::query(sql).execute(&mut *c).await?.rows_affected()))
+}
