@@ -155,6 +155,11 @@ impl LyceeDetail {
         romes.len()
     }
 
+    /// The phone number without spaces, for a `tel:` link.
+    pub fn phone_href(&self) -> String {
+        self.contact.telephone.as_deref().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
     pub fn student_count(&self) -> i64 {
         self.formations.iter().map(|f| f.effectif).sum()
     }

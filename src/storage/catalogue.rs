@@ -230,6 +230,12 @@ pub async fn commune(db: &Db, code: &str) -> sqlx::Result<Option<CommuneRow>> {
     on_db!(db, p => sqlx::query_as::<_, CommuneRow>(&sql).bind(code).fetch_optional(p).await)
 }
 
+/// The municipal arrondissements of a whole city (Paris, Lyon, Marseille).
+pub async fn arrondissements_of(db: &Db, city: &str) -> sqlx::Result<Vec<String>> {
+    on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT code_insee FROM communes WHERE parent_code = $1 ORDER BY code_insee")
+        .bind(city).fetch_all(p).await)
+}
+
 /// Communes whose folded name starts with `prefix` (best first: exact name,
 /// whole communes before arrondissements, most populated).
 pub async fn communes_by_name(db: &Db, exact: &str, prefix: &str, limit: i64) -> sqlx::Result<Vec<CommuneRow>> {

@@ -1,7 +1,169 @@
-//! HTTP: pages and API.
-use crate::config::Config;
-use crate::storage::Db;
+//! HTTP: the public pages (DSFR), the JSON API and the operations
+//! endpoints, on one axum router built the same way for `serve` and tests.
 
-pub async fn serve(_db: Db, _config: Config) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod layout;
+pub mod metrics;
+pub mod middleware;
+pub mod pages;
+
+use crate::cache::VersionedCache;
+use crate::catalogue::Catalogue;
+use crate::config::Config;
+use crate::import::{self, Progress};
+use crate::storage::Db;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub catalogue: Arc<Catalogue>,
+    pub config: Arc<Config>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Rendered showcase pages and their JSON, for the current catalogue.
+    pub pages: Arc<VersionedCache<Bytes>>,
+    pub json: Arc<VersionedCache<Bytes>>,
+    /// Random id of this instance, prefixed to request ids.
+    pub instance: u32,
+}
+
+impl AppState {
+    pub async fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            catalogue: Arc::new(Catalogue::new(db).await?),
+            config: Arc::new(config),
+            metrics: Arc::new(metrics::Metrics::default()),
+            pages: Arc::new(VersionedCache::new(256)),
+            json: Arc::new(VersionedCache::new(512)),
+            instance: rand::random(),
+        })
+    }
+}
+
+/// The router of the whole service.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/lycees", get(api::lycees))
+        .route("/lycees/{uai}", get(api::lycee))
+        .route("/communes", get(api::communes))
+        .route("/metiers", get(api::metiers))
+        .route("/referentiels/actions", get(api::actions))
+        .route("/openapi.json", get(api::openapi))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/lycees", get(pages::browse))
+        .route("/lycees/{uai}", get(pages::lycee))
+        .route("/accessibilite", get(pages::accessibilite))
+        .route("/mentions-legales", get(pages::mentions_legales))
+        .route("/donnees-personnelles", get(pages::donnees_personnelles))
+        .route("/plan-du-site", get(pages::plan_du_site))
+        .route("/static/{*path}", get(assets::serve))
+        .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/metrics", get(metrics_text))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .with_state(state)
+}
+
+/// `GET /healthz`: 200 when the database answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.catalogue.db().ping().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "base de données injoignable").into_response()
+    }
+}
+
+/// `GET /livez`: the process answers (no database); the trivial endpoint
+/// benchmarks compare against.
+async fn livez() -> &'static str {
+    "ok"
+}
+
+/// `GET /metrics` (Prometheus text format).
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let f = state.catalogue.figures();
+    let body = state.metrics.render(&[
+        ("mlp_catalogue_lycees", "Lycées au catalogue.", f.lycees as f64),
+        ("mlp_catalogue_version", "Version du catalogue servie.", state.catalogue.version() as f64),
+        ("mlp_cache_pages", "Pages vitrines en cache.", state.pages.len() as f64),
+    ]);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+/// Keeps the caches in step with the catalogue: another process (an
+/// import, another instance) may change it at any time.
+pub fn spawn_catalogue_watch(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let catalogue = state.catalogue.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            match catalogue.refresh().await {
+                Ok(true) => tracing::info!(version = catalogue.version(), "catalogue rechargé"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "vérification du catalogue impossible"),
+            }
+        }
+    })
+}
+
+/// Imports the reference data when the catalogue is empty (first start).
+pub async fn import_if_empty(db: &Db, config: &Config) -> anyhow::Result<()> {
+    let figures = crate::storage::catalogue::figures(db).await?;
+    if figures.lycees > 0 {
+        return Ok(());
+    }
+    tracing::info!(dossier = %config.data_dir.display(), "catalogue vide : import des données de référence");
+    let opts = import::Options { data_dir: config.data_dir.clone(), only: None, force: false };
+    for o in import::run(db, &opts, &Progress::auto()).await? {
+        tracing::info!(jeu = o.dataset.name(), resume = %o.summary, "données importées");
+    }
+    Ok(())
+}
+
+/// `monlyceepro serve`.
+pub async fn serve(db: Db, config: Config) -> anyhow::Result<()> {
+    import_if_empty(&db, &config).await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {} (MLP_BIND) : {e}", config.bind))?;
+    let state = AppState::new(db, config).await?;
+    let watch = spawn_catalogue_watch(&state);
+    tracing::info!(adresse = %state.config.bind, url = %state.config.base_url, "MonLycéePro est en ligne");
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    watch.abort();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("arrêt demandé : fin des requêtes en cours");
 }

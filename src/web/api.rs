@@ -1,0 +1,195 @@
+//! The public JSON API, version 1 (API.md). Every input is checked here and
+//! every failure is the JSON error of the contract, never a 5xx for bad
+//! input.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::catalogue::LyceeSummary;
+use crate::storage::catalogue::LyceeFilter;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use domain::{ActionType, InseeCode, Uai};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Query parameters, read by hand so that every mistake gets our message.
+pub struct Params(pub HashMap<String, String>);
+
+impl Params {
+    /// A non-empty trimmed parameter.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// A whole number within bounds, or the default when absent.
+    pub fn int(&self, name: &str, min: i64, max: i64, default: i64) -> Result<i64, ApiError> {
+        match self.text(name) {
+            None => Ok(default),
+            Some(v) => {
+                let n: i64 = v.parse().map_err(|_| ApiError::bad_param(name, format!("nombre entier attendu, reçu « {} »", clip(v))))?;
+                if n < min || n > max {
+                    return Err(ApiError::bad_param(name, format!("doit être compris entre {min} et {max}")));
+                }
+                Ok(n)
+            }
+        }
+    }
+
+    /// A number within bounds, `None` when absent.
+    pub fn float(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, ApiError> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(v) => {
+                let n: f64 = v.replace(',', ".").parse().map_err(|_| ApiError::bad_param(name, format!("nombre attendu, reçu « {} »", clip(v))))?;
+                if !n.is_finite() || n < min || n > max {
+                    return Err(ApiError::bad_param(name, format!("doit être compris entre {min} et {max}")));
+                }
+                Ok(Some(n))
+            }
+        }
+    }
+}
+
+/// Echoes at most 40 characters of a bad value.
+fn clip(v: &str) -> String {
+    let s: String = v.chars().take(40).collect();
+    if v.chars().count() > 40 { format!("{s}…") } else { s }
+}
+
+/// A page of results (`{"total", "page", "par_page", "resultats"}`).
+#[derive(Serialize)]
+pub struct PageOf<T: Serialize> {
+    pub total: usize,
+    pub page: i64,
+    pub par_page: i64,
+    pub resultats: Vec<T>,
+}
+
+/// `GET /api/v1/lycees/{uai}`.
+pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    let uai: Uai = raw.parse().map_err(|e| ApiError::bad_param("uai", format!("{e}")))?;
+    let version = state.catalogue.version();
+    let body = match state.json.get(version, uai.as_str()) {
+        Some(b) => b,
+        None => {
+            let detail = state
+                .catalogue
+                .lycee(&uai)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("aucun lycée professionnel n'a l'UAI {uai}")))?;
+            let b = Bytes::from(serde_json::to_vec(&*detail).map_err(ApiError::internal)?);
+            state.json.insert(version, uai.to_string(), b.clone());
+            b
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// `GET /api/v1/lycees`: plain listing by académie, département, commune,
+/// or around a commune (`rayon_km`).
+pub async fn lycees(State(state): State<AppState>, Query(raw): Query<HashMap<String, String>>) -> Result<Json<PageOf<LyceeSummary>>, ApiError> {
+    let p = Params(raw);
+    let page = p.int("page", 1, 100_000, 1)?;
+    let par_page = p.int("par_page", 1, 100, 20)?;
+    let mut filter = LyceeFilter::default();
+    if let Some(d) = p.text("departement") {
+        let d = d.to_ascii_uppercase();
+        if !(2..=3).contains(&d.len()) || !d.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ApiError::bad_param("departement", "code de département attendu, par exemple 69, 2A ou 974"));
+        }
+        crate::storage::catalogue::departement(state.catalogue.db(), &d)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("département inconnu : {d}")))?;
+        filter.departement = Some(d);
+    }
+    if let Some(a) = p.text("academie") {
+        let code = state.catalogue.academie_code(a).await.map_err(|e| match e {
+            crate::catalogue::CatalogueError::Unknown(m) => ApiError::not_found(m),
+            crate::catalogue::CatalogueError::Db(e) => e.into(),
+        })?;
+        filter.academie = Some(code);
+    }
+    let radius = p.float("rayon_km", 1.0, 200.0)?;
+    let mut around = None;
+    if let Some(c) = p.text("commune") {
+        let code: InseeCode = c.parse().map_err(|e| ApiError::bad_param("commune", format!("{e}")))?;
+        let commune = state
+            .catalogue
+            .commune(code.as_str())
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("commune inconnue : {code}")))?;
+        match radius {
+            Some(km) => {
+                let center = commune.position.ok_or_else(|| {
+                    ApiError::bad_param("commune", "la position de cette commune n'est pas connue ; recherchez sans rayon")
+                })?;
+                around = Some((center, km));
+            }
+            None => {
+                filter.communes = vec![commune.code_insee.clone()];
+                filter.communes.extend(crate::storage::catalogue::arrondissements_of(state.catalogue.db(), &commune.code_insee).await?);
+            }
+        }
+    } else if radius.is_some() {
+        return Err(ApiError::bad_param("rayon_km", "indiquez aussi une commune (code INSEE)"));
+    }
+    let rows = state.catalogue.list(filter, around).await?;
+    let total = rows.len();
+    let start = ((page - 1) * par_page) as usize;
+    let page_rows: Vec<_> = rows.into_iter().skip(start).take(par_page as usize).collect();
+    let resultats = state.catalogue.summaries(page_rows).await?;
+    Ok(Json(PageOf { total, page, par_page, resultats }))
+}
+
+/// `GET /api/v1/communes?q=`.
+pub async fn communes(State(state): State<AppState>, Query(raw): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    let p = Params(raw);
+    let q = required_text(&p, "q", 100)?;
+    let limit = p.int("limit", 1, 50, 10)?;
+    Ok(Json(state.catalogue.communes(q, limit as usize).await?).into_response())
+}
+
+/// `GET /api/v1/metiers?q=`.
+pub async fn metiers(State(state): State<AppState>, Query(raw): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    let p = Params(raw);
+    let q = required_text(&p, "q", 200)?;
+    let limit = p.int("limit", 1, 50, 10)?;
+    Ok(Json(state.catalogue.find_jobs(q, limit as usize)).into_response())
+}
+
+fn required_text<'a>(p: &'a Params, name: &str, max: usize) -> Result<&'a str, ApiError> {
+    let v = p.text(name).ok_or_else(|| ApiError::bad_param(name, "paramètre obligatoire"))?;
+    if v.chars().count() > max {
+        return Err(ApiError::bad_param(name, format!("{max} caractères au plus")));
+    }
+    Ok(v)
+}
+
+#[derive(Serialize)]
+struct ActionOut {
+    code: &'static str,
+    libelle: &'static str,
+    description: &'static str,
+}
+
+/// `GET /api/v1/referentiels/actions`.
+pub async fn actions() -> Response {
+    let all: Vec<ActionOut> = ActionType::ALL
+        .iter()
+        .map(|a| ActionOut { code: a.code(), libelle: a.label(), description: a.explanation() })
+        .collect();
+    Json(all).into_response()
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json")).into_response()
+}
+
+/// Unknown API paths answer in JSON too.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("ressource inconnue de l'API (voir /api/v1/openapi.json)")
+}

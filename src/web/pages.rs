@@ -1,0 +1,318 @@
+//! The public pages: home, browsing by place, a lycée's showcase, and the
+//! legal pages. Every page works without JavaScript.
+
+use super::AppState;
+use super::error::{PageError, render};
+use super::layout::{Chrome, Crumb, km, thousands};
+use crate::catalogue::{LyceeDetail, LyceeSummary};
+use crate::storage::catalogue::{self as q, LyceeFilter};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::{ActionType, Position, Uai};
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    lycees: String,
+    diplomes: String,
+    metiers: String,
+    eleves: String,
+    actions: &'static [ActionType],
+}
+
+/// `GET /`.
+pub async fn home(State(state): State<AppState>) -> Response {
+    let f = state.catalogue.figures();
+    render(
+        StatusCode::OK,
+        &HomePage {
+            chrome: Chrome::new("accueil"),
+            lycees: thousands(f.lycees),
+            diplomes: thousands(f.diplomes),
+            metiers: thousands(f.metiers),
+            eleves: thousands(f.eleves),
+            actions: &ActionType::ALL,
+        },
+    )
+}
+
+/// A place in a browse list.
+struct Area {
+    label: String,
+    href: String,
+    count: String,
+}
+
+#[derive(Template)]
+#[template(path = "browse.html")]
+struct BrowsePage {
+    chrome: Chrome,
+    title: String,
+    crumbs: Vec<Crumb>,
+    here: String,
+    query: String,
+    notice: Option<String>,
+    areas_title: String,
+    areas: Vec<Area>,
+    lycees_title: String,
+    lycees: Vec<LyceeSummary>,
+}
+
+impl LyceeSummary {
+    /// "1,3 km" when the list is around a place.
+    pub fn distance_label(&self) -> Option<String> {
+        self.distance_km.map(km)
+    }
+}
+
+impl BrowsePage {
+    fn new(title: impl Into<String>) -> BrowsePage {
+        let title = title.into();
+        BrowsePage {
+            chrome: Chrome::new("lycees"),
+            here: title.clone(),
+            title,
+            crumbs: vec![Crumb::new("Accueil", "/")],
+            query: String::new(),
+            notice: None,
+            areas_title: String::new(),
+            areas: Vec::new(),
+            lycees_title: String::new(),
+            lycees: Vec::new(),
+        }
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n > 1 { many } else { one })
+}
+
+/// `GET /lycees`: académies → départements → communes → lycées, and a
+/// commune search (`?q=`).
+pub async fn browse(State(state): State<AppState>, Query(params): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+    let get = |k: &str| params.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let page = if let Some(code) = get("commune") {
+        browse_commune(&state, code).await?
+    } else if let Some(code) = get("departement") {
+        browse_departement(&state, code).await?
+    } else if let Some(code) = get("academie") {
+        browse_academie(&state, code).await?
+    } else if let Some(text) = get("q") {
+        browse_search(&state, text).await?
+    } else {
+        let mut p = BrowsePage::new("Les lycées professionnels par académie");
+        p.areas_title = "Choisissez une académie".into();
+        p.areas = q::academies_with_counts(state.catalogue.db())
+            .await?
+            .into_iter()
+            .map(|a| Area { href: format!("/lycees?academie={}", a.code), label: a.nom, count: plural(a.lycees, "lycée", "lycées") })
+            .collect();
+        p
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn browse_academie(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
+    let db = state.catalogue.db();
+    let a = q::academie(db, code).await?.ok_or(PageError::NotFound)?;
+    let mut p = BrowsePage::new(format!("Les lycées professionnels de l'académie de {}", a.libelle));
+    p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
+    p.here = format!("Académie de {}", a.libelle);
+    p.areas_title = "Choisissez un département".into();
+    p.areas = q::departements_with_counts(db, &a.code)
+        .await?
+        .into_iter()
+        .map(|d| Area {
+            href: format!("/lycees?departement={}", d.code),
+            label: format!("{} ({})", d.nom, d.code),
+            count: plural(d.lycees, "lycée", "lycées"),
+        })
+        .collect();
+    Ok(p)
+}
+
+async fn browse_departement(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
+    let db = state.catalogue.db();
+    let d = q::departement(db, &code.to_ascii_uppercase()).await?.ok_or(PageError::NotFound)?;
+    let mut p = BrowsePage::new(format!("Les lycées professionnels du département {} ({})", d.nom, d.code));
+    p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
+    if let Some(ac) = &d.academie_code
+        && let Some(a) = q::academie(db, ac).await?
+    {
+        p.crumbs.push(Crumb::new(format!("Académie de {}", a.libelle), format!("/lycees?academie={}", a.code)));
+    }
+    p.here = format!("{} ({})", d.nom, d.code);
+    p.areas_title = "Par commune".into();
+    p.areas = q::communes_with_counts(db, &d.code)
+        .await?
+        .into_iter()
+        .map(|c| Area { href: format!("/lycees?commune={}", c.code), label: c.nom, count: plural(c.lycees, "lycée", "lycées") })
+        .collect();
+    let rows = state.catalogue.list(LyceeFilter { departement: Some(d.code.clone()), ..LyceeFilter::default() }, None).await?;
+    p.lycees_title = plural(rows.len() as i64, "lycée dans le département", "lycées dans le département");
+    p.lycees = state.catalogue.summaries(rows).await?;
+    Ok(p)
+}
+
+async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
+    let db = state.catalogue.db();
+    let c = q::commune(db, &code.to_ascii_uppercase()).await?.ok_or(PageError::NotFound)?;
+    let mut p = BrowsePage::new(format!("Les lycées professionnels à {}", c.nom));
+    p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
+    if let Some(d) = q::departement(db, &c.departement_code).await? {
+        if let Some(ac) = &d.academie_code
+            && let Some(a) = q::academie(db, ac).await?
+        {
+            p.crumbs.push(Crumb::new(format!("Académie de {}", a.libelle), format!("/lycees?academie={}", a.code)));
+        }
+        p.crumbs.push(Crumb::new(format!("{} ({})", d.nom, d.code), format!("/lycees?departement={}", d.code)));
+    }
+    p.here = c.nom.clone();
+    // A whole city (Paris, Lyon, Marseille) stands for its arrondissements.
+    let mut communes = vec![c.code_insee.clone()];
+    communes.extend(q::arrondissements_of(db, &c.code_insee).await?);
+    let rows = state.catalogue.list(LyceeFilter { communes, ..LyceeFilter::default() }, None).await?;
+    if rows.is_empty() {
+        let nearest = match (c.lat, c.lon) {
+            (Some(lat), Some(lon)) => match Position::new(lat, lon) {
+                Some(center) => state.catalogue.list(LyceeFilter::default(), Some((center, 50.0))).await?,
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let nearest: Vec<_> = nearest.into_iter().take(10).collect();
+        p.notice = Some(if nearest.is_empty() {
+            format!("Aucun lycée professionnel à {} ni à moins de 50 km.", c.nom)
+        } else {
+            format!("Aucun lycée professionnel à {} : voici les plus proches, à moins de 50 km.", c.nom)
+        });
+        p.lycees_title = "Les lycées les plus proches".into();
+        p.lycees = state.catalogue.summaries(nearest).await?;
+    } else {
+        p.lycees_title = plural(rows.len() as i64, "lycée", "lycées");
+        p.lycees = state.catalogue.summaries(rows).await?;
+    }
+    Ok(p)
+}
+
+async fn browse_search(state: &AppState, text: &str) -> Result<BrowsePage, PageError> {
+    let text: String = text.chars().take(100).collect();
+    let communes = state.catalogue.communes(&text, 20).await?;
+    let mut p = BrowsePage::new(format!("Communes correspondant à « {text} »"));
+    p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
+    p.query = text.clone();
+    if communes.is_empty() {
+        p.notice = Some(format!(
+            "Aucune commune ne correspond à « {text} ». Vérifiez l'orthographe ou essayez un code postal (par exemple 69003)."
+        ));
+    }
+    p.areas_title = "Choisissez la commune".into();
+    p.areas = communes
+        .into_iter()
+        .map(|c| Area {
+            href: format!("/lycees?commune={}", c.code_insee),
+            label: format!("{} ({})", c.nom, c.departement),
+            count: match c.codes_postaux.as_slice() {
+                [] => String::new(),
+                [one] => one.clone(),
+                [first, .., last] => format!("{first} à {last}"),
+            },
+        })
+        .collect();
+    Ok(p)
+}
+
+#[derive(Template)]
+#[template(path = "lycee.html")]
+struct LyceePage<'a> {
+    chrome: Chrome,
+    l: &'a LyceeDetail,
+    crumbs: Vec<Crumb>,
+    here: String,
+    formation_count: String,
+    job_count: String,
+    student_count: String,
+    position_text: String,
+}
+
+/// `GET /lycees/{uai}`: the showcase. The rendered page is cached for the
+/// current catalogue version.
+pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Result<Response, PageError> {
+    let uai: Uai = uai.parse().map_err(|_| PageError::NotFound)?;
+    let version = state.catalogue.version();
+    let body = match state.pages.get(version, uai.as_str()) {
+        Some(b) => b,
+        None => {
+            let l = state.catalogue.lycee(&uai).await?.ok_or(PageError::NotFound)?;
+            let mut crumbs = vec![Crumb::new("Accueil", "/"), Crumb::new("Les lycées", "/lycees")];
+            if let Some(a) = &l.academie
+                && let Some(code) = &a.code
+            {
+                crumbs.push(Crumb::new(format!("Académie de {}", a.nom), format!("/lycees?academie={code}")));
+            }
+            crumbs.push(Crumb::new(
+                format!("{} ({})", l.departement.nom, l.departement.code),
+                format!("/lycees?departement={}", l.departement.code),
+            ));
+            crumbs.push(Crumb::new(l.commune.nom.clone(), format!("/lycees?commune={}", l.commune.code_insee)));
+            let position_text = match &l.position {
+                Some(p) if p.precision == "exacte" => format!("{:.5}, {:.5}", p.lat, p.lon),
+                Some(_) => "au centre de la commune (position exacte non connue)".to_string(),
+                None => String::new(),
+            };
+            let page = LyceePage {
+                chrome: Chrome::new("lycees"),
+                crumbs,
+                here: l.nom.clone(),
+                formation_count: thousands(l.formations.len() as i64),
+                job_count: thousands(l.job_count() as i64),
+                student_count: thousands(l.student_count()),
+                position_text,
+                l: &l,
+            };
+            let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;
+            let b = Bytes::from(html);
+            state.pages.insert(version, uai.to_string(), b.clone());
+            b
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "legal.html")]
+struct LegalPage {
+    chrome: Chrome,
+    title: &'static str,
+    page: &'static str,
+}
+
+fn legal(title: &'static str, page: &'static str) -> Response {
+    render(StatusCode::OK, &LegalPage { chrome: Chrome::new(""), title, page })
+}
+
+pub async fn accessibilite() -> Response {
+    legal("Déclaration d'accessibilité", "accessibilite")
+}
+
+pub async fn mentions_legales() -> Response {
+    legal("Mentions légales", "mentions")
+}
+
+pub async fn donnees_personnelles() -> Response {
+    legal("Données personnelles", "donnees")
+}
+
+pub async fn plan_du_site() -> Response {
+    legal("Plan du site", "plan")
+}
+
+/// Any other path.
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}
