@@ -67,7 +67,9 @@ fn main() {
     add("dsfr.min.css");
     add("dsfr.module.min.js");
     add("dsfr.nomodule.min.js");
-    for f in ["favicon/apple-touch-icon.png", "favicon/favicon.svg", "favicon/favicon.ico", "favicon/manifest.webmanifest"] {
+    for f in
+        ["favicon/apple-touch-icon.png", "favicon/favicon.svg", "favicon/favicon.ico", "favicon/manifest.webmanifest"]
+    {
         if dist.join(f).exists() {
             add(f);
         }
@@ -79,19 +81,26 @@ fn main() {
         .skip(1)
         .filter_map(|s| s.split(')').next())
         .map(|s| s.trim_matches(|c| c == '"' || c == '\'').to_string())
-        .filter(|s| (s.starts_with("fonts/") && s.ends_with(".woff2")) || (s.starts_with("icons/") && s.ends_with(".svg")))
+        .filter(|s| {
+            (s.starts_with("fonts/") && s.ends_with(".woff2")) || (s.starts_with("icons/") && s.ends_with(".svg"))
+        })
         .collect();
-    // Icons our own pages use through `fr-icon-…` classes defined in app.css.
-    for extra in std::fs::read_to_string(root.join("assets/app.css")).unwrap_or_default().split("url(").skip(1) {
-        if let Some(rel) = extra.split(')').next().and_then(|s| s.trim_matches('"').strip_prefix(&format!("{prefix}/"))) {
-            referenced.push(rel.to_string());
-        }
-    }
+    // The DSFR ships every icon class in one 350 KB file; keep only the
+    // `fr-icon-…` classes our templates use, with their SVG files.
+    let (subset_css, icon_files) = icon_subset(&root.join("templates"), &dist.join("utility/icons/icons.min.css"));
+    let subset_path = out.join("icons-subset.css");
+    std::fs::write(&subset_path, subset_css).expect("write icons subset");
+    referenced.extend(icon_files);
     referenced.sort();
     referenced.dedup();
     for rel in &referenced {
         add(rel);
     }
+    assets.push(Asset {
+        url: format!("{prefix}/utility/icons/icons-subset.css"),
+        content_type: "text/css; charset=utf-8",
+        source: subset_path,
+    });
 
     // Our own files, named by content hash.
     let mut own = Vec::new();
@@ -106,13 +115,16 @@ fn main() {
     }
 
     let mut code = String::new();
-    writeln!(code, "/// DSFR version embedded.\npub const DSFR_VERSION: &str = {version:?};").unwrap();
-    writeln!(code, "/// URL prefix of the DSFR files.\npub const DSFR: &str = {prefix:?};").unwrap();
+    writeln!(code, "/// DSFR version embedded.\npub const DSFR_VERSION: &str = {version:?};")
+        .expect("écriture dans une String");
+    writeln!(code, "/// URL prefix of the DSFR files.\npub const DSFR: &str = {prefix:?};")
+        .expect("écriture dans une String");
     for (name, url) in &own {
         let ident = name.replace('.', "_").to_uppercase();
-        writeln!(code, "/// Fingerprinted URL of `assets/{name}`.\npub const {ident}: &str = {url:?};").unwrap();
+        writeln!(code, "/// Fingerprinted URL of `assets/{name}`.\npub const {ident}: &str = {url:?};")
+            .expect("écriture dans une String");
     }
-    writeln!(code, "/// Every embedded file.\npub static FILES: &[StaticFile] = &[").unwrap();
+    writeln!(code, "/// Every embedded file.\npub static FILES: &[StaticFile] = &[").expect("écriture dans une String");
     for (i, a) in assets.iter().enumerate() {
         let bytes = std::fs::read(&a.source).expect("asset");
         let (gz, br) = if compressible(a.content_type) && bytes.len() > 512 {
@@ -134,10 +146,44 @@ fn main() {
             a.content_type,
             a.source.display().to_string()
         )
-        .unwrap();
+        .expect("écriture dans une String");
     }
-    writeln!(code, "];").unwrap();
+    writeln!(code, "];").expect("écriture dans une String");
     std::fs::write(out.join("assets.rs"), code).expect("write assets.rs");
+}
+
+/// The rules of `icons.min.css` for the icon classes used in `templates/`,
+/// and the icon files they point to (relative to `dist/`).
+fn icon_subset(templates: &Path, icons_css: &Path) -> (String, Vec<String>) {
+    println!("cargo:rerun-if-changed=templates");
+    let mut names: Vec<String> = Vec::new();
+    for entry in std::fs::read_dir(templates).expect("templates/").flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for part in text.split("fr-icon-").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    let css = std::fs::read_to_string(icons_css).expect("icons.min.css");
+    let mut out = String::new();
+    let mut files = Vec::new();
+    for name in &names {
+        let selector = format!(".fr-icon-{name}:after,.fr-icon-{name}:before{{");
+        let Some(start) = css.find(&selector) else {
+            panic!("icône DSFR inconnue dans les gabarits : fr-icon-{name}");
+        };
+        let end = start + css[start..].find('}').expect("rule end") + 1;
+        let rule = &css[start..end];
+        out.push_str(rule);
+        out.push('\n');
+        if let Some(url) = rule.split("url(").nth(1).and_then(|u| u.split(')').next()) {
+            files.push(url.trim_start_matches("../../").to_string());
+        }
+    }
+    (out, files)
 }
 
 fn hex8(bytes: &[u8]) -> String {

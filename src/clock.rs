@@ -11,9 +11,5 @@ pub fn now_rfc3339() -> String {
 
 /// A UTC instant in the stored format (whole seconds).
 pub fn to_rfc3339(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    t.replace_nanosecond(0).unwrap_or(t).to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
 }

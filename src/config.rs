@@ -1,8 +1,8 @@
 //! Configuration from environment variables (and an optional `.env` file),
 //! with defaults that work on a laptop (see OPERATIONS.md).
 
-use std::net::SocketAddr;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -46,30 +46,31 @@ fn dotenv() -> &'static HashMap<String, String> {
 
 /// A configuration variable, from the environment or else the `.env` file.
 pub fn var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .or_else(|| dotenv().get(name).cloned())
-        .filter(|v| !v.trim().is_empty())
+    std::env::var(name).ok().or_else(|| dotenv().get(name).cloned()).filter(|v| !v.trim().is_empty())
 }
 
 impl Config {
     /// Reads the configuration from the environment.
     pub fn from_env() -> Result<Config, ConfigError> {
         let var_dir = PathBuf::from(var("MLP_VAR_DIR").unwrap_or_else(|| "var".into()));
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/monlyceepro.db", var_dir.display()));
+        let database_url =
+            var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/monlyceepro.db", var_dir.display()));
         if crate::storage::Engine::of_url(&database_url).is_none() {
             return Err(ConfigError {
                 variable: "DATABASE_URL",
                 message: "doit commencer par sqlite:// ou postgres://".into(),
             });
         }
-        let bind = var("MLP_BIND")
-            .unwrap_or_else(|| "127.0.0.1:8080".into())
-            .parse()
-            .map_err(|_| ConfigError { variable: "MLP_BIND", message: "adresse attendue, par exemple 127.0.0.1:8080".into() })?;
+        let bind = var("MLP_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()).parse().map_err(|_| ConfigError {
+            variable: "MLP_BIND",
+            message: "adresse attendue, par exemple 127.0.0.1:8080".into(),
+        })?;
         let base_url = var("MLP_BASE_URL").unwrap_or_else(|| "http://localhost:8080".into());
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ConfigError { variable: "MLP_BASE_URL", message: "doit commencer par http:// ou https://".into() });
+            return Err(ConfigError {
+                variable: "MLP_BASE_URL",
+                message: "doit commencer par http:// ou https://".into(),
+            });
         }
         let data_dir = match var("MLP_DATA_DIR") {
             Some(d) => PathBuf::from(d),
@@ -80,7 +81,10 @@ impl Config {
         if let Some(u) = &smtp_url
             && !(u.starts_with("smtp://") || u.starts_with("smtps://"))
         {
-            return Err(ConfigError { variable: "MLP_SMTP_URL", message: "doit commencer par smtp:// ou smtps://".into() });
+            return Err(ConfigError {
+                variable: "MLP_SMTP_URL",
+                message: "doit commencer par smtp:// ou smtps://".into(),
+            });
         }
         let mail_from = var("MLP_MAIL_FROM").unwrap_or_else(|| "MonLycéePro <ne-pas-repondre@localhost>".into());
         let rate_limit_per_minute = match var("MLP_RATE_LIMIT_PER_MINUTE") {
@@ -115,7 +119,8 @@ impl Config {
 /// single instances; several instances must share `MLP_SECRET_KEY`).
 fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
     let path = var_dir.join("secret_key");
-    let err = |e: std::io::Error| ConfigError { variable: "MLP_SECRET_KEY", message: format!("{} : {e}", path.display()) };
+    let err =
+        |e: std::io::Error| ConfigError { variable: "MLP_SECRET_KEY", message: format!("{} : {e}", path.display()) };
     if let Ok(k) = std::fs::read_to_string(&path)
         && k.trim().len() >= 32
     {

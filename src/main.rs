@@ -33,7 +33,8 @@ enum Command {
 
 fn init_tracing() {
     let wanted = monlyceepro::config::var("RUST_LOG").unwrap_or_else(|| "info".into());
-    let filter = tracing_subscriber::EnvFilter::try_new(wanted).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(wanted).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::io::stderr().is_terminal() {
         builder.init();
@@ -79,7 +80,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let opts = import::Options { data_dir: config.data_dir.clone(), only, force };
             let started = std::time::Instant::now();
             let outcomes = import::run(&db, &opts, &Progress::auto()).await?;
-            println!("Import terminé en {:.1} s depuis {} :", started.elapsed().as_secs_f64(), config.data_dir.display());
+            println!(
+                "Import terminé en {:.1} s depuis {} :",
+                started.elapsed().as_secs_f64(),
+                config.data_dir.display()
+            );
             for o in outcomes {
                 let state = if o.changed { "importé" } else { "inchangé" };
                 println!("  {:<12} {state:<9} {}", o.dataset.name(), o.summary);

@@ -8,8 +8,8 @@
 pub mod vocabulary;
 
 use crate::cache::VersionedCache;
-use crate::storage::catalogue::{self as q, LyceeFilter, LyceeRow};
 use crate::storage::Db;
+use crate::storage::catalogue::{self as q, LyceeFilter, LyceeRow};
 use domain::geo::round_km;
 use domain::text::{fold, fold_place};
 use domain::{Niveau, Position, Uai};
@@ -149,7 +149,8 @@ impl LyceeDetail {
 
     /// Distinct jobs of all the lycée's diplomas.
     pub fn job_count(&self) -> usize {
-        let mut romes: Vec<&str> = self.formations.iter().flat_map(|f| f.metiers.iter().map(|m| m.rome.as_str())).collect();
+        let mut romes: Vec<&str> =
+            self.formations.iter().flat_map(|f| f.metiers.iter().map(|m| m.rome.as_str())).collect();
         romes.sort_unstable();
         romes.dedup();
         romes.len()
@@ -264,8 +265,13 @@ impl Catalogue {
         let version = q::version(db).await?;
         let vocabulary = Arc::new(Vocabulary::load(db).await?);
         let f = q::figures(db).await?;
-        let figures =
-            Figures { lycees: f.lycees, diplomes: f.diplomes, metiers: f.metiers, eleves: f.eleves, academies: f.academies };
+        let figures = Figures {
+            lycees: f.lycees,
+            diplomes: f.diplomes,
+            metiers: f.metiers,
+            eleves: f.eleves,
+            academies: f.academies,
+        };
         Ok(Snapshot { version, vocabulary, figures })
     }
 
@@ -400,11 +406,8 @@ impl Catalogue {
             .map(|(row, distance)| {
                 let mut doms = by_uai.remove(&row.uai).unwrap_or_default();
                 doms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                let familles = doms
-                    .into_iter()
-                    .take(3)
-                    .filter_map(|(d, _)| vocab.domain_labels.get(&d).cloned())
-                    .collect();
+                let familles =
+                    doms.into_iter().take(3).filter_map(|(d, _)| vocab.domain_labels.get(&d).cloned()).collect();
                 let base = summary_parts(row);
                 LyceeSummary {
                     uai: base.uai,

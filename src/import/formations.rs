@@ -22,7 +22,8 @@ pub(super) const FILES: [&str; 4] = [
     "formations/familleMetiers.csv",
 ];
 
-const BCN_COLUMNS: &[&str] = &["FORMATION_DIPLOME", "NIVEAU_FORMATION_DIPLOME", "GROUPE_SPECIALITE", "LIBELLE_LONG_200"];
+const BCN_COLUMNS: &[&str] =
+    &["FORMATION_DIPLOME", "NIVEAU_FORMATION_DIPLOME", "GROUPE_SPECIALITE", "LIBELLE_LONG_200"];
 
 /// One diploma as read from the BCN.
 struct Diploma {
@@ -43,7 +44,9 @@ fn read_bcn(path: &Path, encoding: Encoding, into: &mut BTreeMap<String, Diploma
     for r in &csv.records {
         let cfd = r.get(c_cfd);
         if cfd.len() != 8 {
-            return Err(csv.error(r, c_cfd, format!("code diplôme (CFD) de 8 caractères attendu, trouvé « {cfd} »")).into());
+            return Err(csv
+                .error(r, c_cfd, format!("code diplôme (CFD) de 8 caractères attendu, trouvé « {cfd} »"))
+                .into());
         }
         if into.contains_key(cfd) {
             continue;
@@ -126,6 +129,31 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     }
     bar.step("familles de métiers");
 
+    // A common first year outside the famille file ("SYSTEMES NUMERIQUES
+    // 2NDE COMMUNE") leads to the jobs of the options sharing its name.
+    let mut common_year: HashMap<String, (String, Vec<String>)> = HashMap::new();
+    for (cfd, d) in &diplomas {
+        let Some(stem) = d.bcn_label.split("2NDE COMMUNE").next().filter(|_| d.bcn_label.contains("2NDE COMMUNE"))
+        else {
+            continue;
+        };
+        let stem = stem.trim();
+        if stem.is_empty() || family_label.contains_key(cfd) {
+            continue;
+        }
+        let mut romes = Vec::new();
+        for (other, o) in &diplomas {
+            if other != cfd
+                && o.level_code == d.level_code
+                && o.bcn_label.starts_with(stem)
+                && let Some(r) = romes_of.get(other)
+            {
+                push_unique(&mut romes, r);
+            }
+        }
+        common_year.insert(cfd.clone(), (sentence_case(stem), romes));
+    }
+
     let mut diploma_rows = Vec::with_capacity(diplomas.len());
     let mut link_rows = Vec::new();
     let mut with_jobs = 0usize;
@@ -133,6 +161,8 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         let level = Niveau::from_bcn(&d.level_code);
         let label = if let Some(family) = family_label.get(cfd) {
             format!("{} – seconde commune : {}", level.label(), family)
+        } else if let Some((stem, _)) = common_year.get(cfd) {
+            format!("{} – seconde commune : {}", level.label(), stem)
         } else {
             label_of.get(cfd).cloned().unwrap_or_else(|| sentence_case(&d.bcn_label))
         };
@@ -141,6 +171,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
             .filter(|r| !r.is_empty())
             .or_else(|| family_romes.get(cfd))
             .or_else(|| successor_romes.get(cfd))
+            .or_else(|| common_year.get(cfd).map(|(_, r)| r).filter(|r| !r.is_empty()))
             .cloned()
             .unwrap_or_default();
         with_jobs += usize::from(!romes.is_empty());

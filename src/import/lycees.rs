@@ -138,7 +138,9 @@ fn departement_of_uai(uai: &str) -> String {
 
 pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> anyhow::Result<Loaded> {
     if ctx.communes.is_empty() {
-        anyhow::bail!("les communes ne sont pas encore importées : lancez d'abord « monlyceepro import --only territoires »");
+        anyhow::bail!(
+            "les communes ne sont pas encore importées : lancez d'abord « monlyceepro import --only territoires »"
+        );
     }
     let utf8 = |required: &'static [&'static str]| CsvSpec { encoding: Encoding::Utf8, required };
 
@@ -209,7 +211,16 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
     // 3. Île-de-France: full contacts and exact positions.
     let idf = Csv::read(
         &dir.join(FILES[1]),
-        &utf8(&["CODE_UAI", "NOM_ETABLISSEMENT", "ADRESSE_POSTALE", "CODE_POSTAL", "TELEPHONE", "SITE_WEB", "MAIL", "GEO"]),
+        &utf8(&[
+            "CODE_UAI",
+            "NOM_ETABLISSEMENT",
+            "ADRESSE_POSTALE",
+            "CODE_POSTAL",
+            "TELEPHONE",
+            "SITE_WEB",
+            "MAIL",
+            "GEO",
+        ]),
     )?;
     let c = |n: &str| idf.col(n);
     let (o_uai, o_nom, o_adr, o_cp, o_tel, o_web, o_mail, o_geo, o_siret) = (
@@ -311,10 +322,8 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
         ]);
     }
     let with_formations = taught.keys().map(|(u, _)| u).collect::<std::collections::HashSet<_>>().len();
-    let formation_rows: Vec<Vec<Val>> = taught
-        .into_iter()
-        .map(|((uai, cfd), n)| vec![Val::from(uai), Val::from(cfd), Val::from(n)])
-        .collect();
+    let formation_rows: Vec<Vec<Val>> =
+        taught.into_iter().map(|((uai, cfd), n)| vec![Val::from(uai), Val::from(cfd), Val::from(n)]).collect();
     let mut summary = format!(
         "{} lycées ({} avec formations, {} positions exactes), {} formations",
         thousands(lycee_rows.len()),
@@ -466,12 +475,13 @@ mod tests {
 
     #[test]
     fn splits_lycee_des_metiers_labels() {
-        let (n, l) = split_labels(
-            "Lycée professionnel Alexandre Bérard - Lycée des métiers de l'énergie et de l'habitat",
-        );
+        let (n, l) =
+            split_labels("Lycée professionnel Alexandre Bérard - Lycée des métiers de l'énergie et de l'habitat");
         assert_eq!(n, "Lycée professionnel Alexandre Bérard");
         assert_eq!(l, vec!["Lycée des métiers de l'énergie et de l'habitat"]);
-        let (n, l) = split_labels("Lycée professionnel Louis Lumiere lycée des métiers de l electricite lycée des métiers du commerce");
+        let (n, l) = split_labels(
+            "Lycée professionnel Louis Lumiere lycée des métiers de l electricite lycée des métiers du commerce",
+        );
         assert_eq!(n, "Lycée professionnel Louis Lumiere");
         assert_eq!(l.len(), 2);
         let (n, l) = split_labels("Lycée polyvalent Jean Jaurès");

@@ -151,7 +151,12 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     Ok(Loaded {
         tables: vec![
             TableData { table: "domaines", columns: &["code", "libelle"], rows: domaines, mode: WriteMode::Replace },
-            TableData { table: "romes", columns: &["code", "libelle", "libelle_norm"], rows: romes, mode: WriteMode::Replace },
+            TableData {
+                table: "romes",
+                columns: &["code", "libelle", "libelle_norm"],
+                rows: romes,
+                mode: WriteMode::Replace,
+            },
             TableData {
                 table: "appellations",
                 columns: &["code_ogr", "rome_code", "libelle", "libelle_court", "libelle_norm"],

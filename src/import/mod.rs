@@ -25,7 +25,7 @@ pub use source::SourceError;
 
 /// Bumped when the import logic changes what it writes, so that existing
 /// databases are re-imported even though the files did not change.
-const IMPORT_VERSION: &str = "2";
+const IMPORT_VERSION: &str = "3";
 
 /// The datasets, in dependency order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -125,10 +125,7 @@ fn files_of(dataset: Dataset, dir: &Path) -> Vec<PathBuf> {
 /// Runs the import of every dataset (or only one) and returns what each did.
 pub async fn run(db: &Db, opts: &Options, progress: &Progress) -> anyhow::Result<Vec<DatasetOutcome>> {
     if !opts.data_dir.is_dir() {
-        anyhow::bail!(
-            "dossier de données introuvable : {} (réglez MLP_DATA_DIR)",
-            opts.data_dir.display()
-        );
+        anyhow::bail!("dossier de données introuvable : {} (réglez MLP_DATA_DIR)", opts.data_dir.display());
     }
     let mut outcomes = Vec::new();
     for dataset in Dataset::ALL {
@@ -218,15 +215,7 @@ async fn checksum(db: &Db, dataset: Dataset, files: &[PathBuf]) -> anyhow::Resul
     Ok(hex::encode(h.finalize()))
 }
 
-/// Formats a count with French thousands separators ("34 969").
+/// Formats a count for the import summary ("34 969").
 pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    out
+    domain::text::thousands(i64::try_from(n).unwrap_or(i64::MAX))
 }

@@ -12,9 +12,8 @@ pub struct Progress {
 impl Progress {
     /// Bars when stderr is a terminal, plain lines otherwise.
     pub fn auto() -> Progress {
-        let multi = std::io::stderr()
-            .is_terminal()
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let multi =
+            std::io::stderr().is_terminal().then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Progress { multi, quiet: false }
     }
 

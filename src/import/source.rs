@@ -138,15 +138,9 @@ impl Csv {
 
     pub fn parse(path: &Path, bytes: &[u8], spec: &CsvSpec<'_>) -> Result<Csv, SourceError> {
         let text = decode(path, bytes, spec.encoding)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(b';')
-            .has_headers(true)
-            .flexible(false)
-            .from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| csv_error(path, &e))?
-            .clone();
+        let mut reader =
+            csv::ReaderBuilder::new().delimiter(b';').has_headers(true).flexible(false).from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
         if headers.len() == 1 {
             let h = &headers[0];
             let guess = [(',', "virgule"), ('\t', "tabulation"), ('|', "barre verticale")]
@@ -157,7 +151,9 @@ impl Csv {
                     path,
                     Some(1),
                     None,
-                    format!("séparateur incorrect : les colonnes sont séparées par une {name} au lieu d'un point-virgule (;)"),
+                    format!(
+                        "séparateur incorrect : les colonnes sont séparées par une {name} au lieu d'un point-virgule (;)"
+                    ),
                 ));
             }
         }
@@ -218,9 +214,7 @@ impl Csv {
         if v.is_empty() || v.eq_ignore_ascii_case("nd") {
             return Ok(None);
         }
-        v.parse::<i64>()
-            .map(Some)
-            .map_err(|_| self.error(rec, col, format!("nombre entier attendu, trouvé « {v} »")))
+        v.parse::<i64>().map(Some).map_err(|_| self.error(rec, col, format!("nombre entier attendu, trouvé « {v} »")))
     }
 }
 
@@ -308,10 +302,19 @@ mod tests {
         let cases: [(&[u8], &str); 6] = [
             (b"", "f.csv : le fichier est vide"),
             (b"a;b\n", "f.csv, ligne 2 : le fichier ne contient aucune ligne de données"),
-            (b"a,b\n1,2\n", "f.csv, ligne 1 : séparateur incorrect : les colonnes sont séparées par une virgule au lieu d'un point-virgule (;)"),
+            (
+                b"a,b\n1,2\n",
+                "f.csv, ligne 1 : séparateur incorrect : les colonnes sont séparées par une virgule au lieu d'un point-virgule (;)",
+            ),
             (b"a;c\n1;2\n", "f.csv, ligne 1 : colonne manquante dans l'en-tête : « b »"),
-            (b"a;b\n1;2\n3", "f.csv, ligne 3, colonne 2 : 1 champs au lieu des 2 de l'en-tête (fichier tronqué ou ligne incomplète ?)"),
-            (b"a;b\n1;\xe9t\xe9\n", "f.csv, ligne 2, colonne 3 : encodage incorrect : l'octet 0xE9 n'est pas de l'UTF-8 (le fichier semble encodé en ISO-8859-1 ; il doit être en UTF-8)"),
+            (
+                b"a;b\n1;2\n3",
+                "f.csv, ligne 3, colonne 2 : 1 champs au lieu des 2 de l'en-tête (fichier tronqué ou ligne incomplète ?)",
+            ),
+            (
+                b"a;b\n1;\xe9t\xe9\n",
+                "f.csv, ligne 2, colonne 3 : encodage incorrect : l'octet 0xE9 n'est pas de l'UTF-8 (le fichier semble encodé en ISO-8859-1 ; il doit être en UTF-8)",
+            ),
         ];
         for (bytes, want) in cases {
             let err = parse(bytes, &["a", "b"]).err().expect("must fail");
@@ -321,9 +324,19 @@ mod tests {
 
     #[test]
     fn reads_latin1_and_accepts_utf8_in_its_place() {
-        let latin = Csv::parse(Path::new("l.csv"), b"a\n\xe9t\xe9\n", &CsvSpec { encoding: Encoding::Latin1, required: &["a"] }).unwrap();
+        let latin = Csv::parse(
+            Path::new("l.csv"),
+            b"a\n\xe9t\xe9\n",
+            &CsvSpec { encoding: Encoding::Latin1, required: &["a"] },
+        )
+        .unwrap();
         assert_eq!(latin.records[0].get(latin.col("a")), "été");
-        let utf = Csv::parse(Path::new("l.csv"), "a\nété\n".as_bytes(), &CsvSpec { encoding: Encoding::Latin1, required: &["a"] }).unwrap();
+        let utf = Csv::parse(
+            Path::new("l.csv"),
+            "a\nété\n".as_bytes(),
+            &CsvSpec { encoding: Encoding::Latin1, required: &["a"] },
+        )
+        .unwrap();
         assert_eq!(utf.records[0].get(utf.col("a")), "été");
     }
 

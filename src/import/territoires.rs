@@ -69,12 +69,8 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
             required: &["codeAcademie", "codeRegion", "codeDepartement", "libelleAcademie"],
         },
     )?;
-    let (c_acad, c_reg, c_dep, c_lib) = (
-        acad.col("codeAcademie"),
-        acad.col("codeRegion"),
-        acad.col("codeDepartement"),
-        acad.col("libelleAcademie"),
-    );
+    let (c_acad, c_reg, c_dep, c_lib) =
+        (acad.col("codeAcademie"), acad.col("codeRegion"), acad.col("codeDepartement"), acad.col("libelleAcademie"));
     let mut academies: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut dep_academie: HashMap<String, String> = HashMap::new();
     for r in &acad.records {
@@ -110,10 +106,8 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     }
     bar.step("positions des communes");
 
-    let kept: Vec<&CommuneJson> = communes
-        .iter()
-        .filter(|c| c.kind == "commune-actuelle" || c.kind == "arrondissement-municipal")
-        .collect();
+    let kept: Vec<&CommuneJson> =
+        communes.iter().filter(|c| c.kind == "commune-actuelle" || c.kind == "arrondissement-municipal").collect();
     // A whole city with arrondissements (Paris, Lyon, Marseille) has no
     // position of its own: place it at the mean of its arrondissements.
     let mut arrondissements: HashMap<&str, Vec<Position>> = HashMap::new();
@@ -130,7 +124,11 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
             .get(&c.code)
             .copied()
             .or_else(|| arrondissements.get(c.code.as_str()).and_then(|ps| Position::centroid(ps)))
-            .or_else(|| Position::centroid(&c.anciens_codes.iter().filter_map(|a| positions.get(a).copied()).collect::<Vec<_>>()));
+            .or_else(|| {
+                Position::centroid(
+                    &c.anciens_codes.iter().filter_map(|a| positions.get(a).copied()).collect::<Vec<_>>(),
+                )
+            });
         placed += usize::from(position.is_some());
         let dep = c.departement.clone().unwrap_or_else(|| c.code[..2].to_string());
         let kind = if c.kind == "arrondissement-municipal" { "arrondissement" } else { "commune" };

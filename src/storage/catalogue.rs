@@ -223,7 +223,8 @@ pub struct CommuneRow {
     pub lon: Option<f64>,
 }
 
-const COMMUNE_COLUMNS: &str = "c.code_insee, c.nom, c.nom_norm, c.departement_code, c.kind, c.parent_code, c.population, c.lat, c.lon";
+const COMMUNE_COLUMNS: &str =
+    "c.code_insee, c.nom, c.nom_norm, c.departement_code, c.kind, c.parent_code, c.population, c.lat, c.lon";
 
 pub async fn commune(db: &Db, code: &str) -> sqlx::Result<Option<CommuneRow>> {
     let sql = format!("SELECT {COMMUNE_COLUMNS} FROM communes c WHERE c.code_insee = $1");
@@ -248,12 +249,13 @@ pub async fn communes_by_name(db: &Db, exact: &str, prefix: &str, limit: i64) ->
     on_db!(db, p => sqlx::query_as::<_, CommuneRow>(&sql).bind(&pattern).bind(exact).bind(limit).fetch_all(p).await)
 }
 
-/// Communes served by a postcode starting with `prefix`.
+/// Communes served by a postcode starting with `prefix`; an arrondissement
+/// comes before its whole city, as its postcode names it more precisely.
 pub async fn communes_by_postcode(db: &Db, prefix: &str, limit: i64) -> sqlx::Result<Vec<CommuneRow>> {
     let sql = format!(
         "SELECT {COMMUNE_COLUMNS} FROM communes c WHERE c.code_insee IN \
          (SELECT code_insee FROM commune_codes_postaux WHERE code_postal LIKE $1) \
-         ORDER BY CASE WHEN c.kind = 'commune' THEN 0 ELSE 1 END, c.population DESC, c.nom LIMIT $2"
+         ORDER BY CASE WHEN c.kind = 'arrondissement' THEN 0 ELSE 1 END, c.population DESC, c.nom LIMIT $2"
     );
     let pattern = format!("{prefix}%");
     on_db!(db, p => sqlx::query_as::<_, CommuneRow>(&sql).bind(&pattern).bind(limit).fetch_all(p).await)

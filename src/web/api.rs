@@ -29,7 +29,9 @@ impl Params {
         match self.text(name) {
             None => Ok(default),
             Some(v) => {
-                let n: i64 = v.parse().map_err(|_| ApiError::bad_param(name, format!("nombre entier attendu, reçu « {} »", clip(v))))?;
+                let n: i64 = v
+                    .parse()
+                    .map_err(|_| ApiError::bad_param(name, format!("nombre entier attendu, reçu « {} »", clip(v))))?;
                 if n < min || n > max {
                     return Err(ApiError::bad_param(name, format!("doit être compris entre {min} et {max}")));
                 }
@@ -43,7 +45,10 @@ impl Params {
         match self.text(name) {
             None => Ok(None),
             Some(v) => {
-                let n: f64 = v.replace(',', ".").parse().map_err(|_| ApiError::bad_param(name, format!("nombre attendu, reçu « {} »", clip(v))))?;
+                let n: f64 = v
+                    .replace(',', ".")
+                    .parse()
+                    .map_err(|_| ApiError::bad_param(name, format!("nombre attendu, reçu « {} »", clip(v))))?;
                 if !n.is_finite() || n < min || n > max {
                     return Err(ApiError::bad_param(name, format!("doit être compris entre {min} et {max}")));
                 }
@@ -90,7 +95,10 @@ pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Re
 
 /// `GET /api/v1/lycees`: plain listing by académie, département, commune,
 /// or around a commune (`rayon_km`).
-pub async fn lycees(State(state): State<AppState>, Query(raw): Query<HashMap<String, String>>) -> Result<Json<PageOf<LyceeSummary>>, ApiError> {
+pub async fn lycees(
+    State(state): State<AppState>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<PageOf<LyceeSummary>>, ApiError> {
     let p = Params(raw);
     let page = p.int("page", 1, 100_000, 1)?;
     let par_page = p.int("par_page", 1, 100, 20)?;
@@ -124,13 +132,18 @@ pub async fn lycees(State(state): State<AppState>, Query(raw): Query<HashMap<Str
         match radius {
             Some(km) => {
                 let center = commune.position.ok_or_else(|| {
-                    ApiError::bad_param("commune", "la position de cette commune n'est pas connue ; recherchez sans rayon")
+                    ApiError::bad_param(
+                        "commune",
+                        "la position de cette commune n'est pas connue ; recherchez sans rayon",
+                    )
                 })?;
                 around = Some((center, km));
             }
             None => {
                 filter.communes = vec![commune.code_insee.clone()];
-                filter.communes.extend(crate::storage::catalogue::arrondissements_of(state.catalogue.db(), &commune.code_insee).await?);
+                filter.communes.extend(
+                    crate::storage::catalogue::arrondissements_of(state.catalogue.db(), &commune.code_insee).await?,
+                );
             }
         }
     } else if radius.is_some() {
@@ -145,7 +158,10 @@ pub async fn lycees(State(state): State<AppState>, Query(raw): Query<HashMap<Str
 }
 
 /// `GET /api/v1/communes?q=`.
-pub async fn communes(State(state): State<AppState>, Query(raw): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+pub async fn communes(
+    State(state): State<AppState>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let p = Params(raw);
     let q = required_text(&p, "q", 100)?;
     let limit = p.int("limit", 1, 50, 10)?;
@@ -153,7 +169,10 @@ pub async fn communes(State(state): State<AppState>, Query(raw): Query<HashMap<S
 }
 
 /// `GET /api/v1/metiers?q=`.
-pub async fn metiers(State(state): State<AppState>, Query(raw): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+pub async fn metiers(
+    State(state): State<AppState>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let p = Params(raw);
     let q = required_text(&p, "q", 200)?;
     let limit = p.int("limit", 1, 50, 10)?;

@@ -58,7 +58,11 @@ impl ApiError {
     /// 500 after logging the cause; the client learns nothing more.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "erreur interne");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "erreur_interne", "Erreur interne du service. Réessayez plus tard.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "erreur_interne",
+            "Erreur interne du service. Réessayez plus tard.",
+        )
     }
 }
 
@@ -70,7 +74,8 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ApiErrorBody { erreur: ApiErrorInner { code: self.code, message: &self.message, champs: &self.champs } };
+        let body =
+            ApiErrorBody { erreur: ApiErrorInner { code: self.code, message: &self.message, champs: &self.champs } };
         (self.status, Json(body)).into_response()
     }
 }

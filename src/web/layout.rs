@@ -31,19 +31,7 @@ impl Crumb {
     }
 }
 
-/// Formats a count the French way ("2 090", with a narrow no-break space).
-pub fn thousands(n: i64) -> String {
-    let neg = n < 0;
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    if neg { format!("-{out}") } else { out }
-}
+pub use domain::text::thousands;
 
 /// "1,3 km".
 pub fn km(d: f64) -> String {
@@ -54,9 +42,6 @@ pub fn km(d: f64) -> String {
 mod tests {
     #[test]
     fn french_numbers() {
-        assert_eq!(super::thousands(2090), "2\u{202f}090");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(-1234567), "-1\u{202f}234\u{202f}567");
         assert_eq!(super::km(1.26), "1,3 km");
     }
 }

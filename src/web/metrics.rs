@@ -45,15 +45,22 @@ impl Metrics {
     /// The text exposition format, with extra gauges appended by the caller.
     pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP mlp_http_requests_total Requêtes HTTP traitées.\n# TYPE mlp_http_requests_total counter\n");
+        out.push_str(
+            "# HELP mlp_http_requests_total Requêtes HTTP traitées.\n# TYPE mlp_http_requests_total counter\n",
+        );
         for ((m, r, s), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "mlp_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{s}\"}} {n}", escape(r));
+            let _ =
+                writeln!(out, "mlp_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{s}\"}} {n}", escape(r));
         }
         out.push_str("# HELP mlp_http_request_duration_seconds Durée de traitement des requêtes.\n# TYPE mlp_http_request_duration_seconds histogram\n");
         for (r, h) in self.latency.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let r = escape(r);
             for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "mlp_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}", h.counts[i]);
+                let _ = writeln!(
+                    out,
+                    "mlp_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}",
+                    h.counts[i]
+                );
             }
             let _ = writeln!(out, "mlp_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", h.count);
             let _ = writeln!(out, "mlp_http_request_duration_seconds_sum{{route=\"{r}\"}} {}", h.sum);

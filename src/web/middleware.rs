@@ -53,7 +53,11 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     // Private follow-up links carry a token in their path: never send it
     // to another site.
     set(h, header::REFERRER_POLICY, "same-origin");
-    set(h, HeaderName::from_static("permissions-policy"), "geolocation=(), camera=(), microphone=(), interest-cohort=()");
+    set(
+        h,
+        HeaderName::from_static("permissions-policy"),
+        "geolocation=(), camera=(), microphone=(), interest-cohort=()",
+    );
     set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     if state.config.base_url.starts_with("https://") {
         set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");

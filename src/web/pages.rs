@@ -94,7 +94,10 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 
 /// `GET /lycees`: académies → départements → communes → lycées, and a
 /// commune search (`?q=`).
-pub async fn browse(State(state): State<AppState>, Query(params): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn browse(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
     let get = |k: &str| params.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let page = if let Some(code) = get("commune") {
         browse_commune(&state, code).await?
@@ -110,7 +113,11 @@ pub async fn browse(State(state): State<AppState>, Query(params): Query<HashMap<
         p.areas = q::academies_with_counts(state.catalogue.db())
             .await?
             .into_iter()
-            .map(|a| Area { href: format!("/lycees?academie={}", a.code), label: a.nom, count: plural(a.lycees, "lycée", "lycées") })
+            .map(|a| Area {
+                href: format!("/lycees?academie={}", a.code),
+                label: a.nom,
+                count: plural(a.lycees, "lycée", "lycées"),
+            })
             .collect();
         p
     };
@@ -151,9 +158,14 @@ async fn browse_departement(state: &AppState, code: &str) -> Result<BrowsePage, 
     p.areas = q::communes_with_counts(db, &d.code)
         .await?
         .into_iter()
-        .map(|c| Area { href: format!("/lycees?commune={}", c.code), label: c.nom, count: plural(c.lycees, "lycée", "lycées") })
+        .map(|c| Area {
+            href: format!("/lycees?commune={}", c.code),
+            label: c.nom,
+            count: plural(c.lycees, "lycée", "lycées"),
+        })
         .collect();
-    let rows = state.catalogue.list(LyceeFilter { departement: Some(d.code.clone()), ..LyceeFilter::default() }, None).await?;
+    let rows =
+        state.catalogue.list(LyceeFilter { departement: Some(d.code.clone()), ..LyceeFilter::default() }, None).await?;
     p.lycees_title = plural(rows.len() as i64, "lycée dans le département", "lycées dans le département");
     p.lycees = state.catalogue.summaries(rows).await?;
     Ok(p)

@@ -75,16 +75,30 @@ impl ActionType {
     /// One line of explanation for the company journey.
     pub fn explanation(self) -> &'static str {
         match self {
-            ActionType::Pfmp => "Des élèves viennent se former chez vous pendant leurs périodes de formation en milieu professionnel, de 3 à 8 semaines.",
-            ActionType::Apprentissage => "Un jeune prépare son diplôme en alternance entre le lycée et votre entreprise, avec un contrat d'apprentissage.",
+            ActionType::Pfmp => {
+                "Des élèves viennent se former chez vous pendant leurs périodes de formation en milieu professionnel, de 3 à 8 semaines."
+            }
+            ActionType::Apprentissage => {
+                "Un jeune prépare son diplôme en alternance entre le lycée et votre entreprise, avec un contrat d'apprentissage."
+            }
             ActionType::Recrutement => "Vous cherchez à embaucher des jeunes qui viennent d'obtenir leur diplôme.",
-            ActionType::Intervention => "Vous venez présenter votre métier en classe, participer à un jury ou à des entretiens d'entraînement.",
+            ActionType::Intervention => {
+                "Vous venez présenter votre métier en classe, participer à un jury ou à des entretiens d'entraînement."
+            }
             ActionType::Visite => "Vous ouvrez vos portes à une classe pour montrer vos métiers et vos équipements.",
-            ActionType::Mentorat => "Vous accompagnez un ou plusieurs élèves, au moins 2 heures par mois pendant au moins 6 mois.",
+            ActionType::Mentorat => {
+                "Vous accompagnez un ou plusieurs élèves, au moins 2 heures par mois pendant au moins 6 mois."
+            }
             ActionType::Evenement => "Vous participez à un job dating, un forum des métiers ou une remise de diplômes.",
-            ActionType::Enseignants => "Vous accueillez des enseignants en immersion ou contribuez à leur formation continue.",
-            ActionType::ProfesseurAssocie => "Un de vos collaborateurs, avec au moins 5 ans d'expérience, enseigne au lycée (jusqu'à 162 h par an).",
-            ActionType::Formation => "Vous proposez une formation locale, une coloration de diplôme ou une spécialisation ; l'académie est associée.",
+            ActionType::Enseignants => {
+                "Vous accueillez des enseignants en immersion ou contribuez à leur formation continue."
+            }
+            ActionType::ProfesseurAssocie => {
+                "Un de vos collaborateurs, avec au moins 5 ans d'expérience, enseigne au lycée (jusqu'à 162 h par an)."
+            }
+            ActionType::Formation => {
+                "Vous proposez une formation locale, une coloration de diplôme ou une spécialisation ; l'académie est associée."
+            }
             ActionType::Soutien => "Don de matériel, plateau technique, solde de la taxe d'apprentissage.",
             ActionType::Autre => "Un autre besoin : décrivez-le librement.",
         }

@@ -78,10 +78,7 @@ mod tests {
     fn bounding_box_contains_the_circle() {
         let p = Position::new(45.76, 4.83).unwrap();
         let (la0, la1, lo0, lo1) = p.bounding_box(30.0);
-        for q in [
-            Position::new(la0 + 0.001, p.lon).unwrap(),
-            Position::new(p.lat, lo1 - 0.001).unwrap(),
-        ] {
+        for q in [Position::new(la0 + 0.001, p.lon).unwrap(), Position::new(p.lat, lo1 - 0.001).unwrap()] {
             assert!(p.distance_km(&q) <= 30.01);
         }
         assert!(la0 < la1 && lo0 < lo1);

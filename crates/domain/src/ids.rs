@@ -120,7 +120,7 @@ impl Siret {
 /// sites are numbered so that the digit sum is a multiple of 5).
 fn siret_checksum_ok(digits: &str) -> bool {
     let d: Vec<u32> = digits.bytes().map(|c| u32::from(c - b'0')).collect();
-    let la_poste = digits.starts_with("356000000") && d.iter().sum::<u32>() % 5 == 0;
+    let la_poste = digits.starts_with("356000000") && d.iter().sum::<u32>().is_multiple_of(5);
     let sum: u32 = d
         .iter()
         .rev()
@@ -134,7 +134,7 @@ fn siret_checksum_ok(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0 || la_poste
+    sum.is_multiple_of(10) || la_poste
 }
 
 impl FromStr for RomeCode {
@@ -163,8 +163,7 @@ impl FromStr for InseeCode {
     fn from_str(s: &str) -> Result<Self, IdError> {
         let s = s.trim().to_ascii_uppercase();
         let b = s.as_bytes();
-        let head_ok = b.len() == 5
-            && (b[..2].iter().all(u8::is_ascii_digit) || &b[..2] == b"2A" || &b[..2] == b"2B");
+        let head_ok = b.len() == 5 && (b[..2].iter().all(u8::is_ascii_digit) || &b[..2] == b"2A" || &b[..2] == b"2B");
         if !head_ok || !b[2..].iter().all(u8::is_ascii_digit) {
             return Err(IdError("un code commune INSEE comporte 5 caractères, par exemple 69123 ou 2A004"));
         }
@@ -176,11 +175,7 @@ impl InseeCode {
     /// The département code: 3 digits overseas (`974`), else 2 characters
     /// (`69`, `2A`).
     pub fn departement(&self) -> &str {
-        if self.0.starts_with("97") || self.0.starts_with("98") {
-            &self.0[..3]
-        } else {
-            &self.0[..2]
-        }
+        if self.0.starts_with("97") || self.0.starts_with("98") { &self.0[..3] } else { &self.0[..2] }
     }
 }
 
@@ -200,7 +195,9 @@ impl FromStr for Email {
     fn from_str(s: &str) -> Result<Self, IdError> {
         let s = s.trim();
         let bad = IdError("adresse électronique invalide : elle doit ressembler à nom@domaine.fr");
-        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',' || c == ';') {
+        if s.len() > 254
+            || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',' || c == ';')
+        {
             return Err(bad);
         }
         let (local, host) = s.rsplit_once('@').ok_or(bad.clone())?;

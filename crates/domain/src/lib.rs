@@ -14,5 +14,5 @@ pub mod text;
 
 pub use action::ActionType;
 pub use geo::Position;
-pub use ids::{Cfd, Email, InseeCode, IdError, RomeCode, Siret, Uai};
+pub use ids::{Cfd, Email, IdError, InseeCode, RomeCode, Siret, Uai};
 pub use level::Niveau;

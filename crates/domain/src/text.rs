@@ -134,9 +134,33 @@ pub fn title_case(s: &str) -> String {
         .join(" ")
 }
 
+/// Formats a count the French way, with a narrow no-break space between
+/// thousands ("2 090").
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn french_numbers() {
+        assert_eq!(thousands(2090), "2\u{202f}090");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(-1234567), "-1\u{202f}234\u{202f}567");
+    }
 
     #[test]
     fn folds_the_names_people_type() {
@@ -164,10 +188,7 @@ mod tests {
 
     #[test]
     fn writes_capitals_as_sentences() {
-        assert_eq!(
-            sentence_case("LYCEE DES METIERS DU BATIMENT"),
-            "Lycée des métiers du bâtiment"
-        );
+        assert_eq!(sentence_case("LYCEE DES METIERS DU BATIMENT"), "Lycée des métiers du bâtiment");
         assert_eq!(title_case("LYON 1ER ARRONDISSEMENT"), "Lyon 1er Arrondissement");
     }
 }

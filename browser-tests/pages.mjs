@@ -1,0 +1,112 @@
+// Browser tests of the public pages: node browser-tests/pages.mjs BASE_URL
+// Every page: zero axe-core violations (desktop and mobile widths), no
+// console error, CSP violation or failed request, and readable without
+// JavaScript. Then a walk from the home page to a showcase with the
+// keyboard only. Exits non-zero with a report on any failure.
+import { launch, openPage, axe } from './lib.mjs';
+
+const base = process.argv[2];
+if (!base) {
+  console.error('usage : node browser-tests/pages.mjs http://127.0.0.1:PORT');
+  process.exit(2);
+}
+const failures = [];
+
+async function json(path) {
+  const r = await fetch(base + path);
+  return r.json();
+}
+
+// An LPO in Paris, found through the API (Île-de-France: exact position and contact).
+const paris = await json('/api/v1/lycees?departement=75&par_page=100');
+const lpoParis = paris.resultats.find((l) => l.type === 'LPO');
+
+const pages = [
+  ['/', 200],
+  ['/lycees', 200],
+  ['/lycees?academie=10', 200],
+  ['/lycees?departement=69', 200],
+  ['/lycees?commune=69123', 200],
+  ['/lycees?q=lyon', 200],
+  ['/lycees/0690043X', 200], // an LP in Lyon
+  [lpoParis.url, 200], // an LPO in Paris
+  ['/lycees/9740004L', 200], // a lycée in La Réunion
+  ['/accessibilite', 200],
+  ['/mentions-legales', 200],
+  ['/donnees-personnelles', 200],
+  ['/plan-du-site', 200],
+  ['/lycees/0000000A', 404],
+];
+
+const browser = await launch();
+try {
+  for (const [path, status] of pages) {
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 800 }]) {
+      const { context, page, problems } = await openPage(browser, { viewport });
+      const res = await page.goto(base + path, { waitUntil: 'networkidle' });
+      if (res.status() !== status) failures.push(`${path} : statut ${res.status()} au lieu de ${status}`);
+      const expected = problems.filter((p) => !(status === 404 && ((p.startsWith('HTTP 404') && p.endsWith(path)) || p.includes('status of 404'))));
+      for (const p of expected) failures.push(`${path} (${viewport.width}px) : ${p}`);
+      const violations = await axe(page);
+      for (const v of violations) failures.push(`${path} (${viewport.width}px) : axe ${v.id} (${v.impact}) ${v.help} → ${v.nodes.join(' | ')}`);
+      await context.close();
+    }
+    // Without JavaScript the content is there.
+    const { context, page, problems } = await openPage(browser, { javaScript: false });
+    await page.goto(base + path, { waitUntil: 'load' });
+    const h1 = await page.locator('h1').first().textContent().catch(() => null);
+    if (!h1 || !h1.trim()) failures.push(`${path} sans JavaScript : pas de titre h1`);
+    const mainVisible = await page.locator('main').isVisible();
+    if (!mainVisible) failures.push(`${path} sans JavaScript : contenu principal invisible`);
+    for (const p of problems.filter((p) => status !== 404 || !(p.startsWith('HTTP 404') || p.includes('status of 404')))) failures.push(`${path} sans JavaScript : ${p}`);
+    await context.close();
+  }
+
+  // Keyboard only: home → "Trouver un lycée" → académie de Lyon → Rhône → a lycée.
+  const { context, page } = await openPage(browser);
+  await page.goto(base + '/', { waitUntil: 'networkidle' });
+  const steps = [
+    { href: '/lycees', text: 'Trouver un lycée' },
+    { href: '/lycees?academie=10', text: 'Lyon' },
+    { href: '/lycees?departement=69', text: 'Rhône (69)' },
+    { href: '/lycees/0690043X', text: null },
+  ];
+  for (const step of steps) {
+    let reached = false;
+    for (let i = 0; i < 400 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      const active = await page.evaluate(() => {
+        const a = document.activeElement;
+        const style = a ? getComputedStyle(a) : null;
+        return a ? { href: a.getAttribute('href'), text: a.textContent.trim(), outline: style.outlineStyle + ' ' + style.outlineWidth } : null;
+      });
+      if (active && active.href === step.href && (step.text === null || active.text === step.text)) {
+        if (active.outline.startsWith('none')) failures.push(`clavier : le focus sur ${step.href} n'est pas visible`);
+        reached = true;
+      }
+    }
+    if (!reached) {
+      failures.push(`clavier : lien ${step.href} inatteignable avec Tab depuis ${page.url()}`);
+      break;
+    }
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  }
+  const title = await page.locator('h1').textContent();
+  if (!page.url().endsWith('/lycees/0690043X') || !title.includes('Jacques de Flesselles')) {
+    failures.push(`clavier : arrivée sur ${page.url()} (« ${title} ») au lieu de la vitrine de 0690043X`);
+  }
+  // The skip link is the first stop and leads to the content.
+  await page.goto(base + '/', { waitUntil: 'networkidle' });
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => document.activeElement.getAttribute('href'));
+  if (first !== '#contenu') failures.push(`clavier : le premier arrêt est ${first} au lieu du lien d'évitement #contenu`);
+  await context.close();
+} finally {
+  await browser.close();
+}
+
+if (failures.length) {
+  console.error(`${failures.length} problème(s) :\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+console.log(`${pages.length} pages vérifiées (axe-core, deux largeurs, sans JavaScript) et parcours au clavier réussi`);

@@ -1,0 +1,11 @@
+//! Integration tests: the real server, the real national data, SQLite and
+//! PostgreSQL, and headless Chromium. One test binary so that the national
+//! catalogue is imported once per engine and copied for each test.
+
+mod support;
+
+mod api;
+mod browser;
+mod import_malformed;
+mod import_real;
+mod pages;

@@ -1,0 +1,103 @@
+//! The public pages through the real server, on both engines: content in
+//! company words, French error pages, escaping, static files.
+
+use crate::on_both_engines;
+use crate::support::{Engine, TestApp};
+
+async fn pages_show_the_catalogue(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (s, home) = app.get_text("/").await;
+    assert_eq!(s, 200);
+    assert!(home.contains("<html lang=\"fr\">"));
+    assert!(home.contains("2\u{202f}090</span> lycées"), "national figure on the home page");
+    assert!(home.contains("Accueillir des élèves en stage (PFMP)"));
+
+    let (s, academies) = app.get_text("/lycees").await;
+    assert_eq!(s, 200);
+    assert!(academies.contains("href=\"/lycees?academie=10\">Lyon</a>"), "académies with links");
+    let (_, lyon) = app.get_text("/lycees?academie=10").await;
+    assert!(lyon.contains("href=\"/lycees?departement=69\">Rhône (69)</a>"));
+    let (_, rhone) = app.get_text("/lycees?departement=69").await;
+    assert!(rhone.contains("/lycees/0690043X"));
+    assert!(rhone.contains("Lycée professionnel"));
+    let (_, city) = app.get_text("/lycees?commune=69123").await;
+    assert!(city.contains("/lycees/0690043X"), "a whole city lists its arrondissements' lycées");
+    // A commune without a lycée proposes the nearest ones.
+    let (s, small) = app.get_text("/lycees?commune=69001").await;
+    assert_eq!(s, 200);
+    assert!(small.contains("Aucun lycée professionnel à") && small.contains("/lycees/"));
+    let (_, found) = app.get_text("/lycees?q=st+etienne").await;
+    assert!(found.contains("/lycees?commune=42218"));
+
+    let (s, showcase) = app.get_text("/lycees/0690043X").await;
+    assert_eq!(s, 200);
+    for expected in [
+        "Lycée professionnel Jacques de Flesselles",
+        "Lycée des métiers du génie électrique et de la bureautique",
+        "Bac pro métiers de l&#39;électricité et de ses environnements connectés",
+        "Électricien / Électricienne du bâtiment",
+        "(F1602)",
+        "46 %",
+        "InserJeunes (DEPP)",
+        "Coordonnées non connues",
+        "au centre de la commune",
+    ] {
+        assert!(showcase.contains(expected), "showcase shows {expected:?}");
+    }
+    // The same page again comes from the cache, identical.
+    assert_eq!(app.get_text("/lycees/0690043X").await.1, showcase);
+
+    // A lycée in La Réunion.
+    let (s, reunion) = app.get_text("/lycees/9740004L").await;
+    assert_eq!(s, 200);
+    assert!(reunion.contains("La Réunion"));
+}
+
+async fn bad_input_on_pages(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for path in [
+        "/lycees/0000000A",
+        "/lycees/pas-un-uai",
+        "/lycees?academie=999",
+        "/lycees?departement=ZZ",
+        "/lycees?commune=00000",
+        "/nimporte/quoi",
+    ] {
+        let (s, body) = app.get_text(path).await;
+        assert_eq!(s, 404, "{path}");
+        assert!(body.contains("Page non trouvée"), "{path}: French error page");
+    }
+    let (s, body) = app.get_text("/lycees?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert_eq!(s, 200);
+    assert!(!body.contains("<script>alert(1)"), "user input is escaped");
+    assert!(body.contains("&#60;script&#62;alert(1)"), "shown escaped");
+    let long = "é".repeat(1000);
+    assert_eq!(app.get_text(&format!("/lycees?q={long}")).await.0, 200);
+    assert_eq!(app.get_text("/lycees?q=%F0%9F%98%80%F0%9F%98%80").await.0, 200);
+}
+
+async fn static_files_are_compressed_and_cached(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, home) = app.get_text("/").await;
+    let css = home
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|u| u.ends_with("dsfr.min.css"))
+        .expect("DSFR css");
+    let res =
+        app.client.get(format!("{}{css}", app.base)).header("accept-encoding", "gzip, br").send().await.expect("css");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert!(res.headers()["content-type"].to_str().expect("ct").starts_with("text/css"));
+    let plain = app.client.get(format!("{}{css}", app.base)).send().await.expect("css");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.bytes().await.expect("body").len() > 100_000);
+    // Every file the page refers to exists.
+    for url in home.split(['"', '\'']).filter(|u| u.starts_with("/static/")) {
+        assert_eq!(app.get(url).await.status(), 200, "{url}");
+    }
+    assert_eq!(app.get("/static/inconnu.css").await.status(), 404);
+}
+
+on_both_engines!(pages_show_the_catalogue, bad_input_on_pages, static_files_are_compressed_and_cached);
