@@ -3,40 +3,9 @@
 //! left exactly as it was.
 
 use crate::on_both_engines;
-use crate::support::{Engine, catalogue_db, data_dir, scratch_dir};
+use crate::support::{Engine, catalogue_db, data_dir, data_dir_with};
 use monlyceepro::import::{self, Dataset, Progress};
 use monlyceepro::storage::Db;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
-
-static N: AtomicU32 = AtomicU32::new(0);
-
-/// A copy of the data folder (links to the real files) where `rel` is
-/// replaced by `bytes`.
-fn data_dir_with(rel: &str, bytes: &[u8]) -> PathBuf {
-    let dir = scratch_dir().join(format!("donnees-{}", N.fetch_add(1, Ordering::Relaxed)));
-    let src = data_dir();
-    for entry in walk(&src) {
-        let relative = entry.strip_prefix(&src).expect("relative");
-        let target = dir.join(relative);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        if relative == Path::new(rel) {
-            std::fs::write(&target, bytes).expect("write fixture");
-        } else {
-            std::os::unix::fs::symlink(&entry, &target).expect("symlink");
-        }
-    }
-    dir
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
-        let p = e.path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
-    }
-    out
-}
 
 fn real(rel: &str) -> Vec<u8> {
     std::fs::read(data_dir().join(rel)).expect("real file")
@@ -54,7 +23,7 @@ async fn count(db: &Db, table: &str) -> i64 {
 /// Imports one dataset from a folder where one file is broken and checks
 /// the message and that nothing changed.
 async fn expect_failure(db: &Db, dataset: Dataset, rel: &str, bytes: Vec<u8>, table: &str, expected: &str) {
-    let dir = data_dir_with(rel, &bytes);
+    let dir = data_dir_with(&[(rel, &bytes)]);
     let before = count(db, table).await;
     let opts = import::Options { data_dir: dir.clone(), only: Some(dataset), force: true };
     let err = import::run(db, &opts, &Progress::quiet()).await.expect_err("a malformed file must stop the import");
@@ -200,7 +169,7 @@ async fn malformed_files_are_reported_and_change_nothing(engine: Engine) {
     .await;
 
     // A file missing altogether.
-    let dir = data_dir_with("rome/rome.csv", b"");
+    let dir = data_dir_with(&[("rome/rome.csv", b"")]);
     std::fs::remove_file(dir.join("rome/rome.csv")).expect("rm");
     let opts = import::Options { data_dir: dir.clone(), only: Some(Dataset::Metiers), force: true };
     let err = format!("{:#}", import::run(db, &opts, &Progress::quiet()).await.expect_err("missing file"));

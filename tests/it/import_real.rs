@@ -128,4 +128,98 @@ async fn imports_the_national_catalogue(engine: Engine) {
     assert_eq!(fingerprint(db).await, before);
 }
 
-on_both_engines!(imports_the_national_catalogue);
+/// A line of the official directory schema, from a real line of the
+/// extract with some columns changed.
+fn directory_line(header: &[&str], model: &[&str], changes: &[(&str, &str)]) -> String {
+    let mut fields: Vec<String> = model.iter().map(|s| s.to_string()).collect();
+    for (col, value) in changes {
+        let i = header.iter().position(|h| h.trim_start_matches('\u{feff}') == *col).expect("column");
+        fields[i] = value.to_string();
+    }
+    fields.join(";")
+}
+
+async fn accepts_the_official_directory_schema(engine: Engine) {
+    let t = empty_db(engine).await;
+    let db = &t.db;
+    let extract = std::fs::read_to_string(data_dir().join("etablissements/fr-en-annuaire-education-extrait-94-ecoles.csv"))
+        .expect("extract");
+    let mut lines = extract.lines();
+    let header_line = lines.next().expect("header");
+    let header: Vec<&str> = header_line.split(';').collect();
+    let model: Vec<&str> = lines.next().expect("line").split(';').collect();
+    let lycee = [
+        ("Type_etablissement", "Lycée"),
+        ("Voie_professionnelle", "1"),
+        ("Ecole_elementaire", ""),
+        ("libelle_nature", "LYCEE PROFESSIONNEL"),
+    ];
+    let rows = [
+        // A lycée of the national list: the directory brings its position and contact.
+        directory_line(
+            &header,
+            &model,
+            &[
+                lycee.as_slice(),
+                &[
+                    ("Identifiant_de_l_etablissement", "0690043X"),
+                    ("Code_commune", "69381"),
+                    ("Mail", "ce.0690043X@ac-lyon.fr"),
+                    ("Telephone", "0478000000"),
+                    ("Adresse_1", "8 rue de la Martinière"),
+                    ("Code_postal", "69001"),
+                    ("latitude", "45.7695"),
+                    ("longitude", "4.8301"),
+                ],
+            ]
+            .concat(),
+        ),
+        // A vocational lycée only the directory knows.
+        directory_line(
+            &header,
+            &model,
+            &[
+                lycee.as_slice(),
+                &[
+                    ("Identifiant_de_l_etablissement", "6999990K"),
+                    ("Nom_etablissement", "Lycée professionnel de l'Essai"),
+                    ("Code_commune", "69383"),
+                    ("Nom_commune", "Lyon 3e Arrondissement"),
+                    ("latitude", "45.76"),
+                    ("longitude", "4.85"),
+                ],
+            ]
+            .concat(),
+        ),
+        // A general lycée: no vocational route, skipped.
+        directory_line(
+            &header,
+            &model,
+            &[
+                ("Identifiant_de_l_etablissement", "6999991L"),
+                ("Type_etablissement", "Lycée"),
+                ("Voie_generale", "1"),
+                ("Code_commune", "69383"),
+            ],
+        ),
+    ];
+    let mut file = extract.replace("\r\n", "\n");
+    for r in &rows {
+        file.push_str(r);
+        file.push('\n');
+    }
+    let dir = crate::support::data_dir_with(&[("etablissements/fr-en-annuaire-education-test.csv", file.as_bytes())]);
+    let opts = import::Options { data_dir: dir, only: None, force: false };
+    import::run(db, &opts, &Progress::quiet()).await.expect("import");
+
+    assert_eq!(count(db, "SELECT COUNT(*) FROM lycees").await, 2091, "the national list and one more lycée");
+    assert_eq!(text(db, "SELECT precision FROM lycees WHERE uai = '0690043X'").await.as_deref(), Some("exacte"));
+    assert_eq!(text(db, "SELECT email FROM lycees WHERE uai = '0690043X'").await.as_deref(), Some("ce.0690043X@ac-lyon.fr"));
+    assert_eq!(text(db, "SELECT telephone FROM lycees WHERE uai = '0690043X'").await.as_deref(), Some("04 78 00 00 00"));
+    assert_eq!(text(db, "SELECT type FROM lycees WHERE uai = '6999990K'").await.as_deref(), Some("LP"));
+    assert_eq!(text(db, "SELECT commune_code FROM lycees WHERE uai = '6999990K'").await.as_deref(), Some("69383"));
+    assert_eq!(count(db, "SELECT COUNT(*) FROM lycees WHERE uai = '6999991L'").await, 0, "no vocational route");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM lycees WHERE uai LIKE '094%' AND type NOT IN ('LP', 'LPO')").await, 0);
+}
+
+on_both_engines!(imports_the_national_catalogue, accepts_the_official_directory_schema);

@@ -7,7 +7,7 @@ use monlyceepro::import::{self, Progress};
 use monlyceepro::storage::Db;
 use monlyceepro::web::{self, AppState};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::{Mutex, OnceCell};
 
@@ -50,6 +50,34 @@ pub fn scratch_dir() -> PathBuf {
     let d = std::env::temp_dir().join(format!("monlyceepro-tests-{}", std::process::id()));
     std::fs::create_dir_all(&d).expect("scratch dir");
     d
+}
+
+/// A copy of the data folder (links to the real files) where each
+/// `(relative path, bytes)` replaces or adds a file.
+pub fn data_dir_with(files: &[(&str, &[u8])]) -> PathBuf {
+    let dir = scratch_dir().join(format!("donnees-{}", COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let src = data_dir();
+    for entry in walk(&src) {
+        let relative = entry.strip_prefix(&src).expect("relative");
+        let target = dir.join(relative);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        if !files.iter().any(|(rel, _)| Path::new(rel) == relative) {
+            std::os::unix::fs::symlink(&entry, &target).expect("symlink");
+        }
+    }
+    for (rel, bytes) in files {
+        std::fs::write(dir.join(rel), bytes).expect("write fixture");
+    }
+    dir
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
 }
 
 /// The PostgreSQL server of the tests (`make test` starts it and sets

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Performance of the catalogue (issue 2), measured as ratios against a
+# reference taken in the same run. Prints a Markdown report; the figures of
+# record are copied into docs/benchmarks.md.
+#
+#   bench/run.sh            all measurements (release build)
+#   DURATION=20 bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-10}"
+CONNS="${CONNS:-64}"
+OUT=bench/out
+mkdir -p "$OUT"
+command -v wrk >/dev/null || apt-get install -y -q wrk >&2
+command -v hyperfine >/dev/null || apt-get install -y -q hyperfine >&2
+scripts/ensure-front.sh
+cargo build --release --quiet
+BIN=target/release/monlyceepro
+DATA="${MLP_DATA_DIR:-../shared/data}"
+
+echo "# Benchmark run $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); commit $(git rev-parse --short HEAD)"
+echo
+
+# 1. Full national import, release, SQLite and PostgreSQL (fresh database each run).
+echo "## Import of the national data (release, fresh database)"
+echo
+hyperfine --warmup 1 --runs 5 --export-markdown "$OUT/import-sqlite.md" \
+  --prepare "rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm" \
+  "DATABASE_URL=sqlite://$OUT/bench.db MLP_DATA_DIR=$DATA $BIN import" >&2
+echo "SQLite:"; cat "$OUT/import-sqlite.md"; echo
+PG="$(scripts/ensure-postgres.sh)"
+PGB="${PG%/*}/mlp_bench"
+hyperfine --warmup 1 --runs 5 --export-markdown "$OUT/import-pg.md" \
+  --prepare "psql -q '$PG' -c 'DROP DATABASE IF EXISTS mlp_bench WITH (FORCE)' -c 'CREATE DATABASE mlp_bench'" \
+  "DATABASE_URL=$PGB MLP_DATA_DIR=$DATA $BIN import" >&2
+echo "PostgreSQL:"; cat "$OUT/import-pg.md"; echo
+
+# 2. Throughput and latency under load, against the trivial endpoint of the
+# same server in the same run.
+load() { # engine url
+  local engine="$1" url="$2" port=18080
+  RUST_LOG=warn DATABASE_URL="$url" MLP_BIND="127.0.0.1:$port" MLP_DATA_DIR="$DATA" "$BIN" serve >"$OUT/serve-$engine.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  echo "## Load, $engine ($CONNS connections, ${DURATION}s each, wrk 2 threads)"
+  echo
+  echo "| endpoint | requests/s | p50 | p99 | ratio to /livez |"
+  echo "|---|---|---|---|---|"
+  local ref=""
+  # Warm-up: the first request of a showcase renders it into the cache.
+  for path in /livez /lycees/0690043X /api/v1/lycees/0690043X; do curl -fs -o /dev/null "http://127.0.0.1:$port$path"; done
+  for path in /livez /lycees/0690043X /api/v1/lycees/0690043X; do
+    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port$path" >"$OUT/wrk.txt"
+    local rps p50 p99
+    rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk.txt")
+    p50=$(awk '$1=="50%" {print $2}' "$OUT/wrk.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk.txt")
+    [ -z "$ref" ] && ref="$rps"
+    echo "| \`$path\` | $rps | $p50 | $p99 | $(awk -v a="$rps" -v b="$ref" 'BEGIN {printf "%.0f %%", 100*a/b}') |"
+  done
+  echo
+  echo "RSS after load: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$pid/status) (peak $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$pid/status))"
+  echo
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+load sqlite "sqlite://$OUT/bench.db"
+load postgres "$PGB"
+
+# 3. First load of a showcase page in Chromium (empty cache).
+echo "## First load of a showcase page (Chromium, empty cache)"
+echo
+RUST_LOG=warn DATABASE_URL="sqlite://$OUT/bench.db" MLP_BIND=127.0.0.1:18081 "$BIN" serve >"$OUT/serve-first.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do curl -fs http://127.0.0.1:18081/healthz >/dev/null && break; sleep 0.1; done
+node bench/first_load.mjs http://127.0.0.1:18081/lycees/0690043X
+kill "$pid"; wait "$pid" 2>/dev/null || true
