@@ -142,8 +142,9 @@ fn directory_line(header: &[&str], model: &[&str], changes: &[(&str, &str)]) -> 
 async fn accepts_the_official_directory_schema(engine: Engine) {
     let t = empty_db(engine).await;
     let db = &t.db;
-    let extract = std::fs::read_to_string(data_dir().join("etablissements/fr-en-annuaire-education-extrait-94-ecoles.csv"))
-        .expect("extract");
+    let extract =
+        std::fs::read_to_string(data_dir().join("etablissements/fr-en-annuaire-education-extrait-94-ecoles.csv"))
+            .expect("extract");
     let mut lines = extract.lines();
     let header_line = lines.next().expect("header");
     let header: Vec<&str> = header_line.split(';').collect();
@@ -214,8 +215,14 @@ async fn accepts_the_official_directory_schema(engine: Engine) {
 
     assert_eq!(count(db, "SELECT COUNT(*) FROM lycees").await, 2091, "the national list and one more lycée");
     assert_eq!(text(db, "SELECT precision FROM lycees WHERE uai = '0690043X'").await.as_deref(), Some("exacte"));
-    assert_eq!(text(db, "SELECT email FROM lycees WHERE uai = '0690043X'").await.as_deref(), Some("ce.0690043X@ac-lyon.fr"));
-    assert_eq!(text(db, "SELECT telephone FROM lycees WHERE uai = '0690043X'").await.as_deref(), Some("04 78 00 00 00"));
+    assert_eq!(
+        text(db, "SELECT email FROM lycees WHERE uai = '0690043X'").await.as_deref(),
+        Some("ce.0690043X@ac-lyon.fr")
+    );
+    assert_eq!(
+        text(db, "SELECT telephone FROM lycees WHERE uai = '0690043X'").await.as_deref(),
+        Some("04 78 00 00 00")
+    );
     assert_eq!(text(db, "SELECT type FROM lycees WHERE uai = '6999990K'").await.as_deref(), Some("LP"));
     assert_eq!(text(db, "SELECT commune_code FROM lycees WHERE uai = '6999990K'").await.as_deref(), Some("69383"));
     assert_eq!(count(db, "SELECT COUNT(*) FROM lycees WHERE uai = '6999991L'").await, 0, "no vocational route");
