@@ -21,10 +21,11 @@ run: front
 
 lint: front
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test: setup lint
-	MLP_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(CARGO) test --all-targets --no-fail-fast
+	MLP_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(CARGO) test --workspace --all-targets --no-fail-fast
+	$(CARGO) test --workspace --doc
 
 bench: front
 	bench/run.sh

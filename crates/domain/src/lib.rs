@@ -6,9 +6,11 @@
 //! layer and the routing engine alike.
 
 pub mod action;
+pub mod analysis;
 pub mod geo;
 pub mod ids;
 pub mod level;
+pub mod matching;
 pub mod rome;
 pub mod text;
 
