@@ -36,6 +36,10 @@ const pages = [
   ['/donnees-personnelles', 200],
   ['/plan-du-site', 200],
   ['/lycees/0000000A', 404],
+  ['/recherche', 200],
+  ['/recherche?q=electricien&commune=Lyon&rayon_km=30', 200],
+  ['/recherche?q=chaudronnier&commune=15014&rayon_km=5', 200], // no result: wider radius offered
+  ['/recherche?q=electricien&commune=Atlantide', 200], // unknown commune: message next to the field
 ];
 
 const browser = await launch();
@@ -66,7 +70,7 @@ try {
   const { context, page } = await openPage(browser);
   await page.goto(base + '/', { waitUntil: 'networkidle' });
   const steps = [
-    { href: '/lycees', text: 'Trouver un lycée' },
+    { href: '/lycees', text: 'Parcourir par territoire' },
     { href: '/lycees?academie=10', text: 'Lyon' },
     { href: '/lycees?departement=69', text: 'Rhône (69)' },
     { href: '/lycees/0690043X', text: null },
@@ -100,6 +104,49 @@ try {
   await page.keyboard.press('Tab');
   const first = await page.evaluate(() => document.activeElement.getAttribute('href'));
   if (first !== '#contenu') failures.push(`clavier : le premier arrêt est ${first} au lieu du lien d'évitement #contenu`);
+
+  // Keyboard only, with suggestions: words and place picked in the lists,
+  // Enter submits, then Tab to the first result.
+  await page.goto(base + '/recherche', { waitUntil: 'networkidle' });
+  const focusField = async (id) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((id) => document.activeElement?.id === id, id)) return true;
+    }
+    return false;
+  };
+  if (!(await focusField('champ-metier'))) failures.push('clavier : champ métier inatteignable');
+  await page.keyboard.type('plomb', { delay: 30 });
+  await page.waitForSelector('#champ-metier-suggestions li', { state: 'visible' });
+  const comboViolations = await axe(page);
+  for (const v of comboViolations) failures.push(`suggestions ouvertes : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+  const expanded = await page.getAttribute('#champ-metier', 'aria-expanded');
+  if (expanded !== 'true') failures.push(`suggestions : aria-expanded=${expanded}`);
+  await page.keyboard.press('ArrowDown');
+  const activeOption = await page.getAttribute('#champ-metier', 'aria-activedescendant');
+  if (!activeOption) failures.push('suggestions : aucune option active après flèche bas');
+  await page.keyboard.press('Enter');
+  const chosenJob = await page.inputValue('#champ-metier');
+  if (!/plomb/i.test(chosenJob)) failures.push(`suggestions : métier choisi « ${chosenJob} »`);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Lyon', { delay: 30 });
+  await page.waitForSelector('#champ-commune-suggestions li', { state: 'visible' });
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  const code = await page.inputValue('input[name="commune_code"]');
+  if (code !== '69123') failures.push(`suggestions : commune choisie ${code} au lieu de 69123`);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  if (!page.url().includes('commune_code=69123')) failures.push(`recherche : ${page.url()}`);
+  let onResult = false;
+  for (let i = 0; i < 120 && !onResult; i++) {
+    await page.keyboard.press('Tab');
+    onResult = await page.evaluate(() => document.activeElement?.closest('.mlp-results') !== null && document.activeElement.getAttribute('href')?.startsWith('/lycees/'));
+  }
+  if (!onResult) failures.push('clavier : premier résultat inatteignable');
+  else {
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    if (!/\/lycees\/[0-9]{7}[A-Z]$/.test(page.url())) failures.push(`clavier : résultat ouvert ${page.url()}`);
+  }
   await context.close();
 } finally {
   await browser.close();

@@ -13,5 +13,6 @@ pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod import;
+pub mod search;
 pub mod storage;
 pub mod web;

@@ -427,12 +427,14 @@ impl Catalogue {
     }
 
     /// Communes matching a name (case- and accent-insensitive, "st" =
-    /// "saint") or a postcode, best first.
+    /// "saint"), a postcode or else an INSEE code, best first.
     pub async fn communes(&self, query: &str, limit: usize) -> sqlx::Result<Vec<Commune>> {
         let trimmed = query.trim();
         let limit = limit as i64;
-        let rows = if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
-            q::communes_by_postcode(&self.db, trimmed, limit).await?
+        let digits = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit());
+        let by_postcode = if digits { q::communes_by_postcode(&self.db, trimmed, limit).await? } else { Vec::new() };
+        let rows = if !by_postcode.is_empty() {
+            by_postcode
         } else if let Ok(code) = trimmed.parse::<domain::InseeCode>()
             && let Some(row) = q::commune(&self.db, code.as_str()).await?
         {

@@ -8,6 +8,7 @@
 
 pub mod catalogue;
 pub mod import;
+pub mod search;
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

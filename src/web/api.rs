@@ -8,20 +8,37 @@ use crate::catalogue::LyceeSummary;
 use crate::storage::catalogue::LyceeFilter;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use domain::{ActionType, InseeCode, Uai};
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Query parameters, read by hand so that every mistake gets our message.
-pub struct Params(pub HashMap<String, String>);
+/// A name may repeat (`niveau=cap&niveau=bts`).
+pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
-    /// A non-empty trimmed parameter.
+    /// Parses a raw query string; invalid percent-encoding is replaced, not
+    /// rejected.
+    pub fn parse(raw: Option<&str>) -> Params {
+        Params(form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().collect())
+    }
+
+    /// The last non-empty trimmed value of a parameter.
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+        self.0.iter().rev().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).find(|v| !v.is_empty())
+    }
+
+    /// Every value of a parameter, commas also separating values.
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
     }
 
     /// A whole number within bounds, or the default when absent.
@@ -59,7 +76,7 @@ impl Params {
 }
 
 /// Echoes at most 40 characters of a bad value.
-fn clip(v: &str) -> String {
+pub fn clip(v: &str) -> String {
     let s: String = v.chars().take(40).collect();
     if v.chars().count() > 40 { format!("{s}…") } else { s }
 }
@@ -97,9 +114,9 @@ pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Re
 /// or around a commune (`rayon_km`).
 pub async fn lycees(
     State(state): State<AppState>,
-    Query(raw): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<PageOf<LyceeSummary>>, ApiError> {
-    let p = Params(raw);
+    let p = Params::parse(raw.as_deref());
     let page = p.int("page", 1, 100_000, 1)?;
     let par_page = p.int("par_page", 1, 100, 20)?;
     let mut filter = LyceeFilter::default();
@@ -158,28 +175,28 @@ pub async fn lycees(
 }
 
 /// `GET /api/v1/communes?q=`.
-pub async fn communes(
-    State(state): State<AppState>,
-    Query(raw): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let p = Params(raw);
+pub async fn communes(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let p = Params::parse(raw.as_deref());
     let q = required_text(&p, "q", 100)?;
     let limit = p.int("limit", 1, 50, 10)?;
     Ok(Json(state.catalogue.communes(q, limit as usize).await?).into_response())
 }
 
 /// `GET /api/v1/metiers?q=`.
-pub async fn metiers(
-    State(state): State<AppState>,
-    Query(raw): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let p = Params(raw);
+pub async fn metiers(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let p = Params::parse(raw.as_deref());
     let q = required_text(&p, "q", 200)?;
-    let limit = p.int("limit", 1, 50, 10)?;
-    Ok(Json(state.catalogue.find_jobs(q, limit as usize)).into_response())
+    let limit = p.int("limit", 1, 50, 10)? as usize;
+    let index = state.search.index();
+    let mut jobs: Vec<_> = state.search.understand(&index, q).iter().take(limit).cloned().collect();
+    if jobs.len() < limit {
+        // More than the ten cached: ask the index directly.
+        jobs = index.jobs.understand(q, limit);
+    }
+    Ok(Json(jobs).into_response())
 }
 
-fn required_text<'a>(p: &'a Params, name: &str, max: usize) -> Result<&'a str, ApiError> {
+pub fn required_text<'a>(p: &'a Params, name: &str, max: usize) -> Result<&'a str, ApiError> {
     let v = p.text(name).ok_or_else(|| ApiError::bad_param(name, "paramètre obligatoire"))?;
     if v.chars().count() > max {
         return Err(ApiError::bad_param(name, format!("{max} caractères au plus")));

@@ -8,11 +8,13 @@ pub mod layout;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod search;
 
 use crate::cache::VersionedCache;
 use crate::catalogue::Catalogue;
 use crate::config::Config;
 use crate::import::{self, Progress};
+use crate::search::{Search, SearchIndex};
 use crate::storage::Db;
 use axum::Router;
 use axum::body::Bytes;
@@ -28,6 +30,8 @@ use tokio::net::TcpListener;
 #[derive(Clone)]
 pub struct AppState {
     pub catalogue: Arc<Catalogue>,
+    /// The in-memory search index, rebuilt when the catalogue changes.
+    pub search: Arc<Search>,
     pub config: Arc<Config>,
     pub metrics: Arc<metrics::Metrics>,
     /// Rendered showcase pages and their JSON, for the current catalogue.
@@ -39,8 +43,17 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        let catalogue = Catalogue::new(db.clone()).await?;
+        let index = SearchIndex::build(&db, catalogue.version()).await?;
+        tracing::info!(
+            textes = index.jobs.len(),
+            lycees = index.lycees.len(),
+            ms = index.build_time.as_millis() as u64,
+            "index de recherche construit"
+        );
         Ok(AppState {
-            catalogue: Arc::new(Catalogue::new(db).await?),
+            catalogue: Arc::new(catalogue),
+            search: Arc::new(Search::new(index)),
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
             pages: Arc::new(VersionedCache::new(256)),
@@ -57,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lycees/{uai}", get(api::lycee))
         .route("/communes", get(api::communes))
         .route("/metiers", get(api::metiers))
+        .route("/recherche", get(search::api))
         .route("/referentiels/actions", get(api::actions))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::not_found);
@@ -64,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/lycees", get(pages::browse))
         .route("/lycees/{uai}", get(pages::lycee))
+        .route("/recherche", get(search::page))
         .route("/accessibilite", get(pages::accessibilite))
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))
@@ -100,6 +115,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         ("mlp_catalogue_lycees", "Lycées au catalogue.", f.lycees as f64),
         ("mlp_catalogue_version", "Version du catalogue servie.", state.catalogue.version() as f64),
         ("mlp_cache_pages", "Pages vitrines en cache.", state.pages.len() as f64),
+        ("mlp_search_index_bytes", "Taille de l'index des métiers.", state.search.index().jobs.memory_bytes() as f64),
     ]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
@@ -108,12 +124,19 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 /// import, another instance) may change it at any time.
 pub fn spawn_catalogue_watch(state: &AppState) -> tokio::task::JoinHandle<()> {
     let catalogue = state.catalogue.clone();
+    let search = state.search.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tick.tick().await;
             match catalogue.refresh().await {
-                Ok(true) => tracing::info!(version = catalogue.version(), "catalogue rechargé"),
+                Ok(true) => {
+                    tracing::info!(version = catalogue.version(), "catalogue rechargé");
+                    match SearchIndex::build(catalogue.db(), catalogue.version()).await {
+                        Ok(index) => search.replace(index),
+                        Err(e) => tracing::warn!(error = %e, "reconstruction de l'index de recherche impossible"),
+                    }
+                }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "vérification du catalogue impossible"),
             }

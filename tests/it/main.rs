@@ -9,3 +9,4 @@ mod browser;
 mod import_malformed;
 mod import_real;
 mod pages;
+mod search;

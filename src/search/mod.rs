@@ -1,0 +1,345 @@
+//! Search in company words: the jobs a company means, and the lycées near a
+//! place that train for them, most relevant then nearest first, each with
+//! the reasons it matches.
+//!
+//! Everything a search reads is in memory, built from the database at start
+//! and rebuilt when the catalogue version changes, identically whatever the
+//! database engine: the job index (`jobs`), every lycée with its diplomas and
+//! their jobs, and the communes' positions.
+
+pub mod jobs;
+
+use crate::cache::VersionedCache;
+use crate::storage::{self, Db};
+use domain::geo::round_km;
+use domain::matching::{LyceeCard, Match, Offer, WantedJob, matches, relevance};
+use domain::{Niveau, Position};
+use jobs::{JobIndex, JobText, Source, UnderstoodJob};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Jobs understood from words that a search uses: the best ones, down to
+/// this share of the best score…
+const KEEP_SCORE: f64 = 0.85;
+/// …and at most this many.
+const KEEP_MAX: usize = 3;
+/// Further suggestions offered next to the understood jobs.
+const SUGGEST_MAX: usize = 5;
+
+/// A commune to search around.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub code_insee: String,
+    pub nom: String,
+    pub departement: String,
+    pub position: Option<Position>,
+}
+
+/// The in-memory data of one catalogue version.
+pub struct SearchIndex {
+    pub version: i64,
+    pub jobs: JobIndex,
+    pub lycees: Vec<LyceeCard>,
+    /// Lycées teaching at least one job of each 3-character ROME domain.
+    by_domain: HashMap<String, Vec<u32>>,
+    pub places: HashMap<String, Place>,
+    pub rome_labels: HashMap<String, String>,
+    pub build_time: Duration,
+}
+
+impl SearchIndex {
+    /// Builds the index from the database.
+    pub async fn build(db: &Db, version: i64) -> anyhow::Result<SearchIndex> {
+        let started = Instant::now();
+        let romes = storage::catalogue::romes(db).await?;
+        let rome_labels: HashMap<String, String> = romes.iter().map(|r| (r.code.clone(), r.libelle.clone())).collect();
+        let mut texts: Vec<JobText> = romes
+            .iter()
+            .map(|r| JobText { source: Source::Sheet, label: r.libelle.clone(), romes: vec![r.code.clone()] })
+            .collect();
+        for a in storage::catalogue::appellations(db).await? {
+            texts.push(JobText { source: Source::Title, label: a.libelle, romes: vec![a.rome_code] });
+        }
+        let mut romes_of_cfd: HashMap<String, Vec<String>> = HashMap::new();
+        for (cfd, rome) in storage::search::diploma_romes(db).await? {
+            romes_of_cfd.entry(cfd).or_default().push(rome);
+        }
+        for (cfd, label) in storage::search::diplomas_with_jobs(db).await? {
+            if let Some(romes) = romes_of_cfd.get(&cfd) {
+                texts.push(JobText { source: Source::Diploma, label, romes: romes.clone() });
+            }
+        }
+        let mut romes_of_division: HashMap<String, Vec<String>> = HashMap::new();
+        for (division, rome) in storage::search::naf_romes(db).await? {
+            romes_of_division.entry(division).or_default().push(rome);
+        }
+        for (_, label, division) in storage::search::naf(db).await? {
+            if let Some(romes) = romes_of_division.get(&division) {
+                texts.push(JobText { source: Source::Sector, label, romes: romes.clone() });
+            }
+        }
+        let jobs = JobIndex::build(texts, rome_labels.clone())?;
+
+        let mut offers: HashMap<String, Vec<Offer>> = HashMap::new();
+        for o in storage::search::offers(db).await? {
+            let romes = romes_of_cfd.get(&o.cfd).cloned().unwrap_or_default();
+            offers.entry(o.uai).or_default().push(Offer {
+                cfd: o.cfd,
+                label: o.libelle,
+                niveau: Niveau::from_code(&o.niveau).unwrap_or(Niveau::Autre),
+                students: o.effectif,
+                romes,
+            });
+        }
+        let mut lycees = Vec::new();
+        let mut by_domain: HashMap<String, Vec<u32>> = HashMap::new();
+        for c in storage::search::cards(db).await? {
+            let idx = lycees.len() as u32;
+            let card_offers = offers.remove(&c.uai).unwrap_or_default();
+            let mut domains: Vec<&str> =
+                card_offers.iter().flat_map(|o| o.romes.iter()).filter_map(|r| r.get(..3)).collect();
+            domains.sort_unstable();
+            domains.dedup();
+            for d in domains {
+                by_domain.entry(d.to_string()).or_default().push(idx);
+            }
+            lycees.push(LyceeCard {
+                position: match (c.lat, c.lon) {
+                    (Some(lat), Some(lon)) => Position::new(lat, lon),
+                    _ => None,
+                },
+                uai: c.uai,
+                nom: c.nom,
+                kind: c.kind,
+                secteur: c.secteur,
+                commune_code: c.commune_code,
+                commune_nom: c.commune_nom,
+                departement: c.departement_code,
+                academie: c.academie_code,
+                offers: card_offers,
+                employment_rate: c.taux_emploi_6_mois,
+                further_study_rate: c.taux_poursuite_etudes,
+                value_added: c.valeur_ajoutee,
+            });
+        }
+        let places = storage::search::places(db)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let position = match (p.lat, p.lon) {
+                    (Some(lat), Some(lon)) => Position::new(lat, lon),
+                    _ => None,
+                };
+                (
+                    p.code_insee.clone(),
+                    Place { code_insee: p.code_insee, nom: p.nom, departement: p.departement_code, position },
+                )
+            })
+            .collect();
+        Ok(SearchIndex { version, jobs, lycees, by_domain, places, rome_labels, build_time: started.elapsed() })
+    }
+}
+
+/// Where to search.
+#[derive(Debug, Clone)]
+pub enum Center {
+    Commune(String),
+    Point(Position),
+}
+
+/// A search as asked.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Free words; ignored when `romes` is given.
+    pub words: Option<String>,
+    /// Jobs named directly.
+    pub romes: Vec<String>,
+    pub center: Option<Center>,
+    pub radius_km: f64,
+    pub levels: Vec<Niveau>,
+    /// `public` or `prive`.
+    pub secteur: Option<String>,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+/// A search that cannot run as asked (reported to the user, never a 5xx).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SearchError {
+    #[error("commune inconnue : {0}")]
+    UnknownCommune(String),
+    #[error("la position de la commune {0} n'est pas connue")]
+    PlaceWithoutPosition(String),
+    #[error("code ROME inconnu : {0}")]
+    UnknownRome(String),
+}
+
+/// A job the search looked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoughtJob {
+    pub rome: String,
+    pub libelle: String,
+    pub weight: f64,
+}
+
+/// One lycée found.
+#[derive(Debug, Clone)]
+pub struct Hit<'a> {
+    pub lycee: &'a LyceeCard,
+    pub distance_km: Option<f64>,
+    pub score: f64,
+    pub matches: Vec<Match>,
+}
+
+/// A page of results and how the words were understood.
+#[derive(Debug)]
+pub struct Outcome<'a> {
+    pub total: usize,
+    pub jobs: Vec<SoughtJob>,
+    /// Other jobs the words may mean.
+    pub suggestions: Vec<UnderstoodJob>,
+    pub place: Option<Place>,
+    pub radius_km: f64,
+    pub hits: Vec<Hit<'a>>,
+}
+
+impl SearchIndex {
+    /// Runs a search; `understood` gives the jobs for free words.
+    pub fn search<'a>(&'a self, q: &SearchQuery, understood: &[UnderstoodJob]) -> Result<Outcome<'a>, SearchError> {
+        let (jobs, suggestions) = if !q.romes.is_empty() {
+            let mut jobs = Vec::new();
+            for r in &q.romes {
+                let libelle = self.rome_labels.get(r).ok_or_else(|| SearchError::UnknownRome(r.clone()))?;
+                jobs.push(SoughtJob { rome: r.clone(), libelle: libelle.clone(), weight: 1.0 });
+            }
+            (jobs, Vec::new())
+        } else {
+            let jobs: Vec<SoughtJob> = understood
+                .iter()
+                .take(KEEP_MAX)
+                .filter(|j| j.score >= KEEP_SCORE)
+                .map(|j| SoughtJob { rome: j.rome.clone(), libelle: j.libelle.clone(), weight: j.score })
+                .collect();
+            let suggestions: Vec<UnderstoodJob> = understood
+                .iter()
+                .filter(|j| !jobs.iter().any(|k| k.rome == j.rome))
+                .take(SUGGEST_MAX)
+                .cloned()
+                .collect();
+            (jobs, suggestions)
+        };
+        let words_given = q.words.as_deref().is_some_and(|w| !w.trim().is_empty()) || !q.romes.is_empty();
+
+        let (place, center) = match &q.center {
+            None => (None, None),
+            Some(Center::Point(p)) => (None, Some(*p)),
+            Some(Center::Commune(code)) => {
+                let place = self.places.get(code).ok_or_else(|| SearchError::UnknownCommune(code.clone()))?;
+                let p = place.position.ok_or_else(|| SearchError::PlaceWithoutPosition(code.clone()))?;
+                (Some(place.clone()), Some(p))
+            }
+        };
+        let bbox = center.map(|c| c.bounding_box(q.radius_km));
+
+        // Candidates: lycées teaching a job of the domains asked, or all.
+        let candidates: Vec<u32> = if words_given {
+            let mut c: Vec<u32> =
+                jobs.iter().filter_map(|j| self.by_domain.get(j.rome.get(..3)?)).flatten().copied().collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        } else {
+            (0..self.lycees.len() as u32).collect()
+        };
+        let wanted: Vec<WantedJob> =
+            jobs.iter().map(|j| WantedJob { rome: j.rome.clone(), weight: j.weight }).collect();
+
+        let mut hits: Vec<Hit<'a>> = Vec::new();
+        for i in candidates {
+            let card = &self.lycees[i as usize];
+            if q.secteur.as_deref().is_some_and(|s| s != card.secteur) {
+                continue;
+            }
+            let distance = match (center, card.position) {
+                (Some(c), Some(p)) => {
+                    let (la0, la1, lo0, lo1) = bbox.unwrap_or((-90.0, 90.0, -180.0, 180.0));
+                    if p.lat < la0 || p.lat > la1 || p.lon < lo0 || p.lon > lo1 {
+                        continue;
+                    }
+                    let d = c.distance_km(&p);
+                    if d > q.radius_km {
+                        continue;
+                    }
+                    Some(d)
+                }
+                (Some(_), None) => continue,
+                (None, _) => None,
+            };
+            let (found, score) = if words_given {
+                let found = matches(card, &wanted, &q.levels);
+                if found.is_empty() {
+                    continue;
+                }
+                let score = relevance(&found);
+                (found, score)
+            } else {
+                if !q.levels.is_empty() && !card.offers.iter().any(|o| q.levels.contains(&o.niveau)) {
+                    continue;
+                }
+                (Vec::new(), 1.0)
+            };
+            hits.push(Hit {
+                lycee: card,
+                distance_km: distance.map(round_km),
+                score: (score * 100.0).round() / 100.0,
+                matches: found,
+            });
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.distance_km.unwrap_or(0.0).total_cmp(&b.distance_km.unwrap_or(0.0)))
+                .then(a.lycee.departement.cmp(&b.lycee.departement))
+                .then(a.lycee.nom.cmp(&b.lycee.nom))
+        });
+        let total = hits.len();
+        let start = q.page.saturating_sub(1).saturating_mul(q.per_page);
+        let hits: Vec<Hit<'a>> = hits.into_iter().skip(start).take(q.per_page).collect();
+        Ok(Outcome { total, jobs, suggestions, place, radius_km: q.radius_km, hits })
+    }
+}
+
+/// The search service: the current index, swapped when the catalogue
+/// changes, and a cache of understood words.
+pub struct Search {
+    index: RwLock<Arc<SearchIndex>>,
+    understood: VersionedCache<Arc<Vec<UnderstoodJob>>>,
+}
+
+impl Search {
+    pub fn new(index: SearchIndex) -> Search {
+        Search { index: RwLock::new(Arc::new(index)), understood: VersionedCache::new(4096) }
+    }
+
+    pub fn index(&self) -> Arc<SearchIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the index (after a catalogue change).
+    pub fn replace(&self, index: SearchIndex) {
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
+    }
+
+    /// The jobs words mean (best 10), cached per catalogue version.
+    pub fn understand(&self, index: &SearchIndex, words: &str) -> Arc<Vec<UnderstoodJob>> {
+        let key = domain::text::fold(words);
+        if let Some(u) = self.understood.get(index.version, &key) {
+            return u;
+        }
+        let u = Arc::new(index.jobs.understand(words, 10));
+        self.understood.insert(index.version, key, u.clone());
+        u
+    }
+}

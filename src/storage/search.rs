@@ -1,0 +1,93 @@
+//! Everything the in-memory search index is built from, read in a few
+//! queries.
+
+use super::Db;
+use crate::on_db;
+
+/// A lycée with its place and outcomes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CardRow {
+    pub uai: String,
+    pub nom: String,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub secteur: String,
+    pub commune_code: String,
+    pub commune_nom: String,
+    pub departement_code: String,
+    pub academie_code: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub taux_emploi_6_mois: Option<i64>,
+    pub taux_poursuite_etudes: Option<i64>,
+    pub valeur_ajoutee: Option<i64>,
+}
+
+pub async fn cards(db: &Db) -> sqlx::Result<Vec<CardRow>> {
+    on_db!(db, p => sqlx::query_as::<_, CardRow>(
+        "SELECT l.uai, l.nom, l.type, l.secteur, l.commune_code, c.nom AS commune_nom, l.departement_code, \
+         l.academie_code, l.lat, l.lon, i.taux_emploi_6_mois, i.taux_poursuite_etudes, i.valeur_ajoutee \
+         FROM lycees l JOIN communes c ON c.code_insee = l.commune_code \
+         LEFT JOIN lycee_insertion i ON i.uai = l.uai WHERE l.actif = TRUE ORDER BY l.uai"
+    ).fetch_all(p).await)
+}
+
+/// A diploma taught by a lycée.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OfferRow {
+    pub uai: String,
+    pub cfd: String,
+    pub libelle: String,
+    pub niveau: String,
+    pub effectif: i64,
+}
+
+pub async fn offers(db: &Db) -> sqlx::Result<Vec<OfferRow>> {
+    on_db!(db, p => sqlx::query_as::<_, OfferRow>(
+        "SELECT f.uai, f.cfd, d.libelle, d.niveau, f.effectif FROM lycee_formations f \
+         JOIN diplomes d ON d.cfd = f.cfd ORDER BY f.uai, f.effectif DESC, f.cfd"
+    ).fetch_all(p).await)
+}
+
+/// (CFD, ROME) links towards known ROME sheets, main job first.
+pub async fn diploma_romes(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT dr.cfd, dr.rome_code FROM diplome_romes dr JOIN romes r ON r.code = dr.rome_code ORDER BY dr.cfd, dr.rang"
+    ).fetch_all(p).await)
+}
+
+/// (CFD, label) of the diplomas that lead to jobs.
+pub async fn diplomas_with_jobs(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT d.cfd, d.libelle FROM diplomes d WHERE EXISTS (SELECT 1 FROM diplome_romes dr WHERE dr.cfd = d.cfd) ORDER BY d.cfd"
+    ).fetch_all(p).await)
+}
+
+/// (NAF code, label, division) of every sub-class.
+pub async fn naf(db: &Db) -> sqlx::Result<Vec<(String, String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String, String)>("SELECT code, libelle, division FROM naf ORDER BY code")
+        .fetch_all(p).await)
+}
+
+/// (NAF division, ROME) links.
+pub async fn naf_romes(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT division, rome_code FROM naf_division_romes ORDER BY division, rome_code"
+    ).fetch_all(p).await)
+}
+
+/// A commune as a place to search around.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlaceRow {
+    pub code_insee: String,
+    pub nom: String,
+    pub departement_code: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+pub async fn places(db: &Db) -> sqlx::Result<Vec<PlaceRow>> {
+    on_db!(db, p => sqlx::query_as::<_, PlaceRow>(
+        "SELECT code_insee, nom, departement_code, lat, lon FROM communes ORDER BY code_insee"
+    ).fetch_all(p).await)
+}

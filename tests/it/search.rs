@@ -1,0 +1,208 @@
+//! Search in company words against the real catalogue, on both engines.
+
+use crate::on_both_engines;
+use crate::support::{Engine, catalogue_db};
+use monlyceepro::search::SearchIndex;
+
+/// `../shared/brief/search-queries.tsv`: for every line, one of the listed
+/// ROME codes is among the first three jobs understood.
+async fn understands_the_reference_queries(engine: Engine) {
+    let t = catalogue_db(engine).await;
+    let index = SearchIndex::build(&t.db, 1).await.expect("index");
+    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/brief/search-queries.tsv"))
+        .expect("search-queries.tsv");
+    let mut failures = Vec::new();
+    let mut lines = 0;
+    for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (query, codes) = line.split_once('\t').expect("query<TAB>codes");
+        let accepted: Vec<&str> = codes.split(',').map(str::trim).collect();
+        let top: Vec<String> =
+            index.jobs.understand(query, 3).into_iter().map(|j| format!("{} {}", j.rome, j.libelle)).collect();
+        eprintln!("{query:30} → {top:?}");
+        if !top.iter().any(|t| accepted.iter().any(|a| t.starts_with(a))) {
+            failures.push(format!("« {query} » → {top:?}, attendu l'un de {accepted:?}"));
+        }
+        lines += 1;
+    }
+    assert!(lines >= 14, "{lines} queries read");
+    assert!(failures.is_empty(), "{} requête(s) mal comprise(s) :\n{}", failures.len(), failures.join("\n"));
+}
+
+on_both_engines!(understands_the_reference_queries);
+
+use crate::support::TestApp;
+use serde_json::Value;
+
+fn romes_of(v: &Value) -> Vec<String> {
+    v["interpretation"]["metiers"]
+        .as_array()
+        .expect("metiers")
+        .iter()
+        .map(|m| m["rome"].as_str().expect("rome").to_string())
+        .collect()
+}
+
+/// A company in Lyon looking for electricians: lycées teaching electricity
+/// within the radius, exact matches first, then by distance.
+async fn finds_lycees_for_company_words(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (s, r) = app.get_json("/api/v1/recherche?q=electricien&commune=69123&rayon_km=30").await;
+    assert_eq!(s, 200);
+    assert!(romes_of(&r).contains(&"F1602".to_string()), "{}", r["interpretation"]);
+    assert_eq!(r["interpretation"]["commune"], serde_json::json!({"code_insee": "69123", "nom": "Lyon"}));
+    assert_eq!(r["interpretation"]["rayon_km"], 30.0);
+    let results = r["resultats"].as_array().expect("resultats");
+    assert!(r["total"].as_u64().is_some_and(|t| t >= 10), "{}", r["total"]);
+    assert!(results.iter().any(|x| x["uai"] == "0690043X"));
+    let mut last = (f64::MAX, 0.0);
+    for x in results {
+        let d = x["distance_km"].as_f64().expect("distance");
+        let score = x["score"].as_f64().expect("score");
+        assert!(d <= 30.0, "within the radius");
+        let corr = x["correspondances"].as_array().expect("correspondances");
+        assert!(!corr.is_empty(), "every result says why it matches");
+        for c in corr {
+            for key in ["cfd", "libelle", "niveau", "rome", "metier"] {
+                assert!(c[key].is_string(), "{key} in {c}");
+            }
+            assert!(c["exacte"].is_boolean());
+        }
+        // Relevance first, then distance.
+        assert!(score < last.0 || (score == last.0 && d >= last.1), "order: {score} {d} after {last:?}");
+        last = (score, d);
+    }
+    // Exact matches rank above same-domain ones.
+    let first_partial = results.iter().position(|x| x["score"].as_f64() < Some(0.6));
+    if let Some(i) = first_partial {
+        assert!(
+            results[..i].iter().all(|x| x["correspondances"]
+                .as_array()
+                .expect("c")
+                .iter()
+                .any(|c| c["exacte"] == true))
+        );
+    }
+
+    // Jobs named directly replace the words.
+    let (_, named) = app.get_json("/api/v1/recherche?rome=F1602,F1603&commune=69123").await;
+    assert_eq!(romes_of(&named), ["F1602", "F1603"]);
+    // Typos, no accents, feminine forms.
+    for q in ["electricein", "ELECTRICIENNE", "%C3%A9lectriciens"] {
+        let (_, r) = app.get_json(&format!("/api/v1/recherche?q={q}&commune=69123")).await;
+        assert!(
+            romes_of(&r).iter().any(|x| x.starts_with("F16") || x.starts_with("I13")),
+            "{q}: {}",
+            r["interpretation"]
+        );
+    }
+    // Sector words find jobs too.
+    let (_, bakery) = app.get_json("/api/v1/recherche?q=boulangerie&commune=75056&rayon_km=20").await;
+    assert_eq!(romes_of(&bakery)[0], "D1102");
+    assert!(bakery["total"].as_u64() > Some(0));
+    // Whole cities with arrondissements work as places; a point too.
+    let (_, marseille) = app.get_json("/api/v1/recherche?q=cuisinier&commune=13055&rayon_km=10").await;
+    assert!(marseille["total"].as_u64() > Some(0));
+    let (s, point) = app.get_json("/api/v1/recherche?q=cuisinier&lat=45.76&lon=4.83&rayon_km=10").await;
+    assert_eq!(s, 200);
+    assert!(point["interpretation"]["commune"].is_null() && point["interpretation"]["position"].is_object());
+    // Levels and sector filter.
+    let (_, cap) = app.get_json("/api/v1/recherche?q=electricien&commune=69123&niveau=cap&par_page=100").await;
+    for x in cap["resultats"].as_array().expect("r") {
+        assert!(x["correspondances"].as_array().expect("c").iter().all(|c| c["niveau"] == "cap"));
+    }
+    let (_, private) = app.get_json("/api/v1/recherche?q=electricien&commune=69123&secteur=prive&par_page=100").await;
+    assert!(private["resultats"].as_array().expect("r").iter().all(|x| x["secteur"] == "prive"));
+    // Empty words: every lycée in the radius, nearest first.
+    let (_, all) = app.get_json("/api/v1/recherche?commune=69123&rayon_km=5&par_page=100").await;
+    let d: Vec<f64> =
+        all["resultats"].as_array().expect("r").iter().map(|x| x["distance_km"].as_f64().expect("d")).collect();
+    assert!(!d.is_empty() && d.windows(2).all(|w| w[0] <= w[1]) && d.iter().all(|x| *x <= 5.0));
+    // Pagination: pages do not overlap.
+    let (_, p1) = app.get_json("/api/v1/recherche?q=cuisinier&commune=75056&par_page=5").await;
+    let (_, p2) = app.get_json("/api/v1/recherche?q=cuisinier&commune=75056&par_page=5&page=2").await;
+    let uais = |v: &Value| v["resultats"].as_array().expect("r").iter().map(|x| x["uai"].clone()).collect::<Vec<_>>();
+    assert!(uais(&p1).iter().all(|u| !uais(&p2).contains(u)));
+}
+
+async fn search_bad_input(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    // A clear message or an empty result, never a 5xx.
+    for (path, status) in [
+        ("/api/v1/recherche?q=electricien&commune=99999", 404),
+        ("/api/v1/recherche?q=electricien&commune=lyon", 400),
+        ("/api/v1/recherche?q=electricien&commune=69123&rayon_km=0", 400),
+        ("/api/v1/recherche?q=electricien&commune=69123&rayon_km=-1", 400),
+        ("/api/v1/recherche?q=electricien&commune=69123&rayon_km=201", 400),
+        ("/api/v1/recherche?q=electricien&commune=69123&rayon_km=loin", 400),
+        ("/api/v1/recherche?q=electricien&page=0", 400),
+        ("/api/v1/recherche?q=electricien&par_page=101", 400),
+        ("/api/v1/recherche?rome=Z9999", 400),
+        ("/api/v1/recherche?rome=A9999", 400),
+        ("/api/v1/recherche?q=x&niveau=licence", 400),
+        ("/api/v1/recherche?q=x&secteur=associatif", 400),
+        ("/api/v1/recherche?q=x&action=stage", 400),
+        ("/api/v1/recherche?q=x&lat=45", 400),
+        ("/api/v1/recherche?q=x&lat=95&lon=4", 400),
+    ] {
+        let (s, b) = app.get_json(path).await;
+        assert_eq!(s, status, "{path}: {b}");
+        assert!(b["erreur"]["message"].is_string(), "{path}");
+    }
+    let long = "électricien ".repeat(100);
+    let (s, _) = app.get_json(&format!("/api/v1/recherche?q={long}")).await;
+    assert_eq!(s, 400, "1,000 characters");
+    for q in [
+        "%21%21%21%3F%3F",
+        "%F0%9F%98%80%F0%9F%94%A7",
+        "%27%20OR%201%3D1--",
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "zzqxw",
+    ] {
+        let (s, b) = app.get_json(&format!("/api/v1/recherche?q={q}&commune=69123")).await;
+        assert_eq!(s, 200, "{q}");
+        assert!(b["resultats"].is_array());
+    }
+    let (s, far) = app.get_json("/api/v1/recherche?q=electricien&commune=69123&page=10000").await;
+    assert_eq!((s, far["resultats"].as_array().map(Vec::len)), (200, Some(0)));
+    assert!(app.get_json("/api/v1/recherche?action=pfmp&commune=69123").await.0 == 200);
+
+    // The page: every bad input gets a French message, never an error page.
+    for (path, expected) in [
+        ("/recherche?q=electricien&commune=Atlantide", "Nous ne trouvons pas la commune"),
+        ("/recherche?q=electricien&commune=Lyon&rayon_km=0", "Rayon"),
+        ("/recherche?q=electricien&commune=Lyon&rayon_km=abc", "Rayon"),
+        ("/recherche?q=zzqxw&commune=Lyon", "Nous n'avons reconnu aucun métier"),
+        ("/recherche?q=%21%21%21&commune=Lyon", "Nous n'avons reconnu aucun métier"),
+        ("/recherche?q=electricien&commune=Lyon&page=0", "Paramètre « page »"),
+        ("/recherche?q=electricien&commune=Lyon&page=10000", "Il n'y a que"),
+        ("/recherche?q=chaudronnier&commune=15014&rayon_km=5", "Chercher jusqu'à 50 km"),
+    ] {
+        let (s, body) = app.get_text(path).await;
+        assert_eq!(s, 200, "{path}");
+        assert!(body.replace("&#39;", "'").contains(expected), "{path}: expected {expected:?}");
+    }
+    let (s, body) = app.get_text(&format!("/recherche?q={}", "a".repeat(1000))).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("Votre recherche est trop longue"));
+    let (_, body) = app.get_text("/recherche?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E&commune=Lyon").await;
+    assert!(!body.contains("<script>alert(1)"));
+}
+
+async fn search_page_explains_and_links(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (s, body) = app.get_text("/recherche?q=plombier&commune=Lyon&rayon_km=30").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("Métiers recherchés"));
+    assert!(body.contains("Plombier / Plombière"));
+    assert!(body.contains("à moins de 30 km de Lyon (69)"));
+    assert!(body.contains("/lycees/"), "results link to showcases");
+    // Homonyms are offered.
+    let (_, sd) = app.get_text("/recherche?q=plombier&commune=Saint-Denis").await;
+    assert!(sd.contains("Autres communes de ce nom"));
+    // The form without a search.
+    let (s, empty) = app.get_text("/recherche").await;
+    assert_eq!(s, 200);
+    assert!(empty.contains("Cherchez avec vos mots"));
+}
+
+on_both_engines!(finds_lycees_for_company_words, search_bad_input, search_page_explains_and_links);
