@@ -49,16 +49,21 @@ load() { # engine url
   echo "| endpoint | requests/s | p50 | p99 | ratio to /livez |"
   echo "|---|---|---|---|---|"
   local ref=""
+  local search="/api/v1/recherche?q=electricien&commune=69123&rayon_km=30"
   # Warm-up: the first request of a showcase renders it into the cache.
-  for path in /livez /lycees/0690043X /api/v1/lycees/0690043X; do curl -fs -o /dev/null "http://127.0.0.1:$port$path"; done
-  for path in /livez /lycees/0690043X /api/v1/lycees/0690043X; do
-    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port$path" >"$OUT/wrk.txt"
+  for path in /livez /lycees/0690043X /api/v1/lycees/0690043X "$search"; do curl -fs -o /dev/null "http://127.0.0.1:$port$path"; done
+  for path in /livez /lycees/0690043X /api/v1/lycees/0690043X "$search" distinct; do
+    local script=()
+    if [ "$path" = distinct ]; then script=(-s bench/distinct_searches.lua); fi
+    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "${script[@]}" "http://127.0.0.1:$port${path#distinct}" >"$OUT/wrk.txt"
     local rps p50 p99
     rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk.txt")
     p50=$(awk '$1=="50%" {print $2}' "$OUT/wrk.txt")
     p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk.txt")
     [ -z "$ref" ] && ref="$rps"
-    echo "| \`$path\` | $rps | $p50 | $p99 | $(awk -v a="$rps" -v b="$ref" 'BEGIN {printf "%.0f %%", 100*a/b}') |"
+    local label="\`$path\`"
+    [ "$path" = distinct ] && label="same search, every URL distinct (no response cache)"
+    echo "| $label | $rps | $p50 | $p99 | $(awk -v a="$rps" -v b="$ref" 'BEGIN {printf "%.0f %%", 100*a/b}') |"
   done
   echo
   echo "RSS after load: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$pid/status) (peak $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$pid/status))"
@@ -68,7 +73,17 @@ load() { # engine url
 load sqlite "sqlite://$OUT/bench.db"
 load postgres "$PGB"
 
-# 3. First load of a showcase page in Chromium (empty cache).
+# 3. Search against the naive approach (SQL LIKE + distance), same data, same run.
+echo "## Search: ours against SQL LIKE + distance filter (in process)"
+echo
+cargo build --release --quiet --example search_vs_naive
+echo '```'
+DATABASE_URL="sqlite://$OUT/bench.db" target/release/examples/search_vs_naive
+DATABASE_URL="$PGB" target/release/examples/search_vs_naive
+echo '```'
+echo
+
+# 4. First load of a showcase page in Chromium (empty cache).
 echo "## First load of a showcase page (Chromium, empty cache)"
 echo
 RUST_LOG=warn DATABASE_URL="sqlite://$OUT/bench.db" MLP_BIND=127.0.0.1:18081 "$BIN" serve >"$OUT/serve-first.log" 2>&1 &

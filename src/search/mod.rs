@@ -12,7 +12,7 @@ pub mod jobs;
 use crate::cache::VersionedCache;
 use crate::storage::{self, Db};
 use domain::geo::round_km;
-use domain::matching::{LyceeCard, Match, Offer, WantedJob, matches, relevance};
+use domain::matching::{LyceeCard, Offer, WantedJob, relevance};
 use domain::{Niveau, Position};
 use jobs::{JobIndex, JobText, Source, UnderstoodJob};
 use std::collections::HashMap;
@@ -84,13 +84,8 @@ impl SearchIndex {
         let mut offers: HashMap<String, Vec<Offer>> = HashMap::new();
         for o in storage::search::offers(db).await? {
             let romes = romes_of_cfd.get(&o.cfd).cloned().unwrap_or_default();
-            offers.entry(o.uai).or_default().push(Offer {
-                cfd: o.cfd,
-                label: o.libelle,
-                niveau: Niveau::from_code(&o.niveau).unwrap_or(Niveau::Autre),
-                students: o.effectif,
-                romes,
-            });
+            let niveau = Niveau::from_code(&o.niveau).unwrap_or(Niveau::Autre);
+            offers.entry(o.uai).or_default().push(Offer::new(o.cfd, o.libelle, niveau, o.effectif, romes));
         }
         let mut lycees = Vec::new();
         let mut by_domain: HashMap<String, Vec<u32>> = HashMap::new();
@@ -190,7 +185,6 @@ pub struct Hit<'a> {
     pub lycee: &'a LyceeCard,
     pub distance_km: Option<f64>,
     pub score: f64,
-    pub matches: Vec<Match>,
 }
 
 /// A page of results and how the words were understood.
@@ -198,6 +192,8 @@ pub struct Hit<'a> {
 pub struct Outcome<'a> {
     pub total: usize,
     pub jobs: Vec<SoughtJob>,
+    /// The asked jobs as the matching rule reads them.
+    pub wanted: Vec<WantedJob>,
     /// Other jobs the words may mean.
     pub suggestions: Vec<UnderstoodJob>,
     pub place: Option<Place>,
@@ -244,21 +240,16 @@ impl SearchIndex {
         let bbox = center.map(|c| c.bounding_box(q.radius_km));
 
         // Candidates: lycées teaching a job of the domains asked, or all.
-        let candidates: Vec<u32> = if words_given {
-            let mut c: Vec<u32> =
-                jobs.iter().filter_map(|j| self.by_domain.get(j.rome.get(..3)?)).flatten().copied().collect();
-            c.sort_unstable();
-            c.dedup();
-            c
-        } else {
-            (0..self.lycees.len() as u32).collect()
-        };
-        let wanted: Vec<WantedJob> =
-            jobs.iter().map(|j| WantedJob { rome: j.rome.clone(), weight: j.weight }).collect();
+        let mut candidate = vec![!words_given; self.lycees.len()];
+        for j in &jobs {
+            for &i in j.rome.get(..3).and_then(|d| self.by_domain.get(d)).into_iter().flatten() {
+                candidate[i as usize] = true;
+            }
+        }
+        let wanted: Vec<WantedJob> = jobs.iter().map(|j| WantedJob::new(&j.rome, j.weight)).collect();
 
         let mut hits: Vec<Hit<'a>> = Vec::new();
-        for i in candidates {
-            let card = &self.lycees[i as usize];
+        for (card, _) in self.lycees.iter().zip(&candidate).filter(|(_, c)| **c) {
             if q.secteur.as_deref().is_some_and(|s| s != card.secteur) {
                 continue;
             }
@@ -277,25 +268,19 @@ impl SearchIndex {
                 (Some(_), None) => continue,
                 (None, _) => None,
             };
-            let (found, score) = if words_given {
-                let found = matches(card, &wanted, &q.levels);
-                if found.is_empty() {
+            let score = if words_given {
+                let score = relevance(card, &wanted, &q.levels);
+                if score == 0.0 {
                     continue;
                 }
-                let score = relevance(&found);
-                (found, score)
+                score
             } else {
                 if !q.levels.is_empty() && !card.offers.iter().any(|o| q.levels.contains(&o.niveau)) {
                     continue;
                 }
-                (Vec::new(), 1.0)
+                1.0
             };
-            hits.push(Hit {
-                lycee: card,
-                distance_km: distance.map(round_km),
-                score: (score * 100.0).round() / 100.0,
-                matches: found,
-            });
+            hits.push(Hit { lycee: card, distance_km: distance.map(round_km), score: (score * 100.0).round() / 100.0 });
         }
         hits.sort_by(|a, b| {
             b.score
@@ -307,7 +292,7 @@ impl SearchIndex {
         let total = hits.len();
         let start = q.page.saturating_sub(1).saturating_mul(q.per_page);
         let hits: Vec<Hit<'a>> = hits.into_iter().skip(start).take(q.per_page).collect();
-        Ok(Outcome { total, jobs, suggestions, place, radius_km: q.radius_km, hits })
+        Ok(Outcome { total, jobs, wanted, suggestions, place, radius_km: q.radius_km, hits })
     }
 }
 

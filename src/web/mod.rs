@@ -37,6 +37,10 @@ pub struct AppState {
     /// Rendered showcase pages and their JSON, for the current catalogue.
     pub pages: Arc<VersionedCache<Bytes>>,
     pub json: Arc<VersionedCache<Bytes>>,
+    /// Answers of `GET /api/v1/recherche` by query string: popular searches
+    /// repeat ("électricien" around Lyon), the index only changes with the
+    /// catalogue.
+    pub searches: Arc<VersionedCache<Bytes>>,
     /// Random id of this instance, prefixed to request ids.
     pub instance: u32,
 }
@@ -58,6 +62,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             pages: Arc::new(VersionedCache::new(256)),
             json: Arc::new(VersionedCache::new(512)),
+            searches: Arc::new(VersionedCache::new(1024)),
             instance: rand::random(),
         })
     }

@@ -10,10 +10,12 @@ use crate::catalogue::Commune;
 use crate::search::jobs::UnderstoodJob;
 use crate::search::{Center, Hit, Outcome, SearchError, SearchIndex, SearchQuery};
 use askama::Template;
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use domain::matching::{WantedJob, matches};
 use domain::{ActionType, Niveau, Position, RomeCode};
 use serde::Serialize;
 
@@ -180,15 +182,15 @@ struct SearchOut<'a> {
     resultats: Vec<ResultOut<'a>>,
 }
 
-fn match_out<'a>(index: &'a SearchIndex, h: &'a Hit<'a>) -> Vec<MatchOut<'a>> {
-    h.matches
-        .iter()
+fn match_out<'a>(index: &'a SearchIndex, wanted: &'a [WantedJob], h: &Hit<'a>, levels: &[Niveau]) -> Vec<MatchOut<'a>> {
+    matches(h.lycee, wanted, levels)
+        .into_iter()
         .map(|m| MatchOut {
-            cfd: &m.cfd,
-            libelle: &m.diploma,
-            niveau: m.niveau.code(),
-            rome: &m.rome,
-            metier: index.rome_labels.get(&m.rome).map_or("", String::as_str),
+            cfd: &m.offer.cfd,
+            libelle: &m.offer.label,
+            niveau: m.offer.niveau.code(),
+            rome: m.rome,
+            metier: index.rome_labels.get(m.rome).map_or("", String::as_str),
             exacte: m.exact,
         })
         .collect()
@@ -204,6 +206,11 @@ fn search_error(e: SearchError) -> ApiError {
 
 /// `GET /api/v1/recherche`.
 pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let index = state.search.index();
+    let key = raw.clone().unwrap_or_default();
+    if let Some(body) = state.searches.get(index.version, &key) {
+        return Ok(json_bytes(body));
+    }
     let p = Params::parse(raw.as_deref());
     let common = parse_common(&p, 100_000).map_err(|e| ApiError::bad_param(e.field, e.message))?;
     let center = match (p.text("commune"), p.text("lat"), p.text("lon")) {
@@ -223,7 +230,6 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
         }
         (None, None, None) => None,
     };
-    let index = state.search.index();
     let understood = match (&common.words, common.romes.is_empty()) {
         (Some(w), true) => state.search.understand(&index, w),
         _ => Default::default(),
@@ -276,7 +282,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
                 commune: PlaceOut { code_insee: &h.lycee.commune_code, nom: &h.lycee.commune_nom },
                 distance_km: h.distance_km,
                 score: h.score,
-                correspondances: match_out(&index, h),
+                correspondances: match_out(&index, &outcome.wanted, h, &common.levels),
                 insertion: (h.lycee.employment_rate.is_some() || h.lycee.further_study_rate.is_some()).then_some(
                     OutcomesOut {
                         taux_emploi_6_mois: h.lycee.employment_rate,
@@ -288,7 +294,17 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
             })
             .collect(),
     };
-    Ok(Json(body).into_response())
+    let mut out = Vec::with_capacity(32 * 1024);
+    serde_json::to_writer(&mut out, &body).map_err(ApiError::internal)?;
+    let out = Bytes::from(out);
+    if key.len() <= 1024 {
+        state.searches.insert(index.version, key, out.clone());
+    }
+    Ok(json_bytes(out))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 // ---------------------------------------------------------------- page
@@ -550,7 +566,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             return Ok(render(StatusCode::OK, &page));
         }
     };
-    fill_results(&mut page, &index, &outcome, common.page, common.radius, center.is_some());
+    fill_results(&mut page, &index, &outcome, &common.levels, common.page, common.radius, center.is_some());
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -558,6 +574,7 @@ fn fill_results(
     page: &mut SearchPage,
     index: &SearchIndex,
     outcome: &Outcome<'_>,
+    levels: &[Niveau],
     current: usize,
     radius: f64,
     placed: bool,
@@ -596,13 +613,12 @@ fn fill_results(
             distance: h.distance_km.map(km),
             kind: crate::catalogue::type_label(&h.lycee.kind),
             secteur: crate::catalogue::secteur_label(&h.lycee.secteur),
-            matches: h
-                .matches
-                .iter()
+            matches: matches(h.lycee, &outcome.wanted, levels)
+                .into_iter()
                 .take(6)
                 .map(|m| MatchLine {
-                    diploma: m.diploma.clone(),
-                    metier: index.rome_labels.get(&m.rome).cloned().unwrap_or_default(),
+                    diploma: m.offer.label.clone(),
+                    metier: index.rome_labels.get(m.rome).cloned().unwrap_or_default(),
                     exact: m.exact,
                 })
                 .collect(),

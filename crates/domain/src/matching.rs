@@ -11,6 +11,17 @@ pub const EXACT: f64 = 1.0;
 /// Strength of a match in the same professional domain.
 pub const SAME_DOMAIN: f64 = 0.5;
 
+/// A ROME code as a number (`F1602` → 51602): comparing jobs and their
+/// domains (`id / 100`) costs an integer comparison.
+pub fn rome_id(code: &str) -> u32 {
+    let b = code.as_bytes();
+    if b.len() != 5 || !b[0].is_ascii_uppercase() {
+        return u32::MAX;
+    }
+    let digits: u32 = code[1..].parse().unwrap_or(9999);
+    u32::from(b[0] - b'A') * 10_000 + digits
+}
+
 /// A diploma a lycée teaches, with the jobs it leads to.
 #[derive(Debug, Clone)]
 pub struct Offer {
@@ -20,6 +31,15 @@ pub struct Offer {
     pub students: i64,
     /// ROME codes, main job first.
     pub romes: Vec<String>,
+    /// The same codes as numbers ([`rome_id`]).
+    pub rome_ids: Vec<u32>,
+}
+
+impl Offer {
+    pub fn new(cfd: String, label: String, niveau: Niveau, students: i64, romes: Vec<String>) -> Offer {
+        let rome_ids = romes.iter().map(|r| rome_id(r)).collect();
+        Offer { cfd, label, niveau, students, romes, rome_ids }
+    }
 }
 
 /// What the search and the routing need to know of a lycée.
@@ -44,66 +64,75 @@ pub struct LyceeCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WantedJob {
     pub rome: String,
+    pub id: u32,
     pub weight: f64,
 }
 
-/// One diploma of a lycée answering one asked job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Match {
-    pub cfd: String,
-    pub diploma: String,
-    pub niveau: Niveau,
+impl WantedJob {
+    pub fn new(rome: &str, weight: f64) -> WantedJob {
+        WantedJob { rome: rome.to_string(), id: rome_id(rome), weight }
+    }
+}
+
+/// One diploma of a lycée answering one asked job. Borrows from the lycée
+/// and the request: searching thousands of lycées allocates nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct Match<'a> {
+    pub offer: &'a Offer,
     /// The job the diploma leads to (the asked one when exact).
-    pub rome: String,
+    pub rome: &'a str,
     /// The asked job it answers.
-    pub wanted: String,
+    pub wanted: &'a str,
     pub exact: bool,
     /// Weight of the asked job × match strength.
     pub strength: f64,
 }
 
-/// Every diploma of `card` that answers one of `wanted`, restricted to
-/// `levels` when given: for each diploma and asked job, the exact job if the
-/// diploma leads to it, else its first job of the same domain. Best first.
-pub fn matches(card: &LyceeCard, wanted: &[WantedJob], levels: &[Niveau]) -> Vec<Match> {
-    let mut out = Vec::new();
-    for offer in card.offers.iter().filter(|o| levels.is_empty() || levels.contains(&o.niveau)) {
-        for w in wanted {
-            let exact = offer.romes.iter().find(|r| **r == w.rome);
-            let domain = || offer.romes.iter().find(|r| r.get(..3) == w.rome.get(..3));
-            let (rome, is_exact) = match (exact, exact.is_none().then(domain).flatten()) {
-                (Some(r), _) => (r, true),
-                (None, Some(r)) => (r, false),
-                (None, None) => continue,
-            };
+/// The best answer of one diploma to the asked jobs: an exact job if the
+/// diploma leads to one, else its first job of the same domain.
+fn best_for_offer<'a>(offer: &'a Offer, wanted: &'a [WantedJob]) -> Option<Match<'a>> {
+    let mut best: Option<Match<'a>> = None;
+    for w in wanted {
+        let exact = offer.rome_ids.iter().position(|r| *r == w.id);
+        let found = match exact {
+            Some(i) => Some((i, true)),
+            None => offer.rome_ids.iter().position(|r| *r / 100 == w.id / 100).map(|i| (i, false)),
+        };
+        if let Some((i, is_exact)) = found {
+            let rome = &offer.romes[i];
             let strength = w.weight * if is_exact { EXACT } else { SAME_DOMAIN };
-            out.push(Match {
-                cfd: offer.cfd.clone(),
-                diploma: offer.label.clone(),
-                niveau: offer.niveau,
-                rome: rome.clone(),
-                wanted: w.rome.clone(),
-                exact: is_exact,
-                strength,
-            });
+            if best.is_none_or(|b| strength > b.strength) {
+                best = Some(Match { offer, rome, wanted: &w.rome, exact: is_exact, strength });
+            }
         }
     }
-    out.sort_by(|a, b| b.strength.total_cmp(&a.strength).then(a.niveau.cmp(&b.niveau)).then(a.cfd.cmp(&b.cfd)));
-    // One line per diploma: its best answer.
-    let mut seen: Vec<&str> = Vec::new();
-    let mut dedup = Vec::new();
-    for m in &out {
-        if !seen.contains(&m.cfd.as_str()) {
-            seen.push(&m.cfd);
-            dedup.push(m.clone());
-        }
-    }
-    dedup
+    best
 }
 
-/// How well a lycée answers: its best match (0 when none).
-pub fn relevance(matches: &[Match]) -> f64 {
-    matches.iter().map(|m| m.strength).fold(0.0, f64::max)
+fn level_ok(offer: &Offer, levels: &[Niveau]) -> bool {
+    levels.is_empty() || levels.contains(&offer.niveau)
+}
+
+/// Every diploma of `card` that answers one of `wanted` (restricted to
+/// `levels` when given), each with its best answer, best first.
+pub fn matches<'a>(card: &'a LyceeCard, wanted: &'a [WantedJob], levels: &[Niveau]) -> Vec<Match<'a>> {
+    let mut out: Vec<Match<'a>> =
+        card.offers.iter().filter(|o| level_ok(o, levels)).filter_map(|o| best_for_offer(o, wanted)).collect();
+    out.sort_by(|a, b| {
+        b.strength.total_cmp(&a.strength).then(a.offer.niveau.cmp(&b.offer.niveau)).then(a.offer.cfd.cmp(&b.offer.cfd))
+    });
+    out
+}
+
+/// How well a lycée answers: the strength of its best match (0 when none),
+/// without listing the matches.
+pub fn relevance(card: &LyceeCard, wanted: &[WantedJob], levels: &[Niveau]) -> f64 {
+    card.offers
+        .iter()
+        .filter(|o| level_ok(o, levels))
+        .filter_map(|o| best_for_offer(o, wanted))
+        .map(|m| m.strength)
+        .fold(0.0, f64::max)
 }
 
 #[cfg(test)]
@@ -111,13 +140,7 @@ mod tests {
     use super::*;
 
     fn offer(cfd: &str, niveau: Niveau, romes: &[&str]) -> Offer {
-        Offer {
-            cfd: cfd.into(),
-            label: format!("diplôme {cfd}"),
-            niveau,
-            students: 10,
-            romes: romes.iter().map(|r| r.to_string()).collect(),
-        }
+        Offer::new(cfd.into(), format!("diplôme {cfd}"), niveau, 10, romes.iter().map(|r| r.to_string()).collect())
     }
 
     fn card(offers: Vec<Offer>) -> LyceeCard {
@@ -139,7 +162,15 @@ mod tests {
     }
 
     fn want(rome: &str, weight: f64) -> WantedJob {
-        WantedJob { rome: rome.into(), weight }
+        WantedJob::new(rome, weight)
+    }
+
+    #[test]
+    fn rome_ids_keep_the_domain() {
+        assert_eq!(rome_id("F1602"), 51602);
+        assert_eq!(rome_id("F1602") / 100, rome_id("F1699") / 100);
+        assert_ne!(rome_id("F1602") / 100, rome_id("F1702") / 100);
+        assert_eq!(rome_id("x"), u32::MAX);
     }
 
     #[test]
@@ -162,7 +193,8 @@ mod tests {
             ),
         ];
         for (wanted, levels, expected) in cases {
-            let got: Vec<(String, bool)> = matches(&c, wanted, levels).into_iter().map(|m| (m.cfd, m.exact)).collect();
+            let got: Vec<(String, bool)> =
+                matches(&c, wanted, levels).into_iter().map(|m| (m.offer.cfd.clone(), m.exact)).collect();
             let want: Vec<(String, bool)> = expected.iter().map(|(c, e)| (c.to_string(), *e)).collect();
             assert_eq!(got, want, "{wanted:?} {levels:?}");
         }
@@ -171,8 +203,9 @@ mod tests {
     #[test]
     fn relevance_is_the_best_strength() {
         let c = card(vec![offer("40025510", Niveau::BacPro, &["F1602"])]);
-        assert_eq!(relevance(&matches(&c, &[want("F1602", 0.8)], &[])), 0.8);
-        assert_eq!(relevance(&matches(&c, &[want("F1603", 1.0)], &[])), 0.5);
-        assert_eq!(relevance(&[]), 0.0);
+        assert_eq!(relevance(&c, &[want("F1602", 0.8)], &[]), 0.8);
+        assert_eq!(relevance(&c, &[want("F1603", 1.0)], &[]), 0.5);
+        assert_eq!(relevance(&c, &[want("N1101", 1.0)], &[]), 0.0);
+        assert_eq!(relevance(&c, &[want("F1602", 1.0)], &[Niveau::Cap]), 0.0);
     }
 }
