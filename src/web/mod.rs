@@ -62,7 +62,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             pages: Arc::new(VersionedCache::new(256)),
             json: Arc::new(VersionedCache::new(512)),
-            searches: Arc::new(VersionedCache::new(1024)),
+            searches: Arc::new(VersionedCache::new(256)),
             instance: rand::random(),
         })
     }
