@@ -12,6 +12,7 @@ pub mod ids;
 pub mod level;
 pub mod matching;
 pub mod rome;
+pub mod routing;
 pub mod text;
 
 pub use action::ActionType;

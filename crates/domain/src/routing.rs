@@ -1,0 +1,495 @@
+//! Routing (aiguillage): which lycées receive a company's request, in which
+//! role, and why. Plain functions over plain data — no I/O — so every rule
+//! is a table-tested, explainable decision.
+//!
+//! The principles (PRODUCT.md): candidates within the radius teaching a
+//! diploma that leads to the jobs asked (an exact job above one of the same
+//! domain), accepting the action, not paused, not over capacity; ranked by
+//! match strength, distance, track record and a fair share of new requests;
+//! one pilot and up to two supports; the radius widened step by step up to
+//! 100 km when nothing fits; the académie's coordinator when still nothing
+//! fits, and always for a training-offer request.
+
+use crate::action::ActionType;
+use crate::geo::Position;
+use crate::level::Niveau;
+use crate::matching::{LyceeCard, Match, WantedJob, matches};
+use std::collections::HashMap;
+
+/// Radii tried in turn when nothing fits the company's own radius (km).
+pub const WIDENING_STEPS: [f64; 4] = [30.0, 50.0, 75.0, 100.0];
+/// At most this many supports besides the pilot.
+pub const MAX_SUPPORTS: usize = 2;
+/// Candidates kept in reserve, to replace a lycée that declines or does not
+/// answer.
+pub const MAX_RESERVES: usize = 6;
+
+/// What a lycée accepts (stated by its business officer; all by default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Availability {
+    /// `None`: every action.
+    pub accepts: Option<Vec<ActionType>>,
+    pub paused: bool,
+    /// Requests it can still take this period; `None`: no stated limit.
+    pub capacity_left: Option<u32>,
+}
+
+impl Default for Availability {
+    fn default() -> Self {
+        Availability { accepts: None, paused: false, capacity_left: None }
+    }
+}
+
+impl Availability {
+    fn allows(&self, action: ActionType) -> bool {
+        !self.paused && self.capacity_left != Some(0) && self.accepts.as_ref().is_none_or(|a| a.contains(&action))
+    }
+}
+
+/// How a lycée has answered the requests it received.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrackRecord {
+    /// Requests it received as pilot or support.
+    pub received: u32,
+    /// Of which it took in charge.
+    pub taken: u32,
+    /// Requests received in the last 30 days (fair share).
+    pub recent: u32,
+}
+
+impl TrackRecord {
+    /// Share of requests taken; a lycée with fewer than 3 requests is given
+    /// a neutral 0.6 rather than judged on too little.
+    pub fn reliability(&self) -> f64 {
+        if self.received < 3 { 0.6 } else { f64::from(self.taken) / f64::from(self.received) }
+    }
+}
+
+/// A request as the router sees it.
+#[derive(Debug, Clone)]
+pub struct RoutingRequest<'a> {
+    pub action: ActionType,
+    pub wanted: &'a [WantedJob],
+    pub levels: &'a [Niveau],
+    pub center: Position,
+    pub radius_km: f64,
+    /// The lycée whose page the company came from: pilot when it fits.
+    pub origin: Option<&'a str>,
+    /// Lycées not to route to (already involved, or declined).
+    pub excluded: &'a [String],
+    /// ROME labels, for the reasons.
+    pub rome_labels: &'a HashMap<String, String>,
+}
+
+/// A lycée chosen, with its rank and reasons in words.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub lycee: &'a LyceeCard,
+    pub distance_km: f64,
+    /// Best match strength (1 exact, 0.5 same domain), 1 without jobs.
+    pub relevance: f64,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+/// Why the territorial coordinator is involved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoordinationReason {
+    /// A training-offer request always concerns the académie.
+    TrainingOffer,
+    /// No lycée fits, even within 100 km.
+    NoLyceeFits,
+}
+
+/// The routing of one request.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    pub pilot: Option<Candidate<'a>>,
+    pub supports: Vec<Candidate<'a>>,
+    pub reserves: Vec<Candidate<'a>>,
+    /// The radius the lycées were found in.
+    pub radius_km: f64,
+    /// Whether it had to be widened beyond the company's radius.
+    pub widened: bool,
+    pub coordination: Option<CoordinationReason>,
+}
+
+/// "1,3 km".
+pub fn km_label(d: f64) -> String {
+    format!("{:.1} km", d).replace('.', ",")
+}
+
+fn reasons_for(
+    req: &RoutingRequest<'_>,
+    best: Option<&Match<'_>>,
+    distance: f64,
+    record: &TrackRecord,
+    origin: bool,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if origin {
+        reasons.push("Demande faite depuis la page de ce lycée".to_string());
+    }
+    if let Some(m) = best {
+        let label = req.rome_labels.get(m.rome).map_or(m.rome, String::as_str);
+        if m.exact {
+            reasons.push(format!("{} → {}", m.offer.label, label));
+        } else {
+            reasons.push(format!("{} → {} (métier proche)", m.offer.label, label));
+        }
+    }
+    reasons.push(km_label(distance));
+    if record.received >= 3 {
+        reasons.push(format!("A pris en charge {} demande(s) sur {}", record.taken, record.received));
+    }
+    reasons
+}
+
+/// The lycées fitting `req` within `radius`, best first.
+fn candidates<'a>(
+    req: &RoutingRequest<'_>,
+    lycees: &'a [LyceeCard],
+    radius: f64,
+    status: &dyn Fn(&str) -> (Availability, TrackRecord),
+) -> Vec<Candidate<'a>> {
+    let (la0, la1, lo0, lo1) = req.center.bounding_box(radius);
+    let with_jobs = !req.wanted.is_empty();
+    let mut out = Vec::new();
+    for card in lycees {
+        let Some(p) = card.position else { continue };
+        if p.lat < la0 || p.lat > la1 || p.lon < lo0 || p.lon > lo1 {
+            continue;
+        }
+        let distance = req.center.distance_km(&p);
+        if distance > radius || req.excluded.iter().any(|u| *u == card.uai) {
+            continue;
+        }
+        let (availability, record) = status(&card.uai);
+        if !availability.allows(req.action) {
+            continue;
+        }
+        let found = if with_jobs { matches(card, req.wanted, req.levels) } else { Vec::new() };
+        let relevance = if with_jobs {
+            match found.first() {
+                Some(m) => m.strength,
+                None => continue,
+            }
+        } else {
+            if !req.levels.is_empty() && !card.offers.iter().any(|o| req.levels.contains(&o.niveau)) {
+                continue;
+            }
+            1.0
+        };
+        let proximity = 1.0 - distance / radius.max(1.0);
+        let fair_share = f64::from(record.recent.min(20)) * 0.01;
+        let score = 0.55 * relevance + 0.25 * proximity + 0.20 * record.reliability() - fair_share;
+        let origin = req.origin == Some(card.uai.as_str());
+        out.push(Candidate {
+            lycee: card,
+            distance_km: distance,
+            relevance,
+            score,
+            reasons: reasons_for(req, found.first(), distance, &record, origin),
+        });
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.lycee.uai.cmp(&b.lycee.uai)));
+    // The lycée the company came from leads when it fits.
+    if let Some(origin) = req.origin
+        && let Some(i) = out.iter().position(|c| c.lycee.uai == origin)
+    {
+        let c = out.remove(i);
+        out.insert(0, c);
+    }
+    out
+}
+
+/// Routes a request over the national catalogue. `status` gives each
+/// lycée's availability and track record.
+pub fn route<'a>(
+    req: &RoutingRequest<'_>,
+    lycees: &'a [LyceeCard],
+    status: &dyn Fn(&str) -> (Availability, TrackRecord),
+) -> Decision<'a> {
+    let mut radius = req.radius_km;
+    let mut found = candidates(req, lycees, radius, status);
+    let mut widened = false;
+    for step in WIDENING_STEPS {
+        if !found.is_empty() {
+            break;
+        }
+        if step > radius {
+            radius = step;
+            widened = true;
+            found = candidates(req, lycees, radius, status);
+        }
+    }
+    let mut rest = found.into_iter();
+    let pilot = rest.next();
+    let supports: Vec<Candidate<'a>> = rest.by_ref().take(MAX_SUPPORTS).collect();
+    let reserves: Vec<Candidate<'a>> = rest.take(MAX_RESERVES).collect();
+    let coordination = if req.action == ActionType::Formation {
+        Some(CoordinationReason::TrainingOffer)
+    } else if pilot.is_none() {
+        Some(CoordinationReason::NoLyceeFits)
+    } else {
+        None
+    };
+    Decision { pilot, supports, reserves, radius_km: radius, widened: widened && radius > req.radius_km, coordination }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::Offer;
+
+    fn lycee(uai: &str, lat: f64, lon: f64, offers: &[(&str, Niveau, &[&str])]) -> LyceeCard {
+        LyceeCard {
+            uai: uai.into(),
+            nom: format!("Lycée {uai}"),
+            kind: "LP".into(),
+            secteur: "public".into(),
+            commune_code: "69381".into(),
+            commune_nom: "Lyon".into(),
+            departement: "69".into(),
+            academie: Some("10".into()),
+            position: Position::new(lat, lon),
+            offers: offers
+                .iter()
+                .map(|(cfd, n, romes)| {
+                    Offer::new(
+                        cfd.to_string(),
+                        format!("Diplôme {cfd}"),
+                        *n,
+                        24,
+                        romes.iter().map(|r| r.to_string()).collect(),
+                    )
+                })
+                .collect(),
+            employment_rate: None,
+            further_study_rate: None,
+            value_added: None,
+        }
+    }
+
+    /// Lyon's centre and lycées at known distances along a meridian
+    /// (0.009° of latitude ≈ 1 km).
+    fn catalogue() -> Vec<LyceeCard> {
+        let c = (45.76, 4.83);
+        let at = |km: f64| (c.0 + km * 0.008_993, c.1);
+        vec![
+            lycee("A", at(2.0).0, at(2.0).1, &[("melec", Niveau::BacPro, &["F1602"])]),
+            lycee(
+                "B",
+                at(5.0).0,
+                at(5.0).1,
+                &[("melec", Niveau::BacPro, &["F1602"]), ("cap", Niveau::Cap, &["F1602"])],
+            ),
+            lycee("C", at(1.0).0, at(1.0).1, &[("reseaux", Niveau::Cap, &["F1605"])]),
+            lycee("D", at(8.0).0, at(8.0).1, &[("melec", Niveau::BacPro, &["F1602"])]),
+            lycee("E", at(45.0).0, at(45.0).1, &[("chaudro", Niveau::BacPro, &["H2902"])]),
+            lycee("F", at(3.0).0, at(3.0).1, &[("cuisine", Niveau::Cap, &["G1602"])]),
+        ]
+    }
+
+    fn labels() -> HashMap<String, String> {
+        [("F1602", "Électricien / Électricienne du bâtiment"), ("F1605", "Électricien / Électricienne réseaux")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    fn request<'a>(
+        action: ActionType,
+        wanted: &'a [WantedJob],
+        radius: f64,
+        labels: &'a HashMap<String, String>,
+    ) -> RoutingRequest<'a> {
+        RoutingRequest {
+            action,
+            wanted,
+            levels: &[],
+            center: Position::new(45.76, 4.83).expect("centre"),
+            radius_km: radius,
+            origin: None,
+            excluded: &[],
+            rome_labels: labels,
+        }
+    }
+
+    fn everyone_available(_: &str) -> (Availability, TrackRecord) {
+        (Availability::default(), TrackRecord::default())
+    }
+
+    fn roles(d: &Decision<'_>) -> (Option<String>, Vec<String>, Vec<String>) {
+        (
+            d.pilot.as_ref().map(|c| c.lycee.uai.clone()),
+            d.supports.iter().map(|c| c.lycee.uai.clone()).collect(),
+            d.reserves.iter().map(|c| c.lycee.uai.clone()).collect(),
+        )
+    }
+
+    #[test]
+    fn exact_matches_lead_nearest_first_then_same_domain() {
+        let cat = catalogue();
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        let d = route(&request(ActionType::Pfmp, &wanted, 30.0, &labels), &cat, &everyone_available);
+        // A (2 km) and B (5 km) and D (8 km) teach F1602; C (1 km) only F1605.
+        assert_eq!(roles(&d), (Some("A".into()), vec!["B".into(), "D".into()], vec!["C".into()]));
+        let pilot = d.pilot.expect("pilot");
+        assert_eq!(pilot.reasons, ["Diplôme melec → Électricien / Électricienne du bâtiment", "2,0 km"]);
+        assert!(!d.widened && d.coordination.is_none());
+        assert!(d.reserves[0].reasons[0].ends_with("(métier proche)"));
+    }
+
+    #[test]
+    fn table_of_cases() {
+        let cat = catalogue();
+        let labels = labels();
+        let f1602 = [WantedJob::new("F1602", 1.0)];
+        let h2902 = [WantedJob::new("H2902", 1.0)];
+        let n1101 = [WantedJob::new("N1101", 1.0)];
+        struct Case<'a> {
+            name: &'a str,
+            req: RoutingRequest<'a>,
+            pilot: Option<&'a str>,
+            radius: f64,
+            widened: bool,
+            coordination: Option<CoordinationReason>,
+        }
+        let cases = [
+            Case {
+                name: "electricity within 30 km",
+                req: request(ActionType::Pfmp, &f1602, 30.0, &labels),
+                pilot: Some("A"),
+                radius: 30.0,
+                widened: false,
+                coordination: None,
+            },
+            Case {
+                name: "small radius widened",
+                req: request(ActionType::Pfmp, &h2902, 10.0, &labels),
+                pilot: Some("E"),
+                radius: 50.0,
+                widened: true,
+                coordination: None,
+            },
+            Case {
+                name: "nothing within 100 km",
+                req: request(ActionType::Pfmp, &n1101, 30.0, &labels),
+                pilot: None,
+                radius: 100.0,
+                widened: true,
+                coordination: Some(CoordinationReason::NoLyceeFits),
+            },
+            Case {
+                name: "training offer also to the académie",
+                req: request(ActionType::Formation, &f1602, 30.0, &labels),
+                pilot: Some("A"),
+                radius: 30.0,
+                widened: false,
+                coordination: Some(CoordinationReason::TrainingOffer),
+            },
+            Case {
+                name: "support without jobs: nearest",
+                req: request(ActionType::Soutien, &[], 30.0, &labels),
+                pilot: Some("C"),
+                radius: 30.0,
+                widened: false,
+                coordination: None,
+            },
+            Case {
+                name: "origin lycée leads when it fits",
+                req: RoutingRequest { origin: Some("D"), ..request(ActionType::Pfmp, &f1602, 30.0, &labels) },
+                pilot: Some("D"),
+                radius: 30.0,
+                widened: false,
+                coordination: None,
+            },
+            Case {
+                name: "origin lycée that does not fit is ignored",
+                req: RoutingRequest { origin: Some("F"), ..request(ActionType::Pfmp, &f1602, 30.0, &labels) },
+                pilot: Some("A"),
+                radius: 30.0,
+                widened: false,
+                coordination: None,
+            },
+            Case {
+                name: "declined lycées are excluded",
+                req: RoutingRequest {
+                    excluded: &["A".to_string()],
+                    ..request(ActionType::Pfmp, &f1602, 30.0, &labels)
+                },
+                pilot: Some("B"),
+                radius: 30.0,
+                widened: false,
+                coordination: None,
+            },
+            Case {
+                name: "levels filter",
+                req: RoutingRequest { levels: &[Niveau::Cap], ..request(ActionType::Pfmp, &f1602, 30.0, &labels) },
+                pilot: Some("B"),
+                radius: 30.0,
+                widened: false,
+                coordination: None,
+            },
+        ];
+        for c in cases {
+            let d = route(&c.req, &cat, &everyone_available);
+            assert_eq!(d.pilot.as_ref().map(|p| p.lycee.uai.as_str()), c.pilot, "{}", c.name);
+            assert_eq!(d.radius_km, c.radius, "{}", c.name);
+            assert_eq!(d.widened, c.widened, "{}", c.name);
+            assert_eq!(d.coordination, c.coordination, "{}", c.name);
+            assert!(d.supports.len() <= MAX_SUPPORTS, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn paused_full_or_unwilling_lycees_are_skipped() {
+        let cat = catalogue();
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        let status = |uai: &str| -> (Availability, TrackRecord) {
+            let a = match uai {
+                "A" => Availability { paused: true, ..Availability::default() },
+                "B" => Availability { capacity_left: Some(0), ..Availability::default() },
+                "D" => Availability { accepts: Some(vec![ActionType::Visite]), ..Availability::default() },
+                _ => Availability::default(),
+            };
+            (a, TrackRecord::default())
+        };
+        let d = route(&request(ActionType::Pfmp, &wanted, 30.0, &labels), &cat, &status);
+        assert_eq!(d.pilot.map(|p| p.lycee.uai.clone()).as_deref(), Some("C"), "only the same-domain lycée is left");
+    }
+
+    #[test]
+    fn track_record_and_fair_share_break_near_ties() {
+        let cat = catalogue();
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        // A (2 km) never takes requests and got many lately; B (5 km) takes them all.
+        let status = |uai: &str| -> (Availability, TrackRecord) {
+            let r = match uai {
+                "A" => TrackRecord { received: 10, taken: 0, recent: 10 },
+                "B" => TrackRecord { received: 10, taken: 10, recent: 0 },
+                _ => TrackRecord::default(),
+            };
+            (Availability::default(), r)
+        };
+        let d = route(&request(ActionType::Pfmp, &wanted, 30.0, &labels), &cat, &status);
+        assert_eq!(d.pilot.as_ref().map(|p| p.lycee.uai.as_str()), Some("B"));
+        assert!(d.pilot.expect("pilot").reasons.contains(&"A pris en charge 10 demande(s) sur 10".to_string()));
+    }
+
+    #[test]
+    fn deterministic() {
+        let cat = catalogue();
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        let req = request(ActionType::Pfmp, &wanted, 30.0, &labels);
+        let a = roles(&route(&req, &cat, &everyone_available));
+        for _ in 0..10 {
+            assert_eq!(roles(&route(&req, &cat, &everyone_available)), a);
+        }
+    }
+}
