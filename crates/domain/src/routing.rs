@@ -25,19 +25,13 @@ pub const MAX_SUPPORTS: usize = 2;
 pub const MAX_RESERVES: usize = 6;
 
 /// What a lycée accepts (stated by its business officer; all by default).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Availability {
     /// `None`: every action.
     pub accepts: Option<Vec<ActionType>>,
     pub paused: bool,
     /// Requests it can still take this period; `None`: no stated limit.
     pub capacity_left: Option<u32>,
-}
-
-impl Default for Availability {
-    fn default() -> Self {
-        Availability { accepts: None, paused: false, capacity_left: None }
-    }
 }
 
 impl Availability {
@@ -161,7 +155,7 @@ fn candidates<'a>(
             continue;
         }
         let distance = req.center.distance_km(&p);
-        if distance > radius || req.excluded.iter().any(|u| *u == card.uai) {
+        if distance > radius || req.excluded.contains(&card.uai) {
             continue;
         }
         let (availability, record) = status(&card.uai);
