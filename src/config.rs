@@ -25,6 +25,8 @@ pub struct Config {
     pub mail_from: String,
     pub secret_key: Vec<u8>,
     pub rate_limit_per_minute: u32,
+    /// Base URL of the public API "Recherche d'entreprises" (SIRET lookup).
+    pub entreprises_api_url: String,
     /// Where local state goes (SQLite file, generated secret, mail files).
     pub var_dir: PathBuf,
 }
@@ -101,7 +103,10 @@ impl Config {
             }
             None => stored_secret(&var_dir)?,
         };
+        let entreprises_api_url =
+            var("MLP_ENTREPRISES_API_URL").unwrap_or_else(|| "https://recherche-entreprises.api.gouv.fr".into());
         Ok(Config {
+            entreprises_api_url,
             database_url,
             bind,
             base_url: base_url.trim_end_matches('/').to_string(),

@@ -20,6 +20,8 @@ enum Command {
     Serve,
     /// Applique les migrations et s'arrête.
     Migrate,
+    /// N'exécute que le travailleur : envoi des courriels, relances (plusieurs possibles sur PostgreSQL).
+    Worker,
     /// (Ré)importe les données de référence depuis le dossier de données.
     Import {
         /// N'importer que ce jeu de données.
@@ -91,6 +93,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Serve => monlyceepro::web::serve(db, config).await?,
+        Command::Worker => monlyceepro::web::work(db, config).await?,
     }
     Ok(())
 }

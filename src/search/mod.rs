@@ -45,6 +45,12 @@ pub struct SearchIndex {
     by_domain: HashMap<String, Vec<u32>>,
     pub places: HashMap<String, Place>,
     pub rome_labels: HashMap<String, String>,
+    /// Département → (académie code, académie name).
+    pub academies: HashMap<String, (String, String)>,
+    /// NAF division → jobs typical of the sector.
+    pub division_romes: HashMap<String, Vec<String>>,
+    /// How many lycées teach each job (to order suggestions).
+    pub lycees_per_rome: HashMap<String, usize>,
     pub build_time: Duration,
 }
 
@@ -80,6 +86,7 @@ impl SearchIndex {
             }
         }
         let jobs = JobIndex::build(texts, rome_labels.clone())?;
+        let division_romes = romes_of_division.clone();
 
         let mut offers: HashMap<String, Vec<Offer>> = HashMap::new();
         for o in storage::search::offers(db).await? {
@@ -132,7 +139,32 @@ impl SearchIndex {
                 )
             })
             .collect();
-        Ok(SearchIndex { version, jobs, lycees, by_domain, places, rome_labels, build_time: started.elapsed() })
+        let mut lycees_per_rome: HashMap<String, usize> = HashMap::new();
+        for card in &lycees {
+            let mut romes: Vec<&String> = card.offers.iter().flat_map(|o| o.romes.iter()).collect();
+            romes.sort_unstable();
+            romes.dedup();
+            for r in romes {
+                *lycees_per_rome.entry(r.clone()).or_default() += 1;
+            }
+        }
+        let academies = storage::search::departement_academies(db)
+            .await?
+            .into_iter()
+            .map(|(dep, code, nom)| (dep, (code, nom)))
+            .collect();
+        Ok(SearchIndex {
+            version,
+            jobs,
+            lycees,
+            by_domain,
+            places,
+            rome_labels,
+            academies,
+            division_romes,
+            lycees_per_rome,
+            build_time: started.elapsed(),
+        })
     }
 }
 
@@ -202,6 +234,32 @@ pub struct Outcome<'a> {
 }
 
 impl SearchIndex {
+    /// Jobs typical of a company's NAF sector ("43.21A"), the ones most
+    /// lycées train for first.
+    pub fn jobs_of_sector(&self, naf: &str, limit: usize) -> Vec<String> {
+        let division: String = naf.chars().take_while(char::is_ascii_digit).collect();
+        let mut romes: Vec<(usize, String)> = self
+            .division_romes
+            .get(&division)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| self.lycees_per_rome.get(r).map(|n| (*n, r.clone())))
+            .collect();
+        romes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        romes.into_iter().take(limit).map(|(_, r)| r).collect()
+    }
+
+    /// The lycée with this UAI.
+    pub fn lycee(&self, uai: &str) -> Option<&LyceeCard> {
+        self.lycees.iter().find(|l| l.uai == uai)
+    }
+
+    /// The jobs kept for a search or a request among the ones understood
+    /// from words (best ones, down to a share of the best score).
+    pub fn kept_jobs(understood: &[UnderstoodJob]) -> Vec<&UnderstoodJob> {
+        understood.iter().take(KEEP_MAX).filter(|j| j.score >= KEEP_SCORE).collect()
+    }
+
     /// Runs a search; `understood` gives the jobs for free words.
     pub fn search<'a>(&'a self, q: &SearchQuery, understood: &[UnderstoodJob]) -> Result<Outcome<'a>, SearchError> {
         let (jobs, suggestions) = if !q.romes.is_empty() {

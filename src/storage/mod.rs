@@ -8,6 +8,7 @@
 
 pub mod catalogue;
 pub mod import;
+pub mod requests;
 pub mod search;
 
 use anyhow::Context;
@@ -156,9 +157,12 @@ impl Db {
         Ok(())
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): two deferred transactions that both upgrade to
+    /// writing would fail instead of waiting for each other.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -91,3 +91,10 @@ pub async fn places(db: &Db) -> sqlx::Result<Vec<PlaceRow>> {
         "SELECT code_insee, nom, departement_code, lat, lon FROM communes ORDER BY code_insee"
     ).fetch_all(p).await)
 }
+
+/// (département, académie code, académie name).
+pub async fn departement_academies(db: &Db) -> sqlx::Result<Vec<(String, String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String, String)>(
+        "SELECT d.code, a.code, a.nom FROM departements d JOIN academies a ON a.code = d.academie_code ORDER BY d.code"
+    ).fetch_all(p).await)
+}

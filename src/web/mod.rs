@@ -3,18 +3,30 @@
 
 pub mod api;
 pub mod assets;
+pub mod csrf;
+pub mod demande;
+pub mod demandes_api;
 pub mod error;
+pub mod form;
 pub mod layout;
+pub mod liens;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod ratelimit;
 pub mod search;
+pub mod suivi;
 
 use crate::cache::VersionedCache;
 use crate::catalogue::Catalogue;
 use crate::config::Config;
 use crate::import::{self, Progress};
+use crate::jobs::Worker;
+use crate::mail::Mailer;
+use crate::requests::RequestService;
+use crate::requests::entreprises::Entreprises;
 use crate::search::{Search, SearchIndex};
+use crate::security::Signer;
 use crate::storage::Db;
 use axum::Router;
 use axum::body::Bytes;
@@ -43,6 +55,12 @@ pub struct AppState {
     pub searches: Arc<VersionedCache<Bytes>>,
     /// Random id of this instance, prefixed to request ids.
     pub instance: u32,
+    pub signer: Signer,
+    pub requests: RequestService,
+    pub entreprises: Entreprises,
+    pub limiter: Arc<ratelimit::RateLimiter>,
+    /// Wakes the background worker when emails were queued.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -55,7 +73,13 @@ impl AppState {
             ms = index.build_time.as_millis() as u64,
             "index de recherche construit"
         );
+        let signer = Signer::new(&config.secret_key);
         Ok(AppState {
+            requests: RequestService::new(db.clone(), signer.clone(), &config.base_url),
+            entreprises: Entreprises::new(&config.entreprises_api_url),
+            limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            signer,
             catalogue: Arc::new(catalogue),
             search: Arc::new(Search::new(index)),
             config: Arc::new(config),
@@ -76,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .route("/communes", get(api::communes))
         .route("/metiers", get(api::metiers))
         .route("/recherche", get(search::api))
+        .route("/demandes", axum::routing::post(demandes_api::create))
+        .route("/demandes/{reference}", get(demandes_api::read))
         .route("/referentiels/actions", get(api::actions))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::not_found);
@@ -84,6 +110,13 @@ pub fn router(state: AppState) -> Router {
         .route("/lycees", get(pages::browse))
         .route("/lycees/{uai}", get(pages::lycee))
         .route("/recherche", get(search::page))
+        .route("/demande", get(demande::start).post(demande::step))
+        .route("/suivi/{token}", get(suivi::page))
+        .route("/suivi/{token}/message", axum::routing::post(suivi::message))
+        .route("/suivi/{token}/annuler", axum::routing::post(suivi::cancel))
+        .route("/r/{token}", get(liens::view))
+        .route("/r/{token}/prendre", get(liens::take_form).post(liens::take))
+        .route("/r/{token}/decliner", get(liens::decline_form).post(liens::decline))
         .route("/accessibilite", get(pages::accessibilite))
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))
@@ -94,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
         .with_state(state)
 }
@@ -163,16 +197,62 @@ pub async fn import_if_empty(db: &Db, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `monlyceepro serve`.
+/// The background worker of an application state.
+pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
+    Worker {
+        requests: state.requests.clone(),
+        search: state.search.clone(),
+        mailer: Arc::new(mailer),
+        id: format!("{}-{:x}", std::process::id(), rand::random::<u32>()),
+        wake: state.wake.clone(),
+        poll: Duration::from_secs(1),
+    }
+}
+
+/// Serves `router` on `listener`, with each client's address known to the
+/// handlers (rate limits).
+pub async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// `monlyceepro serve`: the site, its background worker and the watch of
+/// the catalogue.
 pub async fn serve(db: Db, config: Config) -> anyhow::Result<()> {
     import_if_empty(&db, &config).await?;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {} (MLP_BIND) : {e}", config.bind))?;
+    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.var_dir)?;
     let state = AppState::new(db, config).await?;
     let watch = spawn_catalogue_watch(&state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker_of(&state, mailer).run(stop_rx));
     tracing::info!(adresse = %state.config.bind, url = %state.config.base_url, "MonLycéePro est en ligne");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    serve_on(listener, state, shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    watch.abort();
+    Ok(())
+}
+
+/// `monlyceepro worker`: only the background worker (several may run
+/// against PostgreSQL).
+pub async fn work(db: Db, config: Config) -> anyhow::Result<()> {
+    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.var_dir)?;
+    let state = AppState::new(db, config).await?;
+    let watch = spawn_catalogue_watch(&state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker_of(&state, mailer).run(stop_rx));
+    tracing::info!("travailleur en service : envoi des courriels et relances");
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
     watch.abort();
     Ok(())
 }

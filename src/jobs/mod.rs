@@ -1,0 +1,137 @@
+//! The background worker: delivers the outbox with retries and backoff, and
+//! moves the pilot role of requests nobody took in time. Several workers
+//! may run against one PostgreSQL: emails are claimed with a lease (no email
+//! sent twice) and periodic jobs take a named lease (no job run twice).
+
+use crate::clock;
+use crate::mail::Mailer;
+use crate::requests::RequestService;
+use crate::search::Search;
+use crate::storage::requests as store;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{Notify, watch};
+
+/// Emails claimed per round.
+const BATCH: i64 = 20;
+/// How long a claimed email is reserved for its worker.
+const LEASE: Duration = Duration::from_secs(120);
+/// Attempts before an email is given up.
+const MAX_ATTEMPTS: i64 = 12;
+/// How often the pilot deadlines are checked.
+const OVERDUE_EVERY: Duration = Duration::from_secs(60);
+
+/// Delay before retrying after `attempts` failures: 5 s doubling up to 1 h.
+pub fn backoff(attempts: i64) -> Duration {
+    let secs = 5u64.saturating_mul(1u64 << attempts.clamp(0, 20));
+    Duration::from_secs(secs.min(3600))
+}
+
+/// One worker.
+#[derive(Clone)]
+pub struct Worker {
+    pub requests: RequestService,
+    pub search: Arc<Search>,
+    pub mailer: Arc<Mailer>,
+    /// Identifies this worker's leases.
+    pub id: String,
+    /// Woken when something was queued, so emails leave at once.
+    pub wake: Arc<Notify>,
+    pub poll: Duration,
+}
+
+fn at(t: OffsetDateTime, d: Duration) -> String {
+    clock::to_rfc3339(t + time::Duration::try_from(d).unwrap_or(time::Duration::ZERO))
+}
+
+impl Worker {
+    /// Sends the emails due now; returns how many were delivered.
+    pub async fn deliver_due(&self) -> anyhow::Result<usize> {
+        let db = &self.requests.db;
+        let now = OffsetDateTime::now_utc();
+        let claimed = store::claim_outbox(db, &self.id, &clock::to_rfc3339(now), &at(now, LEASE), BATCH).await?;
+        let mut sent = 0;
+        for mail in claimed {
+            match self.mailer.send(&mail.destinataire, &mail.sujet, &mail.corps, &mail.id).await {
+                Ok(()) => {
+                    if store::outbox_sent(db, &mail.id, &self.id, &clock::now_rfc3339()).await? {
+                        sent += 1;
+                    }
+                }
+                Err(e) => {
+                    let attempts = mail.tentatives + 1;
+                    let retry = (attempts < MAX_ATTEMPTS).then(|| at(OffsetDateTime::now_utc(), backoff(attempts)));
+                    tracing::warn!(courriel = %mail.id, tentative = attempts, erreur = %e, "envoi impossible, nouvel essai prévu");
+                    store::outbox_failed(db, &mail.id, &self.id, &e, retry.as_deref()).await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Moves the pilot role where the deadline passed, if this worker holds
+    /// the job's lease.
+    pub async fn move_overdue_pilots(&self) -> anyhow::Result<usize> {
+        let now = OffsetDateTime::now_utc();
+        let db = &self.requests.db;
+        if !store::claim_task(db, "pilotes_en_retard", &self.id, &clock::to_rfc3339(now), &at(now, OVERDUE_EVERY))
+            .await?
+        {
+            return Ok(0);
+        }
+        let index = self.search.index();
+        let moved = self.requests.move_overdue_pilots(&index, now).await?;
+        if moved > 0 {
+            tracing::info!(demandes = moved, "rôle de pilote transmis après 3 jours ouvrés sans prise en charge");
+            self.wake.notify_one();
+        }
+        Ok(moved)
+    }
+
+    /// Runs until `stop` turns true.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut last_overdue = std::time::Instant::now() - OVERDUE_EVERY;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let delivered = match self.deliver_due().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(erreur = %e, "file des courriels inaccessible");
+                    0
+                }
+            };
+            if last_overdue.elapsed() >= OVERDUE_EVERY {
+                last_overdue = std::time::Instant::now();
+                if let Err(e) = self.move_overdue_pilots().await {
+                    tracing::warn!(erreur = %e, "relance des pilotes impossible");
+                }
+            }
+            if delivered as i64 == BATCH {
+                continue;
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {},
+                _ = tokio::time::sleep(self.poll) => {},
+                _ = stop.changed() => {},
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(0), Duration::from_secs(5));
+        assert_eq!(backoff(1), Duration::from_secs(10));
+        assert_eq!(backoff(3), Duration::from_secs(40));
+        assert_eq!(backoff(20), Duration::from_secs(3600));
+        assert_eq!(backoff(-3), Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,75 @@
+//! Email: the templates (plain text, askama `templates/email/`), and the
+//! transport — SMTP with lettre when `MLP_SMTP_URL` is set, else `.eml`
+//! files under `var/mail/` so that a laptop needs no mail server.
+//!
+//! Emails are never sent from a request handler: they are written to the
+//! outbox in the transaction of what they tell, and the worker
+//! (`crate::jobs`) delivers them with retries.
+
+pub mod templates;
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::PathBuf;
+use std::time::Duration;
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+/// Sends one email at a time through the configured transport.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.transport {
+            Transport::Smtp(_) => write!(f, "Mailer(smtp)"),
+            Transport::Files(_, dir) => write!(f, "Mailer(fichiers {})", dir.display()),
+        }
+    }
+}
+
+impl Mailer {
+    /// SMTP at `smtp_url`, or files under `var_dir/mail`.
+    pub fn new(smtp_url: Option<&str>, from: &str, var_dir: &std::path::Path) -> anyhow::Result<Mailer> {
+        let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("MLP_MAIL_FROM invalide : {e}"))?;
+        let transport = match smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("MLP_SMTP_URL invalide : {e}"))?
+                    .timeout(Some(Duration::from_secs(15)))
+                    .build(),
+            ),
+            None => {
+                let dir = var_dir.join("mail");
+                std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{} : {e}", dir.display()))?;
+                Transport::Files(AsyncFileTransport::<Tokio1Executor>::new(&dir), dir)
+            }
+        };
+        Ok(Mailer { transport, from })
+    }
+
+    /// Sends a plain-text email. The message id is stable for an outbox
+    /// line, so that a resent email (a worker cut off between sending and
+    /// recording) can be recognised by mail systems.
+    pub async fn send(&self, to: &str, subject: &str, body: &str, message_id: &str) -> Result<(), String> {
+        let to: Mailbox = to.parse().map_err(|e| format!("adresse invalide {to} : {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(format!("<{message_id}@monlyceepro>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .map_err(|e| format!("message invalide : {e}"))?;
+        match &self.transport {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The emails MonLycéePro sends, as typed templates. Plain text: readable
+//! everywhere, nothing to escape.
+
+use askama::Template;
+
+/// A rendered email.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub template: &'static str,
+    pub subject: String,
+    pub body: String,
+}
+
+fn rendered<T: Template>(template: &'static str, subject: String, t: &T) -> Rendered {
+    // Rendering a plain-text template only fails on a formatting bug;
+    // better an email with the subject than none.
+    let body = t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, template, "gabarit de courriel");
+        subject.clone()
+    });
+    Rendered { template, subject, body }
+}
+
+#[derive(Template)]
+#[template(path = "email/lycee_nouvelle.txt")]
+pub struct NewRequestForLycee<'a> {
+    pub lycee: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub role_text: &'a str,
+    pub reasons: &'a [String],
+    pub entreprise: &'a str,
+    pub siret: Option<&'a str>,
+    pub commune: &'a str,
+    pub jobs: String,
+    pub levels: String,
+    pub students: Option<i64>,
+    pub period: Option<String>,
+    pub message: &'a str,
+    pub take_url: String,
+    pub decline_url: String,
+    pub view_url: String,
+    pub expires: String,
+}
+
+impl NewRequestForLycee<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("lycee_nouvelle", format!("Demande {} : {}", self.reference, self.action), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_confirmation.txt")]
+pub struct Confirmation<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub commune: &'a str,
+    pub recipients: Vec<String>,
+    pub widened: Option<String>,
+    pub coordination: Option<String>,
+    pub follow_url: &'a str,
+}
+
+impl Confirmation<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("entreprise_confirmation", format!("Votre demande {} est enregistrée", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_doublon.txt")]
+pub struct Duplicate<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub action: &'a str,
+    pub original: &'a str,
+    pub follow_url: &'a str,
+}
+
+impl Duplicate<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("entreprise_doublon", format!("Votre demande {} est déjà en cours", self.original), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_prise_en_charge.txt")]
+pub struct Taken<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub lycee: &'a str,
+    pub commune: Option<&'a str>,
+    pub person: &'a str,
+    pub email: Option<&'a str>,
+    pub telephone: Option<&'a str>,
+    pub follow_url: &'a str,
+}
+
+impl Taken<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("entreprise_prise_en_charge", format!("Votre demande {} est prise en charge", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/coordination.txt")]
+pub struct Coordination<'a> {
+    pub reference: &'a str,
+    pub commune: &'a str,
+    pub academie: &'a str,
+    pub action: &'a str,
+    pub reason: &'a str,
+    pub recipients: Vec<String>,
+    pub entreprise: &'a str,
+    pub contact: String,
+    pub jobs: String,
+    pub message: &'a str,
+}
+
+impl Coordination<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("coordination", format!("Demande {} : coordination territoriale", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/lycee_message.txt")]
+pub struct CompanyMessage<'a> {
+    pub entreprise: &'a str,
+    pub reference: &'a str,
+    pub message: &'a str,
+    pub view_url: String,
+}
+
+impl CompanyMessage<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("lycee_message", format!("Demande {} : message de l'entreprise", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/lycee_annulation.txt")]
+pub struct Cancelled<'a> {
+    pub entreprise: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+}
+
+impl Cancelled<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("lycee_annulation", format!("Demande {} annulée", self.reference), self)
+    }
+}

@@ -1,0 +1,84 @@
+//! Adapter for the public API "Recherche d'entreprises" (DINUM): a SIRET
+//! gives the company's name, sector (NAF) and commune, so the journey can
+//! suggest jobs. Offline or on error, the journey goes on with what the
+//! user typed.
+
+use domain::Siret;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// What the journey uses of a company.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub nom: String,
+    /// NAF rév. 2 code of the site ("43.21A").
+    pub naf: Option<String>,
+    /// INSEE code of the site's commune.
+    pub commune: Option<String>,
+}
+
+/// The client, with its base URL (`MLP_ENTREPRISES_API_URL`).
+#[derive(Debug, Clone)]
+pub struct Entreprises {
+    base: String,
+    client: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct SearchResponse {
+    #[serde(default)]
+    results: Vec<Unit>,
+}
+
+#[derive(Deserialize)]
+struct Unit {
+    nom_complet: Option<String>,
+    nom_raison_sociale: Option<String>,
+    activite_principale: Option<String>,
+    siege: Option<Site>,
+    #[serde(default)]
+    matching_etablissements: Vec<Site>,
+}
+
+#[derive(Deserialize)]
+struct Site {
+    siret: Option<String>,
+    activite_principale: Option<String>,
+    commune: Option<String>,
+}
+
+impl Entreprises {
+    pub fn new(base: &str) -> Entreprises {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(3))
+            .user_agent("MonLycéePro (service public numérique)")
+            .build()
+            .unwrap_or_default();
+        Entreprises { base: base.trim_end_matches('/').to_string(), client }
+    }
+
+    /// The company of a SIRET; `Ok(None)` when the API does not know it,
+    /// `Err` when it cannot be asked (network, timeout, bad answer).
+    pub async fn lookup(&self, siret: &Siret) -> Result<Option<Company>, String> {
+        let url = format!("{}/search?q={}&page=1&per_page=1", self.base, siret.as_str());
+        let res =
+            self.client.get(&url).send().await.map_err(|e| format!("API Recherche d'entreprises injoignable : {e}"))?;
+        if !res.status().is_success() {
+            return Err(format!("API Recherche d'entreprises : statut {}", res.status()));
+        }
+        let body: SearchResponse =
+            res.json().await.map_err(|e| format!("API Recherche d'entreprises : réponse illisible ({e})"))?;
+        let Some(unit) = body.results.into_iter().next() else { return Ok(None) };
+        let site = unit
+            .matching_etablissements
+            .iter()
+            .find(|s| s.siret.as_deref() == Some(siret.as_str()))
+            .or(unit.siege.as_ref().filter(|s| s.siret.as_deref() == Some(siret.as_str())));
+        let nom = unit.nom_complet.or(unit.nom_raison_sociale).unwrap_or_default();
+        Ok(Some(Company {
+            nom,
+            naf: site.and_then(|s| s.activite_principale.clone()).or(unit.activite_principale),
+            commune: site.and_then(|s| s.commune.clone()),
+        }))
+    }
+}

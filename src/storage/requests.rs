@@ -1,0 +1,386 @@
+//! Storage of company requests, their recipients, their story, the outbox
+//! of emails and the leases of periodic jobs.
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+use domain::routing::{Availability, TrackRecord};
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+
+/// A request as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DemandeRow {
+    pub id: String,
+    pub reference: String,
+    pub action: String,
+    pub entreprise_nom: String,
+    pub entreprise_siret: Option<String>,
+    pub entreprise_naf: Option<String>,
+    pub contact_prenom: String,
+    pub contact_nom: String,
+    pub contact_email: String,
+    pub contact_email_norm: String,
+    pub contact_telephone: Option<String>,
+    pub commune_code: String,
+    pub commune_nom: String,
+    pub rayon_km: f64,
+    pub metiers: String,
+    pub metier_texte: Option<String>,
+    pub niveaux: String,
+    pub nombre_eleves: Option<i64>,
+    pub periode_debut: Option<String>,
+    pub periode_fin: Option<String>,
+    pub message: String,
+    pub lycee_origine: Option<String>,
+    pub statut: String,
+    pub rayon_utilise_km: f64,
+    pub elargie: bool,
+    pub coordination: Option<String>,
+    pub academie_code: Option<String>,
+    pub doublon_de: Option<String>,
+    pub jeton_hash: String,
+    pub responsable_uai: Option<String>,
+    pub responsable_nom: Option<String>,
+    pub cree_le: String,
+    pub modifie_le: String,
+}
+
+const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise_siret, entreprise_naf, contact_prenom, \
+    contact_nom, contact_email, contact_email_norm, contact_telephone, commune_code, commune_nom, rayon_km, metiers, \
+    metier_texte, niveaux, nombre_eleves, periode_debut, periode_fin, message, lycee_origine, statut, rayon_utilise_km, \
+    elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le";
+
+/// A lycée a request went to (or kept in reserve).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DestinataireRow {
+    pub demande_id: String,
+    pub uai: String,
+    pub role: String,
+    pub rang: i64,
+    pub statut: String,
+    pub raisons: String,
+    pub distance_km: f64,
+    pub score: f64,
+    pub motif: Option<String>,
+    pub issue: Option<String>,
+    pub notifie_le: Option<String>,
+    pub decide_le: Option<String>,
+    pub decide_par: Option<String>,
+}
+
+/// A line of a request's story.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub demande_id: String,
+    pub auteur: String,
+    pub uai: Option<String>,
+    pub nom: Option<String>,
+    pub texte: String,
+    pub public: bool,
+    pub cree_le: String,
+}
+
+/// An email waiting in the outbox.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: String,
+    pub demande_id: Option<String>,
+    pub modele: String,
+    pub destinataire: String,
+    pub sujet: String,
+    pub corps: String,
+    pub tentatives: i64,
+}
+
+/// Increments and returns a named counter (created at 1).
+pub async fn next_sequence(tx: &mut Tx, name: &str) -> sqlx::Result<i64> {
+    on_tx!(tx, c => {
+        sqlx::query("INSERT INTO sequences (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query_scalar::<_, i64>("UPDATE sequences SET value = value + 1 WHERE name = $1 RETURNING value")
+            .bind(name)
+            .fetch_one(&mut *c)
+            .await
+    })
+}
+
+/// The first request of the same company (email or SIRET) for the same
+/// action and jobs since `since`, still alive.
+pub async fn find_duplicate(
+    db: &Db,
+    email_norm: &str,
+    siret: Option<&str>,
+    action: &str,
+    metiers: &str,
+    since: &str,
+) -> sqlx::Result<Option<String>> {
+    on_db!(db, p => sqlx::query_scalar::<_, String>(
+        "SELECT reference FROM demandes WHERE (contact_email_norm = $1 OR (entreprise_siret IS NOT NULL AND entreprise_siret = $2)) \
+         AND action = $3 AND metiers = $4 AND cree_le >= $5 AND statut NOT IN ('annulee', 'doublon') \
+         ORDER BY cree_le, reference LIMIT 1"
+    )
+    .bind(email_norm).bind(siret).bind(action).bind(metiers).bind(since)
+    .fetch_optional(p).await)
+}
+
+/// Availability and track record of the given lycées (requests received
+/// as pilot or support since ever, taken, and received since `recent_since`).
+pub async fn routing_status(
+    db: &Db,
+    uais: &[String],
+    recent_since: &str,
+) -> sqlx::Result<HashMap<String, (Availability, TrackRecord)>> {
+    let mut out: HashMap<String, (Availability, TrackRecord)> = HashMap::new();
+    if uais.is_empty() {
+        return Ok(out);
+    }
+    let records: Vec<(String, i64, i64, i64)> = on_db!(db, p => {
+        let mut qb = QueryBuilder::new(
+            "SELECT uai, COUNT(*), \
+             CAST(SUM(CASE WHEN statut IN ('prise_en_charge', 'cloturee') THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN notifie_le >= ",
+        );
+        qb.push_bind(recent_since.to_string());
+        qb.push(" THEN 1 ELSE 0 END) AS BIGINT) FROM destinataires WHERE role IN ('pilote', 'appui') AND notifie_le IS NOT NULL AND uai IN (");
+        let mut sep = qb.separated(", ");
+        for u in uais {
+            sep.push_bind(u.clone());
+        }
+        qb.push(") GROUP BY uai");
+        qb.build_query_as::<(String, i64, i64, i64)>().fetch_all(p).await
+    })?;
+    for (uai, received, taken, recent) in records {
+        let to_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        out.entry(uai).or_default().1 =
+            TrackRecord { received: to_u32(received), taken: to_u32(taken), recent: to_u32(recent) };
+    }
+    let availability: Vec<(String, Option<String>, bool, Option<i64>)> = on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT uai, actions, en_pause, capacite FROM lycee_disponibilites WHERE uai IN (");
+        let mut sep = qb.separated(", ");
+        for u in uais {
+            sep.push_bind(u.clone());
+        }
+        qb.push(")");
+        qb.build_query_as::<(String, Option<String>, bool, Option<i64>)>().fetch_all(p).await
+    })?;
+    for (uai, actions, paused, capacity) in availability {
+        out.entry(uai).or_default().0 = Availability {
+            accepts: actions.map(|a| a.split(',').filter_map(domain::ActionType::from_code).collect()),
+            paused,
+            capacity_left: capacity.map(|c| u32::try_from(c.max(0)).unwrap_or(0)),
+        };
+    }
+    Ok(out)
+}
+
+pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
+    let sql = format!(
+        "INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
+        .bind(&d.entreprise_naf).bind(&d.contact_prenom).bind(&d.contact_nom).bind(&d.contact_email)
+        .bind(&d.contact_email_norm).bind(&d.contact_telephone).bind(&d.commune_code).bind(&d.commune_nom)
+        .bind(d.rayon_km).bind(&d.metiers).bind(&d.metier_texte).bind(&d.niveaux).bind(d.nombre_eleves)
+        .bind(&d.periode_debut).bind(&d.periode_fin).bind(&d.message).bind(&d.lycee_origine).bind(&d.statut)
+        .bind(d.rayon_utilise_km).bind(d.elargie).bind(&d.coordination).bind(&d.academie_code).bind(&d.doublon_de)
+        .bind(&d.jeton_hash).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.cree_le).bind(&d.modifie_le)
+        .execute(&mut *c).await.map(|_| ()))
+}
+
+pub async fn insert_destinataire(tx: &mut Tx, d: &DestinataireRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO destinataires (demande_id, uai, role, rang, statut, raisons, distance_km, score, motif, issue, \
+         notifie_le, decide_le, decide_par) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    )
+    .bind(&d.demande_id).bind(&d.uai).bind(&d.role).bind(d.rang).bind(&d.statut).bind(&d.raisons)
+    .bind(d.distance_km).bind(d.score).bind(&d.motif).bind(&d.issue).bind(&d.notifie_le).bind(&d.decide_le)
+    .bind(&d.decide_par)
+    .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Updates what changes of a recipient: role, status, decision.
+pub async fn update_destinataire(tx: &mut Tx, d: &DestinataireRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE destinataires SET role = $3, statut = $4, motif = $5, issue = $6, notifie_le = $7, decide_le = $8, \
+         decide_par = $9 WHERE demande_id = $1 AND uai = $2"
+    )
+    .bind(&d.demande_id).bind(&d.uai).bind(&d.role).bind(&d.statut).bind(&d.motif).bind(&d.issue)
+    .bind(&d.notifie_le).bind(&d.decide_le).bind(&d.decide_par)
+    .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Updates what changes of a request: status, who answers, coordination.
+pub async fn update_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE demandes SET statut = $2, responsable_uai = $3, responsable_nom = $4, coordination = $5, modifie_le = $6 \
+         WHERE id = $1"
+    )
+    .bind(&d.id).bind(&d.statut).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.coordination)
+    .bind(&d.modifie_le)
+    .execute(&mut *c).await.map(|_| ()))
+}
+
+pub async fn insert_event(tx: &mut Tx, e: &EventRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO demande_evenements (id, demande_id, auteur, uai, nom, texte, public, cree_le) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(&e.id).bind(&e.demande_id).bind(&e.auteur).bind(&e.uai).bind(&e.nom).bind(&e.texte).bind(e.public)
+    .bind(&e.cree_le)
+    .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Queues an email, in the transaction of what it tells.
+pub async fn insert_outbox(tx: &mut Tx, o: &OutboxRow, now: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO outbox (id, demande_id, modele, destinataire, sujet, corps, statut, tentatives, prochain_essai, cree_le) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'a_envoyer', 0, $7, $7)"
+    )
+    .bind(&o.id).bind(&o.demande_id).bind(&o.modele).bind(&o.destinataire).bind(&o.sujet).bind(&o.corps).bind(now)
+    .execute(&mut *c).await.map(|_| ()))
+}
+
+pub async fn demande_by_token_hash(db: &Db, hash: &str) -> sqlx::Result<Option<DemandeRow>> {
+    let sql = format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE jeton_hash = $1");
+    on_db!(db, p => sqlx::query_as::<_, DemandeRow>(&sql).bind(hash).fetch_optional(p).await)
+}
+
+pub async fn demande_by_id(db: &Db, id: &str) -> sqlx::Result<Option<DemandeRow>> {
+    let sql = format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE id = $1");
+    on_db!(db, p => sqlx::query_as::<_, DemandeRow>(&sql).bind(id).fetch_optional(p).await)
+}
+
+/// The same, read inside a write transaction (so decisions see the latest
+/// state and, on PostgreSQL, lock the row).
+pub async fn demande_for_update(tx: &mut Tx, id: &str) -> sqlx::Result<Option<DemandeRow>> {
+    match tx {
+        Tx::Sqlite(t) => {
+            let sql = format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE id = $1");
+            sqlx::query_as::<_, DemandeRow>(&sql).bind(id).fetch_optional(&mut **t).await
+        }
+        Tx::Postgres(t) => {
+            let sql = format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE id = $1 FOR UPDATE");
+            sqlx::query_as::<_, DemandeRow>(&sql).bind(id).fetch_optional(&mut **t).await
+        }
+    }
+}
+
+pub async fn destinataires_in_tx(tx: &mut Tx, demande_id: &str) -> sqlx::Result<Vec<DestinataireRow>> {
+    on_tx!(tx, c => sqlx::query_as::<_, DestinataireRow>(
+        "SELECT * FROM destinataires WHERE demande_id = $1 ORDER BY rang"
+    ).bind(demande_id).fetch_all(&mut *c).await)
+}
+
+pub async fn destinataires(db: &Db, demande_id: &str) -> sqlx::Result<Vec<DestinataireRow>> {
+    on_db!(db, p => sqlx::query_as::<_, DestinataireRow>(
+        "SELECT * FROM destinataires WHERE demande_id = $1 ORDER BY rang"
+    ).bind(demande_id).fetch_all(p).await)
+}
+
+pub async fn events(db: &Db, demande_id: &str) -> sqlx::Result<Vec<EventRow>> {
+    on_db!(db, p => sqlx::query_as::<_, EventRow>(
+        "SELECT * FROM demande_evenements WHERE demande_id = $1 ORDER BY cree_le, id"
+    ).bind(demande_id).fetch_all(p).await)
+}
+
+/// Email addresses of lycées (their official contact).
+pub async fn lycee_emails(db: &Db, uais: &[String]) -> sqlx::Result<HashMap<String, String>> {
+    if uais.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, String)> = on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT uai, email FROM lycees WHERE email IS NOT NULL AND uai IN (");
+        let mut sep = qb.separated(", ");
+        for u in uais {
+            sep.push_bind(u.clone());
+        }
+        qb.push(")");
+        qb.build_query_as::<(String, String)>().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The territorial coordinator of an académie, when known.
+pub async fn coordination_of(db: &Db, academie: &str) -> sqlx::Result<Option<(String, Option<String>)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, Option<String>)>(
+        "SELECT email, nom FROM coordinations WHERE academie_code = $1"
+    ).bind(academie).fetch_optional(p).await)
+}
+
+/// Pilots still not answering, notified before `before`, of requests nobody
+/// has taken.
+pub async fn overdue_pilots(db: &Db, before: &str) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT d.demande_id, d.uai FROM destinataires d JOIN demandes r ON r.id = d.demande_id \
+         WHERE d.role = 'pilote' AND d.statut = 'nouvelle' AND d.notifie_le < $1 AND r.responsable_uai IS NULL \
+         AND r.statut NOT IN ('annulee', 'cloturee', 'doublon') ORDER BY d.notifie_le"
+    ).bind(before).fetch_all(p).await)
+}
+
+/// Takes up to `limit` emails due at `now` for `worker`, leased until
+/// `until`. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several workers
+/// claim different emails at once; SQLite has one writer at a time, so the
+/// same statement without it is already exclusive (the named exception to
+/// portable SQL).
+pub async fn claim_outbox(db: &Db, worker: &str, now: &str, until: &str, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
+    let lock = match db {
+        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        Db::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET verrou = $1, verrou_jusqu = $3 WHERE id IN (\
+           SELECT id FROM outbox WHERE statut = 'a_envoyer' AND prochain_essai <= $2 \
+           AND (verrou_jusqu IS NULL OR verrou_jusqu < $2) ORDER BY prochain_essai, id LIMIT $4{lock}) \
+         RETURNING id, demande_id, modele, destinataire, sujet, corps, tentatives"
+    );
+    let mut tx = db.begin().await?;
+    let rows = on_tx!(&mut tx, c => sqlx::query_as::<_, OutboxRow>(&sql)
+        .bind(worker).bind(now).bind(until).bind(limit)
+        .fetch_all(&mut *c).await)?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Records a delivered email (only if this worker still holds it).
+pub async fn outbox_sent(db: &Db, id: &str, worker: &str, now: &str) -> sqlx::Result<bool> {
+    let n = on_db!(db, p => sqlx::query(
+        "UPDATE outbox SET statut = 'envoye', envoye_le = $3, tentatives = tentatives + 1, verrou = NULL, verrou_jusqu = NULL \
+         WHERE id = $1 AND verrou = $2"
+    ).bind(id).bind(worker).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up.
+pub async fn outbox_failed(db: &Db, id: &str, worker: &str, error: &str, retry_at: Option<&str>) -> sqlx::Result<()> {
+    let (statut, next) = match retry_at {
+        Some(t) => ("a_envoyer", t.to_string()),
+        None => ("echec", String::new()),
+    };
+    on_db!(db, p => sqlx::query(
+        "UPDATE outbox SET statut = $3, tentatives = tentatives + 1, derniere_erreur = $4, \
+         prochain_essai = CASE WHEN $5 = '' THEN prochain_essai ELSE $5 END, verrou = NULL, verrou_jusqu = NULL \
+         WHERE id = $1 AND verrou = $2"
+    ).bind(id).bind(worker).bind(statut).bind(error).bind(next).execute(p).await.map(|_| ()))
+}
+
+/// Emails by status (operations, tests).
+pub async fn outbox_counts(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, i64)>("SELECT statut, COUNT(*) FROM outbox GROUP BY statut ORDER BY statut")
+        .fetch_all(p).await)
+}
+
+/// Takes the lease of a periodic job if nobody holds it.
+pub async fn claim_task(db: &Db, name: &str, worker: &str, now: &str, until: &str) -> sqlx::Result<bool> {
+    on_db!(db, p => {
+        sqlx::query("INSERT INTO taches (nom) VALUES ($1) ON CONFLICT (nom) DO NOTHING").bind(name).execute(p).await?;
+        sqlx::query(
+            "UPDATE taches SET verrou = $2, verrou_jusqu = $4, derniere_execution = $3 \
+             WHERE nom = $1 AND (verrou_jusqu IS NULL OR verrou_jusqu < $3)"
+        ).bind(name).bind(worker).bind(now).bind(until).execute(p).await.map(|r| r.rows_affected() == 1)
+    })
+}

@@ -1,0 +1,224 @@
+//! `POST /api/v1/demandes` and `GET /api/v1/demandes/{reference}`: the
+//! company request through the API, on the same code path as the journey's
+//! form (`requests::input::validate`, `RequestService::submit`).
+
+use super::AppState;
+use super::error::ApiError;
+use crate::requests::input::{self, FieldErrors, ValidRequest};
+use crate::requests::{RecipientView, Submitted};
+use crate::search::SearchIndex;
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use time::OffsetDateTime;
+
+/// Largest accepted request body.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The client's address, for rate limits.
+pub fn client_ip(req: &Request) -> IpAddr {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The client's address as an extractor (never rejects: unknown is
+/// 0.0.0.0, one shared bucket).
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
+        ))
+    }
+}
+
+/// 429 with `Retry-After`, in the API's error format.
+pub fn too_many(wait: u64) -> Response {
+    let mut res = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "trop_de_requetes",
+        format!("trop de demandes depuis votre adresse : réessayez dans {wait} s"),
+    )
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// The 422 of invalid fields.
+pub fn invalid(errors: FieldErrors) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "champs_invalides",
+        format!("{} champ(s) à corriger", errors.len()),
+    );
+    e.champs = errors;
+    e
+}
+
+#[derive(Serialize)]
+struct Created<'a> {
+    id: &'a str,
+    reference: &'a str,
+    statut: &'a str,
+    destinataires: Vec<RecipientOut<'a>>,
+    elargissement: Option<serde_json::Value>,
+    coordination: Option<serde_json::Value>,
+    doublon_de: Option<&'a str>,
+    suivi_url: &'a str,
+}
+
+#[derive(Serialize)]
+struct RecipientOut<'a> {
+    uai: &'a str,
+    nom: &'a str,
+    role: &'a str,
+    statut: &'a str,
+    distance_km: f64,
+    raisons: &'a [String],
+}
+
+fn recipients_out(recipients: &[RecipientView]) -> Vec<RecipientOut<'_>> {
+    recipients
+        .iter()
+        .map(|r| RecipientOut {
+            uai: &r.uai,
+            nom: &r.nom,
+            role: &r.role,
+            statut: &r.statut,
+            distance_km: r.distance_km,
+            raisons: &r.raisons,
+        })
+        .collect()
+}
+
+/// Validates a request; shared with the journey's form.
+pub fn validate(
+    state: &AppState,
+    index: &SearchIndex,
+    input: &input::RequestInput,
+) -> Result<ValidRequest, FieldErrors> {
+    let understand = |words: &str| state.search.understand(index, words).to_vec();
+    input::validate(input, index, &understand, OffsetDateTime::now_utc().date())
+}
+
+/// Submits a validated request and wakes the worker for its emails;
+/// shared with the journey's form.
+pub async fn submit(state: &AppState, index: &SearchIndex, valid: ValidRequest) -> Result<Submitted, ApiError> {
+    let submitted = state
+        .requests
+        .submit(index, valid, OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+    state.wake.notify_one();
+    tracing::info!(reference = %submitted.reference, statut = %submitted.statut, "demande enregistrée");
+    Ok(submitted)
+}
+
+/// `POST /api/v1/demandes`.
+pub async fn create(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    if let Err(wait) = state.limiter.check(client_ip(&req)) {
+        return Ok(too_many(wait));
+    }
+    let json_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    if !json_type {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "type_non_supporte",
+            "le corps doit être du JSON (Content-Type: application/json)",
+        ));
+    }
+    let body = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "trop_volumineux", format!("{} Kio au plus", MAX_BODY / 1024))
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("JSON invalide : {e}")))?;
+    let (input, type_errors) = input::from_json(&value);
+    let index = state.search.index();
+    let valid = match (validate(&state, &index, &input), type_errors.is_empty()) {
+        (Ok(valid), true) => valid,
+        (Ok(_), false) => return Err(invalid(type_errors)),
+        (Err(mut errors), _) => {
+            // A value of the wrong type is reported as such, not as missing.
+            errors.extend(type_errors);
+            return Err(invalid(errors));
+        }
+    };
+    let submitted = submit(&state, &index, valid).await?;
+    let body = Created {
+        id: &submitted.id,
+        reference: &submitted.reference,
+        statut: &submitted.statut,
+        destinataires: recipients_out(&submitted.recipients),
+        elargissement: submitted.widened_to.map(|km| json!({ "rayon_km": km })),
+        coordination: submitted.coordination.as_ref().map(|(niveau, nom)| json!({ "niveau": niveau, "nom": nom })),
+        doublon_de: submitted.duplicate_of.as_deref(),
+        suivi_url: &submitted.follow_url,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The token of a follow-up call: `Authorization: Bearer …` or `?jeton=`.
+fn bearer(headers: &HeaderMap, raw: Option<&str>) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+        .or_else(|| super::api::Params::parse(raw).text("jeton").map(str::to_string))
+}
+
+/// `GET /api/v1/demandes/{reference}` with the private token.
+pub async fn read(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::not_found("demande inconnue, ou jeton absent ou invalide");
+    let token = bearer(&headers, raw.as_deref()).ok_or_else(not_found)?;
+    let d = state.requests.by_token(&token).await?.filter(|d| d.reference == reference).ok_or_else(not_found)?;
+    let index = state.search.index();
+    let recipients = state.requests.recipients(&index, &d.id).await?;
+    let events = crate::storage::requests::events(&state.requests.db, &d.id).await?;
+    let body = json!({
+        "id": d.id,
+        "reference": d.reference,
+        "statut": d.statut,
+        "action": d.action,
+        "cree_le": d.cree_le,
+        "entreprise": { "nom": d.entreprise_nom, "siret": d.entreprise_siret },
+        "contact": { "prenom": d.contact_prenom, "nom": d.contact_nom, "email": d.contact_email, "telephone": d.contact_telephone },
+        "commune": { "code_insee": d.commune_code, "nom": d.commune_nom },
+        "rayon_km": d.rayon_km,
+        "metiers": d.metiers.split(',').filter(|r| !r.is_empty())
+            .map(|r| json!({ "rome": r, "libelle": index.rome_labels.get(r) })).collect::<Vec<_>>(),
+        "niveaux": d.niveaux.split(',').filter(|n| !n.is_empty()).collect::<Vec<_>>(),
+        "periode": { "debut": d.periode_debut, "fin": d.periode_fin },
+        "responsable": d.responsable_uai.as_ref().map(|u| json!({
+            "uai": u,
+            "nom": index.lycee(u).map(|l| l.nom.clone()),
+            "personne": d.responsable_nom,
+        })),
+        "destinataires": recipients_out(&recipients),
+        "elargissement": d.elargie.then(|| json!({ "rayon_km": d.rayon_utilise_km })),
+        "coordination": d.coordination.as_ref().map(|_| json!({
+            "niveau": "academie",
+            "nom": d.academie_code.as_ref().and_then(|c| index.academies.values().find(|(code, _)| code == c)).map(|(_, n)| n.clone()),
+        })),
+        "doublon_de": d.doublon_de,
+        "evenements": events.iter().filter(|e| e.public).map(|e| json!({ "date": e.cree_le, "texte": e.texte })).collect::<Vec<_>>(),
+    });
+    Ok(Json(body).into_response())
+}

@@ -1,0 +1,348 @@
+//! The one-click links of the lycées' emails (`/r/{token}…`): see a request,
+//! take it in charge, decline it — without an account. The token is signed
+//! and expires; a GET never changes anything (mail scanners open links),
+//! the change is a confirmed POST protected against CSRF.
+
+use super::AppState;
+use super::csrf::CsrfCookie;
+use super::error::render;
+use super::form::PostedForm;
+use super::layout::Chrome;
+use crate::requests::{AnswerError, DECLINE_REASONS, LinkClaims, RecipientView};
+use crate::security::TokenError;
+use crate::storage::requests as store;
+use askama::Template;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::ActionType;
+use time::OffsetDateTime;
+
+/// What the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    View,
+    Take,
+    Decline,
+    Done,
+    Problem,
+}
+
+#[derive(Template)]
+#[template(path = "lien.html")]
+struct LinkPage {
+    chrome: Chrome,
+    mode: Mode,
+    title: String,
+    message: Option<String>,
+    token: String,
+    csrf: String,
+    reference: String,
+    action: String,
+    lycee: String,
+    role: String,
+    reasons: Vec<String>,
+    entreprise: String,
+    contact: String,
+    commune: String,
+    jobs: String,
+    details: Vec<(String, String)>,
+    request_message: String,
+    others: Vec<RecipientView>,
+    responsable: Option<String>,
+    reasons_choices: &'static [(&'static str, &'static str)],
+    error: Option<String>,
+    name: String,
+}
+
+impl LinkPage {
+    fn is(&self, m: &str) -> bool {
+        matches!(
+            (m, self.mode),
+            ("view", Mode::View)
+                | ("take", Mode::Take)
+                | ("decline", Mode::Decline)
+                | ("done", Mode::Done)
+                | ("problem", Mode::Problem)
+        )
+    }
+}
+
+fn problem(state: &AppState, title: &str, message: String, status: StatusCode) -> Response {
+    let _ = state;
+    render(status, &LinkPage::bare(Mode::Problem, title, Some(message)))
+}
+
+impl LinkPage {
+    fn bare(mode: Mode, title: &str, message: Option<String>) -> LinkPage {
+        LinkPage {
+            chrome: Chrome::new(""),
+            mode,
+            title: title.to_string(),
+            message,
+            token: String::new(),
+            csrf: String::new(),
+            reference: String::new(),
+            action: String::new(),
+            lycee: String::new(),
+            role: String::new(),
+            reasons: Vec::new(),
+            entreprise: String::new(),
+            contact: String::new(),
+            commune: String::new(),
+            jobs: String::new(),
+            details: Vec::new(),
+            request_message: String::new(),
+            others: Vec::new(),
+            responsable: None,
+            reasons_choices: &DECLINE_REASONS,
+            error: None,
+            name: String::new(),
+        }
+    }
+}
+
+fn link_problem(state: &AppState, e: TokenError) -> Response {
+    match e {
+        TokenError::Expired => problem(
+            state,
+            "Lien expiré",
+            "Ce lien a expiré : les liens des courriels de MonLycéePro sont valables 30 jours. Si la demande vous concerne \
+             toujours, écrivez au chargé de mission école-entreprise de votre académie."
+                .into(),
+            StatusCode::GONE,
+        ),
+        TokenError::Invalid => problem(
+            state,
+            "Lien invalide",
+            "Ce lien n'est pas valide : il a peut-être été coupé ou modifié. Ouvrez-le à nouveau depuis le courriel reçu."
+                .into(),
+            StatusCode::BAD_REQUEST,
+        ),
+    }
+}
+
+/// Builds the page of a recipient's request.
+async fn page_for(
+    state: &AppState,
+    token: &str,
+    claims: &LinkClaims,
+    mode: Mode,
+    csrf: &CsrfCookie,
+) -> Result<LinkPage, Response> {
+    let db = &state.requests.db;
+    let d = store::demande_by_id(db, &claims.demande_id).await.map_err(|e| internal(state, e))?;
+    let Some(d) = d else {
+        return Err(problem(
+            state,
+            "Demande introuvable",
+            "Cette demande n'existe plus.".into(),
+            StatusCode::NOT_FOUND,
+        ));
+    };
+    let index = state.search.index();
+    let recipients = state.requests.recipients(&index, &d.id).await.map_err(|e| internal(state, e))?;
+    let me = recipients.iter().find(|r| r.uai == claims.uai).cloned();
+    let Some(me) = me else {
+        return Err(problem(
+            state,
+            "Demande d'un autre lycée",
+            "Votre lycée n'est pas (ou plus) destinataire de cette demande.".into(),
+            StatusCode::NOT_FOUND,
+        ));
+    };
+    let mut details = Vec::new();
+    let levels: Vec<&str> =
+        d.niveaux.split(',').filter_map(domain::Niveau::from_code).map(domain::Niveau::label).collect();
+    if !levels.is_empty() {
+        details.push(("Niveaux".into(), levels.join(", ")));
+    }
+    if let Some(n) = d.nombre_eleves {
+        details.push(("Nombre d'élèves".into(), n.to_string()));
+    }
+    if let Some(p) = crate::web::suivi::period_label(d.periode_debut.as_deref(), d.periode_fin.as_deref()) {
+        details.push(("Période".into(), p));
+    }
+    if let Some(s) = &d.entreprise_siret {
+        details.push(("SIRET".into(), s.clone()));
+    }
+    let mut page = LinkPage::bare(mode, &format!("Demande {}", d.reference), None);
+    page.token = token.to_string();
+    page.csrf = csrf.token(state);
+    page.reference = d.reference.clone();
+    page.action = ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label).to_string();
+    page.lycee = me.nom.clone();
+    page.role = match me.role.as_str() {
+        "pilote" => "Votre lycée est pilote : il coordonne la réponse à l'entreprise.".into(),
+        _ => "Votre lycée est en appui : le lycée pilote coordonne la réponse, vous pouvez y contribuer.".into(),
+    };
+    page.reasons = me.raisons.clone();
+    page.entreprise = d.entreprise_nom.clone();
+    page.contact = format!(
+        "{} {} — {}{}",
+        d.contact_prenom,
+        d.contact_nom,
+        d.contact_email,
+        d.contact_telephone.as_deref().map(|t| format!(" — {t}")).unwrap_or_default()
+    );
+    page.commune = d.commune_nom.clone();
+    page.jobs = d
+        .metiers
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(|r| index.rome_labels.get(r).cloned().unwrap_or_else(|| r.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    page.details = details;
+    page.request_message = d.message.clone();
+    page.others = recipients.into_iter().filter(|r| r.uai != claims.uai).collect();
+    page.responsable = d.responsable_uai.as_ref().map(|u| {
+        let lycee = index.lycee(u).map_or(u.clone(), |l| l.nom.clone());
+        match &d.responsable_nom {
+            Some(p) => format!("{lycee} ({p})"),
+            None => lycee,
+        }
+    });
+    page.message = match (d.statut.as_str(), me.statut.as_str()) {
+        ("annulee", _) => Some("L'entreprise a annulé cette demande.".into()),
+        (_, "prise_en_charge") => Some("Votre lycée a pris cette demande en charge.".into()),
+        (_, "declinee") => Some("Votre lycée a décliné cette demande.".into()),
+        (_, "expiree") => {
+            Some("Le délai de prise en charge est passé : la demande a été confiée à un autre lycée.".into())
+        }
+        _ => None,
+    };
+    Ok(page)
+}
+
+fn internal(state: &AppState, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "lien d'un courriel : erreur interne");
+    problem(
+        state,
+        "Erreur inattendue",
+        "Le service rencontre un problème. Réessayez dans quelques minutes.".into(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
+}
+
+async fn show(state: AppState, token: String, csrf: CsrfCookie, mode: Mode) -> Response {
+    let claims = match state.requests.check_link(&token, OffsetDateTime::now_utc()) {
+        Ok(c) => c,
+        Err(e) => return link_problem(&state, e),
+    };
+    match page_for(&state, &token, &claims, mode, &csrf).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(res) => res,
+    }
+}
+
+/// `GET /r/{token}`.
+pub async fn view(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+) -> Response {
+    show(state, token, csrf, Mode::View).await
+}
+
+/// `GET /r/{token}/prendre`: asks to confirm.
+pub async fn take_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+) -> Response {
+    show(state, token, csrf, Mode::Take).await
+}
+
+/// `GET /r/{token}/decliner`: asks why.
+pub async fn decline_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+) -> Response {
+    show(state, token, csrf, Mode::Decline).await
+}
+
+async fn answer(state: AppState, token: String, csrf: CsrfCookie, form: PostedForm, take: bool) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let claims = match state.requests.check_link(&token, now) {
+        Ok(c) => c,
+        Err(e) => return link_problem(&state, e),
+    };
+    let mode = if take { Mode::Take } else { Mode::Decline };
+    let mut page = match page_for(&state, &token, &claims, mode, &csrf).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        page.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+        return render(StatusCode::FORBIDDEN, &page);
+    }
+    let name = form.get("nom").chars().take(120).collect::<String>();
+    let motif = form.get("motif");
+    page.name = name.clone();
+    if name.is_empty() {
+        page.error = Some("Indiquez votre nom : il sera donné à l'entreprise et aux autres lycées.".into());
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    if !take && !DECLINE_REASONS.iter().any(|(c, _)| *c == motif) {
+        page.error = Some("Choisissez la raison pour laquelle vous déclinez.".into());
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let index = state.search.index();
+    let result = if take {
+        state.requests.take(&index, &claims.demande_id, &claims.uai, &name, now).await
+    } else {
+        state.requests.decline(&index, &claims.demande_id, &claims.uai, &motif, &name, now).await
+    };
+    state.wake.notify_one();
+    match result {
+        Ok(()) => {
+            let mut done = match page_for(&state, &token, &claims, Mode::Done, &csrf).await {
+                Ok(p) => p,
+                Err(res) => return res,
+            };
+            done.message = Some(if take {
+                format!(
+                    "C'est noté : votre lycée prend en charge la demande {}. Répondez à l'entreprise : {}.",
+                    done.reference, done.contact
+                )
+            } else {
+                format!(
+                    "C'est noté : votre lycée décline la demande {}. Un autre lycée va être sollicité.",
+                    done.reference
+                )
+            });
+            render(StatusCode::OK, &done)
+        }
+        Err(e) => {
+            let status = match e {
+                AnswerError::NotRecipient | AnswerError::Unknown => StatusCode::NOT_FOUND,
+                _ => StatusCode::CONFLICT,
+            };
+            page.mode = Mode::View;
+            page.error = Some(format!("Impossible : {e}."));
+            render(status, &page)
+        }
+    }
+}
+
+/// `POST /r/{token}/prendre`.
+pub async fn take(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    form: PostedForm,
+) -> Response {
+    answer(state, token, csrf, form, true).await
+}
+
+/// `POST /r/{token}/decliner`.
+pub async fn decline(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    form: PostedForm,
+) -> Response {
+    answer(state, token, csrf, form, false).await
+}
