@@ -22,10 +22,13 @@ const MAX_ATTEMPTS: i64 = 12;
 /// How often the pilot deadlines are checked.
 const OVERDUE_EVERY: Duration = Duration::from_secs(60);
 
-/// Delay before retrying after `attempts` failures: 5 s doubling up to 1 h.
-pub fn backoff(attempts: i64) -> Duration {
-    let secs = 5u64.saturating_mul(1u64 << attempts.clamp(0, 20));
-    Duration::from_secs(secs.min(3600))
+/// First delay before retrying a failed email.
+pub const RETRY_BASE: Duration = Duration::from_secs(5);
+
+/// Delay before retrying after `attempts` failures: `base` doubling, up to
+/// one hour.
+pub fn backoff(base: Duration, attempts: i64) -> Duration {
+    base.saturating_mul(1u32 << attempts.clamp(0, 20)).min(Duration::from_secs(3600))
 }
 
 /// One worker.
@@ -39,6 +42,8 @@ pub struct Worker {
     /// Woken when something was queued, so emails leave at once.
     pub wake: Arc<Notify>,
     pub poll: Duration,
+    /// First retry delay ([`RETRY_BASE`]; shorter in tests).
+    pub retry_base: Duration,
 }
 
 fn at(t: OffsetDateTime, d: Duration) -> String {
@@ -61,7 +66,8 @@ impl Worker {
                 }
                 Err(e) => {
                     let attempts = mail.tentatives + 1;
-                    let retry = (attempts < MAX_ATTEMPTS).then(|| at(OffsetDateTime::now_utc(), backoff(attempts)));
+                    let retry = (attempts < MAX_ATTEMPTS)
+                        .then(|| at(OffsetDateTime::now_utc(), backoff(self.retry_base, attempts)));
                     tracing::warn!(courriel = %mail.id, tentative = attempts, erreur = %e, "envoi impossible, nouvel essai prévu");
                     store::outbox_failed(db, &mail.id, &self.id, &e, retry.as_deref()).await?;
                 }
@@ -128,10 +134,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff(0), Duration::from_secs(5));
-        assert_eq!(backoff(1), Duration::from_secs(10));
-        assert_eq!(backoff(3), Duration::from_secs(40));
-        assert_eq!(backoff(20), Duration::from_secs(3600));
-        assert_eq!(backoff(-3), Duration::from_secs(5));
+        let base = super::RETRY_BASE;
+        assert_eq!(backoff(base, 0), Duration::from_secs(5));
+        assert_eq!(backoff(base, 1), Duration::from_secs(10));
+        assert_eq!(backoff(base, 3), Duration::from_secs(40));
+        assert_eq!(backoff(base, 20), Duration::from_secs(3600));
+        assert_eq!(backoff(base, -3), Duration::from_secs(5));
     }
 }

@@ -31,6 +31,7 @@ pub struct NewRequestForLycee<'a> {
     pub reasons: &'a [String],
     pub entreprise: &'a str,
     pub siret: Option<&'a str>,
+    pub contact: String,
     pub commune: &'a str,
     pub jobs: String,
     pub levels: String,

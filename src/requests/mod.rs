@@ -245,6 +245,13 @@ impl RequestService {
             reasons,
             entreprise: &d.entreprise_nom,
             siret: d.entreprise_siret.as_deref(),
+            contact: format!(
+                "{} {}, {}{}",
+                d.contact_prenom,
+                d.contact_nom,
+                d.contact_email,
+                d.contact_telephone.as_deref().map(|t| format!(", {t}")).unwrap_or_default()
+            ),
             commune: &d.commune_nom,
             jobs,
             levels: levels_text(&d.niveaux),

@@ -421,7 +421,7 @@ pub async fn start(
     } else {
         d.lycee = d.lycee.to_ascii_uppercase();
     }
-    if index.places.get(&d.commune).is_none() {
+    if !index.places.contains_key(&d.commune) {
         d.commune.clear();
     } else if d.commune_text.is_empty() {
         d.commune_text = index.places.get(&d.commune).map(|p| p.nom.clone()).unwrap_or_default();
@@ -541,14 +541,14 @@ pub async fn step(
                 };
                 return Ok(render(StatusCode::OK, &page(&state, &csrf, d, to, FieldErrors::new(), None)));
             }
-            if current == 3 {
-                if let Err((message, choices)) = resolve_place(&state, &mut d).await {
-                    let mut e = FieldErrors::new();
-                    e.insert("commune".into(), message);
-                    let mut p = page(&state, &csrf, d, 3, e, None);
-                    p.places = choices;
-                    return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
-                }
+            if current == 3
+                && let Err((message, choices)) = resolve_place(&state, &mut d).await
+            {
+                let mut e = FieldErrors::new();
+                e.insert("commune".into(), message);
+                let mut p = page(&state, &csrf, d, 3, e, None);
+                p.places = choices;
+                return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
             }
             let errors = errors_of_step(&state, &d, current);
             if !errors.is_empty() {

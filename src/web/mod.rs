@@ -206,6 +206,7 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
         id: format!("{}-{:x}", std::process::id(), rand::random::<u32>()),
         wake: state.wake.clone(),
         poll: Duration::from_secs(1),
+        retry_base: crate::jobs::RETRY_BASE,
     }
 }
 

@@ -419,6 +419,8 @@ struct SearchPage {
     previous: Option<String>,
     next: Option<String>,
     wider: Option<(String, String)>,
+    /// The request journey, pre-filled with this search.
+    request_href: String,
 }
 
 const RADII: [u32; 7] = [5, 10, 20, 30, 50, 100, 200];
@@ -470,6 +472,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         previous: None,
         next: None,
         wider: None,
+        request_href: "/demande".into(),
         form,
     };
     let common = parse_common(&p, 10_000);
@@ -566,6 +569,16 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             return Ok(render(StatusCode::OK, &page));
         }
     };
+    let mut prefill = form_urlencoded::Serializer::new(String::new());
+    prefill.append_pair("q", &page.form.words);
+    if let Some(Center::Commune(code)) = &center {
+        prefill.append_pair("commune", code);
+    }
+    prefill.append_pair("rayon_km", &format!("{:.0}", common.radius.min(100.0)));
+    for j in &outcome.jobs {
+        prefill.append_pair("rome", &j.rome);
+    }
+    page.request_href = format!("/demande?{}", prefill.finish());
     fill_results(&mut page, &index, &outcome, &common.levels, common.page, common.radius, center.is_some());
     Ok(render(StatusCode::OK, &page))
 }

@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod browser;
+mod demandes;
 mod import_malformed;
 mod import_real;
 mod pages;

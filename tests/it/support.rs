@@ -148,7 +148,8 @@ pub async fn empty_db(engine: Engine) -> TestDb {
     }
 }
 
-async fn exec(db: &Db, sql: &str) {
+/// Runs one SQL statement (test fixtures).
+pub async fn exec(db: &Db, sql: &str) {
     match db {
         Db::Postgres(p) => {
             sqlx::query(sql).execute(p).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -239,21 +240,44 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         mail_from: "MonLycéePro <ne-pas-repondre@localhost>".into(),
         secret_key: b"cle-secrete-des-tests-de-monlyceepro-0123456789".to_vec(),
         rate_limit_per_minute: 0,
+        // Nothing answers there: the journey must go on without it.
+        entreprises_api_url: "http://127.0.0.1:9".into(),
         var_dir,
     }
+}
+
+/// How a test server is set up.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// SMTP server of the worker (`None`: emails written as files).
+    pub smtp_url: Option<String>,
+    /// `MLP_RATE_LIMIT_PER_MINUTE` (0: no limit).
+    pub rate_limit: u32,
+    /// Base URL of the "Recherche d'entreprises" API.
+    pub entreprises_url: Option<String>,
+    /// Run the background worker (outbox, pilot deadlines).
+    pub worker: bool,
 }
 
 /// The real server, on a free port, against its own database.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    pub state: AppState,
+    pub db: Db,
     /// Keeps the test's database alive as long as the server.
     _db: TestDb,
     server: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(w) = &self.worker {
+            w.abort();
+        }
         self.server.abort();
     }
 }
@@ -261,22 +285,216 @@ impl Drop for TestApp {
 impl TestApp {
     /// Starts the server with the national catalogue on `engine`.
     pub async fn spawn(engine: Engine) -> TestApp {
-        Self::spawn_on(catalogue_db(engine).await).await
+        Self::spawn_with(engine, Options::default()).await
     }
 
-    pub async fn spawn_on(test_db: TestDb) -> TestApp {
+    pub async fn spawn_with(engine: Engine, opts: Options) -> TestApp {
+        Self::spawn_on(catalogue_db(engine).await, opts).await
+    }
+
+    pub async fn spawn_on(test_db: TestDb, opts: Options) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port libre");
         let addr = listener.local_addr().expect("adresse");
-        let config = test_config(&test_db.url, addr);
-        let state = AppState::new(test_db.db.clone(), config).await.expect("état de l'application");
-        let app = web::router(state);
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serveur");
+        let mut config = test_config(&test_db.url, addr);
+        config.smtp_url = opts.smtp_url.clone();
+        config.rate_limit_per_minute = opts.rate_limit;
+        if let Some(u) = &opts.entreprises_url {
+            config.entreprises_api_url = u.clone();
+        }
+        let state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = opts.worker.then(|| {
+            let mailer = monlyceepro::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.var_dir)
+                .expect("courriel");
+            let mut w = web::worker_of(&state, mailer);
+            w.poll = std::time::Duration::from_millis(50);
+            w.retry_base = std::time::Duration::from_millis(200);
+            tokio::spawn(w.run(stop_rx))
         });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { base: format!("http://{addr}"), client, _db: test_db, server }
+        let server_state = state.clone();
+        let server = tokio::spawn(async move {
+            web::serve_on(listener, server_state, std::future::pending()).await.expect("serveur");
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        let db = test_db.db.clone();
+        TestApp { base: format!("http://{addr}"), client, state, db, _db: test_db, server, stop, worker }
     }
 
+    /// POSTs a JSON body; status and JSON answer.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let res = self.client.post(format!("{}{path}", self.base)).json(body).send().await.expect("requête");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("corps");
+        let json = serde_json::from_str(&text);
+        (status, json.unwrap_or(serde_json::Value::String(text)))
+    }
+
+    /// GETs a page with a form and POSTs `fields` with its CSRF token;
+    /// status, `Location` and body of the answer.
+    pub async fn submit_form(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
+        let (_, html) = self.get_text(page).await;
+        let csrf = csrf_of(&html).unwrap_or_else(|| panic!("pas de jeton CSRF dans {page}"));
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let res = self.client.post(format!("{}{action}", self.base)).form(&form).send().await.expect("envoi");
+        let status = res.status().as_u16();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        (status, location, res.text().await.expect("corps"))
+    }
+}
+
+/// The CSRF token of the first form of a page.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf\" value=\"")?;
+    let rest = &html[i + "name=\"csrf\" value=\"".len()..];
+    rest.split('"').next().map(str::to_string)
+}
+
+/// An email received by the test SMTP server.
+#[derive(Debug, Clone, Default)]
+pub struct Mail {
+    /// The envelope sender.
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+impl Mail {
+    /// The raw message as text.
+    pub fn raw(&self) -> String {
+        String::from_utf8_lossy(&self.data).into_owned()
+    }
+
+    /// A header's value, RFC 2047 words decoded.
+    pub fn header(&self, name: &str) -> String {
+        let raw = self.raw();
+        let (head, _) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let value = unfolded
+            .lines()
+            .find_map(|l| {
+                l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap_or_default();
+        decode_words(&value)
+    }
+
+    /// The plain-text body, quoted-printable decoded.
+    pub fn text(&self) -> String {
+        let raw = self.raw();
+        let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let joined = body.replace("=\r\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'='
+                && i + 2 < bytes.len()
+                && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).replace("\r\n", "\n")
+    }
+}
+
+fn decode_words(value: &str) -> String {
+    use base64::Engine as _;
+    value
+        .split(' ')
+        .map(|w| match w.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
+            Some(b64) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_else(|_| w.to_string()),
+            None => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Clone, Default)]
+struct SinkHandler {
+    mails: std::sync::Arc<std::sync::Mutex<Vec<Mail>>>,
+    current: Mail,
+}
+
+impl mailin_embedded::Handler for SinkHandler {
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> mailin_embedded::Response {
+        self.current = Mail { from: from.to_string(), to: to.to_vec(), data: Vec::new() };
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        self.mails.lock().unwrap_or_else(|e| e.into_inner()).push(std::mem::take(&mut self.current));
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server in the test process (mailin-embedded), keeping every
+/// message it receives.
+pub struct SmtpSink {
+    pub url: String,
+    mails: std::sync::Arc<std::sync::Mutex<Vec<Mail>>>,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port SMTP");
+        let addr = listener.local_addr().expect("adresse SMTP");
+        let handler = SinkHandler::default();
+        let mails = handler.mails.clone();
+        let mut server = mailin_embedded::Server::new(handler);
+        server.with_name("smtp.test").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpSink { url: format!("smtp://{addr}"), mails }
+    }
+
+    pub fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Waits (10 s at most) until `n` messages satisfy `pred`.
+    pub async fn wait_for(&self, n: usize, pred: impl Fn(&Mail) -> bool) -> Vec<Mail> {
+        for _ in 0..200 {
+            let found: Vec<Mail> = self.mails().into_iter().filter(|m| pred(m)).collect();
+            if found.len() >= n {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let found: Vec<Mail> = self.mails().into_iter().filter(|m| pred(m)).collect();
+        panic!(
+            "{} courriel(s) attendu(s), {} reçu(s) ; tous : {:?}",
+            n,
+            found.len(),
+            self.mails().iter().map(|m| (m.to.clone(), m.header("Subject"))).collect::<Vec<_>>()
+        )
+    }
+}
+
+impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.base)).send().await.expect("requête")
     }

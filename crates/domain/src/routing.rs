@@ -133,7 +133,9 @@ fn reasons_for(
         }
     }
     reasons.push(km_label(distance));
-    if record.received >= 3 {
+    // Said when it speaks for the lycée; a poor record only weighs in the
+    // ranking.
+    if record.received >= 3 && record.taken * 2 >= record.received {
         reasons.push(format!("A pris en charge {} demande(s) sur {}", record.taken, record.received));
     }
     reasons
