@@ -10,4 +10,5 @@ mod demandes;
 mod import_malformed;
 mod import_real;
 mod pages;
+mod request_input;
 mod search;

@@ -1,0 +1,289 @@
+//! Bad input and abuse on the request API and the journey: every field
+//! validated with its French message, the contract's error codes, rate
+//! limits, the honeypot; names stored as typed and shown escaped.
+
+use crate::on_both_engines;
+use crate::support::{Engine, Options, TestApp};
+use serde_json::{Value, json};
+
+fn valid() -> Value {
+    json!({
+        "action": "pfmp",
+        "entreprise": {"nom": "Boulangerie Dupont"},
+        "contact": {"prenom": "Jean", "nom": "Dupont", "email": "jean@boulangerie.fr"},
+        "commune": "75056",
+        "metiers": ["D1102"],
+        "message": "Deux apprentis boulangers.",
+        "consentement": true
+    })
+}
+
+fn with(path: &[&str], value: Value) -> Value {
+    let mut v = valid();
+    let mut cur = &mut v;
+    for p in &path[..path.len() - 1] {
+        cur = &mut cur[*p];
+    }
+    cur[path[path.len() - 1]] = value;
+    v
+}
+
+async fn api_rejects_each_bad_field(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let in_a_year = (time::OffsetDateTime::now_utc() + time::Duration::days(365)).date().to_string();
+    let in_a_month = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date().to_string();
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (with(&["contact", "email"], json!("jean@boulangerie")), "contact.email", "adresse électronique invalide"),
+        (with(&["contact", "email"], json!("")), "contact.email", "champ obligatoire"),
+        (with(&["entreprise", "siret"], json!("7328293200007")), "entreprise.siret", "14 chiffres"),
+        (with(&["entreprise", "siret"], json!("73282932000075")), "entreprise.siret", "clé de contrôle"),
+        (with(&["commune"], json!("99999")), "commune", "commune inconnue"),
+        (with(&["commune"], json!("Paris")), "commune", "commune inconnue"),
+        (with(&["metiers"], json!(["Z9999"])), "metiers", "code ROME"),
+        (with(&["metiers"], json!(["A9999"])), "metiers", "code ROME inconnu"),
+        (with(&["metiers"], json!([])), "metiers", "au moins un métier"),
+        (
+            {
+                let mut v = with(&["metiers"], json!([]));
+                v["metier_texte"] = json!("zzqxw");
+                v
+            },
+            "metier_texte",
+            "aucun métier reconnu",
+        ),
+        (with(&["rayon_km"], json!(0)), "rayon_km", "entre 1 et 200"),
+        (with(&["rayon_km"], json!(201)), "rayon_km", "entre 1 et 200"),
+        (with(&["rayon_km"], json!(-5)), "rayon_km", "entre 1 et 200"),
+        (with(&["periode"], json!({"debut": in_a_year, "fin": in_a_month})), "periode.fin", "après le début"),
+        (with(&["periode"], json!({"debut": "2020-01-01"})), "periode.debut", "passée"),
+        (with(&["periode"], json!({"debut": "04/01/2027"})), "periode.debut", "AAAA-MM-JJ"),
+        (with(&["nombre_eleves"], json!(0)), "nombre_eleves", "entre 1 et 100"),
+        (with(&["message"], json!("   ")), "message", "décrivez"),
+        (with(&["message"], json!("x".repeat(6000))), "message", "5\u{202f}000 caractères au plus"),
+        (with(&["consentement"], json!(false)), "consentement", "accord"),
+        (with(&["action"], json!("stage")), "action", "type d'action inconnu"),
+        (with(&["lycee"], json!("0000000A")), "lycee", "lycée inconnu"),
+        (with(&["niveaux"], json!(["licence"])), "niveaux", "niveau inconnu"),
+        (with(&["contact", "telephone"], json!("appelez-moi")), "contact.telephone", "numéro de téléphone invalide"),
+        // Wrong JSON types, each reported on its field.
+        (with(&["rayon_km"], json!("trente")), "rayon_km", "nombre"),
+        (with(&["metiers"], json!("D1102")), "metiers", "liste"),
+        (with(&["consentement"], json!("oui")), "consentement", "true ou false"),
+        (with(&["entreprise", "nom"], json!(42)), "entreprise.nom", "texte attendu"),
+        (json!([]), "$", "objet JSON"),
+    ];
+    for (body, field, message) in cases {
+        let (status, err) = app.post_json("/api/v1/demandes", &body).await;
+        assert_eq!(status, 422, "{field}: {err}");
+        assert_eq!(err["erreur"]["code"], "champs_invalides");
+        let got = err["erreur"]["champs"][field].as_str().unwrap_or_else(|| panic!("{field} absent : {err}"));
+        assert!(got.contains(message), "{field}: {got:?} should say {message:?}");
+    }
+    let count = |db: &monlyceepro::storage::Db| {
+        let db = db.clone();
+        async move {
+            match &db {
+                monlyceepro::storage::Db::Sqlite(p) => {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM demandes").fetch_one(p).await
+                }
+                monlyceepro::storage::Db::Postgres(p) => {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM demandes").fetch_one(p).await
+                }
+            }
+            .expect("count")
+        }
+    };
+    assert_eq!(count(&app.db).await, 0, "nothing stored from invalid requests");
+
+    // The transport: not JSON, wrong type, too large.
+    let post = |ct: &'static str, body: Vec<u8>| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .post(format!("{}/api/v1/demandes", app.base))
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .expect("post");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.expect("JSON d'erreur"))
+        }
+    };
+    let (s, e) = post("application/json", b"{\"action\": ".to_vec()).await;
+    assert_eq!((s, e["erreur"]["code"].as_str()), (400, Some("requete_invalide")));
+    let (s, e) = post("text/plain", b"{}".to_vec()).await;
+    assert_eq!((s, e["erreur"]["code"].as_str()), (415, Some("type_non_supporte")));
+    let mut big = valid();
+    big["message"] = json!("x".repeat(100 * 1024));
+    let (s, e) = post("application/json", serde_json::to_vec(&big).expect("json")).await;
+    assert_eq!((s, e["erreur"]["code"].as_str()), (413, Some("trop_volumineux")));
+    assert_eq!(count(&app.db).await, 0);
+
+    // Names with accents, apostrophes and HTML are stored as typed.
+    let name = "Zoë L'Hôte-Ümlaut <script>alert('x')</script>";
+    let mut odd = valid();
+    odd["contact"]["nom"] = json!(name);
+    odd["entreprise"]["nom"] = json!(name);
+    let (s, created) = app.post_json("/api/v1/demandes", &odd).await;
+    assert_eq!(s, 201, "{created}");
+    let url = created["suivi_url"].as_str().expect("suivi");
+    let token = url.rsplit('/').next().expect("jeton");
+    let reference = created["reference"].as_str().expect("reference");
+    let res = app
+        .client
+        .get(format!("{}/api/v1/demandes/{reference}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+    let read: Value = res.json().await.expect("json");
+    assert_eq!(read["contact"]["nom"], name);
+    assert_eq!(read["entreprise"]["nom"], name);
+    let (_, page) = app.get_text(&format!("/suivi/{token}")).await;
+    assert!(!page.contains("<script>alert('x')"), "shown escaped");
+    assert!(page.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"));
+    // Reading needs the token.
+    assert_eq!(app.get(&format!("/api/v1/demandes/{reference}")).await.status(), 404);
+    assert_eq!(app.get(&format!("/api/v1/demandes/{reference}?jeton=faux")).await.status(), 404);
+    assert_eq!(app.get(&format!("/api/v1/demandes/{reference}?jeton={token}")).await.status(), 200);
+    assert_eq!(app.get(&format!("/api/v1/demandes/MLP-1999-000001?jeton={token}")).await.status(), 404);
+}
+
+async fn public_writes_are_rate_limited(engine: Engine) {
+    let app = TestApp::spawn_with(engine, Options { rate_limit: 2, ..Options::default() }).await;
+    for i in 0..2 {
+        let mut body = valid();
+        body["contact"]["email"] = json!(format!("limite{i}@exemple.fr"));
+        assert_eq!(app.post_json("/api/v1/demandes", &body).await.0, 201);
+    }
+    let res = app.client.post(format!("{}/api/v1/demandes", app.base)).json(&valid()).send().await.expect("post");
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"].to_str().expect("retry-after").parse().expect("secondes");
+    assert!((1..=60).contains(&wait));
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["erreur"]["code"], "trop_de_requetes");
+}
+
+/// The journey without JavaScript: values survive errors and going back,
+/// the honeypot stops robots, bad input gets French messages.
+async fn journey_keeps_values_and_rejects_robots(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    // Step 5 with a bad email: the other fields are kept.
+    let fields = [
+        ("etape", "5"),
+        ("aller", "6"),
+        ("action", "pfmp"),
+        ("metiers", "D1102"),
+        ("commune", "75056"),
+        ("commune_texte", "Paris"),
+        ("message", "Deux apprentis."),
+        ("entreprise_nom", "Boulangerie L'Épi"),
+        ("prenom", "Zoé"),
+        ("nom", "L'Hôte"),
+        ("email", "zoe@"),
+        ("consentement", "oui"),
+    ];
+    let (status, _, page) = app.submit_form("/demande", "/demande", &fields).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("adresse électronique invalide"));
+    assert!(page.contains("value=\"Zoé\"") && page.contains("value=\"L&#39;Hôte\""), "values kept");
+    assert!(page.contains("name=\"message\" value=\"Deux apprentis.\""), "other steps kept as hidden fields");
+    // Going back two steps keeps everything too.
+    let mut back = fields.to_vec();
+    back[1] = ("aller", "3");
+    back[10] = ("email", "zoe@exemple.fr");
+    let (status, _, page) = app.submit_form("/demande", "/demande", &back).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Le lieu") && page.contains("value=\"Paris\""));
+    assert!(page.contains("name=\"email\" value=\"zoe@exemple.fr\""));
+    // An unknown place, and homonyms to choose from.
+    let (status, _, page) = app
+        .submit_form(
+            "/demande",
+            "/demande",
+            &[("etape", "3"), ("aller", "4"), ("action", "pfmp"), ("commune_texte", "Atlantide")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("nous ne trouvons pas la commune"));
+    let (status, _, page) = app
+        .submit_form(
+            "/demande",
+            "/demande",
+            &[("etape", "3"), ("aller", "4"), ("action", "pfmp"), ("commune_texte", "Saint-Denis")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("plusieurs communes portent ce nom") && page.contains("name=\"commune_choisie\""));
+    // A 100 KB message in the form, then a form over the size limit.
+    let long = "x".repeat(100 * 1024);
+    let (status, _, page) = app
+        .submit_form("/demande", "/demande", &[("etape", "4"), ("aller", "5"), ("action", "pfmp"), ("message", &long)])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("5\u{202f}000 caractères au plus"));
+    let huge = "é".repeat(100 * 1024);
+    let (status, _, page) = app.submit_form("/demande", "/demande", &[("etape", "4"), ("message", &huge)]).await;
+    assert_eq!(status, 413);
+    assert!(page.contains("beaucoup trop long"));
+    // Sending with the honeypot filled: nothing is stored.
+    let mut robot = fields.to_vec();
+    robot[1] = ("aller", "envoyer");
+    robot[10] = ("email", "robot@exemple.fr");
+    robot.push(("site_web", "http://spam.example"));
+    let (status, location, _) = app.submit_form("/demande", "/demande", &robot).await;
+    assert_eq!((status, location), (422, None));
+    // Without the CSRF token: refused.
+    let res = app.client.post(format!("{}/demande", app.base)).form(&robot[..12]).send().await.expect("post");
+    assert_eq!(res.status(), 403);
+    // A person sending: redirected to the follow-up page.
+    let mut person = fields.to_vec();
+    person[1] = ("aller", "envoyer");
+    person[10] = ("email", "zoe@exemple.fr");
+    let (status, location, _) = app.submit_form("/demande", "/demande", &person).await;
+    assert_eq!(status, 303);
+    let location = location.expect("redirection");
+    assert!(location.starts_with("/suivi/") && location.ends_with("?envoi=1"));
+    let (_, page) = app.get_text(&location).await;
+    assert!(page.contains("Votre demande est envoyée"));
+    assert!(page.contains("Boulangerie L&#39;Épi"));
+}
+
+/// The company's follow-up: a message to the lycées, then cancelling.
+async fn follow_up_message_and_cancel(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, created) = app.post_json("/api/v1/demandes", &valid()).await;
+    let url = created["suivi_url"].as_str().expect("suivi");
+    let path = &url[url.find("/suivi/").expect("chemin")..];
+    let (s, page) = app.get_text(path).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Transmise aux lycées") && page.contains(created["reference"].as_str().expect("ref")));
+    let (s, location, _) = app
+        .submit_form(path, &format!("{path}/message"), &[("message", "Nous pouvons aussi accueillir en mars.")])
+        .await;
+    assert_eq!(s, 303, "redirected after the message");
+    assert!(location.expect("location").ends_with("#fil"));
+    let (_, page) = app.get_text(path).await;
+    assert!(page.contains("Nous pouvons aussi accueillir en mars."));
+    let (s, _, page) = app.submit_form(path, &format!("{path}/message"), &[("message", "   ")]).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("Écrivez votre message"));
+    // Cancelling needs the confirmation box.
+    let (s, _, _) = app.submit_form(path, &format!("{path}/annuler"), &[]).await;
+    assert_eq!(s, 422);
+    let (s, _, _) = app.submit_form(path, &format!("{path}/annuler"), &[("confirmation", "oui")]).await;
+    assert_eq!(s, 303);
+    let (_, page) = app.get_text(path).await;
+    assert!(page.contains("Annulée") && !page.contains("Écrire aux lycées"));
+    assert_eq!(app.get_text("/suivi/inconnu").await.0, 404);
+}
+
+on_both_engines!(
+    api_rejects_each_bad_field,
+    public_writes_are_rate_limited,
+    journey_keeps_values_and_rejects_robots,
+    follow_up_message_and_cancel,
+);
