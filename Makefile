@@ -14,7 +14,7 @@ front:
 	@scripts/ensure-front.sh
 
 setup: front
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-test-tools.sh
 
 run: front
 	$(CARGO) run --release -- serve

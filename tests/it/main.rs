@@ -10,5 +10,6 @@ mod demandes;
 mod import_malformed;
 mod import_real;
 mod pages;
+mod request_delivery;
 mod request_input;
 mod search;

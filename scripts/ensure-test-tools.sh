@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what the tests drive, from Debian's packages, when missing:
+# Chromium for the browser tests (never a browser downloaded by a test
+# tool), and python3-aiosmtpd, the SMTP server the outage test stops and
+# starts as a separate process.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installation de ${missing[*]} (apt-get)…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "${missing[@]}" >&2 || { apt-get update -q >&2 && apt-get install -y -q "${missing[@]}" >&2; }
+fi
