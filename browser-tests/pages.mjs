@@ -6,8 +6,10 @@
 import { launch, openPage, axe } from './lib.mjs';
 
 const base = process.argv[2];
+// More pages to check, given by the caller (e.g. private links it made).
+const extra = process.argv.slice(3);
 if (!base) {
-  console.error('usage : node browser-tests/pages.mjs http://127.0.0.1:PORT');
+  console.error('usage : node browser-tests/pages.mjs http://127.0.0.1:PORT [chemin…]');
   process.exit(2);
 }
 const failures = [];
@@ -40,6 +42,9 @@ const pages = [
   ['/recherche?q=electricien&commune=Lyon&rayon_km=30', 200],
   ['/recherche?q=chaudronnier&commune=15014&rayon_km=5', 200], // no result: wider radius offered
   ['/recherche?q=electricien&commune=Atlantide', 200], // unknown commune: message next to the field
+  ['/demande', 200],
+  ['/demande?lycee=0690043X&q=electricien&commune=69123', 200],
+  ...extra.map((p) => [p, 200]),
 ];
 
 const browser = await launch();

@@ -6,20 +6,51 @@
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 
-async fn pages_are_accessible_in_chromium(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let base = app.base.clone();
+/// Runs a browser scenario of `browser-tests/` against the app; its output.
+async fn node(script: &str, args: &[String]) -> String {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = tokio::process::Command::new("node")
-        .arg(format!("{root}/browser-tests/pages.mjs"))
-        .arg(&base)
+        .arg(format!("{root}/browser-tests/{script}"))
+        .args(args)
         .current_dir(root)
         .output()
         .await
         .expect("node (Node.js) doit être installé pour les tests de navigateur");
     let report = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "tests de navigateur en échec :\n{report}");
-    assert!(report.contains("pages vérifiées"), "{report}");
+    assert!(out.status.success(), "{script} en échec :\n{report}");
+    report
+}
+
+/// The company journey with the keyboard only, axe-clean at every step;
+/// then every public page, the follow-up page and the one-click link pages
+/// of the request it made.
+async fn pages_are_accessible_in_chromium(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let journey = node("demande.mjs", &[app.base.clone()]).await;
+    assert!(journey.contains("parcours de demande réussi"), "{journey}");
+    let follow = journey.lines().find_map(|l| l.strip_prefix("SUIVI ")).expect("URL de suivi").trim().to_string();
+    let follow_path = follow[follow.find("/suivi/").expect("chemin")..].to_string();
+    let d = app
+        .state
+        .requests
+        .by_token(follow_path.trim_start_matches("/suivi/"))
+        .await
+        .expect("base")
+        .expect("la demande du parcours");
+    let pilot = d.lycee_origine.clone().expect("demande faite depuis la page du lycée");
+    let token = app.state.requests.link_token(&d.id, &pilot, time::OffsetDateTime::now_utc());
+    let pages = node(
+        "pages.mjs",
+        &[
+            app.base.clone(),
+            follow_path,
+            format!("/r/{token}"),
+            format!("/r/{token}/prendre"),
+            format!("/r/{token}/decliner"),
+        ],
+    )
+    .await;
+    assert!(pages.contains("pages vérifiées"), "{pages}");
 }
 
 on_both_engines!(pages_are_accessible_in_chromium);

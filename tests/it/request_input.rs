@@ -287,3 +287,64 @@ on_both_engines!(
     journey_keeps_values_and_rejects_robots,
     follow_up_message_and_cancel,
 );
+
+/// A local server answering like the "Recherche d'entreprises" API.
+async fn fake_entreprises_api() -> String {
+    use axum::extract::Query;
+    use std::collections::HashMap;
+    async fn search(Query(q): Query<HashMap<String, String>>) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match q.get("q").map(String::as_str) {
+            Some("73282932000074") => axum::Json(json!({
+                "results": [{
+                    "siren": "732829320",
+                    "nom_complet": "ÉLECTRICITÉ DU RHÔNE",
+                    "activite_principale": "43.21A",
+                    "siege": {"siret": "73282932000074", "commune": "69123", "activite_principale": "43.21A"},
+                    "matching_etablissements": [{"siret": "73282932000074", "commune": "69123", "activite_principale": "43.21A"}]
+                }],
+                "total_results": 1
+            }))
+            .into_response(),
+            Some("55200000000000") => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "panne").into_response(),
+            _ => axum::Json(json!({"results": [], "total_results": 0})).into_response(),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let addr = listener.local_addr().expect("adresse");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, axum::Router::new().route("/search", axum::routing::get(search))).await;
+    });
+    format!("http://{addr}")
+}
+
+/// The SIRET gives the company's name and sector, whose jobs are
+/// suggested; unknown or unreachable, the journey goes on.
+async fn siret_lookup_suggests_jobs(engine: Engine) {
+    let api = fake_entreprises_api().await;
+    let app = TestApp::spawn_with(engine, Options { entreprises_url: Some(api), ..Options::default() }).await;
+    let step = |siret: &'static str| [("etape", "2"), ("aller", "siret"), ("action", "pfmp"), ("siret", siret)];
+    let (status, _, page) = app.submit_form("/demande", "/demande", &step("73282932000074")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Entreprise trouvée : ÉLECTRICITÉ DU RHÔNE (secteur NAF 43.21A)"), "{page}");
+    assert!(page.contains("name=\"metiers\" value=\"F16"), "jobs of the construction sector are offered");
+    assert!(page.contains("name=\"entreprise_nom\" value=\"ÉLECTRICITÉ DU RHÔNE\""), "the name is kept for step 5");
+    assert!(page.contains("name=\"commune\" value=\"69123\""), "the commune is pre-filled");
+    let (_, _, unknown) = app.submit_form("/demande", "/demande", &step("44320000000000")).await;
+    assert!(
+        unknown.contains("n&#39;est pas connu de l&#39;annuaire") || unknown.contains("n'est pas connu de l'annuaire")
+    );
+    let (status, _, down) = app.submit_form("/demande", "/demande", &step("55200000000000")).await;
+    assert_eq!(status, 200);
+    assert!(down.contains("momentanément indisponible"));
+    let (status, _, bad) = app.submit_form("/demande", "/demande", &step("7328293200007")).await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("14 chiffres"));
+    // Unreachable API (the default of the tests): the journey goes on.
+    let offline = TestApp::spawn(engine).await;
+    let (status, _, page) = offline.submit_form("/demande", "/demande", &step("73282932000074")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("momentanément indisponible"));
+}
+
+on_both_engines!(siret_lookup_suggests_jobs);
