@@ -26,7 +26,7 @@ async fn node(script: &str, args: &[String]) -> String {
 /// of the request it made.
 async fn pages_are_accessible_in_chromium(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let journey = node("demande.mjs", &[app.base.clone()]).await;
+    let journey = node("demande.mjs", std::slice::from_ref(&app.base)).await;
     assert!(journey.contains("parcours de demande réussi"), "{journey}");
     let follow = journey.lines().find_map(|l| l.strip_prefix("SUIVI ")).expect("URL de suivi").trim().to_string();
     let follow_path = follow[follow.find("/suivi/").expect("chemin")..].to_string();
