@@ -13,6 +13,7 @@ OUT=bench/out
 mkdir -p "$OUT"
 command -v wrk >/dev/null || apt-get install -y -q wrk >&2
 command -v hyperfine >/dev/null || apt-get install -y -q hyperfine >&2
+command -v sqlite3 >/dev/null || apt-get install -y -q sqlite3 >&2
 scripts/ensure-front.sh
 cargo build --release --quiet
 BIN=target/release/monlyceepro
@@ -83,7 +84,44 @@ DATABASE_URL="$PGB" target/release/examples/search_vs_naive
 echo '```'
 echo
 
-# 4. First load of a showcase page in Chromium (empty cache).
+# 4. Company requests: routing alone, then POST /api/v1/demandes at a fixed
+# rate on each engine (rate limit off), rows counted after the run.
+echo "## Routing decision alone (in process)"
+echo
+cargo build --release --quiet --example routing_bench --example post_load
+echo '```'
+DATABASE_URL="sqlite://$OUT/bench.db" target/release/examples/routing_bench
+DATABASE_URL="$PGB" target/release/examples/routing_bench
+echo '```'
+echo
+echo "## POST /api/v1/demandes at a fixed rate (MLP_RATE_LIMIT_PER_MINUTE=0)"
+echo
+post() { # engine url count-command
+  local engine="$1" url="$2" count="$3" port=18082
+  rm -rf "$OUT/var-post"
+  RUST_LOG=warn DATABASE_URL="$url" MLP_BIND="127.0.0.1:$port" MLP_RATE_LIMIT_PER_MINUTE=0 MLP_VAR_DIR="$OUT/var-post" \
+    "$BIN" serve >"$OUT/serve-post-$engine.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  local before after
+  before=$(eval "$count")
+  echo "$engine:"
+  echo '```'
+  target/release/examples/post_load "http://127.0.0.1:$port" 200 "$DURATION"
+  target/release/examples/post_load "http://127.0.0.1:$port" 400 "$DURATION"
+  echo '```'
+  sleep 2
+  after=$(eval "$count")
+  echo "Rows in demandes: $before before, $after after ($((after - before)) new for $((600 * DURATION)) requests sent)."
+  echo
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+cp "$OUT/bench.db" "$OUT/post.db"
+post sqlite "sqlite://$OUT/post.db" "sqlite3 $OUT/post.db 'SELECT COUNT(*) FROM demandes'"
+psql -q "$PG" -c 'DROP DATABASE IF EXISTS mlp_post WITH (FORCE)' -c 'CREATE DATABASE mlp_post TEMPLATE mlp_bench'
+post postgres "${PG%/*}/mlp_post" "psql -tA '${PG%/*}/mlp_post' -c 'SELECT COUNT(*) FROM demandes'"
+
+# 5. First load of a showcase page in Chromium (empty cache).
 echo "## First load of a showcase page (Chromium, empty cache)"
 echo
 RUST_LOG=warn DATABASE_URL="sqlite://$OUT/bench.db" MLP_BIND=127.0.0.1:18081 "$BIN" serve >"$OUT/serve-first.log" 2>&1 &

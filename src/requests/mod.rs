@@ -325,8 +325,8 @@ impl RequestService {
 
         if let Some(original) = duplicate {
             d.statut = "doublon".into();
+            d.reference = self.next_reference(now).await?;
             let mut tx = self.db.begin().await?;
-            d.reference = next_reference(&mut tx, now).await?;
             store::insert_demande(&mut tx, &d).await?;
             let texte = format!(
                 "Même demande que {original}, reçue il y a moins de {DUPLICATE_DAYS} jours : elle n'est pas transmise une seconde fois."
@@ -365,8 +365,8 @@ impl RequestService {
             .filter(|l| l.position.is_some_and(|p| p.lat >= la0 && p.lat <= la1 && p.lon >= lo0 && p.lon <= lo1))
             .map(|l| l.uai.clone())
             .collect();
-        let recent = clock::to_rfc3339(now - Duration::days(30));
-        let status = store::routing_status(&self.db, &nearby, &recent).await?;
+        let month = month_of(now);
+        let status = store::routing_status(&self.db, &nearby, &month).await?;
         let request = RoutingRequest {
             action: v.action,
             wanted: &wanted,
@@ -398,32 +398,34 @@ impl RequestService {
             _ => None,
         };
 
-        let mut tx = self.db.begin().await?;
-        d.reference = next_reference(&mut tx, now).await?;
-        store::insert_demande(&mut tx, &d).await?;
+        // Everything is prepared before the transaction, which then only
+        // writes: a few multi-row statements, the shortest lock. The
+        // reference is taken first, in its own short transaction, so that the
+        // counter's row is not locked while the request is written (a failed
+        // request leaves a gap in the numbers, never a duplicate).
+        d.reference = self.next_reference(now).await?;
         let mut recipients = Vec::new();
+        let mut rows: Vec<DestinataireRow> = Vec::new();
+        let mut events: Vec<EventRow> = Vec::new();
+        let mut mails: Vec<OutboxRow> = Vec::new();
         let all = chosen.iter().map(|(c, r)| (*c, *r)).chain(decision.reserves.iter().map(|c| (c, "reserve")));
         for (rank, (c, role)) in all.enumerate() {
             let reserve = role == "reserve";
-            store::insert_destinataire(
-                &mut tx,
-                &DestinataireRow {
-                    demande_id: id.clone(),
-                    uai: c.lycee.uai.clone(),
-                    role: role.to_string(),
-                    rang: rank as i64 + 1,
-                    statut: if reserve { "en_attente".into() } else { "nouvelle".into() },
-                    raisons: c.reasons.join("\n"),
-                    distance_km: domain::geo::round_km(c.distance_km),
-                    score: c.score,
-                    motif: None,
-                    issue: None,
-                    notifie_le: (!reserve).then(|| now_s.clone()),
-                    decide_le: None,
-                    decide_par: None,
-                },
-            )
-            .await?;
+            rows.push(DestinataireRow {
+                demande_id: id.clone(),
+                uai: c.lycee.uai.clone(),
+                role: role.to_string(),
+                rang: rank as i64 + 1,
+                statut: if reserve { "en_attente".into() } else { "nouvelle".into() },
+                raisons: c.reasons.join("\n"),
+                distance_km: domain::geo::round_km(c.distance_km),
+                score: c.score,
+                motif: None,
+                issue: None,
+                notifie_le: (!reserve).then(|| now_s.clone()),
+                decide_le: None,
+                decide_par: None,
+            });
             if reserve {
                 continue;
             }
@@ -438,27 +440,21 @@ impl RequestService {
             });
             match emails.get(&c.lycee.uai) {
                 Some(to) => {
-                    let mail = self.lycee_email(index, &d, &c.lycee.uai, role, &c.reasons, now);
-                    store::insert_outbox(&mut tx, &outbox(&id, to, mail), &now_s).await?;
+                    mails.push(outbox(&id, to, self.lycee_email(index, &d, &c.lycee.uai, role, &c.reasons, now)))
                 }
                 None => {
                     let texte = format!(
                         "{} n'a pas d'adresse électronique connue : la demande reste visible du chargé de mission de l'académie.",
                         c.lycee.nom
                     );
-                    store::insert_event(
-                        &mut tx,
-                        &event(&id, "systeme", Some(&c.lycee.uai), None, texte, false, &now_s),
-                    )
-                    .await?;
+                    events.push(event(&id, "systeme", Some(&c.lycee.uai), None, texte, false, &now_s));
                 }
             }
         }
         let sent_to =
             recipients.iter().map(|r| format!("{} ({})", r.nom, role_label(&r.role))).collect::<Vec<_>>().join(", ");
         if !recipients.is_empty() {
-            let texte = format!("Demande transmise à {sent_to}.");
-            store::insert_event(&mut tx, &event(&id, "systeme", None, None, texte, true, &now_s)).await?;
+            events.push(event(&id, "systeme", None, None, format!("Demande transmise à {sent_to}."), true, &now_s));
         }
         let widened = decision.widened.then(|| km_label(decision.radius_km));
         if let Some(w) = &widened {
@@ -466,7 +462,7 @@ impl RequestService {
                 "Aucun lycée ne correspondait à moins de {} : le rayon a été élargi à {w}.",
                 km_label(d.rayon_km)
             );
-            store::insert_event(&mut tx, &event(&id, "systeme", None, None, texte, true, &now_s)).await?;
+            events.push(event(&id, "systeme", None, None, texte, true, &now_s));
         }
         let coordination_text = d.coordination.as_deref().map(|c| {
             let academie = academie.as_ref().map_or("votre académie".to_string(), |(_, n)| format!("l'académie de {n}"));
@@ -480,7 +476,7 @@ impl RequestService {
             }
         });
         if let Some(t) = &coordination_text {
-            store::insert_event(&mut tx, &event(&id, "systeme", None, None, t.clone(), true, &now_s)).await?;
+            events.push(event(&id, "systeme", None, None, t.clone(), true, &now_s));
             if let (Some((to, _)), Some((_, academie_name))) = (&coordinator, &academie) {
                 let mail = templates::Coordination {
                     reference: &d.reference,
@@ -505,7 +501,7 @@ impl RequestService {
                     message: &d.message,
                 }
                 .render_email();
-                store::insert_outbox(&mut tx, &outbox(&id, to, mail), &now_s).await?;
+                mails.push(outbox(&id, to, mail));
             }
         }
         let confirmation = templates::Confirmation {
@@ -523,7 +519,13 @@ impl RequestService {
             follow_url: &follow_url,
         }
         .render_email();
-        store::insert_outbox(&mut tx, &outbox(&id, &d.contact_email, confirmation), &now_s).await?;
+        mails.push(outbox(&id, &d.contact_email, confirmation));
+        let mut tx = self.db.begin().await?;
+        store::insert_demande(&mut tx, &d).await?;
+        store::insert_destinataires(&mut tx, &rows).await?;
+        store::insert_events(&mut tx, &events).await?;
+        store::insert_outboxes(&mut tx, &mails, &now_s).await?;
+        store::count(&mut tx, &notified, 1, 0, &month).await?;
         tx.commit().await?;
 
         Ok(Submitted {
@@ -580,6 +582,7 @@ impl RequestService {
         r.decide_le = Some(now_s.clone());
         r.decide_par = Some(person.to_string());
         store::update_destinataire(&mut tx, &r).await.map_err(internal)?;
+        store::count(&mut tx, &[uai.to_string()], 0, 1, &month_of(now)).await.map_err(internal)?;
         let lycee = index.lycee(uai);
         let lycee_name = lycee.map_or(uai, |l| l.nom.as_str());
         if d.responsable_uai.is_none() {
@@ -719,6 +722,7 @@ impl RequestService {
             recips[i].statut = "nouvelle".into();
             recips[i].notifie_le = Some(now_s.clone());
             store::update_destinataire(tx, &recips[i]).await.map_err(internal)?;
+            store::count(tx, std::slice::from_ref(&recips[i].uai), 1, 0, &month_of(now)).await.map_err(internal)?;
             newly.push((i, role));
         }
         let uais: Vec<String> = newly.iter().map(|(i, _)| recips[*i].uai.clone()).collect();
@@ -868,11 +872,20 @@ fn internal(e: impl std::fmt::Display) -> AnswerError {
     AnswerError::Closed("momentanément indisponible (erreur du service)".into())
 }
 
-/// Next reference of the year: MLP-2026-000123.
-async fn next_reference(tx: &mut Tx, now: OffsetDateTime) -> sqlx::Result<String> {
-    let year = now.year();
-    let n = store::next_sequence(tx, &format!("demandes-{year}")).await?;
-    Ok(format!("MLP-{year}-{n:06}"))
+/// The calendar month of `now` ("2026-11"), the period of the fair share.
+fn month_of(now: OffsetDateTime) -> String {
+    format!("{}-{:02}", now.year(), u8::from(now.month()))
+}
+
+impl RequestService {
+    /// Next reference of the year: MLP-2026-000123.
+    async fn next_reference(&self, now: OffsetDateTime) -> sqlx::Result<String> {
+        let year = now.year();
+        let mut tx = self.db.begin().await?;
+        let n = store::next_sequence(&mut tx, &format!("demandes-{year}")).await?;
+        tx.commit().await?;
+        Ok(format!("MLP-{year}-{n:06}"))
+    }
 }
 
 /// A stored recipient as shown.

@@ -126,36 +126,30 @@ pub async fn find_duplicate(
     .fetch_optional(p).await)
 }
 
-/// Availability and track record of the given lycées (requests received
-/// as pilot or support since ever, taken, and received since `recent_since`).
+/// Availability and track record of the given lycées; `month` is the
+/// current calendar month ("2026-11"), whose requests make the fair share.
 pub async fn routing_status(
     db: &Db,
     uais: &[String],
-    recent_since: &str,
+    month: &str,
 ) -> sqlx::Result<HashMap<String, (Availability, TrackRecord)>> {
     let mut out: HashMap<String, (Availability, TrackRecord)> = HashMap::new();
     if uais.is_empty() {
         return Ok(out);
     }
-    let records: Vec<(String, i64, i64, i64)> = on_db!(db, p => {
-        let mut qb = QueryBuilder::new(
-            "SELECT uai, COUNT(*), \
-             CAST(SUM(CASE WHEN statut IN ('prise_en_charge', 'cloturee') THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN notifie_le >= ",
-        );
-        qb.push_bind(recent_since.to_string());
-        qb.push(" THEN 1 ELSE 0 END) AS BIGINT) FROM destinataires WHERE role IN ('pilote', 'appui') AND notifie_le IS NOT NULL AND uai IN (");
+    let records: Vec<(String, i64, i64, String, i64)> = on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT uai, recues, prises, mois, recues_mois FROM lycee_compteurs WHERE uai IN (");
         let mut sep = qb.separated(", ");
         for u in uais {
             sep.push_bind(u.clone());
         }
-        qb.push(") GROUP BY uai");
-        qb.build_query_as::<(String, i64, i64, i64)>().fetch_all(p).await
+        qb.push(")");
+        qb.build_query_as::<(String, i64, i64, String, i64)>().fetch_all(p).await
     })?;
-    for (uai, received, taken, recent) in records {
-        let to_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-        out.entry(uai).or_default().1 =
-            TrackRecord { received: to_u32(received), taken: to_u32(taken), recent: to_u32(recent) };
+    for (uai, received, taken, m, this_month) in records {
+        let to_u32 = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let recent = if m == month { to_u32(this_month) } else { 0 };
+        out.entry(uai).or_default().1 = TrackRecord { received: to_u32(received), taken: to_u32(taken), recent };
     }
     let availability: Vec<(String, Option<String>, bool, Option<i64>)> = on_db!(db, p => {
         let mut qb = QueryBuilder::new("SELECT uai, actions, en_pause, capacite FROM lycee_disponibilites WHERE uai IN (");
@@ -176,6 +170,40 @@ pub async fn routing_status(
     Ok(out)
 }
 
+/// Counts requests received (`received`) and taken (`taken`) by lycées, in
+/// the transaction that notifies or records them.
+pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, month: &str) -> sqlx::Result<()> {
+    if uais.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Vec<super::Val>> = uais
+        .iter()
+        .map(|u| {
+            vec![
+                super::Val::from(u.clone()),
+                super::Val::from(received),
+                super::Val::from(taken),
+                super::Val::from(month),
+                super::Val::from(received),
+            ]
+        })
+        .collect();
+    super::bulk_insert(
+        tx,
+        "lycee_compteurs",
+        &["uai", "recues", "prises", "mois", "recues_mois"],
+        &rows,
+        Some(
+            " ON CONFLICT (uai) DO UPDATE SET recues = lycee_compteurs.recues + excluded.recues, \
+             prises = lycee_compteurs.prises + excluded.prises, \
+             recues_mois = CASE WHEN lycee_compteurs.mois = excluded.mois \
+               THEN lycee_compteurs.recues_mois + excluded.recues_mois ELSE excluded.recues_mois END, \
+             mois = excluded.mois",
+        ),
+    )
+    .await
+}
+
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
     let sql = format!(
         "INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
@@ -190,6 +218,53 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(d.rayon_utilise_km).bind(d.elargie).bind(&d.coordination).bind(&d.academie_code).bind(&d.doublon_de)
         .bind(&d.jeton_hash).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.cree_le).bind(&d.modifie_le)
         .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Inserts several recipients in one statement.
+pub async fn insert_destinataires(tx: &mut Tx, rows: &[DestinataireRow]) -> sqlx::Result<()> {
+    use super::Val;
+    let values: Vec<Vec<Val>> = rows
+        .iter()
+        .map(|d| {
+            vec![
+                Val::from(d.demande_id.clone()),
+                Val::from(d.uai.clone()),
+                Val::from(d.role.clone()),
+                Val::from(d.rang),
+                Val::from(d.statut.clone()),
+                Val::from(d.raisons.clone()),
+                Val::Float(Some(d.distance_km)),
+                Val::Float(Some(d.score)),
+                Val::from(d.motif.clone()),
+                Val::from(d.issue.clone()),
+                Val::from(d.notifie_le.clone()),
+                Val::from(d.decide_le.clone()),
+                Val::from(d.decide_par.clone()),
+            ]
+        })
+        .collect();
+    super::bulk_insert(
+        tx,
+        "destinataires",
+        &[
+            "demande_id",
+            "uai",
+            "role",
+            "rang",
+            "statut",
+            "raisons",
+            "distance_km",
+            "score",
+            "motif",
+            "issue",
+            "notifie_le",
+            "decide_le",
+            "decide_par",
+        ],
+        &values,
+        None,
+    )
+    .await
 }
 
 pub async fn insert_destinataire(tx: &mut Tx, d: &DestinataireRow) -> sqlx::Result<()> {
@@ -233,6 +308,75 @@ pub async fn insert_event(tx: &mut Tx, e: &EventRow) -> sqlx::Result<()> {
     .bind(&e.id).bind(&e.demande_id).bind(&e.auteur).bind(&e.uai).bind(&e.nom).bind(&e.texte).bind(e.public)
     .bind(&e.cree_le)
     .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Inserts several story lines in one statement.
+pub async fn insert_events(tx: &mut Tx, rows: &[EventRow]) -> sqlx::Result<()> {
+    use super::Val;
+    let values: Vec<Vec<Val>> = rows
+        .iter()
+        .map(|e| {
+            vec![
+                Val::from(e.id.clone()),
+                Val::from(e.demande_id.clone()),
+                Val::from(e.auteur.clone()),
+                Val::from(e.uai.clone()),
+                Val::from(e.nom.clone()),
+                Val::from(e.texte.clone()),
+                Val::from(e.public),
+                Val::from(e.cree_le.clone()),
+            ]
+        })
+        .collect();
+    super::bulk_insert(
+        tx,
+        "demande_evenements",
+        &["id", "demande_id", "auteur", "uai", "nom", "texte", "public", "cree_le"],
+        &values,
+        None,
+    )
+    .await
+}
+
+/// Queues several emails in one statement.
+pub async fn insert_outboxes(tx: &mut Tx, rows: &[OutboxRow], now: &str) -> sqlx::Result<()> {
+    use super::Val;
+    let values: Vec<Vec<Val>> = rows
+        .iter()
+        .map(|o| {
+            vec![
+                Val::from(o.id.clone()),
+                Val::from(o.demande_id.clone()),
+                Val::from(o.modele.clone()),
+                Val::from(o.destinataire.clone()),
+                Val::from(o.sujet.clone()),
+                Val::from(o.corps.clone()),
+                Val::from("a_envoyer"),
+                Val::from(0i64),
+                Val::from(now),
+                Val::from(now),
+            ]
+        })
+        .collect();
+    super::bulk_insert(
+        tx,
+        "outbox",
+        &[
+            "id",
+            "demande_id",
+            "modele",
+            "destinataire",
+            "sujet",
+            "corps",
+            "statut",
+            "tentatives",
+            "prochain_essai",
+            "cree_le",
+        ],
+        &values,
+        None,
+    )
+    .await
 }
 
 /// Queues an email, in the transaction of what it tells.
