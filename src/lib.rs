@@ -8,6 +8,7 @@
 //! - the pure rules (identifiers, geography, routing) live in the
 //!   `domain` crate, which does no I/O.
 
+pub mod accounts;
 pub mod cache;
 pub mod catalogue;
 pub mod clock;

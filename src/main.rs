@@ -1,4 +1,5 @@
-//! The `monlyceepro` binary: `serve` (default), `migrate`, `import`.
+//! The `monlyceepro` binary: `serve` (default), `migrate`, `import`,
+//! `worker`, `users`.
 
 use clap::{Parser, Subcommand};
 use monlyceepro::config::Config;
@@ -22,6 +23,11 @@ enum Command {
     Migrate,
     /// N'exécute que le travailleur : envoi des courriels, relances (plusieurs possibles sur PostgreSQL).
     Worker,
+    /// Comptes de l'espace des lycées : ajout, liste.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// (Ré)importe les données de référence depuis le dossier de données.
     Import {
         /// N'importer que ce jeu de données.
@@ -31,6 +37,30 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Crée ou met à jour un compte et dit ce qui a été fait.
+    Add {
+        /// Adresse électronique de la personne.
+        email: String,
+        /// rbe (référent entreprises, DDFPT, proviseur), coordinateur ou admin.
+        #[arg(long)]
+        role: String,
+        /// Lycée (UAI) dont la personne s'occupe ; répétable.
+        #[arg(long = "lycee")]
+        lycees: Vec<String>,
+        /// Académie d'un coordinateur (nom ou code).
+        #[arg(long)]
+        academie: Option<String>,
+        #[arg(long)]
+        prenom: Option<String>,
+        #[arg(long)]
+        nom: Option<String>,
+    },
+    /// Liste les comptes.
+    List,
 }
 
 fn init_tracing() {
@@ -92,8 +122,62 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 println!("  {:<12} {state:<9} {}", o.dataset.name(), o.summary);
             }
         }
+        Command::Users { command } => users(db, &config, command).await?,
         Command::Serve => monlyceepro::web::serve(db, config).await?,
         Command::Worker => monlyceepro::web::work(db, config).await?,
     }
     Ok(())
+}
+
+async fn users(db: Db, config: &Config, command: UsersCommand) -> anyhow::Result<()> {
+    use monlyceepro::accounts::{AccountService, NewAccount, Role};
+    let service = AccountService::new(db, &config.base_url);
+    match command {
+        UsersCommand::Add { email, role, lycees, academie, prenom, nom } => {
+            let role = Role::from_code(&role)
+                .ok_or_else(|| anyhow::anyhow!("rôle inconnu « {role} » : rbe, coordinateur ou admin"))?;
+            let new = NewAccount { lycees, academie, prenom, nom, ..NewAccount::new(&email, role) };
+            let by = format!("ligne de commande ({})", whoami());
+            match service.add(&new, &by, time::OffsetDateTime::now_utc()).await? {
+                Ok(added) => {
+                    let a = &added.agent;
+                    println!(
+                        "Compte {} : {} — {}{}{}",
+                        if added.created { "créé" } else { "mis à jour" },
+                        a.email,
+                        a.role.label(),
+                        a.academie.as_ref().map_or(String::new(), |c| format!(", académie {c}")),
+                        if a.lycees.is_empty() { String::new() } else { format!(", lycées {}", a.lycees.join(" ")) },
+                    );
+                    if !added.granted.is_empty() {
+                        println!("Lycées ajoutés : {}", added.granted.join(" "));
+                    }
+                }
+                Err(e) => anyhow::bail!("{e}"),
+            }
+        }
+        UsersCommand::List => {
+            let all = service.list().await?;
+            if all.is_empty() {
+                println!("Aucun compte. Créez le premier : monlyceepro users add EMAIL --role admin");
+            }
+            for (a, actif, last) in all {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    a.email,
+                    a.role.code(),
+                    a.academie.as_deref().unwrap_or("-"),
+                    if a.lycees.is_empty() { "-".to_string() } else { a.lycees.join(",") },
+                    if actif { "actif" } else { "désactivé" },
+                    last.as_deref().unwrap_or("jamais connecté"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Who runs the command, for the audit log.
+fn whoami() -> String {
+    std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "inconnu".into())
 }

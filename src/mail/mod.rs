@@ -58,10 +58,13 @@ impl Mailer {
     /// line, so that a resent email (a worker cut off between sending and
     /// recording) can be recognised by mail systems.
     pub async fn send(&self, to: &str, subject: &str, body: &str, message_id: &str) -> Result<(), String> {
-        let to: Mailbox = to.parse().map_err(|e| format!("adresse invalide {to} : {e}"))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        // A lycée with several business officers is written to all of them.
+        let mut builder = Message::builder().from(self.from.clone());
+        for one in to.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let mailbox: Mailbox = one.parse().map_err(|e| format!("adresse invalide {one} : {e}"))?;
+            builder = builder.to(mailbox);
+        }
+        let message = builder
             .subject(subject)
             .message_id(Some(format!("<{message_id}@monlyceepro>")))
             .header(ContentType::TEXT_PLAIN)

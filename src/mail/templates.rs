@@ -41,6 +41,7 @@ pub struct NewRequestForLycee<'a> {
     pub take_url: String,
     pub decline_url: String,
     pub view_url: String,
+    pub workspace_url: String,
     pub expires: String,
 }
 
@@ -135,6 +136,7 @@ pub struct CompanyMessage<'a> {
     pub reference: &'a str,
     pub message: &'a str,
     pub view_url: String,
+    pub workspace_url: String,
 }
 
 impl CompanyMessage<'_> {
@@ -154,5 +156,35 @@ pub struct Cancelled<'a> {
 impl Cancelled<'_> {
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_annulation", format!("Demande {} annulée", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/connexion.txt")]
+pub struct SignIn<'a> {
+    pub url: &'a str,
+    pub minutes: i64,
+}
+
+impl SignIn<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("connexion", "Votre lien de connexion à MonLycéePro".to_string(), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_message.txt")]
+pub struct CompanyNotice<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub reference: &'a str,
+    pub author: &'a str,
+    pub message: &'a str,
+    pub follow_url: &'a str,
+}
+
+impl CompanyNotice<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("entreprise_message", format!("Votre demande {} : message du lycée", self.reference), self)
     }
 }

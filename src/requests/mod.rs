@@ -6,6 +6,7 @@
 
 pub mod entreprises;
 pub mod input;
+pub mod workspace;
 
 use crate::clock;
 use crate::mail::templates::{self, Rendered};
@@ -175,9 +176,14 @@ fn event(
 }
 
 fn outbox(demande_id: &str, to: &str, r: Rendered) -> OutboxRow {
+    outbox_row(Some(demande_id), to, r)
+}
+
+/// An email to queue, about a request or not (sign-in links).
+pub fn outbox_row(demande_id: Option<&str>, to: &str, r: Rendered) -> OutboxRow {
     OutboxRow {
         id: random_id(),
-        demande_id: Some(demande_id.to_string()),
+        demande_id: demande_id.map(str::to_string),
         modele: r.template.to_string(),
         destinataire: to.to_string(),
         sujet: r.subject,
@@ -261,6 +267,7 @@ impl RequestService {
             take_url: link("/prendre"),
             decline_url: link("/decliner"),
             view_url: link(""),
+            workspace_url: format!("{}/espace/demandes/{}", self.base_url, d.reference),
             expires: format!("{:02}/{:02}/{}", expires.day(), u8::from(expires.month()), expires.year()),
         }
         .render_email()
@@ -834,6 +841,7 @@ impl RequestService {
                     reference: &d.reference,
                     message: text,
                     view_url: format!("{}/r/{token}", self.base_url),
+                    workspace_url: format!("{}/espace/demandes/{}", self.base_url, d.reference),
                 }
                 .render_email();
                 store::insert_outbox(&mut tx, &outbox(&d.id, to, mail), &now_s).await?;

@@ -6,6 +6,7 @@
 //! [`on_tx!`] macros expand the same code for each concrete sqlx driver.
 //! Backend-specific SQL is the named exception (see `jobs`).
 
+pub mod accounts;
 pub mod catalogue;
 pub mod import;
 pub mod requests;

@@ -432,10 +432,15 @@ pub async fn events(db: &Db, demande_id: &str) -> sqlx::Result<Vec<EventRow>> {
     ).bind(demande_id).fetch_all(p).await)
 }
 
-/// Email addresses of lycées (their official contact).
+/// Where to write to lycées: their registered business officers when they
+/// have any (addresses separated by ", "), else their official contact.
 pub async fn lycee_emails(db: &Db, uais: &[String]) -> sqlx::Result<HashMap<String, String>> {
     if uais.is_empty() {
         return Ok(HashMap::new());
+    }
+    let mut officers: HashMap<String, String> = HashMap::new();
+    for (uai, email) in super::accounts::rbe_emails(db, uais).await? {
+        officers.entry(uai).and_modify(|e| *e = format!("{e}, {email}")).or_insert(email);
     }
     let rows: Vec<(String, String)> = on_db!(db, p => {
         let mut qb = QueryBuilder::new("SELECT uai, email FROM lycees WHERE email IS NOT NULL AND uai IN (");
@@ -446,7 +451,9 @@ pub async fn lycee_emails(db: &Db, uais: &[String]) -> sqlx::Result<HashMap<Stri
         qb.push(")");
         qb.build_query_as::<(String, String)>().fetch_all(p).await
     })?;
-    Ok(rows.into_iter().collect())
+    let mut out: HashMap<String, String> = rows.into_iter().collect();
+    out.extend(officers);
+    Ok(out)
 }
 
 /// The territorial coordinator of an académie, when known.
@@ -527,4 +534,59 @@ pub async fn claim_task(db: &Db, name: &str, worker: &str, now: &str, until: &st
              WHERE nom = $1 AND (verrou_jusqu IS NULL OR verrou_jusqu < $3)"
         ).bind(name).bind(worker).bind(now).bind(until).execute(p).await.map(|r| r.rows_affected() == 1)
     })
+}
+
+/// Whose requests a workspace shows: everything (national), an académie,
+/// and/or the requests that went to some lycées.
+#[derive(Debug, Clone, Default)]
+pub struct Perimeter<'a> {
+    pub national: bool,
+    pub academie: Option<&'a str>,
+    pub lycees: &'a [String],
+}
+
+/// The latest requests of a perimeter (duplicates aside: they were not
+/// routed), newest first.
+pub async fn inbox(db: &Db, perimeter: &Perimeter<'_>, limit: i64) -> sqlx::Result<Vec<DemandeRow>> {
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new(format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE statut <> 'doublon'"));
+        if !perimeter.national {
+            qb.push(" AND (1 = 0");
+            if let Some(a) = perimeter.academie {
+                qb.push(" OR academie_code = ").push_bind(a.to_string());
+            }
+            if !perimeter.lycees.is_empty() {
+                qb.push(" OR id IN (SELECT demande_id FROM destinataires WHERE role <> 'reserve' AND uai IN (");
+                let mut sep = qb.separated(", ");
+                for u in perimeter.lycees {
+                    sep.push_bind(u.clone());
+                }
+                qb.push("))");
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY cree_le DESC, reference DESC LIMIT ").push_bind(limit);
+        qb.build_query_as::<DemandeRow>().fetch_all(p).await
+    })
+}
+
+/// The recipients of several requests.
+pub async fn destinataires_of(db: &Db, ids: &[String]) -> sqlx::Result<Vec<DestinataireRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT * FROM destinataires WHERE demande_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(id.clone());
+        }
+        qb.push(") ORDER BY demande_id, rang");
+        qb.build_query_as::<DestinataireRow>().fetch_all(p).await
+    })
+}
+
+pub async fn demande_by_reference(db: &Db, reference: &str) -> sqlx::Result<Option<DemandeRow>> {
+    on_db!(db, p => sqlx::query_as::<_, DemandeRow>(&format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE reference = $1"))
+        .bind(reference).fetch_optional(p).await)
 }

@@ -151,6 +151,51 @@ async fn page_for(
             StatusCode::NOT_FOUND,
         ));
     };
+    let described = describe(&index, &d);
+    let mut page = LinkPage::bare(mode, &format!("Demande {}", d.reference), None);
+    page.token = token.to_string();
+    page.csrf = csrf.token(state);
+    page.reference = d.reference.clone();
+    page.action = described.action;
+    page.lycee = me.nom.clone();
+    page.role = match me.role.as_str() {
+        "pilote" => "Votre lycée est pilote : il coordonne la réponse à l'entreprise.".into(),
+        _ => "Votre lycée est en appui : le lycée pilote coordonne la réponse, vous pouvez y contribuer.".into(),
+    };
+    page.reasons = me.raisons.clone();
+    page.entreprise = d.entreprise_nom.clone();
+    page.contact = described.contact;
+    page.commune = d.commune_nom.clone();
+    page.jobs = described.jobs;
+    page.details = described.details;
+    page.request_message = d.message.clone();
+    page.others = recipients.into_iter().filter(|r| r.uai != claims.uai).collect();
+    page.responsable = described.responsable;
+    page.message = match (d.statut.as_str(), me.statut.as_str()) {
+        ("annulee", _) => Some("L'entreprise a annulé cette demande.".into()),
+        (_, "prise_en_charge") => Some("Votre lycée a pris cette demande en charge.".into()),
+        (_, "declinee") => Some("Votre lycée a décliné cette demande.".into()),
+        (_, "expiree") => {
+            Some("Le délai de prise en charge est passé : la demande a été confiée à un autre lycée.".into())
+        }
+        _ => None,
+    };
+    Ok(page)
+}
+
+/// A request told to a lycée: what the email links and the workspace show.
+pub struct Described {
+    pub action: String,
+    pub contact: String,
+    pub jobs: String,
+    /// Levels, students, period, SIRET: (label, value).
+    pub details: Vec<(String, String)>,
+    /// "Lycée X (Mme Martin)" once a lycée has taken the request.
+    pub responsable: Option<String>,
+}
+
+/// Describes a request in words.
+pub fn describe(index: &crate::search::SearchIndex, d: &store::DemandeRow) -> Described {
     let mut details = Vec::new();
     let levels: Vec<&str> =
         d.niveaux.split(',').filter_map(domain::Niveau::from_code).map(domain::Niveau::label).collect();
@@ -166,53 +211,31 @@ async fn page_for(
     if let Some(s) = &d.entreprise_siret {
         details.push(("SIRET".into(), s.clone()));
     }
-    let mut page = LinkPage::bare(mode, &format!("Demande {}", d.reference), None);
-    page.token = token.to_string();
-    page.csrf = csrf.token(state);
-    page.reference = d.reference.clone();
-    page.action = ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label).to_string();
-    page.lycee = me.nom.clone();
-    page.role = match me.role.as_str() {
-        "pilote" => "Votre lycée est pilote : il coordonne la réponse à l'entreprise.".into(),
-        _ => "Votre lycée est en appui : le lycée pilote coordonne la réponse, vous pouvez y contribuer.".into(),
-    };
-    page.reasons = me.raisons.clone();
-    page.entreprise = d.entreprise_nom.clone();
-    page.contact = format!(
-        "{} {} — {}{}",
-        d.contact_prenom,
-        d.contact_nom,
-        d.contact_email,
-        d.contact_telephone.as_deref().map(|t| format!(" — {t}")).unwrap_or_default()
-    );
-    page.commune = d.commune_nom.clone();
-    page.jobs = d
-        .metiers
-        .split(',')
-        .filter(|r| !r.is_empty())
-        .map(|r| index.rome_labels.get(r).cloned().unwrap_or_else(|| r.to_string()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    page.details = details;
-    page.request_message = d.message.clone();
-    page.others = recipients.into_iter().filter(|r| r.uai != claims.uai).collect();
-    page.responsable = d.responsable_uai.as_ref().map(|u| {
-        let lycee = index.lycee(u).map_or(u.clone(), |l| l.nom.clone());
-        match &d.responsable_nom {
-            Some(p) => format!("{lycee} ({p})"),
-            None => lycee,
-        }
-    });
-    page.message = match (d.statut.as_str(), me.statut.as_str()) {
-        ("annulee", _) => Some("L'entreprise a annulé cette demande.".into()),
-        (_, "prise_en_charge") => Some("Votre lycée a pris cette demande en charge.".into()),
-        (_, "declinee") => Some("Votre lycée a décliné cette demande.".into()),
-        (_, "expiree") => {
-            Some("Le délai de prise en charge est passé : la demande a été confiée à un autre lycée.".into())
-        }
-        _ => None,
-    };
-    Ok(page)
+    Described {
+        action: ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label).to_string(),
+        contact: format!(
+            "{} {} — {}{}",
+            d.contact_prenom,
+            d.contact_nom,
+            d.contact_email,
+            d.contact_telephone.as_deref().map(|t| format!(" — {t}")).unwrap_or_default()
+        ),
+        jobs: d
+            .metiers
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| index.rome_labels.get(r).cloned().unwrap_or_else(|| r.to_string()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        details,
+        responsable: d.responsable_uai.as_ref().map(|u| {
+            let lycee = index.lycee(u).map_or(u.clone(), |l| l.nom.clone());
+            match &d.responsable_nom {
+                Some(p) => format!("{lycee} ({p})"),
+                None => lycee,
+            }
+        }),
+    }
 }
 
 fn internal(state: &AppState, e: impl std::fmt::Display) -> Response {

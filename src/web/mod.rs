@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod demande;
 pub mod demandes_api;
 pub mod error;
+pub mod espace;
 pub mod form;
 pub mod layout;
 pub mod liens;
@@ -57,6 +58,7 @@ pub struct AppState {
     pub instance: u32,
     pub signer: Signer,
     pub requests: RequestService,
+    pub accounts: crate::accounts::AccountService,
     pub entreprises: Entreprises,
     pub limiter: Arc<ratelimit::RateLimiter>,
     /// Wakes the background worker when emails were queued.
@@ -76,6 +78,7 @@ impl AppState {
         let signer = Signer::new(&config.secret_key);
         Ok(AppState {
             requests: RequestService::new(db.clone(), signer.clone(), &config.base_url),
+            accounts: crate::accounts::AccountService::new(db.clone(), &config.base_url),
             entreprises: Entreprises::new(&config.entreprises_api_url),
             limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
             wake: Arc::new(tokio::sync::Notify::new()),
@@ -117,6 +120,15 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}", get(liens::view))
         .route("/r/{token}/prendre", get(liens::take_form).post(liens::take))
         .route("/r/{token}/decliner", get(liens::decline_form).post(liens::decline))
+        .route("/connexion", get(espace::page).post(espace::send))
+        .route("/connexion/lien/{token}", get(espace::link_page).post(espace::link_open))
+        .route("/deconnexion", axum::routing::post(espace::sign_out))
+        .route("/espace", get(espace::demandes::inbox))
+        .route("/espace/demandes.csv", get(espace::demandes::csv))
+        .route("/espace/demandes/{reference}", get(espace::demandes::detail))
+        .route("/espace/demandes/{reference}/{action}", axum::routing::post(espace::demandes::act))
+        .route("/admin", get(espace::admin::show))
+        .route("/admin/invitations", axum::routing::post(espace::admin::invite))
         .route("/accessibilite", get(pages::accessibilite))
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))

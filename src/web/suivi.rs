@@ -79,7 +79,7 @@ struct FollowPage {
 }
 
 /// Date and time, French style, from the stored RFC 3339.
-fn when(rfc3339: &str) -> String {
+pub fn when(rfc3339: &str) -> String {
     match (rfc3339.get(0..10), rfc3339.get(11..16)) {
         (Some(d), Some(t)) => {
             let p: Vec<&str> = d.split('-').collect();

@@ -17,7 +17,7 @@ async fn give_lycees_addresses(db: &Db, departement: &str) {
     .await;
 }
 
-fn request(email: &str) -> Value {
+pub fn request(email: &str) -> Value {
     json!({
         "action": "pfmp",
         "entreprise": {"nom": "Électricité L'Hôte & Fils", "siret": "73282932000074"},

@@ -7,6 +7,7 @@ mod support;
 mod api;
 mod browser;
 mod demandes;
+mod espace;
 mod import_malformed;
 mod import_real;
 mod pages;

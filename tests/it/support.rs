@@ -324,6 +324,34 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client, state, db, _db: test_db, server, stop, worker }
     }
 
+    /// A browser of its own (its own cookies), not following redirects.
+    pub fn new_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client")
+    }
+
+    /// A browser already signed in as account `compte_id` (session opened
+    /// by the accounts service, as after a sign-in link).
+    pub async fn signed_in(&self, compte_id: &str) -> reqwest::Client {
+        let (token, _) = self
+            .state
+            .accounts
+            .open_session(compte_id, "test", time::OffsetDateTime::now_utc())
+            .await
+            .expect("session")
+            .expect("compte actif");
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        jar.add_cookie_str(&format!("mlp_session={token}; Path=/"), &self.base.parse().expect("url"));
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar)
+            .build()
+            .expect("client")
+    }
+
     /// POSTs a JSON body; status and JSON answer.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
         let res = self.client.post(format!("{}{path}", self.base)).json(body).send().await.expect("requête");
@@ -341,11 +369,22 @@ impl TestApp {
         action: &str,
         fields: &[(&str, &str)],
     ) -> (u16, Option<String>, String) {
-        let (_, html) = self.get_text(page).await;
+        self.submit_form_as(&self.client, page, action, fields).await
+    }
+
+    /// The same, as the person of `client` (their own cookies).
+    pub async fn submit_form_as(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
+        let html = client.get(format!("{}{page}", self.base)).send().await.expect("page").text().await.expect("corps");
         let csrf = csrf_of(&html).unwrap_or_else(|| panic!("pas de jeton CSRF dans {page}"));
         let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
-        let res = self.client.post(format!("{}{action}", self.base)).form(&form).send().await.expect("envoi");
+        let res = client.post(format!("{}{action}", self.base)).form(&form).send().await.expect("envoi");
         let status = res.status().as_u16();
         let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         (status, location, res.text().await.expect("corps"))

@@ -1,0 +1,179 @@
+//! Storage of the workspace's people: accounts and the lycées they answer
+//! for, sign-in links, sessions, and the audit log.
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+use sqlx::QueryBuilder;
+
+/// An account as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompteRow {
+    pub id: String,
+    pub email: String,
+    pub prenom: Option<String>,
+    pub nom: Option<String>,
+    pub role: String,
+    pub academie_code: Option<String>,
+    pub actif: bool,
+    pub proconnect_sub: Option<String>,
+    pub cree_le: String,
+    pub derniere_connexion: Option<String>,
+}
+
+pub async fn compte_by_email(db: &Db, email: &str) -> sqlx::Result<Option<CompteRow>> {
+    on_db!(db, p => sqlx::query_as::<_, CompteRow>("SELECT * FROM comptes WHERE email = $1")
+        .bind(email).fetch_optional(p).await)
+}
+
+pub async fn compte_by_email_tx(tx: &mut Tx, email: &str) -> sqlx::Result<Option<CompteRow>> {
+    on_tx!(tx, c => sqlx::query_as::<_, CompteRow>("SELECT * FROM comptes WHERE email = $1")
+        .bind(email).fetch_optional(c).await)
+}
+
+pub async fn comptes(db: &Db) -> sqlx::Result<Vec<CompteRow>> {
+    on_db!(db, p => sqlx::query_as::<_, CompteRow>("SELECT * FROM comptes ORDER BY email").fetch_all(p).await)
+}
+
+pub async fn insert_compte(tx: &mut Tx, c: &CompteRow) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO comptes (id, email, prenom, nom, role, academie_code, actif, proconnect_sub, cree_le, \
+         derniere_connexion) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )
+    .bind(&c.id).bind(&c.email).bind(&c.prenom).bind(&c.nom).bind(&c.role).bind(&c.academie_code)
+    .bind(c.actif).bind(&c.proconnect_sub).bind(&c.cree_le).bind(&c.derniere_connexion)
+    .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn update_compte(tx: &mut Tx, c: &CompteRow) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE comptes SET prenom = $2, nom = $3, role = $4, academie_code = $5, actif = $6, proconnect_sub = $7, \
+         derniere_connexion = $8 WHERE id = $1"
+    )
+    .bind(&c.id).bind(&c.prenom).bind(&c.nom).bind(&c.role).bind(&c.academie_code).bind(c.actif)
+    .bind(&c.proconnect_sub).bind(&c.derniere_connexion)
+    .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The lycées of an account.
+pub async fn lycees_of(db: &Db, compte_id: &str) -> sqlx::Result<Vec<String>> {
+    on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT uai FROM compte_lycees WHERE compte_id = $1 ORDER BY uai")
+        .bind(compte_id).fetch_all(p).await)
+}
+
+pub async fn lycees_of_tx(tx: &mut Tx, compte_id: &str) -> sqlx::Result<Vec<String>> {
+    on_tx!(tx, c => sqlx::query_scalar::<_, String>("SELECT uai FROM compte_lycees WHERE compte_id = $1 ORDER BY uai")
+        .bind(compte_id).fetch_all(c).await)
+}
+
+pub async fn grant_lycee(tx: &mut Tx, compte_id: &str, uai: &str) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO compte_lycees (compte_id, uai) VALUES ($1, $2) ON CONFLICT (compte_id, uai) DO NOTHING"
+    ).bind(compte_id).bind(uai).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// Addresses of the active business officers of lycées, by lycée.
+pub async fn rbe_emails(db: &Db, uais: &[String]) -> sqlx::Result<Vec<(String, String)>> {
+    if uais.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new(
+            "SELECT l.uai, c.email FROM compte_lycees l JOIN comptes c ON c.id = l.compte_id \
+             WHERE c.actif AND c.role = 'rbe' AND l.uai IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for u in uais {
+            sep.push_bind(u.clone());
+        }
+        qb.push(") ORDER BY l.uai, c.email");
+        qb.build_query_as::<(String, String)>().fetch_all(p).await
+    })
+}
+
+/// The code of an académie given by code or name (accents and case as
+/// stored).
+pub async fn academie_code(db: &Db, code_or_name: &str) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>("SELECT code, nom FROM academies ORDER BY code")
+        .fetch_all(p).await)
+    .map(|all| {
+        let wanted = domain::text::fold(code_or_name);
+        all.into_iter().filter(|(code, nom)| *code == code_or_name || domain::text::fold(nom) == wanted).collect()
+    })
+}
+
+/// Whether a lycée is in the catalogue.
+pub async fn lycee_exists(db: &Db, uai: &str) -> sqlx::Result<bool> {
+    let n: i64 = on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM lycees WHERE uai = $1")
+        .bind(uai).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
+pub async fn insert_link(tx: &mut Tx, hash: &str, compte_id: &str, expires: &str, now: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO liens_connexion (jeton_hash, compte_id, expire_le, utilise_le, cree_le) VALUES ($1, $2, $3, NULL, $4)"
+    ).bind(hash).bind(compte_id).bind(expires).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A sign-in link by its hash: (account, expiry, used at).
+pub async fn link(tx: &mut Tx, hash: &str) -> sqlx::Result<Option<(String, String, Option<String>)>> {
+    on_tx!(tx, c => sqlx::query_as::<_, (String, String, Option<String>)>(
+        "SELECT compte_id, expire_le, utilise_le FROM liens_connexion WHERE jeton_hash = $1"
+    ).bind(hash).fetch_optional(c).await)
+}
+
+/// Marks a link used; false when it already was (two tabs at once).
+pub async fn use_link(tx: &mut Tx, hash: &str, now: &str) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE liens_connexion SET utilise_le = $2 WHERE jeton_hash = $1 AND utilise_le IS NULL"
+    ).bind(hash).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn insert_session(tx: &mut Tx, hash: &str, compte_id: &str, now: &str, expires: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO sessions (jeton_hash, compte_id, cree_le, expire_le) VALUES ($1, $2, $3, $4)"
+    ).bind(hash).bind(compte_id).bind(now).bind(expires).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The active account of a live session.
+pub async fn session_compte(db: &Db, hash: &str, now: &str) -> sqlx::Result<Option<CompteRow>> {
+    on_db!(db, p => sqlx::query_as::<_, CompteRow>(
+        "SELECT c.* FROM sessions s JOIN comptes c ON c.id = s.compte_id \
+         WHERE s.jeton_hash = $1 AND s.expire_le > $2 AND c.actif"
+    ).bind(hash).bind(now).fetch_optional(p).await)
+}
+
+/// Ends every session of an account; how many there were.
+pub async fn delete_sessions(tx: &mut Tx, compte_id: &str) -> sqlx::Result<u64> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE compte_id = $1")
+        .bind(compte_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n)
+}
+
+/// A line of the audit log.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: String,
+    pub quand: String,
+    pub qui: String,
+    pub action: String,
+    pub cible: String,
+    pub details: String,
+}
+
+pub async fn insert_audit(tx: &mut Tx, a: &AuditRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO audit (id, quand, qui, action, cible, details) VALUES ($1, $2, $3, $4, $5, $6)"
+    ).bind(&a.id).bind(&a.quand).bind(&a.qui).bind(&a.action).bind(&a.cible).bind(&a.details).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn audit(db: &Db, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+    on_db!(db, p => sqlx::query_as::<_, AuditRow>("SELECT * FROM audit ORDER BY quand DESC, id DESC LIMIT $1")
+        .bind(limit).fetch_all(p).await)
+}

@@ -1,0 +1,154 @@
+//! `/admin`: national administration. The accounts, the audit log, and
+//! invitations (an account is created and its owner gets a sign-in link).
+//! Only administrators: anyone else gets a 404.
+
+use super::{SignedIn, private};
+use crate::accounts::{NewAccount, Role};
+use crate::storage::accounts as store;
+use crate::web::AppState;
+use crate::web::csrf::CsrfCookie;
+use crate::web::error::{PageError, render};
+use crate::web::form::PostedForm;
+use crate::web::layout::Chrome;
+use crate::web::suivi::when;
+use askama::Template;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use time::OffsetDateTime;
+
+pub struct AccountLine {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub territory: String,
+    pub last: String,
+}
+
+pub struct AuditLine {
+    pub when: String,
+    pub who: String,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    who: String,
+    role_label: String,
+    chrome: Chrome,
+    csrf: String,
+    accounts: Vec<AccountLine>,
+    audit: Vec<AuditLine>,
+    error: Option<String>,
+    notice: Option<String>,
+    email: String,
+    role: String,
+    lycees: String,
+    academie: String,
+}
+
+async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agent) -> Result<AdminPage, PageError> {
+    let accounts = state
+        .accounts
+        .list()
+        .await?
+        .into_iter()
+        .map(|(a, actif, last)| AccountLine {
+            name: a.display_name(),
+            role: format!("{}{}", a.role.label(), if actif { "" } else { " (désactivé)" }),
+            territory: [
+                a.academie.map(|c| format!("académie {c}")),
+                (!a.lycees.is_empty()).then(|| a.lycees.join(", ")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ; "),
+            last: last.as_deref().map_or("jamais".to_string(), when),
+            email: a.email,
+        })
+        .collect();
+    let audit = store::audit(&state.accounts.db, 100)
+        .await?
+        .into_iter()
+        .map(|a| AuditLine { when: when(&a.quand), who: a.qui, action: a.action, target: a.cible, details: a.details })
+        .collect();
+    Ok(AdminPage {
+        chrome: Chrome::new("espace"),
+        who: agent.display_name(),
+        role_label: agent.role.label().to_string(),
+        csrf: csrf.token(state),
+        accounts,
+        audit,
+        error: None,
+        notice: None,
+        email: String::new(),
+        role: "rbe".into(),
+        lycees: String::new(),
+        academie: String::new(),
+    })
+}
+
+fn admin_only(agent: &crate::accounts::Agent) -> Result<(), PageError> {
+    if agent.role == Role::Admin { Ok(()) } else { Err(PageError::NotFound) }
+}
+
+/// `GET /admin`.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+) -> Result<Response, PageError> {
+    admin_only(&agent)?;
+    Ok(private(render(StatusCode::OK, &page(&state, &csrf, &agent).await?)))
+}
+
+/// `POST /admin/invitations`: creates (or extends) an account and sends it
+/// a sign-in link.
+pub async fn invite(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    admin_only(&agent)?;
+    let mut p = page(&state, &csrf, &agent).await?;
+    p.email = form.get("email").chars().take(254).collect();
+    p.role = form.get("role");
+    p.lycees = form.get("lycees").chars().take(500).collect();
+    p.academie = form.get("academie").chars().take(100).collect();
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+        return Ok(private(render(StatusCode::FORBIDDEN, &p)));
+    }
+    let Some(role) = Role::from_code(&p.role) else {
+        p.error = Some("Choisissez le rôle de la personne.".into());
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+    };
+    let new = NewAccount {
+        lycees: p.lycees.split([',', ' ', ';']).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        academie: Some(p.academie.clone()),
+        ..NewAccount::new(&p.email, role)
+    };
+    let now = OffsetDateTime::now_utc();
+    match state.accounts.add(&new, &agent.email, now).await.map_err(|e| PageError::Internal(e.to_string()))? {
+        Ok(added) => {
+            state.accounts.send_link(&added.agent.email, now).await.map_err(|e| PageError::Internal(e.to_string()))?;
+            state.wake.notify_one();
+            let mut p = page(&state, &csrf, &agent).await?;
+            p.notice = Some(format!(
+                "{} : compte {} ; un lien de connexion lui est envoyé.",
+                added.agent.email,
+                if added.created { "créé" } else { "mis à jour" }
+            ));
+            Ok(private(render(StatusCode::OK, &p)))
+        }
+        Err(e) => {
+            p.error = Some(format!("Invitation impossible : {e}."));
+            Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! The inbox of requests (`/espace`), one request (`/espace/demandes/{ref}`)
+//! with what the person can do to it, and the CSV export.
+
+use super::{SignedIn, private};
+use crate::accounts::{Agent, Role};
+use crate::requests::workspace::{MAX_TEXT, OUTCOMES};
+use crate::requests::{AnswerError, DECLINE_REASONS, RecipientView, view_of};
+use crate::search::SearchIndex;
+use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow, Perimeter};
+use crate::web::AppState;
+use crate::web::csrf::CsrfCookie;
+use crate::web::error::{PageError, render};
+use crate::web::form::PostedForm;
+use crate::web::layout::Chrome;
+use crate::web::liens::{Described, describe};
+use crate::web::suivi::{status_label, when};
+use askama::Template;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// Most requests listed at once.
+const INBOX_LIMIT: i64 = 500;
+
+/// The tabs of the inbox.
+const TABS: [(&str, &str); 5] = [
+    ("a_traiter", "À traiter"),
+    ("en_cours", "En cours"),
+    ("non_prises", "Personne ne l'a prise"),
+    ("terminees", "Clôturées ou annulées"),
+    ("toutes", "Toutes"),
+];
+
+/// What the person's perimeter is, for the storage.
+fn perimeter(agent: &Agent) -> Perimeter<'_> {
+    Perimeter { national: agent.role == Role::Admin, academie: agent.academie.as_deref(), lycees: &agent.lycees }
+}
+
+/// A request as one line of the inbox.
+pub struct Item {
+    pub reference: String,
+    pub date: String,
+    pub age_days: i64,
+    pub action: String,
+    pub entreprise: String,
+    pub commune: String,
+    pub statut: String,
+    /// The person's lycée on this request: (lycée, role, status), if any.
+    pub mine: Option<(String, String, String)>,
+    pub responsable: Option<String>,
+    pub others: Vec<String>,
+    tabs: Vec<&'static str>,
+}
+
+fn age_days(created: &str, now: OffsetDateTime) -> i64 {
+    time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+        .map(|t| (now - t).whole_days())
+        .unwrap_or(0)
+}
+
+fn item(index: &SearchIndex, agent: &Agent, d: &DemandeRow, recips: &[DestinataireRow], now: OffsetDateTime) -> Item {
+    let described = describe(index, d);
+    let told: Vec<&DestinataireRow> = recips.iter().filter(|r| r.role != "reserve").collect();
+    let mine = told.iter().find(|r| agent.lycees.contains(&r.uai)).map(|r| view_of(index, r));
+    let open = !matches!(d.statut.as_str(), "cloturee" | "annulee");
+    let mut tabs = vec!["toutes"];
+    match &mine {
+        Some(m) if open && m.statut == "nouvelle" => tabs.push("a_traiter"),
+        Some(m) if open && m.statut == "prise_en_charge" => tabs.push("en_cours"),
+        None if open && agent.role != Role::Rbe && d.responsable_uai.is_none() => tabs.push("a_traiter"),
+        None if open && d.responsable_uai.is_some() => tabs.push("en_cours"),
+        _ => {}
+    }
+    if open && d.responsable_uai.is_none() {
+        tabs.push("non_prises");
+    }
+    if !open {
+        tabs.push("terminees");
+    }
+    Item {
+        reference: d.reference.clone(),
+        date: when(&d.cree_le),
+        age_days: age_days(&d.cree_le, now),
+        action: described.action,
+        entreprise: d.entreprise_nom.clone(),
+        commune: d.commune_nom.clone(),
+        statut: status_label(&d.statut).to_string(),
+        mine: mine.as_ref().map(|m| (m.nom.clone(), m.role_label().to_string(), m.statut_label().to_string())),
+        responsable: described.responsable,
+        others: told
+            .iter()
+            .filter(|r| mine.as_ref().is_none_or(|m| m.uai != r.uai))
+            .map(|r| {
+                let v = view_of(index, r);
+                format!("{} — {}, {}", v.nom, v.role_label(), v.statut_label())
+            })
+            .collect(),
+        tabs,
+    }
+}
+
+/// The requests of the person's perimeter, newest first.
+async fn items(state: &AppState, agent: &Agent) -> Result<Vec<(DemandeRow, Item)>, PageError> {
+    let db = &state.requests.db;
+    let demandes = store::inbox(db, &perimeter(agent), INBOX_LIMIT).await?;
+    let ids: Vec<String> = demandes.iter().map(|d| d.id.clone()).collect();
+    let mut by_request: HashMap<String, Vec<DestinataireRow>> = HashMap::new();
+    for r in store::destinataires_of(db, &ids).await? {
+        by_request.entry(r.demande_id.clone()).or_default().push(r);
+    }
+    let index = state.search.index();
+    let now = OffsetDateTime::now_utc();
+    Ok(demandes
+        .into_iter()
+        .map(|d| {
+            let recips = by_request.remove(&d.id).unwrap_or_default();
+            let it = item(&index, agent, &d, &recips, now);
+            (d, it)
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "espace.html")]
+struct InboxPage {
+    chrome: Chrome,
+    csrf: String,
+    who: String,
+    role_label: String,
+    lycees: Vec<(String, String)>,
+    tab: String,
+    tabs: Vec<(&'static str, &'static str, usize)>,
+    items: Vec<Item>,
+    truncated: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct InboxQuery {
+    statut: Option<String>,
+}
+
+/// `GET /espace`.
+pub async fn inbox(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, PageError> {
+    let all = items(&state, &agent).await?;
+    let tab = q.statut.filter(|t| TABS.iter().any(|(c, _)| c == t)).unwrap_or_else(|| "a_traiter".into());
+    let tabs = TABS.iter().map(|(c, l)| (*c, *l, all.iter().filter(|(_, i)| i.tabs.contains(c)).count())).collect();
+    let truncated = all.len() as i64 >= INBOX_LIMIT;
+    let index = state.search.index();
+    let page = InboxPage {
+        chrome: Chrome::new("espace"),
+        csrf: csrf.token(&state),
+        who: agent.display_name(),
+        role_label: agent.role.label().to_string(),
+        lycees: agent
+            .lycees
+            .iter()
+            .map(|u| (u.clone(), index.lycee(u).map_or(u.clone(), |l| format!("{}, {}", l.nom, l.commune_nom))))
+            .collect(),
+        items: all.into_iter().map(|(_, i)| i).filter(|i| i.tabs.contains(&tab.as_str())).collect(),
+        tab,
+        tabs,
+        truncated,
+    };
+    Ok(private(render(StatusCode::OK, &page)))
+}
+
+/// A line of the request's thread.
+pub struct Line {
+    pub when: String,
+    pub who: String,
+    pub text: String,
+    pub private: bool,
+}
+
+fn line(index: &SearchIndex, e: &EventRow) -> Line {
+    let lycee = e.uai.as_deref().and_then(|u| index.lycee(u)).map(|l| l.nom.clone());
+    let who = match (e.auteur.as_str(), &e.nom, lycee) {
+        ("entreprise", Some(n), _) => format!("{n} (entreprise)"),
+        ("entreprise", None, _) => "L'entreprise".to_string(),
+        ("systeme", _, _) => "MonLycéePro".to_string(),
+        (_, Some(n), Some(l)) => format!("{n} ({l})"),
+        (_, Some(n), None) => n.clone(),
+        (_, None, Some(l)) => l,
+        _ => "MonLycéePro".to_string(),
+    };
+    Line { when: when(&e.cree_le), who, text: e.texte.clone(), private: !e.public }
+}
+
+#[derive(Template)]
+#[template(path = "espace_demande.html")]
+struct RequestPage {
+    who: String,
+    role_label: String,
+    chrome: Chrome,
+    csrf: String,
+    reference: String,
+    statut: String,
+    entreprise: String,
+    commune: String,
+    message: String,
+    described: Described,
+    recipients: Vec<RecipientView>,
+    lines: Vec<Line>,
+    /// The person's lycée on the request and its status.
+    mine: Option<RecipientView>,
+    can_take: bool,
+    can_close: bool,
+    can_write: bool,
+    can_reassign: bool,
+    open: bool,
+    reasons_choices: &'static [(&'static str, &'static str)],
+    outcomes: &'static [(&'static str, &'static str)],
+    notice: Option<String>,
+    error: Option<String>,
+    draft: String,
+}
+
+/// The request `reference` if the person may see it (else 404, whether it
+/// exists or not).
+async fn visible(
+    state: &AppState,
+    agent: &Agent,
+    reference: &str,
+) -> Result<(DemandeRow, Vec<DestinataireRow>), PageError> {
+    if reference.len() > 40 {
+        return Err(PageError::NotFound);
+    }
+    let db = &state.requests.db;
+    let d = store::demande_by_reference(db, reference).await?.ok_or(PageError::NotFound)?;
+    let recips = store::destinataires(db, &d.id).await?;
+    let told = recips.iter().filter(|r| r.role != "reserve").map(|r| r.uai.as_str());
+    if d.statut == "doublon" || !agent.sees_request(d.academie_code.as_deref(), told) {
+        return Err(PageError::NotFound);
+    }
+    Ok((d, recips))
+}
+
+async fn request_page(
+    state: &AppState,
+    csrf: &CsrfCookie,
+    agent: &Agent,
+    reference: &str,
+) -> Result<RequestPage, PageError> {
+    let (d, recips) = visible(state, agent, reference).await?;
+    let index = state.search.index();
+    let views: Vec<RecipientView> = recips.iter().filter(|r| r.role != "reserve").map(|r| view_of(&index, r)).collect();
+    let mine = views.iter().find(|r| agent.lycees.contains(&r.uai)).cloned();
+    let open = !matches!(d.statut.as_str(), "cloturee" | "annulee");
+    let mine_status = mine.as_ref().map_or("", |m| m.statut.as_str());
+    let events = store::events(&state.requests.db, &d.id).await?;
+    Ok(RequestPage {
+        chrome: Chrome::new("espace"),
+        who: agent.display_name(),
+        role_label: agent.role.label().to_string(),
+        csrf: csrf.token(state),
+        reference: d.reference.clone(),
+        statut: status_label(&d.statut).to_string(),
+        entreprise: d.entreprise_nom.clone(),
+        commune: d.commune_nom.clone(),
+        message: d.message.clone(),
+        described: describe(&index, &d),
+        recipients: views.clone(),
+        lines: events.iter().map(|e| line(&index, e)).collect(),
+        can_take: open && mine_status == "nouvelle",
+        can_close: open && (mine_status == "prise_en_charge" || (agent.role != Role::Rbe && mine.is_none())),
+        can_write: open && (mine_status == "prise_en_charge" || (agent.role != Role::Rbe && mine.is_none())),
+        can_reassign: open && agent.role != Role::Rbe && d.responsable_uai.is_none(),
+        mine,
+        open,
+        reasons_choices: &DECLINE_REASONS,
+        outcomes: &OUTCOMES,
+        notice: None,
+        error: None,
+        draft: String::new(),
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    fait: Option<String>,
+}
+
+/// `GET /espace/demandes/{reference}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    Path(reference): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
+    let mut page = request_page(&state, &csrf, &agent, &reference).await?;
+    page.notice = done.fait.and_then(|f| DONE.iter().find(|(a, _)| *a == f)).map(|(_, m)| m.to_string());
+    Ok(private(render(StatusCode::OK, &page)))
+}
+
+/// What is said after each action (the page is reloaded: a refresh does
+/// not post twice).
+const DONE: [(&str, &str); 7] = [
+    ("prendre", "Votre lycée prend la demande en charge ; l'entreprise en est informée."),
+    ("decliner", "Votre lycée décline la demande : un autre lycée est sollicité."),
+    ("cloturer", "La demande est clôturée ; l'entreprise en est informée."),
+    ("ecrire", "Votre message est envoyé à l'entreprise."),
+    ("note", "Note ajoutée : seuls les lycées concernés et la coordination la voient."),
+    ("passer", "La demande est confiée à l'autre lycée, qui en est informé."),
+    ("reaffecter", "La demande est confiée au lycée choisi, qui en est informé."),
+];
+
+/// `POST /espace/demandes/{reference}/{action}`: prendre, decliner,
+/// cloturer, ecrire, note, passer (hand over), reaffecter (coordinator).
+pub async fn act(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    Path((reference, action)): Path<(String, String)>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let mut page = request_page(&state, &csrf, &agent, &reference).await?;
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        page.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+        return Ok(private(render(StatusCode::FORBIDDEN, &page)));
+    }
+    let (d, _) = visible(&state, &agent, &reference).await?;
+    let index = state.search.index();
+    let now = OffsetDateTime::now_utc();
+    let person = agent.display_name();
+    let my_uai = page.mine.as_ref().map(|m| m.uai.clone());
+    let text: String = form.raw("texte").trim().to_string();
+    let needs_text = matches!(action.as_str(), "ecrire" | "note");
+    if needs_text && text.is_empty() {
+        page.error = Some("Écrivez votre message avant d'envoyer.".into());
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+    }
+    if needs_text && text.chars().count() > MAX_TEXT {
+        page.error = Some(format!("Message trop long : {MAX_TEXT} caractères au plus."));
+        page.draft = text;
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+    }
+    let result: Result<(), AnswerError> = match action.as_str() {
+        "prendre" if page.can_take => match &my_uai {
+            Some(u) => state.requests.take(&index, &d.id, u, &person, now).await,
+            None => Err(AnswerError::NotRecipient),
+        },
+        "decliner" if page.can_take => {
+            let motif = form.get("motif");
+            if !DECLINE_REASONS.iter().any(|(c, _)| *c == motif) {
+                page.error = Some("Choisissez la raison pour laquelle vous déclinez.".into());
+                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+            }
+            match &my_uai {
+                Some(u) => state.requests.decline(&index, &d.id, u, &motif, &person, now).await,
+                None => Err(AnswerError::NotRecipient),
+            }
+        }
+        "cloturer" if page.can_close => {
+            let issue = form.get("issue");
+            if !OUTCOMES.iter().any(|(c, _)| *c == issue) {
+                page.error = Some("Choisissez l'issue de la demande.".into());
+                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+            }
+            state.requests.close(&index, &d.id, my_uai.as_deref(), &issue, &person, now).await
+        }
+        "ecrire" if page.can_write => {
+            state.requests.write_to_company(&index, &d.id, my_uai.as_deref(), &person, &text, now).await
+        }
+        "note" => state.requests.note(&d.id, my_uai.as_deref(), &person, &text, now).await,
+        "passer" | "reaffecter" => {
+            let to = form.get("lycee").to_uppercase();
+            let allowed = if action == "passer" {
+                page.open
+                    && page.mine.as_ref().is_some_and(|m| matches!(m.statut.as_str(), "nouvelle" | "prise_en_charge"))
+            } else {
+                page.can_reassign
+            };
+            if !allowed {
+                return Err(PageError::NotFound);
+            }
+            if to.parse::<domain::ids::Uai>().is_err() || index.lycee(&to).is_none() {
+                page.error =
+                    Some("Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).".into());
+                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+            }
+            let from = if action == "passer" { my_uai.as_deref() } else { None };
+            state.requests.hand_over(&index, &d.id, from, &to, &person, now).await
+        }
+        // An action the person may not do here is not theirs to know of.
+        _ => return Err(PageError::NotFound),
+    };
+    state.wake.notify_one();
+    match result {
+        Ok(_) => Ok(private(Redirect::to(&format!("/espace/demandes/{}?fait={action}", d.reference)).into_response())),
+        Err(e) => {
+            let status = match e {
+                AnswerError::NotRecipient | AnswerError::Unknown => StatusCode::NOT_FOUND,
+                _ => StatusCode::CONFLICT,
+            };
+            let mut page = request_page(&state, &csrf, &agent, &reference).await?;
+            page.error = Some(format!("Impossible : {e}."));
+            page.draft = text;
+            Ok(private(render(status, &page)))
+        }
+    }
+}
+
+/// `GET /espace/demandes.csv`: the requests of the person's perimeter,
+/// for a spreadsheet (UTF-8 with BOM, semicolons: what French Excel opens).
+pub async fn csv(State(state): State<AppState>, SignedIn(agent): SignedIn) -> Result<Response, PageError> {
+    let all = items(&state, &agent).await?;
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "Référence",
+        "Date",
+        "Action",
+        "Entreprise",
+        "SIRET",
+        "Contact",
+        "Courriel",
+        "Téléphone",
+        "Commune",
+        "Statut",
+        "Responsable",
+        "Mon lycée",
+        "Mon rôle",
+        "Mon statut",
+    ];
+    out.push_str(&header.join(";"));
+    out.push_str("\r\n");
+    for (d, i) in &all {
+        let (mine, role, statut) = i.mine.clone().unwrap_or_default();
+        let cells = [
+            d.reference.clone(),
+            d.cree_le.get(0..10).unwrap_or("").to_string(),
+            i.action.clone(),
+            d.entreprise_nom.clone(),
+            d.entreprise_siret.clone().unwrap_or_default(),
+            format!("{} {}", d.contact_prenom, d.contact_nom),
+            d.contact_email.clone(),
+            d.contact_telephone.clone().unwrap_or_default(),
+            d.commune_nom.clone(),
+            i.statut.clone(),
+            i.responsable.clone().unwrap_or_default(),
+            mine,
+            role,
+            statut,
+        ];
+        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(";"));
+        out.push_str("\r\n");
+    }
+    let mut res = out.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"demandes-monlyceepro.csv\""),
+    );
+    Ok(private(res))
+}
+
+/// One CSV cell: quoted when needed, and never read as a formula by a
+/// spreadsheet (a company name may start with "=").
+pub fn csv_cell(value: &str) -> String {
+    let v = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
+    if v.contains([';', '"', '\n', '\r', ',']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_formulas() {
+        assert_eq!(csv_cell("Dupont"), "Dupont");
+        assert_eq!(csv_cell("a;b"), "\"a;b\"");
+        assert_eq!(csv_cell("dit \"oui\""), "\"dit \"\"oui\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+33 4"), "'+33 4");
+    }
+}

@@ -1,0 +1,274 @@
+//! The workspace of lycées and coordinators: sign-in by one-time link,
+//! sessions, and the guard of every `/espace…` and `/admin…` route.
+//!
+//! Least privilege: without a session, those routes redirect to
+//! `/connexion`; with one, anything outside the person's perimeter is a
+//! 404, the same answer as something that does not exist, so that ids
+//! cannot be probed.
+
+pub mod admin;
+pub mod demandes;
+
+use super::AppState;
+use super::csrf::{CsrfCookie, cookie};
+use super::demandes_api::ClientIp;
+use super::error::render;
+use super::form::PostedForm;
+use super::layout::Chrome;
+use crate::accounts::{Agent, SignInError};
+use askama::Template;
+use axum::extract::{Extension, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use time::OffsetDateTime;
+
+/// The session cookie: a random token whose hash is stored.
+pub const SESSION_COOKIE: &str = "mlp_session";
+
+/// A signed-in person (extractor). Without a live session the request is
+/// redirected to `/connexion`, which brings the person back afterwards.
+pub struct SignedIn(pub Agent);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+            match state.accounts.session(&token, OffsetDateTime::now_utc()).await {
+                Ok(Some(agent)) => return Ok(SignedIn(agent)),
+                Ok(None) => {}
+                Err(e) => return Err(super::error::PageError::from(e).into_response()),
+            }
+        }
+        let back = parts.uri.path();
+        Err(Redirect::to(&format!("/connexion?suite={}", urlencode(back))).into_response())
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Where to go after signing in: only back into the workspace (never an
+/// address elsewhere: no open redirect).
+fn next_page(wanted: &str) -> String {
+    let ok = (wanted.starts_with("/espace") || wanted.starts_with("/admin"))
+        && !wanted.contains("//")
+        && !wanted.contains('\\')
+        && wanted.len() < 200
+        && wanted.chars().all(|c| c.is_ascii_graphic());
+    if ok { wanted.to_string() } else { "/espace".to_string() }
+}
+
+/// Marks a workspace answer as private: never cached, never framed.
+pub fn private(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The email form.
+    Form,
+    /// "If this address has an account, a link is on its way."
+    Sent,
+    /// A link opened: confirm (a GET never signs in: mail scanners open
+    /// links).
+    Confirm,
+    /// A link that cannot be used.
+    Problem,
+    /// Signed out.
+    Out,
+}
+
+#[derive(Template)]
+#[template(path = "connexion.html")]
+struct SignInPage {
+    chrome: Chrome,
+    mode: Mode,
+    csrf: String,
+    email: String,
+    suite: String,
+    token: String,
+    error: Option<String>,
+    problem: String,
+}
+
+impl SignInPage {
+    fn new(state: &AppState, csrf: &CsrfCookie, mode: Mode) -> SignInPage {
+        SignInPage {
+            chrome: Chrome::new("espace"),
+            mode,
+            csrf: csrf.token(state),
+            email: String::new(),
+            suite: "/espace".into(),
+            token: String::new(),
+            error: None,
+            problem: String::new(),
+        }
+    }
+
+    fn is(&self, m: &str) -> bool {
+        matches!(
+            (m, self.mode),
+            ("form", Mode::Form)
+                | ("sent", Mode::Sent)
+                | ("confirm", Mode::Confirm)
+                | ("problem", Mode::Problem)
+                | ("out", Mode::Out)
+        )
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct SignInQuery {
+    suite: Option<String>,
+}
+
+/// `GET /connexion`.
+pub async fn page(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    Query(q): Query<SignInQuery>,
+) -> Response {
+    let mut p = SignInPage::new(&state, &csrf, Mode::Form);
+    p.suite = next_page(q.suite.as_deref().unwrap_or(""));
+    private(render(StatusCode::OK, &p))
+}
+
+/// `POST /connexion`: sends a one-time link. The answer is the same
+/// whether the address has an account or not.
+pub async fn send(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    ClientIp(ip): ClientIp,
+    form: PostedForm,
+) -> Response {
+    let mut p = SignInPage::new(&state, &csrf, Mode::Form);
+    p.email = form.get("email").chars().take(254).collect();
+    p.suite = next_page(&form.get("suite"));
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+        return private(render(StatusCode::FORBIDDEN, &p));
+    }
+    if let Err(e) = p.email.parse::<domain::ids::Email>() {
+        p.error = Some(format!("Adresse électronique : {e}."));
+        return private(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
+    }
+    if let Err(wait) = state.limiter.check(ip) {
+        p.error = Some(format!("Trop de demandes depuis votre adresse : réessayez dans {wait} secondes."));
+        return private(render(StatusCode::TOO_MANY_REQUESTS, &p));
+    }
+    match state.accounts.send_link(&p.email, OffsetDateTime::now_utc()).await {
+        Ok(sent) => {
+            tracing::info!(envoye = sent, "demande de lien de connexion");
+            state.wake.notify_one();
+        }
+        Err(e) => return super::error::PageError::Internal(e.to_string()).into_response(),
+    }
+    p.mode = Mode::Sent;
+    private(render(StatusCode::OK, &p))
+}
+
+/// `GET /connexion/lien/{token}`: asks to confirm.
+pub async fn link_page(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    Path(token): Path<String>,
+    Query(q): Query<SignInQuery>,
+) -> Response {
+    let mut p = SignInPage::new(&state, &csrf, Mode::Confirm);
+    p.token = token.chars().take(100).collect();
+    p.suite = next_page(q.suite.as_deref().unwrap_or(""));
+    private(render(StatusCode::OK, &p))
+}
+
+/// `POST /connexion/lien/{token}`: opens the session.
+pub async fn link_open(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    Path(token): Path<String>,
+    form: PostedForm,
+) -> Response {
+    let mut p = SignInPage::new(&state, &csrf, Mode::Confirm);
+    p.token = token.chars().take(100).collect();
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+        return private(render(StatusCode::FORBIDDEN, &p));
+    }
+    let result = match state.accounts.open_link(&token, OffsetDateTime::now_utc()).await {
+        Ok(r) => r,
+        Err(e) => return super::error::PageError::Internal(e.to_string()).into_response(),
+    };
+    match result {
+        Ok((session, agent)) => {
+            tracing::info!(compte = %agent.id, "connexion");
+            let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
+            let max_age = crate::accounts::SESSION_HOURS * 3600;
+            let mut res = Redirect::to(&next_page(&form.get("suite"))).into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+            )) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            private(res)
+        }
+        Err(e) => {
+            p.mode = Mode::Problem;
+            p.problem = match e {
+                SignInError::Expired => format!(
+                    "Ce lien de connexion a expiré : il est valable {} minutes. Demandez-en un nouveau ci-dessous.",
+                    crate::accounts::LINK_MINUTES
+                ),
+                SignInError::Used => {
+                    "Ce lien de connexion a déjà servi : chaque lien ne sert qu'une fois. Demandez-en un nouveau ci-dessous.".into()
+                }
+                SignInError::Unknown => {
+                    "Ce lien de connexion n'est pas valide : il a peut-être été coupé. Demandez-en un nouveau ci-dessous.".into()
+                }
+            };
+            let status = if e == SignInError::Unknown { StatusCode::BAD_REQUEST } else { StatusCode::GONE };
+            private(render(status, &p))
+        }
+    }
+}
+
+/// `POST /deconnexion`: ends every session of the person, on every device.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    form: PostedForm,
+) -> Response {
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        return super::error::PageError::BadRequest(
+            "Le formulaire a expiré : rechargez la page et validez à nouveau.".into(),
+        )
+        .into_response();
+    }
+    if let Err(e) = state.accounts.sign_out_everywhere(&agent, OffsetDateTime::now_utc()).await {
+        return super::error::PageError::from(e).into_response();
+    }
+    let p = SignInPage::new(&state, &csrf, Mode::Out);
+    let mut res = private(render(StatusCode::OK, &p));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("mlp_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+
+    #[test]
+    fn only_workspace_pages_after_sign_in() {
+        assert_eq!(next_page("/espace/demandes/MLP-2026-000001"), "/espace/demandes/MLP-2026-000001");
+        assert_eq!(next_page("/admin"), "/admin");
+        for bad in ["https://evil.example", "//evil.example", "/espace//evil", "/", "", "/espace\\x", "/espace/é"] {
+            assert_eq!(next_page(bad), "/espace", "{bad}");
+        }
+    }
+}

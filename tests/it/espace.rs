@@ -1,0 +1,385 @@
+//! The workspace of lycées and coordinators, through the real server, the
+//! database of each engine and a real SMTP exchange: sign-in by one-time
+//! link, the inbox and its actions, the coordinator's reassignment, and the
+//! authorization matrix (role × route).
+
+use crate::demandes::request;
+use crate::on_both_engines;
+use crate::support::{Engine, Mail, Options, SmtpSink, TestApp};
+use monlyceepro::accounts::{NewAccount, Role};
+use monlyceepro::storage::Db;
+use serde_json::Value;
+
+async fn account(app: &TestApp, email: &str, role: Role, lycees: &[&str], academie: Option<&str>) -> String {
+    let new = NewAccount {
+        lycees: lycees.iter().map(|s| s.to_string()).collect(),
+        academie: academie.map(str::to_string),
+        prenom: Some("Camille".into()),
+        nom: Some("Test".into()),
+        ..NewAccount::new(email, role)
+    };
+    app.state
+        .accounts
+        .add(&new, "test", time::OffsetDateTime::now_utc())
+        .await
+        .expect("base")
+        .unwrap_or_else(|e| panic!("{email}: {e}"))
+        .agent
+        .id
+}
+
+/// The path of the first link of `prefix` in an email.
+fn link_in(mail: &Mail, prefix: &str) -> String {
+    let text = mail.text();
+    let start = text.find(prefix).unwrap_or_else(|| panic!("pas de lien {prefix} dans {text}"));
+    text[start..].chars().take_while(|c| !c.is_whitespace()).collect()
+}
+
+/// Signs in through the real journey: the form, the email, the link,
+/// the confirmation. Returns the person's browser.
+async fn sign_in_by_email(app: &TestApp, smtp: &SmtpSink, email: &str) -> reqwest::Client {
+    let browser = app.new_client();
+    let before = smtp.mails().iter().filter(|m| m.to.iter().any(|t| t == email)).count();
+    let (status, _, html) = app.submit_form_as(&browser, "/connexion", "/connexion", &[("email", email)]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Vérifiez votre messagerie"), "{html}");
+    let mails = smtp
+        .wait_for(before + 1, |m| m.to.iter().any(|t| t == email) && m.header("Subject").contains("lien de connexion"))
+        .await;
+    let link = link_in(mails.last().expect("courriel"), "/connexion/lien/");
+    let (status, location, _) = app.submit_form_as(&browser, &link, &link, &[]).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/espace"));
+    // A link serves once.
+    let (status, _, html) = app.submit_form_as(&browser, &link, &link, &[]).await;
+    assert_eq!(status, 410, "{html}");
+    assert!(html.contains("déjà servi"));
+    browser
+}
+
+async fn get(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, Option<String>, String) {
+    let res = browser.get(format!("{}{path}", app.base)).send().await.expect("requête");
+    let status = res.status().as_u16();
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+    (status, location, res.text().await.expect("corps"))
+}
+
+async fn scalar_text(db: &Db, sql: &str) -> String {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn submit(app: &TestApp, email: &str) -> (String, Value) {
+    let (status, created) = app.post_json("/api/v1/demandes", &request(email)).await;
+    assert_eq!(status, 201, "{created}");
+    (created["reference"].as_str().expect("référence").to_string(), created)
+}
+
+/// Invitation → sign-in link → first sign-in → take a request → write to
+/// the company → the company answers → close with an outcome.
+async fn rbe_story(engine: Engine) {
+    let smtp = SmtpSink::start();
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
+            .await;
+    let company = "zoe.lhote@exemple.fr";
+    let (reference, created) = submit(&app, company).await;
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+
+    // The national administrator invites the pilot's business officer.
+    account(&app, "admin@education.gouv.fr", Role::Admin, &[], None).await;
+    let admin = sign_in_by_email(&app, &smtp, "admin@education.gouv.fr").await;
+    let rbe_email = "camille.martin@ac-lyon.fr";
+    let (status, _, html) = app
+        .submit_form_as(
+            &admin,
+            "/admin",
+            "/admin/invitations",
+            &[("email", "Camille.Martin@ac-lyon.fr"), ("role", "rbe"), ("lycees", &pilot), ("academie", "")],
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("compte créé"), "{html}");
+    let rbe = sign_in_by_email(&app, &smtp, rbe_email).await;
+
+    // The inbox lists the request to handle, with the pilot's role.
+    let (status, _, html) = get(&app, &rbe, "/espace").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&reference), "{html}");
+    assert!(html.contains("lycée pilote"), "{html}");
+    assert!(html.contains("Électricité L&#39;Hôte &#38; Fils"), "{html}");
+
+    let page = format!("/espace/demandes/{reference}");
+    let (status, location, _) = app.submit_form_as(&rbe, &page, &format!("{page}/prendre"), &[]).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some(format!("{page}?fait=prendre").as_str()));
+    let taken = smtp
+        .wait_for(1, |m| m.to.iter().any(|t| t == company) && m.header("Subject").contains("prise en charge"))
+        .await;
+    assert!(taken[0].text().contains(rbe_email), "{}", taken[0].text());
+
+    let words = "Bonjour, nous pouvons accueillir vos stagiaires <b>dès janvier</b>.";
+    let (status, _, _) = app.submit_form_as(&rbe, &page, &format!("{page}/ecrire"), &[("texte", words)]).await;
+    assert_eq!(status, 303);
+    let written = smtp
+        .wait_for(1, |m| m.to.iter().any(|t| t == company) && m.header("Subject").contains("message du lycée"))
+        .await;
+    assert!(written[0].text().contains(words));
+    let follow = link_in(&written[0], "/suivi/");
+    let (_, follow_html) = app.get_text(&follow).await;
+    assert!(follow_html.contains("dès janvier") && !follow_html.contains("<b>dès"), "escaped on the company's page");
+
+    // The company answers from its page; the workspace thread shows it.
+    let (status, _, _) =
+        app.submit_form(&follow, &format!("{follow}/message"), &[("message", "Parfait, merci !")]).await;
+    assert!(status == 303 || status == 200, "{status}");
+    let (_, _, html) = get(&app, &rbe, &page).await;
+    assert!(html.contains("Parfait, merci !"), "{html}");
+
+    // A private note is never shown to the company.
+    let (status, _, _) = app.submit_form_as(&rbe, &page, &format!("{page}/note"), &[("texte", "Rappeler jeudi")]).await;
+    assert_eq!(status, 303);
+    let (_, follow_html) = app.get_text(&follow).await;
+    assert!(!follow_html.contains("Rappeler jeudi"));
+    let (_, _, html) = get(&app, &rbe, &page).await;
+    assert!(html.contains("Rappeler jeudi") && html.contains("note interne"));
+
+    // Bad inputs: no outcome, unknown outcome, empty message, too long.
+    let long = "x".repeat(5_001);
+    for (action, fields) in [
+        ("cloturer", vec![]),
+        ("cloturer", vec![("issue", "gagne")]),
+        ("ecrire", vec![("texte", "   ")]),
+        ("ecrire", vec![("texte", long.as_str())]),
+    ] {
+        let (status, _, html) = app.submit_form_as(&rbe, &page, &format!("{page}/{action}"), &fields).await;
+        assert_eq!(status, 422, "{action} {fields:?}");
+        assert!(html.contains("fr-alert--error"));
+    }
+    // Without the CSRF token: refused.
+    let res = rbe.post(format!("{}{page}/note", app.base)).form(&[("texte", "x")]).send().await.expect("post");
+    assert_eq!(res.status().as_u16(), 403);
+
+    let (status, _, _) =
+        app.submit_form_as(&rbe, &page, &format!("{page}/cloturer"), &[("issue", "partenariat")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        scalar_text(&app.db, &format!("SELECT statut FROM demandes WHERE reference = '{reference}'")).await,
+        "cloturee"
+    );
+    assert_eq!(
+        scalar_text(&app.db, &format!("SELECT issue FROM destinataires WHERE uai = '{pilot}' AND demande_id = (SELECT id FROM demandes WHERE reference = '{reference}')")).await,
+        "partenariat"
+    );
+    let (_, follow_html) = app.get_text(&follow).await;
+    assert!(follow_html.contains("partenariat"), "{follow_html}");
+    let (_, _, html) = get(&app, &rbe, "/espace?statut=terminees").await;
+    assert!(html.contains(&reference));
+
+    // The export has the request, as CSV for a French spreadsheet.
+    let res = rbe.get(format!("{}/espace/demandes.csv", app.base)).send().await.expect("csv");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap_or("").starts_with("text/csv"));
+    let csv = res.text().await.expect("csv");
+    assert!(csv.starts_with('\u{feff}') && csv.contains(&reference) && csv.contains("Clôturée"), "{csv}");
+
+    // Sign out everywhere: the session no longer opens the workspace.
+    let (status, _, html) = app.submit_form_as(&rbe, "/espace", "/deconnexion", &[]).await;
+    assert_eq!(status, 200, "{html}");
+    let (status, location, _) = get(&app, &rbe, "/espace").await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/connexion?suite=%2Fespace"));
+    // The audit log tells who was granted what, and the sign-ins.
+    let (status, _, html) = get(&app, &admin, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("lycee_attribue") && html.contains(&pilot) && html.contains("connexion"), "{html}");
+}
+on_both_engines!(rbe_story);
+
+/// A coordinator sees every request of its académie, finds the ones nobody
+/// took, and reassigns one to another lycée, which is told.
+async fn coordinator_reassigns(engine: Engine) {
+    let smtp = SmtpSink::start();
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
+            .await;
+    let (reference, created) = submit(&app, "coord@exemple.fr").await;
+    let told: Vec<String> = created["destinataires"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .map(|r| r["uai"].as_str().unwrap_or("").to_string())
+        .collect();
+    let pilot = told[0].clone();
+    let coordinator = account(&app, "cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
+    let browser = app.signed_in(&coordinator).await;
+    let (status, _, html) = get(&app, &browser, "/espace?statut=non_prises").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&reference), "{html}");
+
+    // Another lycée of Lyon teaching electricity, not told yet.
+    let index = app.state.search.index();
+    let other = index
+        .lycees
+        .iter()
+        .find(|l| l.departement == "69" && !told.contains(&l.uai) && l.offers.iter().any(|o| o.cfd == "40025510"))
+        .expect("autre lycée")
+        .uai
+        .clone();
+    account(&app, "rbe.autre@ac-lyon.fr", Role::Rbe, &[&other], None).await;
+    let page = format!("/espace/demandes/{reference}");
+    // An unknown lycée is refused with a message.
+    let (status, _, html) =
+        app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", "0000000A")]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Lycée inconnu"));
+    let (status, _, _) = app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", &other)]).await;
+    assert_eq!(status, 303);
+    let id = scalar_text(&app.db, &format!("SELECT id FROM demandes WHERE reference = '{reference}'")).await;
+    let role_status = |uai: String| {
+        let sql =
+            format!("SELECT role || '/' || statut FROM destinataires WHERE demande_id = '{id}' AND uai = '{uai}'");
+        let db = app.db.clone();
+        async move { scalar_text(&db, &sql).await }
+    };
+    assert_eq!(role_status(other.clone()).await, "pilote/nouvelle");
+    assert_eq!(role_status(pilot.clone()).await, "pilote/expiree");
+    // The new pilot's business officer is told, with a link into the workspace.
+    let mails = smtp.wait_for(1, |m| m.to.iter().any(|t| t == "rbe.autre@ac-lyon.fr")).await;
+    assert!(mails[0].text().contains(&format!("/espace/demandes/{reference}")));
+    // Once a lycée has taken it, the coordinator can no longer reassign.
+    let rbe =
+        app.signed_in(&scalar_text(&app.db, "SELECT id FROM comptes WHERE email = 'rbe.autre@ac-lyon.fr'").await).await;
+    let (status, _, _) = app.submit_form_as(&rbe, &page, &format!("{page}/prendre"), &[]).await;
+    assert_eq!(status, 303);
+    let (status, _, _) = app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", &pilot)]).await;
+    assert_eq!(status, 404);
+}
+on_both_engines!(coordinator_reassigns);
+
+/// Every role against every workspace route: the anonymous visitor is sent
+/// to sign in, anyone outside the perimeter gets 404 (ids changed by hand
+/// included), each role reaches what it should.
+async fn authorization_matrix(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (lyon_ref, created) = submit(&app, "matrice@exemple.fr").await;
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let index = app.state.search.index();
+    let paris_lycee = index.lycees.iter().find(|l| l.departement == "75").expect("lycée de Paris").uai.clone();
+
+    let ids = [
+        ("rbe_lyon", account(&app, "rbe.lyon@ac-lyon.fr", Role::Rbe, &[&pilot], None).await),
+        ("rbe_paris", account(&app, "rbe.paris@ac-paris.fr", Role::Rbe, &[&paris_lycee], None).await),
+        ("coord_lyon", account(&app, "coord@ac-lyon.fr", Role::Coordinateur, &[], Some("10")).await),
+        ("coord_paris", account(&app, "coord@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await),
+        ("admin", account(&app, "admin@education.gouv.fr", Role::Admin, &[], None).await),
+    ];
+    let mut browsers = vec![("anonyme", app.new_client())];
+    for (name, id) in &ids {
+        browsers.push((name, app.signed_in(id).await));
+    }
+    let req = format!("/espace/demandes/{lyon_ref}");
+    let note = format!("{req}/note");
+    let missing = "/espace/demandes/MLP-2026-999999";
+    // Expected status per role: anonyme, rbe_lyon, rbe_paris, coord_lyon, coord_paris, admin.
+    let (reassign, take, unknown) = (format!("{req}/reaffecter"), format!("{req}/prendre"), format!("{req}/supprimer"));
+    let matrix: Vec<(&str, &str, [u16; 6])> = vec![
+        ("GET", "/espace", [303, 200, 200, 200, 200, 200]),
+        ("GET", "/espace/demandes.csv", [303, 200, 200, 200, 200, 200]),
+        ("GET", &req, [303, 200, 404, 200, 404, 200]),
+        ("POST", &note, [303, 303, 404, 303, 404, 303]),
+        ("POST", &reassign, [303, 404, 404, 422, 404, 422]),
+        ("POST", &take, [303, 303, 404, 404, 404, 404]),
+        ("POST", &unknown, [303, 404, 404, 404, 404, 404]),
+        ("GET", missing, [303, 404, 404, 404, 404, 404]),
+        ("GET", "/admin", [303, 404, 404, 404, 404, 200]),
+        ("POST", "/admin/invitations", [303, 404, 404, 404, 404, 422]),
+    ];
+    for (method, path, expected) in &matrix {
+        for ((who, browser), want) in browsers.iter().zip(expected) {
+            let status = if *method == "GET" {
+                get(&app, browser, path).await.0
+            } else {
+                // A real form post: the CSRF token of a page the person can
+                // open (the sign-in page for the anonymous visitor).
+                let page = if *who == "anonyme" { "/connexion" } else { "/espace" };
+                let fields: &[(&str, &str)] =
+                    if path.ends_with("/note") { &[("texte", "Une note")] } else { &[("email", "")] };
+                app.submit_form_as(browser, page, path, fields).await.0
+            };
+            assert_eq!(status, *want, "{who} {method} {path}");
+        }
+    }
+    // The anonymous visitor is sent to sign in, then brought back.
+    let (_, location, _) = get(&app, &browsers[0].1, &req).await;
+    assert_eq!(location, Some(format!("/connexion?suite={}", req.replace('/', "%2F"))));
+    // The Paris business officer's export does not have the Lyon request.
+    let (_, _, csv) = get(&app, &browsers[2].1, "/espace/demandes.csv").await;
+    assert!(!csv.contains(&lyon_ref));
+    let (_, _, csv) = get(&app, &browsers[3].1, "/espace/demandes.csv").await;
+    assert!(csv.contains(&lyon_ref));
+    // A forged session cookie is no session.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    jar.add_cookie_str("mlp_session=forged-token; Path=/", &app.base.parse().expect("url"));
+    let forged =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_provider(jar).build().expect("c");
+    assert_eq!(get(&app, &forged, "/espace").await.0, 303);
+}
+on_both_engines!(authorization_matrix);
+
+/// Sign-in form: bad addresses, unknown addresses (same answer as known
+/// ones), broken and expired links.
+async fn sign_in_bad_inputs(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let browser = app.new_client();
+    for bad in ["", "pas-une-adresse", "<script>@x", &format!("{}@exemple.fr", "a".repeat(300))] {
+        let (status, _, html) = app.submit_form_as(&browser, "/connexion", "/connexion", &[("email", bad)]).await;
+        assert_eq!(status, 422, "{bad} {}", &html[html.len().saturating_sub(3000)..]);
+        assert!(html.contains("Adresse électronique"), "{html}");
+    }
+    let (status, _, html) =
+        app.submit_form_as(&browser, "/connexion", "/connexion", &[("email", "inconnu@ac-lyon.fr")]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Si l'adresse inconnu@ac-lyon.fr correspond à un compte"), "{html}");
+    let outbox = scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM outbox").await;
+    assert_eq!(outbox, "0", "no email for an unknown address");
+    for token in ["inconnu", &"x".repeat(300)] {
+        let path = format!("/connexion/lien/{token}");
+        let (status, _, html) = app.submit_form_as(&browser, &path, &path, &[]).await;
+        assert_eq!(status, 400, "{token}");
+        assert!(html.contains("pas valide"));
+    }
+    // An expired link: made 21 minutes ago.
+    account(&app, "rbe@ac-lyon.fr", Role::Rbe, &["0690043X"], None).await;
+    let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(21);
+    assert!(app.state.accounts.send_link("rbe@ac-lyon.fr", past).await.expect("lien"));
+    let body = scalar_text(&app.db, "SELECT corps FROM outbox WHERE modele = 'connexion'").await;
+    let start = body.find("/connexion/lien/").expect("lien");
+    let path: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let (status, _, html) = app.submit_form_as(&browser, &path, &path, &[]).await;
+    assert_eq!(status, 410);
+    assert!(html.contains("expiré"));
+    // Accounts: bad role inputs are refused with a French message.
+    let refused = app
+        .state
+        .accounts
+        .add(&NewAccount::new("rbe2@ac-lyon.fr", Role::Rbe), "test", time::OffsetDateTime::now_utc())
+        .await
+        .expect("base");
+    assert!(refused.is_err());
+    let refused = app
+        .state
+        .accounts
+        .add(
+            &NewAccount { lycees: vec!["0000000A".into()], ..NewAccount::new("rbe2@ac-lyon.fr", Role::Rbe) },
+            "test",
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("base");
+    assert_eq!(refused.err().map(|e| e.to_string()), Some("le lycée 0000000A n'existe pas au catalogue".into()));
+}
+on_both_engines!(sign_in_bad_inputs);
