@@ -54,3 +54,45 @@ async fn pages_are_accessible_in_chromium(engine: Engine) {
 }
 
 on_both_engines!(pages_are_accessible_in_chromium);
+
+/// The workspace in Chromium: sign-in page, inbox, a request and the
+/// administration, axe-clean at two widths; the inbox walked with the
+/// keyboard to take a request in charge.
+async fn workspace_is_accessible_in_chromium(engine: Engine) {
+    use monlyceepro::accounts::{NewAccount, Role};
+    let app = TestApp::spawn(engine).await;
+    let (status, created) = app.post_json("/api/v1/demandes", &crate::demandes::request("clavier@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let reference = created["reference"].as_str().expect("référence").to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let now = time::OffsetDateTime::now_utc();
+    let mut sessions = Vec::new();
+    for new in [
+        NewAccount {
+            lycees: vec![pilot],
+            prenom: Some("Zoé".into()),
+            nom: Some("Martin".into()),
+            ..NewAccount::new("rbe@ac-lyon.fr", Role::Rbe)
+        },
+        NewAccount::new("admin@education.gouv.fr", Role::Admin),
+    ] {
+        let added = app.state.accounts.add(&new, "test", now).await.expect("base").expect("compte");
+        let (token, _) =
+            app.state.accounts.open_session(&added.agent.id, "test", now).await.expect("base").expect("session");
+        sessions.push(token);
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = tokio::process::Command::new("node")
+        .arg(format!("{root}/browser-tests/espace.mjs"))
+        .args([&app.base, &sessions[0], &reference])
+        .env("ADMIN_SESSION", &sessions[1])
+        .current_dir(root)
+        .output()
+        .await
+        .expect("node");
+    let report = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "espace.mjs en échec :\n{report}");
+    assert!(report.contains("espace vérifié"), "{report}");
+}
+
+on_both_engines!(workspace_is_accessible_in_chromium);

@@ -1,0 +1,92 @@
+// Browser test of the workspace: node browser-tests/espace.mjs BASE_URL SESSION REFERENCE
+// SESSION is the session token of a business officer whose lycée is the
+// pilot of request REFERENCE (and who is also an administrator's peer: the
+// caller passes an admin session as ADMIN_SESSION in the environment).
+// Every workspace page: zero axe violations at two widths, readable without
+// JavaScript. Then, with the keyboard only: inbox → the request → "Prendre
+// en charge" → confirmation. Exits non-zero with a report on any failure.
+import { launch, openPage, axe } from './lib.mjs';
+
+const [base, session, reference] = process.argv.slice(2);
+if (!base || !session || !reference) {
+  console.error('usage : node browser-tests/espace.mjs http://127.0.0.1:PORT SESSION REFERENCE');
+  process.exit(2);
+}
+const adminSession = process.env.ADMIN_SESSION;
+const failures = [];
+
+async function signedIn(browser, token, options = {}) {
+  const opened = await openPage(browser, options);
+  if (token) {
+    const url = new URL(base);
+    await opened.context.addCookies([{ name: 'mlp_session', value: token, domain: url.hostname, path: '/', httpOnly: true }]);
+  }
+  return opened;
+}
+
+const pages = [
+  [null, '/connexion'],
+  [session, '/espace'],
+  [session, '/espace?statut=toutes'],
+  [session, `/espace/demandes/${reference}`],
+  ...(adminSession ? [[adminSession, '/admin']] : []),
+];
+
+const browser = await launch();
+try {
+  for (const [token, path] of pages) {
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 800 }]) {
+      const { context, page, problems } = await signedIn(browser, token, { viewport });
+      const res = await page.goto(base + path, { waitUntil: 'networkidle' });
+      if (res.status() !== 200) failures.push(`${path} : statut ${res.status()}`);
+      for (const p of problems) failures.push(`${path} (${viewport.width}px) : ${p}`);
+      for (const v of await axe(page)) failures.push(`${path} (${viewport.width}px) : axe ${v.id} (${v.impact}) ${v.help} → ${v.nodes.join(' | ')}`);
+      await context.close();
+    }
+    const { context, page } = await signedIn(browser, token, { javaScript: false });
+    await page.goto(base + path, { waitUntil: 'load' });
+    const h1 = await page.locator('h1').first().textContent().catch(() => null);
+    if (!h1 || !h1.trim()) failures.push(`${path} sans JavaScript : pas de titre h1`);
+    await context.close();
+  }
+
+  // Keyboard only: the inbox, the request, take it in charge.
+  const { context, page } = await signedIn(browser, session);
+  await page.goto(base + '/espace', { waitUntil: 'networkidle' });
+  const tabTo = async (test, what) => {
+    for (let i = 0; i < 300; i++) {
+      await page.keyboard.press('Tab');
+      const active = await page.evaluate(() => {
+        const a = document.activeElement;
+        const style = a ? getComputedStyle(a) : null;
+        return a ? { href: a.getAttribute('href'), text: a.textContent.trim(), tag: a.tagName, outline: style.outlineStyle } : null;
+      });
+      if (active && test(active)) {
+        if (active.outline === 'none') failures.push(`clavier : le focus sur ${what} n'est pas visible`);
+        return true;
+      }
+    }
+    failures.push(`clavier : ${what} inatteignable avec Tab depuis ${page.url()}`);
+    return false;
+  };
+  if (await tabTo((a) => a.href === `/espace/demandes/${reference}`, `le lien de la demande ${reference}`)) {
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    if (await tabTo((a) => a.tag === 'BUTTON' && a.text === 'Prendre en charge', 'le bouton « Prendre en charge »')) {
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      const notice = await page.locator('.fr-alert--success').textContent().catch(() => '');
+      if (!page.url().includes('fait=prendre') || !notice.includes('prend la demande en charge')) {
+        failures.push(`clavier : après « Prendre en charge », ${page.url()} « ${notice} »`);
+      }
+      for (const v of await axe(page)) failures.push(`après prise en charge : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+    }
+  }
+  await context.close();
+} finally {
+  await browser.close();
+}
+
+if (failures.length) {
+  console.error(`${failures.length} problème(s) :\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+console.log('espace vérifié : pages accessibles, parcours au clavier réussi');
