@@ -1,4 +1,4 @@
-// Browser test of the workspace: node browser-tests/espace.mjs BASE_URL SESSION REFERENCE
+// Browser test of the workspace: node browser-tests/espace.mjs BASE_URL SESSION REFERENCE [UAI]
 // SESSION is the session token of a business officer whose lycée is the
 // pilot of request REFERENCE (and who is also an administrator's peer: the
 // caller passes an admin session as ADMIN_SESSION in the environment).
@@ -7,7 +7,7 @@
 // en charge" → confirmation. Exits non-zero with a report on any failure.
 import { launch, openPage, axe } from './lib.mjs';
 
-const [base, session, reference] = process.argv.slice(2);
+const [base, session, reference, uai] = process.argv.slice(2);
 if (!base || !session || !reference) {
   console.error('usage : node browser-tests/espace.mjs http://127.0.0.1:PORT SESSION REFERENCE');
   process.exit(2);
@@ -29,6 +29,7 @@ const pages = [
   [session, '/espace'],
   [session, '/espace?statut=toutes'],
   [session, `/espace/demandes/${reference}`],
+  ...(uai ? [[session, `/espace/lycees/${uai}/vitrine`]] : []),
   ...(adminSession ? [[adminSession, '/admin']] : []),
 ];
 

@@ -16,6 +16,7 @@ pub mod config;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod markdown;
 pub mod requests;
 pub mod search;
 pub mod security;

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod import;
 pub mod requests;
 pub mod search;
+pub mod vitrines;
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

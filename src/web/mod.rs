@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/espace/demandes.csv", get(espace::demandes::csv))
         .route("/espace/demandes/{reference}", get(espace::demandes::detail))
         .route("/espace/demandes/{reference}/{action}", axum::routing::post(espace::demandes::act))
+        .route("/espace/lycees/{uai}/vitrine", get(espace::vitrine::show).post(espace::vitrine::save))
         .route("/admin", get(espace::admin::show))
         .route("/admin/invitations", axum::routing::post(espace::admin::invite))
         .route("/accessibilite", get(pages::accessibilite))

@@ -250,6 +250,52 @@ struct LyceePage<'a> {
     job_count: String,
     student_count: String,
     position_text: String,
+    vitrine: Option<Showcase>,
+}
+
+/// What the lycée says of itself, ready to show (Markdown made safe).
+struct Showcase {
+    presentation: Option<String>,
+    plateaux: Option<String>,
+    reussites: Option<String>,
+    horaires: Option<String>,
+    /// The business office's contact, when the lycée agreed to show it.
+    bde: Option<String>,
+    /// Labels of the actions accepted (empty: all).
+    accepts: Vec<&'static str>,
+    paused: bool,
+}
+
+async fn showcase(db: &crate::storage::Db, uai: &str) -> sqlx::Result<Option<Showcase>> {
+    use crate::storage::vitrines;
+    let v = vitrines::vitrine(db, uai).await?;
+    let d = vitrines::disponibilite(db, uai).await?;
+    if v.is_none() && d.is_none() {
+        return Ok(None);
+    }
+    let v = v.unwrap_or_default();
+    let d = d.unwrap_or_default();
+    let md = |t: &str| (!t.trim().is_empty()).then(|| crate::markdown::to_safe_html(t));
+    let bde = v.bde_public.then(|| {
+        [v.bde_nom.as_deref(), v.bde_email.as_deref(), v.bde_telephone.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" — ")
+    });
+    Ok(Some(Showcase {
+        presentation: md(&v.presentation),
+        plateaux: md(&v.plateaux),
+        reussites: md(&v.reussites),
+        horaires: md(&v.horaires),
+        bde: bde.filter(|b| !b.is_empty()),
+        accepts: d
+            .actions
+            .as_deref()
+            .map(|a| a.split(',').filter_map(domain::ActionType::from_code).map(domain::ActionType::label).collect())
+            .unwrap_or_default(),
+        paused: d.en_pause,
+    }))
 }
 
 /// `GET /lycees/{uai}`: the showcase. The rendered page is cached for the
@@ -285,6 +331,7 @@ pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Re
                 job_count: thousands(l.job_count() as i64),
                 student_count: thousands(l.student_count()),
                 position_text,
+                vitrine: showcase(state.catalogue.db(), uai.as_str()).await?,
                 l: &l,
             };
             let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;

@@ -69,7 +69,7 @@ async fn workspace_is_accessible_in_chromium(engine: Engine) {
     let mut sessions = Vec::new();
     for new in [
         NewAccount {
-            lycees: vec![pilot],
+            lycees: vec![pilot.clone()],
             prenom: Some("Zoé".into()),
             nom: Some("Martin".into()),
             ..NewAccount::new("rbe@ac-lyon.fr", Role::Rbe)
@@ -84,7 +84,7 @@ async fn workspace_is_accessible_in_chromium(engine: Engine) {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = tokio::process::Command::new("node")
         .arg(format!("{root}/browser-tests/espace.mjs"))
-        .args([&app.base, &sessions[0], &reference])
+        .args([&app.base, &sessions[0], &reference, &pilot])
         .env("ADMIN_SESSION", &sessions[1])
         .current_dir(root)
         .output()

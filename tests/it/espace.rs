@@ -383,3 +383,60 @@ async fn sign_in_bad_inputs(engine: Engine) {
     assert_eq!(refused.err().map(|e| e.to_string()), Some("le lycée 0000000A n'existe pas au catalogue".into()));
 }
 on_both_engines!(sign_in_bad_inputs);
+
+/// The showcase editor: the text appears on the public page, made safe;
+/// a pause takes the lycée out of the routing at once; bad inputs get a
+/// message; another lycée's editor is a 404.
+async fn showcase_editor(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, created) = submit(&app, "vitrine@exemple.fr").await;
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let rbe = app.signed_in(&account(&app, "rbe.vitrine@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let editor = format!("/espace/lycees/{pilot}/vitrine");
+    assert_eq!(get(&app, &rbe, &editor).await.0, 200);
+    assert_eq!(get(&app, &rbe, "/espace/lycees/0750001A/vitrine").await.0, 404, "another lycée");
+    assert_eq!(get(&app, &rbe, "/espace/lycees/pas-un-uai/vitrine").await.0, 404);
+
+    for (field, value) in [("capacite", "beaucoup"), ("bde_email", "pas-une-adresse"), ("bde_telephone", "<script>")] {
+        let (status, _, html) =
+            app.submit_form_as(&rbe, &editor, &editor, &[("actions", "pfmp"), (field, value)]).await;
+        assert_eq!(status, 422, "{field}");
+        assert!(html.contains("fr-error-text"), "{field}");
+    }
+    let (status, _, html) = app.submit_form_as(&rbe, &editor, &editor, &[]).await;
+    assert_eq!(status, 422, "no action and no pause");
+    assert!(html.contains("Cochez au moins une action"));
+
+    let presentation = "**Atelier** d'électrotechnique <script>alert(1)</script> [site](javascript:alert(1))";
+    let (status, location, _) = app
+        .submit_form_as(
+            &rbe,
+            &editor,
+            &editor,
+            &[
+                ("presentation", presentation),
+                ("actions", "pfmp"),
+                ("en_pause", "oui"),
+                ("bde_nom", "Mme Martin"),
+                ("bde_email", "bde@lycee.fr"),
+                ("bde_public", "oui"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(location, Some(format!("{editor}?enregistre=1")));
+    let (_, public) = app.get_text(&format!("/lycees/{pilot}")).await;
+    assert!(public.contains("<strong>Atelier</strong>"), "Markdown shown");
+    assert!(!public.contains("<script>alert(1)") && !public.contains("href=\"javascript"), "made safe");
+    assert!(public.contains("Mme Martin — bde@lycee.fr"));
+    assert!(public.contains("ne reçoit pas de nouvelle demande"));
+
+    // Paused: a new request no longer goes to this lycée.
+    let (_, again) = app.post_json("/api/v1/demandes", &request("autre.entreprise@exemple.fr")).await;
+    let told: Vec<&str> =
+        again["destinataires"].as_array().expect("d").iter().filter_map(|r| r["uai"].as_str()).collect();
+    assert!(!told.contains(&pilot.as_str()), "{pilot} en pause mais sollicité : {told:?}");
+    let (_, _, html) = get(&app, &rbe, &format!("{editor}?enregistre=1")).await;
+    assert!(html.contains("Vitrine enregistrée") && html.contains("checked"));
+}
+on_both_engines!(showcase_editor);

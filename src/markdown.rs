@@ -1,0 +1,69 @@
+//! The Markdown that lycées write on their showcase, made safe to show:
+//! raw HTML is shown as text, links and images only to `https:`, `http:`
+//! and `mailto:` addresses (no `javascript:`), images become links. The
+//! result is HTML with nothing but what Markdown itself makes.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+fn safe_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
+}
+
+/// Markdown to safe HTML.
+pub fn to_safe_html(markdown: &str) -> String {
+    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+        // Raw HTML is text: what was typed is shown, never run.
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: if safe_url(&dest_url) { dest_url } else { CowStr::Borrowed("#") },
+            title,
+            id,
+        }),
+        // Images are not embedded (no third-party requests from our pages):
+        // they become links to the image.
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: if safe_url(&dest_url) { dest_url } else { CowStr::Borrowed("#") },
+            title,
+            id,
+        }),
+        Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
+        // Headings would break the page's outline: they become strong text.
+        Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
+        Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
+        e => e,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_safe_html;
+
+    #[test]
+    fn markdown_is_made_safe() {
+        assert_eq!(to_safe_html("**Atelier** de *soudure*"), "<p><strong>Atelier</strong> de <em>soudure</em></p>\n");
+        assert!(to_safe_html("- CAP\n- Bac pro").contains("<li>CAP</li>"));
+        let cases = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[clic](javascript:alert(1))",
+            "![x](javascript:alert(1))",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "[x](  JAVASCRIPT:alert(1))",
+            "<iframe src=https://evil.example></iframe>",
+        ];
+        for c in cases {
+            let html = to_safe_html(c);
+            assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<iframe"), "{c} → {html}");
+            assert!(!html.to_lowercase().contains("href=\"javascript"), "{c} → {html}");
+            assert!(!html.contains("<a href=\"javascript"), "{c} → {html}");
+        }
+        assert!(to_safe_html("[site](https://lycee.fr)").contains("<a href=\"https://lycee.fr\">site</a>"));
+        assert!(to_safe_html("# Titre").starts_with("<p>Titre</p>"));
+    }
+}

@@ -1,0 +1,214 @@
+//! The showcase editor (`/espace/lycees/{uai}/vitrine`): what the data
+//! cannot know, in the lycée's own words (Markdown, made safe when shown),
+//! and what it accepts from companies (read by the routing).
+
+use super::{SignedIn, private};
+use crate::accounts::Agent;
+use crate::clock;
+use crate::storage::vitrines::{self as store, DisponibiliteRow, VitrineRow};
+use crate::web::AppState;
+use crate::web::csrf::CsrfCookie;
+use crate::web::error::{PageError, render};
+use crate::web::form::PostedForm;
+use crate::web::layout::Chrome;
+use askama::Template;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::ActionType;
+use std::collections::BTreeMap;
+
+/// Longest text of a showcase field, in characters.
+pub const MAX_TEXT: usize = 5_000;
+
+#[derive(Template)]
+#[template(path = "vitrine.html")]
+struct EditorPage {
+    chrome: Chrome,
+    csrf: String,
+    who: String,
+    role_label: String,
+    uai: String,
+    nom: String,
+    v: VitrineRow,
+    /// (code, label, checked)
+    actions: Vec<(&'static str, &'static str, bool)>,
+    paused: bool,
+    capacity: String,
+    errors: BTreeMap<&'static str, String>,
+    saved: bool,
+}
+
+impl EditorPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+
+    /// The free-text fields: (name, label, hint, value).
+    fn texts(&self) -> [(&'static str, &'static str, &'static str, &str); 4] {
+        [
+            (
+                "presentation",
+                "Présentation pour les entreprises",
+                "Ce qui distingue le lycée, ses filières phares, ce qu'il apporte à une entreprise.",
+                &self.v.presentation,
+            ),
+            (
+                "plateaux",
+                "Plateaux techniques et équipements",
+                "Ateliers, machines, logiciels, certifications.",
+                &self.v.plateaux,
+            ),
+            ("reussites", "Réussites", "Concours, partenariats, projets d'élèves.", &self.v.reussites),
+            ("horaires", "Horaires d'accueil", "Quand une entreprise peut passer ou appeler.", &self.v.horaires),
+        ]
+    }
+}
+
+/// The lycée `uai` if the person answers for it (else 404).
+fn lycee_of(state: &AppState, agent: &Agent, uai: &str) -> Result<(String, String), PageError> {
+    let index = state.search.index();
+    let l = index.lycee(&uai.to_uppercase()).ok_or(PageError::NotFound)?;
+    if !agent.sees_lycee(&l.uai, l.academie.as_deref()) {
+        return Err(PageError::NotFound);
+    }
+    Ok((l.uai.clone(), format!("{}, {}", l.nom, l.commune_nom)))
+}
+
+async fn editor(state: &AppState, csrf: &CsrfCookie, agent: &Agent, uai: &str) -> Result<EditorPage, PageError> {
+    let (uai, nom) = lycee_of(state, agent, uai)?;
+    let db = &state.requests.db;
+    let v = store::vitrine(db, &uai).await?.unwrap_or_else(|| VitrineRow { uai: uai.clone(), ..VitrineRow::default() });
+    let d = store::disponibilite(db, &uai).await?.unwrap_or_default();
+    let accepted: Option<Vec<&str>> = d.actions.as_deref().map(|a| a.split(',').collect());
+    Ok(EditorPage {
+        chrome: Chrome::new("espace"),
+        csrf: csrf.token(state),
+        who: agent.display_name(),
+        role_label: agent.role.label().to_string(),
+        uai,
+        nom,
+        v,
+        actions: ActionType::ALL
+            .iter()
+            .map(|a| (a.code(), a.label(), accepted.as_ref().is_none_or(|list| list.contains(&a.code()))))
+            .collect(),
+        paused: d.en_pause,
+        capacity: d.capacite.map(|c| c.to_string()).unwrap_or_default(),
+        errors: BTreeMap::new(),
+        saved: false,
+    })
+}
+
+/// `GET /espace/lycees/{uai}/vitrine`.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    Path(uai): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let mut page = editor(&state, &csrf, &agent, &uai).await?;
+    page.saved = q.iter().any(|(k, v)| k == "enregistre" && v == "1");
+    Ok(private(render(StatusCode::OK, &page)))
+}
+
+/// `POST /espace/lycees/{uai}/vitrine`.
+pub async fn save(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    Path(uai): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let mut page = editor(&state, &csrf, &agent, &uai).await?;
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        page.errors.insert("formulaire", "Le formulaire a expiré : rechargez la page et enregistrez à nouveau.".into());
+        return Ok(private(render(StatusCode::FORBIDDEN, &page)));
+    }
+    let mut errors = BTreeMap::new();
+    let text = |name: &'static str, errors: &mut BTreeMap<&'static str, String>| {
+        let t = form.raw(name).trim().replace("\r\n", "\n");
+        if t.chars().count() > MAX_TEXT {
+            errors.insert(name, format!("{MAX_TEXT} caractères au plus."));
+        }
+        t
+    };
+    let v = VitrineRow {
+        uai: page.uai.clone(),
+        presentation: text("presentation", &mut errors),
+        plateaux: text("plateaux", &mut errors),
+        reussites: text("reussites", &mut errors),
+        horaires: text("horaires", &mut errors),
+        bde_nom: Some(form.get("bde_nom")).filter(|s| !s.is_empty()).map(|s| s.chars().take(120).collect()),
+        bde_email: Some(form.get("bde_email")).filter(|s| !s.is_empty()),
+        bde_telephone: Some(form.get("bde_telephone")).filter(|s| !s.is_empty()),
+        bde_public: form.get("bde_public") == "oui",
+        modifie_le: clock::now_rfc3339(),
+        modifie_par: agent.email.clone(),
+    };
+    if let Some(e) = &v.bde_email
+        && let Err(err) = e.parse::<domain::ids::Email>()
+    {
+        errors.insert("bde_email", format!("{err}."));
+    }
+    if let Some(t) = &v.bde_telephone
+        && (t.len() > 30 || !t.chars().all(|c| c.is_ascii_digit() || " +.()-".contains(c)))
+    {
+        errors.insert("bde_telephone", "Numéro de téléphone invalide : chiffres, espaces, « + » et points.".into());
+    }
+    let chosen: Vec<String> = form.all("actions").into_iter().filter(|c| ActionType::from_code(c).is_some()).collect();
+    let paused = form.get("en_pause") == "oui";
+    if chosen.is_empty() && !paused {
+        errors.insert("actions", "Cochez au moins une action, ou mettez les demandes en pause.".into());
+    }
+    let capacity_text = form.get("capacite");
+    let capacity = match capacity_text.as_str() {
+        "" => None,
+        t => match t.parse::<i64>() {
+            Ok(n) if (0..=1000).contains(&n) => Some(n),
+            _ => {
+                errors.insert("capacite", "Un nombre entier de 0 à 1 000, ou rien pour ne pas fixer de limite.".into());
+                None
+            }
+        },
+    };
+    let every = ActionType::ALL.iter().all(|a| chosen.iter().any(|c| c == a.code()));
+    let d = DisponibiliteRow {
+        actions: if every { None } else { Some(chosen.join(",")) },
+        en_pause: paused,
+        capacite: capacity,
+    };
+    if !errors.is_empty() {
+        page.actions =
+            ActionType::ALL.iter().map(|a| (a.code(), a.label(), chosen.iter().any(|c| c == a.code()))).collect();
+        page.paused = paused;
+        page.capacity = capacity_text;
+        page.v = v;
+        page.errors = errors;
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+    }
+    let db = &state.requests.db;
+    let mut tx = db.begin().await?;
+    store::save(&mut tx, &v, &d).await?;
+    let details = format!(
+        "vitrine ; actions {} ; pause {} ; capacité {}",
+        d.actions.as_deref().unwrap_or("toutes"),
+        if paused { "oui" } else { "non" },
+        capacity.map_or("sans limite".to_string(), |c| c.to_string())
+    );
+    crate::accounts::audit(&mut tx, &agent.email, "vitrine_modifiee", &v.uai, &details, &v.modifie_le).await?;
+    tx.commit().await?;
+    // This instance shows the change at once; the others within seconds
+    // (they watch the catalogue version).
+    if let Ok(true) = state.catalogue.refresh().await {
+        let (catalogue, search) = (state.catalogue.clone(), state.search.clone());
+        tokio::spawn(async move {
+            match crate::search::SearchIndex::build(catalogue.db(), catalogue.version()).await {
+                Ok(index) => search.replace(index),
+                Err(e) => tracing::warn!(error = %e, "reconstruction de l'index de recherche impossible"),
+            }
+        });
+    }
+    Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?enregistre=1", v.uai)).into_response()))
+}
