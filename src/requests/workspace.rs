@@ -8,7 +8,8 @@ use super::{AnswerError, RequestService, event, internal, month_of, outbox, role
 use crate::clock;
 use crate::mail::templates;
 use crate::search::SearchIndex;
-use crate::storage::requests::{self as store, DestinataireRow};
+use crate::storage::Tx;
+use crate::storage::requests::{self as store, DemandeRow, DestinataireRow};
 use time::OffsetDateTime;
 
 /// How a request ends, as the lycée says.
@@ -26,6 +27,11 @@ pub fn outcome_label(code: &str) -> &str {
 
 /// Longest message or note, in characters.
 pub const MAX_TEXT: usize = 5_000;
+
+/// Who speaks for `uai`: the lycée's name, or the coordination.
+fn author_of(index: &SearchIndex, uai: Option<&str>) -> String {
+    uai.and_then(|u| index.lycee(u)).map_or("la coordination territoriale".to_string(), |l| l.nom.clone())
+}
 
 fn is_over(statut: &str) -> Option<&'static str> {
     match statut {
@@ -73,23 +79,38 @@ impl RequestService {
         d.statut = "cloturee".into();
         d.modifie_le = now_s.clone();
         store::update_demande(&mut tx, &d).await.map_err(internal)?;
-        let by = uai.and_then(|u| index.lycee(u)).map_or("la coordination territoriale".to_string(), |l| l.nom.clone());
-        let texte = format!("Demande clôturée par {by} : {}.", outcome_label(outcome).to_lowercase());
-        store::insert_event(&mut tx, &event(&d.id, "lycee", uai, Some(person), texte.clone(), true, &now_s))
+        let texte =
+            format!("Demande clôturée par {} : {}.", author_of(index, uai), outcome_label(outcome).to_lowercase());
+        self.tell_company(&mut tx, index, &d, uai, person, &texte, &now_s).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    /// Writes a public line of the thread and emails it to the company.
+    #[allow(clippy::too_many_arguments)]
+    async fn tell_company(
+        &self,
+        tx: &mut Tx,
+        index: &SearchIndex,
+        d: &DemandeRow,
+        uai: Option<&str>,
+        person: &str,
+        text: &str,
+        now_s: &str,
+    ) -> Result<(), AnswerError> {
+        store::insert_event(tx, &event(&d.id, "lycee", uai, Some(person), text.to_string(), true, now_s))
             .await
             .map_err(internal)?;
         let mail = templates::CompanyNotice {
             prenom: &d.contact_prenom,
             nom: &d.contact_nom,
             reference: &d.reference,
-            author: &format!("{person} ({by})"),
-            message: &texte,
+            author: &format!("{person} ({})", author_of(index, uai)),
+            message: text,
             follow_url: &self.follow_url(&self.follow_token(&d.id)),
         }
         .render_email();
-        store::insert_outbox(&mut tx, &outbox(&d.id, &d.contact_email, mail), &now_s).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(())
+        store::insert_outbox(tx, &outbox(&d.id, &d.contact_email, mail), now_s).await.map_err(internal)
     }
 
     /// A lycée (or the coordination, `uai` `None`) writes to the company:
@@ -110,20 +131,7 @@ impl RequestService {
         if let Some(why) = is_over(&d.statut).filter(|_| d.statut != "cloturee") {
             return Err(AnswerError::Closed(why.into()));
         }
-        let by = uai.and_then(|u| index.lycee(u)).map_or("la coordination territoriale".to_string(), |l| l.nom.clone());
-        store::insert_event(&mut tx, &event(&d.id, "lycee", uai, Some(person), text.to_string(), true, &now_s))
-            .await
-            .map_err(internal)?;
-        let mail = templates::CompanyNotice {
-            prenom: &d.contact_prenom,
-            nom: &d.contact_nom,
-            reference: &d.reference,
-            author: &format!("{person} ({by})"),
-            message: text,
-            follow_url: &self.follow_url(&self.follow_token(&d.id)),
-        }
-        .render_email();
-        store::insert_outbox(&mut tx, &outbox(&d.id, &d.contact_email, mail), &now_s).await.map_err(internal)?;
+        self.tell_company(&mut tx, index, &d, uai, person, text, &now_s).await?;
         tx.commit().await.map_err(internal)?;
         Ok(())
     }
