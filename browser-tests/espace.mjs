@@ -82,6 +82,22 @@ try {
     }
   }
   await context.close();
+
+  // Partners: the company of the request just taken is one now.
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 800 }]) {
+    const { context, page, problems } = await signedIn(browser, session, { viewport });
+    await page.goto(base + '/espace/partenaires', { waitUntil: 'networkidle' });
+    for (const v of await axe(page)) failures.push(`/espace/partenaires (${viewport.width}px) : axe ${v.id} (${v.impact}) ${v.help} → ${v.nodes.join(' | ')}`);
+    const link = await page.locator('a[href^="/espace/partenaires/"]').first().getAttribute('href').catch(() => null);
+    if (!link) {
+      failures.push('partenaires : l\'entreprise de la demande prise en charge manque');
+    } else {
+      await page.goto(base + link, { waitUntil: 'networkidle' });
+      for (const v of await axe(page)) failures.push(`${link} (${viewport.width}px) : axe ${v.id} (${v.impact}) ${v.help} → ${v.nodes.join(' | ')}`);
+    }
+    for (const p of problems) failures.push(`partenaires (${viewport.width}px) : ${p}`);
+    await context.close();
+  }
 } finally {
   await browser.close();
 }

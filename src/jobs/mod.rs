@@ -95,6 +95,23 @@ impl Worker {
         Ok(moved)
     }
 
+    /// Queues the reminders of conventions about to end, if this worker
+    /// holds the job's lease (once an hour at most).
+    pub async fn remind_conventions(&self) -> anyhow::Result<usize> {
+        let now = OffsetDateTime::now_utc();
+        let db = &self.requests.db;
+        let lease = Duration::from_secs(3600);
+        if !store::claim_task(db, "rappels_conventions", &self.id, &clock::to_rfc3339(now), &at(now, lease)).await? {
+            return Ok(0);
+        }
+        let queued = crate::partners::remind_conventions(db, &self.requests.base_url, now).await?;
+        if queued > 0 {
+            tracing::info!(rappels = queued, "rappels de fin de convention en file");
+            self.wake.notify_one();
+        }
+        Ok(queued)
+    }
+
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_overdue = std::time::Instant::now() - OVERDUE_EVERY;
@@ -113,6 +130,9 @@ impl Worker {
                 last_overdue = std::time::Instant::now();
                 if let Err(e) = self.move_overdue_pilots().await {
                     tracing::warn!(erreur = %e, "relance des pilotes impossible");
+                }
+                if let Err(e) = self.remind_conventions().await {
+                    tracing::warn!(erreur = %e, "rappels de fin de convention impossibles");
                 }
             }
             if delivered as i64 == BATCH {

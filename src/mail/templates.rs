@@ -188,3 +188,18 @@ impl CompanyNotice<'_> {
         rendered("entreprise_message", format!("Votre demande {} : message du lycée", self.reference), self)
     }
 }
+
+#[derive(Template)]
+#[template(path = "email/convention_rappel.txt")]
+pub struct ConventionReminder<'a> {
+    pub partenaire: &'a str,
+    pub objet: &'a str,
+    pub fin: &'a str,
+    pub url: &'a str,
+}
+
+impl ConventionReminder<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("convention_rappel", format!("Convention avec {} : fin le {}", self.partenaire, self.fin), self)
+    }
+}

@@ -590,6 +590,9 @@ impl RequestService {
         r.decide_par = Some(person.to_string());
         store::update_destinataire(&mut tx, &r).await.map_err(internal)?;
         store::count(&mut tx, &[uai.to_string()], 0, 1, &month_of(now)).await.map_err(internal)?;
+        // The company becomes (or stays) a partner of the lycée, with this
+        // request in its history.
+        crate::partners::record_request(&mut tx, uai, &d, person, &now_s).await.map_err(internal)?;
         let lycee = index.lycee(uai);
         let lycee_name = lycee.map_or(uai, |l| l.nom.as_str());
         if d.responsable_uai.is_none() {

@@ -440,3 +440,118 @@ async fn showcase_editor(engine: Engine) {
     assert!(html.contains("Vitrine enregistrée") && html.contains("checked"));
 }
 on_both_engines!(showcase_editor);
+
+/// Partners: written by hand (with French messages on bad input), filled
+/// from requests taken in charge, searched, exported, recalled before a
+/// convention ends; another lycée's partner is a 404.
+async fn partners(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (reference, created) = submit(&app, "partenaire@exemple.fr").await;
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let rbe = app.signed_in(&account(&app, "rbe.part@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let paris = app.state.search.index().lycees.iter().find(|l| l.departement == "75").expect("Paris").uai.clone();
+    let other = app.signed_in(&account(&app, "rbe.autre@ac-paris.fr", Role::Rbe, &[&paris], None).await).await;
+
+    // Taking the request makes the company a partner, with its history.
+    let page = format!("/espace/demandes/{reference}");
+    assert_eq!(app.submit_form_as(&rbe, &page, &format!("{page}/prendre"), &[]).await.0, 303);
+    let (status, _, html) = get(&app, &rbe, "/espace/partenaires").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Électricité L&#39;Hôte &#38; Fils"), "{html}");
+
+    // By hand, with bad inputs first.
+    for (field, value) in [("nom", ""), ("siret", "12345678901234"), ("tags", &"x".repeat(41))] {
+        let mut fields = vec![("lycee", pilot.as_str()), ("nom", "Boulangerie Martin")];
+        fields.retain(|(k, _)| *k != field);
+        fields.push((field, value));
+        let (status, _, html) = app.submit_form_as(&rbe, "/espace/partenaires", "/espace/partenaires", &fields).await;
+        assert_eq!(status, 422, "{field}");
+        assert!(html.contains("fr-error-text"), "{field}");
+    }
+    // Not one of my lycées: 404.
+    let (status, _, _) = app
+        .submit_form_as(&rbe, "/espace/partenaires", "/espace/partenaires", &[("lycee", &paris), ("nom", "X")])
+        .await;
+    assert_eq!(status, 404);
+    let (status, location, _) = app
+        .submit_form_as(
+            &rbe,
+            "/espace/partenaires",
+            "/espace/partenaires",
+            &[
+                ("lycee", &pilot),
+                ("nom", "Boulangerie Martin"),
+                ("siret", "732 829 320 00074"),
+                ("tags", "Alimentaire, apprentissage"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let partner = location.expect("adresse du partenaire");
+    let id = partner.trim_start_matches("/espace/partenaires/").to_string();
+
+    let in_30_days = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date();
+    let fin = format!("{:02}/{:02}/{}", in_30_days.day(), u8::from(in_30_days.month()), in_30_days.year());
+    for (what, fields, field) in [
+        ("contact", vec![("nom", "Martin"), ("email", "pas-une-adresse")], "email"),
+        ("historique", vec![("genre", "visite"), ("date", "32/01/2027"), ("texte", "Visite")], "date"),
+        ("historique", vec![("genre", "piscine"), ("date", "01/02/2027"), ("texte", "Visite")], "genre"),
+        ("convention", vec![("objet", "Stages"), ("debut", "01/09/2027"), ("fin", "01/06/2027")], "fin"),
+        (
+            "convention",
+            vec![("objet", "Stages"), ("debut", "01/09/2026"), ("fin", &fin), ("document", "javascript:x")],
+            "document",
+        ),
+    ] {
+        let (status, _, html) = app.submit_form_as(&rbe, &partner, &format!("{partner}/{what}"), &fields).await;
+        assert_eq!(status, 422, "{what} {field}");
+        assert!(html.contains(&format!("erreur-{what}-{field}")), "{what} {field}: {html}");
+    }
+    for (what, fields) in [
+        (
+            "contact",
+            vec![("prenom", "Léa"), ("nom", "Martin"), ("fonction", "Gérante"), ("email", "lea@boulangerie.fr")],
+        ),
+        ("historique", vec![("genre", "pfmp"), ("date", "15/01/2027"), ("texte", "Deux élèves de CAP accueillis")]),
+        ("convention", vec![("objet", "Accueil de stagiaires"), ("debut", "01/09/2026"), ("fin", &fin)]),
+    ] {
+        let (status, location, _) = app.submit_form_as(&rbe, &partner, &format!("{partner}/{what}"), &fields).await;
+        assert_eq!(status, 303, "{what}");
+        assert_eq!(location, Some(format!("{partner}?fait={what}")));
+    }
+    let (_, _, html) = get(&app, &rbe, &partner).await;
+    assert!(html.contains("Léa Martin, Gérante") && html.contains("Deux élèves de CAP accueillis"));
+    assert!(html.contains("Accueil de stagiaires"));
+
+    // Search and tags.
+    let (_, _, html) = get(&app, &rbe, "/espace/partenaires?q=boulangerie").await;
+    assert!(html.contains("Boulangerie Martin") && !html.contains("Hôte"));
+    let (_, _, html) = get(&app, &rbe, "/espace/partenaires?tag=apprentissage").await;
+    assert!(html.contains("Boulangerie Martin") && !html.contains("Hôte"));
+    let (_, _, csv) = get(&app, &rbe, "/espace/partenaires.csv").await;
+    assert!(csv.contains("Boulangerie Martin;73282932000074") && csv.contains("lea@boulangerie.fr"), "{csv}");
+
+    // Another lycée's business officer: 404 everywhere.
+    assert_eq!(get(&app, &other, &partner).await.0, 404);
+    assert_eq!(app.submit_form_as(&other, "/espace", &format!("{partner}/contact"), &[("nom", "X")]).await.0, 404);
+    assert_eq!(get(&app, &other, &format!("/espace/partenaires?lycee={pilot}")).await.0, 404);
+    let (_, _, csv) = get(&app, &other, "/espace/partenaires.csv").await;
+    assert!(!csv.contains("Boulangerie"));
+
+    // The reminder before the end: once.
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(monlyceepro::partners::remind_conventions(&app.db, &app.base, now).await.expect("rappel"), 1);
+    assert_eq!(monlyceepro::partners::remind_conventions(&app.db, &app.base, now).await.expect("rappel"), 0);
+    let body = scalar_text(&app.db, "SELECT corps FROM outbox WHERE modele = 'convention_rappel'").await;
+    assert!(body.contains("Accueil de stagiaires") && body.contains(&format!("/espace/partenaires/{id}")), "{body}");
+    let to = scalar_text(&app.db, "SELECT destinataire FROM outbox WHERE modele = 'convention_rappel'").await;
+    assert_eq!(to, "rbe.part@ac-lyon.fr");
+
+    // Deleting needs the confirmation.
+    assert_eq!(app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[]).await.0, 422);
+    let (status, _, _) =
+        app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[("confirmation", "oui")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(get(&app, &rbe, &partner).await.0, 404);
+}
+on_both_engines!(partners);

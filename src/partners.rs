@@ -1,0 +1,196 @@
+//! The partners of a lycée: what is checked when a business officer writes
+//! them down, what the service records on its own (a request taken in
+//! charge is an interaction with that company), and the reminder before a
+//! partnership agreement ends.
+
+use crate::clock;
+use crate::mail::templates;
+use crate::requests::outbox_row;
+use crate::security::random_id;
+use crate::storage::partners::{self as store, InteractionRow, PartenaireRow};
+use crate::storage::requests::{DemandeRow, insert_outbox, lycee_emails};
+use crate::storage::{Db, Tx};
+use std::collections::BTreeMap;
+use time::{Date, OffsetDateTime};
+
+/// Kinds of interaction a business officer records by hand.
+pub const KINDS: [(&str, &str); 5] = [
+    ("visite", "Visite"),
+    ("pfmp", "Élèves accueillis en stage (PFMP)"),
+    ("apprenti", "Apprenti embauché"),
+    ("evenement", "Événement"),
+    ("autre", "Autre"),
+];
+
+/// The label of an interaction kind (including "demande", recorded by the
+/// service).
+pub fn kind_label(code: &str) -> &str {
+    if code == "demande" {
+        return "Demande reçue via MonLycéePro";
+    }
+    KINDS.iter().find(|(c, _)| *c == code).map_or(code, |(_, l)| l)
+}
+
+/// Days before its end that a convention is recalled.
+pub const REMINDER_DAYS: i64 = 60;
+
+/// Field errors of a form, by field name, in French.
+pub type Errors = BTreeMap<&'static str, String>;
+
+/// Text of at most `max` characters, trimmed; empty is `None`.
+pub fn optional(value: &str, max: usize, field: &'static str, errors: &mut Errors) -> Option<String> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        errors.insert(field, format!("{max} caractères au plus."));
+    }
+    (!v.is_empty()).then(|| v.chars().take(max).collect())
+}
+
+/// Required text of at most `max` characters.
+pub fn required(value: &str, max: usize, field: &'static str, errors: &mut Errors) -> String {
+    let v = optional(value, max, field, errors);
+    if v.is_none() {
+        errors.insert(field, "Champ obligatoire.".into());
+    }
+    v.unwrap_or_default()
+}
+
+/// A date typed as JJ/MM/AAAA or AAAA-MM-JJ (what a date field sends).
+pub fn date(value: &str, field: &'static str, errors: &mut Errors) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let iso = match v.split('/').collect::<Vec<_>>().as_slice() {
+        [d, m, y] => format!("{y}-{m:0>2}-{d:0>2}"),
+        _ => v.to_string(),
+    };
+    match Date::parse(&iso, time::macros::format_description!("[year]-[month]-[day]")) {
+        Ok(d) if (2000..=2100).contains(&d.year()) => Some(d.to_string()),
+        _ => {
+            errors.insert(field, "Date invalide : JJ/MM/AAAA, par exemple 01/09/2027.".into());
+            None
+        }
+    }
+}
+
+/// Tags typed with commas: lowercase, trimmed, without duplicates.
+pub fn tags(value: &str, errors: &mut Errors) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for t in value.split([',', ';']).map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
+        if t.chars().count() > 40 {
+            errors.insert("tags", "Une étiquette fait 40 caractères au plus.".into());
+        } else if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > 15 {
+        errors.insert("tags", "15 étiquettes au plus.".into());
+    }
+    out.join(",")
+}
+
+/// The partner of `uai` for a request's company (same SIRET, else same
+/// name), created when new, with an interaction for the request. Runs in
+/// the transaction that takes the request in charge.
+pub async fn record_request(tx: &mut Tx, uai: &str, d: &DemandeRow, person: &str, now: &str) -> sqlx::Result<()> {
+    let folded = domain::text::fold(&d.entreprise_nom);
+    let partner = match store::find(tx, uai, d.entreprise_siret.as_deref(), &folded).await? {
+        Some(p) => p,
+        None => {
+            let p = PartenaireRow {
+                id: random_id(),
+                uai: uai.to_string(),
+                nom: d.entreprise_nom.clone(),
+                nom_norm: folded,
+                siret: d.entreprise_siret.clone(),
+                secteur: None,
+                adresse: Some(d.commune_nom.clone()),
+                tags: String::new(),
+                cree_le: now.to_string(),
+                modifie_le: now.to_string(),
+            };
+            store::upsert(tx, &p).await?;
+            p
+        }
+    };
+    let action = domain::ActionType::from_code(&d.action).map_or("Autre besoin", domain::ActionType::label);
+    store::insert_interaction(
+        tx,
+        &InteractionRow {
+            id: random_id(),
+            partenaire_id: partner.id,
+            date: now.get(0..10).unwrap_or(now).to_string(),
+            genre: "demande".into(),
+            texte: format!(
+                "Demande {} prise en charge : {action} ({} {}, {}).",
+                d.reference, d.contact_prenom, d.contact_nom, d.contact_email
+            ),
+            demande_id: Some(d.id.clone()),
+            cree_par: person.to_string(),
+        },
+    )
+    .await
+}
+
+/// Queues the reminders of conventions ending within [`REMINDER_DAYS`]
+/// days, to the lycée's business officers; how many were queued.
+pub async fn remind_conventions(db: &Db, base_url: &str, now: OffsetDateTime) -> anyhow::Result<usize> {
+    let until = (now + time::Duration::days(REMINDER_DAYS)).date().to_string();
+    let now_s = clock::to_rfc3339(now);
+    let mut queued = 0;
+    for (c, p) in store::conventions_to_remind(db, &until).await? {
+        let to = lycee_emails(db, std::slice::from_ref(&p.uai)).await?;
+        let mut tx = db.begin().await?;
+        if !store::reminded(&mut tx, &c.id, &now_s).await? {
+            continue;
+        }
+        if let Some(address) = to.get(&p.uai) {
+            let mail = templates::ConventionReminder {
+                partenaire: &p.nom,
+                objet: &c.objet,
+                fin: &french_date(&c.fin),
+                url: &format!("{}/espace/partenaires/{}", base_url.trim_end_matches('/'), p.id),
+            }
+            .render_email();
+            insert_outbox(&mut tx, &outbox_row(None, address, mail), &now_s).await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+/// "2027-06-30" → "30/06/2027".
+pub fn french_date(iso: &str) -> String {
+    match iso.get(0..10).map(|d| d.split('-').collect::<Vec<_>>()) {
+        Some(p) if p.len() == 3 => format!("{}/{}/{}", p[2], p[1], p[0]),
+        _ => iso.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_tags_are_checked() {
+        let mut e = Errors::new();
+        assert_eq!(date("01/09/2027", "fin", &mut e).as_deref(), Some("2027-09-01"));
+        assert_eq!(date("1/9/2027", "fin", &mut e).as_deref(), Some("2027-09-01"));
+        assert_eq!(date("2027-09-01", "fin", &mut e).as_deref(), Some("2027-09-01"));
+        assert!(e.is_empty());
+        for bad in ["31/02/2027", "demain", "01/09/1899", "2027-13-01"] {
+            let mut e = Errors::new();
+            assert_eq!(date(bad, "fin", &mut e), None, "{bad}");
+            assert!(e.contains_key("fin"), "{bad}");
+        }
+        let mut e = Errors::new();
+        assert_eq!(tags(" BTP, électricité ;btp,, ", &mut e), "btp,électricité");
+        assert!(e.is_empty());
+        tags(&"x".repeat(41), &mut e);
+        assert!(e.contains_key("tags"));
+        assert_eq!(french_date("2027-06-30"), "30/06/2027");
+        assert_eq!(kind_label("pfmp"), "Élèves accueillis en stage (PFMP)");
+    }
+}
