@@ -64,3 +64,41 @@ pub async fn save(tx: &mut Tx, v: &VitrineRow, d: &DisponibiliteRow) -> sqlx::Re
     .execute(&mut *c).await.map(|_| ()))?;
     super::import::bump_catalogue_version(tx).await
 }
+
+/// An internship period (PFMP) of a diploma, for one school year.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct PeriodeRow {
+    pub id: String,
+    pub uai: String,
+    /// The diploma's code (CFD) in the catalogue.
+    pub diplome: String,
+    /// "2026-2027".
+    pub annee: String,
+    pub debut: String,
+    pub fin: String,
+}
+
+pub async fn periodes(db: &Db, uai: &str) -> sqlx::Result<Vec<PeriodeRow>> {
+    on_db!(db, p => sqlx::query_as::<_, PeriodeRow>(
+        "SELECT * FROM periodes_pfmp WHERE uai = $1 ORDER BY annee, debut, diplome, id"
+    ).bind(uai).fetch_all(p).await)
+}
+
+/// Adds a period; bumps the catalogue version (the public page shows it).
+pub async fn insert_periode(tx: &mut Tx, r: &PeriodeRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO periodes_pfmp (id, uai, diplome, annee, debut, fin) VALUES ($1, $2, $3, $4, $5, $6)"
+    ).bind(&r.id).bind(&r.uai).bind(&r.diplome).bind(&r.annee).bind(&r.debut).bind(&r.fin)
+    .execute(&mut *c).await.map(|_| ()))?;
+    super::import::bump_catalogue_version(tx).await
+}
+
+/// Deletes a period of lycée `uai`; false when there was none.
+pub async fn delete_periode(tx: &mut Tx, uai: &str, id: &str) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM periodes_pfmp WHERE uai = $1 AND id = $2")
+        .bind(uai).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n > 0 {
+        super::import::bump_catalogue_version(tx).await?;
+    }
+    Ok(n > 0)
+}

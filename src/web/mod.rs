@@ -128,6 +128,8 @@ pub fn router(state: AppState) -> Router {
         .route("/espace/demandes/{reference}", get(espace::demandes::detail))
         .route("/espace/demandes/{reference}/{action}", axum::routing::post(espace::demandes::act))
         .route("/espace/lycees/{uai}/vitrine", get(espace::vitrine::show).post(espace::vitrine::save))
+        .route("/espace/lycees/{uai}/pfmp", axum::routing::post(espace::vitrine::add_period))
+        .route("/espace/lycees/{uai}/pfmp/{id}/supprimer", axum::routing::post(espace::vitrine::delete_period))
         .route("/espace/partenaires", get(espace::partenaires::list).post(espace::partenaires::create))
         .route("/espace/partenaires.csv", get(espace::partenaires::csv))
         .route("/espace/partenaires/{id}", get(espace::partenaires::show))

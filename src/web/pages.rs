@@ -264,13 +264,26 @@ struct Showcase {
     /// Labels of the actions accepted (empty: all).
     accepts: Vec<&'static str>,
     paused: bool,
+    /// "Bac pro MELEC (2026-2027) : du 04/01/2027 au 12/02/2027".
+    periods: Vec<String>,
 }
 
-async fn showcase(db: &crate::storage::Db, uai: &str) -> sqlx::Result<Option<Showcase>> {
+async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Option<Showcase>> {
+    use crate::partners::french_date;
     use crate::storage::vitrines;
+    let uai = l.uai.as_str();
     let v = vitrines::vitrine(db, uai).await?;
     let d = vitrines::disponibilite(db, uai).await?;
-    if v.is_none() && d.is_none() {
+    let periods: Vec<String> = vitrines::periodes(db, uai)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let diploma =
+                l.formations.iter().find(|f| f.cfd == p.diplome).map_or(p.diplome.as_str(), |f| f.libelle.as_str());
+            format!("{diploma} ({}) : du {} au {}", p.annee, french_date(&p.debut), french_date(&p.fin))
+        })
+        .collect();
+    if v.is_none() && d.is_none() && periods.is_empty() {
         return Ok(None);
     }
     let v = v.unwrap_or_default();
@@ -295,6 +308,7 @@ async fn showcase(db: &crate::storage::Db, uai: &str) -> sqlx::Result<Option<Sho
             .map(|a| a.split(',').filter_map(domain::ActionType::from_code).map(domain::ActionType::label).collect())
             .unwrap_or_default(),
         paused: d.en_pause,
+        periods,
     }))
 }
 
@@ -331,7 +345,7 @@ pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Re
                 job_count: thousands(l.job_count() as i64),
                 student_count: thousands(l.student_count()),
                 position_text,
-                vitrine: showcase(state.catalogue.db(), uai.as_str()).await?,
+                vitrine: showcase(state.catalogue.db(), &l).await?,
                 l: &l,
             };
             let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;

@@ -438,6 +438,34 @@ async fn showcase_editor(engine: Engine) {
     assert!(!told.contains(&pilot.as_str()), "{pilot} en pause mais sollicité : {told:?}");
     let (_, _, html) = get(&app, &rbe, &format!("{editor}?enregistre=1")).await;
     assert!(html.contains("Vitrine enregistrée") && html.contains("checked"));
+
+    // Internship periods, per diploma and school year.
+    let pfmp = format!("/espace/lycees/{pilot}/pfmp");
+    for (fields, field) in [
+        (
+            vec![("diplome", "99999999"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/02/2027")],
+            "diplome",
+        ),
+        (vec![("diplome", "40025510"), ("annee", "2026"), ("debut", "04/01/2027"), ("fin", "12/02/2027")], "annee"),
+        (vec![("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/12/2026")], "fin"),
+        (vec![("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "lundi"), ("fin", "12/02/2027")], "debut"),
+    ] {
+        let (status, _, html) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
+        assert_eq!(status, 422, "{field}");
+        assert!(html.contains(&format!("erreur-pfmp-{field}")), "{field}");
+    }
+    let fields = [("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/02/2027")];
+    let (status, location, _) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, Some(format!("{editor}?pfmp=ajoutee#pfmp")));
+    let (_, public) = app.get_text(&format!("/lycees/{pilot}")).await;
+    assert!(public.contains("(2026-2027) : du 04/01/2027 au 12/02/2027"), "shown on the public page");
+    let id = scalar_text(&app.db, &format!("SELECT id FROM periodes_pfmp WHERE uai = '{pilot}'")).await;
+    let delete = format!("/espace/lycees/{pilot}/pfmp/{id}/supprimer");
+    assert_eq!(app.submit_form_as(&rbe, &editor, &delete, &[]).await.0, 303);
+    assert_eq!(app.submit_form_as(&rbe, &editor, &delete, &[]).await.0, 404, "already gone");
+    let (_, public) = app.get_text(&format!("/lycees/{pilot}")).await;
+    assert!(!public.contains("du 04/01/2027 au 12/02/2027"));
 }
 on_both_engines!(showcase_editor);
 

@@ -5,6 +5,8 @@
 use super::{SignedIn, private};
 use crate::accounts::Agent;
 use crate::clock;
+use crate::partners::french_date;
+use crate::security::random_id;
 use crate::storage::vitrines::{self as store, DisponibiliteRow, VitrineRow};
 use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
@@ -37,11 +39,32 @@ struct EditorPage {
     capacity: String,
     errors: BTreeMap<&'static str, String>,
     saved: bool,
+    /// The lycée's diplomas (code, label), for the PFMP periods.
+    diplomas: Vec<(String, String)>,
+    /// (id, diploma, school year, start, end), dates French style.
+    periods: Vec<(String, String, String, String, String)>,
+    /// What was typed in the PFMP form, kept on an error.
+    period: (String, String, String, String),
+    period_errors: BTreeMap<&'static str, String>,
+    notice: Option<&'static str>,
 }
 
 impl EditorPage {
     fn error(&self, field: &str) -> Option<&String> {
         self.errors.get(field)
+    }
+
+    /// The text fields of the PFMP form: (name, label, hint, typed value).
+    fn period_fields(&self) -> [(&'static str, &'static str, &'static str, &str); 3] {
+        [
+            ("annee", "Année scolaire", "Par exemple 2026-2027", &self.period.1),
+            ("debut", "Début", "JJ/MM/AAAA", &self.period.2),
+            ("fin", "Fin", "JJ/MM/AAAA", &self.period.3),
+        ]
+    }
+
+    fn period_error(&self, field: &str) -> Option<&String> {
+        self.period_errors.get(field)
     }
 
     /// The free-text fields: (name, label, hint, value).
@@ -81,6 +104,21 @@ async fn editor(state: &AppState, csrf: &CsrfCookie, agent: &Agent, uai: &str) -
     let v = store::vitrine(db, &uai).await?.unwrap_or_else(|| VitrineRow { uai: uai.clone(), ..VitrineRow::default() });
     let d = store::disponibilite(db, &uai).await?.unwrap_or_default();
     let accepted: Option<Vec<&str>> = d.actions.as_deref().map(|a| a.split(',').collect());
+    let diplomas: Vec<(String, String)> = match uai.parse::<domain::ids::Uai>() {
+        Ok(u) => state
+            .catalogue
+            .lycee(&u)
+            .await?
+            .map(|l| l.formations.iter().map(|f| (f.cfd.clone(), f.libelle.clone())).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let label = |cfd: &str| diplomas.iter().find(|(c, _)| c == cfd).map_or(cfd.to_string(), |(_, l)| l.clone());
+    let periods = store::periodes(db, &uai)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), label(&p.diplome), p.annee, french_date(&p.debut), french_date(&p.fin)))
+        .collect();
     Ok(EditorPage {
         chrome: Chrome::new("espace"),
         csrf: csrf.token(state),
@@ -97,6 +135,11 @@ async fn editor(state: &AppState, csrf: &CsrfCookie, agent: &Agent, uai: &str) -
         capacity: d.capacite.map(|c| c.to_string()).unwrap_or_default(),
         errors: BTreeMap::new(),
         saved: false,
+        diplomas,
+        periods,
+        period: Default::default(),
+        period_errors: BTreeMap::new(),
+        notice: None,
     })
 }
 
@@ -110,6 +153,10 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let mut page = editor(&state, &csrf, &agent, &uai).await?;
     page.saved = q.iter().any(|(k, v)| k == "enregistre" && v == "1");
+    page.notice = q
+        .iter()
+        .find(|(k, _)| k == "pfmp")
+        .map(|(_, v)| if v == "ajoutee" { "Période de stage ajoutée." } else { "Période de stage supprimée." });
     Ok(private(render(StatusCode::OK, &page)))
 }
 
@@ -199,8 +246,13 @@ pub async fn save(
     );
     crate::accounts::audit(&mut tx, &agent.email, "vitrine_modifiee", &v.uai, &details, &v.modifie_le).await?;
     tx.commit().await?;
-    // This instance shows the change at once; the others within seconds
-    // (they watch the catalogue version).
+    refresh(&state).await;
+    Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?enregistre=1", v.uai)).into_response()))
+}
+
+/// After a change of what the public page shows: this instance shows it at
+/// once; the others within seconds (they watch the catalogue version).
+async fn refresh(state: &AppState) {
     if let Ok(true) = state.catalogue.refresh().await {
         let (catalogue, search) = (state.catalogue.clone(), state.search.clone());
         tokio::spawn(async move {
@@ -210,5 +262,86 @@ pub async fn save(
             }
         });
     }
-    Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?enregistre=1", v.uai)).into_response()))
+}
+
+/// `POST /espace/lycees/{uai}/pfmp`: adds an internship period.
+pub async fn add_period(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    Path(uai): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let mut page = editor(&state, &csrf, &agent, &uai).await?;
+    page.period = (form.get("diplome"), form.get("annee"), form.get("debut"), form.get("fin"));
+    let mut e = crate::partners::Errors::new();
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        e.insert("formulaire", "Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    }
+    let diploma = form.get("diplome");
+    if !page.diplomas.iter().any(|(c, _)| *c == diploma) {
+        e.insert("diplome", "Choisissez un diplôme du lycée.".into());
+    }
+    let year = form.get("annee");
+    let year_ok = match year.split_once('-') {
+        Some((a, b)) => match (a.parse::<i32>(), b.parse::<i32>()) {
+            (Ok(a), Ok(b)) => b == a + 1 && (2020..=2100).contains(&a),
+            _ => false,
+        },
+        None => false,
+    };
+    if !year_ok {
+        e.insert("annee", "Année scolaire au format 2026-2027.".into());
+    }
+    let start = crate::partners::date(&form.get("debut"), "debut", &mut e);
+    let end = crate::partners::date(&form.get("fin"), "fin", &mut e);
+    for (field, v) in [("debut", &start), ("fin", &end)] {
+        if v.is_none() && !e.contains_key(field) {
+            e.insert(field, "Champ obligatoire.".into());
+        }
+    }
+    if let (Some(a), Some(b)) = (&start, &end)
+        && b < a
+    {
+        e.insert("fin", "La fin doit suivre le début.".into());
+    }
+    if !e.is_empty() {
+        page.period_errors = e;
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+    }
+    let row = store::PeriodeRow {
+        id: random_id(),
+        uai: page.uai.clone(),
+        diplome: diploma,
+        annee: year,
+        debut: start.unwrap_or_default(),
+        fin: end.unwrap_or_default(),
+    };
+    let mut tx = state.requests.db.begin().await?;
+    store::insert_periode(&mut tx, &row).await?;
+    tx.commit().await?;
+    refresh(&state).await;
+    Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?pfmp=ajoutee#pfmp", page.uai)).into_response()))
+}
+
+/// `POST /espace/lycees/{uai}/pfmp/{id}/supprimer`.
+pub async fn delete_period(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    Path((uai, id)): Path<(String, String)>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let page = editor(&state, &csrf, &agent, &uai).await?;
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        return Err(PageError::BadRequest("Le formulaire a expiré : rechargez la page et validez à nouveau.".into()));
+    }
+    let mut tx = state.requests.db.begin().await?;
+    let deleted = store::delete_periode(&mut tx, &page.uai, &id).await?;
+    tx.commit().await?;
+    if !deleted {
+        return Err(PageError::NotFound);
+    }
+    refresh(&state).await;
+    Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?pfmp=supprimee#pfmp", page.uai)).into_response()))
 }
