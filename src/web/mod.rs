@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .route("/deconnexion", axum::routing::post(espace::sign_out))
         .route("/espace", get(espace::demandes::inbox))
         .route("/espace/demandes.csv", get(espace::demandes::csv))
+        .route("/espace/demandes.xlsx", get(espace::demandes::xlsx))
         .route("/espace/demandes/{reference}", get(espace::demandes::detail))
         .route("/espace/demandes/{reference}/{action}", axum::routing::post(espace::demandes::act))
         .route("/espace/lycees/{uai}/vitrine", get(espace::vitrine::show).post(espace::vitrine::save))

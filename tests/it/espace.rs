@@ -186,6 +186,17 @@ async fn rbe_story(engine: Engine) {
     let csv = res.text().await.expect("csv");
     assert!(csv.starts_with('\u{feff}') && csv.contains(&reference) && csv.contains("Clôturée"), "{csv}");
 
+    // And as an Excel workbook.
+    let res = rbe.get(format!("{}/espace/demandes.xlsx", app.base)).send().await.expect("xlsx");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap_or("").contains("spreadsheetml"));
+    let bytes = res.bytes().await.expect("xlsx");
+    let mut book = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("classeur zip");
+    let mut strings = String::new();
+    std::io::Read::read_to_string(&mut book.by_name("xl/sharedStrings.xml").expect("textes"), &mut strings)
+        .expect("lecture");
+    assert!(strings.contains(&reference) && strings.contains("Référence") && strings.contains("Clôturée"), "{strings}");
+
     // Sign out everywhere: the session no longer opens the workspace.
     let (status, _, html) = app.submit_form_as(&rbe, "/espace", "/deconnexion", &[]).await;
     assert_eq!(status, 200, "{html}");
@@ -289,6 +300,7 @@ async fn authorization_matrix(engine: Engine) {
     let matrix: Vec<(&str, &str, [u16; 6])> = vec![
         ("GET", "/espace", [303, 200, 200, 200, 200, 200]),
         ("GET", "/espace/demandes.csv", [303, 200, 200, 200, 200, 200]),
+        ("GET", "/espace/demandes.xlsx", [303, 200, 200, 200, 200, 200]),
         ("GET", &req, [303, 200, 404, 200, 404, 200]),
         ("POST", &note, [303, 303, 404, 303, 404, 303]),
         ("POST", &reassign, [303, 404, 404, 422, 404, 422]),

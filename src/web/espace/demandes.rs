@@ -408,12 +408,10 @@ pub async fn act(
     }
 }
 
-/// `GET /espace/demandes.csv`: the requests of the person's perimeter,
-/// for a spreadsheet (UTF-8 with BOM, semicolons: what French Excel opens).
-pub async fn csv(State(state): State<AppState>, SignedIn(agent): SignedIn) -> Result<Response, PageError> {
-    let all = items(&state, &agent).await?;
-    let mut out = String::from("\u{feff}");
-    let header = [
+/// The requests of the person's perimeter as a table: header and rows
+/// (one writer for CSV, one for XLSX).
+async fn export_table(state: &AppState, agent: &Agent) -> Result<(Vec<&'static str>, Vec<Vec<String>>), PageError> {
+    let header = vec![
         "Référence",
         "Date",
         "Action",
@@ -429,36 +427,82 @@ pub async fn csv(State(state): State<AppState>, SignedIn(agent): SignedIn) -> Re
         "Mon rôle",
         "Mon statut",
     ];
+    let rows = items(state, agent)
+        .await?
+        .into_iter()
+        .map(|(d, i)| {
+            let (mine, role, statut) = i.mine.clone().unwrap_or_default();
+            vec![
+                d.reference.clone(),
+                d.cree_le.get(0..10).unwrap_or("").to_string(),
+                i.action.clone(),
+                d.entreprise_nom.clone(),
+                d.entreprise_siret.clone().unwrap_or_default(),
+                format!("{} {}", d.contact_prenom, d.contact_nom),
+                d.contact_email.clone(),
+                d.contact_telephone.clone().unwrap_or_default(),
+                d.commune_nom.clone(),
+                i.statut.clone(),
+                i.responsable.clone().unwrap_or_default(),
+                mine,
+                role,
+                statut,
+            ]
+        })
+        .collect();
+    Ok((header, rows))
+}
+
+fn download(body: impl IntoResponse, content_type: &'static str, filename: &'static str) -> Response {
+    let mut res = body.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(filename));
+    private(res)
+}
+
+/// `GET /espace/demandes.csv`: the requests of the person's perimeter,
+/// for a spreadsheet (UTF-8 with BOM, semicolons: what French Excel opens).
+pub async fn csv(State(state): State<AppState>, SignedIn(agent): SignedIn) -> Result<Response, PageError> {
+    let (header, rows) = export_table(&state, &agent).await?;
+    let mut out = String::from("\u{feff}");
     out.push_str(&header.join(";"));
     out.push_str("\r\n");
-    for (d, i) in &all {
-        let (mine, role, statut) = i.mine.clone().unwrap_or_default();
-        let cells = [
-            d.reference.clone(),
-            d.cree_le.get(0..10).unwrap_or("").to_string(),
-            i.action.clone(),
-            d.entreprise_nom.clone(),
-            d.entreprise_siret.clone().unwrap_or_default(),
-            format!("{} {}", d.contact_prenom, d.contact_nom),
-            d.contact_email.clone(),
-            d.contact_telephone.clone().unwrap_or_default(),
-            d.commune_nom.clone(),
-            i.statut.clone(),
-            i.responsable.clone().unwrap_or_default(),
-            mine,
-            role,
-            statut,
-        ];
+    for cells in rows {
         out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(";"));
         out.push_str("\r\n");
     }
-    let mut res = out.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"demandes-monlyceepro.csv\""),
-    );
-    Ok(private(res))
+    Ok(download(out, "text/csv; charset=utf-8", "attachment; filename=\"demandes-monlyceepro.csv\""))
+}
+
+/// `GET /espace/demandes.xlsx`: the same table as an Excel workbook.
+pub async fn xlsx(State(state): State<AppState>, SignedIn(agent): SignedIn) -> Result<Response, PageError> {
+    let (header, rows) = export_table(&state, &agent).await?;
+    let bytes = workbook(&header, &rows).map_err(|e| PageError::Internal(format!("classeur : {e}")))?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "attachment; filename=\"demandes-monlyceepro.xlsx\"",
+    ))
+}
+
+/// A one-sheet workbook: a bold header row, frozen, then the rows as text
+/// (a text cell is never evaluated as a formula).
+pub fn workbook(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Demandes")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.set_column_width(c as u16, 18)?;
+    }
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, v)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    book.save_to_buffer()
 }
 
 /// One CSV cell: quoted when needed, and never read as a formula by a
