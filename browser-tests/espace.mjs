@@ -26,11 +26,12 @@ async function signedIn(browser, token, options = {}) {
 
 const pages = [
   [null, '/connexion'],
+  [null, '/rejoindre'],
   [session, '/espace'],
   [session, '/espace?statut=toutes'],
   [session, `/espace/demandes/${reference}`],
   ...(uai ? [[session, `/espace/lycees/${uai}/vitrine`]] : []),
-  ...(adminSession ? [[adminSession, '/admin']] : []),
+  ...(adminSession ? [[adminSession, '/admin'], [adminSession, '/espace/equipe']] : []),
 ];
 
 const browser = await launch();

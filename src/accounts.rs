@@ -8,7 +8,7 @@
 use crate::clock;
 use crate::mail::templates;
 use crate::requests::outbox_row;
-use crate::security::{random_id, random_token, token_hash};
+use crate::security::{Signer, random_id, random_token, token_hash};
 use crate::storage::accounts::{self as store, AuditRow, CompteRow};
 use crate::storage::requests::insert_outbox;
 use crate::storage::{Db, Tx};
@@ -185,12 +185,162 @@ pub struct Added {
 #[derive(Debug, Clone)]
 pub struct AccountService {
     pub db: Db,
+    pub signer: Signer,
     pub base_url: String,
 }
 
+/// How long the link of a request to join works, in days.
+pub const JOIN_LINK_DAYS: i64 = 14;
+
+/// Whether an address is an agent's of the Education nationale: an
+/// académie (`@ac-lyon.fr`), the ministry, a région académique.
+pub fn is_academic(email: &str) -> bool {
+    let Some((_, host)) = email.trim().to_lowercase().rsplit_once('@').map(|(a, b)| (a.to_string(), b.to_string()))
+    else {
+        return false;
+    };
+    let named = |prefix: &str| {
+        host.strip_prefix(prefix)
+            .and_then(|h| h.strip_suffix(".fr"))
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+    };
+    host == "education.gouv.fr" || named("ac-") || named("region-academique-")
+}
+
+/// Why a request to join is refused (French, shown as is).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JoinError {
+    #[error("{0}")]
+    Email(String),
+    #[error(
+        "seule une adresse académique (…@ac-….fr, …@education.gouv.fr, …@region-academique-….fr) peut demander à rejoindre un lycée ; sinon, demandez une invitation à votre coordinateur"
+    )]
+    NotAcademic,
+    #[error("UAI inconnu : 7 chiffres et une lettre d'un lycée du catalogue, par exemple 0690043X")]
+    UnknownLycee,
+    #[error("vous avez déjà accès à ce lycée : connectez-vous")]
+    AlreadyMember,
+}
+
 impl AccountService {
-    pub fn new(db: Db, base_url: &str) -> AccountService {
-        AccountService { db, base_url: base_url.trim_end_matches('/').to_string() }
+    pub fn new(db: Db, signer: Signer, base_url: &str) -> AccountService {
+        AccountService { db, signer, base_url: base_url.trim_end_matches('/').to_string() }
+    }
+
+    /// An agent asks to join a lycée's workspace. The lycée (its business
+    /// officers, else its official address) gets a signed link to accept
+    /// or refuse; the coordinator sees the request in the workspace. Asking
+    /// twice does not write twice.
+    pub async fn ask_to_join(
+        &self,
+        email: &str,
+        prenom: Option<String>,
+        nom: Option<String>,
+        uai: &str,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Result<store::AdhesionRow, JoinError>> {
+        let email = match email.parse::<Email>() {
+            Ok(e) => e.normalized(),
+            Err(e) => return Ok(Err(JoinError::Email(e.to_string()))),
+        };
+        if !is_academic(&email) {
+            return Ok(Err(JoinError::NotAcademic));
+        }
+        let Ok(uai) = uai.parse::<Uai>() else { return Ok(Err(JoinError::UnknownLycee)) };
+        let uai = uai.as_str().to_string();
+        if !store::lycee_exists(&self.db, &uai).await? {
+            return Ok(Err(JoinError::UnknownLycee));
+        }
+        if let Some(c) = store::compte_by_email(&self.db, &email).await?
+            && c.actif
+            && store::lycees_of(&self.db, &c.id).await?.contains(&uai)
+        {
+            return Ok(Err(JoinError::AlreadyMember));
+        }
+        if let Some(existing) = store::pending_adhesion(&self.db, &email, &uai).await? {
+            return Ok(Ok(existing));
+        }
+        let now_s = clock::to_rfc3339(now);
+        let row = store::AdhesionRow {
+            id: random_id(),
+            email: email.clone(),
+            prenom,
+            nom,
+            uai: uai.clone(),
+            statut: "en_attente".into(),
+            cree_le: now_s.clone(),
+            decide_le: None,
+            decide_par: None,
+        };
+        let to = crate::storage::requests::lycee_emails(&self.db, std::slice::from_ref(&uai)).await?;
+        let lycee = crate::storage::catalogue::lycee(&self.db, &uai).await?.map_or(uai.clone(), |l| l.nom);
+        let mut tx = self.db.begin().await?;
+        store::insert_adhesion(&mut tx, &row).await?;
+        audit(&mut tx, &email, "adhesion_demandee", &uai, "demande d'accès", &now_s).await?;
+        if let Some(address) = to.get(&uai) {
+            let url = format!("{}/rejoindre/{}", self.base_url, self.join_token(&row.id, now));
+            let who = [row.prenom.as_deref(), row.nom.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let mail =
+                templates::JoinRequest { lycee: &lycee, who: &who, email: &email, url: &url, days: JOIN_LINK_DAYS }
+                    .render_email();
+            insert_outbox(&mut tx, &outbox_row(None, address, mail), &now_s).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(row))
+    }
+
+    /// The signed link of a request to join, for the lycée.
+    pub fn join_token(&self, id: &str, now: OffsetDateTime) -> String {
+        self.signer.sign("adhesion", id, (now + Duration::days(JOIN_LINK_DAYS)).unix_timestamp())
+    }
+
+    /// The request to join a signed link is about.
+    pub fn check_join_token(&self, token: &str, now: OffsetDateTime) -> Result<String, crate::security::TokenError> {
+        self.signer.verify("adhesion", token, now.unix_timestamp())
+    }
+
+    /// Accepts or refuses a pending request to join (`by`: who decided).
+    /// Accepted, the person gets an account for the lycée and a sign-in
+    /// link; refused, an email saying so. `None` when already decided.
+    pub async fn decide_join(
+        &self,
+        id: &str,
+        accept: bool,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Option<store::AdhesionRow>> {
+        let Some(a) = store::adhesion(&self.db, id).await? else { return Ok(None) };
+        if a.statut != "en_attente" {
+            return Ok(None);
+        }
+        if accept {
+            let new = NewAccount {
+                lycees: vec![a.uai.clone()],
+                prenom: a.prenom.clone(),
+                nom: a.nom.clone(),
+                ..NewAccount::new(&a.email, Role::Rbe)
+            };
+            if let Err(e) = self.add(&new, by, now).await? {
+                anyhow::bail!("compte impossible pour {} : {e}", a.email);
+            }
+        }
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        if !store::decide_adhesion(&mut tx, id, if accept { "acceptee" } else { "refusee" }, by, &now_s).await? {
+            return Ok(None);
+        }
+        audit(&mut tx, by, if accept { "adhesion_acceptee" } else { "adhesion_refusee" }, &a.email, &a.uai, &now_s)
+            .await?;
+        if !accept {
+            let lycee = crate::storage::catalogue::lycee(&self.db, &a.uai).await?.map_or(a.uai.clone(), |l| l.nom);
+            let mail = templates::JoinRefused { lycee: &lycee }.render_email();
+            insert_outbox(&mut tx, &outbox_row(None, &a.email, mail), &now_s).await?;
+        }
+        tx.commit().await?;
+        if accept {
+            self.send_link(&a.email, now).await?;
+        }
+        Ok(Some(a))
     }
 
     /// Creates or updates an account (`monlyceepro users add`, invitations):
@@ -472,6 +622,29 @@ mod tests {
         }
         // A coordinator without académie sees nothing of an académie-less request.
         assert!(!bassin.sees_request(None, std::iter::empty()));
+    }
+
+    #[test]
+    fn academic_addresses() {
+        for ok in [
+            "prenom.nom@ac-lyon.fr",
+            "x@AC-Aix-Marseille.fr",
+            "a@education.gouv.fr",
+            "b@region-academique-auvergne-rhone-alpes.fr",
+        ] {
+            assert!(is_academic(ok), "{ok}");
+        }
+        for bad in [
+            "a@gmail.com",
+            "a@ac-.fr",
+            "a@ac-lyon.fr.evil.com",
+            "a@evil-ac-lyon.fr",
+            "a@ac-lyon.com",
+            "ac-lyon.fr",
+            "a@ac-ly0n.fr",
+        ] {
+            assert!(!is_academic(bad), "{bad}");
+        }
     }
 
     #[test]

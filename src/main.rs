@@ -131,7 +131,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn users(db: Db, config: &Config, command: UsersCommand) -> anyhow::Result<()> {
     use monlyceepro::accounts::{AccountService, NewAccount, Role};
-    let service = AccountService::new(db, &config.base_url);
+    let service = AccountService::new(db, monlyceepro::security::Signer::new(&config.secret_key), &config.base_url);
     match command {
         UsersCommand::Add { email, role, lycees, academie, prenom, nom } => {
             let role = Role::from_code(&role)

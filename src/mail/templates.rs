@@ -203,3 +203,31 @@ impl ConventionReminder<'_> {
         rendered("convention_rappel", format!("Convention avec {} : fin le {}", self.partenaire, self.fin), self)
     }
 }
+
+#[derive(Template)]
+#[template(path = "email/adhesion_demande.txt")]
+pub struct JoinRequest<'a> {
+    pub lycee: &'a str,
+    pub who: &'a str,
+    pub email: &'a str,
+    pub url: &'a str,
+    pub days: i64,
+}
+
+impl JoinRequest<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("adhesion_demande", format!("{} demande à rejoindre l'espace de {}", self.email, self.lycee), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/adhesion_refusee.txt")]
+pub struct JoinRefused<'a> {
+    pub lycee: &'a str,
+}
+
+impl JoinRefused<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("adhesion_refusee", "Votre demande d'accès à MonLycéePro".to_string(), self)
+    }
+}

@@ -177,3 +177,74 @@ pub async fn audit(db: &Db, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
     on_db!(db, p => sqlx::query_as::<_, AuditRow>("SELECT * FROM audit ORDER BY quand DESC, id DESC LIMIT $1")
         .bind(limit).fetch_all(p).await)
 }
+
+/// An agent's request to join a lycée's workspace.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AdhesionRow {
+    pub id: String,
+    pub email: String,
+    pub prenom: Option<String>,
+    pub nom: Option<String>,
+    pub uai: String,
+    /// en_attente | acceptee | refusee
+    pub statut: String,
+    pub cree_le: String,
+    pub decide_le: Option<String>,
+    pub decide_par: Option<String>,
+}
+
+pub async fn insert_adhesion(tx: &mut Tx, a: &AdhesionRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO adhesions (id, email, prenom, nom, uai, statut, cree_le, decide_le, decide_par) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ).bind(&a.id).bind(&a.email).bind(&a.prenom).bind(&a.nom).bind(&a.uai).bind(&a.statut).bind(&a.cree_le)
+    .bind(&a.decide_le).bind(&a.decide_par).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn adhesion(db: &Db, id: &str) -> sqlx::Result<Option<AdhesionRow>> {
+    on_db!(db, p => sqlx::query_as::<_, AdhesionRow>("SELECT * FROM adhesions WHERE id = $1")
+        .bind(id).fetch_optional(p).await)
+}
+
+/// A pending request to join, for the same person and lycée.
+pub async fn pending_adhesion(db: &Db, email: &str, uai: &str) -> sqlx::Result<Option<AdhesionRow>> {
+    on_db!(db, p => sqlx::query_as::<_, AdhesionRow>(
+        "SELECT * FROM adhesions WHERE email = $1 AND uai = $2 AND statut = 'en_attente'"
+    ).bind(email).bind(uai).fetch_optional(p).await)
+}
+
+/// Pending requests to join lycées (all when `uais` is `None`).
+pub async fn pending_adhesions(db: &Db, uais: Option<&[String]>) -> sqlx::Result<Vec<AdhesionRow>> {
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT * FROM adhesions WHERE statut = 'en_attente'");
+        if let Some(uais) = uais {
+            if uais.is_empty() {
+                return Ok(Vec::new());
+            }
+            qb.push(" AND uai IN (");
+            let mut sep = qb.separated(", ");
+            for u in uais {
+                sep.push_bind(u.clone());
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY cree_le LIMIT 500");
+        qb.build_query_as::<AdhesionRow>().fetch_all(p).await
+    })
+}
+
+/// Decides a pending request; false when it was already decided.
+pub async fn decide_adhesion(tx: &mut Tx, id: &str, statut: &str, by: &str, now: &str) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE adhesions SET statut = $2, decide_par = $3, decide_le = $4 WHERE id = $1 AND statut = 'en_attente'"
+    ).bind(id).bind(statut).bind(by).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// UAIs of the lycées of an académie.
+pub async fn lycees_of_academie(db: &Db, academie: &str) -> sqlx::Result<Vec<String>> {
+    on_db!(db, p => sqlx::query_scalar::<_, String>(
+        "SELECT l.uai FROM lycees l JOIN departements d ON d.code = l.departement_code WHERE d.academie_code = $1"
+    ).bind(academie).fetch_all(p).await)
+}

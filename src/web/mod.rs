@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod ratelimit;
+pub mod rejoindre;
 pub mod search;
 pub mod suivi;
 
@@ -78,7 +79,7 @@ impl AppState {
         let signer = Signer::new(&config.secret_key);
         Ok(AppState {
             requests: RequestService::new(db.clone(), signer.clone(), &config.base_url),
-            accounts: crate::accounts::AccountService::new(db.clone(), &config.base_url),
+            accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
             entreprises: Entreprises::new(&config.entreprises_api_url),
             limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
             wake: Arc::new(tokio::sync::Notify::new()),
@@ -123,6 +124,8 @@ pub fn router(state: AppState) -> Router {
         .route("/connexion", get(espace::page).post(espace::send))
         .route("/connexion/lien/{token}", get(espace::link_page).post(espace::link_open))
         .route("/deconnexion", axum::routing::post(espace::sign_out))
+        .route("/rejoindre", get(rejoindre::page).post(rejoindre::ask))
+        .route("/rejoindre/{token}", get(rejoindre::decide_page).post(rejoindre::decide))
         .route("/espace", get(espace::demandes::inbox))
         .route("/espace/demandes.csv", get(espace::demandes::csv))
         .route("/espace/demandes.xlsx", get(espace::demandes::xlsx))
@@ -135,6 +138,14 @@ pub fn router(state: AppState) -> Router {
         .route("/espace/partenaires.csv", get(espace::partenaires::csv))
         .route("/espace/partenaires/{id}", get(espace::partenaires::show))
         .route("/espace/partenaires/{id}/{what}", axum::routing::post(espace::partenaires::act))
+        .route("/espace/equipe", get(espace::equipe::show))
+        .route("/espace/equipe/invitations", axum::routing::post(espace::equipe::invite_one))
+        .route(
+            "/espace/equipe/import",
+            axum::routing::post(espace::equipe::import)
+                .layer(axum::extract::DefaultBodyLimit::max(espace::equipe::MAX_IMPORT_BYTES + 64 * 1024)),
+        )
+        .route("/espace/equipe/adhesions/{id}/{decision}", axum::routing::post(espace::equipe::decide))
         .route("/admin", get(espace::admin::show))
         .route("/admin/invitations", axum::routing::post(espace::admin::invite))
         .route("/accessibilite", get(pages::accessibilite))

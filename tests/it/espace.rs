@@ -307,6 +307,8 @@ async fn authorization_matrix(engine: Engine) {
         ("POST", &take, [303, 303, 404, 404, 404, 404]),
         ("POST", &unknown, [303, 404, 404, 404, 404, 404]),
         ("GET", missing, [303, 404, 404, 404, 404, 404]),
+        ("GET", "/espace/equipe", [303, 404, 404, 200, 200, 200]),
+        ("POST", "/espace/equipe/invitations", [303, 404, 404, 422, 422, 422]),
         ("GET", "/admin", [303, 404, 404, 404, 404, 200]),
         ("POST", "/admin/invitations", [303, 404, 404, 404, 404, 422]),
     ];
@@ -595,3 +597,135 @@ async fn partners(engine: Engine) {
     assert_eq!(get(&app, &rbe, &partner).await.0, 404);
 }
 on_both_engines!(partners);
+
+/// An agent with an academic address asks to join a lycée; the lycée
+/// accepts through its signed link; another request is refused by the
+/// coordinator; a coordinator imports a CSV of business officers.
+async fn joining_and_importing(engine: Engine) {
+    let smtp = SmtpSink::start();
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
+            .await;
+    let index = app.state.search.index();
+    let lyon: Vec<String> =
+        index.lycees.iter().filter(|l| l.departement == "69").map(|l| l.uai.clone()).take(3).collect();
+    let paris = index.lycees.iter().find(|l| l.departement == "75").expect("Paris").uai.clone();
+    crate::support::exec(&app.db, &format!("UPDATE lycees SET email = 'ce.{0}@ac-lyon.fr' WHERE uai = '{0}'", lyon[0]))
+        .await;
+    let visitor = app.new_client();
+    for (email, uai, expected) in [
+        ("zoe@gmail.com", lyon[0].as_str(), "adresse académique"),
+        ("pas-une-adresse", lyon[0].as_str(), "Adresse électronique invalide"),
+        ("zoe.martin@ac-lyon.fr", "0000000A", "UAI inconnu"),
+    ] {
+        let (status, _, html) = app
+            .submit_form_as(&visitor, "/rejoindre", "/rejoindre", &[("email", email), ("uai", uai), ("nom", "Martin")])
+            .await;
+        assert_eq!(status, 422, "{email} {uai}");
+        assert!(html.contains(expected), "{expected}: {html}");
+    }
+    let ask = [("email", "Zoe.Martin@ac-lyon.fr"), ("prenom", "Zoé"), ("nom", "Martin"), ("uai", lyon[0].as_str())];
+    for _ in 0..2 {
+        let (status, _, html) = app.submit_form_as(&visitor, "/rejoindre", "/rejoindre", &ask).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Demande transmise"));
+    }
+    let lycee_address = format!("ce.{}@ac-lyon.fr", lyon[0]);
+    let mails = smtp.wait_for(1, |m| m.to.iter().any(|t| t == &lycee_address)).await;
+    assert_eq!(
+        scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM adhesions").await,
+        "1",
+        "asked twice, one request"
+    );
+    let link = link_in(&mails[0], "/rejoindre/");
+    assert!(mails[0].text().contains("Zoé Martin (zoe.martin@ac-lyon.fr)"));
+    let (status, _, html) = get(&app, &visitor, &link).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Zoé Martin"));
+    let tampered = format!("{link}x");
+    assert_eq!(app.submit_form_as(&visitor, &link, &tampered, &[("decision", "accepter")]).await.0, 400);
+    assert_eq!(app.submit_form_as(&visitor, &link, &link, &[("decision", "peut-être")]).await.0, 422);
+    let (status, _, html) = app.submit_form_as(&visitor, &link, &link, &[("decision", "accepter")]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("a maintenant accès"));
+    assert_eq!(
+        app.submit_form_as(&visitor, "/rejoindre", &link, &[("decision", "refuser")]).await.0,
+        409,
+        "decided once"
+    );
+    let lycees = scalar_text(
+        &app.db,
+        "SELECT l.uai FROM compte_lycees l JOIN comptes c ON c.id = l.compte_id WHERE c.email = 'zoe.martin@ac-lyon.fr'",
+    )
+    .await;
+    assert_eq!(lycees, lyon[0]);
+    smtp.wait_for(1, |m| {
+        m.to.iter().any(|t| t == "zoe.martin@ac-lyon.fr") && m.header("Subject").contains("lien de connexion")
+    })
+    .await;
+
+    // Another one, decided by the coordinator of the académie.
+    let ask = [("email", "paul@ac-lyon.fr"), ("uai", lyon[1].as_str())];
+    assert_eq!(app.submit_form_as(&visitor, "/rejoindre", "/rejoindre", &ask).await.0, 200);
+    let coordinator =
+        app.signed_in(&account(&app, "cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
+    let paris_coordinator =
+        app.signed_in(&account(&app, "cmee@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await).await;
+    let rbe = app.signed_in(&account(&app, "rbe@ac-lyon.fr", Role::Rbe, &[&lyon[2]], None).await).await;
+    let (status, _, html) = get(&app, &coordinator, "/espace/equipe").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("paul@ac-lyon.fr"), "{html}");
+    assert_eq!(get(&app, &rbe, "/espace/equipe").await.0, 404);
+    let (_, _, html) = get(&app, &paris_coordinator, "/espace/equipe").await;
+    assert!(!html.contains("paul@ac-lyon.fr"));
+    let id = scalar_text(&app.db, "SELECT id FROM adhesions WHERE email = 'paul@ac-lyon.fr'").await;
+    let refuse = format!("/espace/equipe/adhesions/{id}/refuser");
+    assert_eq!(app.submit_form_as(&paris_coordinator, "/espace/equipe", &refuse, &[]).await.0, 404);
+    let (status, location, _) = app.submit_form_as(&coordinator, "/espace/equipe", &refuse, &[]).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/espace/equipe?fait=refusee"));
+    smtp.wait_for(1, |m| {
+        m.to.iter().any(|t| t == "paul@ac-lyon.fr") && m.header("Subject").contains("demande d'accès")
+    })
+    .await;
+
+    // Import: a coordinator only grants lycées of its territory; one bad
+    // line and nothing is imported.
+    let upload = |browser: reqwest::Client, name: &'static str, bytes: Vec<u8>| {
+        let base = app.base.clone();
+        async move {
+            let html = browser.get(format!("{base}/espace")).send().await.expect("page").text().await.expect("corps");
+            let csrf = crate::support::csrf_of(&html).expect("csrf");
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf)
+                .part("fichier", reqwest::multipart::Part::bytes(bytes).file_name(name));
+            let res = browser.post(format!("{base}/espace/equipe/import")).multipart(form).send().await.expect("envoi");
+            (res.status().as_u16(), res.text().await.expect("corps"))
+        }
+    };
+    let good = format!(
+        "UAI;Prénom;Nom;Email;Rôle\n{};Léa;Durand;lea.durand@ac-lyon.fr;rbe\n{};Marc;Petit;marc.petit@ac-lyon.fr;rbe\n",
+        lyon[1], lyon[2]
+    );
+    let outside = format!("{good}{paris};Jean;Dupont;jean@ac-paris.fr;rbe\n");
+    let (status, html) = upload(coordinator.clone(), "equipe.csv", outside.into_bytes()).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("ligne 4 : le lycée") && html.contains("Rien n&#39;a été importé"), "{html}");
+    assert_eq!(
+        scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM comptes WHERE email = 'lea.durand@ac-lyon.fr'").await,
+        "0"
+    );
+    let (status, html) = upload(coordinator.clone(), "equipe.xls", good.clone().into_bytes()).await;
+    assert_eq!(status, 422, "{html}");
+    let (status, _) = upload(coordinator.clone(), "equipe.csv", vec![0xff, 0xfe, 0x00, 0x41]).await;
+    assert_eq!(status, 422);
+    let (status, _) = upload(coordinator.clone(), "equipe.csv", vec![b'a'; 1_200_000]).await;
+    assert!(status == 413 || status == 422, "{status}");
+    let (status, html) = upload(coordinator.clone(), "equipe.csv", good.into_bytes()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("2 personne(s) importée(s)"), "{html}");
+    smtp.wait_for(1, |m| m.to.iter().any(|t| t == "marc.petit@ac-lyon.fr")).await;
+    let (status, _) = upload(rbe, "equipe.csv", b"x".to_vec()).await;
+    assert_eq!(status, 404);
+}
+on_both_engines!(joining_and_importing);

@@ -215,15 +215,19 @@ pub async fn catalogue_db(engine: Engine) -> TestDb {
     }
 }
 
-/// Drops the databases earlier test runs left behind.
+/// Drops the databases earlier test runs left behind: those of test
+/// processes that are gone (another run may be going on at the same time).
 async fn drop_stale_databases(adm: &Db) {
     let Db::Postgres(p) = adm else { return };
-    let mine = format!("_{}", std::process::id());
     let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'mlp\\_t%'")
         .fetch_all(p)
         .await
         .expect("liste des bases");
-    for n in names.into_iter().filter(|n| !n.contains(&mine)) {
+    let owner_alive = |name: &str| {
+        let pid = name.trim_start_matches("mlp_tpl_").trim_start_matches("mlp_t_").split('_').next().unwrap_or("");
+        !pid.is_empty() && std::path::Path::new(&format!("/proc/{pid}")).exists()
+    };
+    for n in names.into_iter().filter(|n| !owner_alive(n)) {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)")).execute(p).await;
     }
 }

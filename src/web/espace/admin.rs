@@ -15,7 +15,6 @@ use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use time::OffsetDateTime;
 
 pub struct AccountLine {
     pub email: String,
@@ -133,11 +132,8 @@ pub async fn invite(
         academie: Some(p.academie.clone()),
         ..NewAccount::new(&p.email, role)
     };
-    let now = OffsetDateTime::now_utc();
-    match state.accounts.add(&new, &agent.email, now).await.map_err(|e| PageError::Internal(e.to_string()))? {
+    match super::equipe::invite(&state, &agent, &new).await? {
         Ok(added) => {
-            state.accounts.send_link(&added.agent.email, now).await.map_err(|e| PageError::Internal(e.to_string()))?;
-            state.wake.notify_one();
             let mut p = page(&state, &csrf, &agent).await?;
             p.notice = Some(format!(
                 "{} : compte {} ; un lien de connexion lui est envoyé.",

@@ -132,6 +132,8 @@ struct InboxPage {
     lycees: Vec<(String, String)>,
     tab: String,
     tabs: Vec<(&'static str, &'static str, usize)>,
+    /// Coordinators and administrators bring people in.
+    manager: bool,
     items: Vec<Item>,
     truncated: bool,
 }
@@ -167,6 +169,7 @@ pub async fn inbox(
         tab,
         tabs,
         truncated,
+        manager: agent.role != Role::Rbe,
     };
     Ok(private(render(StatusCode::OK, &page)))
 }

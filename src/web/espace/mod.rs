@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod demandes;
+pub mod equipe;
 pub mod partenaires;
 pub mod vitrine;
 
