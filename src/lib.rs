@@ -17,6 +17,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
+pub mod proconnect;
 pub mod requests;
 pub mod search;
 pub mod security;
