@@ -29,6 +29,76 @@ pub struct Config {
     pub entreprises_api_url: String,
     /// Where local state goes (SQLite file, generated secret, mail files).
     pub var_dir: PathBuf,
+    /// Sign-in of public agents with ProConnect; `None` leaves only the
+    /// one-time links.
+    pub proconnect: Option<ProConnectConfig>,
+}
+
+/// This service as a client of ProConnect (OpenID Connect), as registered
+/// on the partners' portal.
+#[derive(Clone)]
+pub struct ProConnectConfig {
+    /// `MLP_PROCONNECT_ISSUER`, e.g. `https://auth.agentconnect.gouv.fr/api/v2`
+    /// (the discovery document is under it).
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The secret stays out of logs and panics.
+impl std::fmt::Debug for ProConnectConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProConnectConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"…")
+            .finish()
+    }
+}
+
+impl ProConnectConfig {
+    /// The three `MLP_PROCONNECT_*` variables: none means ProConnect is off;
+    /// some but not all is a mistake worth stopping for.
+    fn from_env() -> Result<Option<ProConnectConfig>, ConfigError> {
+        Self::from_vars(
+            var("MLP_PROCONNECT_ISSUER"),
+            var("MLP_PROCONNECT_CLIENT_ID"),
+            var("MLP_PROCONNECT_CLIENT_SECRET"),
+        )
+    }
+
+    fn from_vars(
+        issuer: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+    ) -> Result<Option<ProConnectConfig>, ConfigError> {
+        let (issuer, client_id, client_secret) = match (issuer, client_id, client_secret) {
+            (None, None, None) => return Ok(None),
+            (Some(i), Some(c), Some(s)) => (i, c, s),
+            (i, c, _) => {
+                let variable = if i.is_none() {
+                    "MLP_PROCONNECT_ISSUER"
+                } else if c.is_none() {
+                    "MLP_PROCONNECT_CLIENT_ID"
+                } else {
+                    "MLP_PROCONNECT_CLIENT_SECRET"
+                };
+                return Err(ConfigError {
+                    variable,
+                    message: "manquant : ProConnect demande MLP_PROCONNECT_ISSUER, MLP_PROCONNECT_CLIENT_ID et \
+                              MLP_PROCONNECT_CLIENT_SECRET"
+                        .into(),
+                });
+            }
+        };
+        if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+            return Err(ConfigError {
+                variable: "MLP_PROCONNECT_ISSUER",
+                message: "doit commencer par https://, par exemple https://auth.agentconnect.gouv.fr/api/v2".into(),
+            });
+        }
+        Ok(Some(ProConnectConfig { issuer: issuer.trim_end_matches('/').to_string(), client_id, client_secret }))
+    }
 }
 
 /// Values of the `.env` file of the working directory, if any: `KEY=VALUE`
@@ -105,6 +175,7 @@ impl Config {
         };
         let entreprises_api_url =
             var("MLP_ENTREPRISES_API_URL").unwrap_or_else(|| "https://recherche-entreprises.api.gouv.fr".into());
+        let proconnect = ProConnectConfig::from_env()?;
         Ok(Config {
             entreprises_api_url,
             database_url,
@@ -116,6 +187,7 @@ impl Config {
             secret_key,
             rate_limit_per_minute,
             var_dir,
+            proconnect,
         })
     }
 }
@@ -140,4 +212,26 @@ fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
     }
     Ok(key.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProConnectConfig;
+
+    #[test]
+    fn proconnect_is_all_or_nothing() {
+        let s = |v: &str| Some(v.to_string());
+        assert!(ProConnectConfig::from_vars(None, None, None).expect("off").is_none());
+        let on = ProConnectConfig::from_vars(s("https://auth.agentconnect.gouv.fr/api/v2/"), s("id"), s("tres-secret"))
+            .expect("on")
+            .expect("configured");
+        assert_eq!(on.issuer, "https://auth.agentconnect.gouv.fr/api/v2");
+        assert!(!format!("{on:?}").contains("tres-secret"), "the secret stays out of logs");
+        let missing = ProConnectConfig::from_vars(s("https://auth.agentconnect.gouv.fr/api/v2"), s("id"), None);
+        assert_eq!(missing.map(|_| ()).map_err(|e| e.variable), Err("MLP_PROCONNECT_CLIENT_SECRET"));
+        let missing = ProConnectConfig::from_vars(None, s("id"), s("secret"));
+        assert_eq!(missing.map(|_| ()).map_err(|e| e.variable), Err("MLP_PROCONNECT_ISSUER"));
+        let bad = ProConnectConfig::from_vars(s("auth.agentconnect.gouv.fr"), s("id"), s("secret"));
+        assert_eq!(bad.map(|_| ()).map_err(|e| e.variable), Err("MLP_PROCONNECT_ISSUER"));
+    }
 }

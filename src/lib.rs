@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod partners;
+pub mod proconnect;
 pub mod requests;
 pub mod search;
 pub mod security;

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod catalogue;
 pub mod import;
 pub mod partners;
+pub mod proconnect;
 pub mod requests;
 pub mod search;
 pub mod vitrines;

@@ -64,6 +64,8 @@ pub struct AppState {
     pub limiter: Arc<ratelimit::RateLimiter>,
     /// Wakes the background worker when emails were queued.
     pub wake: Arc<tokio::sync::Notify>,
+    /// The ProConnect client, when `MLP_PROCONNECT_*` is configured.
+    pub proconnect: Option<Arc<crate::proconnect::ProConnect>>,
 }
 
 impl AppState {
@@ -77,7 +79,12 @@ impl AppState {
             "index de recherche construit"
         );
         let signer = Signer::new(&config.secret_key);
+        let proconnect = match &config.proconnect {
+            Some(c) => Some(Arc::new(crate::proconnect::ProConnect::new(c.clone(), &config.base_url)?)),
+            None => None,
+        };
         Ok(AppState {
+            proconnect,
             requests: RequestService::new(db.clone(), signer.clone(), &config.base_url),
             accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
             entreprises: Entreprises::new(&config.entreprises_api_url),
@@ -123,6 +130,8 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}/decliner", get(liens::decline_form).post(liens::decline))
         .route("/connexion", get(espace::page).post(espace::send))
         .route("/connexion/lien/{token}", get(espace::link_page).post(espace::link_open))
+        .route("/connexion/proconnect", get(espace::proconnect::start))
+        .route("/connexion/proconnect/retour", get(espace::proconnect::back))
         .route("/deconnexion", axum::routing::post(espace::sign_out))
         .route("/rejoindre", get(rejoindre::page).post(rejoindre::ask))
         .route("/rejoindre/{token}", get(rejoindre::decide_page).post(rejoindre::decide))

@@ -11,6 +11,7 @@ mod espace;
 mod import_malformed;
 mod import_real;
 mod pages;
+mod proconnect;
 mod request_delivery;
 mod request_input;
 mod search;

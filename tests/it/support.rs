@@ -247,6 +247,7 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         // Nothing answers there: the journey must go on without it.
         entreprises_api_url: "http://127.0.0.1:9".into(),
         var_dir,
+        proconnect: None,
     }
 }
 
@@ -261,6 +262,8 @@ pub struct Options {
     pub entreprises_url: Option<String>,
     /// Run the background worker (outbox, pilot deadlines).
     pub worker: bool,
+    /// Sign-in with ProConnect (a local OpenID provider in the tests).
+    pub proconnect: Option<monlyceepro::config::ProConnectConfig>,
 }
 
 /// The real server, on a free port, against its own database.
@@ -305,6 +308,7 @@ impl TestApp {
         if let Some(u) = &opts.entreprises_url {
             config.entreprises_api_url = u.clone();
         }
+        config.proconnect = opts.proconnect.clone();
         let state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let worker = opts.worker.then(|| {

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod demandes;
 pub mod equipe;
 pub mod partenaires;
+pub mod proconnect;
 pub mod vitrine;
 
 use super::AppState;
@@ -64,6 +65,23 @@ fn next_page(wanted: &str) -> String {
     if ok { wanted.to_string() } else { "/espace".to_string() }
 }
 
+/// `; Secure` on cookies when the service is served over HTTPS.
+fn secure_attribute(state: &AppState) -> &'static str {
+    if state.config.base_url.starts_with("https://") { "; Secure" } else { "" }
+}
+
+/// Gives the browser its session cookie: the one way every sign-in (link,
+/// ProConnect) opens a session.
+fn set_session_cookie(res: &mut Response, state: &AppState, session: &str) {
+    let max_age = crate::accounts::SESSION_HOURS * 3600;
+    let secure = secure_attribute(state);
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
 /// Marks a workspace answer as private: never cached, never framed.
 pub fn private(mut res: Response) -> Response {
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -96,6 +114,8 @@ struct SignInPage {
     token: String,
     error: Option<String>,
     problem: String,
+    /// Offer "S'identifier avec ProConnect" (when it is configured).
+    proconnect: bool,
 }
 
 impl SignInPage {
@@ -109,7 +129,13 @@ impl SignInPage {
             token: String::new(),
             error: None,
             problem: String::new(),
+            proconnect: state.proconnect.is_some(),
         }
+    }
+
+    /// The ProConnect button's link, bringing the person back to `suite`.
+    fn proconnect_href(&self) -> String {
+        format!("/connexion/proconnect?suite={}", urlencode(&self.suite))
     }
 
     fn is(&self, m: &str) -> bool {
@@ -207,14 +233,8 @@ pub async fn link_open(
     match result {
         Ok((session, agent)) => {
             tracing::info!(compte = %agent.id, "connexion");
-            let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
-            let max_age = crate::accounts::SESSION_HOURS * 3600;
             let mut res = Redirect::to(&next_page(&form.get("suite"))).into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-            )) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
+            set_session_cookie(&mut res, &state, &session);
             private(res)
         }
         Err(e) => {
