@@ -13,7 +13,7 @@ use crate::cache::VersionedCache;
 use crate::storage::{self, Db};
 use domain::geo::round_km;
 use domain::matching::{LyceeCard, Offer, WantedJob, relevance};
-use domain::{Niveau, Position};
+use domain::{ActionType, Niveau, Position};
 use jobs::{JobIndex, JobText, Source, UnderstoodJob};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -47,6 +47,8 @@ pub struct SearchIndex {
     pub rome_labels: HashMap<String, String>,
     /// Département → (académie code, académie name).
     pub academies: HashMap<String, (String, String)>,
+    /// What lycées accept, when they said so (absent: everything).
+    pub availability: HashMap<String, domain::routing::Availability>,
     /// NAF division → jobs typical of the sector.
     pub division_romes: HashMap<String, Vec<String>>,
     /// How many lycées teach each job (to order suggestions).
@@ -153,7 +155,20 @@ impl SearchIndex {
             .into_iter()
             .map(|(dep, code, nom)| (dep, (code, nom)))
             .collect();
+        let availability = storage::search::availability(db)
+            .await?
+            .into_iter()
+            .map(|(uai, actions, paused, capacity)| {
+                let a = domain::routing::Availability {
+                    accepts: actions.map(|a| a.split(',').filter_map(ActionType::from_code).collect()),
+                    paused,
+                    capacity_left: capacity.map(|c| u32::try_from(c.max(0)).unwrap_or(0)),
+                };
+                (uai, a)
+            })
+            .collect();
         Ok(SearchIndex {
+            availability,
             version,
             jobs,
             lycees,
@@ -187,6 +202,8 @@ pub struct SearchQuery {
     pub levels: Vec<Niveau>,
     /// `public` or `prive`.
     pub secteur: Option<String>,
+    /// Only lycées taking this kind of request now.
+    pub action: Option<ActionType>,
     /// 1-based.
     pub page: usize,
     pub per_page: usize,
@@ -309,6 +326,11 @@ impl SearchIndex {
         let mut hits: Vec<Hit<'a>> = Vec::new();
         for (card, _) in self.lycees.iter().zip(&candidate).filter(|(_, c)| **c) {
             if q.secteur.as_deref().is_some_and(|s| s != card.secteur) {
+                continue;
+            }
+            if let Some(a) = q.action
+                && self.availability.get(&card.uai).is_some_and(|av| !av.allows(a))
+            {
                 continue;
             }
             let distance = match (center, card.position) {

@@ -98,3 +98,11 @@ pub async fn departement_academies(db: &Db) -> sqlx::Result<Vec<(String, String,
         "SELECT d.code, a.code, a.nom FROM departements d JOIN academies a ON a.code = d.academie_code ORDER BY d.code"
     ).fetch_all(p).await)
 }
+
+/// What lycées said they accept (routing and the search's `action` filter):
+/// (uai, action codes or `None` for all, paused, capacity left).
+pub async fn availability(db: &Db) -> sqlx::Result<Vec<(String, Option<String>, bool, Option<i64>)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, Option<String>, bool, Option<i64>)>(
+        "SELECT uai, actions, en_pause, capacite FROM lycee_disponibilites"
+    ).fetch_all(p).await)
+}

@@ -241,12 +241,10 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
         radius_km: common.radius,
         levels: common.levels.clone(),
         secteur: common.secteur.clone(),
+        action: common.action,
         page: common.page,
         per_page: common.per_page,
     };
-    // Lycées do not state yet which actions they accept: every lycée
-    // accepts every action, so `action` is checked but does not filter.
-    let _ = common.action;
     let outcome = index.search(&query, &understood).map_err(search_error)?;
     let position = match &center {
         Some(Center::Point(p)) => Some(*p),
@@ -318,6 +316,7 @@ struct Form {
     radius: String,
     levels: Vec<String>,
     secteur: String,
+    action: String,
     romes: Vec<String>,
 }
 
@@ -330,6 +329,7 @@ impl Form {
             radius: p.text("rayon_km").unwrap_or_default().chars().take(10).collect(),
             levels: p.list("niveau").into_iter().take(10).map(str::to_string).collect(),
             secteur: p.text("secteur").unwrap_or_default().chars().take(10).collect(),
+            action: p.text("action").unwrap_or_default().chars().take(30).collect(),
             romes: p.list("rome").into_iter().take(20).map(str::to_string).collect(),
         }
     }
@@ -348,6 +348,9 @@ impl Form {
         }
         if !self.secteur.is_empty() {
             s.append_pair("secteur", &self.secteur);
+        }
+        if !self.action.is_empty() {
+            s.append_pair("action", &self.action);
         }
         let romes = romes.unwrap_or(&self.romes);
         if !romes.is_empty() {
@@ -404,6 +407,7 @@ struct SearchPage {
     radius_choices: Vec<Choice>,
     level_choices: Vec<Choice>,
     sector_choices: Vec<Choice>,
+    action_choices: Vec<Choice>,
     words_error: Option<String>,
     commune_error: Option<String>,
     other_error: Option<String>,
@@ -457,6 +461,17 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
                 selected: form.secteur == v || (v == "tous" && form.secteur.is_empty()),
             })
             .collect(),
+        action_choices: std::iter::once(Choice {
+            value: String::new(),
+            label: "Toutes".into(),
+            selected: form.action.is_empty(),
+        })
+        .chain(ActionType::ALL.iter().map(|a| Choice {
+            value: a.code().into(),
+            label: a.label().into(),
+            selected: form.action == a.code(),
+        }))
+        .collect(),
         words_error: None,
         commune_error: None,
         other_error: None,
@@ -558,6 +573,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         radius_km: common.radius,
         levels: common.levels.clone(),
         secteur: common.secteur.clone(),
+        action: common.action,
         page: common.page,
         per_page: 20,
     };

@@ -445,6 +445,28 @@ async fn showcase_editor(engine: Engine) {
     assert!(public.contains("Mme Martin — bde@lycee.fr"));
     assert!(public.contains("ne reçoit pas de nouvelle demande"));
 
+    // Paused: the search's `action` filter leaves it out (the index is
+    // rebuilt in the background: wait for it), and without the filter it
+    // is still found.
+    let uais = |v: &Value| -> Vec<String> {
+        v["resultats"]
+            .as_array()
+            .map_or(Vec::new(), |a| a.iter().filter_map(|r| r["uai"].as_str().map(str::to_string)).collect())
+    };
+    let search = "/api/v1/recherche?q=electricien&commune=69123&rayon_km=30&par_page=50";
+    let mut filtered = Vec::new();
+    for _ in 0..100 {
+        filtered = uais(&app.get_json(&format!("{search}&action=pfmp")).await.1);
+        if !filtered.contains(&pilot) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!filtered.is_empty() && !filtered.contains(&pilot), "{pilot} en pause mais trouvé avec action=pfmp");
+    assert!(uais(&app.get_json(search).await.1).contains(&pilot));
+    let (status, _) = app.get_json(&format!("{search}&action=n-importe-quoi")).await;
+    assert_eq!(status, 400);
+
     // Paused: a new request no longer goes to this lycée.
     let (_, again) = app.post_json("/api/v1/demandes", &request("autre.entreprise@exemple.fr")).await;
     let told: Vec<&str> =

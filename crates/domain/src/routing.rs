@@ -35,7 +35,8 @@ pub struct Availability {
 }
 
 impl Availability {
-    fn allows(&self, action: ActionType) -> bool {
+    /// Whether the lycée takes a new request of `action` now.
+    pub fn allows(&self, action: ActionType) -> bool {
         !self.paused && self.capacity_left != Some(0) && self.accepts.as_ref().is_none_or(|a| a.contains(&action))
     }
 }
