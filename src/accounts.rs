@@ -552,6 +552,41 @@ impl AccountService {
         Ok(Some(Agent::of(row, lycees)))
     }
 
+    /// Removes rights: one lycée of an account, or (without `uai`) the
+    /// whole account, which is deactivated and signed out everywhere. Logged
+    /// with `by`. False when there was nothing to remove.
+    pub async fn revoke(
+        &self,
+        compte_id: &str,
+        uai: Option<&str>,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> sqlx::Result<bool> {
+        let Some(mut row) = store::compte_by_id(&self.db, compte_id).await? else { return Ok(false) };
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        let done = match uai {
+            Some(u) => {
+                let removed = store::revoke_lycee(&mut tx, compte_id, u).await?;
+                if removed {
+                    audit(&mut tx, by, "lycee_retire", &row.email, u, &now_s).await?;
+                }
+                removed
+            }
+            None if row.actif => {
+                row.actif = false;
+                store::update_compte(&mut tx, &row).await?;
+                let n = store::delete_sessions(&mut tx, compte_id).await?;
+                audit(&mut tx, by, "compte_desactive", &row.email, &format!("{n} session(s) fermée(s)"), &now_s)
+                    .await?;
+                true
+            }
+            None => false,
+        };
+        tx.commit().await?;
+        Ok(done)
+    }
+
     /// Ends every session of the person, on every device.
     pub async fn sign_out_everywhere(&self, agent: &Agent, now: OffsetDateTime) -> sqlx::Result<u64> {
         let now_s = clock::to_rfc3339(now);

@@ -248,3 +248,15 @@ pub async fn lycees_of_academie(db: &Db, academie: &str) -> sqlx::Result<Vec<Str
         "SELECT l.uai FROM lycees l JOIN departements d ON d.code = l.departement_code WHERE d.academie_code = $1"
     ).bind(academie).fetch_all(p).await)
 }
+
+pub async fn compte_by_id(db: &Db, id: &str) -> sqlx::Result<Option<CompteRow>> {
+    on_db!(db, p => sqlx::query_as::<_, CompteRow>("SELECT * FROM comptes WHERE id = $1")
+        .bind(id).fetch_optional(p).await)
+}
+
+/// Takes a lycée away from an account; false when it did not have it.
+pub async fn revoke_lycee(tx: &mut Tx, compte_id: &str, uai: &str) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM compte_lycees WHERE compte_id = $1 AND uai = $2")
+        .bind(compte_id).bind(uai).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}

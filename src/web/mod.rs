@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         .route("/espace/equipe/adhesions/{id}/{decision}", axum::routing::post(espace::equipe::decide))
         .route("/admin", get(espace::admin::show))
         .route("/admin/invitations", axum::routing::post(espace::admin::invite))
+        .route("/admin/comptes/{id}/retirer", axum::routing::post(espace::admin::revoke))
         .route("/accessibilite", get(pages::accessibilite))
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))

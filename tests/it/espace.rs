@@ -207,6 +207,24 @@ async fn rbe_story(engine: Engine) {
     let (status, _, html) = get(&app, &admin, "/admin").await;
     assert_eq!(status, 200);
     assert!(html.contains("lycee_attribue") && html.contains(&pilot) && html.contains("connexion"), "{html}");
+
+    // Removals are logged too: a lycée taken away, then the account
+    // deactivated, which ends its sessions; an administrator cannot remove
+    // their own rights.
+    let rbe_id = scalar_text(&app.db, &format!("SELECT id FROM comptes WHERE email = '{rbe_email}'")).await;
+    let again = app.signed_in(&rbe_id).await;
+    assert_eq!(get(&app, &again, "/espace").await.0, 200);
+    let revoke = format!("/admin/comptes/{rbe_id}/retirer");
+    let (status, _, html) = app.submit_form_as(&admin, "/admin", &revoke, &[("lycee", &pilot)]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("lycee_retire"), "{html}");
+    let (status, _, html) = app.submit_form_as(&admin, "/admin", &revoke, &[]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("compte_desactive"), "{html}");
+    assert_eq!(get(&app, &again, "/espace").await.0, 303, "sessions of a deactivated account end");
+    let admin_id = scalar_text(&app.db, "SELECT id FROM comptes WHERE email = 'admin@education.gouv.fr'").await;
+    let (status, _, _) = app.submit_form_as(&admin, "/admin", &format!("/admin/comptes/{admin_id}/retirer"), &[]).await;
+    assert_eq!(status, 422);
 }
 on_both_engines!(rbe_story);
 
@@ -297,7 +315,7 @@ async fn authorization_matrix(engine: Engine) {
     let missing = "/espace/demandes/MLP-2026-999999";
     // Expected status per role: anonyme, rbe_lyon, rbe_paris, coord_lyon, coord_paris, admin.
     let (reassign, take, unknown) = (format!("{req}/reaffecter"), format!("{req}/prendre"), format!("{req}/supprimer"));
-    let matrix: Vec<(&str, &str, [u16; 6])> = vec![
+    let mut matrix: Vec<(&str, &str, [u16; 6])> = vec![
         ("GET", "/espace", [303, 200, 200, 200, 200, 200]),
         ("GET", "/espace/demandes.csv", [303, 200, 200, 200, 200, 200]),
         ("GET", "/espace/demandes.xlsx", [303, 200, 200, 200, 200, 200]),
@@ -312,6 +330,9 @@ async fn authorization_matrix(engine: Engine) {
         ("GET", "/admin", [303, 404, 404, 404, 404, 200]),
         ("POST", "/admin/invitations", [303, 404, 404, 404, 404, 422]),
     ];
+    // Last: it deactivates the Paris business officer.
+    let revoke = format!("/admin/comptes/{}/retirer", ids[1].1);
+    matrix.push(("POST", &revoke, [303, 404, 404, 404, 404, 200]));
     for (method, path, expected) in &matrix {
         for ((who, browser), want) in browsers.iter().zip(expected) {
             let status = if *method == "GET" {

@@ -17,6 +17,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 pub struct AccountLine {
+    pub id: String,
+    pub actif: bool,
+    /// The account's lycées, each removable.
+    pub lycees: Vec<String>,
     pub email: String,
     pub name: String,
     pub role: String,
@@ -56,6 +60,9 @@ async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agen
         .await?
         .into_iter()
         .map(|(a, actif, last)| AccountLine {
+            id: a.id.clone(),
+            actif,
+            lycees: a.lycees.clone(),
             name: a.display_name(),
             role: format!("{}{}", a.role.label(), if actif { "" } else { " (désactivé)" }),
             territory: [
@@ -147,4 +154,34 @@ pub async fn invite(
             Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
         }
     }
+}
+
+/// `POST /admin/comptes/{id}/retirer`: removes one lycée (`lycee`) from an
+/// account, or deactivates it (no `lycee`).
+pub async fn revoke(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    admin_only(&agent)?;
+    let mut p = page(&state, &csrf, &agent).await?;
+    if !p.accounts.iter().any(|a| a.id == id) {
+        return Err(PageError::NotFound);
+    }
+    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+        return Ok(private(render(StatusCode::FORBIDDEN, &p)));
+    }
+    if id == agent.id {
+        p.error = Some("Vous ne pouvez pas retirer vos propres droits : demandez-le à un autre administrateur.".into());
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+    }
+    let uai = Some(form.get("lycee")).filter(|u| !u.is_empty());
+    let done = state.accounts.revoke(&id, uai.as_deref(), &agent.email, time::OffsetDateTime::now_utc()).await?;
+    let mut p = page(&state, &csrf, &agent).await?;
+    p.notice =
+        Some(if done { "Droits retirés ; c'est inscrit au journal.".into() } else { "Rien à retirer.".into() });
+    Ok(private(render(StatusCode::OK, &p)))
 }
