@@ -84,6 +84,40 @@ try {
   }
   await context.close();
 
+  // Keyboard only, the showcase editor: write a presentation, save.
+  if (uai) {
+    const { context, page } = await signedIn(browser, session);
+    await page.goto(base + `/espace/lycees/${uai}/vitrine`, { waitUntil: 'networkidle' });
+    let reachedField = false;
+    for (let i = 0; i < 200 && !reachedField; i++) {
+      await page.keyboard.press('Tab');
+      reachedField = await page.evaluate(() => document.activeElement?.id === 'champ-presentation');
+    }
+    if (!reachedField) failures.push('clavier : champ « Présentation » de la vitrine inatteignable');
+    else {
+      await page.keyboard.type('Atelier **électrotechnique** ouvert aux entreprises.', { delay: 5 });
+      const tabToButton = async (text) => {
+        for (let i = 0; i < 200; i++) {
+          await page.keyboard.press('Tab');
+          const t = await page.evaluate(() => document.activeElement?.tagName === 'BUTTON' ? document.activeElement.textContent.trim() : '');
+          if (t === text) return true;
+        }
+        return false;
+      };
+      if (!(await tabToButton('Enregistrer la vitrine'))) failures.push('clavier : bouton « Enregistrer la vitrine » inatteignable');
+      else {
+        await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+        const notice = await page.locator('.fr-alert--success').first().textContent().catch(() => '');
+        if (!notice.includes('Vitrine enregistrée')) failures.push(`clavier : vitrine non enregistrée (${page.url()})`);
+        for (const v of await axe(page)) failures.push(`vitrine enregistrée : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+        await page.goto(base + `/lycees/${uai}`, { waitUntil: 'networkidle' });
+        const shown = await page.locator('.mlp-markdown strong').first().textContent().catch(() => '');
+        if (shown !== 'électrotechnique') failures.push(`vitrine : présentation absente de la page publique (« ${shown} »)`);
+      }
+    }
+    await context.close();
+  }
+
   // Partners: the company of the request just taken is one now.
   for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 800 }]) {
     const { context, page, problems } = await signedIn(browser, session, { viewport });

@@ -310,6 +310,26 @@ async fn authorization_matrix(engine: Engine) {
     for (name, id) in &ids {
         browsers.push((name, app.signed_in(id).await));
     }
+    // A partner of the pilot lycée, for the partner routes.
+    let partner_id = {
+        let mut tx = app.db.begin().await.expect("tx");
+        let row = monlyceepro::storage::partners::PartenaireRow {
+            id: "partenaire-matrice".into(),
+            uai: pilot.clone(),
+            nom: "Matrice SARL".into(),
+            nom_norm: "matrice sarl".into(),
+            cree_le: "2026-11-23T00:00:00Z".into(),
+            modifie_le: "2026-11-23T00:00:00Z".into(),
+            ..Default::default()
+        };
+        monlyceepro::storage::partners::upsert(&mut tx, &row).await.expect("partenaire");
+        tx.commit().await.expect("commit");
+        row.id
+    };
+    let (editor, pfmp) = (format!("/espace/lycees/{pilot}/vitrine"), format!("/espace/lycees/{pilot}/pfmp"));
+    let (partners_of, partner) =
+        (format!("/espace/partenaires?lycee={pilot}"), format!("/espace/partenaires/{partner_id}"));
+    let partner_contact = format!("{partner}/contact");
     let req = format!("/espace/demandes/{lyon_ref}");
     let note = format!("{req}/note");
     let missing = "/espace/demandes/MLP-2026-999999";
@@ -325,7 +345,17 @@ async fn authorization_matrix(engine: Engine) {
         ("POST", &take, [303, 303, 404, 404, 404, 404]),
         ("POST", &unknown, [303, 404, 404, 404, 404, 404]),
         ("GET", missing, [303, 404, 404, 404, 404, 404]),
+        ("GET", &editor, [303, 200, 404, 200, 404, 200]),
+        ("POST", &editor, [303, 422, 404, 422, 404, 422]),
+        ("POST", &pfmp, [303, 422, 404, 422, 404, 422]),
+        ("GET", "/espace/lycees/0000000A/vitrine", [303, 404, 404, 404, 404, 404]),
+        ("GET", "/espace/partenaires", [303, 200, 200, 200, 200, 200]),
+        ("GET", &partners_of, [303, 200, 404, 200, 404, 200]),
+        ("GET", &partner, [303, 200, 404, 200, 404, 200]),
+        ("POST", &partner_contact, [303, 422, 404, 422, 404, 422]),
+        ("GET", "/espace/partenaires/inconnu", [303, 404, 404, 404, 404, 404]),
         ("GET", "/espace/equipe", [303, 404, 404, 200, 200, 200]),
+        ("POST", "/espace/equipe/adhesions/inconnue/accepter", [303, 404, 404, 404, 404, 404]),
         ("POST", "/espace/equipe/invitations", [303, 404, 404, 422, 422, 422]),
         ("GET", "/admin", [303, 404, 404, 404, 404, 200]),
         ("POST", "/admin/invitations", [303, 404, 404, 404, 404, 422]),
