@@ -802,3 +802,54 @@ async fn joining_and_importing(engine: Engine) {
     assert_eq!(status, 404);
 }
 on_both_engines!(joining_and_importing);
+
+/// `monlyceepro users add|list`, the real binary against each engine.
+async fn users_command(engine: Engine) {
+    let test_db = crate::support::catalogue_db(engine).await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"))
+            .args(args)
+            .env("DATABASE_URL", &test_db.url)
+            .env("MLP_VAR_DIR", crate::support::scratch_dir())
+            .env("MLP_SECRET_KEY", "cle-des-tests-de-la-ligne-de-commande")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("binaire monlyceepro");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["users", "list"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Aucun compte"), "{out}");
+    let (ok, out, err) =
+        run(&["users", "add", "Zoe.Martin@ac-lyon.fr", "--role", "rbe", "--lycee", "0690043x", "--prenom", "Zoé"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Compte créé : zoe.martin@ac-lyon.fr") && out.contains("0690043X"), "{out}");
+    let (ok, out, _) = run(&["users", "add", "cmee@ac-lyon.fr", "--role", "coordinateur", "--academie", "Lyon"]);
+    assert!(ok && out.contains("académie 10"), "{out}");
+    let (ok, out, _) = run(&["users", "add", "zoe.martin@ac-lyon.fr", "--role", "rbe", "--lycee", "0690043X"]);
+    assert!(ok && out.contains("mis à jour") && !out.contains("Lycées ajoutés"), "{out}");
+    for (args, expected) in [
+        (vec!["users", "add", "x@ac-lyon.fr", "--role", "root"], "rôle inconnu"),
+        (vec!["users", "add", "pas-une-adresse", "--role", "admin"], "adresse électronique invalide"),
+        (vec!["users", "add", "x@ac-lyon.fr", "--role", "rbe"], "au moins un lycée"),
+        (vec!["users", "add", "x@ac-lyon.fr", "--role", "rbe", "--lycee", "0000000A"], "n'existe pas"),
+        (
+            vec!["users", "add", "x@ac-lyon.fr", "--role", "coordinateur", "--academie", "Atlantide"],
+            "académie inconnue",
+        ),
+    ] {
+        let (ok, _, err) = run(&args);
+        assert!(!ok, "{args:?}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let (ok, out, _) = run(&["users", "list"]);
+    assert!(ok);
+    assert!(out.contains("zoe.martin@ac-lyon.fr\trbe\t-\t0690043X\tactif\tjamais connecté"), "{out}");
+    assert!(out.contains("cmee@ac-lyon.fr\tcoordinateur\t10"), "{out}");
+    assert!(!out.contains("x@ac-lyon.fr"), "nothing half-created: {out}");
+}
+on_both_engines!(users_command);
