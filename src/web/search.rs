@@ -36,6 +36,35 @@ fn field(field: &'static str, message: impl Into<String>) -> FieldError {
 }
 
 /// The parameters shared by the page and the API (all but the place).
+impl Common {
+    /// The words understood and the query of the index, for `per_page`
+    /// results a page (the API's choice, 20 on the page).
+    fn query(
+        &self,
+        state: &AppState,
+        index: &SearchIndex,
+        center: Option<Center>,
+        per_page: usize,
+    ) -> (std::sync::Arc<Vec<UnderstoodJob>>, SearchQuery) {
+        let understood = match (&self.words, self.romes.is_empty()) {
+            (Some(w), true) => state.search.understand(index, w),
+            _ => Default::default(),
+        };
+        let query = SearchQuery {
+            words: self.words.clone(),
+            romes: self.romes.clone(),
+            center,
+            radius_km: self.radius,
+            levels: self.levels.clone(),
+            secteur: self.secteur.clone(),
+            action: self.action,
+            page: self.page,
+            per_page,
+        };
+        (understood, query)
+    }
+}
+
 struct Common {
     words: Option<String>,
     romes: Vec<String>,
@@ -230,21 +259,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
         }
         (None, None, None) => None,
     };
-    let understood = match (&common.words, common.romes.is_empty()) {
-        (Some(w), true) => state.search.understand(&index, w),
-        _ => Default::default(),
-    };
-    let query = SearchQuery {
-        words: common.words.clone(),
-        romes: common.romes.clone(),
-        center: center.clone(),
-        radius_km: common.radius,
-        levels: common.levels.clone(),
-        secteur: common.secteur.clone(),
-        action: common.action,
-        page: common.page,
-        per_page: common.per_page,
-    };
+    let (understood, query) = common.query(&state, &index, center.clone(), common.per_page);
     let outcome = index.search(&query, &understood).map_err(search_error)?;
     let position = match &center {
         Some(Center::Point(p)) => Some(*p),
@@ -562,21 +577,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         }
     }
 
-    let understood = match (&common.words, common.romes.is_empty()) {
-        (Some(w), true) => state.search.understand(&index, w),
-        _ => Default::default(),
-    };
-    let query = SearchQuery {
-        words: common.words.clone(),
-        romes: common.romes.clone(),
-        center: center.clone(),
-        radius_km: common.radius,
-        levels: common.levels.clone(),
-        secteur: common.secteur.clone(),
-        action: common.action,
-        page: common.page,
-        per_page: 20,
-    };
+    let (understood, query) = common.query(&state, &index, center.clone(), 20);
     let outcome = match index.search(&query, &understood) {
         Ok(o) => o,
         Err(e) => {
