@@ -456,11 +456,19 @@ pub async fn lycee_emails(db: &Db, uais: &[String]) -> sqlx::Result<HashMap<Stri
     Ok(out)
 }
 
-/// The territorial coordinator of an académie, when known.
+/// The territorial coordination of an académie: its stated address, else
+/// the addresses of its coordinators' accounts (separated by ", ").
 pub async fn coordination_of(db: &Db, academie: &str) -> sqlx::Result<Option<(String, Option<String>)>> {
-    on_db!(db, p => sqlx::query_as::<_, (String, Option<String>)>(
+    let stated = on_db!(db, p => sqlx::query_as::<_, (String, Option<String>)>(
         "SELECT email, nom FROM coordinations WHERE academie_code = $1"
-    ).bind(academie).fetch_optional(p).await)
+    ).bind(academie).fetch_optional(p).await)?;
+    if stated.is_some() {
+        return Ok(stated);
+    }
+    let accounts: Vec<String> = on_db!(db, p => sqlx::query_scalar::<_, String>(
+        "SELECT email FROM comptes WHERE actif AND role = 'coordinateur' AND academie_code = $1 ORDER BY email"
+    ).bind(academie).fetch_all(p).await)?;
+    Ok((!accounts.is_empty()).then(|| (accounts.join(", "), None)))
 }
 
 /// Pilots still not answering, notified before `before`, of requests nobody

@@ -218,6 +218,23 @@ async fn training_offer_involves_the_coordinator(engine: Engine) {
     let mail = smtp.wait_for(1, |m| m.to.iter().any(|t| t == "ce-lyon@ac-test.fr")).await;
     assert!(mail[0].text().contains("demande sur l'offre de formation"));
     assert!(mail[0].header("Subject").contains("coordination"));
+
+    // Without a stated address, the coordinators' accounts of the académie
+    // are written to.
+    exec(&app.db, "DELETE FROM coordinations").await;
+    for email in ["cmee.a@ac-lyon.fr", "cmee.b@ac-lyon.fr"] {
+        let new = monlyceepro::accounts::NewAccount {
+            academie: Some("Lyon".into()),
+            ..monlyceepro::accounts::NewAccount::new(email, monlyceepro::accounts::Role::Coordinateur)
+        };
+        app.state.accounts.add(&new, "test", time::OffsetDateTime::now_utc()).await.expect("base").expect("compte");
+    }
+    let mut body = body;
+    body["contact"]["email"] = json!("ana.autre@industrie.fr");
+    let (status, created) = app.post_json("/api/v1/demandes", &body).await;
+    assert_eq!(status, 201, "{created}");
+    let mail = smtp.wait_for(1, |m| m.to.iter().any(|t| t == "cmee.a@ac-lyon.fr")).await;
+    assert!(mail[0].to.iter().any(|t| t == "cmee.b@ac-lyon.fr"), "one email to both: {:?}", mail[0].to);
 }
 
 /// The same company asking the same thing again is linked, not routed.
