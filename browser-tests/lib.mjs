@@ -26,7 +26,12 @@ export async function openPage(browser, { javaScript = true, viewport = { width:
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`requête échouée: ${r.url()} (${r.failure()?.errorText})`));
+  page.on('requestfailed', (r) => {
+    // A suggestion fetch cancelled on purpose (the user typed on, or left
+    // the page) is not a failure: the combobox aborts what it no longer needs.
+    if (r.failure()?.errorText === 'net::ERR_ABORTED' && new URL(r.url()).pathname.startsWith('/api/v1/')) return;
+    problems.push(`requête échouée: ${r.url()} (${r.failure()?.errorText})`);
+  });
   page.on('response', (r) => { if (r.status() >= 400 && !r.url().includes('/introuvable')) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   return { context, page, problems };
 }
