@@ -137,9 +137,9 @@ pub enum AccountError {
     BadUai(String),
     #[error("académie inconnue « {0} » : donnez son nom (Lyon) ou son code")]
     UnknownAcademie(String),
-    #[error("un référent entreprises doit être rattaché à au moins un lycée (--lycee UAI)")]
+    #[error("un référent entreprises doit être rattaché à au moins un lycée (son UAI)")]
     RbeWithoutLycee,
-    #[error("un coordinateur doit avoir une académie (--academie) ou une liste de lycées (--lycee)")]
+    #[error("un coordinateur doit avoir une académie ou une liste de lycées")]
     CoordinatorWithoutTerritory,
 }
 
@@ -445,13 +445,19 @@ impl AccountService {
 
     /// Every account, with its lycées.
     pub async fn list(&self) -> sqlx::Result<Vec<(Agent, bool, Option<String>)>> {
-        let mut out = Vec::new();
-        for row in store::comptes(&self.db).await? {
-            let lycees = store::lycees_of(&self.db, &row.id).await?;
-            let (actif, last) = (row.actif, row.derniere_connexion.clone());
-            out.push((Agent::of(row, lycees), actif, last));
+        let mut grants: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for (compte, uai) in store::all_grants(&self.db).await? {
+            grants.entry(compte).or_default().push(uai);
         }
-        Ok(out)
+        Ok(store::comptes(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let lycees = grants.remove(&row.id).unwrap_or_default();
+                let (actif, last) = (row.actif, row.derniere_connexion.clone());
+                (Agent::of(row, lycees), actif, last)
+            })
+            .collect())
     }
 
     /// Sends a one-time sign-in link to `email` when it is an active

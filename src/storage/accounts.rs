@@ -67,6 +67,12 @@ pub async fn lycees_of_tx(tx: &mut Tx, compte_id: &str) -> sqlx::Result<Vec<Stri
         .bind(compte_id).fetch_all(c).await)
 }
 
+/// Every (account, lycée) grant.
+pub async fn all_grants(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>("SELECT compte_id, uai FROM compte_lycees ORDER BY uai")
+        .fetch_all(p).await)
+}
+
 pub async fn grant_lycee(tx: &mut Tx, compte_id: &str, uai: &str) -> sqlx::Result<bool> {
     let n = on_tx!(tx, c => sqlx::query(
         "INSERT INTO compte_lycees (compte_id, uai) VALUES ($1, $2) ON CONFLICT (compte_id, uai) DO NOTHING"

@@ -82,6 +82,27 @@ pub async fn list(db: &Db, uais: &[String], folded: &str, tag: &str) -> sqlx::Re
     })
 }
 
+/// The tags used by the partners of lycées, sorted, without duplicates.
+pub async fn tags(db: &Db, uais: &[String]) -> sqlx::Result<Vec<String>> {
+    if uais.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<String> = on_db!(db, p => {
+        let mut qb = sqlx::QueryBuilder::new("SELECT DISTINCT tags FROM partenaires WHERE tags <> '' AND uai IN (");
+        let mut sep = qb.separated(", ");
+        for u in uais {
+            sep.push_bind(u.clone());
+        }
+        qb.push(")");
+        qb.build_query_scalar::<String>().fetch_all(p).await
+    })?;
+    let mut all: Vec<String> =
+        rows.iter().flat_map(|t| t.split(',')).filter(|t| !t.is_empty()).map(str::to_string).collect();
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
 pub async fn by_id(db: &Db, id: &str) -> sqlx::Result<Option<PartenaireRow>> {
     on_db!(db, p => sqlx::query_as::<_, PartenaireRow>("SELECT * FROM partenaires WHERE id = $1")
         .bind(id).fetch_optional(p).await)
@@ -120,6 +141,22 @@ pub async fn contacts(db: &Db, partenaire_id: &str) -> sqlx::Result<Vec<ContactR
     on_db!(db, p => sqlx::query_as::<_, ContactRow>(
         "SELECT * FROM partenaire_contacts WHERE partenaire_id = $1 ORDER BY nom, id"
     ).bind(partenaire_id).fetch_all(p).await)
+}
+
+/// The contacts of several partners (one query).
+pub async fn contacts_of(db: &Db, ids: &[String]) -> sqlx::Result<Vec<ContactRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_db!(db, p => {
+        let mut qb = sqlx::QueryBuilder::new("SELECT * FROM partenaire_contacts WHERE partenaire_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(id.clone());
+        }
+        qb.push(") ORDER BY partenaire_id, nom, id");
+        qb.build_query_as::<ContactRow>().fetch_all(p).await
+    })
 }
 
 pub async fn insert_contact(tx: &mut Tx, r: &ContactRow) -> sqlx::Result<()> {
@@ -170,13 +207,22 @@ pub async fn conventions_to_remind(db: &Db, until: &str) -> sqlx::Result<Vec<(Co
     let rows: Vec<ConventionRow> = on_db!(db, p => sqlx::query_as::<_, ConventionRow>(
         "SELECT * FROM conventions WHERE rappel_envoye_le IS NULL AND fin <= $1 ORDER BY fin, id LIMIT 200"
     ).bind(until).fetch_all(p).await)?;
-    let mut out = Vec::new();
-    for c in rows {
-        if let Some(p) = by_id(db, &c.partenaire_id).await? {
-            out.push((c, p));
-        }
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let partners: Vec<PartenaireRow> = on_db!(db, p => {
+        let mut qb = sqlx::QueryBuilder::new("SELECT * FROM partenaires WHERE id IN (");
+        let mut sep = qb.separated(", ");
+        for c in &rows {
+            sep.push_bind(c.partenaire_id.clone());
+        }
+        qb.push(")");
+        qb.build_query_as::<PartenaireRow>().fetch_all(p).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|c| partners.iter().find(|p| p.id == c.partenaire_id).cloned().map(|p| (c, p)))
+        .collect())
 }
 
 /// Marks a reminder sent; false when another worker already did.

@@ -598,3 +598,20 @@ pub async fn demande_by_reference(db: &Db, reference: &str) -> sqlx::Result<Opti
     on_db!(db, p => sqlx::query_as::<_, DemandeRow>(&format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE reference = $1"))
         .bind(reference).fetch_optional(p).await)
 }
+
+/// The references of requests, by id (one query).
+pub async fn references(db: &Db, ids: &[String]) -> sqlx::Result<HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, String)> = on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT id, reference FROM demandes WHERE id IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(id.clone());
+        }
+        qb.push(")");
+        qb.build_query_as::<(String, String)>().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().collect())
+}

@@ -10,6 +10,9 @@ use axum::response::Response;
 
 pub const COOKIE: &str = "mlp_csrf";
 
+/// What a page says when a form is refused by [`CsrfCookie::accepts_form`].
+pub const EXPIRED: &str = "Le formulaire a expiré : rechargez la page et validez à nouveau.";
+
 /// The CSRF cookie of this request (made up when the browser has none yet).
 #[derive(Debug, Clone)]
 pub struct CsrfCookie(pub String);
@@ -46,6 +49,12 @@ impl CsrfCookie {
     /// The token to put in the forms of a page.
     pub fn token(&self, state: &AppState) -> String {
         state.signer.csrf_token(&self.0)
+    }
+
+    /// Whether a posted form is to be read: not over the size limit, and
+    /// carrying the token of this browser.
+    pub fn accepts_form(&self, state: &AppState, form: &super::form::PostedForm) -> bool {
+        !form.too_large && self.accepts(state, &form.get("csrf"))
     }
 
     /// Whether a submitted form's token matches.

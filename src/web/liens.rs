@@ -297,8 +297,8 @@ async fn answer(state: AppState, token: String, csrf: CsrfCookie, form: PostedFo
         Ok(p) => p,
         Err(res) => return res,
     };
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        page.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        page.error = Some(crate::web::csrf::EXPIRED.into());
         return render(StatusCode::FORBIDDEN, &page);
     }
     let name = form.get("nom").chars().take(120).collect::<String>();

@@ -91,8 +91,8 @@ pub async fn ask(
     p.prenom = form.get("prenom").chars().take(80).collect();
     p.nom = form.get("nom").chars().take(80).collect();
     p.uai = form.get("uai").chars().take(8).collect();
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     if let Err(wait) = state.limiter.check(ip) {
@@ -179,8 +179,8 @@ pub async fn decide(
         Ok(x) => x,
         Err(res) => return Ok(res),
     };
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     if p.mode == Mode::Decided {

@@ -189,7 +189,7 @@ pub async fn message(
     form: PostedForm,
 ) -> Result<Response, PageError> {
     let mut page = build(&state, &token, &csrf).await?;
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+    if !csrf.accepts_form(&state, &form) {
         page.error = Some("Le formulaire a expiré : rechargez la page et envoyez à nouveau votre message.".into());
         return Ok(render(StatusCode::FORBIDDEN, &page));
     }
@@ -232,7 +232,7 @@ pub async fn cancel(
     form: PostedForm,
 ) -> Result<Response, PageError> {
     let mut page = build(&state, &token, &csrf).await?;
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+    if !csrf.accepts_form(&state, &form) {
         page.error = Some("Le formulaire a expiré : rechargez la page et recommencez.".into());
         return Ok(render(StatusCode::FORBIDDEN, &page));
     }

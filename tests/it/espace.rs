@@ -10,24 +10,6 @@ use monlyceepro::accounts::{NewAccount, Role};
 use monlyceepro::storage::Db;
 use serde_json::Value;
 
-async fn account(app: &TestApp, email: &str, role: Role, lycees: &[&str], academie: Option<&str>) -> String {
-    let new = NewAccount {
-        lycees: lycees.iter().map(|s| s.to_string()).collect(),
-        academie: academie.map(str::to_string),
-        prenom: Some("Camille".into()),
-        nom: Some("Test".into()),
-        ..NewAccount::new(email, role)
-    };
-    app.state
-        .accounts
-        .add(&new, "test", time::OffsetDateTime::now_utc())
-        .await
-        .expect("base")
-        .unwrap_or_else(|e| panic!("{email}: {e}"))
-        .agent
-        .id
-}
-
 /// The path of the first link of `prefix` in an email.
 fn link_in(mail: &Mail, prefix: &str) -> String {
     let text = mail.text();
@@ -90,7 +72,7 @@ async fn rbe_story(engine: Engine) {
     let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
 
     // The national administrator invites the pilot's business officer.
-    account(&app, "admin@education.gouv.fr", Role::Admin, &[], None).await;
+    app.account("admin@education.gouv.fr", Role::Admin, &[], None).await;
     let admin = sign_in_by_email(&app, &smtp, "admin@education.gouv.fr").await;
     let rbe_email = "camille.martin@ac-lyon.fr";
     let (status, _, html) = app
@@ -243,7 +225,7 @@ async fn coordinator_reassigns(engine: Engine) {
         .map(|r| r["uai"].as_str().unwrap_or("").to_string())
         .collect();
     let pilot = told[0].clone();
-    let coordinator = account(&app, "cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
+    let coordinator = app.account("cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
     let browser = app.signed_in(&coordinator).await;
     let (status, _, html) = get(&app, &browser, "/espace?statut=non_prises").await;
     assert_eq!(status, 200);
@@ -258,7 +240,7 @@ async fn coordinator_reassigns(engine: Engine) {
         .expect("autre lycée")
         .uai
         .clone();
-    account(&app, "rbe.autre@ac-lyon.fr", Role::Rbe, &[&other], None).await;
+    app.account("rbe.autre@ac-lyon.fr", Role::Rbe, &[&other], None).await;
     let page = format!("/espace/demandes/{reference}");
     // An unknown lycée is refused with a message.
     let (status, _, html) =
@@ -300,11 +282,11 @@ async fn authorization_matrix(engine: Engine) {
     let paris_lycee = index.lycees.iter().find(|l| l.departement == "75").expect("lycée de Paris").uai.clone();
 
     let ids = [
-        ("rbe_lyon", account(&app, "rbe.lyon@ac-lyon.fr", Role::Rbe, &[&pilot], None).await),
-        ("rbe_paris", account(&app, "rbe.paris@ac-paris.fr", Role::Rbe, &[&paris_lycee], None).await),
-        ("coord_lyon", account(&app, "coord@ac-lyon.fr", Role::Coordinateur, &[], Some("10")).await),
-        ("coord_paris", account(&app, "coord@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await),
-        ("admin", account(&app, "admin@education.gouv.fr", Role::Admin, &[], None).await),
+        ("rbe_lyon", app.account("rbe.lyon@ac-lyon.fr", Role::Rbe, &[&pilot], None).await),
+        ("rbe_paris", app.account("rbe.paris@ac-paris.fr", Role::Rbe, &[&paris_lycee], None).await),
+        ("coord_lyon", app.account("coord@ac-lyon.fr", Role::Coordinateur, &[], Some("10")).await),
+        ("coord_paris", app.account("coord@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await),
+        ("admin", app.account("admin@education.gouv.fr", Role::Admin, &[], None).await),
     ];
     let mut browsers = vec![("anonyme", app.new_client())];
     for (name, id) in &ids {
@@ -418,7 +400,7 @@ async fn sign_in_bad_inputs(engine: Engine) {
         assert!(html.contains("pas valide"));
     }
     // An expired link: made 21 minutes ago.
-    account(&app, "rbe@ac-lyon.fr", Role::Rbe, &["0690043X"], None).await;
+    app.account("rbe@ac-lyon.fr", Role::Rbe, &["0690043X"], None).await;
     let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(21);
     assert!(app.state.accounts.send_link("rbe@ac-lyon.fr", past).await.expect("lien"));
     let body = scalar_text(&app.db, "SELECT corps FROM outbox WHERE modele = 'connexion'").await;
@@ -456,7 +438,7 @@ async fn showcase_editor(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (_, created) = submit(&app, "vitrine@exemple.fr").await;
     let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
-    let rbe = app.signed_in(&account(&app, "rbe.vitrine@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let rbe = app.signed_in(&app.account("rbe.vitrine@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
     let editor = format!("/espace/lycees/{pilot}/vitrine");
     assert_eq!(get(&app, &rbe, &editor).await.0, 200);
     assert_eq!(get(&app, &rbe, "/espace/lycees/0750001A/vitrine").await.0, 404, "another lycée");
@@ -563,9 +545,9 @@ async fn partners(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (reference, created) = submit(&app, "partenaire@exemple.fr").await;
     let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
-    let rbe = app.signed_in(&account(&app, "rbe.part@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let rbe = app.signed_in(&app.account("rbe.part@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
     let paris = app.state.search.index().lycees.iter().find(|l| l.departement == "75").expect("Paris").uai.clone();
-    let other = app.signed_in(&account(&app, "rbe.autre@ac-paris.fr", Role::Rbe, &[&paris], None).await).await;
+    let other = app.signed_in(&app.account("rbe.autre@ac-paris.fr", Role::Rbe, &[&paris], None).await).await;
 
     // Taking the request makes the company a partner, with its history.
     let page = format!("/espace/demandes/{reference}");
@@ -740,11 +722,10 @@ async fn joining_and_importing(engine: Engine) {
     // Another one, decided by the coordinator of the académie.
     let ask = [("email", "paul@ac-lyon.fr"), ("uai", lyon[1].as_str())];
     assert_eq!(app.submit_form_as(&visitor, "/rejoindre", "/rejoindre", &ask).await.0, 200);
-    let coordinator =
-        app.signed_in(&account(&app, "cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
+    let coordinator = app.signed_in(&app.account("cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
     let paris_coordinator =
-        app.signed_in(&account(&app, "cmee@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await).await;
-    let rbe = app.signed_in(&account(&app, "rbe@ac-lyon.fr", Role::Rbe, &[&lyon[2]], None).await).await;
+        app.signed_in(&app.account("cmee@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await).await;
+    let rbe = app.signed_in(&app.account("rbe@ac-lyon.fr", Role::Rbe, &[&lyon[2]], None).await).await;
     let (status, _, html) = get(&app, &coordinator, "/espace/equipe").await;
     assert_eq!(status, 200);
     assert!(html.contains("paul@ac-lyon.fr"), "{html}");

@@ -14,7 +14,7 @@ use axum::routing;
 use base64::Engine as _;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use monlyceepro::accounts::{NewAccount, Role};
+use monlyceepro::accounts::Role;
 use monlyceepro::config::ProConnectConfig;
 use monlyceepro::storage::Db;
 use serde_json::{Value, json};
@@ -310,18 +310,6 @@ async fn journey(app: &TestApp, provider: &Provider, browser: &reqwest::Client, 
     (back.location, answer)
 }
 
-async fn rbe_account(app: &TestApp, email: &str) -> String {
-    let new = NewAccount { lycees: vec!["0690043X".into()], ..NewAccount::new(email, Role::Rbe) };
-    app.state
-        .accounts
-        .add(&new, "test", time::OffsetDateTime::now_utc())
-        .await
-        .expect("base")
-        .unwrap_or_else(|e| panic!("{email}: {e}"))
-        .agent
-        .id
-}
-
 async fn sub_of(db: &Db, email: &str) -> Option<String> {
     let sql = "SELECT proconnect_sub FROM comptes WHERE email = $1";
     match db {
@@ -350,7 +338,7 @@ async fn spawn(engine: Engine) -> (TestApp, Provider) {
 /// identity: the next sign-in finds it even under another address.
 async fn agent_with_account_signs_in(engine: Engine) {
     let (app, provider) = spawn(engine).await;
-    rbe_account(&app, RBE).await;
+    app.account(RBE, Role::Rbe, &["0690043X"], None).await;
 
     let (status, html) = app.get_text("/connexion").await;
     assert_eq!(status, 200);
@@ -387,7 +375,7 @@ async fn agent_with_account_signs_in(engine: Engine) {
 /// A state serves once, before it expires, in the browser that started it.
 async fn state_is_single_use_and_bound_to_the_browser(engine: Engine) {
     let (app, provider) = spawn(engine).await;
-    rbe_account(&app, RBE).await;
+    app.account(RBE, Role::Rbe, &["0690043X"], None).await;
 
     // Unknown state.
     let (browser_a, jar) = new_browser();
@@ -436,7 +424,7 @@ async fn state_is_single_use_and_bound_to_the_browser(engine: Engine) {
 /// back, a 400, and no session.
 async fn untrustworthy_answers_are_refused(engine: Engine) {
     let (app, provider) = spawn(engine).await;
-    rbe_account(&app, RBE).await;
+    app.account(RBE, Role::Rbe, &["0690043X"], None).await;
     let base = || Grant::new("sub-camille", RBE);
     let cases = [
         ("mauvais nonce", Grant { nonce: Some("un-autre-nonce".into()), ..base() }, "pas pu être vérifiée"),
@@ -475,7 +463,7 @@ async fn agent_without_account_is_told_how_to_get_one(engine: Engine) {
     assert!(answer.body.contains("administration nationale"), "{}", answer.body);
     assert_signed_out(&app, &browser).await;
 
-    rbe_account(&app, RBE).await;
+    app.account(RBE, Role::Rbe, &["0690043X"], None).await;
     exec(&app.db, &format!("UPDATE comptes SET actif = FALSE WHERE email = '{RBE}'")).await;
     let (browser, _) = new_browser();
     provider.next(Grant::new("sub-camille", RBE));

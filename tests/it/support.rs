@@ -332,6 +332,29 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client, state, db, _db: test_db, server, stop, worker }
     }
 
+    /// Creates a workspace account (as `monlyceepro users add` does); its id.
+    pub async fn account(
+        &self,
+        email: &str,
+        role: monlyceepro::accounts::Role,
+        lycees: &[&str],
+        academie: Option<&str>,
+    ) -> String {
+        let new = monlyceepro::accounts::NewAccount {
+            lycees: lycees.iter().map(|s| s.to_string()).collect(),
+            academie: academie.map(str::to_string),
+            ..monlyceepro::accounts::NewAccount::new(email, role)
+        };
+        self.state
+            .accounts
+            .add(&new, "test", time::OffsetDateTime::now_utc())
+            .await
+            .expect("base")
+            .unwrap_or_else(|e| panic!("{email}: {e}"))
+            .agent
+            .id
+    }
+
     /// A browser of its own (its own cookies), not following redirects.
     pub fn new_client(&self) -> reqwest::Client {
         reqwest::Client::builder()

@@ -126,8 +126,8 @@ pub async fn invite(
     p.role = form.get("role");
     p.lycees = form.get("lycees").chars().take(500).collect();
     p.academie = form.get("academie").chars().take(100).collect();
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     let Some(role) = Role::from_code(&p.role) else {
@@ -170,8 +170,8 @@ pub async fn revoke(
     if !p.accounts.iter().any(|a| a.id == id) {
         return Err(PageError::NotFound);
     }
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     if id == agent.id {

@@ -11,7 +11,7 @@ use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
 use crate::web::error::{PageError, render};
 use crate::web::form::PostedForm;
-use crate::web::layout::Chrome;
+use crate::web::layout::{Chrome, Crumb};
 use crate::web::liens::{Described, describe};
 use crate::web::suivi::{status_label, when};
 use askama::Template;
@@ -202,7 +202,11 @@ struct RequestPage {
     who: String,
     role_label: String,
     chrome: Chrome,
+    crumbs: Vec<Crumb>,
+    here: String,
     csrf: String,
+    /// The request's id, for the actions.
+    id: String,
     reference: String,
     statut: String,
     entreprise: String,
@@ -260,6 +264,9 @@ async fn request_page(
     let events = store::events(&state.requests.db, &d.id).await?;
     Ok(RequestPage {
         chrome: Chrome::new("espace"),
+        crumbs: vec![Crumb::new("Mon espace", "/espace")],
+        here: format!("Demande {}", d.reference),
+        id: d.id.clone(),
         who: agent.display_name(),
         role_label: agent.role.label().to_string(),
         csrf: csrf.token(state),
@@ -325,11 +332,11 @@ pub async fn act(
     form: PostedForm,
 ) -> Result<Response, PageError> {
     let mut page = request_page(&state, &csrf, &agent, &reference).await?;
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        page.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        page.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
     }
-    let (d, _) = visible(&state, &agent, &reference).await?;
+    let (id, reference) = (page.id.clone(), page.reference.clone());
     let index = state.search.index();
     let now = OffsetDateTime::now_utc();
     let person = agent.display_name();
@@ -347,7 +354,7 @@ pub async fn act(
     }
     let result: Result<(), AnswerError> = match action.as_str() {
         "prendre" if page.can_take => match &my_uai {
-            Some(u) => state.requests.take(&index, &d.id, u, &person, now).await,
+            Some(u) => state.requests.take(&index, &id, u, &person, now).await,
             None => Err(AnswerError::NotRecipient),
         },
         "decliner" if page.can_take => {
@@ -357,7 +364,7 @@ pub async fn act(
                 return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
             }
             match &my_uai {
-                Some(u) => state.requests.decline(&index, &d.id, u, &motif, &person, now).await,
+                Some(u) => state.requests.decline(&index, &id, u, &motif, &person, now).await,
                 None => Err(AnswerError::NotRecipient),
             }
         }
@@ -367,12 +374,12 @@ pub async fn act(
                 page.error = Some("Choisissez l'issue de la demande.".into());
                 return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
             }
-            state.requests.close(&index, &d.id, my_uai.as_deref(), &issue, &person, now).await
+            state.requests.close(&index, &id, my_uai.as_deref(), &issue, &person, now).await
         }
         "ecrire" if page.can_write => {
-            state.requests.write_to_company(&index, &d.id, my_uai.as_deref(), &person, &text, now).await
+            state.requests.write_to_company(&index, &id, my_uai.as_deref(), &person, &text, now).await
         }
-        "note" => state.requests.note(&d.id, my_uai.as_deref(), &person, &text, now).await,
+        "note" => state.requests.note(&id, my_uai.as_deref(), &person, &text, now).await,
         "passer" | "reaffecter" => {
             let to = form.get("lycee").to_uppercase();
             let allowed = if action == "passer" {
@@ -390,14 +397,14 @@ pub async fn act(
                 return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
             }
             let from = if action == "passer" { my_uai.as_deref() } else { None };
-            state.requests.hand_over(&index, &d.id, from, &to, &person, now).await
+            state.requests.hand_over(&index, &id, from, &to, &person, now).await
         }
         // An action the person may not do here is not theirs to know of.
         _ => return Err(PageError::NotFound),
     };
     state.wake.notify_one();
     match result {
-        Ok(_) => Ok(private(Redirect::to(&format!("/espace/demandes/{}?fait={action}", d.reference)).into_response())),
+        Ok(_) => Ok(private(Redirect::to(&format!("/espace/demandes/{reference}?fait={action}")).into_response())),
         Err(e) => {
             let status = match e {
                 AnswerError::NotRecipient | AnswerError::Unknown => StatusCode::NOT_FOUND,

@@ -169,8 +169,8 @@ pub async fn decide(
         "refuser" => false,
         _ => return Err(PageError::NotFound),
     };
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     state
@@ -193,8 +193,8 @@ pub async fn invite_one(
     let mut p = page(&state, &csrf, &agent).await?;
     p.email = form.get("email").chars().take(254).collect();
     p.lycees = form.get("lycees").chars().take(500).collect();
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     let new = NewAccount {
@@ -318,7 +318,7 @@ pub async fn import(
         }
     }
     if !csrf.accepts(&state, &token) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     let problem = |p: &mut TeamPage, status: StatusCode, message: &str| {

@@ -177,8 +177,8 @@ pub async fn send(
     let mut p = SignInPage::new(&state, &csrf, Mode::Form);
     p.email = form.get("email").chars().take(254).collect();
     p.suite = next_page(&form.get("suite"));
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return private(render(StatusCode::FORBIDDEN, &p));
     }
     if let Err(e) = p.email.parse::<domain::ids::Email>() {
@@ -222,8 +222,8 @@ pub async fn link_open(
 ) -> Response {
     let mut p = SignInPage::new(&state, &csrf, Mode::Confirm);
     p.token = token.chars().take(100).collect();
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        p.error = Some("Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
         return private(render(StatusCode::FORBIDDEN, &p));
     }
     let result = match state.accounts.open_link(&token, OffsetDateTime::now_utc()).await {
@@ -264,11 +264,8 @@ pub async fn sign_out(
     SignedIn(agent): SignedIn,
     form: PostedForm,
 ) -> Response {
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        return super::error::PageError::BadRequest(
-            "Le formulaire a expiré : rechargez la page et validez à nouveau.".into(),
-        )
-        .into_response();
+    if !csrf.accepts_form(&state, &form) {
+        return super::error::PageError::BadRequest(crate::web::csrf::EXPIRED.into()).into_response();
     }
     if let Err(e) = state.accounts.sign_out_everywhere(&agent, OffsetDateTime::now_utc()).await {
         return super::error::PageError::from(e).into_response();

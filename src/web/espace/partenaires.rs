@@ -14,7 +14,7 @@ use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
 use crate::web::error::{PageError, render};
 use crate::web::form::PostedForm;
-use crate::web::layout::Chrome;
+use crate::web::layout::{Chrome, Crumb};
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -165,13 +165,7 @@ async fn list_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, q: &ListQ
     let tag = q.tag.clone().unwrap_or_default().trim().to_lowercase().chars().take(40).collect::<String>();
     let db = &state.requests.db;
     let partners = store::list(db, &uais, &domain::text::fold(&words), &tag).await?;
-    let mut all_tags: Vec<String> = store::list(db, &uais, "", "")
-        .await?
-        .iter()
-        .flat_map(|p| p.tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect::<Vec<_>>())
-        .collect();
-    all_tags.sort();
-    all_tags.dedup();
+    let all_tags = store::tags(db, &uais).await?;
     Ok(ListPage {
         chrome: Chrome::new("espace"),
         csrf: csrf.token(state),
@@ -209,8 +203,8 @@ pub async fn create(
     // The lycée must be one the person answers for: else 404, like a URL.
     let lycee = lycees_shown(&state, &agent, Some(&draft.uai))?.into_iter().next().ok_or(PageError::NotFound)?;
     let mut page = list_page(&state, &csrf, &agent, &ListQuery::default()).await?;
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        page.errors.insert("formulaire", "Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        page.errors.insert("formulaire", crate::web::csrf::EXPIRED.into());
         page.draft = draft;
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
     }
@@ -251,6 +245,8 @@ pub struct HistoryLine {
 #[template(path = "partenaire.html")]
 struct PartnerPage {
     chrome: Chrome,
+    crumbs: Vec<Crumb>,
+    here: String,
     csrf: String,
     who: String,
     role_label: String,
@@ -289,19 +285,12 @@ async fn partner_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, id: &s
     let db = &state.requests.db;
     let index = state.search.index();
     let lycee = index.lycee(&p.uai).map_or(p.uai.clone(), |l| format!("{}, {}", l.nom, l.commune_nom));
-    let mut references: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+    let interactions = store::interactions(db, &p.id).await?;
+    let ids: Vec<String> = interactions.iter().filter_map(|i| i.demande_id.clone()).collect();
+    let references = crate::storage::requests::references(db, &ids).await?;
     let mut history = Vec::new();
-    for i in store::interactions(db, &p.id).await? {
-        let reference = match &i.demande_id {
-            Some(d) => {
-                if !references.contains_key(d) {
-                    let r = crate::storage::requests::demande_by_id(db, d).await?.map(|d| d.reference);
-                    references.insert(d.clone(), r);
-                }
-                references.get(d).cloned().flatten()
-            }
-            None => None,
-        };
+    for i in interactions {
+        let reference = i.demande_id.as_ref().and_then(|d| references.get(d).cloned());
         history.push(HistoryLine {
             date: partners::french_date(&i.date),
             kind: kind_label(&i.genre).to_string(),
@@ -320,6 +309,11 @@ async fn partner_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, id: &s
         .collect();
     Ok(PartnerPage {
         chrome: Chrome::new("espace"),
+        crumbs: vec![
+            Crumb::new("Mon espace", "/espace"),
+            Crumb::new("Partenaires", format!("/espace/partenaires?lycee={}", p.uai)),
+        ],
+        here: p.nom.clone(),
         csrf: csrf.token(state),
         who: agent.display_name(),
         role_label: agent.role.label().to_string(),
@@ -373,8 +367,8 @@ pub async fn act(
     let mut page = partner_page(&state, &csrf, &agent, &id).await?;
     page.form = what.clone();
     page.fields = form.fields.0.iter().filter(|(k, _)| k != "csrf").cloned().collect();
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        page.errors.insert("formulaire", "Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        page.errors.insert("formulaire", crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
     }
     let now = clock::now_rfc3339();
@@ -517,9 +511,16 @@ pub async fn csv(
     let uais: Vec<String> = lycees.iter().map(|(u, _)| u.clone()).collect();
     let db = &state.requests.db;
     let mut out = String::from("\u{feff}Lycée;Entreprise;SIRET;Secteur;Adresse;Étiquettes;Contacts\r\n");
-    for p in store::list(db, &uais, "", "").await? {
-        let contacts = store::contacts(db, &p.id)
-            .await?
+    let partners = store::list(db, &uais, "", "").await?;
+    let ids: Vec<String> = partners.iter().map(|p| p.id.clone()).collect();
+    let mut contacts_by_partner: std::collections::HashMap<String, Vec<ContactRow>> = std::collections::HashMap::new();
+    for c in store::contacts_of(db, &ids).await? {
+        contacts_by_partner.entry(c.partenaire_id.clone()).or_default().push(c);
+    }
+    for p in partners {
+        let contacts = contacts_by_partner
+            .remove(&p.id)
+            .unwrap_or_default()
             .iter()
             .map(|c| {
                 [

@@ -12,7 +12,7 @@ use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
 use crate::web::error::{PageError, render};
 use crate::web::form::PostedForm;
-use crate::web::layout::Chrome;
+use crate::web::layout::{Chrome, Crumb};
 use askama::Template;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
@@ -27,6 +27,8 @@ pub const MAX_TEXT: usize = 5_000;
 #[template(path = "vitrine.html")]
 struct EditorPage {
     chrome: Chrome,
+    crumbs: Vec<Crumb>,
+    here: String,
     csrf: String,
     who: String,
     role_label: String,
@@ -121,6 +123,8 @@ async fn editor(state: &AppState, csrf: &CsrfCookie, agent: &Agent, uai: &str) -
         .collect();
     Ok(EditorPage {
         chrome: Chrome::new("espace"),
+        crumbs: vec![Crumb::new("Mon espace", "/espace")],
+        here: "Vitrine".into(),
         csrf: csrf.token(state),
         who: agent.display_name(),
         role_label: agent.role.label().to_string(),
@@ -169,7 +173,7 @@ pub async fn save(
     form: PostedForm,
 ) -> Result<Response, PageError> {
     let mut page = editor(&state, &csrf, &agent, &uai).await?;
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
+    if !csrf.accepts_form(&state, &form) {
         page.errors.insert("formulaire", "Le formulaire a expiré : rechargez la page et enregistrez à nouveau.".into());
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
     }
@@ -275,8 +279,8 @@ pub async fn add_period(
     let mut page = editor(&state, &csrf, &agent, &uai).await?;
     page.period = (form.get("diplome"), form.get("annee"), form.get("debut"), form.get("fin"));
     let mut e = crate::partners::Errors::new();
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        e.insert("formulaire", "Le formulaire a expiré : rechargez la page et validez à nouveau.".into());
+    if !csrf.accepts_form(&state, &form) {
+        e.insert("formulaire", crate::web::csrf::EXPIRED.into());
     }
     let diploma = form.get("diplome");
     if !page.diplomas.iter().any(|(c, _)| *c == diploma) {
@@ -333,8 +337,8 @@ pub async fn delete_period(
     form: PostedForm,
 ) -> Result<Response, PageError> {
     let page = editor(&state, &csrf, &agent, &uai).await?;
-    if form.too_large || !csrf.accepts(&state, &form.get("csrf")) {
-        return Err(PageError::BadRequest("Le formulaire a expiré : rechargez la page et validez à nouveau.".into()));
+    if !csrf.accepts_form(&state, &form) {
+        return Err(PageError::BadRequest(crate::web::csrf::EXPIRED.into()));
     }
     let mut tx = state.requests.db.begin().await?;
     let deleted = store::delete_periode(&mut tx, &page.uai, &id).await?;
