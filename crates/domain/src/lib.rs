@@ -1,5 +1,6 @@
 //! The pure core of MonLycéePro: identifiers that cannot hold an invalid value,
-//! French text folding, geography and the product's vocabularies.
+//! French text folding, geography, the working-day calendar and the product's
+//! vocabularies.
 //!
 //! Nothing here does I/O or knows about HTTP or SQL, so every rule can be
 //! unit-tested with plain tables of cases and reused by the importer, the web
@@ -7,6 +8,7 @@
 
 pub mod action;
 pub mod analysis;
+pub mod calendar;
 pub mod geo;
 pub mod ids;
 pub mod level;
