@@ -10,7 +10,11 @@
 //! with (same version in `Cargo.lock`), so a deadline computed here can be
 //! compared with a stored instant without any conversion layer.
 
+use std::collections::BTreeMap;
+
 use time::{Date, Duration, Month};
+
+use crate::text::fold;
 
 /// A day off by law, with its French name for display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +140,283 @@ pub fn is_public_holiday(date: Date, departement: &str) -> bool {
     public_holidays(date.year(), departement).iter().any(|h| h.date == date)
 }
 
+/// One school holiday period of an académie, read from the official school
+/// calendar.
+///
+/// The dataset `fr-en-calendrier-scolaire` gives `start_date` as the midnight
+/// (Paris time, written in UTC, so it reads as the previous evening: the
+/// Toussaint holidays of Saturday 17 October 2026 start at
+/// "2026-10-16T22:00:00+00:00") that opens the first day without classes, and
+/// `end_date` as the midnight of the morning classes resume ("la reprise des
+/// cours s'effectue le matin des jours indiqués"). Hence a half-open range of
+/// local days: `first_day` included, `return_day` excluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolPeriod {
+    pub description: String,
+    /// First day without classes (included).
+    pub first_day: Date,
+    /// Day classes resume (excluded).
+    pub return_day: Date,
+}
+
+impl SchoolPeriod {
+    /// Whether `date` falls in the holidays.
+    pub fn contains(&self, date: Date) -> bool {
+        self.first_day <= date && date < self.return_day
+    }
+}
+
+/// The school holidays of every académie of the official school calendar
+/// (`fr-en-calendrier-scolaire`), kept for the pupils: the lycée is closed
+/// then, so its deadlines pause.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchoolHolidays {
+    /// Folded académie name → (name as written in the file, sorted periods).
+    by_academie: BTreeMap<String, (String, Vec<SchoolPeriod>)>,
+}
+
+/// What each column of the file is for, with the names it has in the API
+/// export (English) and in the French export of data.education.gouv.fr.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Description,
+    Population,
+    Start,
+    End,
+    Location,
+}
+
+impl Col {
+    const REQUIRED: [Col; 4] = [Col::Description, Col::Start, Col::End, Col::Location];
+
+    /// (API name, French name) as the messages show them.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Col::Description => ("description", "Description"),
+            Col::Population => ("population", "Population"),
+            Col::Start => ("start_date", "Date de début"),
+            Col::End => ("end_date", "Date de fin"),
+            Col::Location => ("location", "Académies"),
+        }
+    }
+
+    fn from_header(name: &str) -> Option<Col> {
+        match fold(name).as_str() {
+            "description" => Some(Col::Description),
+            "population" => Some(Col::Population),
+            "start date" | "date de debut" => Some(Col::Start),
+            "end date" | "date de fin" => Some(Col::End),
+            "location" | "academies" | "academie" => Some(Col::Location),
+            _ => None,
+        }
+    }
+}
+
+/// Académie names compare folded and without the "Académie de" some files
+/// prepend: "Aix-Marseille", "aix marseille" and "Académie d'Aix-Marseille"
+/// are one key.
+fn academie_key(name: &str) -> String {
+    let f = fold(name);
+    for prefix in ["academie de ", "academie d ", "academie "] {
+        if let Some(rest) = f.strip_prefix(prefix) {
+            return rest.to_string();
+        }
+    }
+    f
+}
+
+/// Splits one line of the `;`-separated export, honouring double quotes
+/// (`"a;b"`, `""` for a quote) as spreadsheet tools write them.
+fn split_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            '"' => quoted = !quoted,
+            ';' if !quoted => fields.push(std::mem::take(&mut cur).trim().to_string()),
+            c => cur.push(c),
+        }
+    }
+    fields.push(cur.trim().to_string());
+    fields
+}
+
+/// The calendar day an instant of the dataset stands for: the UTC midnight
+/// nearest to it. The file writes local midnights as UTC instants
+/// ("2026-10-16T22:00:00+00:00" is 17 October at 00:00 in Paris); rounding to
+/// the nearest day reads them right whatever the offset, summer or winter
+/// time, and also for overseas académies (between UTC−10 and UTC+12), without
+/// a time-zone database. A plain "2026-10-17" is taken as is.
+fn parse_dataset_day(s: &str) -> Option<Date> {
+    let digits = |t: &str| -> Option<i64> {
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    let (day_part, rest) = (s.get(..10)?, &s[10..]);
+    let b = day_part.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(&day_part[..4])?).ok()?;
+    let month = Month::try_from(u8::try_from(digits(&day_part[5..7])?).ok()?).ok()?;
+    let day = Date::from_calendar_date(year, month, u8::try_from(digits(&day_part[8..])?).ok()?).ok()?;
+    if rest.is_empty() {
+        return Some(day);
+    }
+    // "THH:MM[:SS[.fff]]" then "Z", "+HH:MM", "-HH:MM", "+HHMM" or nothing.
+    let rest = rest.strip_prefix(['T', ' '])?;
+    let clock_end = rest.find(['Z', 'z', '+', '-']).unwrap_or(rest.len());
+    let (clock, zone) = rest.split_at(clock_end);
+    let mut parts = clock.split(':');
+    let hours = digits(parts.next()?)?;
+    let minutes = digits(parts.next()?)?;
+    if let Some(seconds) = parts.next() {
+        let whole = seconds.split_once('.').map_or(seconds, |(w, frac)| if digits(frac).is_some() { w } else { "" });
+        if digits(whole)? >= 61 {
+            return None;
+        }
+    }
+    if parts.next().is_some() || hours > 23 || minutes > 59 {
+        return None;
+    }
+    let offset_minutes = match zone {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let z = zone[1..].replace(':', "");
+            let (h, m) = match z.len() {
+                2 => (digits(&z)?, 0),
+                4 => (digits(&z[..2])?, digits(&z[2..])?),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 60 + m)
+        }
+    };
+    let utc_minutes = i64::from(day.to_julian_day()) * 1440 + hours * 60 + minutes - offset_minutes;
+    let nearest = (utc_minutes + 720).div_euclid(1440);
+    Date::from_julian_day(i32::try_from(nearest).ok()?).ok()
+}
+
+impl SchoolHolidays {
+    /// Reads the official school calendar as exported by
+    /// data.education.gouv.fr: `;`-separated UTF-8 (a BOM is skipped), with
+    /// either the API's column names (`description;population;start_date;
+    /// end_date;location;zones;annee_scolaire`) or the French export's
+    /// (`Description;Population;Date de début;Date de fin;Académies;Zones;
+    /// annee_scolaire`), in any order; `zones` and `annee_scolaire` are not
+    /// needed.
+    ///
+    /// Kept: the rows for pupils (`population` "Élèves", "-" or empty);
+    /// teachers' rows ("Enseignants") are skipped, since the lycée answers
+    /// companies when classes are off for the pupils only. A row without an
+    /// end date marks a single event (a rentrée), not a period, and is
+    /// skipped. Errors are in French and name the line and the column, for
+    /// the administrator who dropped the file in the data directory.
+    pub fn from_csv_text(text: &str) -> Result<SchoolHolidays, String> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty());
+        let Some((header_no, header)) = lines.next() else {
+            return Err("calendrier scolaire vide : ni en-tête ni période de vacances".to_string());
+        };
+        let names = split_fields(header);
+        let position = |col: Col| names.iter().position(|n| Col::from_header(n) == Some(col));
+        let mut index = BTreeMap::new();
+        for col in Col::REQUIRED {
+            let (api, fr) = col.names();
+            let i = position(col).ok_or_else(|| {
+                format!(
+                    "ligne {header_no} : colonne « {api} » (ou « {fr} ») absente de l'en-tête ; attendu \
+                     « description;population;start_date;end_date;location;zones;annee_scolaire », \
+                     séparées par des points-virgules"
+                )
+            })?;
+            index.insert(api, i);
+        }
+        let population = position(Col::Population);
+        let mut out = SchoolHolidays::default();
+        let mut kept = 0usize;
+        for (no, line) in lines {
+            let fields = split_fields(line);
+            if fields.len() < names.len() {
+                return Err(format!("ligne {no} : {} colonnes au lieu de {}", fields.len(), names.len()));
+            }
+            let get = |col: Col| fields[index[col.names().0]].as_str();
+            let who = population.map_or("", |i| fields[i].as_str());
+            if !matches!(fold(who).as_str(), "" | "eleves") {
+                continue;
+            }
+            let location = get(Col::Location);
+            if location.is_empty() {
+                return Err(format!("ligne {no}, colonne « {} » : académie vide", names[index["location"]]));
+            }
+            let day = |col: Col| -> Result<Option<Date>, String> {
+                let raw = get(col);
+                if raw.is_empty() {
+                    return Ok(None);
+                }
+                parse_dataset_day(raw).map(Some).ok_or_else(|| {
+                    format!(
+                        "ligne {no}, colonne « {} » : date illisible « {raw} » (attendu par exemple \
+                         2026-10-16T22:00:00+00:00 ou 2026-10-17)",
+                        names[index[col.names().0]]
+                    )
+                })
+            };
+            let start = day(Col::Start)?.ok_or_else(|| {
+                format!("ligne {no}, colonne « {} » : date de début vide", names[index["start_date"]])
+            })?;
+            let Some(end) = day(Col::End)? else { continue };
+            if end < start {
+                return Err(format!(
+                    "ligne {no}, colonne « {} » : la reprise ({end}) précède le début des vacances ({start})",
+                    names[index["end_date"]]
+                ));
+            }
+            let period =
+                SchoolPeriod { description: get(Col::Description).to_string(), first_day: start, return_day: end };
+            let entry =
+                out.by_academie.entry(academie_key(location)).or_insert_with(|| (location.to_string(), Vec::new()));
+            entry.1.push(period);
+            kept += 1;
+        }
+        if kept == 0 {
+            return Err("calendrier scolaire sans aucune période de vacances des élèves".to_string());
+        }
+        for (_, periods) in out.by_academie.values_mut() {
+            periods.sort_by_key(|p| (p.first_day, p.return_day));
+            periods.dedup_by(|a, b| a.first_day == b.first_day && a.return_day == b.return_day);
+        }
+        Ok(out)
+    }
+
+    /// The académies of the file, as written there.
+    pub fn academies(&self) -> impl Iterator<Item = &str> {
+        self.by_academie.values().map(|(name, _)| name.as_str())
+    }
+
+    /// The holidays of an académie (by name: "Lyon", "Aix-Marseille"),
+    /// sorted; empty when the file does not know it.
+    pub fn periods(&self, academie: &str) -> &[SchoolPeriod] {
+        self.by_academie.get(&academie_key(academie)).map_or(&[], |(_, p)| p.as_slice())
+    }
+
+    /// Whether `date` is a school holiday in `academie`.
+    pub fn is_holiday(&self, academie: &str, date: Date) -> bool {
+        self.periods(academie).iter().any(|p| p.contains(date))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +504,110 @@ mod tests {
         assert_eq!(normalize_departement("971"), "971");
         assert!(is_public_holiday(date!(2027 - 12 - 20), " 974"));
         assert!(!is_public_holiday(date!(2027 - 12 - 20), "69"));
+    }
+
+    const HEADER: &str = "description;population;start_date;end_date;location;zones;annee_scolaire";
+
+    fn parse(rows: &[&str]) -> Result<SchoolHolidays, String> {
+        SchoolHolidays::from_csv_text(&format!("{HEADER}\n{}\n", rows.join("\n")))
+    }
+
+    #[test]
+    fn dataset_instants_become_local_days() {
+        for (raw, day) in [
+            // Paris midnights in summer and winter time, as the API writes them.
+            ("2026-10-16T22:00:00+00:00", date!(2026 - 10 - 17)),
+            ("2026-10-16T23:00:00+00:00", date!(2026 - 10 - 17)),
+            ("2026-11-01T23:00:00+00:00", date!(2026 - 11 - 02)),
+            ("2026-11-01T23:00:00Z", date!(2026 - 11 - 02)),
+            // The same midnights written in local time, or overseas.
+            ("2026-10-17T00:00:00+02:00", date!(2026 - 10 - 17)),
+            ("2026-10-17T00:00:00+0200", date!(2026 - 10 - 17)),
+            ("2026-10-17T00:00:00-04:00", date!(2026 - 10 - 17)),
+            ("2026-10-17T00:00:00+11:00", date!(2026 - 10 - 17)),
+            ("2026-10-16T20:00:00.000+00:00", date!(2026 - 10 - 17)),
+            ("2026-10-17", date!(2026 - 10 - 17)),
+            ("2026-10-17 00:00", date!(2026 - 10 - 17)),
+        ] {
+            assert_eq!(parse_dataset_day(raw), Some(day), "{raw}");
+        }
+        for bad in
+            ["", "17/10/2026", "2026-13-01", "2026-02-30", "2026-10-17T25:00:00+00:00", "2026-10-17T", "2026-10-17X"]
+        {
+            assert_eq!(parse_dataset_day(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_the_french_export_with_bom_and_quotes() {
+        let text = "\u{feff}Description;Population;Date de début;Date de fin;Académies;Zones;annee_scolaire\r\n\
+            \"Vacances de Noël\";-;2026-12-18T23:00:00+00:00;2027-01-03T23:00:00+00:00;Lyon;Zone A;2026-2027\r\n\
+            \r\n\
+            \"Vacances d'Hiver; zone A\";Élèves;2027-02-12T23:00:00+00:00;2027-02-28T23:00:00+00:00;Lyon;Zone A;2026-2027\r\n";
+        let s = SchoolHolidays::from_csv_text(text).unwrap();
+        let p = s.periods("Lyon");
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].description, "Vacances d'Hiver; zone A");
+        assert!(s.is_holiday("Lyon", date!(2027 - 02 - 26)));
+        assert!(!s.is_holiday("Lyon", date!(2027 - 03 - 01)), "classes resume that morning");
+    }
+
+    #[test]
+    fn keeps_pupils_rows_and_skips_teachers_and_events() {
+        let s = parse(&[
+            "Vacances d'Été;Enseignants;2027-07-09T22:00:00+00:00;2027-08-31T22:00:00+00:00;Lyon;Zone A;2026-2027",
+            "Rentrée scolaire des élèves;-;2026-08-31T22:00:00+00:00;;Lyon;Zone A;2026-2027",
+            "Vacances de la Toussaint;Élèves;2026-10-16T22:00:00+00:00;2026-11-01T23:00:00+00:00;Lyon;Zone A;2026-2027",
+            "Vacances de la Toussaint;-;2026-10-16T22:00:00+00:00;2026-11-01T23:00:00+00:00;Lyon;Zone A;2026-2027",
+        ])
+        .unwrap();
+        assert_eq!(s.periods("Lyon").len(), 1, "teachers skipped, rentrée skipped, duplicate merged");
+        assert!(!s.is_holiday("Lyon", date!(2027 - 07 - 12)));
+    }
+
+    #[test]
+    fn bad_files_are_explained_in_french() {
+        assert_eq!(
+            SchoolHolidays::from_csv_text("").unwrap_err(),
+            "calendrier scolaire vide : ni en-tête ni période de vacances"
+        );
+        assert_eq!(
+            SchoolHolidays::from_csv_text("\u{feff}\n  \n").unwrap_err(),
+            "calendrier scolaire vide : ni en-tête ni période de vacances"
+        );
+        let e = SchoolHolidays::from_csv_text("description;population;start_date;location;zones\n").unwrap_err();
+        assert!(e.starts_with("ligne 1 : colonne « end_date » (ou « Date de fin ») absente de l'en-tête"), "{e}");
+        let e = SchoolHolidays::from_csv_text("description,population,start_date,end_date,location\n").unwrap_err();
+        assert!(e.contains("colonne « description » (ou « Description ») absente"), "{e}");
+        let e = parse(&["Vacances de Noël;-;2026-12-18T23:00:00+00:00;2027-01-34;Lyon;Zone A;2026-2027"]).unwrap_err();
+        assert_eq!(
+            e,
+            "ligne 2, colonne « end_date » : date illisible « 2027-01-34 » (attendu par exemple \
+             2026-10-16T22:00:00+00:00 ou 2026-10-17)"
+        );
+        let e = SchoolHolidays::from_csv_text(
+            "Description;Population;Date de début;Date de fin;Académies\n\nNoël;-;hier;2027-01-04;Lyon\n",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("ligne 3, colonne « Date de début » : date illisible « hier »"), "{e}");
+        let e =
+            parse(&["Noël;-;2027-01-03T23:00:00+00:00;2026-12-18T23:00:00+00:00;Lyon;Zone A;2026-2027"]).unwrap_err();
+        assert_eq!(
+            e,
+            "ligne 2, colonne « end_date » : la reprise (2026-12-19) précède le début des vacances (2027-01-04)"
+        );
+        assert_eq!(
+            parse(&["Noël;-;;2027-01-04;Lyon;Zone A;2026-2027"]).unwrap_err(),
+            "ligne 2, colonne « start_date » : date de début vide"
+        );
+        assert_eq!(
+            parse(&["Noël;-;2026-12-19;2027-01-04;;Zone A;2026-2027"]).unwrap_err(),
+            "ligne 2, colonne « location » : académie vide"
+        );
+        assert_eq!(parse(&["Noël;-;2026-12-19;2027-01-04"]).unwrap_err(), "ligne 2 : 4 colonnes au lieu de 7");
+        assert_eq!(
+            SchoolHolidays::from_csv_text(HEADER).unwrap_err(),
+            "calendrier scolaire sans aucune période de vacances des élèves"
+        );
     }
 }
