@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use time::{Date, Duration, Month};
+use time::{Date, Duration, Month, OffsetDateTime, Time, UtcOffset, Weekday};
 
 use crate::text::fold;
 
@@ -137,7 +137,37 @@ pub fn public_holidays(year: i32, departement: &str) -> Vec<PublicHoliday> {
 
 /// Whether `date` is a public holiday in `departement`.
 pub fn is_public_holiday(date: Date, departement: &str) -> bool {
-    public_holidays(date.year(), departement).iter().any(|h| h.date == date)
+    holiday_in_normalized(date, &normalize_departement(departement))
+}
+
+/// [`is_public_holiday`] for a normalized code, without building the year's
+/// list: the working-day loops ask it for every day they cross. The tests
+/// check it against [`public_holidays`].
+fn holiday_in_normalized(date: Date, dep: &str) -> bool {
+    let alsace_moselle = ALSACE_MOSELLE.contains(&dep);
+    let fixed = match (date.month(), date.day()) {
+        (Month::January, 1)
+        | (Month::May, 1 | 8)
+        | (Month::July, 14)
+        | (Month::August, 15)
+        | (Month::November, 1 | 11)
+        | (Month::December, 25) => true,
+        (Month::December, 26) => alsace_moselle,
+        _ => false,
+    };
+    if fixed || ABOLITION_OF_SLAVERY.iter().any(|&(code, m, d)| code == dep && date.month() == m && date.day() == d) {
+        return true;
+    }
+    // Easter falls between 22 March and 25 April: its holidays between
+    // 20 March (Good Friday) and 14 June (Whit Monday).
+    if !matches!(date.month(), Month::March | Month::April | Month::May | Month::June) {
+        return false;
+    }
+    easter_sunday(date.year()).is_some_and(|easter| match date.to_julian_day() - easter.to_julian_day() {
+        1 | 39 | 50 => true,
+        -2 => alsace_moselle,
+        _ => false,
+    })
 }
 
 /// One school holiday period of an académie, read from the official school
@@ -417,6 +447,227 @@ impl SchoolHolidays {
     }
 }
 
+/// The Sunday on or after (`after` true) or on or before the given day of a
+/// month; the day is chosen so that the answer stays in the month.
+fn sunday_near(year: i32, month: Month, day: u8, after: bool) -> Option<Date> {
+    let d = Date::from_calendar_date(year, month, day).ok()?;
+    let from_sunday = d.weekday().number_days_from_sunday();
+    let day = if after { day + (7 - from_sunday) % 7 } else { day - from_sunday };
+    Date::from_calendar_date(year, month, day).ok()
+}
+
+/// The UTC offset of the lycée's clock at `at`: requests arrive at the
+/// lycée's local time, and a working day is a local day. Metropolitan
+/// France follows the European rule (UTC+1; UTC+2 from the last Sunday of
+/// March to the last Sunday of October, at 01:00 UTC); the overseas
+/// territories keep a fixed offset, except Saint-Pierre-et-Miquelon (North
+/// American rule). Written out rather than read from a time-zone database to
+/// keep the crate pure and small; French Polynesia is taken at Tahiti's
+/// offset.
+pub fn local_offset(departement: &str, at: OffsetDateTime) -> UtcOffset {
+    let hours = |h: i8| UtcOffset::from_hms(h, 0, 0).unwrap_or(UtcOffset::UTC);
+    let utc = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
+    let year = utc.year();
+    // Whether `utc` lies between two instants given as (day, hour UTC).
+    let between = |start: Option<Date>, start_hour: u8, end: Option<Date>, end_hour: u8| {
+        let instant = |d: Option<Date>, h: u8| Some(OffsetDateTime::new_utc(d?, Time::from_hms(h, 0, 0).ok()?));
+        match (instant(start, start_hour), instant(end, end_hour)) {
+            (Some(s), Some(e)) => s <= utc && utc < e,
+            _ => false,
+        }
+    };
+    match normalize_departement(departement).as_str() {
+        "971" | "972" | "977" | "978" => hours(-4),
+        "973" => hours(-3),
+        "974" => hours(4),
+        "976" => hours(3),
+        "986" => hours(12),
+        "987" => hours(-10),
+        "988" => hours(11),
+        "975" => {
+            // Second Sunday of March at 02:00 local (05:00 UTC) to the first
+            // Sunday of November at 02:00 local (04:00 UTC).
+            let march = sunday_near(year, Month::March, 8, true);
+            let november = sunday_near(year, Month::November, 1, true);
+            if between(march, 5, november, 4) { hours(-2) } else { hours(-3) }
+        }
+        _ => {
+            let march = sunday_near(year, Month::March, 31, false);
+            let october = sunday_near(year, Month::October, 31, false);
+            if between(march, 1, october, 1) { hours(2) } else { hours(1) }
+        }
+    }
+}
+
+const NANOS_PER_DAY: i128 = 86_400_000_000_000;
+
+/// The working days of one lycée: its département's public holidays and, when
+/// the official school calendar is loaded, its académie's school holidays.
+///
+/// Counting rule: working time only flows during the (local) days that are
+/// working days, and a working day counts 24 hours. "`n` working days after
+/// an instant" is the instant when `n` × 24 hours of working time have
+/// flowed: a request received on Friday at 18:00 reaches 2 working days on
+/// Tuesday at 18:00; one received on a day off starts at 00:00 of the next
+/// working day (received on Saturday, 2 working days are over at the end of
+/// Tuesday, i.e. Wednesday 00:00). This keeps the three questions the
+/// background jobs ask consistent with each other:
+/// `working_days_between(a, t) >= n` ⇔ `t >= add_working_days(a, n)` ⇔
+/// `a <= minus_working_days(t, n)`.
+#[derive(Debug, Clone)]
+pub struct WorkingCalendar<'a> {
+    departement: String,
+    school: &'a [SchoolPeriod],
+}
+
+impl<'a> WorkingCalendar<'a> {
+    /// The calendar of a lycée of `departement` ("69", "2A", "971"). School
+    /// holidays count when both the académie ("Lyon") and the official
+    /// school calendar are given and the calendar knows the académie; see
+    /// [`has_school_holidays`](Self::has_school_holidays) to warn when it
+    /// does not.
+    pub fn new(departement: &str, academie: Option<&str>, school: Option<&'a SchoolHolidays>) -> Self {
+        let school = match (academie, school) {
+            (Some(a), Some(s)) => s.periods(a),
+            _ => &[],
+        };
+        WorkingCalendar { departement: normalize_departement(departement), school }
+    }
+
+    /// Whether the school holidays of the lycée's académie are taken into
+    /// account.
+    pub fn has_school_holidays(&self) -> bool {
+        !self.school.is_empty()
+    }
+
+    /// Monday to Friday, not a public holiday of the département, not a
+    /// school holiday of the académie.
+    pub fn is_working_day(&self, date: Date) -> bool {
+        !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
+            && !holiday_in_normalized(date, &self.departement)
+            && !self.school.iter().any(|p| p.contains(date))
+    }
+
+    /// The deadline: the instant when `n` working days have passed since
+    /// `from` (see the counting rule on the type). `n = 0` gives `from`. The
+    /// result is in the lycée's local offset.
+    pub fn add_working_days(&self, from: OffsetDateTime, n: u32) -> OffsetDateTime {
+        if n == 0 {
+            return from;
+        }
+        let (day, nanos) = self.local_day_and_time(from);
+        let (day, nanos) = if self.is_working_day(day) { (day, nanos) } else { (self.step(day, 1, true), 0) };
+        if nanos == 0 {
+            // From the start of a working day: over at the end of the n-th.
+            self.instant_at(self.step(day, n - 1, true), NANOS_PER_DAY)
+        } else {
+            self.instant_at(self.step(day, n, true), nanos)
+        }
+    }
+
+    /// The latest instant from which `n` working days have passed at `now`:
+    /// what was received at or before it is `n` working days old. Replaces
+    /// the weekends-only approximation of the request jobs. `n = 0` gives
+    /// `now`.
+    pub fn minus_working_days(&self, now: OffsetDateTime, n: u32) -> OffsetDateTime {
+        if n == 0 {
+            return now;
+        }
+        let (day, nanos) = self.local_day_and_time(now);
+        let (day, nanos) = if self.is_working_day(day) && nanos > 0 {
+            (day, nanos)
+        } else {
+            // At the start of a day or on a day off: as at the end of the
+            // previous working day.
+            (self.step(day, 1, false), NANOS_PER_DAY)
+        };
+        if nanos == NANOS_PER_DAY {
+            self.instant_at(self.step(day, n - 1, false), 0)
+        } else {
+            self.instant_at(self.step(day, n, false), nanos)
+        }
+    }
+
+    /// How many whole working days have passed from `from` to `to` (0 when
+    /// `to` is not later): a reminder after 2 working days is due when this
+    /// reaches 2.
+    pub fn working_days_between(&self, from: OffsetDateTime, to: OffsetDateTime) -> u32 {
+        if to <= from {
+            return 0;
+        }
+        let (d0, n0) = self.local_day_and_time(from);
+        let (d1, n1) = self.local_day_and_time(to);
+        let working = |d: Date| self.is_working_day(d);
+        let nanos = if d1 < d0 || (d1 == d0 && n1 <= n0) {
+            // Only when the clock goes back an hour on a Sunday night.
+            0
+        } else if d0 == d1 {
+            if working(d0) { n1 - n0 } else { 0 }
+        } else {
+            let mut total = if working(d0) { NANOS_PER_DAY - n0 } else { 0 };
+            let mut d = d0.next_day();
+            while let Some(day) = d.filter(|day| *day < d1) {
+                if working(day) {
+                    total += NANOS_PER_DAY;
+                }
+                d = day.next_day();
+            }
+            total + if working(d1) { n1 } else { 0 }
+        };
+        u32::try_from(nanos / NANOS_PER_DAY).unwrap_or(u32::MAX)
+    }
+
+    /// `count` working days after (`forward`) or before `day`, not counting
+    /// `day` itself; stops at the ends of the representable dates.
+    fn step(&self, mut day: Date, count: u32, forward: bool) -> Date {
+        let mut left = count;
+        while left > 0 {
+            let Some(next) = (if forward { day.next_day() } else { day.previous_day() }) else {
+                return day;
+            };
+            day = next;
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
+    /// The local day of an instant and the nanoseconds since its midnight.
+    fn local_day_and_time(&self, t: OffsetDateTime) -> (Date, i128) {
+        let local = t.checked_to_offset(local_offset(&self.departement, t)).unwrap_or(t);
+        let (h, m, s, ns) = local.time().as_hms_nano();
+        let nanos = ((i128::from(h) * 60 + i128::from(m)) * 60 + i128::from(s)) * 1_000_000_000 + i128::from(ns);
+        (local.date(), nanos)
+    }
+
+    /// The instant of a local day and time (`NANOS_PER_DAY` meaning the
+    /// next midnight). Local times that a change of clock skips or repeats
+    /// happen on Sunday nights, never on a working day, so taking either
+    /// offset there is harmless.
+    fn instant_at(&self, day: Date, nanos: i128) -> OffsetDateTime {
+        let (day, nanos) = match day.next_day() {
+            Some(next) if nanos >= NANOS_PER_DAY => (next, 0),
+            None if nanos >= NANOS_PER_DAY => (day, NANOS_PER_DAY - 1),
+            _ => (day, nanos),
+        };
+        let part = |unit: i128, modulo: i128| u32::try_from((nanos / unit) % modulo).unwrap_or(0);
+        let time = Time::from_hms_nano(
+            u8::try_from(part(3_600_000_000_000, 24)).unwrap_or(0),
+            u8::try_from(part(60_000_000_000, 60)).unwrap_or(0),
+            u8::try_from(part(1_000_000_000, 60)).unwrap_or(0),
+            part(1, 1_000_000_000),
+        )
+        .unwrap_or(Time::MIDNIGHT);
+        // The offset at the same wall time read as UTC is off by at most the
+        // offset itself; one correction settles it.
+        let guess = local_offset(&self.departement, OffsetDateTime::new_utc(day, time));
+        let first = OffsetDateTime::new_in_offset(day, time, guess);
+        let offset = local_offset(&self.departement, first);
+        if offset == guess { first } else { OffsetDateTime::new_in_offset(day, time, offset) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,5 +860,55 @@ mod tests {
             SchoolHolidays::from_csv_text(HEADER).unwrap_err(),
             "calendrier scolaire sans aucune période de vacances des élèves"
         );
+    }
+
+    #[test]
+    fn local_clocks_follow_the_territory() {
+        use time::macros::{datetime, offset};
+        let at = |dep: &str, t| local_offset(dep, t);
+        // Paris: summer time from 29 March to 25 October 2026, 01:00 UTC.
+        assert_eq!(at("75", datetime!(2026-03-29 00:59 UTC)), offset!(+1));
+        assert_eq!(at("75", datetime!(2026-03-29 01:00 UTC)), offset!(+2));
+        assert_eq!(at("2A", datetime!(2026-10-25 00:59 UTC)), offset!(+2));
+        assert_eq!(at("2A", datetime!(2026-10-25 01:00 UTC)), offset!(+1));
+        assert_eq!(at("69", datetime!(2027-03-28 01:00 UTC)), offset!(+2));
+        assert_eq!(at("69", datetime!(2027-10-31 01:00 UTC)), offset!(+1));
+        assert_eq!(at("69", datetime!(2027-10-31 02:59 +2)), offset!(+2), "00:59 UTC, still summer time");
+        // Overseas.
+        assert_eq!(at("971", datetime!(2026-07-01 12:00 UTC)), offset!(-4));
+        assert_eq!(at("973", datetime!(2026-07-01 12:00 UTC)), offset!(-3));
+        assert_eq!(at("974", datetime!(2026-01-01 12:00 UTC)), offset!(+4));
+        assert_eq!(at("976", datetime!(2026-01-01 12:00 UTC)), offset!(+3));
+        assert_eq!(at("988", datetime!(2026-01-01 12:00 UTC)), offset!(+11));
+        // Saint-Pierre-et-Miquelon: 8 March to 1 November 2026.
+        assert_eq!(at("975", datetime!(2026-03-08 04:59 UTC)), offset!(-3));
+        assert_eq!(at("975", datetime!(2026-03-08 05:00 UTC)), offset!(-2));
+        assert_eq!(at("975", datetime!(2026-11-01 03:59 UTC)), offset!(-2));
+        assert_eq!(at("975", datetime!(2026-11-01 04:00 UTC)), offset!(-3));
+    }
+
+    #[test]
+    fn far_dates_do_not_panic() {
+        let cal = WorkingCalendar::new("69", None, None);
+        let max = OffsetDateTime::new_utc(Date::MAX, Time::MIDNIGHT);
+        let min = OffsetDateTime::new_utc(Date::MIN, Time::MIDNIGHT);
+        let _ = cal.add_working_days(max, 5);
+        let _ = cal.minus_working_days(min, 5);
+        assert_eq!(cal.working_days_between(max, min), 0);
+        assert!(public_holidays(Date::MAX.year(), "67").len() >= 11);
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_the_list() {
+        for dep in ["69", "67", "57", "971", "972", "973", "974", "976", "977", "978", "2A"] {
+            for year in 1990..2100 {
+                let list = dates(year, dep);
+                let mut day = Date::from_calendar_date(year, Month::January, 1).unwrap();
+                while day.year() == year {
+                    assert_eq!(is_public_holiday(day, dep), list.contains(&day), "{day} {dep}");
+                    day = day.next_day().unwrap();
+                }
+            }
+        }
     }
 }
