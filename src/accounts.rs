@@ -126,7 +126,8 @@ impl Agent {
     }
 }
 
-/// Why an account cannot be created as asked (French, shown as is).
+/// Why an account cannot be created or extended as asked (French, shown as
+/// is).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AccountError {
     #[error("{0}")]
@@ -141,6 +142,22 @@ pub enum AccountError {
     RbeWithoutLycee,
     #[error("un coordinateur doit avoir une académie ou une liste de lycées")]
     CoordinatorWithoutTerritory,
+    #[error("{0} : {1}")]
+    Name(&'static str, domain::names::NameError),
+    /// Inviting adds lycées to a business officer's account; it never
+    /// changes what an existing account is (its role, its territory).
+    #[error(
+        "cette adresse a déjà un compte d'un autre rôle ou d'un autre territoire : une invitation ne le modifie pas ; \
+         seule l'administration nationale change le rôle ou le territoire d'un compte"
+    )]
+    OtherRole,
+    /// Inviting never brings back an account an administrator closed.
+    #[error("ce compte a été désactivé : seule l'administration nationale peut le réactiver")]
+    Deactivated,
+    #[error("ce compte n'existe pas")]
+    UnknownAccount,
+    #[error("vous ne pouvez pas modifier vos propres droits : demandez-le à un autre administrateur")]
+    Oneself,
 }
 
 /// Why a sign-in link is refused.
@@ -218,8 +235,21 @@ pub enum JoinError {
     NotAcademic,
     #[error("UAI inconnu : 7 chiffres et une lettre d'un lycée du catalogue, par exemple 0690043X")]
     UnknownLycee,
-    #[error("vous avez déjà accès à ce lycée : connectez-vous")]
-    AlreadyMember,
+    #[error("{0} : {1}")]
+    Name(&'static str, domain::names::NameError),
+}
+
+/// What became of a request to join when the lycée or the coordinator
+/// decided.
+#[derive(Debug, Clone)]
+pub enum JoinDecision {
+    Accepted(Added),
+    Refused,
+    /// The address has an account a request may not change: it is left
+    /// as it is.
+    WithoutEffect(AccountError),
+    /// Decided before (another tab, the coordinator).
+    AlreadyDecided,
 }
 
 impl AccountService {
@@ -231,14 +261,19 @@ impl AccountService {
     /// officers, else its official address) gets a signed link to accept
     /// or refuse; the coordinator sees the request in the workspace. Asking
     /// twice does not write twice.
+    ///
+    /// Whatever the address's account, the answer is the same (`Ok`): what
+    /// became of the request is written to the address itself
+    /// ([`templates::JoinOutcome`]), so the form tells nobody who has an
+    /// account or what it is.
     pub async fn ask_to_join(
         &self,
         email: &str,
-        prenom: Option<String>,
-        nom: Option<String>,
+        prenom: &str,
+        nom: &str,
         uai: &str,
         now: OffsetDateTime,
-    ) -> anyhow::Result<Result<store::AdhesionRow, JoinError>> {
+    ) -> anyhow::Result<Result<(), JoinError>> {
         let email = match email.parse::<Email>() {
             Ok(e) => e.normalized(),
             Err(e) => return Ok(Err(JoinError::Email(e.to_string()))),
@@ -246,47 +281,71 @@ impl AccountService {
         if !is_academic(&email) {
             return Ok(Err(JoinError::NotAcademic));
         }
+        let prenom = match domain::names::optional_person_name(prenom) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(JoinError::Name("Prénom", e))),
+        };
+        let nom = match domain::names::optional_person_name(nom) {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(JoinError::Name("Nom", e))),
+        };
         let Ok(uai) = uai.parse::<Uai>() else { return Ok(Err(JoinError::UnknownLycee)) };
         let uai = uai.as_str().to_string();
-        if !store::lycee_exists(&self.db, &uai).await? {
+        let Some(lycee) = crate::storage::catalogue::lycee(&self.db, &uai).await?.map(|l| l.nom) else {
             return Ok(Err(JoinError::UnknownLycee));
-        }
-        if let Some(c) = store::compte_by_email(&self.db, &email).await?
-            && c.actif
-            && store::lycees_of(&self.db, &c.id).await?.contains(&uai)
-        {
-            return Ok(Err(JoinError::AlreadyMember));
-        }
-        if let Some(existing) = store::pending_adhesion(&self.db, &email, &uai).await? {
-            return Ok(Ok(existing));
-        }
-        let now_s = clock::to_rfc3339(now);
-        let row = store::AdhesionRow {
-            id: random_id(),
-            email: email.clone(),
-            prenom,
-            nom,
-            uai: uai.clone(),
-            statut: "en_attente".into(),
-            cree_le: now_s.clone(),
-            decide_le: None,
-            decide_par: None,
         };
-        let to = crate::storage::requests::lycee_emails(&self.db, std::slice::from_ref(&uai)).await?;
-        let lycee = crate::storage::catalogue::lycee(&self.db, &uai).await?.map_or(uai.clone(), |l| l.nom);
+        let now_s = clock::to_rfc3339(now);
+        let sign_in_url = format!("{}/connexion", self.base_url);
         let mut tx = self.db.begin().await?;
-        store::insert_adhesion(&mut tx, &row).await?;
-        audit(&mut tx, &email, "adhesion_demandee", &uai, "demande d'accès", &now_s).await?;
-        if let Some(address) = to.get(&uai) {
-            let url = format!("{}/rejoindre/{}", self.base_url, self.join_token(&row.id, now));
-            let who = [row.prenom.as_deref(), row.nom.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-            let mail =
-                templates::JoinRequest { lycee: &lycee, who: &who, email: &email, url: &url, days: JOIN_LINK_DAYS }
+        let outcome = match store::compte_by_email_tx(&mut tx, &email).await? {
+            Some(c)
+                if c.actif
+                    && c.role == Role::Rbe.code()
+                    && store::lycees_of_tx(&mut tx, &c.id).await?.contains(&uai) =>
+            {
+                templates::JoinOutcome::AlreadyMember
+            }
+            Some(c) if !c.actif || c.role != Role::Rbe.code() => templates::JoinOutcome::NotThisWay,
+            _ => {
+                if store::pending_adhesion_tx(&mut tx, &email, &uai).await?.is_some() {
+                    // Asked again: the lycée already has its link.
+                    return Ok(Ok(()));
+                }
+                let row = store::AdhesionRow {
+                    id: random_id(),
+                    email: email.clone(),
+                    prenom,
+                    nom,
+                    uai: uai.clone(),
+                    statut: "en_attente".into(),
+                    cree_le: now_s.clone(),
+                    decide_le: None,
+                    decide_par: None,
+                };
+                store::insert_adhesion(&mut tx, &row).await?;
+                audit(&mut tx, &email, "adhesion_demandee", &uai, "demande d'accès", &now_s).await?;
+                let to = crate::storage::requests::lycee_emails(&self.db, std::slice::from_ref(&uai)).await?;
+                if let Some(address) = to.get(&uai) {
+                    let url = format!("{}/rejoindre/{}", self.base_url, self.join_token(&row.id, now));
+                    let who =
+                        [row.prenom.as_deref(), row.nom.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                    let mail = templates::JoinRequest {
+                        lycee: &lycee,
+                        who: &who,
+                        email: &email,
+                        url: &url,
+                        days: JOIN_LINK_DAYS,
+                    }
                     .render_email();
-            insert_outbox(&mut tx, &outbox_row(None, address, mail), &now_s).await?;
-        }
+                    insert_outbox(&mut tx, &outbox_row(None, address, mail), &now_s).await?;
+                }
+                templates::JoinOutcome::Sent
+            }
+        };
+        let mail = templates::JoinReceived { lycee: &lycee, outcome, sign_in_url: &sign_in_url }.render_email();
+        insert_outbox(&mut tx, &outbox_row(None, &email, mail), &now_s).await?;
         tx.commit().await?;
-        Ok(Ok(row))
+        Ok(Ok(()))
     }
 
     /// The signed link of a request to join, for the lycée.
@@ -299,77 +358,277 @@ impl AccountService {
         self.signer.verify("adhesion", token, now.unix_timestamp())
     }
 
-    /// Accepts or refuses a pending request to join (`by`: who decided).
-    /// Accepted, the person gets an account for the lycée and a sign-in
-    /// link; refused, an email saying so. `None` when already decided.
+    /// Accepts or refuses a pending request to join (`by`: who decided),
+    /// in one transaction. Accepted, the lycée is added to the person's
+    /// account (created when there is none) and a sign-in link is sent;
+    /// an account that a request may not change (another role,
+    /// deactivated) stays as it is and the request ends without effect.
+    /// Refused, an email says so.
     pub async fn decide_join(
         &self,
         id: &str,
         accept: bool,
         by: &str,
         now: OffsetDateTime,
-    ) -> anyhow::Result<Option<store::AdhesionRow>> {
-        let Some(a) = store::adhesion(&self.db, id).await? else { return Ok(None) };
-        if a.statut != "en_attente" {
-            return Ok(None);
-        }
-        if accept {
-            let new = NewAccount {
-                lycees: vec![a.uai.clone()],
-                prenom: a.prenom.clone(),
-                nom: a.nom.clone(),
-                ..NewAccount::new(&a.email, Role::Rbe)
-            };
-            if let Err(e) = self.add(&new, by, now).await? {
-                anyhow::bail!("compte impossible pour {} : {e}", a.email);
-            }
-        }
+    ) -> anyhow::Result<JoinDecision> {
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await?;
-        if !store::decide_adhesion(&mut tx, id, if accept { "acceptee" } else { "refusee" }, by, &now_s).await? {
-            return Ok(None);
+        let Some(a) = store::adhesion_tx(&mut tx, id).await?.filter(|a| a.statut == "en_attente") else {
+            return Ok(JoinDecision::AlreadyDecided);
+        };
+        let decision = if accept {
+            let c = Checked {
+                email: a.email.clone(),
+                role: Role::Rbe,
+                prenom: a.prenom.as_deref().and_then(|p| domain::names::optional_person_name(p).ok().flatten()),
+                nom: a.nom.as_deref().and_then(|n| domain::names::optional_person_name(n).ok().flatten()),
+                uais: vec![a.uai.clone()],
+                academie: None,
+            };
+            match self.invite_in(&mut tx, &c, by, &now_s).await? {
+                Ok(added) => JoinDecision::Accepted(added),
+                Err(e) => JoinDecision::WithoutEffect(e),
+            }
+        } else {
+            JoinDecision::Refused
+        };
+        let (statut, action) = match &decision {
+            JoinDecision::Accepted(_) => ("acceptee", "adhesion_acceptee"),
+            JoinDecision::WithoutEffect(_) => ("refusee", "adhesion_sans_effet"),
+            _ => ("refusee", "adhesion_refusee"),
+        };
+        if !store::decide_adhesion(&mut tx, id, statut, by, &now_s).await? {
+            return Ok(JoinDecision::AlreadyDecided);
         }
-        audit(&mut tx, by, if accept { "adhesion_acceptee" } else { "adhesion_refusee" }, &a.email, &a.uai, &now_s)
-            .await?;
-        if !accept {
+        audit(&mut tx, by, action, &a.email, &a.uai, &now_s).await?;
+        if matches!(decision, JoinDecision::Refused) {
             let lycee = crate::storage::catalogue::lycee(&self.db, &a.uai).await?.map_or(a.uai.clone(), |l| l.nom);
             let mail = templates::JoinRefused { lycee: &lycee }.render_email();
             insert_outbox(&mut tx, &outbox_row(None, &a.email, mail), &now_s).await?;
         }
         tx.commit().await?;
-        if accept {
+        if matches!(decision, JoinDecision::Accepted(_)) {
             self.send_link(&a.email, now).await?;
         }
-        Ok(Some(a))
+        Ok(decision)
     }
 
-    /// Creates or updates an account (`monlyceepro users add`, invitations):
-    /// the role and académie are set, the lycées are added to those it
-    /// already has. Every grant is logged with `by`.
+    /// Checks what an account would be: address, names, lycées, académie.
+    async fn check(&self, new: &NewAccount) -> anyhow::Result<Result<Checked, AccountError>> {
+        let email = match new.email.parse::<Email>() {
+            Ok(e) => e.normalized(),
+            Err(e) => return Ok(Err(AccountError::Email(e.to_string()))),
+        };
+        let name = |label: &'static str, v: &Option<String>| match v.as_deref() {
+            None => Ok(None),
+            Some(v) => domain::names::optional_person_name(v).map_err(|e| AccountError::Name(label, e)),
+        };
+        let prenom = match name("prénom", &new.prenom) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let nom = match name("nom", &new.nom) {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut uais = Vec::new();
+        for l in &new.lycees {
+            let Ok(uai) = l.parse::<Uai>() else { return Ok(Err(AccountError::BadUai(l.clone()))) };
+            if !store::lycee_exists(&self.db, uai.as_str()).await? {
+                return Ok(Err(AccountError::UnknownLycee(uai.as_str().to_string())));
+            }
+            if !uais.contains(&uai.as_str().to_string()) {
+                uais.push(uai.as_str().to_string());
+            }
+        }
+        let academie = match new.academie.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => match store::academie_code(&self.db, a).await?.as_slice() {
+                [(code, _)] => Some(code.clone()),
+                _ => return Ok(Err(AccountError::UnknownAcademie(a.to_string()))),
+            },
+            None => None,
+        };
+        Ok(Ok(Checked { email, role: new.role, prenom, nom, uais, academie }))
+    }
+
+    /// Creates or updates an account, role and territory included: the
+    /// operator's command (`monlyceepro users add`), which may do anything.
+    /// The lycées are added to those the account already has; a changed
+    /// role, a changed académie and a reactivation are each logged with
+    /// `by`.
     pub async fn add(
         &self,
         new: &NewAccount,
         by: &str,
         now: OffsetDateTime,
     ) -> anyhow::Result<Result<Added, AccountError>> {
-        let (role, lycees, academie) = (new.role, &new.lycees, new.academie.as_deref());
-        let clean = |s: &Option<String>| {
-            s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(80).collect::<String>())
+        let c = match self.check(new).await? {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
         };
-        let (prenom, nom) = (clean(&new.prenom), clean(&new.nom));
-        let email = match new.email.parse::<Email>() {
-            Ok(e) => e.normalized(),
-            Err(e) => return Ok(Err(AccountError::Email(e.to_string()))),
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        let existing = store::compte_by_email_tx(&mut tx, &c.email).await?;
+        let known = match &existing {
+            Some(row) => store::lycees_of_tx(&mut tx, &row.id).await?,
+            None => Vec::new(),
         };
-        let mut uais = Vec::new();
-        for l in lycees {
-            let Ok(uai) = l.parse::<Uai>() else { return Ok(Err(AccountError::BadUai(l.clone()))) };
-            if !store::lycee_exists(&self.db, uai.as_str()).await? {
-                return Ok(Err(AccountError::UnknownLycee(uai.as_str().to_string())));
-            }
-            uais.push(uai.as_str().to_string());
+        let academie = c.academie.clone().or_else(|| existing.as_ref().and_then(|r| r.academie_code.clone()));
+        if let Err(e) = territory_ok(c.role, &c.uais, &known, academie.as_deref()) {
+            return Ok(Err(e));
         }
-        let academie_code = match academie.map(str::trim).filter(|a| !a.is_empty()) {
+        let created = existing.is_none();
+        let row = match existing {
+            Some(mut row) => {
+                let before = (row.role.clone(), row.academie_code.clone(), row.actif);
+                row.role = c.role.code().to_string();
+                row.academie_code = academie;
+                row.actif = true;
+                row.prenom = c.prenom.clone().or(row.prenom);
+                row.nom = c.nom.clone().or(row.nom);
+                store::update_compte(&mut tx, &row).await?;
+                log_changes(&mut tx, by, &row, before, &now_s).await?;
+                row
+            }
+            None => self.create_in(&mut tx, &c, by, &now_s).await?,
+        };
+        let added = self.grant_in(&mut tx, row, &c.uais, by, &now_s, created).await?;
+        tx.commit().await?;
+        Ok(Ok(added))
+    }
+
+    /// Brings someone in (invitations, CSV imports, accepted requests to
+    /// join): creates the account when the address has none, else adds
+    /// the lycées to it. It never changes what an existing account is —
+    /// its role, its territory, whether it is active: a business officer's
+    /// account gets lycées, any other is refused with the reason. Whether
+    /// the actor may grant these lycées is checked by the caller.
+    pub async fn invite(
+        &self,
+        new: &NewAccount,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Result<Added, AccountError>> {
+        let c = match self.check(new).await? {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        let added = self.invite_in(&mut tx, &c, by, &now_s).await?;
+        if added.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(added)
+    }
+
+    async fn invite_in(
+        &self,
+        tx: &mut Tx,
+        c: &Checked,
+        by: &str,
+        now_s: &str,
+    ) -> anyhow::Result<Result<Added, AccountError>> {
+        let existing = match store::compte_by_email_tx(tx, &c.email).await? {
+            Some(row) => {
+                let known = store::lycees_of_tx(tx, &row.id).await?;
+                Some((row, known))
+            }
+            None => None,
+        };
+        if let Some(refusal) = invite_refusal(existing.as_ref().map(|(r, k)| (r, k.as_slice())), c) {
+            return Ok(Err(refusal));
+        }
+        Ok(Ok(match existing {
+            Some((row, _)) => self.grant_in(tx, row, &c.uais, by, now_s, false).await?,
+            None => {
+                let row = self.create_in(tx, c, by, now_s).await?;
+                self.grant_in(tx, row, &c.uais, by, now_s, true).await?
+            }
+        }))
+    }
+
+    /// Whether [`Self::invite`] would accept `new`, without writing: a CSV
+    /// import checks every line before it writes any.
+    pub async fn invite_check(&self, new: &NewAccount) -> anyhow::Result<Result<(), AccountError>> {
+        let c = match self.check(new).await? {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let existing = match store::compte_by_email(&self.db, &c.email).await? {
+            Some(row) => {
+                let known = store::lycees_of(&self.db, &row.id).await?;
+                Some((row, known))
+            }
+            None => None,
+        };
+        Ok(match invite_refusal(existing.as_ref().map(|(r, k)| (r, k.as_slice())), &c) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        })
+    }
+
+    async fn create_in(&self, tx: &mut Tx, c: &Checked, by: &str, now_s: &str) -> sqlx::Result<CompteRow> {
+        let row = CompteRow {
+            id: random_id(),
+            email: c.email.clone(),
+            prenom: c.prenom.clone(),
+            nom: c.nom.clone(),
+            role: c.role.code().to_string(),
+            academie_code: c.academie.clone(),
+            actif: true,
+            proconnect_sub: None,
+            cree_le: now_s.to_string(),
+            derniere_connexion: None,
+        };
+        store::insert_compte(tx, &row).await?;
+        let details = format!(
+            "rôle {}{}",
+            c.role.code(),
+            c.academie.as_ref().map_or(String::new(), |a| format!(", académie {a}"))
+        );
+        audit(tx, by, "compte_cree", &c.email, &details, now_s).await?;
+        Ok(row)
+    }
+
+    /// Adds lycées to an account, each grant logged.
+    async fn grant_in(
+        &self,
+        tx: &mut Tx,
+        row: CompteRow,
+        uais: &[String],
+        by: &str,
+        now_s: &str,
+        created: bool,
+    ) -> sqlx::Result<Added> {
+        let mut granted = Vec::new();
+        for uai in uais {
+            if store::grant_lycee(tx, &row.id, uai).await? {
+                audit(tx, by, "lycee_attribue", &row.email, uai, now_s).await?;
+                granted.push(uai.clone());
+            }
+        }
+        let lycees = store::lycees_of_tx(tx, &row.id).await?;
+        Ok(Added { agent: Agent::of(row, lycees), created, granted })
+    }
+
+    /// An administrator changes what an account is: its role and, for a
+    /// coordinator, its académie. Logged; never on one's own account.
+    pub async fn change_role(
+        &self,
+        compte_id: &str,
+        role: Role,
+        academie: Option<&str>,
+        by: &Agent,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Result<Agent, AccountError>> {
+        if by.role != Role::Admin {
+            anyhow::bail!("seul un administrateur change un rôle");
+        }
+        if compte_id == by.id {
+            return Ok(Err(AccountError::Oneself));
+        }
+        let academie = match academie.map(str::trim).filter(|a| !a.is_empty()) {
             Some(a) => match store::academie_code(&self.db, a).await?.as_slice() {
                 [(code, _)] => Some(code.clone()),
                 _ => return Ok(Err(AccountError::UnknownAcademie(a.to_string()))),
@@ -378,69 +637,44 @@ impl AccountService {
         };
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await?;
-        let existing = store::compte_by_email_tx(&mut tx, &email).await?;
-        let known = match &existing {
-            Some(c) => store::lycees_of_tx(&mut tx, &c.id).await?,
-            None => Vec::new(),
-        };
-        match role {
-            Role::Rbe if uais.is_empty() && known.is_empty() => return Ok(Err(AccountError::RbeWithoutLycee)),
-            Role::Coordinateur
-                if academie_code.is_none()
-                    && uais.is_empty()
-                    && known.is_empty()
-                    && existing.as_ref().is_none_or(|c| c.academie_code.is_none()) =>
-            {
-                return Ok(Err(AccountError::CoordinatorWithoutTerritory));
-            }
-            _ => {}
-        }
-        let created = existing.is_none();
-        let row = match existing {
-            Some(mut c) => {
-                c.role = role.code().to_string();
-                if academie_code.is_some() {
-                    c.academie_code = academie_code;
-                }
-                c.actif = true;
-                c.prenom = prenom.or(c.prenom);
-                c.nom = nom.or(c.nom);
-                store::update_compte(&mut tx, &c).await?;
-                c
-            }
-            None => {
-                let c = CompteRow {
-                    id: random_id(),
-                    email: email.clone(),
-                    prenom,
-                    nom,
-                    role: role.code().to_string(),
-                    academie_code,
-                    actif: true,
-                    proconnect_sub: None,
-                    cree_le: now_s.clone(),
-                    derniere_connexion: None,
-                };
-                store::insert_compte(&mut tx, &c).await?;
-                c
-            }
-        };
-        let details = format!(
-            "rôle {}{}",
-            role.code(),
-            row.academie_code.as_ref().map_or(String::new(), |a| format!(", académie {a}"))
-        );
-        audit(&mut tx, by, if created { "compte_cree" } else { "compte_modifie" }, &email, &details, &now_s).await?;
-        let mut granted = Vec::new();
-        for uai in &uais {
-            if store::grant_lycee(&mut tx, &row.id, uai).await? {
-                audit(&mut tx, by, "lycee_attribue", &email, uai, &now_s).await?;
-                granted.push(uai.clone());
-            }
-        }
+        let Some(mut row) = on_account(&mut tx, compte_id).await? else { return Ok(Err(AccountError::UnknownAccount)) };
         let lycees = store::lycees_of_tx(&mut tx, &row.id).await?;
+        // A coordinator's académie is kept unless another is given; other
+        // roles have none.
+        let academie = match role {
+            Role::Coordinateur => academie.or(row.academie_code.clone()),
+            Role::Rbe | Role::Admin => None,
+        };
+        if let Err(e) = territory_ok(role, &[], &lycees, academie.as_deref()) {
+            return Ok(Err(e));
+        }
+        let before = (row.role.clone(), row.academie_code.clone(), row.actif);
+        row.role = role.code().to_string();
+        row.academie_code = academie;
+        store::update_compte(&mut tx, &row).await?;
+        log_changes(&mut tx, &by.email, &row, before, &now_s).await?;
+        // A new role takes effect at the next sign-in: nobody keeps a
+        // session opened under the old one.
+        store::delete_sessions(&mut tx, &row.id).await?;
         tx.commit().await?;
-        Ok(Ok(Added { agent: Agent::of(row, lycees), created, granted }))
+        Ok(Ok(Agent::of(row, lycees)))
+    }
+
+    /// An administrator reactivates an account that was deactivated.
+    /// Logged; false when it was active.
+    pub async fn reactivate(&self, compte_id: &str, by: &Agent, now: OffsetDateTime) -> anyhow::Result<bool> {
+        if by.role != Role::Admin {
+            anyhow::bail!("seul un administrateur réactive un compte");
+        }
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        let Some(mut row) = on_account(&mut tx, compte_id).await?.filter(|r| !r.actif) else { return Ok(false) };
+        let before = (row.role.clone(), row.academie_code.clone(), row.actif);
+        row.actif = true;
+        store::update_compte(&mut tx, &row).await?;
+        log_changes(&mut tx, &by.email, &row, before, &now_s).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Every account, with its lycées.
@@ -602,6 +836,71 @@ impl AccountService {
         tx.commit().await?;
         Ok(n)
     }
+}
+
+/// An account as asked, checked.
+struct Checked {
+    email: String,
+    role: Role,
+    prenom: Option<String>,
+    nom: Option<String>,
+    uais: Vec<String>,
+    academie: Option<String>,
+}
+
+/// Why an invitation may not touch an existing account (`None`: it may).
+/// It only ever adds lycées to an active business officer's account: it
+/// never changes a role, a territory or a deactivation.
+fn invite_refusal(existing: Option<(&CompteRow, &[String])>, c: &Checked) -> Option<AccountError> {
+    match existing {
+        None => territory_ok(c.role, &c.uais, &[], c.academie.as_deref()).err(),
+        Some((row, _)) if !row.actif => Some(AccountError::Deactivated),
+        Some((row, _)) if row.role != Role::Rbe.code() || c.role != Role::Rbe || c.academie.is_some() => {
+            Some(AccountError::OtherRole)
+        }
+        Some(_) => None,
+    }
+}
+
+/// Whether a role has the territory it needs: a business officer at least
+/// one lycée, a coordinator an académie or a list of lycées.
+fn territory_ok(role: Role, adding: &[String], known: &[String], academie: Option<&str>) -> Result<(), AccountError> {
+    match role {
+        Role::Rbe if adding.is_empty() && known.is_empty() => Err(AccountError::RbeWithoutLycee),
+        Role::Coordinateur if academie.is_none() && adding.is_empty() && known.is_empty() => {
+            Err(AccountError::CoordinatorWithoutTerritory)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Logs what changed in an account: its role, its académie, its state.
+async fn log_changes(
+    tx: &mut Tx,
+    by: &str,
+    row: &CompteRow,
+    (role, academie, actif): (String, Option<String>, bool),
+    now_s: &str,
+) -> sqlx::Result<()> {
+    if role != row.role {
+        audit(tx, by, "role_modifie", &row.email, &format!("{role} → {}", row.role), now_s).await?;
+    }
+    if academie != row.academie_code {
+        let show = |a: &Option<String>| a.clone().unwrap_or_else(|| "aucune".into());
+        audit(
+            tx,
+            by,
+            "territoire_modifie",
+            &row.email,
+            &format!("académie {} → {}", show(&academie), show(&row.academie_code)),
+            now_s,
+        )
+        .await?;
+    }
+    if !actif && row.actif {
+        audit(tx, by, "compte_reactive", &row.email, "", now_s).await?;
+    }
+    Ok(())
 }
 
 async fn on_account(tx: &mut Tx, id: &str) -> sqlx::Result<Option<CompteRow>> {

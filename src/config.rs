@@ -14,6 +14,43 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// A secret (the signing key, the metrics token): usable, never printed —
+/// `Debug` shows `Secret(…)`, so a logged or panicking `Config` leaks
+/// nothing.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for Secret {
+    fn from(v: Vec<u8>) -> Secret {
+        Secret(v)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// How SQLite makes a commit durable (`MLP_SQLITE_SYNCHRONOUS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// `NORMAL` in WAL mode (default): a commit survives a crash of the
+    /// process, but the last commits may be lost if the machine loses
+    /// power before the next checkpoint.
+    Normal,
+    /// `FULL`: every commit is synced to the disk before it is
+    /// acknowledged; survives power loss, at the cost of one fsync per
+    /// commit. For single-instance deployments that want it.
+    Full,
+}
+
 /// The service's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -23,8 +60,16 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub smtp_url: Option<String>,
     pub mail_from: String,
-    pub secret_key: Vec<u8>,
+    pub secret_key: Secret,
     pub rate_limit_per_minute: u32,
+    /// `MLP_METRICS_TOKEN`: with it, `/metrics` asks for this bearer token;
+    /// without, it answers only clients on the loopback.
+    pub metrics_token: Option<Secret>,
+    /// `MLP_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` is
+    /// believed (rate limits, logs). Empty: only the socket's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `MLP_SQLITE_SYNCHRONOUS`: `normal` (default) or `full`.
+    pub sqlite_sync: SqliteSync,
     /// Base URL of the public API "Recherche d'entreprises" (SIRET lookup).
     pub entreprises_api_url: String,
     /// Where local state goes (SQLite file, generated secret, mail files).
@@ -166,12 +211,39 @@ impl Config {
                 message: "nombre entier attendu (0 désactive la limite)".into(),
             })?,
         };
-        let secret_key = match var("MLP_SECRET_KEY") {
+        let secret_key: Secret = match var("MLP_SECRET_KEY") {
             Some(k) if k.len() >= 32 => k.into_bytes(),
             Some(_) => {
                 return Err(ConfigError { variable: "MLP_SECRET_KEY", message: "au moins 32 caractères".into() });
             }
             None => stored_secret(&var_dir)?,
+        }
+        .into();
+        let metrics_token = match var("MLP_METRICS_TOKEN") {
+            Some(t) if t.len() >= 16 => Some(Secret(t.into_bytes())),
+            Some(_) => {
+                return Err(ConfigError { variable: "MLP_METRICS_TOKEN", message: "au moins 16 caractères".into() });
+            }
+            None => None,
+        };
+        let trusted_proxies = match var("MLP_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| ConfigError {
+                    variable: "MLP_TRUSTED_PROXIES",
+                    message: "adresses IP séparées par des virgules attendues, par exemple 127.0.0.1,10.0.0.2".into(),
+                })?,
+        };
+        let sqlite_sync = match var("MLP_SQLITE_SYNCHRONOUS").map(|v| v.to_lowercase()).as_deref() {
+            None | Some("normal") => SqliteSync::Normal,
+            Some("full") => SqliteSync::Full,
+            Some(_) => {
+                return Err(ConfigError { variable: "MLP_SQLITE_SYNCHRONOUS", message: "normal ou full".into() });
+            }
         };
         let entreprises_api_url =
             var("MLP_ENTREPRISES_API_URL").unwrap_or_else(|| "https://recherche-entreprises.api.gouv.fr".into());
@@ -186,6 +258,9 @@ impl Config {
             mail_from,
             secret_key,
             rate_limit_per_minute,
+            metrics_token,
+            trusted_proxies,
+            sqlite_sync,
             var_dir,
             proconnect,
         })
@@ -217,6 +292,13 @@ fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::ProConnectConfig;
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let s = super::Secret::from(b"tres-secret-tres-long-0123456789".to_vec());
+        assert_eq!(format!("{s:?}"), "Secret(…)");
+        assert_eq!(s.expose(), b"tres-secret-tres-long-0123456789");
+    }
 
     #[test]
     fn proconnect_is_all_or_nothing() {

@@ -102,7 +102,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::connect_with(&config.database_url, config.sqlite_sync).await?;
     db.migrate().await?;
     match command {
         Command::Migrate => {
@@ -131,7 +131,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn users(db: Db, config: &Config, command: UsersCommand) -> anyhow::Result<()> {
     use monlyceepro::accounts::{AccountService, NewAccount, Role};
-    let service = AccountService::new(db, monlyceepro::security::Signer::new(&config.secret_key), &config.base_url);
+    let service =
+        AccountService::new(db, monlyceepro::security::Signer::new(config.secret_key.expose()), &config.base_url);
     match command {
         UsersCommand::Add { email, role, lycees, academie, prenom, nom } => {
             let role = Role::from_code(&role)

@@ -55,6 +55,34 @@ pub fn required(value: &str, max: usize, field: &'static str, errors: &mut Error
     v.unwrap_or_default()
 }
 
+/// A name checked by the one rule of names (`domain::names`): the
+/// partner's (`organisation`) or a contact's; empty is `None`.
+pub fn name(value: &str, organisation: bool, field: &'static str, errors: &mut Errors) -> Option<String> {
+    let checked =
+        if organisation { domain::names::organisation_name(value) } else { domain::names::person_name(value) };
+    match checked {
+        Ok(n) => Some(n),
+        Err(domain::names::NameError::Empty) => None,
+        Err(e) => {
+            let mut message = e.to_string();
+            if let Some(first) = message.get(0..1) {
+                message = format!("{}{}.", first.to_uppercase(), &message[1..]);
+            }
+            errors.insert(field, message);
+            None
+        }
+    }
+}
+
+/// A required name (see [`name`]).
+pub fn required_name(value: &str, organisation: bool, field: &'static str, errors: &mut Errors) -> String {
+    let v = name(value, organisation, field, errors);
+    if v.is_none() && !errors.contains_key(field) {
+        errors.insert(field, "Champ obligatoire.".into());
+    }
+    v.unwrap_or_default()
+}
+
 /// A date typed as JJ/MM/AAAA or AAAA-MM-JJ (what a date field sends).
 pub fn date(value: &str, field: &'static str, errors: &mut Errors) -> Option<String> {
     let v = value.trim();

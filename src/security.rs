@@ -89,6 +89,13 @@ impl Signer {
     }
 }
 
+/// Whether two secrets are equal, in a time that does not depend on where
+/// they differ (bearer tokens).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let (ha, hb) = (Sha256::digest(a), Sha256::digest(b));
+    ha.iter().zip(hb.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A random token of 256 bits, URL-safe (private links, CSRF cookies).
 pub fn random_token() -> String {
     B64.encode(rand::random::<[u8; 32]>())

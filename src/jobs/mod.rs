@@ -22,6 +22,12 @@ const MAX_ATTEMPTS: i64 = 12;
 /// How often the pilot deadlines are checked.
 const OVERDUE_EVERY: Duration = Duration::from_secs(60);
 
+/// How long the body of a sent email is kept (it holds private links).
+pub const SENT_BODY_HOURS: i64 = 24;
+/// How long the body of an email given up is kept, for the operators to
+/// see what failed.
+pub const FAILED_BODY_DAYS: i64 = 7;
+
 /// First delay before retrying a failed email.
 pub const RETRY_BASE: Duration = Duration::from_secs(5);
 
@@ -112,6 +118,23 @@ impl Worker {
         Ok(queued)
     }
 
+    /// Erases the bodies of old sent emails, if this worker holds the
+    /// job's lease (once an hour at most).
+    pub async fn purge_sent_emails(&self, now: OffsetDateTime) -> anyhow::Result<u64> {
+        let db = &self.requests.db;
+        let lease = Duration::from_secs(3600);
+        if !store::claim_task(db, "purge_courriels", &self.id, &clock::to_rfc3339(now), &at(now, lease)).await? {
+            return Ok(0);
+        }
+        let sent_before = clock::to_rfc3339(now - time::Duration::hours(SENT_BODY_HOURS));
+        let failed_before = clock::to_rfc3339(now - time::Duration::days(FAILED_BODY_DAYS));
+        let purged = store::purge_outbox_bodies(db, &sent_before, &failed_before).await?;
+        if purged > 0 {
+            tracing::info!(courriels = purged, "contenu des courriels envoyés effacé");
+        }
+        Ok(purged)
+    }
+
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_overdue = std::time::Instant::now() - OVERDUE_EVERY;
@@ -133,6 +156,9 @@ impl Worker {
                 }
                 if let Err(e) = self.remind_conventions().await {
                     tracing::warn!(erreur = %e, "rappels de fin de convention impossibles");
+                }
+                if let Err(e) = self.purge_sent_emails(OffsetDateTime::now_utc()).await {
+                    tracing::warn!(erreur = %e, "effacement des courriels envoyés impossible");
                 }
             }
             if delivered as i64 == BATCH {

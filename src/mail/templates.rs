@@ -231,3 +231,47 @@ impl JoinRefused<'_> {
         rendered("adhesion_refusee", "Votre demande d'accès à MonLycéePro".to_string(), self)
     }
 }
+
+/// What became of a request to join, as told to the address that asked
+/// (the page itself says the same thing in every case, so that nobody
+/// learns from it who has an account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// Sent to the lycée and the coordinator.
+    Sent,
+    /// The account already answers for this lycée.
+    AlreadyMember,
+    /// The address has an account that a request to join may not change
+    /// (another role, or deactivated): only an administrator can.
+    NotThisWay,
+}
+
+#[derive(Template)]
+#[template(path = "email/adhesion_recue.txt")]
+pub struct JoinReceived<'a> {
+    pub lycee: &'a str,
+    pub outcome: JoinOutcome,
+    pub sign_in_url: &'a str,
+}
+
+impl JoinReceived<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("adhesion_recue", "Votre demande d'accès à MonLycéePro".to_string(), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_nouveau_lien.txt")]
+pub struct NewFollowLink<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub reference: &'a str,
+    pub follow_url: &'a str,
+    pub months: i64,
+}
+
+impl NewFollowLink<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("entreprise_nouveau_lien", format!("Nouveau lien de suivi de votre demande {}", self.reference), self)
+    }
+}

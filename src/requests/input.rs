@@ -163,18 +163,22 @@ fn pointer<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     v.pointer(&format!("/{}", path.replace('.', "/")))
 }
 
-fn short(errors: &mut FieldErrors, path: &str, value: &str, label: &str, required: bool) -> String {
-    let v = value.trim();
-    if v.is_empty() {
-        if required {
-            errors.insert(path.into(), format!("{label} : champ obligatoire"));
+/// A required name, checked by the one rule of names (`domain::names`):
+/// one line of visible text, no link.
+fn name(
+    errors: &mut FieldErrors,
+    path: &str,
+    value: &str,
+    label: &str,
+    rule: fn(&str) -> Result<String, domain::names::NameError>,
+) -> String {
+    match rule(value) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.insert(path.into(), format!("{label} : {e}"));
+            value.trim().to_string()
         }
-    } else if v.chars().count() > MAX_SHORT {
-        errors.insert(path.into(), format!("{label} : {MAX_SHORT} caractères au plus"));
-    } else if v.chars().any(char::is_control) {
-        errors.insert(path.into(), format!("{label} : caractères invalides"));
     }
-    v.to_string()
 }
 
 /// Checks a phone number loosely: 6 to 20 digits with the usual separators.
@@ -218,7 +222,13 @@ pub fn validate(
             None
         }
     };
-    let entreprise_nom = short(&mut errors, "entreprise.nom", &input.entreprise_nom, "Nom de l'entreprise", true);
+    let entreprise_nom = name(
+        &mut errors,
+        "entreprise.nom",
+        &input.entreprise_nom,
+        "Nom de l'entreprise",
+        domain::names::organisation_name,
+    );
     let siret = match input.siret.trim() {
         "" => None,
         s => match s.parse::<Siret>() {
@@ -229,8 +239,8 @@ pub fn validate(
             }
         },
     };
-    let prenom = short(&mut errors, "contact.prenom", &input.prenom, "Prénom", true);
-    let nom = short(&mut errors, "contact.nom", &input.nom, "Nom", true);
+    let prenom = name(&mut errors, "contact.prenom", &input.prenom, "Prénom", domain::names::person_name);
+    let nom = name(&mut errors, "contact.nom", &input.nom, "Nom", domain::names::person_name);
     let email = match input.email.trim() {
         "" => {
             errors.insert("contact.email".into(), "Adresse électronique : champ obligatoire".into());

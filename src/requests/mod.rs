@@ -28,6 +28,9 @@ pub const LINK_DAYS: i64 = 30;
 pub const DUPLICATE_DAYS: i64 = 30;
 /// Working days a pilot has to take a request before the role moves on.
 pub const PILOT_WORKING_DAYS: u32 = 3;
+/// How long, in days (twelve months), a company's follow-up link keeps
+/// working after its request ended (or after a new link was sent).
+pub const FOLLOW_LINK_DAYS: i64 = 365;
 /// Radius within which track records are read for the routing (km): the
 /// widest the routing goes.
 const STATUS_RADIUS_KM: f64 = 100.0;
@@ -103,6 +106,26 @@ pub enum AnswerError {
     AlreadyTaken,
     #[error("le délai de prise en charge est passé : la demande a été confiée à un autre lycée")]
     Expired,
+    /// The database cannot serve right now (503): nothing was changed.
+    #[error("le service est momentanément indisponible : rien n'a été modifié, réessayez dans quelques instants")]
+    Unavailable,
+    /// A bug (500): nothing was changed.
+    #[error("erreur inattendue du service : rien n'a été modifié")]
+    Internal,
+}
+
+impl AnswerError {
+    /// The HTTP status of the refusal: a database that cannot serve is
+    /// never a business refusal.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AnswerError::NotRecipient | AnswerError::Unknown => StatusCode::NOT_FOUND,
+            AnswerError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AnswerError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::CONFLICT,
+        }
+    }
 }
 
 /// Why a lycée declines (the email's choices).
@@ -197,9 +220,51 @@ impl RequestService {
         RequestService { db, signer, base_url: base_url.trim_end_matches('/').to_string() }
     }
 
-    /// The company's private follow-up token of a request.
-    pub fn follow_token(&self, demande_id: &str) -> String {
-        self.signer.derive("suivi", demande_id)
+    /// The company's private follow-up token of a request: unguessable
+    /// without the key, the same in every email about the request, and
+    /// replaced when the company asks for a new link (its version).
+    pub fn follow_token(&self, d: &DemandeRow) -> String {
+        match d.jeton_version {
+            0 => self.signer.derive("suivi", &d.id),
+            v => self.signer.derive("suivi", &format!("{}#{v}", d.id)),
+        }
+    }
+
+    /// Whether the follow-up link of a request no longer opens it: a link
+    /// works while the request is open and for [`FOLLOW_LINK_DAYS`] days
+    /// after the later of its end and the link's issue.
+    pub fn follow_link_expired(d: &DemandeRow, now: OffsetDateTime) -> bool {
+        let Some(ended) = d.termine_le.as_deref() else { return false };
+        let since = d.jeton_emis_le.as_deref().filter(|issued| *issued > ended).unwrap_or(ended);
+        let horizon = clock::to_rfc3339(now - time::Duration::days(FOLLOW_LINK_DAYS));
+        since < horizon.as_str()
+    }
+
+    /// Sends the company a new follow-up link (the old one stops working),
+    /// to the address given in the request — whoever asks, the link only
+    /// ever reaches that address.
+    pub async fn renew_follow_link(&self, d: &DemandeRow, now: OffsetDateTime) -> anyhow::Result<()> {
+        let now_s = clock::to_rfc3339(now);
+        let renewed = DemandeRow { jeton_version: d.jeton_version + 1, ..d.clone() };
+        let token = self.follow_token(&renewed);
+        let mail = templates::NewFollowLink {
+            prenom: &d.contact_prenom,
+            nom: &d.contact_nom,
+            reference: &d.reference,
+            follow_url: &self.follow_url(&token),
+            months: FOLLOW_LINK_DAYS / 30,
+        }
+        .render_email();
+        let mut tx = self.db.begin().await?;
+        store::renew_follow_link(&mut tx, &d.id, renewed.jeton_version, &token_hash(&token), &now_s).await?;
+        store::insert_event(
+            &mut tx,
+            &event(&d.id, "systeme", None, None, "Nouveau lien de suivi envoyé à l'entreprise.".into(), false, &now_s),
+        )
+        .await?;
+        store::insert_outbox(&mut tx, &outbox(&d.id, &d.contact_email, mail), &now_s).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The follow-up page of a request.
@@ -290,7 +355,7 @@ impl RequestService {
         )
         .await?;
         let id = random_id();
-        let token = self.follow_token(&id);
+        let token = self.signer.derive("suivi", &id);
         let follow_url = self.follow_url(&token);
         let action_label = v.action.label();
         let academie = v.commune.academie.clone();
@@ -328,6 +393,9 @@ impl RequestService {
             responsable_nom: None,
             cree_le: now_s.clone(),
             modifie_le: now_s.clone(),
+            jeton_version: 0,
+            jeton_emis_le: None,
+            termine_le: None,
         };
 
         if let Some(original) = duplicate {
@@ -608,7 +676,7 @@ impl RequestService {
             let contact = store::lycee_emails(&self.db, &[uai.to_string()]).await.map_err(internal)?;
             let phone =
                 crate::storage::catalogue::lycee(&self.db, uai).await.map_err(internal)?.and_then(|l| l.telephone);
-            let follow_url = self.follow_url(&self.follow_token(&d.id));
+            let follow_url = self.follow_url(&self.follow_token(&d));
             let mail = templates::Taken {
                 prenom: &d.contact_prenom,
                 nom: &d.contact_nom,
@@ -878,9 +946,9 @@ fn check_answerable(d: &DemandeRow, r: &DestinataireRow) -> Result<(), AnswerErr
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> AnswerError {
-    tracing::error!(error = %e, "réponse d'un lycée : erreur interne");
-    AnswerError::Closed("momentanément indisponible (erreur du service)".into())
+fn internal(e: sqlx::Error) -> AnswerError {
+    tracing::error!(error = %e, "réponse d'un lycée : erreur de la base");
+    if crate::storage::is_unavailable(&e) { AnswerError::Unavailable } else { AnswerError::Internal }
 }
 
 /// The calendar month of `now` ("2026-11"), the period of the fair share.

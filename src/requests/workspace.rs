@@ -107,7 +107,7 @@ impl RequestService {
             reference: &d.reference,
             author: &format!("{person} ({})", author_of(index, uai)),
             message: text,
-            follow_url: &self.follow_url(&self.follow_token(&d.id)),
+            follow_url: &self.follow_url(&self.follow_token(d)),
         }
         .render_email();
         store::insert_outbox(tx, &outbox(&d.id, &d.contact_email, mail), now_s).await.map_err(internal)
@@ -149,6 +149,9 @@ impl RequestService {
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await.map_err(internal)?;
         let d = store::demande_for_update(&mut tx, demande_id).await.map_err(internal)?.ok_or(AnswerError::Unknown)?;
+        if let Some(why) = is_over(&d.statut) {
+            return Err(AnswerError::Closed(why.into()));
+        }
         store::insert_event(&mut tx, &event(&d.id, "note", uai, Some(person), text.to_string(), false, &now_s))
             .await
             .map_err(internal)?;
@@ -279,7 +282,61 @@ impl RequestService {
             let mail = self.lycee_email(index, &d, &row.uai, &role, &reasons, now);
             store::insert_outbox(&mut tx, &outbox(&d.id, address, mail), &now_s).await.map_err(internal)?;
         }
+        if from.is_some() {
+            self.tell_coordinators_of_crossing(&mut tx, index, &d, from, &target.uai, person, &now_s).await?;
+        }
         tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    /// A business officer may hand a request to a lycée of another
+    /// académie: it is allowed (the right lycée may be across the border),
+    /// but the coordinators of both académies are told, so that no request
+    /// leaves a territory unseen.
+    #[allow(clippy::too_many_arguments)]
+    async fn tell_coordinators_of_crossing(
+        &self,
+        tx: &mut Tx,
+        index: &SearchIndex,
+        d: &DemandeRow,
+        from: Option<&str>,
+        to: &str,
+        person: &str,
+        now_s: &str,
+    ) -> Result<(), AnswerError> {
+        let academie_of = |u: &str| index.lycee(u).and_then(|l| l.academie.clone());
+        let from_academie = from.and_then(academie_of).or_else(|| d.academie_code.clone());
+        let to_academie = academie_of(to);
+        if from_academie == to_academie {
+            return Ok(());
+        }
+        let name = |u: &str| index.lycee(u).map_or(u.to_string(), |l| l.nom.clone());
+        let academie_name =
+            |code: &str| index.academies.values().find(|(c, _)| c == code).map_or(code.to_string(), |(_, n)| n.clone());
+        let reason = format!(
+            "{} ({person}) l'a confiée à {}, d'une autre académie",
+            from.map_or("Un lycée".to_string(), name),
+            name(to)
+        );
+        for code in [from_academie, to_academie].into_iter().flatten() {
+            let Some((address, _)) = store::coordination_of(&self.db, &code).await.map_err(internal)? else {
+                continue;
+            };
+            let mail = templates::Coordination {
+                reference: &d.reference,
+                commune: &d.commune_nom,
+                academie: &academie_name(&code),
+                action: domain::ActionType::from_code(&d.action).map_or("Autre besoin", domain::ActionType::label),
+                reason: &reason,
+                recipients: vec![name(to)],
+                entreprise: &d.entreprise_nom,
+                contact: format!("{} {} <{}>", d.contact_prenom, d.contact_nom, d.contact_email),
+                jobs: String::new(),
+                message: &d.message,
+            }
+            .render_email();
+            store::insert_outbox(tx, &outbox(&d.id, &address, mail), now_s).await.map_err(internal)?;
+        }
         Ok(())
     }
 }

@@ -213,11 +213,17 @@ pub async fn adhesion(db: &Db, id: &str) -> sqlx::Result<Option<AdhesionRow>> {
         .bind(id).fetch_optional(p).await)
 }
 
+/// A request to join, read in the transaction that decides it.
+pub async fn adhesion_tx(tx: &mut Tx, id: &str) -> sqlx::Result<Option<AdhesionRow>> {
+    on_tx!(tx, c => sqlx::query_as::<_, AdhesionRow>("SELECT * FROM adhesions WHERE id = $1")
+        .bind(id).fetch_optional(c).await)
+}
+
 /// A pending request to join, for the same person and lycée.
-pub async fn pending_adhesion(db: &Db, email: &str, uai: &str) -> sqlx::Result<Option<AdhesionRow>> {
-    on_db!(db, p => sqlx::query_as::<_, AdhesionRow>(
+pub async fn pending_adhesion_tx(tx: &mut Tx, email: &str, uai: &str) -> sqlx::Result<Option<AdhesionRow>> {
+    on_tx!(tx, c => sqlx::query_as::<_, AdhesionRow>(
         "SELECT * FROM adhesions WHERE email = $1 AND uai = $2 AND statut = 'en_attente'"
-    ).bind(email).bind(uai).fetch_optional(p).await)
+    ).bind(email).bind(uai).fetch_optional(c).await)
 }
 
 /// Pending requests to join lycées (all when `uais` is `None`).

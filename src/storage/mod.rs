@@ -90,6 +90,27 @@ macro_rules! on_tx {
     };
 }
 
+/// Whether a connection given back to the pool may serve again: not when
+/// it is still inside a transaction. That happens when the database ended
+/// the transaction by itself ("database or disk is full" rolls it back on
+/// SQLite) so that our `ROLLBACK` failed: sqlx then still counts the
+/// transaction as open, and every later `BEGIN` on that connection fails
+/// ("begin_with at non-zero transaction depth") until restart. Such a
+/// connection is closed instead, and the pool opens a fresh one.
+async fn clean_after_release<C: sqlx::Connection>(conn: &mut C) -> bool {
+    if !conn.is_in_transaction() {
+        return true;
+    }
+    // A dropped transaction queues its rollback: once the connection
+    // answers a ping, that rollback has run (or failed).
+    let answered = conn.ping().await.is_ok();
+    let clean = answered && !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("connexion à la base fermée : transaction restée ouverte après une erreur");
+    }
+    clean
+}
+
 /// An open transaction on one of the two engines.
 pub enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -110,13 +131,22 @@ impl Db {
     /// missing; SQLite runs in WAL mode so that readers never wait for the
     /// importer or the worker.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        Self::connect_with(url, crate::config::SqliteSync::Normal).await
+    }
+
+    /// Opens a pool on `url`, with SQLite commits made durable as `sync`
+    /// says (`MLP_SQLITE_SYNCHRONOUS`).
+    pub async fn connect_with(url: &str, sync: crate::config::SqliteSync) -> anyhow::Result<Db> {
         match Engine::of_url(url) {
             Some(Engine::Sqlite) => {
                 let opts = SqliteConnectOptions::from_str(url)
                     .with_context(|| format!("DATABASE_URL invalide : {url}"))?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(match sync {
+                        crate::config::SqliteSync::Normal => SqliteSynchronous::Normal,
+                        crate::config::SqliteSync::Full => SqliteSynchronous::Full,
+                    })
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-16000");
@@ -129,6 +159,7 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .min_connections(1)
+                    .after_release(|conn, _| Box::pin(async move { Ok(clean_after_release(conn).await) }))
                     .connect_with(opts)
                     .await
                     .with_context(|| format!("impossible d'ouvrir la base SQLite {url}"))?;
@@ -139,6 +170,7 @@ impl Db {
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    .after_release(|conn, _| Box::pin(async move { Ok(clean_after_release(conn).await) }))
                     .connect_with(opts)
                     .await
                     .context("impossible de se connecter à PostgreSQL")?;
@@ -174,6 +206,17 @@ impl Db {
     /// Whether the database answers (health check).
     pub async fn ping(&self) -> bool {
         on_db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ())).is_ok()
+    }
+
+    /// Whether this instance can write: its heartbeat row in `sante`,
+    /// written in a transaction like any acknowledged change (a full disk,
+    /// a read-only file or a lost server all fail here).
+    pub async fn check_write(&self, instance: &str, now: &str) -> sqlx::Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO sante (instance, vu_le) VALUES ($1, $2) ON CONFLICT (instance) DO UPDATE SET vu_le = $2"
+        ).bind(instance).bind(now).execute(&mut *c).await.map(|_| ()))?;
+        tx.commit().await
     }
 
     pub async fn close(&self) {
@@ -266,4 +309,54 @@ pub async fn bulk_insert(
 /// Runs one statement without results inside a transaction.
 pub async fn execute(tx: &mut Tx, sql: &str) -> sqlx::Result<u64> {
     Ok(on_tx!(tx, c => sqlx::query(sql).execute(&mut *c).await?.rows_affected()))
+}
+
+/// Whether a database error means the database cannot serve right now
+/// (unreachable, restarting, out of disk, read-only, locked, pool
+/// exhausted) rather than a mistake in the query: the service answers 503
+/// with `Retry-After`, and an orchestrator or the client tries again.
+/// Constraint violations and decoding errors are bugs (500).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::BeginFailed
+        | sqlx::Error::InvalidSavePointStatement => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation
+                | sqlx::error::ErrorKind::ForeignKeyViolation
+                | sqlx::error::ErrorKind::NotNullViolation
+                | sqlx::error::ErrorKind::CheckViolation => false,
+                _ => unavailable_code(&code),
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLite result codes (primary code in the low byte of the extended one)
+/// and PostgreSQL SQLSTATE classes that mean "not now".
+fn unavailable_code(code: &str) -> bool {
+    if let Ok(n) = code.parse::<i64>() {
+        // SQLITE_BUSY 5, LOCKED 6, NOMEM 7, READONLY 8, IOERR 10, FULL 13,
+        // CANTOPEN 14, PROTOCOL 15.
+        return matches!(n & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14 | 15);
+    }
+    // PostgreSQL: connection exception (08), insufficient resources (53),
+    // operator intervention (57: shutdown, cannot connect now), system
+    // error (58), read-only transaction (25006), serialization (40001),
+    // deadlock (40P01).
+    ["08", "53", "57", "58"].iter().any(|class| code.starts_with(class)) || matches!(code, "25006" | "40001" | "40P01")
+}
+
+/// Whether an error anywhere in an `anyhow` chain is a database that
+/// cannot serve right now (see [`is_unavailable`]).
+pub fn is_unavailable_any(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
 }

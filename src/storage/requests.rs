@@ -43,12 +43,28 @@ pub struct DemandeRow {
     pub responsable_nom: Option<String>,
     pub cree_le: String,
     pub modifie_le: String,
+    /// Version of the company's current follow-up link (0: the first).
+    pub jeton_version: i64,
+    /// When the current follow-up link was issued, if it replaced one.
+    pub jeton_emis_le: Option<String>,
+    /// When the request ended (closed, cancelled, a duplicate).
+    pub termine_le: Option<String>,
+}
+
+impl DemandeRow {
+    /// When the request ended, kept from the first time it did; `None`
+    /// while it is open.
+    fn ended_at(&self) -> Option<String> {
+        matches!(self.statut.as_str(), "cloturee" | "annulee" | "doublon")
+            .then(|| self.termine_le.clone().unwrap_or_else(|| self.modifie_le.clone()))
+    }
 }
 
 const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise_siret, entreprise_naf, contact_prenom, \
     contact_nom, contact_email, contact_email_norm, contact_telephone, commune_code, commune_nom, rayon_km, metiers, \
     metier_texte, niveaux, nombre_eleves, periode_debut, periode_fin, message, lycee_origine, statut, rayon_utilise_km, \
-    elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le";
+    elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le, \
+    jeton_version, jeton_emis_le, termine_le";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -207,7 +223,7 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
     let sql = format!(
         "INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)"
+         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"
     );
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
@@ -217,6 +233,7 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(&d.periode_debut).bind(&d.periode_fin).bind(&d.message).bind(&d.lycee_origine).bind(&d.statut)
         .bind(d.rayon_utilise_km).bind(d.elargie).bind(&d.coordination).bind(&d.academie_code).bind(&d.doublon_de)
         .bind(&d.jeton_hash).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.cree_le).bind(&d.modifie_le)
+        .bind(d.jeton_version).bind(&d.jeton_emis_le).bind(d.ended_at())
         .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -292,12 +309,19 @@ pub async fn update_destinataire(tx: &mut Tx, d: &DestinataireRow) -> sqlx::Resu
 /// Updates what changes of a request: status, who answers, coordination.
 pub async fn update_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE demandes SET statut = $2, responsable_uai = $3, responsable_nom = $4, coordination = $5, modifie_le = $6 \
-         WHERE id = $1"
+        "UPDATE demandes SET statut = $2, responsable_uai = $3, responsable_nom = $4, coordination = $5, modifie_le = $6, \
+         termine_le = $7 WHERE id = $1"
     )
     .bind(&d.id).bind(&d.statut).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.coordination)
-    .bind(&d.modifie_le)
+    .bind(&d.modifie_le).bind(d.ended_at())
     .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Gives a request a new follow-up link (the old one stops working).
+pub async fn renew_follow_link(tx: &mut Tx, id: &str, version: i64, hash: &str, now: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE demandes SET jeton_version = $2, jeton_hash = $3, jeton_emis_le = $4 WHERE id = $1"
+    ).bind(id).bind(version).bind(hash).bind(now).execute(&mut *c).await.map(|_| ()))
 }
 
 pub async fn insert_event(tx: &mut Tx, e: &EventRow) -> sqlx::Result<()> {
@@ -531,6 +555,20 @@ pub async fn outbox_failed(db: &Db, id: &str, worker: &str, error: &str, retry_a
 pub async fn outbox_counts(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
     on_db!(db, p => sqlx::query_as::<_, (String, i64)>("SELECT statut, COUNT(*) FROM outbox GROUP BY statut ORDER BY statut")
         .fetch_all(p).await)
+}
+
+/// What an email body becomes once it may no longer be read.
+pub const PURGED_BODY: &str = "[contenu effacé après envoi]";
+
+/// Erases the bodies of emails sent before `sent_before` and of those
+/// given up before `failed_before`: they carry sign-in, one-click and
+/// follow-up links that must not stay readable in the database. Subject,
+/// recipient and dates stay, for the record. How many were erased.
+pub async fn purge_outbox_bodies(db: &Db, sent_before: &str, failed_before: &str) -> sqlx::Result<u64> {
+    on_db!(db, p => sqlx::query(
+        "UPDATE outbox SET corps = $3 WHERE corps <> $3 AND \
+         ((statut = 'envoye' AND envoye_le < $1) OR (statut = 'echec' AND cree_le < $2))"
+    ).bind(sent_before).bind(failed_before).bind(PURGED_BODY).execute(p).await.map(|r| r.rows_affected()))
 }
 
 /// Takes the lease of a periodic job if nobody holds it.

@@ -7,15 +7,20 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub const COOKIE: &str = "mlp_csrf";
 
 /// What a page says when a form is refused by [`CsrfCookie::accepts_form`].
 pub const EXPIRED: &str = "Le formulaire a expiré : rechargez la page et validez à nouveau.";
 
-/// The CSRF cookie of this request (made up when the browser has none yet).
+/// The CSRF cookie of this request (made up when the browser has none
+/// yet). `used` records whether the page put a token in a form: only then
+/// is a new cookie sent, so that the API, static files and plain pages set
+/// no cookie at all.
 #[derive(Debug, Clone)]
-pub struct CsrfCookie(pub String);
+pub struct CsrfCookie(pub String, Arc<AtomicBool>);
 
 /// Reads a cookie from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -30,13 +35,15 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty() && v.len() <= 100)
 }
 
-/// Gives every browser a CSRF cookie and handlers its value.
+/// Gives handlers the browser's CSRF cookie (a new one when it has none),
+/// and the browser a new cookie when the page carries a form.
 pub async fn ensure_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), COOKIE);
     let value = existing.clone().unwrap_or_else(crate::security::random_token);
-    req.extensions_mut().insert(CsrfCookie(value.clone()));
+    let used = Arc::new(AtomicBool::new(false));
+    req.extensions_mut().insert(CsrfCookie(value.clone(), used.clone()));
     let mut res = next.run(req).await;
-    if existing.is_none() {
+    if existing.is_none() && used.load(Ordering::Relaxed) {
         let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
         if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}")) {
             res.headers_mut().append(header::SET_COOKIE, v);
@@ -48,6 +55,7 @@ pub async fn ensure_cookie(State(state): State<AppState>, mut req: Request, next
 impl CsrfCookie {
     /// The token to put in the forms of a page.
     pub fn token(&self, state: &AppState) -> String {
+        self.1.store(true, Ordering::Relaxed);
         state.signer.csrf_token(&self.0)
     }
 

@@ -633,7 +633,7 @@ async fn send(
             return Ok(first_step_with_errors(state, csrf, d, errors));
         }
     };
-    let submitted = demandes_api::submit(state, &index, valid).await.map_err(|e| PageError::Internal(e.message))?;
+    let submitted = demandes_api::submit(state, &index, valid).await.map_err(PageError::from)?;
     let token = submitted.follow_url.rsplit('/').next().unwrap_or_default().to_string();
     Ok(Redirect::to(&format!("/suivi/{token}?envoi=1")).into_response())
 }

@@ -8,7 +8,7 @@ use crate::requests::input::{self, FieldErrors, ValidRequest};
 use crate::requests::{RecipientView, Submitted};
 use crate::search::SearchIndex;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -19,22 +19,62 @@ use time::OffsetDateTime;
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// The client's address, for rate limits.
+/// The client's address, for rate limits (see [`ClientIp`]).
 pub fn client_ip(req: &Request) -> IpAddr {
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+    req.extensions().get::<ClientIp>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0)
 }
 
-/// The client's address as an extractor (never rejects: unknown is
-/// 0.0.0.0, one shared bucket).
+/// The client's address (rate limits, logs), found once per request by
+/// [`super::middleware::observe`]: the socket's peer, or — when that peer
+/// is one of `MLP_TRUSTED_PROXIES` — the last address of `X-Forwarded-For`
+/// that is not a trusted proxy. A forwarding header from anyone else is
+/// ignored, so a client cannot pick its own rate-limit bucket. As an
+/// extractor it never rejects: unknown is 0.0.0.0, one shared bucket.
+#[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    pub fn of(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> ClientIp {
+        let Some(peer) = peer.map(|p| p.ip()) else { return ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) };
+        if !trusted.contains(&peer) {
+            return ClientIp(peer);
+        }
+        let forwarded: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        ClientIp(forwarded.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer))
+    }
+}
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
-        ))
+        Ok(parts.extensions.get::<ClientIp>().copied().unwrap_or(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED))))
+    }
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+
+    #[test]
+    fn forwarding_headers_count_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.2".parse().expect("ip");
+        let client: SocketAddr = "203.0.113.7:5000".parse().expect("addr");
+        let via_proxy: SocketAddr = "10.0.0.2:5000".parse().expect("addr");
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4, 198.51.100.9"));
+        assert_eq!(ClientIp::of(Some(client), &h, &[]).0, client.ip(), "no proxy trusted");
+        assert_eq!(ClientIp::of(Some(client), &h, &[proxy]).0, client.ip(), "spoofed by a client");
+        let seen: IpAddr = "198.51.100.9".parse().expect("ip");
+        assert_eq!(ClientIp::of(Some(via_proxy), &h, &[proxy]).0, seen, "the proxy's word");
+        assert_eq!(ClientIp::of(Some(via_proxy), &HeaderMap::new(), &[proxy]).0, proxy);
+        assert_eq!(ClientIp::of(None, &h, &[proxy]).0, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     }
 }
 
@@ -112,11 +152,7 @@ pub fn validate(
 /// Submits a validated request and wakes the worker for its emails;
 /// shared with the journey's form.
 pub async fn submit(state: &AppState, index: &SearchIndex, valid: ValidRequest) -> Result<Submitted, ApiError> {
-    let submitted = state
-        .requests
-        .submit(index, valid, OffsetDateTime::now_utc())
-        .await
-        .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+    let submitted = state.requests.submit(index, valid, OffsetDateTime::now_utc()).await.map_err(ApiError::from)?;
     state.wake.notify_one();
     tracing::info!(reference = %submitted.reference, statut = %submitted.statut, "demande enregistrée");
     Ok(submitted)
@@ -188,7 +224,13 @@ pub async fn read(
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::not_found("demande inconnue, ou jeton absent ou invalide");
     let token = bearer(&headers, raw.as_deref()).ok_or_else(not_found)?;
-    let d = state.requests.by_token(&token).await?.filter(|d| d.reference == reference).ok_or_else(not_found)?;
+    let d = state
+        .requests
+        .by_token(&token)
+        .await?
+        .filter(|d| d.reference == reference)
+        .filter(|d| !crate::requests::RequestService::follow_link_expired(d, OffsetDateTime::now_utc()))
+        .ok_or_else(not_found)?;
     let index = state.search.index();
     let recipients = state.requests.recipients(&index, &d.id).await?;
     let events = crate::storage::requests::events(&state.requests.db, &d.id).await?;

@@ -55,6 +55,27 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "introuvable", message)
     }
 
+    /// 503 with `Retry-After`: the database cannot serve right now (see
+    /// [`crate::storage::is_unavailable`]); nothing was changed.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "base de données indisponible");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "indisponible",
+            "Service momentanément indisponible : rien n'a été enregistré. Réessayez dans quelques instants.",
+        )
+    }
+
+    /// A failure of a service call: 503 when the database cannot serve,
+    /// else 500.
+    pub fn from_any(e: &anyhow::Error) -> Self {
+        if crate::storage::is_unavailable_any(e) {
+            Self::unavailable(format!("{e:#}"))
+        } else {
+            Self::internal(format!("{e:#}"))
+        }
+    }
+
     /// 500 after logging the cause; the client learns nothing more.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "erreur interne");
@@ -68,15 +89,33 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(format!("base de données : {e}"))
+        if crate::storage::is_unavailable(&e) {
+            ApiError::unavailable(format!("base de données : {e}"))
+        } else {
+            ApiError::internal(format!("base de données : {e}"))
+        }
     }
 }
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::from_any(&e)
+    }
+}
+
+/// How long a client should wait before trying again after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 10;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             ApiErrorBody { erreur: ApiErrorInner { code: self.code, message: &self.message, champs: &self.champs } };
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        res
     }
 }
 
@@ -85,12 +124,39 @@ impl IntoResponse for ApiError {
 pub enum PageError {
     NotFound,
     BadRequest(String),
+    /// The database cannot serve right now: 503 with `Retry-After`.
+    Unavailable(String),
     Internal(String),
 }
 
 impl From<sqlx::Error> for PageError {
     fn from(e: sqlx::Error) -> Self {
-        PageError::Internal(format!("base de données : {e}"))
+        if crate::storage::is_unavailable(&e) {
+            PageError::Unavailable(format!("base de données : {e}"))
+        } else {
+            PageError::Internal(format!("base de données : {e}"))
+        }
+    }
+}
+
+/// A service error met on a page: the same kind of answer, as a page.
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        if e.status == StatusCode::SERVICE_UNAVAILABLE {
+            PageError::Unavailable(e.message)
+        } else {
+            PageError::Internal(e.message)
+        }
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        if crate::storage::is_unavailable_any(&e) {
+            PageError::Unavailable(format!("{e:#}"))
+        } else {
+            PageError::Internal(format!("{e:#}"))
+        }
     }
 }
 
@@ -114,6 +180,23 @@ impl IntoResponse for PageError {
                     .to_string(),
             ),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Demande incorrecte", m),
+            PageError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "base de données indisponible sur une page");
+                let mut res = render(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &ErrorPage {
+                        chrome: Chrome::new(""),
+                        status: 503,
+                        title: "Service momentanément indisponible",
+                        message: "Le service ne peut pas enregistrer ni lire de données pour quelques instants : \
+                                  rien n'a été perdu ni modifié. Réessayez dans une minute."
+                            .to_string(),
+                    },
+                );
+                res.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(RETRY_AFTER_SECONDS));
+                return res;
+            }
             PageError::Internal(cause) => {
                 tracing::error!(error = %cause, "erreur interne sur une page");
                 (

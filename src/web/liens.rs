@@ -8,7 +8,7 @@ use super::csrf::CsrfCookie;
 use super::error::render;
 use super::form::PostedForm;
 use super::layout::Chrome;
-use crate::requests::{AnswerError, DECLINE_REASONS, LinkClaims, RecipientView};
+use crate::requests::{DECLINE_REASONS, LinkClaims, RecipientView};
 use crate::security::TokenError;
 use crate::storage::requests as store;
 use askama::Template;
@@ -238,14 +238,23 @@ pub fn describe(index: &crate::search::SearchIndex, d: &store::DemandeRow) -> De
     }
 }
 
-fn internal(state: &AppState, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "lien d'un courriel : erreur interne");
-    problem(
-        state,
-        "Erreur inattendue",
-        "Le service rencontre un problème. Réessayez dans quelques minutes.".into(),
-        StatusCode::INTERNAL_SERVER_ERROR,
-    )
+fn internal(state: &AppState, e: sqlx::Error) -> Response {
+    tracing::error!(error = %e, "lien d'un courriel : erreur de la base");
+    if crate::storage::is_unavailable(&e) {
+        problem(
+            state,
+            "Service momentanément indisponible",
+            "Le service ne peut pas lire cette demande pour quelques instants : rien n'a été modifié. Réessayez dans une minute.".into(),
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+    } else {
+        problem(
+            state,
+            "Erreur inattendue",
+            "Le service rencontre un problème. Réessayez dans quelques minutes.".into(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+        )
+    }
 }
 
 async fn show(state: AppState, token: String, csrf: CsrfCookie, mode: Mode) -> Response {
@@ -339,10 +348,7 @@ async fn answer(state: AppState, token: String, csrf: CsrfCookie, form: PostedFo
             render(StatusCode::OK, &done)
         }
         Err(e) => {
-            let status = match e {
-                AnswerError::NotRecipient | AnswerError::Unknown => StatusCode::NOT_FOUND,
-                _ => StatusCode::CONFLICT,
-            };
+            let status = e.status();
             page.mode = Mode::View;
             page.error = Some(format!("Impossible : {e}."));
             render(status, &page)

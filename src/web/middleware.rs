@@ -2,25 +2,59 @@
 //! security headers every response carries.
 
 use super::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use super::demandes_api::ClientIp;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tracing::Instrument;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// Paths whose answers are private: one-click links of lycées, the
+/// company's follow-up, requests to join, sign-in, the workspace and the
+/// API's follow-up of a request.
+const PRIVATE_PREFIXES: [&str; 7] =
+    ["/r/", "/suivi/", "/rejoindre/", "/connexion", "/espace", "/admin", "/api/v1/demandes/"];
+
 /// Content Security Policy: only our own files; no inline script or style
 /// (the DSFR's icons are data: images).
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// Whether a URL path, once its `%XX` escapes are decoded, is UTF-8 text.
+fn path_is_utf8(path: &str) -> bool {
+    if !path.contains('%') {
+        return true;
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b)))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    std::str::from_utf8(&out).is_ok()
+}
+
 /// Gives each request an id (logged, and returned as `x-request-id`),
 /// records its metrics and adds the security headers.
-pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let client = ClientIp::of(peer, req.headers(), &state.config.trusted_proxies);
+    req.extensions_mut().insert(client);
     let id = format!("{:x}-{}", state.instance, NEXT_ID.fetch_add(1, Ordering::Relaxed));
     let method = req.method().as_str().to_string();
     let route = req
@@ -28,6 +62,17 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "(inconnue)".to_string());
+    if !path_is_utf8(req.uri().path()) {
+        // axum would answer in English plain text; the API speaks JSON and
+        // pages French.
+        return if req.uri().path().starts_with("/api/") {
+            super::error::ApiError::bad_request("adresse invalide : le chemin doit être du texte UTF-8").into_response()
+        } else {
+            super::error::PageError::BadRequest("Adresse invalide : elle contient des caractères illisibles.".into())
+                .into_response()
+        };
+    }
+    let private = PRIVATE_PREFIXES.iter().any(|p| req.uri().path().starts_with(p));
     let span = tracing::info_span!("requete", id = %id, method = %method, route = %route);
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
@@ -47,6 +92,15 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let set = |h: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
+    // Pages reached by a private link, or showing someone's data, are
+    // never kept by a browser or a proxy.
+    if private {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Every 503 (the database cannot serve for now) tells when to retry.
+    if status == 503 {
+        h.entry(header::RETRY_AFTER).or_insert(HeaderValue::from(super::error::RETRY_AFTER_SECONDS));
+    }
     set(h, header::CONTENT_SECURITY_POLICY, CSP);
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
@@ -63,4 +117,16 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_must_decode_to_utf8() {
+        assert!(super::path_is_utf8("/lycees/0690043X"));
+        assert!(super::path_is_utf8("/recherche/%C3%A9lectricien"));
+        assert!(super::path_is_utf8("/a%2"));
+        assert!(!super::path_is_utf8("/api/v1/lycees/%FF"));
+        assert!(!super::path_is_utf8("/lycees/%C3"));
+    }
 }

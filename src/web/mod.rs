@@ -66,6 +66,8 @@ pub struct AppState {
     pub wake: Arc<tokio::sync::Notify>,
     /// The ProConnect client, when `MLP_PROCONNECT_*` is configured.
     pub proconnect: Option<Arc<crate::proconnect::ProConnect>>,
+    /// The last health check.
+    pub health: Arc<Health>,
 }
 
 impl AppState {
@@ -78,7 +80,7 @@ impl AppState {
             ms = index.build_time.as_millis() as u64,
             "index de recherche construit"
         );
-        let signer = Signer::new(&config.secret_key);
+        let signer = Signer::new(config.secret_key.expose());
         let proconnect = match &config.proconnect {
             Some(c) => Some(Arc::new(crate::proconnect::ProConnect::new(c.clone(), &config.base_url)?)),
             None => None,
@@ -99,6 +101,7 @@ impl AppState {
             json: Arc::new(VersionedCache::new(512)),
             searches: Arc::new(VersionedCache::new(256)),
             instance: rand::random(),
+            health: Arc::new(Health::default()),
         })
     }
 }
@@ -125,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route("/suivi/{token}", get(suivi::page))
         .route("/suivi/{token}/message", axum::routing::post(suivi::message))
         .route("/suivi/{token}/annuler", axum::routing::post(suivi::cancel))
+        .route("/suivi/{token}/nouveau-lien", axum::routing::post(suivi::renew))
         .route("/r/{token}", get(liens::view))
         .route("/r/{token}/prendre", get(liens::take_form).post(liens::take))
         .route("/r/{token}/decliner", get(liens::decline_form).post(liens::decline))
@@ -158,6 +162,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(espace::admin::show))
         .route("/admin/invitations", axum::routing::post(espace::admin::invite))
         .route("/admin/comptes/{id}/retirer", axum::routing::post(espace::admin::revoke))
+        .route("/admin/comptes/{id}/role", axum::routing::post(espace::admin::change_role))
+        .route("/admin/comptes/{id}/reactiver", axum::routing::post(espace::admin::reactivate))
         .route("/accessibilite", get(pages::accessibilite))
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))
@@ -173,12 +179,38 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /healthz`: 200 when the database answers.
+/// How long a write check of `/healthz` stands for: probes every second
+/// from a load balancer do not each write.
+const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// The last write check of `/healthz`: when, and what failed.
+#[derive(Debug, Default)]
+pub struct Health {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
+}
+
+/// `GET /healthz`: 200 "ok" when this instance can read and write its
+/// database, else 503 saying what it cannot do — so that an orchestrator
+/// replaces an instance that would acknowledge what it cannot store.
 async fn healthz(State(state): State<AppState>) -> Response {
-    if state.catalogue.db().ping().await {
-        (StatusCode::OK, "ok").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "base de données injoignable").into_response()
+    let mut last = state.health.last.lock().await;
+    let fresh = last.as_ref().is_some_and(|(at, _)| at.elapsed() < HEALTH_CHECK_EVERY);
+    if !fresh {
+        let db = state.catalogue.db();
+        let result = if db.ping().await {
+            let instance = format!("{:x}", state.instance);
+            db.check_write(&instance, &crate::clock::now_rfc3339())
+                .await
+                .map_err(|e| format!("écriture impossible dans la base : {e}"))
+        } else {
+            Err("base de données injoignable".to_string())
+        };
+        *last = Some((std::time::Instant::now(), result));
+    }
+    match last.as_ref().map(|(_, r)| r) {
+        Some(Ok(())) => (StatusCode::OK, "ok").into_response(),
+        Some(Err(why)) => (StatusCode::SERVICE_UNAVAILABLE, why.clone()).into_response(),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "état inconnu").into_response(),
     }
 }
 
@@ -188,8 +220,33 @@ async fn livez() -> &'static str {
     "ok"
 }
 
-/// `GET /metrics` (Prometheus text format).
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// Whether a request may read `/metrics`: with `MLP_METRICS_TOKEN`, only
+/// with `Authorization: Bearer <token>`; without, only a client on the
+/// loopback that did not come through a proxy (a forwarded request is not
+/// a local one, whatever the socket says).
+fn may_read_metrics(state: &AppState, client: std::net::IpAddr, headers: &axum::http::HeaderMap) -> bool {
+    match &state.config.metrics_token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+            .is_some_and(|given| crate::security::constant_time_eq(given, token.expose())),
+        None => {
+            client.is_loopback()
+                && !["x-forwarded-for", "forwarded", "x-real-ip"].iter().any(|h| headers.contains_key(*h))
+        }
+    }
+}
+
+/// `GET /metrics` (Prometheus text format), for the operators only (404
+/// for anyone else: nothing to probe).
+async fn metrics_text(
+    State(state): State<AppState>,
+    demandes_api::ClientIp(client): demandes_api::ClientIp,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !may_read_metrics(&state, client, &headers) {
+        return (StatusCode::NOT_FOUND, "introuvable").into_response();
+    }
     let f = state.catalogue.figures();
     let body = state.metrics.render(&[
         ("mlp_catalogue_lycees", "Lycées au catalogue.", f.lycees as f64),

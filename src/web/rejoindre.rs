@@ -9,6 +9,7 @@ use super::error::{PageError, render};
 use super::espace::private;
 use super::form::PostedForm;
 use super::layout::Chrome;
+use crate::accounts::JoinDecision;
 use crate::security::TokenError;
 use crate::storage::accounts as store;
 use askama::Template;
@@ -88,8 +89,8 @@ pub async fn ask(
 ) -> Result<Response, PageError> {
     let mut p = JoinPage::new(&state, &csrf, Mode::Form);
     p.email = form.get("email").chars().take(254).collect();
-    p.prenom = form.get("prenom").chars().take(80).collect();
-    p.nom = form.get("nom").chars().take(80).collect();
+    p.prenom = form.get("prenom").chars().take(200).collect();
+    p.nom = form.get("nom").chars().take(200).collect();
     p.uai = form.get("uai").chars().take(8).collect();
     if !csrf.accepts_form(&state, &form) {
         p.error = Some(crate::web::csrf::EXPIRED.into());
@@ -99,12 +100,11 @@ pub async fn ask(
         p.error = Some(format!("Trop de demandes depuis votre adresse : réessayez dans {wait} secondes."));
         return Ok(private(render(StatusCode::TOO_MANY_REQUESTS, &p)));
     }
-    let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
     let asked = state
         .accounts
-        .ask_to_join(&p.email, opt(&p.prenom), opt(&p.nom), &p.uai, OffsetDateTime::now_utc())
+        .ask_to_join(&p.email, &p.prenom, &p.nom, &p.uai, OffsetDateTime::now_utc())
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::from)?;
     match asked {
         Ok(_) => {
             state.wake.notify_one();
@@ -195,17 +195,28 @@ pub async fn decide(
         }
     };
     let by = format!("adresse du lycée {}", a.uai);
-    state
-        .accounts
-        .decide_join(&a.id, accept, &by, OffsetDateTime::now_utc())
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let decision =
+        state.accounts.decide_join(&a.id, accept, &by, OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
     state.wake.notify_one();
     p.mode = Mode::Decided;
-    p.message = if accept {
-        format!("C'est noté : {} a maintenant accès à l'espace du lycée ; un lien de connexion lui est envoyé.", p.who)
-    } else {
-        format!("C'est noté : la demande de {} est refusée ; la personne en est informée.", p.who)
+    p.message = match decision {
+        JoinDecision::Accepted(_) => format!(
+            "C'est noté : {} a maintenant accès à l'espace du lycée ; un lien de connexion lui est envoyé.",
+            p.who
+        ),
+        JoinDecision::Refused => {
+            format!("C'est noté : la demande de {} est refusée ; la personne en est informée.", p.who)
+        }
+        JoinDecision::WithoutEffect(_) => format!(
+            "Rien n'a changé : l'adresse de {} a déjà un compte MonLycéePro qu'une demande d'accès ne peut pas \
+             modifier. Le chargé de mission école-entreprise de l'académie ou l'administration nationale peuvent \
+             s'en occuper.",
+            p.who
+        ),
+        JoinDecision::AlreadyDecided => {
+            p.message = "Cette demande a déjà été décidée.".into();
+            return Ok(private(render(StatusCode::CONFLICT, &p)));
+        }
     };
     Ok(private(render(StatusCode::OK, &p).into_response()))
 }

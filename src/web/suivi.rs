@@ -95,8 +95,72 @@ pub fn when(rfc3339: &str) -> String {
     }
 }
 
-async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<FollowPage, PageError> {
+#[derive(Template)]
+#[template(path = "suivi_expire.html")]
+struct ExpiredPage {
+    chrome: Chrome,
+    token: String,
+    csrf: String,
+    reference: String,
+    masked_email: String,
+    sent: bool,
+    error: Option<String>,
+}
+
+/// "zoe@exemple.fr" shown as "z•••@exemple.fr": enough for the company to
+/// recognise its address, not enough to learn someone else's.
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}•••@{domain}", local.chars().next().unwrap_or('•')),
+        None => "•••".into(),
+    }
+}
+
+/// Why a follow-up page is not shown: an error, or a link that expired
+/// (410, with the way to get a new one).
+pub enum Refusal {
+    Page(PageError),
+    Expired(Response),
+}
+
+impl<E: Into<PageError>> From<E> for Refusal {
+    fn from(e: E) -> Refusal {
+        Refusal::Page(e.into())
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Page(e) => e.into_response(),
+            Refusal::Expired(res) => res,
+        }
+    }
+}
+
+fn expired_page(state: &AppState, csrf: &CsrfCookie, token: &str, d: &store::DemandeRow) -> ExpiredPage {
+    ExpiredPage {
+        chrome: Chrome::new(""),
+        token: token.to_string(),
+        csrf: csrf.token(state),
+        reference: d.reference.clone(),
+        masked_email: mask_email(&d.contact_email),
+        sent: false,
+        error: None,
+    }
+}
+
+/// The request of a follow-up link that still opens it.
+async fn open_request(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<store::DemandeRow, Refusal> {
     let d = state.requests.by_token(token).await?.ok_or(PageError::NotFound)?;
+    if crate::requests::RequestService::follow_link_expired(&d, OffsetDateTime::now_utc()) {
+        return Err(Refusal::Expired(render(StatusCode::GONE, &expired_page(state, csrf, token, &d))));
+    }
+    Ok(d)
+}
+
+async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<FollowPage, Refusal> {
+    let d = open_request(state, token, csrf).await?;
     let index = state.search.index();
     let recipients = state.requests.recipients(&index, &d.id).await?;
     let events = store::events(&state.requests.db, &d.id).await?;
@@ -170,7 +234,7 @@ pub async fn page(
     Path(token): Path<String>,
     Extension(csrf): Extension<CsrfCookie>,
     RawQuery(raw): RawQuery,
-) -> Result<Response, PageError> {
+) -> Result<Response, Refusal> {
     let mut page = build(&state, &token, &csrf).await?;
     page.just_sent = Params::parse(raw.as_deref()).text("envoi").is_some();
     let mut res = render(StatusCode::OK, &page);
@@ -187,7 +251,7 @@ pub async fn message(
     Extension(csrf): Extension<CsrfCookie>,
     ClientIp(ip): ClientIp,
     form: PostedForm,
-) -> Result<Response, PageError> {
+) -> Result<Response, Refusal> {
     let mut page = build(&state, &token, &csrf).await?;
     if !csrf.accepts_form(&state, &form) {
         page.error = Some("Le formulaire a expiré : rechargez la page et envoyez à nouveau votre message.".into());
@@ -215,11 +279,7 @@ pub async fn message(
         return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
     let d = state.requests.by_token(&token).await?.ok_or(PageError::NotFound)?;
-    state
-        .requests
-        .company_message(&d, &text, OffsetDateTime::now_utc())
-        .await
-        .map_err(|e| PageError::Internal(format!("{e:#}")))?;
+    state.requests.company_message(&d, &text, OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
     state.wake.notify_one();
     Ok(Redirect::to(&format!("/suivi/{token}#fil")).into_response())
 }
@@ -230,7 +290,7 @@ pub async fn cancel(
     Path(token): Path<String>,
     Extension(csrf): Extension<CsrfCookie>,
     form: PostedForm,
-) -> Result<Response, PageError> {
+) -> Result<Response, Refusal> {
     let mut page = build(&state, &token, &csrf).await?;
     if !csrf.accepts_form(&state, &form) {
         page.error = Some("Le formulaire a expiré : rechargez la page et recommencez.".into());
@@ -242,11 +302,33 @@ pub async fn cancel(
     }
     let d = state.requests.by_token(&token).await?.ok_or(PageError::NotFound)?;
     let index = state.search.index();
-    state
-        .requests
-        .cancel(&index, &d, OffsetDateTime::now_utc())
-        .await
-        .map_err(|e| PageError::Internal(format!("{e:#}")))?;
+    state.requests.cancel(&index, &d, OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
     state.wake.notify_one();
     Ok(Redirect::to(&format!("/suivi/{token}")).into_response())
+}
+
+/// `POST /suivi/{token}/nouveau-lien`: a new follow-up link, sent to the
+/// address of the request (never to the one asking), the old one
+/// replaced. Rate-limited like every public write.
+pub async fn renew(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    ClientIp(ip): ClientIp,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let d = state.requests.by_token(&token).await?.ok_or(PageError::NotFound)?;
+    let mut page = expired_page(&state, &csrf, &token, &d);
+    if !csrf.accepts_form(&state, &form) {
+        page.error = Some(super::csrf::EXPIRED.into());
+        return Ok(render(StatusCode::FORBIDDEN, &page));
+    }
+    if let Err(wait) = state.limiter.check(ip) {
+        page.error = Some(format!("Trop de demandes depuis votre adresse : réessayez dans {wait} secondes."));
+        return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
+    }
+    state.requests.renew_follow_link(&d, OffsetDateTime::now_utc()).await?;
+    state.wake.notify_one();
+    page.sent = true;
+    Ok(render(StatusCode::OK, &page))
 }

@@ -4,14 +4,17 @@
 
 mod support;
 
+mod accounts;
 mod api;
 mod browser;
 mod demandes;
 mod espace;
 mod import_malformed;
 mod import_real;
+mod outages;
 mod pages;
 mod proconnect;
 mod request_delivery;
 mod request_input;
 mod search;
+mod security;

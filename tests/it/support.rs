@@ -108,6 +108,14 @@ pub struct TestDb {
     cleanup: Option<PathBuf>,
 }
 
+impl TestDb {
+    /// A database the test manages itself (its own server, its own
+    /// folder): nothing is removed when dropped.
+    pub fn unmanaged(db: Db, url: String) -> TestDb {
+        TestDb { db, url, cleanup: None }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(p) = &self.cleanup {
@@ -242,7 +250,10 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         data_dir: data_dir(),
         smtp_url: None,
         mail_from: "MonLycéePro <ne-pas-repondre@localhost>".into(),
-        secret_key: b"cle-secrete-des-tests-de-monlyceepro-0123456789".to_vec(),
+        secret_key: b"cle-secrete-des-tests-de-monlyceepro-0123456789".to_vec().into(),
+        metrics_token: None,
+        trusted_proxies: Vec::new(),
+        sqlite_sync: monlyceepro::config::SqliteSync::Normal,
         rate_limit_per_minute: 0,
         // Nothing answers there: the journey must go on without it.
         entreprises_api_url: "http://127.0.0.1:9".into(),
@@ -264,6 +275,8 @@ pub struct Options {
     pub worker: bool,
     /// Sign-in with ProConnect (a local OpenID provider in the tests).
     pub proconnect: Option<monlyceepro::config::ProConnectConfig>,
+    /// `MLP_METRICS_TOKEN`.
+    pub metrics_token: Option<String>,
 }
 
 /// The real server, on a free port, against its own database.
@@ -309,6 +322,7 @@ impl TestApp {
             config.entreprises_api_url = u.clone();
         }
         config.proconnect = opts.proconnect.clone();
+        config.metrics_token = opts.metrics_token.clone().map(|t| t.into_bytes().into());
         let state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let worker = opts.worker.then(|| {

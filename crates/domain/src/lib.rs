@@ -13,6 +13,7 @@ pub mod geo;
 pub mod ids;
 pub mod level;
 pub mod matching;
+pub mod names;
 pub mod rome;
 pub mod routing;
 pub mod text;

@@ -19,6 +19,9 @@ use axum::response::Response;
 pub struct AccountLine {
     pub id: String,
     pub actif: bool,
+    /// The role's code, for the form that changes it.
+    pub role_code: &'static str,
+    pub academie: String,
     /// The account's lycées, each removable.
     pub lycees: Vec<String>,
     pub email: String,
@@ -62,6 +65,8 @@ async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agen
         .map(|(a, actif, last)| AccountLine {
             id: a.id.clone(),
             actif,
+            role_code: a.role.code(),
+            academie: a.academie.clone().unwrap_or_default(),
             lycees: a.lycees.clone(),
             name: a.display_name(),
             role: format!("{}{}", a.role.label(), if actif { "" } else { " (désactivé)" }),
@@ -165,15 +170,10 @@ pub async fn revoke(
     axum::extract::Path(id): axum::extract::Path<String>,
     form: PostedForm,
 ) -> Result<Response, PageError> {
-    admin_only(&agent)?;
-    let mut p = page(&state, &csrf, &agent).await?;
-    if !p.accounts.iter().any(|a| a.id == id) {
-        return Err(PageError::NotFound);
-    }
-    if !csrf.accepts_form(&state, &form) {
-        p.error = Some(crate::web::csrf::EXPIRED.into());
-        return Ok(private(render(StatusCode::FORBIDDEN, &p)));
-    }
+    let mut p = match target(&state, &csrf, &agent, &id, &form).await? {
+        Ok(p) => p,
+        Err(res) => return Ok(res),
+    };
     if id == agent.id {
         p.error = Some("Vous ne pouvez pas retirer vos propres droits : demandez-le à un autre administrateur.".into());
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
@@ -183,5 +183,85 @@ pub async fn revoke(
     let mut p = page(&state, &csrf, &agent).await?;
     p.notice =
         Some(if done { "Droits retirés ; c'est inscrit au journal.".into() } else { "Rien à retirer.".into() });
+    Ok(private(render(StatusCode::OK, &p)))
+}
+
+/// The account a form of the page is about (404 when unknown), after the
+/// CSRF check; the page to show again otherwise.
+async fn target(
+    state: &AppState,
+    csrf: &CsrfCookie,
+    agent: &crate::accounts::Agent,
+    id: &str,
+    form: &PostedForm,
+) -> Result<Result<AdminPage, Response>, PageError> {
+    admin_only(agent)?;
+    let mut p = page(state, csrf, agent).await?;
+    if !p.accounts.iter().any(|a| a.id == id) {
+        return Err(PageError::NotFound);
+    }
+    if !csrf.accepts_form(state, form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
+        return Ok(Err(private(render(StatusCode::FORBIDDEN, &p))));
+    }
+    Ok(Ok(p))
+}
+
+/// `POST /admin/comptes/{id}/role`: `role` and, for a coordinator,
+/// `academie`. Logged; the person signs in again under the new role.
+pub async fn change_role(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let mut p = match target(&state, &csrf, &agent, &id, &form).await? {
+        Ok(p) => p,
+        Err(res) => return Ok(res),
+    };
+    let Some(role) = Role::from_code(&form.get("role")) else {
+        p.error = Some("Choisissez le rôle du compte.".into());
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+    };
+    let academie = form.get("academie");
+    let changed = state
+        .accounts
+        .change_role(&id, role, Some(academie.as_str()), &agent, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(PageError::from)?;
+    match changed {
+        Ok(a) => {
+            let mut p = page(&state, &csrf, &agent).await?;
+            p.notice = Some(format!("{} : {} ; c'est inscrit au journal.", a.email, a.role.label().to_lowercase()));
+            Ok(private(render(StatusCode::OK, &p)))
+        }
+        Err(e) => {
+            p.error = Some(format!("Modification impossible : {e}."));
+            Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
+        }
+    }
+}
+
+/// `POST /admin/comptes/{id}/reactiver`: brings back a deactivated
+/// account. Logged.
+pub async fn reactivate(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    if let Err(res) = target(&state, &csrf, &agent, &id, &form).await? {
+        return Ok(res);
+    }
+    let done =
+        state.accounts.reactivate(&id, &agent, time::OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
+    let mut p = page(&state, &csrf, &agent).await?;
+    p.notice = Some(if done {
+        "Compte réactivé ; c'est inscrit au journal.".into()
+    } else {
+        "Ce compte était déjà actif.".into()
+    });
     Ok(private(render(StatusCode::OK, &p)))
 }

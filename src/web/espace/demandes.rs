@@ -406,10 +406,7 @@ pub async fn act(
     match result {
         Ok(_) => Ok(private(Redirect::to(&format!("/espace/demandes/{reference}?fait={action}")).into_response())),
         Err(e) => {
-            let status = match e {
-                AnswerError::NotRecipient | AnswerError::Unknown => StatusCode::NOT_FOUND,
-                _ => StatusCode::CONFLICT,
-            };
+            let status = e.status();
             let mut page = request_page(&state, &csrf, &agent, &reference).await?;
             page.error = Some(format!("Impossible : {e}."));
             page.draft = text;

@@ -5,7 +5,7 @@
 //! territory; a business officer has no such page (404).
 
 use super::{SignedIn, private};
-use crate::accounts::{Added, Agent, NewAccount, Role};
+use crate::accounts::{Added, Agent, JoinDecision, NewAccount, Role};
 use crate::storage::accounts as store;
 use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
@@ -59,8 +59,8 @@ pub async fn invite(state: &AppState, agent: &Agent, new: &NewAccount) -> Result
         return Ok(Err(why));
     }
     let now = OffsetDateTime::now_utc();
-    let internal = |e: anyhow::Error| PageError::Internal(e.to_string());
-    match state.accounts.add(new, &agent.email, now).await.map_err(internal)? {
+    let internal = PageError::from;
+    match state.accounts.invite(new, &agent.email, now).await.map_err(internal)? {
         Ok(added) => {
             state.accounts.send_link(&added.agent.email, now).await.map_err(internal)?;
             state.wake.notify_one();
@@ -146,6 +146,11 @@ pub async fn show(
     p.notice = q.iter().find(|(k, _)| k == "fait").and_then(|(_, v)| match v.as_str() {
         "acceptee" => Some("Demande acceptée : la personne reçoit un lien de connexion.".to_string()),
         "refusee" => Some("Demande refusée : la personne en est informée.".to_string()),
+        "sans_effet" => Some(
+            "Demande close sans effet : cette adresse a déjà un compte qu'une demande d'accès ne peut pas modifier \
+             (autre rôle ou compte désactivé) ; seule l'administration nationale le peut."
+                .to_string(),
+        ),
         _ => None,
     });
     Ok(private(render(StatusCode::OK, &p)))
@@ -173,13 +178,17 @@ pub async fn decide(
         p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
-    state
+    let decision = state
         .accounts
         .decide_join(&id, accept, &agent.email, OffsetDateTime::now_utc())
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::from)?;
     state.wake.notify_one();
-    let done = if accept { "acceptee" } else { "refusee" };
+    let done = match decision {
+        JoinDecision::Accepted(_) => "acceptee",
+        JoinDecision::WithoutEffect(_) => "sans_effet",
+        JoinDecision::Refused | JoinDecision::AlreadyDecided => "refusee",
+    };
     Ok(private(Redirect::to(&format!("/espace/equipe?fait={done}")).into_response()))
 }
 
@@ -373,6 +382,10 @@ pub async fn import(
             continue;
         }
         if let Err(why) = may_grant(&state, &agent, &new) {
+            errors.push(format!("ligne {} : {why}", l.line));
+            continue;
+        }
+        if let Err(why) = state.accounts.invite_check(&new).await? {
             errors.push(format!("ligne {} : {why}", l.line));
             continue;
         }

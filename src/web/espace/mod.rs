@@ -189,13 +189,18 @@ pub async fn send(
         p.error = Some(format!("Trop de demandes depuis votre adresse : réessayez dans {wait} secondes."));
         return private(render(StatusCode::TOO_MANY_REQUESTS, &p));
     }
-    match state.accounts.send_link(&p.email, OffsetDateTime::now_utc()).await {
-        Ok(sent) => {
-            tracing::info!(envoye = sent, "demande de lien de connexion");
-            state.wake.notify_one();
+    // The link is made and queued after the answer: how long the page
+    // takes must not tell whether the address has an account.
+    let (accounts, wake, email) = (state.accounts.clone(), state.wake.clone(), p.email.clone());
+    tokio::spawn(async move {
+        match accounts.send_link(&email, OffsetDateTime::now_utc()).await {
+            Ok(sent) => {
+                tracing::info!(envoye = sent, "demande de lien de connexion");
+                wake.notify_one();
+            }
+            Err(e) => tracing::error!(erreur = %e, "lien de connexion impossible à préparer"),
         }
-        Err(e) => return super::error::PageError::Internal(e.to_string()).into_response(),
-    }
+    });
     p.mode = Mode::Sent;
     private(render(StatusCode::OK, &p))
 }
@@ -228,7 +233,7 @@ pub async fn link_open(
     }
     let result = match state.accounts.open_link(&token, OffsetDateTime::now_utc()).await {
         Ok(r) => r,
-        Err(e) => return super::error::PageError::Internal(e.to_string()).into_response(),
+        Err(e) => return super::error::PageError::from(e).into_response(),
     };
     match result {
         Ok((session, agent)) => {

@@ -7,7 +7,7 @@ use super::demandes::csv_cell;
 use super::{SignedIn, private};
 use crate::accounts::Agent;
 use crate::clock;
-use crate::partners::{self, Errors, KINDS, kind_label, optional, required};
+use crate::partners::{self, Errors, KINDS, kind_label, name, optional, required, required_name};
 use crate::security::random_id;
 use crate::storage::partners::{self as store, ContactRow, ConventionRow, InteractionRow, PartenaireRow};
 use crate::web::AppState;
@@ -106,7 +106,7 @@ impl Draft {
     /// The row to store, or the field errors.
     fn check(&self, mut row: PartenaireRow) -> Result<PartenaireRow, Errors> {
         let mut e = Errors::new();
-        row.nom = required(&self.nom, 200, "nom", &mut e);
+        row.nom = required_name(&self.nom, true, "nom", &mut e);
         row.nom_norm = domain::text::fold(&row.nom);
         row.siret = match self.siret.trim() {
             "" => None,
@@ -395,8 +395,8 @@ pub async fn act(
             let row = ContactRow {
                 id: random_id(),
                 partenaire_id: p.id.clone(),
-                prenom: optional(&form.get("prenom"), 100, "prenom", &mut e),
-                nom: required(&form.get("nom"), 100, "nom", &mut e),
+                prenom: name(&form.get("prenom"), false, "prenom", &mut e),
+                nom: required_name(&form.get("nom"), false, "nom", &mut e),
                 fonction: optional(&form.get("fonction"), 100, "fonction", &mut e),
                 email: optional(&form.get("email"), 254, "email", &mut e),
                 telephone: optional(&form.get("telephone"), 30, "telephone", &mut e),

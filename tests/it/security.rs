@@ -1,0 +1,199 @@
+//! The security round's smaller findings, each checked through the real
+//! server: cookies only where forms are, private answers never cached,
+//! `/metrics` for operators only, bad paths answered in the service's
+//! words, links that expire and can be renewed, email bodies erased after
+//! sending, notes refused on a closed request, a request handed across an
+//! académie border told to both coordinators.
+
+use crate::demandes::request;
+use crate::on_both_engines;
+use crate::support::{Engine, Options, TestApp, exec};
+use monlyceepro::accounts::Role;
+use monlyceepro::storage::Db;
+
+async fn scalar_text(db: &Db, sql: &str) -> String {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn headers_and_cookies(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let fresh = || app.new_client();
+    // No cookie where there is no form.
+    for path in ["/livez", "/healthz", "/api/v1/referentiels/actions", "/api/v1/lycees/0690043X", "/lycees", "/"] {
+        let res = fresh().get(format!("{}{path}", app.base)).send().await.expect("requête");
+        assert!(res.headers().get("set-cookie").is_none(), "{path} sets a cookie");
+    }
+    let css = app.get_text("/").await.1;
+    let start = css.find("/static/").expect("feuille de style");
+    let asset: String = css[start..].chars().take_while(|c| *c != '"').collect();
+    let res = fresh().get(format!("{}{asset}", app.base)).send().await.expect("requête");
+    assert_eq!(res.status(), 200, "{asset}");
+    assert!(res.headers().get("set-cookie").is_none(), "static files set no cookie");
+    // A page with a form does.
+    let res = fresh().get(format!("{}/connexion", app.base)).send().await.expect("requête");
+    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(
+        cookie.starts_with("mlp_csrf=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    // Private answers are never stored.
+    for path in
+        ["/r/nimporte-quoi", "/suivi/inconnu", "/rejoindre/inconnu", "/connexion", "/api/v1/demandes/MLP-2026-000001"]
+    {
+        let res = fresh().get(format!("{}{path}", app.base)).send().await.expect("requête");
+        let cache = res.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(cache.contains("no-store"), "{path}: {cache}");
+    }
+
+    // /metrics: the loopback, not through a proxy.
+    assert_eq!(app.get_text("/metrics").await.0, 200);
+    let proxied = fresh()
+        .get(format!("{}/metrics", app.base))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .expect("requête");
+    assert_eq!(proxied.status(), 404);
+
+    // A path that is not UTF-8: the API's JSON error, a French page.
+    let (status, json) = app.get_json("/api/v1/lycees/%FF%FE").await;
+    assert_eq!(status, 400);
+    assert_eq!(json["erreur"]["code"], "requete_invalide", "{json}");
+    let (status, html) = app.get_text("/lycees/%C3").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("Adresse invalide"), "{html}");
+}
+on_both_engines!(headers_and_cookies);
+
+/// With `MLP_METRICS_TOKEN`, `/metrics` wants it, from anywhere.
+async fn metrics_token(engine: Engine) {
+    let app = TestApp::spawn_with(
+        engine,
+        Options { metrics_token: Some("jeton-des-metriques-0123456789".into()), ..Options::default() },
+    )
+    .await;
+    assert_eq!(app.get_text("/metrics").await.0, 404, "the loopback is not enough with a token");
+    for (header, want) in [("Bearer mauvais", 404), ("Bearer jeton-des-metriques-0123456789", 200)] {
+        let res = app
+            .new_client()
+            .get(format!("{}/metrics", app.base))
+            .header("authorization", header)
+            .send()
+            .await
+            .expect("requête");
+        assert_eq!(res.status(), want, "{header}");
+    }
+}
+on_both_engines!(metrics_token);
+
+/// The company's follow-up link: expired 12 months after the end, a new
+/// one sent to the request's address only, the old one dead; sent email
+/// bodies erased after a day.
+async fn links_and_retention(engine: Engine) {
+    let app = TestApp::spawn_with(engine, Options { worker: true, ..Options::default() }).await;
+    let (status, created) = app.post_json("/api/v1/demandes", &request("suivi@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let follow = created["suivi_url"].as_str().expect("suivi").to_string();
+    let path = follow.trim_start_matches(&app.base).to_string();
+    let reference = created["reference"].as_str().expect("référence").to_string();
+    let token = path.trim_start_matches("/suivi/").to_string();
+    assert_eq!(app.get_text(&path).await.0, 200);
+    // Cancelled by the company, then 13 months pass.
+    let (status, _, _) = app.submit_form(&path, &format!("{path}/annuler"), &[("confirmation", "oui")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(app.get_text(&path).await.0, 200, "still open right after the end");
+    let ended = scalar_text(&app.db, "SELECT termine_le FROM demandes").await;
+    assert!(ended.starts_with("20"), "the end is recorded: {ended}");
+    exec(&app.db, "UPDATE demandes SET termine_le = '2025-01-01T00:00:00Z'").await;
+    let (status, html) = app.get_text(&path).await;
+    assert_eq!(status, 410, "{html}");
+    assert!(html.contains("Ce lien de suivi a expiré") && html.contains("s•••@exemple.fr"), "{html}");
+    let api = format!("/api/v1/demandes/{reference}?jeton={token}");
+    assert_eq!(app.get(&api).await.status(), 404, "the API's answer to an expired token");
+    // A new link, to the address of the request.
+    let (status, _, html) = app.submit_form(&path, &format!("{path}/nouveau-lien"), &[]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Nouveau lien envoyé"), "{html}");
+    let body = scalar_text(&app.db, "SELECT corps FROM outbox WHERE modele = 'entreprise_nouveau_lien'").await;
+    let to = scalar_text(&app.db, "SELECT destinataire FROM outbox WHERE modele = 'entreprise_nouveau_lien'").await;
+    assert_eq!(to, "suivi@exemple.fr");
+    let start = body.find("/suivi/").expect("nouveau lien");
+    let new_path: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    assert_ne!(new_path, path);
+    assert_eq!(app.get_text(&path).await.0, 404, "the old link is dead");
+    let (status, html) = app.get_text(&new_path).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&reference));
+
+    // Sent email bodies are erased after a day, not before.
+    for _ in 0..100 {
+        let waiting = scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE statut <> 'envoye'").await;
+        if waiting == "0" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mailer =
+        monlyceepro::mail::Mailer::new(None, &app.state.config.mail_from, &app.state.config.var_dir).expect("courriel");
+    let worker = monlyceepro::web::worker_of(&app.state, mailer);
+    let now = time::OffsetDateTime::now_utc();
+    // The lease of the hourly job may be held by the running worker: free it.
+    exec(&app.db, "DELETE FROM taches WHERE nom = 'purge_courriels'").await;
+    assert_eq!(worker.purge_sent_emails(now).await.expect("purge"), 0, "nothing erased within the day");
+    exec(&app.db, "DELETE FROM taches WHERE nom = 'purge_courriels'").await;
+    let erased = worker.purge_sent_emails(now + time::Duration::hours(25)).await.expect("purge");
+    assert!(erased >= 3, "{erased}");
+    let left = scalar_text(
+        &app.db,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE corps LIKE '%/suivi/%' OR corps LIKE '%/r/%'",
+    )
+    .await;
+    assert_eq!(left, "0", "no private link left readable in the outbox");
+}
+on_both_engines!(links_and_retention);
+
+/// A closed request takes no more notes; a request handed to a lycée of
+/// another académie is told to both académies' coordinators.
+async fn closed_notes_and_border_crossing(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (status, created) = app.post_json("/api/v1/demandes", &request("frontiere@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let reference = created["reference"].as_str().expect("référence").to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let index = app.state.search.index();
+    let grenoble = index.lycees.iter().find(|l| l.departement == "38").expect("lycée de l'Isère").uai.clone();
+    drop(index);
+    app.account("coord.lyon@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
+    app.account("coord.grenoble@ac-grenoble.fr", Role::Coordinateur, &[], Some("Grenoble")).await;
+    let rbe = app.signed_in(&app.account("rbe.pilote@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let page = format!("/espace/demandes/{reference}");
+    let (status, _, html) = app.submit_form_as(&rbe, &page, &format!("{page}/passer"), &[("lycee", &grenoble)]).await;
+    assert_eq!(status, 303, "{html}");
+    for coordinator in ["coord.lyon@ac-lyon.fr", "coord.grenoble@ac-grenoble.fr"] {
+        let n = scalar_text(
+            &app.db,
+            &format!(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE modele = 'coordination' AND destinataire = '{coordinator}'"
+            ),
+        )
+        .await;
+        assert_eq!(n, "1", "{coordinator} is told");
+    }
+
+    // Closed by the coordinator: no more notes.
+    let coord =
+        app.signed_in(&app.account("coord2.lyon@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
+    let (status, _, html) =
+        app.submit_form_as(&coord, &page, &format!("{page}/cloturer"), &[("issue", "sans_suite")]).await;
+    assert_eq!(status, 303, "{html}");
+    let (status, _, html) =
+        app.submit_form_as(&coord, &page, &format!("{page}/note"), &[("texte", "Encore un mot")]).await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("clôturée"), "{html}");
+}
+on_both_engines!(closed_notes_and_border_crossing);
