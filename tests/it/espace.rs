@@ -683,7 +683,7 @@ async fn joining_and_importing(engine: Engine) {
     for _ in 0..2 {
         let (status, _, html) = app.submit_form_as(&visitor, "/rejoindre", "/rejoindre", &ask).await;
         assert_eq!(status, 200);
-        assert!(html.contains("Demande transmise"));
+        assert!(html.contains("Demande enregistrée"));
     }
     let lycee_address = format!("ce.{}@ac-lyon.fr", lyon[0]);
     let mails = smtp.wait_for(1, |m| m.to.iter().any(|t| t == &lycee_address)).await;
