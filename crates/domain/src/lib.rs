@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod geo;
 pub mod ids;
 pub mod level;
+pub mod lifecycle;
 pub mod matching;
 pub mod names;
 pub mod rome;
