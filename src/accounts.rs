@@ -20,45 +20,7 @@ pub const LINK_MINUTES: i64 = 20;
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
 
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// A lycée's business officer (also the DDFPT or the proviseur): the
-    /// requests, showcase and partners of its lycées.
-    Rbe,
-    /// A territorial coordinator: an académie, or a bassin given as a list
-    /// of lycées.
-    Coordinateur,
-    /// National administration.
-    Admin,
-}
-
-impl Role {
-    pub fn from_code(code: &str) -> Option<Role> {
-        match code {
-            "rbe" => Some(Role::Rbe),
-            "coordinateur" => Some(Role::Coordinateur),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Rbe => "rbe",
-            Role::Coordinateur => "coordinateur",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Rbe => "Référent entreprises du lycée",
-            Role::Coordinateur => "Coordination territoriale",
-            Role::Admin => "Administration nationale",
-        }
-    }
-}
+pub use domain::account::Role;
 
 /// A signed-in person and the perimeter of their rights.
 #[derive(Debug, Clone)]

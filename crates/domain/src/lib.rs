@@ -6,6 +6,10 @@
 //! unit-tested with plain tables of cases and reused by the importer, the web
 //! layer and the routing engine alike.
 
+#[macro_use]
+pub mod codes;
+
+pub mod account;
 pub mod action;
 pub mod analysis;
 pub mod calendar;

@@ -12,61 +12,9 @@
 //! `sans_reponse` — is the same pure function, driven by [`Event::Tick`].
 
 use crate::calendar::WorkingCalendar;
-use std::fmt;
-use std::str::FromStr;
 use time::{Duration, OffsetDateTime};
 
-/// Why a code read from the database or a form is not one of ours.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("code inconnu « {0} »")]
-pub struct UnknownCode(pub String);
-
-/// Declares a code enum: stable snake_case codes (database, API, forms)
-/// with `Display`, `FromStr` and `TryFrom<String>` (sqlx rows), and the one
-/// place those strings are written.
-macro_rules! codes {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vdoc])* $variant),* }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// The stable code.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),* }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.code())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownCode;
-            fn from_str(s: &str) -> Result<Self, UnknownCode> {
-                match s { $($code => Ok($name::$variant),)* _ => Err(UnknownCode(s.to_string())) }
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = UnknownCode;
-            fn try_from(s: String) -> Result<Self, UnknownCode> {
-                s.parse()
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.code())
-            }
-        }
-    };
-}
+pub use crate::codes::UnknownCode;
 
 codes!(
     /// Where a request stands, derived from its recipients' answers and the
@@ -1096,6 +1044,47 @@ impl Request {
         }
         next
     }
+}
+
+/// When the schedule next has something to do for `req` (`None`: never,
+/// unless something else happens first). Stored with the request, so that
+/// the worker only looks at requests that are due instead of every open
+/// one; [`Event::Tick`] then decides exactly what happens.
+pub fn next_due(req: &Request, cal: &WorkingCalendar<'_>, d: &Deadlines) -> Option<OffsetDateTime> {
+    if !req.status.is_open() {
+        return None;
+    }
+    let mut due: Vec<OffsetDateTime> = Vec::new();
+    match (&req.responsible, req.taken_at) {
+        (None, _) => {
+            due.push(cal.add_working_days(req.started_at, d.no_answer));
+            if let Some(pilot) =
+                req.recipients.iter().find(|r| r.role == RecipientRole::Pilote && r.status == RecipientStatus::Nouvelle)
+                && let Some(since) = pilot.notified_at
+            {
+                due.push(cal.add_working_days(since, d.pilot_moves));
+                if !pilot.reminded {
+                    due.push(cal.add_working_days(since, d.pilot_reminder));
+                }
+            }
+            if !req.done.everyone_reminded {
+                due.push(cal.add_working_days(req.started_at, d.everyone_reminder));
+            }
+            if !req.done.escalated {
+                due.push(cal.add_working_days(req.started_at, d.escalation));
+            }
+        }
+        (Some(_), Some(taken)) => {
+            if req.answered_at.is_none() && !req.done.message_reminded {
+                due.push(cal.add_working_days(taken, d.message_reminder));
+            }
+            if !req.done.close_requested {
+                due.push(taken + Duration::days(d.close_request_days));
+            }
+        }
+        (Some(_), None) => {}
+    }
+    due.into_iter().min()
 }
 
 /// Who looks at a request: a business officer for one of its lycées, the

@@ -287,12 +287,16 @@ fn nobody_answers_across_11_november() {
     let cal = lyon();
     let at = |n: u32| cal.add_working_days(START, n) + time::Duration::minutes(1);
     let mut req = sent();
+    // The next step is known in advance: the pilot's reminder.
+    let d = Deadlines::default();
+    assert_eq!(domain::lifecycle::next_due(&req, &cal, &d), Some(cal.add_working_days(START, 2)));
     // 1 working day: nothing; the 11th is a holiday.
     assert!(tick(&mut req, at(1)).is_empty());
     assert!(tick(&mut req, datetime!(2026-11-11 20:00 UTC)).is_empty(), "11 November is not a working day");
     // 2 working days (Thursday 12th): the pilot is reminded, once.
     assert_eq!(at(2).date(), time::macros::date!(2026 - 11 - 12));
     let plans = tick(&mut req, at(2));
+    assert_eq!(domain::lifecycle::next_due(&req, &cal, &d), Some(cal.add_working_days(START, 3)), "then its move");
     assert_eq!(plans.len(), 1);
     assert_eq!(plans[0].emails, vec![Email::PilotReminder { uai: "A".into() }]);
     assert!(plans[0].story.contains(&Story::PilotReminded { uai: "A".into() }));
@@ -322,8 +326,9 @@ fn nobody_answers_across_11_november() {
     assert_eq!(req.status, RequestStatus::SansReponse);
     assert!(plans[0].emails.contains(&Email::CompanyNoAnswer));
     assert!(tick(&mut req, at(25)).is_empty(), "nothing after the end");
+    assert_eq!(domain::lifecycle::next_due(&req, &cal, &d), None);
     // The company re-opens it once, towards a lycée a wider search found.
-    let (d, now) = (Deadlines::default(), at(21));
+    let now = at(21);
     let e = Event::Reopen { by: Actor::Company, candidates: vec!["A".into(), "D".into()] };
     let plan = decide(&req, &e, now, &cal, &d).expect("relancer");
     req = req.apply(&plan, now);
