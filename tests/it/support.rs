@@ -248,6 +248,7 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         entreprises_api_url: "http://127.0.0.1:9".into(),
         var_dir,
         proconnect: None,
+        http: monlyceepro::config::HttpLimits::default(),
     }
 }
 
