@@ -14,4 +14,5 @@ mod pages;
 mod proconnect;
 mod request_delivery;
 mod request_input;
+mod resilience;
 mod search;

@@ -265,6 +265,8 @@ pub struct Options {
     pub worker: bool,
     /// Sign-in with ProConnect (a local OpenID provider in the tests).
     pub proconnect: Option<monlyceepro::config::ProConnectConfig>,
+    /// Timeouts and connection cap of the HTTP server (defaults if `None`).
+    pub http: Option<monlyceepro::config::HttpLimits>,
 }
 
 /// The real server, on a free port, against its own database.
@@ -310,6 +312,9 @@ impl TestApp {
             config.entreprises_api_url = u.clone();
         }
         config.proconnect = opts.proconnect.clone();
+        if let Some(http) = &opts.http {
+            config.http = http.clone();
+        }
         let state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let worker = opts.worker.then(|| {
