@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// A configuration problem, naming the variable at fault (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +78,78 @@ pub struct Config {
     /// Sign-in of public agents with ProConnect; `None` leaves only the
     /// one-time links.
     pub proconnect: Option<ProConnectConfig>,
+    /// What slow or numerous clients may hold of the HTTP server.
+    pub http: HttpLimits,
+}
+
+/// Limits of the HTTP server (`web::server`), so that clients that send
+/// slowly, or too many at once, cannot hold every file descriptor nor keep
+/// the process alive after SIGTERM (docs/decisions.md § 12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// `MLP_HEADER_READ_TIMEOUT_SECONDS` (10): time a client has to send a
+    /// request's headers; also how long an idle keep-alive connection is
+    /// kept, since hyper starts this timer while it waits for the next
+    /// request.
+    pub header_read_timeout: Duration,
+    /// `MLP_BODY_READ_TIMEOUT_SECONDS` (30): time a whole request body has
+    /// to arrive once its headers are in, else 408 (the largest body, a
+    /// 1 MiB CSV import, needs about 35 kB/s).
+    pub body_read_timeout: Duration,
+    /// `MLP_MAX_CONNECTIONS` (1024): connections served at once; at the cap
+    /// new clients wait. Lowered at start to fit in the process's
+    /// open-files limit.
+    pub max_connections: usize,
+    /// `MLP_SHUTDOWN_GRACE_SECONDS` (10): after SIGTERM or Ctrl-C, how long
+    /// the requests in flight may take to finish before their connections
+    /// are dropped and the process exits (0: at once).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> HttpLimits {
+        HttpLimits {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl HttpLimits {
+    fn from_env() -> Result<HttpLimits, ConfigError> {
+        Self::from_vars(var)
+    }
+
+    /// The limits from the variables `get` gives, defaults for the others.
+    fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<HttpLimits, ConfigError> {
+        let d = HttpLimits::default();
+        let number = |variable: &'static str, default: u64, min: u64| -> Result<u64, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| ConfigError {
+                    variable,
+                    message: format!("nombre entier attendu, au moins {min} (« {v} » reçu)"),
+                }),
+            }
+        };
+        Ok(HttpLimits {
+            header_read_timeout: Duration::from_secs(number(
+                "MLP_HEADER_READ_TIMEOUT_SECONDS",
+                d.header_read_timeout.as_secs(),
+                1,
+            )?),
+            body_read_timeout: Duration::from_secs(number(
+                "MLP_BODY_READ_TIMEOUT_SECONDS",
+                d.body_read_timeout.as_secs(),
+                1,
+            )?),
+            max_connections: usize::try_from(number("MLP_MAX_CONNECTIONS", d.max_connections as u64, 1)?)
+                .unwrap_or(usize::MAX),
+            shutdown_grace: Duration::from_secs(number("MLP_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace.as_secs(), 0)?),
+        })
+    }
 }
 
 /// This service as a client of ProConnect (OpenID Connect), as registered
@@ -248,6 +321,7 @@ impl Config {
         let entreprises_api_url =
             var("MLP_ENTREPRISES_API_URL").unwrap_or_else(|| "https://recherche-entreprises.api.gouv.fr".into());
         let proconnect = ProConnectConfig::from_env()?;
+        let http = HttpLimits::from_env()?;
         Ok(Config {
             entreprises_api_url,
             database_url,
@@ -263,6 +337,7 @@ impl Config {
             sqlite_sync,
             var_dir,
             proconnect,
+            http,
         })
     }
 }
@@ -291,7 +366,30 @@ fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use super::ProConnectConfig;
+    use super::{HttpLimits, ProConnectConfig};
+    use std::time::Duration;
+
+    #[test]
+    fn http_limits_have_defaults_and_name_the_bad_variable() {
+        assert_eq!(HttpLimits::from_vars(|_| None).expect("defaults"), HttpLimits::default());
+        let set = |name: &'static str, value: &'static str| move |n: &str| (n == name).then(|| value.to_string());
+        let grace = HttpLimits::from_vars(set("MLP_SHUTDOWN_GRACE_SECONDS", "3")).expect("valid");
+        assert_eq!(grace.shutdown_grace, Duration::from_secs(3));
+        assert_eq!(
+            HttpLimits::from_vars(set("MLP_SHUTDOWN_GRACE_SECONDS", "0")).expect("0").shutdown_grace,
+            Duration::ZERO
+        );
+        assert_eq!(HttpLimits::from_vars(set("MLP_MAX_CONNECTIONS", "64")).expect("valid").max_connections, 64);
+        for (name, bad) in [
+            ("MLP_MAX_CONNECTIONS", "0"),
+            ("MLP_MAX_CONNECTIONS", "beaucoup"),
+            ("MLP_HEADER_READ_TIMEOUT_SECONDS", "0"),
+            ("MLP_BODY_READ_TIMEOUT_SECONDS", "-1"),
+            ("MLP_SHUTDOWN_GRACE_SECONDS", "2.5"),
+        ] {
+            assert_eq!(HttpLimits::from_vars(set(name, bad)).map_err(|e| e.variable), Err(name), "{name}={bad}");
+        }
+    }
 
     #[test]
     fn secrets_stay_out_of_debug() {

@@ -17,6 +17,7 @@ pub mod pages;
 pub mod ratelimit;
 pub mod rejoindre;
 pub mod search;
+pub mod server;
 pub mod suivi;
 
 use crate::cache::VersionedCache;
@@ -308,35 +309,70 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
     }
 }
 
-/// Serves `router` on `listener`, with each client's address known to the
-/// handlers (rate limits).
+/// Serves the router of `state` on `listener` until `shutdown` completes,
+/// within the limits of its configuration (`web::server`: read timeouts,
+/// connection cap, bounded graceful shutdown), with each client's address
+/// known to the handlers (rate limits).
 pub async fn serve_on(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.config.http.clone();
+    server::serve(listener, router(state), &limits, shutdown).await
 }
 
 /// `monlyceepro serve`: the site, its background worker and the watch of
-/// the catalogue.
+/// the catalogue. On SIGTERM or Ctrl-C the connections and the worker stop
+/// together, and both get at most `MLP_SHUTDOWN_GRACE_SECONDS` to finish.
 pub async fn serve(db: Db, config: Config) -> anyhow::Result<()> {
+    if let Some(soft) = server::raise_open_files_limit() {
+        tracing::debug!(limite = soft, "limite de fichiers ouverts");
+    }
     import_if_empty(&db, &config).await?;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {} (MLP_BIND) : {e}", config.bind))?;
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.var_dir)?;
     let state = AppState::new(db, config).await?;
+    let grace = state.config.http.shutdown_grace;
     let watch = spawn_catalogue_watch(&state);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(worker_of(&state, mailer).run(stop_rx));
+    let stop_tx = Arc::new(stop_tx);
+    let worker = tokio::spawn(worker_of(&state, mailer).run(stop_rx.clone()));
     tracing::info!(adresse = %state.config.bind, url = %state.config.base_url, "MonLycéePro est en ligne");
-    serve_on(listener, state, shutdown_signal()).await?;
-    let _ = stop_tx.send(true);
-    let _ = worker.await;
+    let signal = {
+        let stop_tx = stop_tx.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        })
+    };
+    let mut server_stop = stop_rx.clone();
+    let mut worker_stop = stop_rx;
+    let (served, ()) = tokio::join!(
+        async {
+            let served = serve_on(listener, state, async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            })
+            .await;
+            // The server only returns after a stop, or on an error that
+            // must stop the worker too.
+            let _ = stop_tx.send(true);
+            served
+        },
+        async move {
+            let _ = worker_stop.wait_for(|stop| *stop).await;
+            if tokio::time::timeout(grace, worker).await.is_err() {
+                tracing::warn!(
+                    "délai de grâce écoulé : travailleur arrêté au milieu de son lot (les courriels en cours repartiront)"
+                );
+            }
+        },
+    );
+    signal.abort();
     watch.abort();
+    served?;
     Ok(())
 }
 

@@ -16,5 +16,6 @@ mod pages;
 mod proconnect;
 mod request_delivery;
 mod request_input;
+mod resilience;
 mod search;
 mod security;

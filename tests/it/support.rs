@@ -259,6 +259,7 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         entreprises_api_url: "http://127.0.0.1:9".into(),
         var_dir,
         proconnect: None,
+        http: monlyceepro::config::HttpLimits::default(),
     }
 }
 
@@ -277,6 +278,8 @@ pub struct Options {
     pub proconnect: Option<monlyceepro::config::ProConnectConfig>,
     /// `MLP_METRICS_TOKEN`.
     pub metrics_token: Option<String>,
+    /// Timeouts and connection cap of the HTTP server (defaults if `None`).
+    pub http: Option<monlyceepro::config::HttpLimits>,
 }
 
 /// The real server, on a free port, against its own database.
@@ -323,6 +326,9 @@ impl TestApp {
         }
         config.proconnect = opts.proconnect.clone();
         config.metrics_token = opts.metrics_token.clone().map(|t| t.into_bytes().into());
+        if let Some(http) = &opts.http {
+            config.http = http.clone();
+        }
         let state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let worker = opts.worker.then(|| {
