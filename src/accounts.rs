@@ -6,11 +6,10 @@
 //! statement.
 
 use crate::clock;
+use crate::mail::outbox::enqueue;
 use crate::mail::templates;
-use crate::requests::outbox_row;
 use crate::security::{Signer, random_id, random_token, token_hash};
 use crate::storage::accounts::{self as store, AuditRow, CompteRow};
-use crate::storage::requests::insert_outbox;
 use crate::storage::{Db, Tx};
 use domain::ids::{Email, Uai};
 use time::{Duration, OffsetDateTime};
@@ -299,13 +298,13 @@ impl AccountService {
                         days: JOIN_LINK_DAYS,
                     }
                     .render_email();
-                    insert_outbox(&mut tx, &outbox_row(None, address, mail), &now_s).await?;
+                    enqueue(&mut tx, None, address, mail, &now_s).await?;
                 }
                 templates::JoinOutcome::Sent
             }
         };
         let mail = templates::JoinReceived { lycee: &lycee, outcome, sign_in_url: &sign_in_url }.render_email();
-        insert_outbox(&mut tx, &outbox_row(None, &email, mail), &now_s).await?;
+        enqueue(&mut tx, None, &email, mail, &now_s).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
@@ -366,7 +365,7 @@ impl AccountService {
         if matches!(decision, JoinDecision::Refused) {
             let lycee = crate::storage::catalogue::lycee(&self.db, &a.uai).await?.map_or(a.uai.clone(), |l| l.nom);
             let mail = templates::JoinRefused { lycee: &lycee }.render_email();
-            insert_outbox(&mut tx, &outbox_row(None, &a.email, mail), &now_s).await?;
+            enqueue(&mut tx, None, &a.email, mail, &now_s).await?;
         }
         tx.commit().await?;
         if matches!(decision, JoinDecision::Accepted(_)) {
@@ -672,7 +671,7 @@ impl AccountService {
         let mail = templates::SignIn { url: &url, minutes: LINK_MINUTES }.render_email();
         let mut tx = self.db.begin().await?;
         store::insert_link(&mut tx, &token_hash(&token), &c.id, &expires, &now_s).await?;
-        insert_outbox(&mut tx, &outbox_row(None, &c.email, mail), &now_s).await?;
+        enqueue(&mut tx, None, &c.email, mail, &now_s).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -1,6 +1,7 @@
 //! Configuration from environment variables (and an optional `.env` file),
 //! with defaults that work on a laptop (see OPERATIONS.md).
 
+use domain::lifecycle::Deadlines;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -80,6 +81,8 @@ pub struct Config {
     pub proconnect: Option<ProConnectConfig>,
     /// What slow or numerous clients may hold of the HTTP server.
     pub http: HttpLimits,
+    /// The deadlines of the requests' schedule.
+    pub deadlines: Deadlines,
 }
 
 /// Limits of the HTTP server (`web::server`), so that clients that send
@@ -125,15 +128,7 @@ impl HttpLimits {
     /// The limits from the variables `get` gives, defaults for the others.
     fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<HttpLimits, ConfigError> {
         let d = HttpLimits::default();
-        let number = |variable: &'static str, default: u64, min: u64| -> Result<u64, ConfigError> {
-            match get(variable) {
-                None => Ok(default),
-                Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| ConfigError {
-                    variable,
-                    message: format!("nombre entier attendu, au moins {min} (« {v} » reçu)"),
-                }),
-            }
-        };
+        let number = |variable: &'static str, default: u64, min: u64| number(&get, variable, default, min);
         Ok(HttpLimits {
             header_read_timeout: Duration::from_secs(number(
                 "MLP_HEADER_READ_TIMEOUT_SECONDS",
@@ -150,6 +145,61 @@ impl HttpLimits {
             shutdown_grace: Duration::from_secs(number("MLP_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace.as_secs(), 0)?),
         })
     }
+}
+
+/// A whole number setting of at least `min`, `default` when unset.
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+    min: u64,
+) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| ConfigError {
+            variable,
+            message: format!("nombre entier attendu, au moins {min} (« {v} » reçu)"),
+        }),
+    }
+}
+
+/// The deadlines of a request's schedule (`domain::lifecycle::Deadlines`),
+/// each a setting: `MLP_RELANCE_PILOTE_JOURS` (2 working days),
+/// `MLP_PILOTE_JOURS` (3), `MLP_RELANCE_TOUS_JOURS` (5), `MLP_ESCALADE_JOURS`
+/// (8), `MLP_SANS_REPONSE_JOURS` (20), `MLP_RELANCE_MESSAGE_JOURS` (5),
+/// `MLP_DEMANDE_CLOTURE_JOURS` (45 calendar days), `MLP_REOUVERTURE_JOURS`
+/// (30 calendar days).
+fn deadlines_from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Deadlines, ConfigError> {
+    let d = Deadlines::default();
+    let days = |variable: &'static str, default: u32| -> Result<u32, ConfigError> {
+        number(&get, variable, u64::from(default), 1).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    };
+    let calendar = |variable: &'static str, default: i64| -> Result<i64, ConfigError> {
+        number(&get, variable, default.unsigned_abs(), 1).map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+    };
+    let out = Deadlines {
+        pilot_reminder: days("MLP_RELANCE_PILOTE_JOURS", d.pilot_reminder)?,
+        pilot_moves: days("MLP_PILOTE_JOURS", d.pilot_moves)?,
+        everyone_reminder: days("MLP_RELANCE_TOUS_JOURS", d.everyone_reminder)?,
+        escalation: days("MLP_ESCALADE_JOURS", d.escalation)?,
+        no_answer: days("MLP_SANS_REPONSE_JOURS", d.no_answer)?,
+        message_reminder: days("MLP_RELANCE_MESSAGE_JOURS", d.message_reminder)?,
+        close_request_days: calendar("MLP_DEMANDE_CLOTURE_JOURS", d.close_request_days)?,
+        reopen_days: calendar("MLP_REOUVERTURE_JOURS", d.reopen_days)?,
+    };
+    if out.pilot_moves <= out.pilot_reminder {
+        return Err(ConfigError {
+            variable: "MLP_PILOTE_JOURS",
+            message: "doit dépasser MLP_RELANCE_PILOTE_JOURS (le pilote est relancé avant de passer la main)".into(),
+        });
+    }
+    if out.no_answer <= out.escalation {
+        return Err(ConfigError {
+            variable: "MLP_SANS_REPONSE_JOURS",
+            message: "doit dépasser MLP_ESCALADE_JOURS (la coordination est prévenue avant la fin)".into(),
+        });
+    }
+    Ok(out)
 }
 
 /// This service as a client of ProConnect (OpenID Connect), as registered
@@ -322,7 +372,9 @@ impl Config {
             var("MLP_ENTREPRISES_API_URL").unwrap_or_else(|| "https://recherche-entreprises.api.gouv.fr".into());
         let proconnect = ProConnectConfig::from_env()?;
         let http = HttpLimits::from_env()?;
+        let deadlines = deadlines_from_vars(var)?;
         Ok(Config {
+            deadlines,
             entreprises_api_url,
             database_url,
             bind,
@@ -366,7 +418,7 @@ fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{HttpLimits, ProConnectConfig};
+    use super::{HttpLimits, ProConnectConfig, deadlines_from_vars};
     use std::time::Duration;
 
     #[test]
@@ -388,6 +440,17 @@ mod tests {
             ("MLP_SHUTDOWN_GRACE_SECONDS", "2.5"),
         ] {
             assert_eq!(HttpLimits::from_vars(set(name, bad)).map_err(|e| e.variable), Err(name), "{name}={bad}");
+        }
+    }
+
+    #[test]
+    fn deadlines_are_settings() {
+        assert_eq!(deadlines_from_vars(|_| None).expect("défauts"), domain::lifecycle::Deadlines::default());
+        let set = |name: &'static str, value: &'static str| move |n: &str| (n == name).then(|| value.to_string());
+        assert_eq!(deadlines_from_vars(set("MLP_ESCALADE_JOURS", "10")).expect("valide").escalation, 10);
+        for (name, bad) in [("MLP_ESCALADE_JOURS", "0"), ("MLP_PILOTE_JOURS", "1"), ("MLP_SANS_REPONSE_JOURS", "deux")]
+        {
+            assert_eq!(deadlines_from_vars(set(name, bad)).map_err(|e| e.variable), Err(name), "{name}={bad}");
         }
     }
 

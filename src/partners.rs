@@ -4,11 +4,11 @@
 //! partnership agreement ends.
 
 use crate::clock;
+use crate::mail::outbox::enqueue;
 use crate::mail::templates;
-use crate::requests::outbox_row;
 use crate::security::random_id;
 use crate::storage::partners::{self as store, InteractionRow, PartenaireRow};
-use crate::storage::requests::{DemandeRow, insert_outbox, lycee_emails};
+use crate::storage::requests::{DemandeRow, lycee_emails};
 use crate::storage::{Db, Tx};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -181,7 +181,7 @@ pub async fn remind_conventions(db: &Db, base_url: &str, now: OffsetDateTime) ->
                 url: &format!("{}/espace/partenaires/{}", base_url.trim_end_matches('/'), p.id),
             }
             .render_email();
-            insert_outbox(&mut tx, &outbox_row(None, address, mail), &now_s).await?;
+            enqueue(&mut tx, None, address, mail, &now_s).await?;
             queued += 1;
         }
         tx.commit().await?;

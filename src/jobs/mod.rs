@@ -1,5 +1,5 @@
 //! The background worker: delivers the outbox with retries and backoff, and
-//! moves the pilot role of requests nobody took in time. Several workers
+//! runs the requests' schedule (reminders, escalation, the honest end). Several workers
 //! may run against one PostgreSQL: emails are claimed with a lease (no email
 //! sent twice) and periodic jobs take a named lease (no job run twice).
 
@@ -7,6 +7,7 @@ use crate::clock;
 use crate::mail::Mailer;
 use crate::requests::RequestService;
 use crate::search::Search;
+use crate::storage::outbox;
 use crate::storage::requests as store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +20,8 @@ const BATCH: i64 = 20;
 const LEASE: Duration = Duration::from_secs(120);
 /// Attempts before an email is given up.
 const MAX_ATTEMPTS: i64 = 12;
-/// How often the pilot deadlines are checked.
-const OVERDUE_EVERY: Duration = Duration::from_secs(60);
+/// How often the requests' schedule is looked at.
+const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
 
 /// How long the body of a sent email is kept (it holds private links).
 pub const SENT_BODY_HOURS: i64 = 24;
@@ -50,6 +51,8 @@ pub struct Worker {
     pub poll: Duration,
     /// First retry delay ([`RETRY_BASE`]; shorter in tests).
     pub retry_base: Duration,
+    /// Where the time comes from (moved by tests).
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 fn at(t: OffsetDateTime, d: Duration) -> String {
@@ -60,51 +63,51 @@ impl Worker {
     /// Sends the emails due now; returns how many were delivered.
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let db = &self.requests.db;
-        let now = OffsetDateTime::now_utc();
-        let claimed = store::claim_outbox(db, &self.id, &clock::to_rfc3339(now), &at(now, LEASE), BATCH).await?;
+        let now = self.clock.now();
+        let claimed = outbox::claim_outbox(db, &self.id, &clock::to_rfc3339(now), &at(now, LEASE), BATCH).await?;
         let mut sent = 0;
         for mail in claimed {
             match self.mailer.send(&mail.destinataire, &mail.sujet, &mail.corps, &mail.id).await {
                 Ok(()) => {
-                    if store::outbox_sent(db, &mail.id, &self.id, &clock::now_rfc3339()).await? {
+                    if outbox::outbox_sent(db, &mail.id, &self.id, &clock::to_rfc3339(self.clock.now())).await? {
                         sent += 1;
                     }
                 }
                 Err(e) => {
                     let attempts = mail.tentatives + 1;
-                    let retry = (attempts < MAX_ATTEMPTS)
-                        .then(|| at(OffsetDateTime::now_utc(), backoff(self.retry_base, attempts)));
+                    let retry =
+                        (attempts < MAX_ATTEMPTS).then(|| at(self.clock.now(), backoff(self.retry_base, attempts)));
                     tracing::warn!(courriel = %mail.id, tentative = attempts, erreur = %e, "envoi impossible, nouvel essai prévu");
-                    store::outbox_failed(db, &mail.id, &self.id, &e, retry.as_deref()).await?;
+                    outbox::outbox_failed(db, &mail.id, &self.id, &e, retry.as_deref()).await?;
                 }
             }
         }
         Ok(sent)
     }
 
-    /// Moves the pilot role where the deadline passed, if this worker holds
-    /// the job's lease.
-    pub async fn move_overdue_pilots(&self) -> anyhow::Result<usize> {
-        let now = OffsetDateTime::now_utc();
+    /// Lets the requests' schedule act (reminders, the pilot role moving
+    /// on, escalation, the end without answer), if this worker holds the
+    /// job's lease: two workers never run it together, and each step is
+    /// recorded on its request, so none is ever done twice.
+    pub async fn run_schedule(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
         let db = &self.requests.db;
-        if !store::claim_task(db, "pilotes_en_retard", &self.id, &clock::to_rfc3339(now), &at(now, OVERDUE_EVERY))
-            .await?
-        {
+        if !store::claim_task(db, "echeancier", &self.id, &clock::to_rfc3339(now), &at(now, SCHEDULE_EVERY)).await? {
             return Ok(0);
         }
         let index = self.search.index();
-        let moved = self.requests.move_overdue_pilots(&index, now).await?;
-        if moved > 0 {
-            tracing::info!(demandes = moved, "rôle de pilote transmis après 3 jours ouvrés sans prise en charge");
+        let changed = self.requests.run_schedule(&index, now).await?;
+        if changed > 0 {
+            tracing::info!(demandes = changed, "échéancier des demandes : relances et échéances traitées");
             self.wake.notify_one();
         }
-        Ok(moved)
+        Ok(changed)
     }
 
     /// Queues the reminders of conventions about to end, if this worker
     /// holds the job's lease (once an hour at most).
     pub async fn remind_conventions(&self) -> anyhow::Result<usize> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.clock.now();
         let db = &self.requests.db;
         let lease = Duration::from_secs(3600);
         if !store::claim_task(db, "rappels_conventions", &self.id, &clock::to_rfc3339(now), &at(now, lease)).await? {
@@ -128,7 +131,7 @@ impl Worker {
         }
         let sent_before = clock::to_rfc3339(now - time::Duration::hours(SENT_BODY_HOURS));
         let failed_before = clock::to_rfc3339(now - time::Duration::days(FAILED_BODY_DAYS));
-        let purged = store::purge_outbox_bodies(db, &sent_before, &failed_before).await?;
+        let purged = outbox::purge_outbox_bodies(db, &sent_before, &failed_before).await?;
         if purged > 0 {
             tracing::info!(courriels = purged, "contenu des courriels envoyés effacé");
         }
@@ -137,7 +140,7 @@ impl Worker {
 
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut last_overdue = std::time::Instant::now() - OVERDUE_EVERY;
+        let mut last_overdue = std::time::Instant::now() - SCHEDULE_EVERY;
         loop {
             if *stop.borrow() {
                 return;
@@ -149,15 +152,15 @@ impl Worker {
                     0
                 }
             };
-            if last_overdue.elapsed() >= OVERDUE_EVERY {
+            if last_overdue.elapsed() >= SCHEDULE_EVERY {
                 last_overdue = std::time::Instant::now();
-                if let Err(e) = self.move_overdue_pilots().await {
-                    tracing::warn!(erreur = %e, "relance des pilotes impossible");
+                if let Err(e) = self.run_schedule().await {
+                    tracing::warn!(erreur = %e, "échéancier des demandes impossible");
                 }
                 if let Err(e) = self.remind_conventions().await {
                     tracing::warn!(erreur = %e, "rappels de fin de convention impossibles");
                 }
-                if let Err(e) = self.purge_sent_emails(OffsetDateTime::now_utc()).await {
+                if let Err(e) = self.purge_sent_emails(self.clock.now()).await {
                     tracing::warn!(erreur = %e, "effacement des courriels envoyés impossible");
                 }
             }

@@ -6,6 +6,7 @@
 //! outbox in the transaction of what they tell, and the worker
 //! (`crate::jobs`) delivers them with retries.
 
+pub mod outbox;
 pub mod templates;
 
 use lettre::message::Mailbox;

@@ -43,6 +43,8 @@ pub struct NewRequestForLycee<'a> {
     pub view_url: String,
     pub workspace_url: String,
     pub expires: String,
+    /// Working days before the role of the lycée that coordinates moves on.
+    pub pilot_days: u32,
 }
 
 impl NewRequestForLycee<'_> {
@@ -151,11 +153,15 @@ pub struct Cancelled<'a> {
     pub entreprise: &'a str,
     pub reference: &'a str,
     pub action: &'a str,
+    /// Cancelled, or closed by the company (`how` says why).
+    pub cancelled: bool,
+    pub how: &'a str,
 }
 
 impl Cancelled<'_> {
     pub fn render_email(&self) -> Rendered {
-        rendered("lycee_annulation", format!("Demande {} annulée", self.reference), self)
+        let what = if self.cancelled { "annulée" } else { "clôturée par l'entreprise" };
+        rendered("lycee_annulation", format!("Demande {} {what}", self.reference), self)
     }
 }
 
@@ -273,5 +279,129 @@ pub struct NewFollowLink<'a> {
 impl NewFollowLink<'_> {
     pub fn render_email(&self) -> Rendered {
         rendered("entreprise_nouveau_lien", format!("Nouveau lien de suivi de votre demande {}", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/lycee_relance.txt")]
+pub struct Reminder<'a> {
+    pub lycee: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub entreprise: &'a str,
+    pub commune: &'a str,
+    pub sent: String,
+    /// The lycée coordinates the answer (its role moves on at `deadline`).
+    pub pilot: bool,
+    pub deadline: String,
+    pub take_url: String,
+    pub decline_url: String,
+    pub view_url: String,
+}
+
+impl Reminder<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("lycee_relance", format!("Rappel : la demande {} attend votre réponse", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/lycee_relance_message.txt")]
+pub struct MessageReminder<'a> {
+    pub lycee: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub entreprise: &'a str,
+    pub taken: String,
+    pub workspace_url: String,
+    pub contact: String,
+}
+
+impl MessageReminder<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered(
+            "lycee_relance_message",
+            format!("Demande {} : l'entreprise attend votre message", self.reference),
+            self,
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/lycee_demande_cloture.txt")]
+pub struct CloseRequest<'a> {
+    pub lycee: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub entreprise: &'a str,
+    pub taken: String,
+    /// (outcome, one-click link).
+    pub outcomes: Vec<(&'static str, String)>,
+}
+
+impl CloseRequest<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("lycee_demande_cloture", format!("Demande {} : quelle a été la suite ?", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_cloture.txt")]
+pub struct Closed<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub author: &'a str,
+    pub outcome: String,
+    pub follow_url: &'a str,
+    pub new_request_url: String,
+}
+
+impl Closed<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("entreprise_cloture", format!("Votre demande {} est clôturée", self.reference), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_sans_reponse.txt")]
+pub struct NoAnswer<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    pub sent: String,
+    /// Lycées farther away that teach the jobs ("Lycée X, Ville (52 km)").
+    pub alternatives: Vec<String>,
+    pub coordination: Option<String>,
+    pub academie: Option<String>,
+    pub follow_url: &'a str,
+}
+
+impl NoAnswer<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered(
+            "entreprise_sans_reponse",
+            format!("Votre demande {} : pas de réponse des lycées", self.reference),
+            self,
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/entreprise_avis.txt")]
+pub struct RatingRequest<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub reference: &'a str,
+    pub action: &'a str,
+    /// (score, link).
+    pub choices: Vec<(u8, String)>,
+}
+
+impl RatingRequest<'_> {
+    pub fn render_email(&self) -> Rendered {
+        rendered("entreprise_avis", "Cette mise en relation vous a-t-elle été utile ?".to_string(), self)
     }
 }

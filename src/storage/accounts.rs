@@ -88,8 +88,9 @@ pub async fn rbe_emails(db: &Db, uais: &[String]) -> sqlx::Result<Vec<(String, S
     on_db!(db, p => {
         let mut qb = QueryBuilder::new(
             "SELECT l.uai, c.email FROM compte_lycees l JOIN comptes c ON c.id = l.compte_id \
-             WHERE c.actif AND c.role = 'rbe' AND l.uai IN (",
+             WHERE c.actif AND c.role = ",
         );
+        qb.push_bind(domain::account::Role::Rbe.code()).push(" AND l.uai IN (");
         let mut sep = qb.separated(", ");
         for u in uais {
             sep.push_bind(u.clone());

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod import;
+pub mod outbox;
 pub mod partners;
 pub mod proconnect;
 pub mod requests;

@@ -3,6 +3,8 @@
 
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
+use domain::account::Role;
+use domain::lifecycle::{ActorKind, Outcome, RecipientRole, RecipientStatus, RequestStatus};
 use domain::routing::{Availability, TrackRecord};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -32,9 +34,11 @@ pub struct DemandeRow {
     pub periode_fin: Option<String>,
     pub message: String,
     pub lycee_origine: Option<String>,
-    pub statut: String,
+    #[sqlx(try_from = "String")]
+    pub statut: RequestStatus,
     pub rayon_utilise_km: f64,
     pub elargie: bool,
+    /// Why the territorial coordinator is involved (`CoordinationReason`).
     pub coordination: Option<String>,
     pub academie_code: Option<String>,
     pub doublon_de: Option<String>,
@@ -47,16 +51,32 @@ pub struct DemandeRow {
     pub jeton_version: i64,
     /// When the current follow-up link was issued, if it replaced one.
     pub jeton_emis_le: Option<String>,
-    /// When the request ended (closed, cancelled, a duplicate).
+    /// When the request ended (closed, cancelled, a duplicate, no answer).
     pub termine_le: Option<String>,
+    /// How it ended (`Outcome`) and who ended it (`ActorKind`).
+    pub issue: Option<String>,
+    pub cloture_par: Option<String>,
+    /// The schedule: when its clock started, when it was taken and first
+    /// answered, each step done, and when the next one is due.
+    pub demarre_le: String,
+    pub pris_le: Option<String>,
+    pub repondu_le: Option<String>,
+    pub relance_tous_le: Option<String>,
+    pub escalade_le: Option<String>,
+    pub relance_message_le: Option<String>,
+    pub demande_cloture_le: Option<String>,
+    pub rouverte_par_entreprise: bool,
+    pub prochaine_echeance: Option<String>,
+    /// The company's word (1 to 5), once.
+    pub satisfaction: Option<i64>,
+    pub satisfaction_commentaire: Option<String>,
+    pub satisfaction_le: Option<String>,
 }
 
 impl DemandeRow {
-    /// When the request ended, kept from the first time it did; `None`
-    /// while it is open.
-    fn ended_at(&self) -> Option<String> {
-        matches!(self.statut.as_str(), "cloturee" | "annulee" | "doublon")
-            .then(|| self.termine_le.clone().unwrap_or_else(|| self.modifie_le.clone()))
+    /// How it ended, when it did.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.issue.as_deref().and_then(|c| c.parse().ok())
     }
 }
 
@@ -64,16 +84,20 @@ const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise
     contact_nom, contact_email, contact_email_norm, contact_telephone, commune_code, commune_nom, rayon_km, metiers, \
     metier_texte, niveaux, nombre_eleves, periode_debut, periode_fin, message, lycee_origine, statut, rayon_utilise_km, \
     elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le, \
-    jeton_version, jeton_emis_le, termine_le";
+    jeton_version, jeton_emis_le, termine_le, issue, cloture_par, demarre_le, pris_le, repondu_le, relance_tous_le, \
+    escalade_le, relance_message_le, demande_cloture_le, rouverte_par_entreprise, prochaine_echeance, satisfaction, \
+    satisfaction_commentaire, satisfaction_le";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DestinataireRow {
     pub demande_id: String,
     pub uai: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: RecipientRole,
     pub rang: i64,
-    pub statut: String,
+    #[sqlx(try_from = "String")]
+    pub statut: RecipientStatus,
     pub raisons: String,
     pub distance_km: f64,
     pub score: f64,
@@ -82,31 +106,23 @@ pub struct DestinataireRow {
     pub notifie_le: Option<String>,
     pub decide_le: Option<String>,
     pub decide_par: Option<String>,
+    /// When it was reminded as pilot.
+    pub relance_le: Option<String>,
 }
 
-/// A line of a request's story.
+/// A line of a request's story, in the order it happened (`ordre`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub id: String,
     pub demande_id: String,
-    pub auteur: String,
+    pub ordre: i64,
+    #[sqlx(try_from = "String")]
+    pub auteur: ActorKind,
     pub uai: Option<String>,
     pub nom: Option<String>,
     pub texte: String,
     pub public: bool,
     pub cree_le: String,
-}
-
-/// An email waiting in the outbox.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OutboxRow {
-    pub id: String,
-    pub demande_id: Option<String>,
-    pub modele: String,
-    pub destinataire: String,
-    pub sujet: String,
-    pub corps: String,
-    pub tentatives: i64,
 }
 
 /// Increments and returns a named counter (created at 1).
@@ -135,10 +151,11 @@ pub async fn find_duplicate(
 ) -> sqlx::Result<Option<String>> {
     on_db!(db, p => sqlx::query_scalar::<_, String>(
         "SELECT reference FROM demandes WHERE (contact_email_norm = $1 OR (entreprise_siret IS NOT NULL AND entreprise_siret = $2)) \
-         AND action = $3 AND metiers = $4 AND cree_le >= $5 AND statut NOT IN ('annulee', 'doublon') \
+         AND action = $3 AND metiers = $4 AND cree_le >= $5 AND statut NOT IN ($6, $7) \
          ORDER BY cree_le, reference LIMIT 1"
     )
     .bind(email_norm).bind(siret).bind(action).bind(metiers).bind(since)
+    .bind(RequestStatus::Annulee.code()).bind(RequestStatus::Doublon.code())
     .fetch_optional(p).await)
 }
 
@@ -221,19 +238,20 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
 }
 
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
-    let sql = format!(
-        "INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"
-    );
+    let placeholders = (1..=50).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ({placeholders})");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
         .bind(&d.entreprise_naf).bind(&d.contact_prenom).bind(&d.contact_nom).bind(&d.contact_email)
         .bind(&d.contact_email_norm).bind(&d.contact_telephone).bind(&d.commune_code).bind(&d.commune_nom)
         .bind(d.rayon_km).bind(&d.metiers).bind(&d.metier_texte).bind(&d.niveaux).bind(d.nombre_eleves)
-        .bind(&d.periode_debut).bind(&d.periode_fin).bind(&d.message).bind(&d.lycee_origine).bind(&d.statut)
+        .bind(&d.periode_debut).bind(&d.periode_fin).bind(&d.message).bind(&d.lycee_origine).bind(d.statut.code())
         .bind(d.rayon_utilise_km).bind(d.elargie).bind(&d.coordination).bind(&d.academie_code).bind(&d.doublon_de)
         .bind(&d.jeton_hash).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.cree_le).bind(&d.modifie_le)
-        .bind(d.jeton_version).bind(&d.jeton_emis_le).bind(d.ended_at())
+        .bind(d.jeton_version).bind(&d.jeton_emis_le).bind(&d.termine_le).bind(&d.issue).bind(&d.cloture_par)
+        .bind(&d.demarre_le).bind(&d.pris_le).bind(&d.repondu_le).bind(&d.relance_tous_le).bind(&d.escalade_le)
+        .bind(&d.relance_message_le).bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise)
+        .bind(&d.prochaine_echeance).bind(d.satisfaction).bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
         .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -246,9 +264,9 @@ pub async fn insert_destinataires(tx: &mut Tx, rows: &[DestinataireRow]) -> sqlx
             vec![
                 Val::from(d.demande_id.clone()),
                 Val::from(d.uai.clone()),
-                Val::from(d.role.clone()),
+                Val::from(d.role.code()),
                 Val::from(d.rang),
-                Val::from(d.statut.clone()),
+                Val::from(d.statut.code()),
                 Val::from(d.raisons.clone()),
                 Val::Float(Some(d.distance_km)),
                 Val::Float(Some(d.score)),
@@ -257,6 +275,7 @@ pub async fn insert_destinataires(tx: &mut Tx, rows: &[DestinataireRow]) -> sqlx
                 Val::from(d.notifie_le.clone()),
                 Val::from(d.decide_le.clone()),
                 Val::from(d.decide_par.clone()),
+                Val::from(d.relance_le.clone()),
             ]
         })
         .collect();
@@ -277,6 +296,7 @@ pub async fn insert_destinataires(tx: &mut Tx, rows: &[DestinataireRow]) -> sqlx
             "notifie_le",
             "decide_le",
             "decide_par",
+            "relance_le",
         ],
         &values,
         None,
@@ -285,36 +305,42 @@ pub async fn insert_destinataires(tx: &mut Tx, rows: &[DestinataireRow]) -> sqlx
 }
 
 pub async fn insert_destinataire(tx: &mut Tx, d: &DestinataireRow) -> sqlx::Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO destinataires (demande_id, uai, role, rang, statut, raisons, distance_km, score, motif, issue, \
-         notifie_le, decide_le, decide_par) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    )
-    .bind(&d.demande_id).bind(&d.uai).bind(&d.role).bind(d.rang).bind(&d.statut).bind(&d.raisons)
-    .bind(d.distance_km).bind(d.score).bind(&d.motif).bind(&d.issue).bind(&d.notifie_le).bind(&d.decide_le)
-    .bind(&d.decide_par)
-    .execute(&mut *c).await.map(|_| ()))
+    insert_destinataires(tx, std::slice::from_ref(d)).await
 }
 
-/// Updates what changes of a recipient: role, status, decision.
+/// Updates what changes of a recipient: role, status, decision, reminder.
 pub async fn update_destinataire(tx: &mut Tx, d: &DestinataireRow) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE destinataires SET role = $3, statut = $4, motif = $5, issue = $6, notifie_le = $7, decide_le = $8, \
-         decide_par = $9 WHERE demande_id = $1 AND uai = $2"
+         decide_par = $9, relance_le = $10 WHERE demande_id = $1 AND uai = $2"
     )
-    .bind(&d.demande_id).bind(&d.uai).bind(&d.role).bind(&d.statut).bind(&d.motif).bind(&d.issue)
-    .bind(&d.notifie_le).bind(&d.decide_le).bind(&d.decide_par)
+    .bind(&d.demande_id).bind(&d.uai).bind(d.role.code()).bind(d.statut.code()).bind(&d.motif).bind(&d.issue)
+    .bind(&d.notifie_le).bind(&d.decide_le).bind(&d.decide_par).bind(&d.relance_le)
     .execute(&mut *c).await.map(|_| ()))
 }
 
-/// Updates what changes of a request: status, who answers, coordination.
+/// Updates what changes of a request: its status, who answers, its
+/// schedule, its end and the company's word.
 pub async fn update_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE demandes SET statut = $2, responsable_uai = $3, responsable_nom = $4, coordination = $5, modifie_le = $6, \
-         termine_le = $7 WHERE id = $1"
+         termine_le = $7, issue = $8, cloture_par = $9, demarre_le = $10, pris_le = $11, repondu_le = $12, \
+         relance_tous_le = $13, escalade_le = $14, relance_message_le = $15, demande_cloture_le = $16, \
+         rouverte_par_entreprise = $17, prochaine_echeance = $18, satisfaction = $19, satisfaction_commentaire = $20, \
+         satisfaction_le = $21 WHERE id = $1"
     )
-    .bind(&d.id).bind(&d.statut).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.coordination)
-    .bind(&d.modifie_le).bind(d.ended_at())
+    .bind(&d.id).bind(d.statut.code()).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.coordination)
+    .bind(&d.modifie_le).bind(&d.termine_le).bind(&d.issue).bind(&d.cloture_par).bind(&d.demarre_le).bind(&d.pris_le)
+    .bind(&d.repondu_le).bind(&d.relance_tous_le).bind(&d.escalade_le).bind(&d.relance_message_le)
+    .bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise).bind(&d.prochaine_echeance).bind(d.satisfaction)
+    .bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
     .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Sets when the schedule next looks at a request.
+pub async fn set_next_due(tx: &mut Tx, id: &str, due: Option<&str>) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE demandes SET prochaine_echeance = $2 WHERE id = $1")
+        .bind(id).bind(due).execute(&mut *c).await.map(|_| ()))
 }
 
 /// Gives a request a new follow-up link (the old one stops working).
@@ -324,14 +350,13 @@ pub async fn renew_follow_link(tx: &mut Tx, id: &str, version: i64, hash: &str, 
     ).bind(id).bind(version).bind(hash).bind(now).execute(&mut *c).await.map(|_| ()))
 }
 
-pub async fn insert_event(tx: &mut Tx, e: &EventRow) -> sqlx::Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO demande_evenements (id, demande_id, auteur, uai, nom, texte, public, cree_le) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    )
-    .bind(&e.id).bind(&e.demande_id).bind(&e.auteur).bind(&e.uai).bind(&e.nom).bind(&e.texte).bind(e.public)
-    .bind(&e.cree_le)
-    .execute(&mut *c).await.map(|_| ()))
+/// The order the next line of a request's story takes (the request's row
+/// is locked by the transaction that writes it).
+pub async fn next_event_order(tx: &mut Tx, demande_id: &str) -> sqlx::Result<i64> {
+    let last: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT MAX(ordre) FROM demande_evenements WHERE demande_id = $1"
+    ).bind(demande_id).fetch_one(&mut *c).await)?;
+    Ok(last.unwrap_or(0) + 1)
 }
 
 /// Inserts several story lines in one statement.
@@ -343,7 +368,8 @@ pub async fn insert_events(tx: &mut Tx, rows: &[EventRow]) -> sqlx::Result<()> {
             vec![
                 Val::from(e.id.clone()),
                 Val::from(e.demande_id.clone()),
-                Val::from(e.auteur.clone()),
+                Val::from(e.ordre),
+                Val::from(e.auteur.code()),
                 Val::from(e.uai.clone()),
                 Val::from(e.nom.clone()),
                 Val::from(e.texte.clone()),
@@ -355,62 +381,11 @@ pub async fn insert_events(tx: &mut Tx, rows: &[EventRow]) -> sqlx::Result<()> {
     super::bulk_insert(
         tx,
         "demande_evenements",
-        &["id", "demande_id", "auteur", "uai", "nom", "texte", "public", "cree_le"],
+        &["id", "demande_id", "ordre", "auteur", "uai", "nom", "texte", "public", "cree_le"],
         &values,
         None,
     )
     .await
-}
-
-/// Queues several emails in one statement.
-pub async fn insert_outboxes(tx: &mut Tx, rows: &[OutboxRow], now: &str) -> sqlx::Result<()> {
-    use super::Val;
-    let values: Vec<Vec<Val>> = rows
-        .iter()
-        .map(|o| {
-            vec![
-                Val::from(o.id.clone()),
-                Val::from(o.demande_id.clone()),
-                Val::from(o.modele.clone()),
-                Val::from(o.destinataire.clone()),
-                Val::from(o.sujet.clone()),
-                Val::from(o.corps.clone()),
-                Val::from("a_envoyer"),
-                Val::from(0i64),
-                Val::from(now),
-                Val::from(now),
-            ]
-        })
-        .collect();
-    super::bulk_insert(
-        tx,
-        "outbox",
-        &[
-            "id",
-            "demande_id",
-            "modele",
-            "destinataire",
-            "sujet",
-            "corps",
-            "statut",
-            "tentatives",
-            "prochain_essai",
-            "cree_le",
-        ],
-        &values,
-        None,
-    )
-    .await
-}
-
-/// Queues an email, in the transaction of what it tells.
-pub async fn insert_outbox(tx: &mut Tx, o: &OutboxRow, now: &str) -> sqlx::Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO outbox (id, demande_id, modele, destinataire, sujet, corps, statut, tentatives, prochain_essai, cree_le) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'a_envoyer', 0, $7, $7)"
-    )
-    .bind(&o.id).bind(&o.demande_id).bind(&o.modele).bind(&o.destinataire).bind(&o.sujet).bind(&o.corps).bind(now)
-    .execute(&mut *c).await.map(|_| ()))
 }
 
 pub async fn demande_by_token_hash(db: &Db, hash: &str) -> sqlx::Result<Option<DemandeRow>> {
@@ -452,7 +427,7 @@ pub async fn destinataires(db: &Db, demande_id: &str) -> sqlx::Result<Vec<Destin
 
 pub async fn events(db: &Db, demande_id: &str) -> sqlx::Result<Vec<EventRow>> {
     on_db!(db, p => sqlx::query_as::<_, EventRow>(
-        "SELECT * FROM demande_evenements WHERE demande_id = $1 ORDER BY cree_le, id"
+        "SELECT * FROM demande_evenements WHERE demande_id = $1 ORDER BY ordre"
     ).bind(demande_id).fetch_all(p).await)
 }
 
@@ -490,85 +465,24 @@ pub async fn coordination_of(db: &Db, academie: &str) -> sqlx::Result<Option<(St
         return Ok(stated);
     }
     let accounts: Vec<String> = on_db!(db, p => sqlx::query_scalar::<_, String>(
-        "SELECT email FROM comptes WHERE actif AND role = 'coordinateur' AND academie_code = $1 ORDER BY email"
-    ).bind(academie).fetch_all(p).await)?;
+        "SELECT email FROM comptes WHERE actif AND role = $2 AND academie_code = $1 ORDER BY email"
+    ).bind(academie).bind(Role::Coordinateur.code()).fetch_all(p).await)?;
     Ok((!accounts.is_empty()).then(|| (accounts.join(", "), None)))
 }
 
-/// Pilots still not answering, notified before `before`, of requests nobody
-/// has taken.
-pub async fn overdue_pilots(db: &Db, before: &str) -> sqlx::Result<Vec<(String, String)>> {
-    on_db!(db, p => sqlx::query_as::<_, (String, String)>(
-        "SELECT d.demande_id, d.uai FROM destinataires d JOIN demandes r ON r.id = d.demande_id \
-         WHERE d.role = 'pilote' AND d.statut = 'nouvelle' AND d.notifie_le < $1 AND r.responsable_uai IS NULL \
-         AND r.statut NOT IN ('annulee', 'cloturee', 'doublon') ORDER BY d.notifie_le"
-    ).bind(before).fetch_all(p).await)
-}
-
-/// Takes up to `limit` emails due at `now` for `worker`, leased until
-/// `until`. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several workers
-/// claim different emails at once; SQLite has one writer at a time, so the
-/// same statement without it is already exclusive (the named exception to
-/// portable SQL).
-pub async fn claim_outbox(db: &Db, worker: &str, now: &str, until: &str, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
-    let lock = match db {
-        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        Db::Sqlite(_) => "",
-    };
-    let sql = format!(
-        "UPDATE outbox SET verrou = $1, verrou_jusqu = $3 WHERE id IN (\
-           SELECT id FROM outbox WHERE statut = 'a_envoyer' AND prochain_essai <= $2 \
-           AND (verrou_jusqu IS NULL OR verrou_jusqu < $2) ORDER BY prochain_essai, id LIMIT $4{lock}) \
-         RETURNING id, demande_id, modele, destinataire, sujet, corps, tentatives"
-    );
-    let mut tx = db.begin().await?;
-    let rows = on_tx!(&mut tx, c => sqlx::query_as::<_, OutboxRow>(&sql)
-        .bind(worker).bind(now).bind(until).bind(limit)
-        .fetch_all(&mut *c).await)?;
-    tx.commit().await?;
-    Ok(rows)
-}
-
-/// Records a delivered email (only if this worker still holds it).
-pub async fn outbox_sent(db: &Db, id: &str, worker: &str, now: &str) -> sqlx::Result<bool> {
-    let n = on_db!(db, p => sqlx::query(
-        "UPDATE outbox SET statut = 'envoye', envoye_le = $3, tentatives = tentatives + 1, verrou = NULL, verrou_jusqu = NULL \
-         WHERE id = $1 AND verrou = $2"
-    ).bind(id).bind(worker).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
-/// Records a failed attempt: retried at `retry_at`, or given up.
-pub async fn outbox_failed(db: &Db, id: &str, worker: &str, error: &str, retry_at: Option<&str>) -> sqlx::Result<()> {
-    let (statut, next) = match retry_at {
-        Some(t) => ("a_envoyer", t.to_string()),
-        None => ("echec", String::new()),
-    };
-    on_db!(db, p => sqlx::query(
-        "UPDATE outbox SET statut = $3, tentatives = tentatives + 1, derniere_erreur = $4, \
-         prochain_essai = CASE WHEN $5 = '' THEN prochain_essai ELSE $5 END, verrou = NULL, verrou_jusqu = NULL \
-         WHERE id = $1 AND verrou = $2"
-    ).bind(id).bind(worker).bind(statut).bind(error).bind(next).execute(p).await.map(|_| ()))
-}
-
-/// Emails by status (operations, tests).
-pub async fn outbox_counts(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
-    on_db!(db, p => sqlx::query_as::<_, (String, i64)>("SELECT statut, COUNT(*) FROM outbox GROUP BY statut ORDER BY statut")
-        .fetch_all(p).await)
-}
-
-/// What an email body becomes once it may no longer be read.
-pub const PURGED_BODY: &str = "[contenu effacé après envoi]";
-
-/// Erases the bodies of emails sent before `sent_before` and of those
-/// given up before `failed_before`: they carry sign-in, one-click and
-/// follow-up links that must not stay readable in the database. Subject,
-/// recipient and dates stay, for the record. How many were erased.
-pub async fn purge_outbox_bodies(db: &Db, sent_before: &str, failed_before: &str) -> sqlx::Result<u64> {
-    on_db!(db, p => sqlx::query(
-        "UPDATE outbox SET corps = $3 WHERE corps <> $3 AND \
-         ((statut = 'envoye' AND envoye_le < $1) OR (statut = 'echec' AND cree_le < $2))"
-    ).bind(sent_before).bind(failed_before).bind(PURGED_BODY).execute(p).await.map(|r| r.rows_affected()))
+/// Open requests whose next step of the schedule is due at `now`
+/// (`prochaine_echeance`), oldest first.
+pub async fn due_requests(db: &Db, now: &str, limit: i64) -> sqlx::Result<Vec<String>> {
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT id FROM demandes WHERE prochaine_echeance <= ");
+        qb.push_bind(now.to_string()).push(" AND statut IN (");
+        let mut sep = qb.separated(", ");
+        for s in RequestStatus::ALL.iter().filter(|s| s.is_open()) {
+            sep.push_bind(s.code());
+        }
+        qb.push(") ORDER BY prochaine_echeance, id LIMIT ").push_bind(limit);
+        qb.build_query_scalar::<String>().fetch_all(p).await
+    })
 }
 
 /// Takes the lease of a periodic job if nobody holds it.
@@ -595,14 +509,17 @@ pub struct Perimeter<'a> {
 /// routed), newest first.
 pub async fn inbox(db: &Db, perimeter: &Perimeter<'_>, limit: i64) -> sqlx::Result<Vec<DemandeRow>> {
     on_db!(db, p => {
-        let mut qb = QueryBuilder::new(format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE statut <> 'doublon'"));
+        let mut qb = QueryBuilder::new(format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE statut <> "));
+        qb.push_bind(RequestStatus::Doublon.code());
         if !perimeter.national {
             qb.push(" AND (1 = 0");
             if let Some(a) = perimeter.academie {
                 qb.push(" OR academie_code = ").push_bind(a.to_string());
             }
             if !perimeter.lycees.is_empty() {
-                qb.push(" OR id IN (SELECT demande_id FROM destinataires WHERE role <> 'reserve' AND uai IN (");
+                qb.push(" OR id IN (SELECT demande_id FROM destinataires WHERE role <> ")
+                    .push_bind(RecipientRole::Reserve.code())
+                    .push(" AND uai IN (");
                 let mut sep = qb.separated(", ");
                 for u in perimeter.lycees {
                     sep.push_bind(u.clone());

@@ -131,8 +131,8 @@ fn recipients_out(recipients: &[RecipientView]) -> Vec<RecipientOut<'_>> {
         .map(|r| RecipientOut {
             uai: &r.uai,
             nom: &r.nom,
-            role: &r.role,
-            statut: &r.statut,
+            role: r.role.code(),
+            statut: r.statut.code(),
             distance_km: r.distance_km,
             raisons: &r.raisons,
         })
@@ -195,7 +195,7 @@ pub async fn create(State(state): State<AppState>, req: Request) -> Result<Respo
     let body = Created {
         id: &submitted.id,
         reference: &submitted.reference,
-        statut: &submitted.statut,
+        statut: submitted.statut.code(),
         destinataires: recipients_out(&submitted.recipients),
         elargissement: submitted.widened_to.map(|km| json!({ "rayon_km": km })),
         coordination: submitted.coordination.as_ref().map(|(niveau, nom)| json!({ "niveau": niveau, "nom": nom })),

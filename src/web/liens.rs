@@ -8,7 +8,7 @@ use super::csrf::CsrfCookie;
 use super::error::render;
 use super::form::PostedForm;
 use super::layout::Chrome;
-use crate::requests::{DECLINE_REASONS, LinkClaims, RecipientView};
+use crate::requests::{Action, AnswerError, LinkClaims, RecipientView};
 use crate::security::TokenError;
 use crate::storage::requests as store;
 use askama::Template;
@@ -16,7 +16,9 @@ use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::ActionType;
-use time::OffsetDateTime;
+use domain::lifecycle::{
+    Actor, DeclineReason, Event, Outcome, Permissions, RecipientRole, RecipientStatus, RequestStatus, Viewer,
+};
 
 /// What the page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +26,8 @@ enum Mode {
     View,
     Take,
     Decline,
+    /// Close with an outcome (the link of the reminder to close).
+    Close,
     Done,
     Problem,
 }
@@ -50,9 +54,15 @@ struct LinkPage {
     request_message: String,
     others: Vec<RecipientView>,
     responsable: Option<String>,
-    reasons_choices: &'static [(&'static str, &'static str)],
+    reasons_choices: Vec<(&'static str, &'static str)>,
+    /// What the lycée may do now, asked of the lifecycle.
+    can: Permissions,
+    /// The outcome a close link proposes: (code, label).
+    outcome: Option<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     name: String,
+    precision: String,
 }
 
 impl LinkPage {
@@ -62,6 +72,7 @@ impl LinkPage {
             ("view", Mode::View)
                 | ("take", Mode::Take)
                 | ("decline", Mode::Decline)
+                | ("close", Mode::Close)
                 | ("done", Mode::Done)
                 | ("problem", Mode::Problem)
         )
@@ -95,9 +106,13 @@ impl LinkPage {
             request_message: String::new(),
             others: Vec::new(),
             responsable: None,
-            reasons_choices: &DECLINE_REASONS,
+            reasons_choices: DeclineReason::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+            can: Permissions::default(),
+            outcome: None,
+            outcomes: Outcome::ALL.iter().map(|o| (o.code(), o.label())).collect(),
             error: None,
             name: String::new(),
+            precision: String::new(),
         }
     }
 }
@@ -141,7 +156,9 @@ async fn page_for(
         ));
     };
     let index = state.search.index();
-    let recipients = state.requests.recipients(&index, &d.id).await.map_err(|e| internal(state, e))?;
+    let rows = store::destinataires(db, &d.id).await.map_err(|e| internal(state, e))?;
+    let recipients: Vec<RecipientView> =
+        rows.iter().filter(|r| r.role != RecipientRole::Reserve).map(|r| crate::requests::view_of(&index, r)).collect();
     let me = recipients.iter().find(|r| r.uai == claims.uai).cloned();
     let Some(me) = me else {
         return Err(problem(
@@ -153,14 +170,21 @@ async fn page_for(
     };
     let described = describe(&index, &d);
     let mut page = LinkPage::bare(mode, &format!("Demande {}", d.reference), None);
+    page.can = domain::lifecycle::permissions(
+        &crate::requests::lifecycle_state(&d, &rows),
+        &Viewer::Lycee(claims.uai.clone()),
+        state.clock.now(),
+        &state.requests.calendar(&index, &d),
+        &state.requests.deadlines,
+    );
     page.token = token.to_string();
     page.csrf = csrf.token(state);
     page.reference = d.reference.clone();
     page.action = described.action;
     page.lycee = me.nom.clone();
-    page.role = match me.role.as_str() {
-        "pilote" => "Votre lycée est pilote : il coordonne la réponse à l'entreprise.".into(),
-        _ => "Votre lycée est en appui : le lycée pilote coordonne la réponse, vous pouvez y contribuer.".into(),
+    page.role = match me.role {
+        RecipientRole::Pilote => "Votre lycée coordonne la réponse à l'entreprise.".into(),
+        _ => "Un autre lycée coordonne la réponse à l'entreprise ; le vôtre peut y participer.".into(),
     };
     page.reasons = me.raisons.clone();
     page.entreprise = d.entreprise_nom.clone();
@@ -171,11 +195,16 @@ async fn page_for(
     page.request_message = d.message.clone();
     page.others = recipients.into_iter().filter(|r| r.uai != claims.uai).collect();
     page.responsable = described.responsable;
-    page.message = match (d.statut.as_str(), me.statut.as_str()) {
-        ("annulee", _) => Some("L'entreprise a annulé cette demande.".into()),
-        (_, "prise_en_charge") => Some("Votre lycée a pris cette demande en charge.".into()),
-        (_, "declinee") => Some("Votre lycée a décliné cette demande.".into()),
-        (_, "expiree") => {
+    page.message = match (d.statut, me.statut) {
+        (RequestStatus::Annulee, _) => Some("L'entreprise a annulé cette demande.".into()),
+        (RequestStatus::Cloturee, _) => Some(format!(
+            "Cette demande est clôturée{}.",
+            d.outcome().map(|o| format!(" : {}", o.label().to_lowercase())).unwrap_or_default()
+        )),
+        (RequestStatus::SansReponse, _) => Some("Cette demande s'est close sans réponse des lycées.".into()),
+        (_, RecipientStatus::PriseEnCharge) => Some("Votre lycée a pris cette demande en charge.".into()),
+        (_, RecipientStatus::Declinee) => Some("Votre lycée a décliné cette demande.".into()),
+        (_, RecipientStatus::Expiree) => {
             Some("Le délai de prise en charge est passé : la demande a été confiée à un autre lycée.".into())
         }
         _ => None,
@@ -258,7 +287,7 @@ fn internal(state: &AppState, e: sqlx::Error) -> Response {
 }
 
 async fn show(state: AppState, token: String, csrf: CsrfCookie, mode: Mode) -> Response {
-    let claims = match state.requests.check_link(&token, OffsetDateTime::now_utc()) {
+    let claims = match state.requests.check_link(&token, state.clock.now()) {
         Ok(c) => c,
         Err(e) => return link_problem(&state, e),
     };
@@ -295,13 +324,25 @@ pub async fn decline_form(
     show(state, token, csrf, Mode::Decline).await
 }
 
-async fn answer(state: AppState, token: String, csrf: CsrfCookie, form: PostedForm, take: bool) -> Response {
-    let now = OffsetDateTime::now_utc();
+/// What a one-click link does once confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Take,
+    Decline,
+    Close,
+}
+
+async fn answer(state: AppState, token: String, csrf: CsrfCookie, form: PostedForm, what: Answer) -> Response {
+    let now = state.clock.now();
     let claims = match state.requests.check_link(&token, now) {
         Ok(c) => c,
         Err(e) => return link_problem(&state, e),
     };
-    let mode = if take { Mode::Take } else { Mode::Decline };
+    let mode = match what {
+        Answer::Take => Mode::Take,
+        Answer::Decline => Mode::Decline,
+        Answer::Close => Mode::Close,
+    };
     let mut page = match page_for(&state, &token, &claims, mode, &csrf).await {
         Ok(p) => p,
         Err(res) => return res,
@@ -311,42 +352,68 @@ async fn answer(state: AppState, token: String, csrf: CsrfCookie, form: PostedFo
         return render(StatusCode::FORBIDDEN, &page);
     }
     let name = form.get("nom").chars().take(120).collect::<String>();
-    let motif = form.get("motif");
     page.name = name.clone();
-    if name.is_empty() {
-        page.error = Some("Indiquez votre nom : il sera donné à l'entreprise et aux autres lycées.".into());
+    page.precision = form.raw("precision").trim().chars().take(2_000).collect();
+    if let Err(e) = domain::names::person_name(&name) {
+        page.error = Some(format!("Votre nom : {e} ; il sera donné à l'entreprise et aux autres lycées."));
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    if !take && !DECLINE_REASONS.iter().any(|(c, _)| *c == motif) {
-        page.error = Some("Choisissez la raison pour laquelle vous déclinez.".into());
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    let event = match what {
+        Answer::Take => Event::Take { uai: claims.uai.clone() },
+        Answer::Decline => {
+            let Ok(reason) = form.get("motif").parse::<DeclineReason>() else {
+                page.error = Some("Choisissez la raison pour laquelle vous déclinez.".into());
+                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            };
+            if reason == DeclineReason::Autre && page.precision.is_empty() {
+                page.error = Some("Précisez la raison en quelques mots (« Autre raison »).".into());
+                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+            Event::Decline { uai: claims.uai.clone(), reason, has_text: !page.precision.is_empty() }
+        }
+        Answer::Close => {
+            let Ok(outcome) = form.get("issue").parse::<Outcome>() else {
+                page.error = Some("Choisissez l'issue de la demande.".into());
+                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            };
+            Event::Close { by: Actor::Lycee(claims.uai.clone()), outcome }
+        }
+    };
+    let mut action = Action::new(event, &name);
+    if !page.precision.is_empty() && what == Answer::Decline {
+        action = action.with_text(&page.precision);
     }
     let index = state.search.index();
-    let result = if take {
-        state.requests.take(&index, &claims.demande_id, &claims.uai, &name, now).await
-    } else {
-        state.requests.decline(&index, &claims.demande_id, &claims.uai, &motif, &name, now).await
-    };
+    let result = state.requests.act(&index, &claims.demande_id, action, now).await;
     state.wake.notify_one();
     match result {
-        Ok(()) => {
+        Ok(_) => {
             let mut done = match page_for(&state, &token, &claims, Mode::Done, &csrf).await {
                 Ok(p) => p,
                 Err(res) => return res,
             };
-            done.message = Some(if take {
-                format!(
+            done.message = Some(match what {
+                Answer::Take => format!(
                     "C'est noté : votre lycée prend en charge la demande {}. Répondez à l'entreprise : {}.",
                     done.reference, done.contact
-                )
-            } else {
-                format!(
+                ),
+                Answer::Decline => format!(
                     "C'est noté : votre lycée décline la demande {}. Un autre lycée va être sollicité.",
                     done.reference
-                )
+                ),
+                Answer::Close => format!(
+                    "C'est noté : la demande {} est clôturée ; l'entreprise en est informée. Merci !",
+                    done.reference
+                ),
             });
             render(StatusCode::OK, &done)
         }
+        Err(e @ (AnswerError::Unavailable | AnswerError::Internal)) => problem(
+            &state,
+            if e == AnswerError::Unavailable { "Service momentanément indisponible" } else { "Erreur inattendue" },
+            format!("{e}."),
+            e.status(),
+        ),
         Err(e) => {
             let status = e.status();
             page.mode = Mode::View;
@@ -363,7 +430,7 @@ pub async fn take(
     Extension(csrf): Extension<CsrfCookie>,
     form: PostedForm,
 ) -> Response {
-    answer(state, token, csrf, form, true).await
+    answer(state, token, csrf, form, Answer::Take).await
 }
 
 /// `POST /r/{token}/decliner`.
@@ -373,5 +440,37 @@ pub async fn decline(
     Extension(csrf): Extension<CsrfCookie>,
     form: PostedForm,
 ) -> Response {
-    answer(state, token, csrf, form, false).await
+    answer(state, token, csrf, form, Answer::Decline).await
+}
+
+/// `GET /r/{token}/cloturer?issue=…`: asks to confirm the outcome (the
+/// links of the reminder to close; a GET changes nothing).
+pub async fn close_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Response {
+    let claims = match state.requests.check_link(&token, state.clock.now()) {
+        Ok(c) => c,
+        Err(e) => return link_problem(&state, e),
+    };
+    match page_for(&state, &token, &claims, Mode::Close, &csrf).await {
+        Ok(mut page) => {
+            let wanted = super::api::Params::parse(raw.as_deref()).text("issue").map(str::to_string);
+            page.outcome = wanted.and_then(|w| w.parse::<Outcome>().ok()).map(|o| (o.code(), o.label()));
+            render(StatusCode::OK, &page)
+        }
+        Err(res) => res,
+    }
+}
+
+/// `POST /r/{token}/cloturer`: closes with the chosen outcome.
+pub async fn close(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    form: PostedForm,
+) -> Response {
+    answer(state, token, csrf, form, Answer::Close).await
 }

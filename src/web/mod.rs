@@ -69,6 +69,8 @@ pub struct AppState {
     pub proconnect: Option<Arc<crate::proconnect::ProConnect>>,
     /// The last health check.
     pub health: Arc<Health>,
+    /// Where the time comes from: the system's clock, or a clock tests move.
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl AppState {
@@ -88,7 +90,11 @@ impl AppState {
         };
         Ok(AppState {
             proconnect,
-            requests: RequestService::new(db.clone(), signer.clone(), &config.base_url),
+            requests: RequestService {
+                deadlines: config.deadlines,
+                school: school_holidays(&config.data_dir).map(Arc::new),
+                ..RequestService::new(db.clone(), signer.clone(), &config.base_url)
+            },
             accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
             entreprises: Entreprises::new(&config.entreprises_api_url),
             limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
@@ -103,7 +109,30 @@ impl AppState {
             searches: Arc::new(VersionedCache::new(256)),
             instance: rand::random(),
             health: Arc::new(Health::default()),
+            clock: Arc::new(crate::clock::SystemClock),
         })
+    }
+}
+
+/// Where the official school calendar (`fr-en-calendrier-scolaire`) is
+/// read from, in the data directory.
+pub const SCHOOL_CALENDAR: &str = "calendrier/fr-en-calendrier-scolaire.csv";
+
+/// The school holidays of the data directory, when it has the official
+/// school calendar: deadlines then skip them. Without it (or unreadable,
+/// said in the logs), deadlines count every weekday but public holidays.
+fn school_holidays(data_dir: &std::path::Path) -> Option<domain::calendar::SchoolHolidays> {
+    let path = data_dir.join(SCHOOL_CALENDAR);
+    let text = std::fs::read_to_string(&path).ok()?;
+    match domain::calendar::SchoolHolidays::from_csv_text(&text) {
+        Ok(h) => {
+            tracing::info!(fichier = %path.display(), "calendrier scolaire chargé : les vacances ne comptent pas dans les délais");
+            Some(h)
+        }
+        Err(e) => {
+            tracing::warn!(fichier = %path.display(), erreur = %e, "calendrier scolaire illisible : ignoré");
+            None
+        }
     }
 }
 
@@ -130,9 +159,14 @@ pub fn router(state: AppState) -> Router {
         .route("/suivi/{token}/message", axum::routing::post(suivi::message))
         .route("/suivi/{token}/annuler", axum::routing::post(suivi::cancel))
         .route("/suivi/{token}/nouveau-lien", axum::routing::post(suivi::renew))
+        .route("/suivi/{token}/cloturer", axum::routing::post(suivi::close))
+        .route("/suivi/{token}/relancer", axum::routing::post(suivi::reopen))
+        .route("/suivi/{token}/avis", axum::routing::post(suivi::rate))
+        .route("/avis/{token}", get(suivi::rating_page).post(suivi::rating_post))
         .route("/r/{token}", get(liens::view))
         .route("/r/{token}/prendre", get(liens::take_form).post(liens::take))
         .route("/r/{token}/decliner", get(liens::decline_form).post(liens::decline))
+        .route("/r/{token}/cloturer", get(liens::close_form).post(liens::close))
         .route("/connexion", get(espace::page).post(espace::send))
         .route("/connexion/lien/{token}", get(espace::link_page).post(espace::link_open))
         .route("/connexion/proconnect", get(espace::proconnect::start))
@@ -306,6 +340,7 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
         wake: state.wake.clone(),
         poll: Duration::from_secs(1),
         retry_base: crate::jobs::RETRY_BASE,
+        clock: state.clock.clone(),
     }
 }
 

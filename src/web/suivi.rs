@@ -11,13 +11,14 @@ use super::form::PostedForm;
 use super::layout::Chrome;
 use crate::requests::RecipientView;
 use crate::requests::input::MAX_MESSAGE;
+use crate::requests::{Action, AnswerError};
 use crate::storage::requests as store;
 use askama::Template;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ActionType;
-use time::OffsetDateTime;
+use domain::lifecycle::{ActorKind, Event, Outcome, Permissions, RecipientRole, RequestStatus, Viewer};
 
 /// "du 2027-01-04 au 2027-02-12" written the French way.
 pub fn period_label(debut: Option<&str>, fin: Option<&str>) -> Option<String> {
@@ -29,19 +30,6 @@ pub fn period_label(debut: Option<&str>, fin: Option<&str>) -> Option<String> {
         (Some(d), Some(f)) => Some(format!("du {} au {}", fr(d), fr(f))),
         (Some(d), None) => Some(format!("à partir du {}", fr(d))),
         _ => None,
-    }
-}
-
-/// The request's status, in words.
-pub fn status_label(statut: &str) -> &'static str {
-    match statut {
-        "transmise" => "Transmise aux lycées",
-        "prise_en_charge" => "Prise en charge",
-        "en_attente" => "En attente : le chargé de mission de l'académie la reprend",
-        "annulee" => "Annulée",
-        "cloturee" => "Clôturée",
-        "doublon" => "Déjà reçue : non transmise une seconde fois",
-        _ => "Enregistrée",
     }
 }
 
@@ -62,6 +50,10 @@ struct FollowPage {
     reference: String,
     status: &'static str,
     open: bool,
+    /// What the company may do now, asked of the lifecycle.
+    can: Permissions,
+    /// How it ended, once it did ("Clôturée le 12/01/2027 : …").
+    ended: Option<String>,
     action: String,
     entreprise: String,
     commune: String,
@@ -153,7 +145,7 @@ fn expired_page(state: &AppState, csrf: &CsrfCookie, token: &str, d: &store::Dem
 /// The request of a follow-up link that still opens it.
 async fn open_request(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<store::DemandeRow, Refusal> {
     let d = state.requests.by_token(token).await?.ok_or(PageError::NotFound)?;
-    if crate::requests::RequestService::follow_link_expired(&d, OffsetDateTime::now_utc()) {
+    if crate::requests::RequestService::follow_link_expired(&d, state.clock.now()) {
         return Err(Refusal::Expired(render(StatusCode::GONE, &expired_page(state, csrf, token, &d))));
     }
     Ok(d)
@@ -162,7 +154,16 @@ async fn open_request(state: &AppState, token: &str, csrf: &CsrfCookie) -> Resul
 async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<FollowPage, Refusal> {
     let d = open_request(state, token, csrf).await?;
     let index = state.search.index();
-    let recipients = state.requests.recipients(&index, &d.id).await?;
+    let rows = store::destinataires(&state.requests.db, &d.id).await?;
+    let recipients: Vec<RecipientView> =
+        rows.iter().filter(|r| r.role != RecipientRole::Reserve).map(|r| crate::requests::view_of(&index, r)).collect();
+    let can = domain::lifecycle::permissions(
+        &crate::requests::lifecycle_state(&d, &rows),
+        &Viewer::Company,
+        state.clock.now(),
+        &state.requests.calendar(&index, &d),
+        &state.requests.deadlines,
+    );
     let events = store::events(&state.requests.db, &d.id).await?;
     let academie = d
         .academie_code
@@ -175,8 +176,18 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         token: token.to_string(),
         follow_url: state.requests.follow_url(token),
         csrf: csrf.token(state),
-        status: status_label(&d.statut),
-        open: !matches!(d.statut.as_str(), "annulee" | "cloturee" | "doublon"),
+        status: d.statut.label(),
+        open: d.statut.is_open(),
+        can,
+        ended: d.termine_le.as_deref().filter(|_| !d.statut.is_open()).map(|at| {
+            let day = crate::requests::day_of(at);
+            match (d.statut, d.outcome()) {
+                (RequestStatus::Cloturee, Some(o)) => format!("Clôturée le {day} : {}.", o.label().to_lowercase()),
+                (RequestStatus::Annulee, _) => format!("Annulée le {day}."),
+                (RequestStatus::SansReponse, _) => format!("Close sans réponse des lycées le {day}."),
+                _ => format!("Terminée le {day}."),
+            }
+        }),
         action: ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label).to_string(),
         entreprise: d.entreprise_nom.clone(),
         commune: d.commune_nom.clone(),
@@ -191,9 +202,10 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         period: period_label(d.periode_debut.as_deref(), d.periode_fin.as_deref()),
         responsable: d.responsable_uai.as_ref().map(|u| {
             let lycee = index.lycee(u).map_or(u.clone(), |l| format!("{} ({})", l.nom, l.commune_nom));
-            match &d.responsable_nom {
-                Some(p) => format!("{lycee} — {p} vous répondra"),
-                None => lycee,
+            match (&d.responsable_nom, d.statut.is_open()) {
+                (Some(p), true) => format!("{lycee} — {p} vous répondra"),
+                (Some(p), false) => format!("{lycee} — {p}"),
+                (None, _) => lycee,
             }
         }),
         widened: d.elargie.then(|| domain::routing::km_label(d.rayon_utilise_km)),
@@ -213,10 +225,13 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
             .filter(|e| e.public)
             .map(|e| Line {
                 date: when(&e.cree_le),
-                auteur: match e.auteur.as_str() {
-                    "entreprise" => "Vous".to_string(),
-                    "lycee" => e.uai.as_deref().and_then(|u| index.lycee(u)).map_or("Lycée".into(), |l| l.nom.clone()),
-                    _ => "MonLycéePro".to_string(),
+                auteur: match e.auteur {
+                    ActorKind::Entreprise => "Vous".to_string(),
+                    ActorKind::Lycee => {
+                        e.uai.as_deref().and_then(|u| index.lycee(u)).map_or("Lycée".into(), |l| l.nom.clone())
+                    }
+                    ActorKind::Coordination => "La coordination territoriale".to_string(),
+                    ActorKind::Systeme => "MonLycéePro".to_string(),
                 },
                 texte: e.texte.clone(),
             })
@@ -270,7 +285,7 @@ pub async fn message(
         ));
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    if !page.open {
+    if !page.can.can_write {
         page.error = Some("Cette demande est close : vous ne pouvez plus y écrire.".into());
         return Ok(render(StatusCode::CONFLICT, &page));
     }
@@ -278,10 +293,60 @@ pub async fn message(
         page.error = Some(format!("Trop d'envois depuis votre adresse : réessayez dans {wait} secondes."));
         return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
-    let d = state.requests.by_token(&token).await?.ok_or(PageError::NotFound)?;
-    state.requests.company_message(&d, &text, OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
-    state.wake.notify_one();
-    Ok(Redirect::to(&format!("/suivi/{token}#fil")).into_response())
+    company_act(&state, &token, &mut page, Event::CompanyWrites, Some(&text), "#fil").await
+}
+
+/// Does what the company asked, as the lifecycle allows; back to the
+/// page (at `anchor`), or the page with the reason.
+async fn company_act(
+    state: &AppState,
+    token: &str,
+    page: &mut FollowPage,
+    event: Event,
+    text: Option<&str>,
+    anchor: &str,
+) -> Result<Response, Refusal> {
+    let d = state.requests.by_token(token).await?.ok_or(PageError::NotFound)?;
+    let person = format!("{} {}", d.contact_prenom, d.contact_nom);
+    let mut action = Action::new(event, &person);
+    if let Some(t) = text {
+        action = action.with_text(t);
+    }
+    let index = state.search.index();
+    match state.requests.act(&index, &d.id, action, state.clock.now()).await {
+        Ok(_) => {
+            state.wake.notify_one();
+            Ok(Redirect::to(&format!("/suivi/{token}{anchor}")).into_response())
+        }
+        Err(AnswerError::Unavailable) => Err(PageError::Unavailable("demande indisponible".into()).into()),
+        Err(AnswerError::Internal) => Err(PageError::Internal("demande : erreur interne".into()).into()),
+        Err(e) => {
+            page.error = Some(format!("Impossible : {e}."));
+            Ok(render(e.status(), &*page))
+        }
+    }
+}
+
+/// Checks a form of the follow-up page: the CSRF token and a
+/// confirmation box when one is asked for.
+fn checked(
+    state: &AppState,
+    csrf: &CsrfCookie,
+    form: &PostedForm,
+    page: &mut FollowPage,
+    confirm: Option<&str>,
+) -> Option<Response> {
+    if !csrf.accepts_form(state, form) {
+        page.error = Some("Le formulaire a expiré : rechargez la page et recommencez.".into());
+        return Some(render(StatusCode::FORBIDDEN, &*page));
+    }
+    if let Some(why) = confirm
+        && form.get("confirmation") != "oui"
+    {
+        page.error = Some(why.to_string());
+        return Some(render(StatusCode::UNPROCESSABLE_ENTITY, &*page));
+    }
+    None
 }
 
 /// `POST /suivi/{token}/annuler`.
@@ -292,19 +357,89 @@ pub async fn cancel(
     form: PostedForm,
 ) -> Result<Response, Refusal> {
     let mut page = build(&state, &token, &csrf).await?;
-    if !csrf.accepts_form(&state, &form) {
-        page.error = Some("Le formulaire a expiré : rechargez la page et recommencez.".into());
-        return Ok(render(StatusCode::FORBIDDEN, &page));
+    if let Some(res) = checked(&state, &csrf, &form, &mut page, Some("Cochez la case pour confirmer l'annulation.")) {
+        return Ok(res);
     }
-    if form.get("confirmation") != "oui" {
-        page.error = Some("Cochez la case pour confirmer l'annulation.".into());
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    company_act(&state, &token, &mut page, Event::Cancel, None, "").await
+}
+
+/// `POST /suivi/{token}/cloturer`: the company's need is met — thanks to
+/// the lycées (`issue=satisfait`) or elsewhere (`issue=ailleurs`).
+pub async fn close(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    form: PostedForm,
+) -> Result<Response, Refusal> {
+    let mut page = build(&state, &token, &csrf).await?;
+    if let Some(res) = checked(&state, &csrf, &form, &mut page, None) {
+        return Ok(res);
     }
-    let d = state.requests.by_token(&token).await?.ok_or(PageError::NotFound)?;
-    let index = state.search.index();
-    state.requests.cancel(&index, &d, OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
-    state.wake.notify_one();
-    Ok(Redirect::to(&format!("/suivi/{token}")).into_response())
+    let outcome = match form.get("issue").as_str() {
+        "satisfait" => Outcome::Realisee,
+        "ailleurs" => Outcome::SansSuite,
+        _ => {
+            page.error = Some("Dites-nous si votre besoin est satisfait grâce aux lycées ou ailleurs.".into());
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    let event = Event::Close { by: domain::lifecycle::Actor::Company, outcome };
+    company_act(&state, &token, &mut page, event, None, "").await
+}
+
+/// `POST /suivi/{token}/relancer`: a request that ended without answer is
+/// sent again, once, to lycées farther away (or to the coordinator).
+pub async fn reopen(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    ClientIp(ip): ClientIp,
+    form: PostedForm,
+) -> Result<Response, Refusal> {
+    let mut page = build(&state, &token, &csrf).await?;
+    if let Some(res) = checked(&state, &csrf, &form, &mut page, None) {
+        return Ok(res);
+    }
+    if let Err(wait) = state.limiter.check(ip) {
+        page.error = Some(format!("Trop d'envois depuis votre adresse : réessayez dans {wait} secondes."));
+        return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
+    }
+    let event = Event::Reopen { by: domain::lifecycle::Actor::Company, candidates: Vec::new() };
+    company_act(&state, &token, &mut page, event, None, "").await
+}
+
+/// `POST /suivi/{token}/avis`: was it useful (1 to 5), and a comment.
+pub async fn rate(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    form: PostedForm,
+) -> Result<Response, Refusal> {
+    let mut page = build(&state, &token, &csrf).await?;
+    if let Some(res) = checked(&state, &csrf, &form, &mut page, None) {
+        return Ok(res);
+    }
+    let (score, comment) = match rating_of(&form) {
+        Ok(r) => r,
+        Err(why) => {
+            page.error = Some(why);
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    company_act(&state, &token, &mut page, Event::Rate { score }, Some(&comment), "#avis").await
+}
+
+/// The score and comment of a rating form, or what is wrong with them.
+pub fn rating_of(form: &PostedForm) -> Result<(u8, String), String> {
+    let score = match form.get("note").parse::<u8>() {
+        Ok(n) if (1..=5).contains(&n) => n,
+        _ => return Err("Choisissez une note de 1 à 5.".into()),
+    };
+    let comment: String = form.raw("commentaire").trim().to_string();
+    if comment.chars().count() > 2_000 {
+        return Err("Votre commentaire est trop long : 2 000 caractères au plus.".into());
+    }
+    Ok((score, comment))
 }
 
 /// `POST /suivi/{token}/nouveau-lien`: a new follow-up link, sent to the
@@ -327,8 +462,108 @@ pub async fn renew(
         page.error = Some(format!("Trop de demandes depuis votre adresse : réessayez dans {wait} secondes."));
         return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
-    state.requests.renew_follow_link(&d, OffsetDateTime::now_utc()).await?;
+    state.requests.renew_follow_link(&d, state.clock.now()).await?;
     state.wake.notify_one();
     page.sent = true;
     Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "avis.html")]
+struct RatingPage {
+    chrome: Chrome,
+    token: String,
+    csrf: String,
+    reference: String,
+    note: u8,
+    comment: String,
+    error: Option<String>,
+    message: Option<String>,
+}
+
+/// The request of a rating link, or the page that says why not.
+async fn rated_request(state: &AppState, token: &str) -> Result<Result<store::DemandeRow, Response>, PageError> {
+    let id = match state.requests.check_rating_token(token, state.clock.now()) {
+        Ok(id) => id,
+        Err(crate::security::TokenError::Expired) => {
+            return Err(PageError::BadRequest(
+                "Ce lien a expiré : il était valable 60 jours après la clôture de la demande.".into(),
+            ));
+        }
+        Err(crate::security::TokenError::Invalid) => return Err(PageError::NotFound),
+    };
+    Ok(Ok(store::demande_by_id(&state.requests.db, &id).await?.ok_or(PageError::NotFound)?))
+}
+
+fn rating_page_of(state: &AppState, csrf: &CsrfCookie, token: &str, d: &store::DemandeRow) -> RatingPage {
+    RatingPage {
+        chrome: Chrome::new(""),
+        token: token.to_string(),
+        csrf: csrf.token(state),
+        reference: d.reference.clone(),
+        note: 0,
+        comment: String::new(),
+        error: None,
+        message: d.satisfaction.map(|s| format!("Merci : votre avis ({s} sur 5) est déjà enregistré.")),
+    }
+}
+
+/// `GET /avis/{token}?note=N`: the question of the email, the note the
+/// company clicked already chosen (a GET records nothing).
+pub async fn rating_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let d = match rated_request(&state, &token).await? {
+        Ok(d) => d,
+        Err(res) => return Ok(res),
+    };
+    let mut page = rating_page_of(&state, &csrf, &token, &d);
+    page.note = Params::parse(raw.as_deref()).text("note").and_then(|n| n.parse().ok()).unwrap_or(0);
+    Ok(super::espace::private(render(StatusCode::OK, &page)))
+}
+
+/// `POST /avis/{token}`: records the company's word, once.
+pub async fn rating_post(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfCookie>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let d = match rated_request(&state, &token).await? {
+        Ok(d) => d,
+        Err(res) => return Ok(res),
+    };
+    let mut page = rating_page_of(&state, &csrf, &token, &d);
+    page.message = None;
+    page.note = form.get("note").parse().unwrap_or(0);
+    page.comment = form.raw("commentaire").chars().take(2_000).collect();
+    if !csrf.accepts_form(&state, &form) {
+        page.error = Some(super::csrf::EXPIRED.into());
+        return Ok(render(StatusCode::FORBIDDEN, &page));
+    }
+    let (score, comment) = match rating_of(&form) {
+        Ok(r) => r,
+        Err(why) => {
+            page.error = Some(why);
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    let person = format!("{} {}", d.contact_prenom, d.contact_nom);
+    let action = Action::new(Event::Rate { score }, &person).with_text(&comment);
+    let index = state.search.index();
+    match state.requests.act(&index, &d.id, action, state.clock.now()).await {
+        Ok(_) => {
+            page.message = Some("Merci : votre avis est enregistré et transmis au lycée.".into());
+            Ok(render(StatusCode::OK, &page))
+        }
+        Err(AnswerError::Unavailable) => Err(PageError::Unavailable("avis indisponible".into())),
+        Err(AnswerError::Internal) => Err(PageError::Internal("avis : erreur interne".into())),
+        Err(e) => {
+            page.error = Some(format!("Impossible : {e}."));
+            Ok(render(e.status(), &page))
+        }
+    }
 }

@@ -327,29 +327,22 @@ async fn one_click_links(engine: Engine) {
 }
 
 /// The pilot role moves on after 3 working days without answer (the
-/// background job), once, even with two workers.
+/// schedule, run by the worker), once, even with two workers: time moves
+/// forward, rows are not rewritten.
 async fn pilot_role_moves_after_three_working_days(engine: Engine) {
     let app = TestApp::spawn(engine).await;
+    // Monday 9 November 2026, 09:00 in Lyon; the 11th is a holiday.
+    app.clock.set(time::macros::datetime!(2026-11-09 08:00 UTC));
     let (_, created) = app.post_json("/api/v1/demandes", &request("lent@exemple.fr")).await;
     let id = created["id"].as_str().expect("id");
     let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote");
     let support = created["destinataires"][1]["uai"].as_str().expect("appui");
-    // Notified six days ago.
-    exec(
-        &app.db,
-        &format!(
-            "UPDATE destinataires SET notifie_le = '2020-01-01T00:00:00Z' WHERE demande_id = '{id}' AND uai = '{pilot}'"
-        ),
-    )
-    .await;
     let mailer = || {
         monlyceepro::mail::Mailer::new(None, "MonLycéePro <ne-pas-repondre@localhost>", &app.state.config.var_dir)
             .expect("courriel")
     };
     let w1 = monlyceepro::web::worker_of(&app.state, mailer());
     let w2 = monlyceepro::web::worker_of(&app.state, mailer());
-    let (a, b) = tokio::join!(w1.move_overdue_pilots(), w2.move_overdue_pilots());
-    assert_eq!(a.expect("w1") + b.expect("w2"), 1, "moved once, by one worker");
     let status = |uai: String| {
         let db = app.db.clone();
         let id = id.to_string();
@@ -363,11 +356,22 @@ async fn pilot_role_moves_after_three_working_days(engine: Engine) {
             .expect("statut")
         }
     };
+    // Thursday 12th, 10:00: 2 working days (the 11th is off): a reminder,
+    // the role stays.
+    app.clock.set(time::macros::datetime!(2026-11-12 09:00 UTC));
+    let (a, b) = tokio::join!(w1.run_schedule(), w2.run_schedule());
+    assert_eq!(a.expect("w1") + b.expect("w2"), 1, "one worker, one request");
+    assert_eq!(status(pilot.to_string()).await, "pilote:nouvelle");
+    // Friday 13th, 10:00: 3 working days: the role moves, once.
+    exec(&app.db, "UPDATE taches SET verrou_jusqu = NULL").await;
+    app.clock.set(time::macros::datetime!(2026-11-13 09:00 UTC));
+    let (a, b) = tokio::join!(w1.run_schedule(), w2.run_schedule());
+    assert_eq!(a.expect("w1") + b.expect("w2"), 1, "moved once, by one worker");
     assert_eq!(status(pilot.to_string()).await, "pilote:expiree");
     assert_eq!(status(support.to_string()).await, "pilote:nouvelle");
     // Nothing moves a second time.
     exec(&app.db, "UPDATE taches SET verrou_jusqu = NULL").await;
-    assert_eq!(w1.move_overdue_pilots().await.expect("w1"), 0);
+    assert_eq!(w1.run_schedule().await.expect("w1"), 0);
 }
 
 on_both_engines!(

@@ -254,6 +254,7 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         metrics_token: None,
         trusted_proxies: Vec::new(),
         sqlite_sync: monlyceepro::config::SqliteSync::Normal,
+        deadlines: domain::lifecycle::Deadlines::default(),
         rate_limit_per_minute: 0,
         // Nothing answers there: the journey must go on without it.
         entreprises_api_url: "http://127.0.0.1:9".into(),
@@ -288,6 +289,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub db: Db,
+    /// The server's and the worker's clock, moved by the test.
+    pub clock: std::sync::Arc<monlyceepro::clock::ManualClock>,
     /// Keeps the test's database alive as long as the server.
     _db: TestDb,
     server: tokio::task::JoinHandle<()>,
@@ -329,7 +332,10 @@ impl TestApp {
         if let Some(http) = &opts.http {
             config.http = http.clone();
         }
-        let state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
+        let mut state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
+        // Time is the test's: it moves it forward instead of rewriting rows.
+        let clock = std::sync::Arc::new(monlyceepro::clock::ManualClock::new());
+        state.clock = clock.clone();
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let worker = opts.worker.then(|| {
             let mailer = monlyceepro::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.var_dir)
@@ -349,7 +355,7 @@ impl TestApp {
             .build()
             .expect("client");
         let db = test_db.db.clone();
-        TestApp { base: format!("http://{addr}"), client, state, db, _db: test_db, server, stop, worker }
+        TestApp { base: format!("http://{addr}"), client, state, db, clock, _db: test_db, server, stop, worker }
     }
 
     /// Creates a workspace account (as `monlyceepro users add` does); its id.

@@ -689,7 +689,11 @@ pub fn decide(
         Event::CompanyWrites => {
             require_open(req)?;
             plan.story.push(Story::Text { by: Actor::Company, public: true });
-            let uais: Vec<String> = req.involved().map(|r| r.uai.clone()).collect();
+            // The lycée leading the answer, else every lycée still asked.
+            let uais: Vec<String> = match &req.responsible {
+                Some(u) => vec![u.clone()],
+                None => req.involved().map(|r| r.uai.clone()).collect(),
+            };
             plan.emails.push(Email::LyceesCompanyMessage { uais });
             plan.transitions.push("message_entreprise");
         }

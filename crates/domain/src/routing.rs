@@ -87,14 +87,15 @@ pub struct Candidate<'a> {
     pub reasons: Vec<String>,
 }
 
-/// Why the territorial coordinator is involved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CoordinationReason {
-    /// A training-offer request always concerns the académie.
-    TrainingOffer,
-    /// No lycée fits, even within 100 km.
-    NoLyceeFits,
-}
+codes!(
+    /// Why the territorial coordinator is involved in a request.
+    CoordinationReason {
+        /// A training-offer request always concerns the académie.
+        TrainingOffer = "formation",
+        /// No lycée fits, even within 100 km (or none is left).
+        NoLyceeFits = "aucun_lycee",
+    }
+);
 
 /// The routing of one request.
 #[derive(Debug, Clone)]

@@ -3,8 +3,7 @@
 
 use super::{SignedIn, private};
 use crate::accounts::{Agent, Role};
-use crate::requests::workspace::{MAX_TEXT, OUTCOMES};
-use crate::requests::{AnswerError, DECLINE_REASONS, RecipientView, view_of};
+use crate::requests::{Action, AnswerError, RecipientView, view_of};
 use crate::search::SearchIndex;
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow, Perimeter};
 use crate::web::AppState;
@@ -13,13 +12,19 @@ use crate::web::error::{PageError, render};
 use crate::web::form::PostedForm;
 use crate::web::layout::{Chrome, Crumb};
 use crate::web::liens::{Described, describe};
-use crate::web::suivi::{status_label, when};
+use crate::web::suivi::when;
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::lifecycle::{
+    Actor, DeclineReason, Event, Outcome, Permissions, RecipientRole, RecipientStatus, RequestStatus, Viewer,
+};
 use std::collections::HashMap;
 use time::OffsetDateTime;
+
+/// Longest message or note, in characters.
+pub const MAX_TEXT: usize = 5_000;
 
 /// Most requests listed at once.
 const INBOX_LIMIT: i64 = 500;
@@ -51,6 +56,8 @@ pub struct Item {
     pub mine: Option<(String, String, String)>,
     pub responsable: Option<String>,
     pub others: Vec<String>,
+    /// Nobody took it in time: the coordination was told.
+    pub escalated: bool,
     tabs: Vec<&'static str>,
 }
 
@@ -62,13 +69,13 @@ fn age_days(created: &str, now: OffsetDateTime) -> i64 {
 
 fn item(index: &SearchIndex, agent: &Agent, d: &DemandeRow, recips: &[DestinataireRow], now: OffsetDateTime) -> Item {
     let described = describe(index, d);
-    let told: Vec<&DestinataireRow> = recips.iter().filter(|r| r.role != "reserve").collect();
+    let told: Vec<&DestinataireRow> = recips.iter().filter(|r| r.role != RecipientRole::Reserve).collect();
     let mine = told.iter().find(|r| agent.lycees.contains(&r.uai)).map(|r| view_of(index, r));
-    let open = !matches!(d.statut.as_str(), "cloturee" | "annulee");
+    let open = d.statut.is_open();
     let mut tabs = vec!["toutes"];
     match &mine {
-        Some(m) if open && m.statut == "nouvelle" => tabs.push("a_traiter"),
-        Some(m) if open && m.statut == "prise_en_charge" => tabs.push("en_cours"),
+        Some(m) if open && m.statut == RecipientStatus::Nouvelle => tabs.push("a_traiter"),
+        Some(m) if open && m.statut == RecipientStatus::PriseEnCharge => tabs.push("en_cours"),
         None if open && agent.role != Role::Rbe && d.responsable_uai.is_none() => tabs.push("a_traiter"),
         None if open && d.responsable_uai.is_some() => tabs.push("en_cours"),
         _ => {}
@@ -86,7 +93,7 @@ fn item(index: &SearchIndex, agent: &Agent, d: &DemandeRow, recips: &[Destinatai
         action: described.action,
         entreprise: d.entreprise_nom.clone(),
         commune: d.commune_nom.clone(),
-        statut: status_label(&d.statut).to_string(),
+        statut: d.statut.label().to_string(),
         mine: mine.as_ref().map(|m| (m.nom.clone(), m.role_label().to_string(), m.statut_label().to_string())),
         responsable: described.responsable,
         others: told
@@ -97,6 +104,7 @@ fn item(index: &SearchIndex, agent: &Agent, d: &DemandeRow, recips: &[Destinatai
                 format!("{} — {}, {}", v.nom, v.role_label(), v.statut_label())
             })
             .collect(),
+        escalated: open && d.escalade_le.is_some() && d.responsable_uai.is_none(),
         tabs,
     }
 }
@@ -111,7 +119,7 @@ async fn items(state: &AppState, agent: &Agent) -> Result<Vec<(DemandeRow, Item)
         by_request.entry(r.demande_id.clone()).or_default().push(r);
     }
     let index = state.search.index();
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     Ok(demandes
         .into_iter()
         .map(|d| {
@@ -184,10 +192,12 @@ pub struct Line {
 
 fn line(index: &SearchIndex, e: &EventRow) -> Line {
     let lycee = e.uai.as_deref().and_then(|u| index.lycee(u)).map(|l| l.nom.clone());
-    let who = match (e.auteur.as_str(), &e.nom, lycee) {
-        ("entreprise", Some(n), _) => format!("{n} (entreprise)"),
-        ("entreprise", None, _) => "L'entreprise".to_string(),
-        ("systeme", _, _) => "MonLycéePro".to_string(),
+    use domain::lifecycle::ActorKind;
+    let who = match (e.auteur, &e.nom, lycee) {
+        (ActorKind::Entreprise, Some(n), _) => format!("{n} (entreprise)"),
+        (ActorKind::Entreprise, None, _) => "L'entreprise".to_string(),
+        (ActorKind::Systeme, _, _) => "MonLycéePro".to_string(),
+        (ActorKind::Coordination, Some(n), _) => format!("{n} (coordination territoriale)"),
         (_, Some(n), Some(l)) => format!("{n} ({l})"),
         (_, Some(n), None) => n.clone(),
         (_, None, Some(l)) => l,
@@ -217,13 +227,16 @@ struct RequestPage {
     lines: Vec<Line>,
     /// The person's lycée on the request and its status.
     mine: Option<RecipientView>,
-    can_take: bool,
-    can_close: bool,
-    can_write: bool,
-    can_reassign: bool,
-    open: bool,
-    reasons_choices: &'static [(&'static str, &'static str)],
-    outcomes: &'static [(&'static str, &'static str)],
+    /// Who the person is on this request, and what they may do now (asked
+    /// of the lifecycle itself).
+    viewer: Option<Viewer>,
+    can: Permissions,
+    /// Nobody took it in time: the coordination was told (when).
+    escalated: Option<String>,
+    /// The company's word, once the request is closed.
+    satisfaction: Option<String>,
+    reasons_choices: Vec<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
     error: Option<String>,
     draft: String,
@@ -242,11 +255,22 @@ async fn visible(
     let db = &state.requests.db;
     let d = store::demande_by_reference(db, reference).await?.ok_or(PageError::NotFound)?;
     let recips = store::destinataires(db, &d.id).await?;
-    let told = recips.iter().filter(|r| r.role != "reserve").map(|r| r.uai.as_str());
-    if d.statut == "doublon" || !agent.sees_request(d.academie_code.as_deref(), told) {
+    let told = recips.iter().filter(|r| r.role != RecipientRole::Reserve).map(|r| r.uai.as_str());
+    if d.statut == RequestStatus::Doublon || !agent.sees_request(d.academie_code.as_deref(), told) {
         return Err(PageError::NotFound);
     }
     Ok((d, recips))
+}
+
+/// Who the person is on this request: the business officer of one of its
+/// lycées, else (coordinator, administrator) the coordination.
+fn viewer_of(agent: &Agent, recips: &[DestinataireRow]) -> Option<Viewer> {
+    let mine = recips.iter().find(|r| r.role != RecipientRole::Reserve && agent.lycees.contains(&r.uai));
+    match mine {
+        Some(r) => Some(Viewer::Lycee(r.uai.clone())),
+        None if agent.role != Role::Rbe => Some(Viewer::Coordination),
+        None => None,
+    }
 }
 
 async fn request_page(
@@ -257,11 +281,21 @@ async fn request_page(
 ) -> Result<RequestPage, PageError> {
     let (d, recips) = visible(state, agent, reference).await?;
     let index = state.search.index();
-    let views: Vec<RecipientView> = recips.iter().filter(|r| r.role != "reserve").map(|r| view_of(&index, r)).collect();
+    let views: Vec<RecipientView> =
+        recips.iter().filter(|r| r.role != RecipientRole::Reserve).map(|r| view_of(&index, r)).collect();
     let mine = views.iter().find(|r| agent.lycees.contains(&r.uai)).cloned();
-    let open = !matches!(d.statut.as_str(), "cloturee" | "annulee");
-    let mine_status = mine.as_ref().map_or("", |m| m.statut.as_str());
     let events = store::events(&state.requests.db, &d.id).await?;
+    let viewer = viewer_of(agent, &recips);
+    let can = match &viewer {
+        Some(viewer) => domain::lifecycle::permissions(
+            &crate::requests::lifecycle_state(&d, &recips),
+            viewer,
+            state.clock.now(),
+            &state.requests.calendar(&index, &d),
+            &state.requests.deadlines,
+        ),
+        None => Permissions::default(),
+    };
     Ok(RequestPage {
         chrome: Chrome::new("espace"),
         crumbs: vec![Crumb::new("Mon espace", "/espace")],
@@ -271,21 +305,23 @@ async fn request_page(
         role_label: agent.role.label().to_string(),
         csrf: csrf.token(state),
         reference: d.reference.clone(),
-        statut: status_label(&d.statut).to_string(),
+        statut: d.statut.label().to_string(),
         entreprise: d.entreprise_nom.clone(),
         commune: d.commune_nom.clone(),
         message: d.message.clone(),
         described: describe(&index, &d),
         recipients: views.clone(),
         lines: events.iter().map(|e| line(&index, e)).collect(),
-        can_take: open && mine_status == "nouvelle",
-        can_close: open && (mine_status == "prise_en_charge" || (agent.role != Role::Rbe && mine.is_none())),
-        can_write: open && (mine_status == "prise_en_charge" || (agent.role != Role::Rbe && mine.is_none())),
-        can_reassign: open && agent.role != Role::Rbe && d.responsable_uai.is_none(),
         mine,
-        open,
-        reasons_choices: &DECLINE_REASONS,
-        outcomes: &OUTCOMES,
+        viewer,
+        can,
+        escalated: d.escalade_le.as_deref().filter(|_| d.statut.is_open() && d.responsable_uai.is_none()).map(when),
+        satisfaction: d.satisfaction.map(|s| {
+            let comment = d.satisfaction_commentaire.as_deref().map(|c| format!(" — « {c} »")).unwrap_or_default();
+            format!("{s} sur 5{comment}")
+        }),
+        reasons_choices: DeclineReason::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        outcomes: Outcome::ALL.iter().map(|o| (o.code(), o.label())).collect(),
         notice: None,
         error: None,
         draft: String::new(),
@@ -312,7 +348,7 @@ pub async fn detail(
 
 /// What is said after each action (the page is reloaded: a refresh does
 /// not post twice).
-const DONE: [(&str, &str); 7] = [
+const DONE: [(&str, &str); 8] = [
     ("prendre", "Votre lycée prend la demande en charge ; l'entreprise en est informée."),
     ("decliner", "Votre lycée décline la demande : un autre lycée est sollicité."),
     ("cloturer", "La demande est clôturée ; l'entreprise en est informée."),
@@ -320,6 +356,7 @@ const DONE: [(&str, &str); 7] = [
     ("note", "Note ajoutée : seuls les lycées concernés et la coordination la voient."),
     ("passer", "La demande est confiée à l'autre lycée, qui en est informé."),
     ("reaffecter", "La demande est confiée au lycée choisi, qui en est informé."),
+    ("rouvrir", "La demande est rouverte ; c'est inscrit à son fil."),
 ];
 
 /// `POST /espace/demandes/{reference}/{action}`: prendre, decliner,
@@ -338,73 +375,77 @@ pub async fn act(
     }
     let (id, reference) = (page.id.clone(), page.reference.clone());
     let index = state.search.index();
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let person = agent.display_name();
-    let my_uai = page.mine.as_ref().map(|m| m.uai.clone());
+    let Some(viewer) = page.viewer.clone() else { return Err(PageError::NotFound) };
+    let by = match &viewer {
+        Viewer::Lycee(u) => Actor::Lycee(u.clone()),
+        _ => Actor::Coordination,
+    };
+    let my_uai = by.uai().map(str::to_string);
     let text: String = form.raw("texte").trim().to_string();
     let needs_text = matches!(action.as_str(), "ecrire" | "note");
     if needs_text && text.is_empty() {
         page.error = Some("Écrivez votre message avant d'envoyer.".into());
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
     }
-    if needs_text && text.chars().count() > MAX_TEXT {
+    if text.chars().count() > MAX_TEXT {
         page.error = Some(format!("Message trop long : {MAX_TEXT} caractères au plus."));
         page.draft = text;
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
     }
-    let result: Result<(), AnswerError> = match action.as_str() {
-        "prendre" if page.can_take => match &my_uai {
-            Some(u) => state.requests.take(&index, &id, u, &person, now).await,
-            None => Err(AnswerError::NotRecipient),
-        },
-        "decliner" if page.can_take => {
-            let motif = form.get("motif");
-            if !DECLINE_REASONS.iter().any(|(c, _)| *c == motif) {
+    let can = page.can;
+    let event = match action.as_str() {
+        "prendre" if can.can_take => Event::Take { uai: my_uai.clone().unwrap_or_default() },
+        "decliner" if can.can_decline => {
+            let Ok(reason) = form.get("motif").parse::<DeclineReason>() else {
                 page.error = Some("Choisissez la raison pour laquelle vous déclinez.".into());
                 return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
-            }
-            match &my_uai {
-                Some(u) => state.requests.decline(&index, &id, u, &motif, &person, now).await,
-                None => Err(AnswerError::NotRecipient),
-            }
-        }
-        "cloturer" if page.can_close => {
-            let issue = form.get("issue");
-            if !OUTCOMES.iter().any(|(c, _)| *c == issue) {
-                page.error = Some("Choisissez l'issue de la demande.".into());
+            };
+            if reason == DeclineReason::Autre && text.is_empty() {
+                page.error = Some("Précisez la raison en quelques mots (« Autre raison »).".into());
                 return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
             }
-            state.requests.close(&index, &id, my_uai.as_deref(), &issue, &person, now).await
+            Event::Decline { uai: my_uai.clone().unwrap_or_default(), reason, has_text: !text.is_empty() }
         }
-        "ecrire" if page.can_write => {
-            state.requests.write_to_company(&index, &id, my_uai.as_deref(), &person, &text, now).await
-        }
-        "note" => state.requests.note(&id, my_uai.as_deref(), &person, &text, now).await,
-        "passer" | "reaffecter" => {
-            let to = form.get("lycee").to_uppercase();
-            let allowed = if action == "passer" {
-                page.open
-                    && page.mine.as_ref().is_some_and(|m| matches!(m.statut.as_str(), "nouvelle" | "prise_en_charge"))
-            } else {
-                page.can_reassign
+        "cloturer" if can.can_close => {
+            let Ok(outcome) = form.get("issue").parse::<Outcome>() else {
+                page.error = Some("Choisissez l'issue de la demande.".into());
+                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
             };
-            if !allowed {
-                return Err(PageError::NotFound);
-            }
+            Event::Close { by: by.clone(), outcome }
+        }
+        "ecrire" if can.can_write => Event::Write { by: by.clone() },
+        "note" if can.can_note => Event::Note { by: by.clone() },
+        "rouvrir" if can.can_reopen => Event::Reopen { by: by.clone(), candidates: Vec::new() },
+        "passer" | "reaffecter"
+            if (action == "passer" && can.can_hand_over) || (action == "reaffecter" && can.can_reassign) =>
+        {
+            let to = form.get("lycee").to_uppercase();
             if to.parse::<domain::ids::Uai>().is_err() || index.lycee(&to).is_none() {
                 page.error =
                     Some("Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).".into());
                 return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
             }
-            let from = if action == "passer" { my_uai.as_deref() } else { None };
-            state.requests.hand_over(&index, &id, from, &to, &person, now).await
+            let from = if action == "passer" { my_uai.clone() } else { None };
+            Event::HandOver { from, to, crosses_border: false }
         }
         // An action the person may not do here is not theirs to know of.
         _ => return Err(PageError::NotFound),
     };
+    let mut act = Action::new(event, &person);
+    if !text.is_empty() {
+        act = act.with_text(&text);
+    }
+    let result = state.requests.act(&index, &id, act, now).await;
     state.wake.notify_one();
     match result {
         Ok(_) => Ok(private(Redirect::to(&format!("/espace/demandes/{reference}?fait={action}")).into_response())),
+        Err(e @ (AnswerError::Unavailable | AnswerError::Internal)) => Err(if e == AnswerError::Unavailable {
+            PageError::Unavailable(e.to_string())
+        } else {
+            PageError::Internal(e.to_string())
+        }),
         Err(e) => {
             let status = e.status();
             let mut page = request_page(&state, &csrf, &agent, &reference).await?;

@@ -1,0 +1,360 @@
+//! A company's request, submitted: recognised as a duplicate, or routed
+//! (`domain::routing`) and written with its recipients, its story and its
+//! emails in one transaction, before the company sees its confirmation.
+
+use super::input::ValidRequest;
+use super::views::RecipientView;
+use super::{DUPLICATE_DAYS, RequestService, Submitted, WIDEST_RADIUS_KM, follow_token_of, month_of};
+use crate::clock;
+use crate::mail::outbox::{self, OutboxRow};
+use crate::mail::templates;
+use crate::search::SearchIndex;
+use crate::security::{random_id, token_hash};
+use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow};
+use domain::lifecycle::{Deadlines, Done, RecipientRole, RecipientStatus, Request, RequestStatus, next_due};
+use domain::matching::WantedJob;
+use domain::routing::{Candidate, CoordinationReason, RoutingRequest, km_label, route};
+use time::{Duration, OffsetDateTime};
+
+/// A line of the submission's story that only the submission tells.
+fn line(d: &DemandeRow, ordre: i64, uai: Option<&str>, texte: String, public: bool, now_s: &str) -> EventRow {
+    EventRow {
+        id: random_id(),
+        demande_id: d.id.clone(),
+        ordre,
+        auteur: domain::lifecycle::ActorKind::Systeme,
+        uai: uai.map(str::to_string),
+        nom: None,
+        texte,
+        public,
+        cree_le: now_s.to_string(),
+    }
+}
+
+impl RequestService {
+    /// Records and routes a request (or links it to the first one when it is
+    /// a duplicate), with its emails, in one transaction.
+    pub async fn submit(&self, index: &SearchIndex, v: ValidRequest, now: OffsetDateTime) -> anyhow::Result<Submitted> {
+        let now_s = clock::to_rfc3339(now);
+        let email_norm = v.email.normalized();
+        let jobs_key = v.jobs_key();
+        let since = clock::to_rfc3339(now - Duration::days(DUPLICATE_DAYS));
+        let duplicate = store::find_duplicate(
+            &self.db,
+            &email_norm,
+            v.siret.as_ref().map(|s| s.as_str()),
+            v.action.code(),
+            &jobs_key,
+            &since,
+        )
+        .await?;
+        let id = random_id();
+        let token = follow_token_of(&self.signer, &id, 0);
+        let follow_url = self.follow_url(&token);
+        let action_label = v.action.label();
+        let academie = v.commune.academie.clone();
+        let mut d = DemandeRow {
+            id: id.clone(),
+            reference: String::new(),
+            action: v.action.code().to_string(),
+            entreprise_nom: v.entreprise_nom.clone(),
+            entreprise_siret: v.siret.as_ref().map(|s| s.to_string()),
+            entreprise_naf: v.naf.clone(),
+            contact_prenom: v.prenom.clone(),
+            contact_nom: v.nom.clone(),
+            contact_email: v.email.to_string(),
+            contact_email_norm: email_norm,
+            contact_telephone: v.telephone.clone(),
+            commune_code: v.commune.code.clone(),
+            commune_nom: v.commune.nom.clone(),
+            rayon_km: v.rayon_km,
+            metiers: jobs_key,
+            metier_texte: v.metier_texte.clone(),
+            niveaux: v.niveaux.iter().map(|n| n.code()).collect::<Vec<_>>().join(","),
+            nombre_eleves: v.nombre_eleves,
+            periode_debut: v.debut.map(|d| d.to_string()),
+            periode_fin: v.fin.map(|d| d.to_string()),
+            message: v.message.clone(),
+            lycee_origine: v.lycee.clone(),
+            statut: RequestStatus::Transmise,
+            rayon_utilise_km: v.rayon_km,
+            elargie: false,
+            coordination: None,
+            academie_code: academie.as_ref().map(|(c, _)| c.clone()),
+            doublon_de: duplicate.clone(),
+            jeton_hash: token_hash(&token),
+            responsable_uai: None,
+            responsable_nom: None,
+            cree_le: now_s.clone(),
+            modifie_le: now_s.clone(),
+            jeton_version: 0,
+            jeton_emis_le: None,
+            termine_le: None,
+            issue: None,
+            cloture_par: None,
+            demarre_le: now_s.clone(),
+            pris_le: None,
+            repondu_le: None,
+            relance_tous_le: None,
+            escalade_le: None,
+            relance_message_le: None,
+            demande_cloture_le: None,
+            rouverte_par_entreprise: false,
+            prochaine_echeance: None,
+            satisfaction: None,
+            satisfaction_commentaire: None,
+            satisfaction_le: None,
+        };
+
+        if let Some(original) = duplicate {
+            d.statut = RequestStatus::Doublon;
+            d.termine_le = Some(now_s.clone());
+            d.reference = self.next_reference(now).await?;
+            let texte = format!(
+                "Même demande que {original}, reçue il y a moins de {DUPLICATE_DAYS} jours : elle n'est pas transmise une seconde fois."
+            );
+            let mail = templates::Duplicate {
+                prenom: &d.contact_prenom,
+                nom: &d.contact_nom,
+                action: action_label,
+                original: &original,
+                follow_url: &follow_url,
+            }
+            .render_email();
+            let mut tx = self.db.begin().await?;
+            store::insert_demande(&mut tx, &d).await?;
+            store::insert_events(&mut tx, &[line(&d, 1, None, texte, true, &now_s)]).await?;
+            outbox::enqueue(&mut tx, Some(&id), &d.contact_email, mail, &now_s).await?;
+            tx.commit().await?;
+            return Ok(Submitted {
+                id,
+                reference: d.reference,
+                statut: d.statut,
+                recipients: Vec::new(),
+                widened_to: None,
+                coordination: None,
+                duplicate_of: Some(original),
+                token,
+                follow_url,
+            });
+        }
+
+        // Routing, on the in-memory catalogue and the lycées' track records.
+        let wanted: Vec<WantedJob> = v.jobs.iter().map(|(r, w)| WantedJob::new(r, *w)).collect();
+        let center = v.commune.position;
+        let (la0, la1, lo0, lo1) = center.bounding_box(WIDEST_RADIUS_KM.max(v.rayon_km));
+        let nearby: Vec<String> = index
+            .lycees
+            .iter()
+            .filter(|l| l.position.is_some_and(|p| p.lat >= la0 && p.lat <= la1 && p.lon >= lo0 && p.lon <= lo1))
+            .map(|l| l.uai.clone())
+            .collect();
+        let month = month_of(now);
+        let status = store::routing_status(&self.db, &nearby, &month).await?;
+        let request = RoutingRequest {
+            action: v.action,
+            wanted: &wanted,
+            levels: &v.niveaux,
+            center,
+            radius_km: v.rayon_km,
+            origin: v.lycee.as_deref(),
+            excluded: &[],
+            rome_labels: &index.rome_labels,
+        };
+        let decision = route(&request, &index.lycees, &|uai| status.get(uai).cloned().unwrap_or_default());
+        d.rayon_utilise_km = decision.radius_km;
+        d.elargie = decision.widened;
+        d.coordination = decision.coordination.map(|c| c.code().to_string());
+        d.statut = if decision.pilot.is_some() { RequestStatus::Transmise } else { RequestStatus::EnAttente };
+
+        let mut chosen: Vec<(&Candidate<'_>, RecipientRole)> = Vec::new();
+        if let Some(p) = &decision.pilot {
+            chosen.push((p, RecipientRole::Pilote));
+        }
+        chosen.extend(decision.supports.iter().map(|c| (c, RecipientRole::Appui)));
+        let notified: Vec<String> = chosen.iter().map(|(c, _)| c.lycee.uai.clone()).collect();
+        let emails = store::lycee_emails(&self.db, &notified).await?;
+        let coordinator = match (&d.coordination, &d.academie_code) {
+            (Some(_), Some(ac)) => store::coordination_of(&self.db, ac).await?,
+            _ => None,
+        };
+
+        // Everything is prepared before the transaction, which then only
+        // writes: a few multi-row statements, the shortest lock. The
+        // reference is taken first, in its own short transaction, so that the
+        // counter's row is not locked while the request is written (a failed
+        // request leaves a gap in the numbers, never a duplicate).
+        d.reference = self.next_reference(now).await?;
+        let mut recipients = Vec::new();
+        let mut rows: Vec<DestinataireRow> = Vec::new();
+        let mut texts: Vec<(Option<String>, String, bool)> = Vec::new();
+        let mut mails: Vec<OutboxRow> = Vec::new();
+        let all =
+            chosen.iter().map(|(c, r)| (*c, *r)).chain(decision.reserves.iter().map(|c| (c, RecipientRole::Reserve)));
+        for (rank, (c, role)) in all.enumerate() {
+            let reserve = role == RecipientRole::Reserve;
+            rows.push(DestinataireRow {
+                demande_id: id.clone(),
+                uai: c.lycee.uai.clone(),
+                role,
+                rang: rank as i64 + 1,
+                statut: if reserve { RecipientStatus::EnAttente } else { RecipientStatus::Nouvelle },
+                raisons: c.reasons.join("\n"),
+                distance_km: domain::geo::round_km(c.distance_km),
+                score: c.score,
+                motif: None,
+                issue: None,
+                notifie_le: (!reserve).then(|| now_s.clone()),
+                decide_le: None,
+                decide_par: None,
+                relance_le: None,
+            });
+            if reserve {
+                continue;
+            }
+            recipients.push(RecipientView {
+                uai: c.lycee.uai.clone(),
+                nom: c.lycee.nom.clone(),
+                commune: c.lycee.commune_nom.clone(),
+                role,
+                statut: RecipientStatus::Nouvelle,
+                distance_km: domain::geo::round_km(c.distance_km),
+                raisons: c.reasons.clone(),
+            });
+            match emails.get(&c.lycee.uai) {
+                Some(to) => mails.push(outbox::message(
+                    Some(&id),
+                    to,
+                    self.lycee_email(index, &d, &c.lycee.uai, role, &c.reasons, now),
+                )),
+                None => texts.push((
+                    Some(c.lycee.uai.clone()),
+                    format!(
+                        "{} n'a pas d'adresse électronique connue : la demande reste visible du chargé de mission de l'académie.",
+                        c.lycee.nom
+                    ),
+                    false,
+                )),
+            }
+        }
+        let sent_to =
+            recipients.iter().map(|r| format!("{} ({})", r.nom, r.role.label())).collect::<Vec<_>>().join(", ");
+        if !recipients.is_empty() {
+            texts.push((None, format!("Demande transmise à {sent_to}."), true));
+        }
+        let widened = decision.widened.then(|| km_label(decision.radius_km));
+        if let Some(w) = &widened {
+            texts.push((
+                None,
+                format!(
+                    "Aucun lycée ne correspondait à moins de {} : le rayon a été élargi à {w}.",
+                    km_label(d.rayon_km)
+                ),
+                true,
+            ));
+        }
+        let coordination_text = decision.coordination.map(|c| {
+            let academie = academie.as_ref().map_or("votre académie".to_string(), |(_, n)| format!("l'académie de {n}"));
+            match c {
+                CoordinationReason::TrainingOffer => format!(
+                    "Une demande sur l'offre de formation concerne aussi {academie} : le chargé de mission école-entreprise en est informé."
+                ),
+                CoordinationReason::NoLyceeFits => format!(
+                    "Aucun lycée ne correspond, même à {} : le chargé de mission école-entreprise de {academie} reprend votre demande.",
+                    km_label(WIDEST_RADIUS_KM)
+                ),
+            }
+        });
+        if let Some(t) = &coordination_text {
+            texts.push((None, t.clone(), true));
+            if let (Some((to, _)), Some((_, academie_name)), Some(reason)) =
+                (&coordinator, &academie, decision.coordination)
+            {
+                let why = match reason {
+                    CoordinationReason::TrainingOffer => "demande sur l'offre de formation",
+                    CoordinationReason::NoLyceeFits => "aucun lycée ne correspond à moins de 100 km",
+                };
+                let asked = recipients.iter().map(|r| format!("{} ({})", r.nom, r.role.label())).collect();
+                mails.push(outbox::message(
+                    Some(&id),
+                    to,
+                    self.coordination_email(index, &d, academie_name, why, asked),
+                ));
+            }
+        }
+        let confirmation = templates::Confirmation {
+            prenom: &d.contact_prenom,
+            nom: &d.contact_nom,
+            reference: &d.reference,
+            action: action_label,
+            commune: &d.commune_nom,
+            recipients: recipients.iter().map(|r| format!("{} ({}), {}", r.nom, r.commune, r.role.label())).collect(),
+            widened: widened.clone(),
+            coordination: coordination_text,
+            follow_url: &follow_url,
+        }
+        .render_email();
+        mails.push(outbox::message(Some(&id), &d.contact_email, confirmation));
+        let events: Vec<EventRow> = texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, (uai, texte, public))| line(&d, i as i64 + 1, uai.as_deref(), texte, public, &now_s))
+            .collect();
+        // When the schedule first looks at it.
+        let state = Request {
+            status: d.statut,
+            started_at: now,
+            responsible: None,
+            taken_at: None,
+            answered_at: None,
+            ended_at: None,
+            recipients: rows
+                .iter()
+                .map(|r| domain::lifecycle::Recipient {
+                    uai: r.uai.clone(),
+                    role: r.role,
+                    status: r.statut,
+                    notified_at: r.notifie_le.as_ref().map(|_| now),
+                    reminded: false,
+                })
+                .collect(),
+            done: Done::default(),
+            company_reopened: false,
+            satisfaction: None,
+        };
+        let deadlines: &Deadlines = &self.deadlines;
+        d.prochaine_echeance = next_due(&state, &self.calendar(index, &d), deadlines).map(clock::to_rfc3339);
+        let mut tx = self.db.begin().await?;
+        store::insert_demande(&mut tx, &d).await?;
+        store::insert_destinataires(&mut tx, &rows).await?;
+        store::insert_events(&mut tx, &events).await?;
+        outbox::enqueue_all(&mut tx, &mails, &now_s).await?;
+        store::count(&mut tx, &notified, 1, 0, &month).await?;
+        tx.commit().await?;
+
+        Ok(Submitted {
+            id,
+            reference: d.reference,
+            statut: d.statut,
+            recipients,
+            widened_to: decision.widened.then_some(decision.radius_km),
+            coordination: match (&d.coordination, &academie) {
+                (Some(_), Some((_, nom))) => Some(("academie".to_string(), nom.clone())),
+                (Some(_), None) => Some(("academie".to_string(), String::new())),
+                _ => None,
+            },
+            duplicate_of: None,
+            token,
+            follow_url,
+        })
+    }
+
+    /// Next reference of the year: MLP-2026-000123.
+    async fn next_reference(&self, now: OffsetDateTime) -> sqlx::Result<String> {
+        let year = now.year();
+        let mut tx = self.db.begin().await?;
+        let n = store::next_sequence(&mut tx, &format!("demandes-{year}")).await?;
+        tx.commit().await?;
+        Ok(format!("MLP-{year}-{n:06}"))
+    }
+}
