@@ -122,7 +122,7 @@ try {
   // The confirmation: follow-up page.
   if (!page.url().includes('/suivi/')) failures.push(`confirmation : ${page.url()}`);
   const body = await page.locator('main').textContent();
-  for (const expected of ['Votre demande est envoyée', 'MLP-', 'Jacques de Flesselles', 'lycée pilote', 'Et maintenant']) {
+  for (const expected of ['Votre demande est envoyée', 'MLP-', 'Jacques de Flesselles', 'coordonne la réponse', 'Et maintenant']) {
     if (!body.includes(expected)) failures.push(`confirmation : « ${expected} » absent`);
   }
   await checkAxe('confirmation');

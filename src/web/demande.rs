@@ -345,7 +345,7 @@ fn page(
         lycee_name,
         place_label,
         summary,
-        today: time::OffsetDateTime::now_utc().date().to_string(),
+        today: state.clock.now().date().to_string(),
         errors,
         notice,
         d,

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use time::OffsetDateTime;
 
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -146,13 +145,13 @@ pub fn validate(
     input: &input::RequestInput,
 ) -> Result<ValidRequest, FieldErrors> {
     let understand = |words: &str| state.search.understand(index, words).to_vec();
-    input::validate(input, index, &understand, OffsetDateTime::now_utc().date())
+    input::validate(input, index, &understand, state.clock.now().date())
 }
 
 /// Submits a validated request and wakes the worker for its emails;
 /// shared with the journey's form.
 pub async fn submit(state: &AppState, index: &SearchIndex, valid: ValidRequest) -> Result<Submitted, ApiError> {
-    let submitted = state.requests.submit(index, valid, OffsetDateTime::now_utc()).await.map_err(ApiError::from)?;
+    let submitted = state.requests.submit(index, valid, state.clock.now()).await.map_err(ApiError::from)?;
     state.wake.notify_one();
     tracing::info!(reference = %submitted.reference, statut = %submitted.statut, "demande enregistrée");
     Ok(submitted)
@@ -229,7 +228,7 @@ pub async fn read(
         .by_token(&token)
         .await?
         .filter(|d| d.reference == reference)
-        .filter(|d| !crate::requests::RequestService::follow_link_expired(d, OffsetDateTime::now_utc()))
+        .filter(|d| !crate::requests::RequestService::follow_link_expired(d, state.clock.now()))
         .ok_or_else(not_found)?;
     let index = state.search.index();
     let recipients = state.requests.recipients(&index, &d.id).await?;

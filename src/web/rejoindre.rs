@@ -16,7 +16,6 @@ use askama::Template;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -102,7 +101,7 @@ pub async fn ask(
     }
     let asked = state
         .accounts
-        .ask_to_join(&p.email, &p.prenom, &p.nom, &p.uai, OffsetDateTime::now_utc())
+        .ask_to_join(&p.email, &p.prenom, &p.nom, &p.uai, state.clock.now())
         .await
         .map_err(PageError::from)?;
     match asked {
@@ -138,7 +137,7 @@ async fn decision_page(
     csrf: &CsrfCookie,
     token: &str,
 ) -> Result<Result<(JoinPage, store::AdhesionRow), Response>, PageError> {
-    let id = match state.accounts.check_join_token(token, OffsetDateTime::now_utc()) {
+    let id = match state.accounts.check_join_token(token, state.clock.now()) {
         Ok(id) => id,
         Err(e) => return Ok(Err(problem(state, csrf, e))),
     };
@@ -196,7 +195,7 @@ pub async fn decide(
     };
     let by = format!("adresse du lycée {}", a.uai);
     let decision =
-        state.accounts.decide_join(&a.id, accept, &by, OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
+        state.accounts.decide_join(&a.id, accept, &by, state.clock.now()).await.map_err(PageError::from)?;
     state.wake.notify_one();
     p.mode = Mode::Decided;
     p.message = match decision {

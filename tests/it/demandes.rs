@@ -99,7 +99,7 @@ async fn lyon_electricity_story(engine: Engine) {
     let body = to_pilot[0].text();
     assert!(to_pilot[0].header("Subject").contains(&reference));
     for expected in [
-        "lycée pilote",
+        "votre lycée coordonne la réponse",
         "Prendre en charge la demande",
         "Décliner la demande",
         "Zoé",
@@ -138,7 +138,7 @@ async fn check_reserve_notified(app: &TestApp, smtp: &SmtpSink, created: &Value,
     assert_eq!(joined, 1, "the first reserve joined");
     let new_pilot = created["destinataires"][1]["uai"].as_str().expect("appui");
     let mails = smtp.wait_for(2, |m| m.to.iter().any(|t| t == &format!("rbe-{new_pilot}@ac-test.fr"))).await;
-    assert!(mails.iter().any(|m| m.text().contains("lycée pilote")), "the support is told it is now pilot");
+    assert!(mails.iter().any(|m| m.text().contains("votre lycée coordonne la réponse")), "the support is told it is now pilot");
     assert_ne!(declined, new_pilot);
 
     // The new pilot takes it: the company gets one email naming it.
@@ -323,7 +323,10 @@ async fn one_click_links(engine: Engine) {
     // Valid: taken once.
     assert_eq!(app.submit_form(&take, &take, &[("nom", "Mme Martin")]).await.0, 200);
     assert_eq!(app.submit_form(&take, &take, &[("nom", "Mme Martin")]).await.0, 409);
-    assert_eq!(app.submit_form(&decline, &decline, &[("nom", "Mme Martin"), ("motif", "autre")]).await.0, 409);
+    let late = [("nom", "Mme Martin"), ("motif", "autre"), ("precision", "trop tard")];
+    assert_eq!(app.submit_form(&decline, &decline, &late).await.0, 409);
+    // "Autre raison" needs its own words.
+    assert_eq!(app.submit_form(&decline, &decline, &[("nom", "Mme Martin"), ("motif", "autre")]).await.0, 422);
 }
 
 /// The pilot role moves on after 3 working days without answer (the

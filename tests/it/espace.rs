@@ -91,7 +91,7 @@ async fn rbe_story(engine: Engine) {
     let (status, _, html) = get(&app, &rbe, "/espace").await;
     assert_eq!(status, 200);
     assert!(html.contains(&reference), "{html}");
-    assert!(html.contains("lycée pilote"), "{html}");
+    assert!(html.contains("coordonne la réponse"), "{html}");
     assert!(html.contains("Électricité L&#39;Hôte &#38; Fils"), "{html}");
 
     let page = format!("/espace/demandes/{reference}");

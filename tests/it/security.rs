@@ -191,9 +191,13 @@ async fn closed_notes_and_border_crossing(engine: Engine) {
     let (status, _, html) =
         app.submit_form_as(&coord, &page, &format!("{page}/cloturer"), &[("issue", "sans_suite")]).await;
     assert_eq!(status, 303, "{html}");
-    let (status, _, html) =
+    let html = coord.get(format!("{}{page}", app.base)).send().await.expect("page").text().await.expect("corps");
+    assert!(!html.contains("Ajouter la note"), "no note form on a closed request");
+    let (status, _, _) =
         app.submit_form_as(&coord, &page, &format!("{page}/note"), &[("texte", "Encore un mot")]).await;
-    assert_eq!(status, 409, "{html}");
-    assert!(html.contains("clôturée"), "{html}");
+    assert_eq!(status, 404, "an action nobody may do on it now");
+    let notes =
+        scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM demande_evenements WHERE texte = 'Encore un mot'").await;
+    assert_eq!(notes, "0");
 }
 on_both_engines!(closed_notes_and_border_crossing);

@@ -179,7 +179,7 @@ pub async fn revoke(
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
     }
     let uai = Some(form.get("lycee")).filter(|u| !u.is_empty());
-    let done = state.accounts.revoke(&id, uai.as_deref(), &agent.email, time::OffsetDateTime::now_utc()).await?;
+    let done = state.accounts.revoke(&id, uai.as_deref(), &agent.email, state.clock.now()).await?;
     let mut p = page(&state, &csrf, &agent).await?;
     p.notice =
         Some(if done { "Droits retirés ; c'est inscrit au journal.".into() } else { "Rien à retirer.".into() });
@@ -227,7 +227,7 @@ pub async fn change_role(
     let academie = form.get("academie");
     let changed = state
         .accounts
-        .change_role(&id, role, Some(academie.as_str()), &agent, time::OffsetDateTime::now_utc())
+        .change_role(&id, role, Some(academie.as_str()), &agent, state.clock.now())
         .await
         .map_err(PageError::from)?;
     match changed {
@@ -256,7 +256,7 @@ pub async fn reactivate(
         return Ok(res);
     }
     let done =
-        state.accounts.reactivate(&id, &agent, time::OffsetDateTime::now_utc()).await.map_err(PageError::from)?;
+        state.accounts.reactivate(&id, &agent, state.clock.now()).await.map_err(PageError::from)?;
     let mut p = page(&state, &csrf, &agent).await?;
     p.notice = Some(if done {
         "Compte réactivé ; c'est inscrit au journal.".into()

@@ -16,7 +16,6 @@ use askama::Template;
 use axum::extract::{Extension, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use time::OffsetDateTime;
 
 /// Largest CSV file imported.
 pub const MAX_IMPORT_BYTES: usize = 1024 * 1024;
@@ -58,7 +57,7 @@ pub async fn invite(state: &AppState, agent: &Agent, new: &NewAccount) -> Result
     if let Err(why) = may_grant(state, agent, new) {
         return Ok(Err(why));
     }
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let internal = PageError::from;
     match state.accounts.invite(new, &agent.email, now).await.map_err(internal)? {
         Ok(added) => {
@@ -180,7 +179,7 @@ pub async fn decide(
     }
     let decision = state
         .accounts
-        .decide_join(&id, accept, &agent.email, OffsetDateTime::now_utc())
+        .decide_join(&id, accept, &agent.email, state.clock.now())
         .await
         .map_err(PageError::from)?;
     state.wake.notify_one();

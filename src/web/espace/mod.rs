@@ -25,7 +25,6 @@ use axum::extract::{Extension, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use time::OffsetDateTime;
 
 /// The session cookie: a random token whose hash is stored.
 pub const SESSION_COOKIE: &str = "mlp_session";
@@ -39,7 +38,7 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            match state.accounts.session(&token, OffsetDateTime::now_utc()).await {
+            match state.accounts.session(&token, state.clock.now()).await {
                 Ok(Some(agent)) => return Ok(SignedIn(agent)),
                 Ok(None) => {}
                 Err(e) => return Err(super::error::PageError::from(e).into_response()),
@@ -191,9 +190,9 @@ pub async fn send(
     }
     // The link is made and queued after the answer: how long the page
     // takes must not tell whether the address has an account.
-    let (accounts, wake, email) = (state.accounts.clone(), state.wake.clone(), p.email.clone());
+    let (accounts, wake, email, now) = (state.accounts.clone(), state.wake.clone(), p.email.clone(), state.clock.now());
     tokio::spawn(async move {
-        match accounts.send_link(&email, OffsetDateTime::now_utc()).await {
+        match accounts.send_link(&email, now).await {
             Ok(sent) => {
                 tracing::info!(envoye = sent, "demande de lien de connexion");
                 wake.notify_one();
@@ -231,7 +230,7 @@ pub async fn link_open(
         p.error = Some(crate::web::csrf::EXPIRED.into());
         return private(render(StatusCode::FORBIDDEN, &p));
     }
-    let result = match state.accounts.open_link(&token, OffsetDateTime::now_utc()).await {
+    let result = match state.accounts.open_link(&token, state.clock.now()).await {
         Ok(r) => r,
         Err(e) => return super::error::PageError::from(e).into_response(),
     };
@@ -272,7 +271,7 @@ pub async fn sign_out(
     if !csrf.accepts_form(&state, &form) {
         return super::error::PageError::BadRequest(crate::web::csrf::EXPIRED.into()).into_response();
     }
-    if let Err(e) = state.accounts.sign_out_everywhere(&agent, OffsetDateTime::now_utc()).await {
+    if let Err(e) = state.accounts.sign_out_everywhere(&agent, state.clock.now()).await {
         return super::error::PageError::from(e).into_response();
     }
     let p = SignInPage::new(&state, &csrf, Mode::Out);

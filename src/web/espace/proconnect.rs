@@ -18,7 +18,6 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use time::OffsetDateTime;
 
 /// The cookie naming the attempt this browser started.
 const ATTEMPT_COOKIE: &str = "mlp_proconnect";
@@ -85,7 +84,7 @@ pub async fn start(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
             return problem(StatusCode::BAD_GATEWAY, "ProConnect est indisponible", UNREACHABLE);
         }
     };
-    if let Err(e) = proconnect::remember(&state.accounts.db, &attempt, &suite, OffsetDateTime::now_utc()).await {
+    if let Err(e) = proconnect::remember(&state.accounts.db, &attempt, &suite, state.clock.now()).await {
         return PageError::from(e).into_response();
     }
     let mut res = Redirect::to(&url).into_response();
@@ -105,7 +104,7 @@ pub async fn start(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
 pub async fn back(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let Some(client) = state.proconnect.clone() else { return PageError::NotFound.into_response() };
     let param = params(query.as_deref());
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let db = &state.accounts.db;
     let again = "Recommencez la connexion.";
 
