@@ -24,19 +24,14 @@ fn action_label(d: &DemandeRow) -> &'static str {
     ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label)
 }
 
-/// "12/11/2026", from a stored instant.
+/// "12/11/2026", the French day of a stored instant (Paris time).
 pub fn day_of(rfc3339: &str) -> String {
-    match rfc3339.get(0..10) {
-        Some(d) => {
-            let p: Vec<&str> = d.split('-').collect();
-            format!("{}/{}/{}", p.get(2).unwrap_or(&""), p.get(1).unwrap_or(&""), p.first().unwrap_or(&""))
-        }
-        None => rfc3339.to_string(),
-    }
+    clock::parse(rfc3339).map_or_else(|| rfc3339.to_string(), date_of)
 }
 
 fn date_of(t: OffsetDateTime) -> String {
-    day_of(&clock::to_rfc3339(t))
+    let local = t.to_offset(domain::calendar::local_offset("75", t));
+    format!("{:02}/{:02}/{}", local.day(), u8::from(local.month()), local.year())
 }
 
 fn jobs_text(index: &SearchIndex, d: &DemandeRow) -> String {
@@ -75,7 +70,7 @@ pub fn story_line(
     let system = Actor::System;
     match story {
         Story::Taken { uai, first: true } => {
-            (Actor::Lycee(uai.clone()), format!("Prise en charge par {} : {person} vous répondra.", name(uai)))
+            (Actor::Lycee(uai.clone()), format!("Prise en charge par {} ({person}).", name(uai)))
         }
         Story::Taken { uai, first: false } => {
             (Actor::Lycee(uai.clone()), format!("{} participe à la réponse ({person}).", name(uai)))
@@ -119,7 +114,9 @@ pub fn story_line(
         }
         Story::Reopened { by } => (by.clone(), format!("Demande rouverte par {}.", author(index, by))),
         Story::PilotReminded { uai } => (system, format!("Relance envoyée à {}.", name(uai))),
-        Story::EveryoneReminded => (system, "Relance envoyée aux lycées qui n'ont pas encore répondu.".to_string()),
+        Story::EveryoneReminded => {
+            (system, "Relance envoyée aux lycées sollicités qui n'avaient pas répondu.".to_string())
+        }
         Story::Escalated => (
             system,
             "Sans réponse des lycées, la demande est signalée au chargé de mission école-entreprise de l'académie."

@@ -283,12 +283,19 @@ async fn metrics_text(
         return (StatusCode::NOT_FOUND, "introuvable").into_response();
     }
     let f = state.catalogue.figures();
-    let body = state.metrics.render(&[
+    let mut body = state.metrics.render(&[
         ("mlp_catalogue_lycees", "Lycées au catalogue.", f.lycees as f64),
         ("mlp_catalogue_version", "Version du catalogue servie.", state.catalogue.version() as f64),
         ("mlp_cache_pages", "Pages vitrines en cache.", state.pages.len() as f64),
         ("mlp_search_index_bytes", "Taille de l'index des métiers.", state.search.index().jobs.memory_bytes() as f64),
     ]);
+    body.push_str(
+        "# HELP mlp_demandes_transitions_total Transitions du cycle de vie des demandes (par cette instance).\n\
+         # TYPE mlp_demandes_transitions_total counter\n",
+    );
+    for (transition, n) in crate::requests::counters::snapshot() {
+        body.push_str(&format!("mlp_demandes_transitions_total{{transition=\"{transition}\"}} {n}\n"));
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 

@@ -194,8 +194,7 @@ pub async fn decide(
         }
     };
     let by = format!("adresse du lycée {}", a.uai);
-    let decision =
-        state.accounts.decide_join(&a.id, accept, &by, state.clock.now()).await.map_err(PageError::from)?;
+    let decision = state.accounts.decide_join(&a.id, accept, &by, state.clock.now()).await.map_err(PageError::from)?;
     state.wake.notify_one();
     p.mode = Mode::Decided;
     p.message = match decision {

@@ -71,19 +71,22 @@ struct FollowPage {
 }
 
 /// Date and time, French style, from the stored RFC 3339.
+/// Stored instants are UTC; people read them in French time (Paris, with
+/// summer time): "09/11/2026 à 09 h 00".
 pub fn when(rfc3339: &str) -> String {
-    match (rfc3339.get(0..10), rfc3339.get(11..16)) {
-        (Some(d), Some(t)) => {
-            let p: Vec<&str> = d.split('-').collect();
+    match crate::clock::parse(rfc3339) {
+        Some(t) => {
+            let local = t.to_offset(domain::calendar::local_offset("75", t));
             format!(
-                "{}/{}/{} à {}",
-                p.get(2).unwrap_or(&""),
-                p.get(1).unwrap_or(&""),
-                p.first().unwrap_or(&""),
-                t.replace(':', " h ")
+                "{:02}/{:02}/{} à {:02} h {:02}",
+                local.day(),
+                u8::from(local.month()),
+                local.year(),
+                local.hour(),
+                local.minute()
             )
         }
-        _ => rfc3339.to_string(),
+        None => rfc3339.to_string(),
     }
 }
 

@@ -138,7 +138,10 @@ async fn check_reserve_notified(app: &TestApp, smtp: &SmtpSink, created: &Value,
     assert_eq!(joined, 1, "the first reserve joined");
     let new_pilot = created["destinataires"][1]["uai"].as_str().expect("appui");
     let mails = smtp.wait_for(2, |m| m.to.iter().any(|t| t == &format!("rbe-{new_pilot}@ac-test.fr"))).await;
-    assert!(mails.iter().any(|m| m.text().contains("votre lycée coordonne la réponse")), "the support is told it is now pilot");
+    assert!(
+        mails.iter().any(|m| m.text().contains("votre lycée coordonne la réponse")),
+        "the support is told it is now pilot"
+    );
     assert_ne!(declined, new_pilot);
 
     // The new pilot takes it: the company gets one email naming it.
@@ -336,6 +339,7 @@ async fn pilot_role_moves_after_three_working_days(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     // Monday 9 November 2026, 09:00 in Lyon; the 11th is a holiday.
     app.clock.set(time::macros::datetime!(2026-11-09 08:00 UTC));
+    exec(&app.db, "UPDATE lycees SET email = 'ce.' || LOWER(uai) || '@ac-lyon.fr' WHERE departement_code = '69'").await;
     let (_, created) = app.post_json("/api/v1/demandes", &request("lent@exemple.fr")).await;
     let id = created["id"].as_str().expect("id");
     let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote");
@@ -365,6 +369,7 @@ async fn pilot_role_moves_after_three_working_days(engine: Engine) {
     let (a, b) = tokio::join!(w1.run_schedule(), w2.run_schedule());
     assert_eq!(a.expect("w1") + b.expect("w2"), 1, "one worker, one request");
     assert_eq!(status(pilot.to_string()).await, "pilote:nouvelle");
+    assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM outbox WHERE modele = 'lycee_relance'").await, 1, "reminded once");
     // Friday 13th, 10:00: 3 working days: the role moves, once.
     exec(&app.db, "UPDATE taches SET verrou_jusqu = NULL").await;
     app.clock.set(time::macros::datetime!(2026-11-13 09:00 UTC));

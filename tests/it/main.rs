@@ -11,6 +11,7 @@ mod demandes;
 mod espace;
 mod import_malformed;
 mod import_real;
+mod lifecycle;
 mod outages;
 mod pages;
 mod proconnect;

@@ -197,7 +197,8 @@ async fn closed_notes_and_border_crossing(engine: Engine) {
         app.submit_form_as(&coord, &page, &format!("{page}/note"), &[("texte", "Encore un mot")]).await;
     assert_eq!(status, 404, "an action nobody may do on it now");
     let notes =
-        scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM demande_evenements WHERE texte = 'Encore un mot'").await;
+        scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM demande_evenements WHERE texte = 'Encore un mot'")
+            .await;
     assert_eq!(notes, "0");
 }
 on_both_engines!(closed_notes_and_border_crossing);

@@ -396,7 +396,7 @@ impl TestApp {
         let (token, _) = self
             .state
             .accounts
-            .open_session(compte_id, "test", time::OffsetDateTime::now_utc())
+            .open_session(compte_id, "test", monlyceepro::clock::Clock::now(&*self.clock))
             .await
             .expect("session")
             .expect("compte actif");

@@ -255,8 +255,7 @@ pub async fn reactivate(
     if let Err(res) = target(&state, &csrf, &agent, &id, &form).await? {
         return Ok(res);
     }
-    let done =
-        state.accounts.reactivate(&id, &agent, state.clock.now()).await.map_err(PageError::from)?;
+    let done = state.accounts.reactivate(&id, &agent, state.clock.now()).await.map_err(PageError::from)?;
     let mut p = page(&state, &csrf, &agent).await?;
     p.notice = Some(if done {
         "Compte réactivé ; c'est inscrit au journal.".into()

@@ -177,11 +177,8 @@ pub async fn decide(
         p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
-    let decision = state
-        .accounts
-        .decide_join(&id, accept, &agent.email, state.clock.now())
-        .await
-        .map_err(PageError::from)?;
+    let decision =
+        state.accounts.decide_join(&id, accept, &agent.email, state.clock.now()).await.map_err(PageError::from)?;
     state.wake.notify_one();
     let done = match decision {
         JoinDecision::Accepted(_) => "acceptee",

@@ -1,0 +1,279 @@
+//! The life of a request after routing, through the real server, its
+//! worker and a real SMTP exchange, time moved forward by the test's clock
+//! (never rows rewritten): reminders on French working days across 11
+//! November, the pilot role moving on, the escalation to the coordinator,
+//! the honest end `sans_reponse` with alternatives, the company's re-open;
+//! a request taken without a word, then without an outcome; the close and
+//! the company's word, shown to the lycée and its coordinator.
+
+use crate::demandes::request;
+use crate::on_both_engines;
+use crate::support::{Engine, Mail, Options, SmtpSink, TestApp, exec};
+use domain::calendar::WorkingCalendar;
+use monlyceepro::accounts::Role;
+use monlyceepro::storage::Db;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// Monday 9 November 2026, 09:00 in Lyon.
+const START: OffsetDateTime = datetime!(2026-11-09 08:00 UTC);
+
+fn lyon() -> WorkingCalendar<'static> {
+    WorkingCalendar::new("69", Some("Lyon"), None)
+}
+
+/// `n` working days after the start, and a minute.
+fn after(n: u32) -> OffsetDateTime {
+    lyon().add_working_days(START, n) + time::Duration::minutes(1)
+}
+
+async fn text(db: &Db, sql: &str) -> String {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Moves time to `at` and lets the schedule run (the lease of the job
+/// freed, as an hour later); how many requests changed.
+async fn tick_at(app: &TestApp, worker: &monlyceepro::jobs::Worker, at: OffsetDateTime) -> usize {
+    app.clock.set(at);
+    exec(&app.db, "UPDATE taches SET verrou_jusqu = NULL WHERE nom = 'echeancier'").await;
+    let n = worker.run_schedule().await.expect("échéancier");
+    app.state.wake.notify_one();
+    n
+}
+
+fn worker(app: &TestApp) -> monlyceepro::jobs::Worker {
+    let mailer =
+        monlyceepro::mail::Mailer::new(None, &app.state.config.mail_from, &app.state.config.var_dir).expect("courriel");
+    monlyceepro::web::worker_of(&app.state, mailer)
+}
+
+/// The path of the first link starting with `prefix` in an email.
+fn link(mail: &Mail, prefix: &str) -> String {
+    let t = mail.text();
+    let start = t.find(prefix).unwrap_or_else(|| panic!("pas de lien {prefix} dans {t}"));
+    t[start..].chars().take_while(|c| !c.is_whitespace()).collect()
+}
+
+/// Every lycée of the Rhône gets an address, so that every email of the
+/// story really leaves.
+async fn addresses(app: &TestApp) {
+    exec(
+        &app.db,
+        "UPDATE lycees SET email = 'ce.' || LOWER(uai) || '@ac-lyon.fr' WHERE departement_code = '69' OR departement_code = '01' \
+         OR departement_code = '38' OR departement_code = '42'",
+    )
+    .await;
+}
+
+/// Nobody takes a request: reminded on the right working days (not on 11
+/// November), the pilot role moves, the coordinator is told, the request
+/// ends `sans_reponse` with what can still be done, and the company
+/// re-opens it once.
+async fn nobody_answers(engine: Engine) {
+    let smtp = SmtpSink::start();
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
+            .await;
+    addresses(&app).await;
+    app.account("cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
+    app.clock.set(START);
+    let (status, created) = app.post_json("/api/v1/demandes", &request("personne@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    let follow = created["suivi_url"].as_str().expect("suivi").trim_start_matches(&app.base).to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_lowercase();
+    let support = created["destinataires"][1]["uai"].as_str().expect("appui").to_lowercase();
+    let w = worker(&app);
+
+    // Tuesday: one working day, nothing. Wednesday 11th: a holiday.
+    assert_eq!(tick_at(&app, &w, after(1)).await, 0);
+    assert_eq!(tick_at(&app, &w, datetime!(2026-11-11 20:00 UTC)).await, 0, "11 November is not a working day");
+    // Thursday 12th: two working days, the pilot is reminded.
+    assert_eq!(after(2).date(), time::macros::date!(2026 - 11 - 12));
+    assert_eq!(tick_at(&app, &w, after(2)).await, 1);
+    let reminder = smtp
+        .wait_for(1, |m| m.to.iter().any(|t| t.contains(&pilot)) && m.header("Subject").starts_with("Rappel"))
+        .await;
+    assert!(reminder[0].text().contains("Sans prise en charge d'ici le 13/11/2026"), "{}", reminder[0].text());
+    let (_, page) = app.get_text(&follow).await;
+    assert!(page.contains("12/11/2026") && page.contains("Relance envoyée à"), "the company sees the reminder");
+    assert_eq!(tick_at(&app, &w, after(2) + time::Duration::hours(2)).await, 0, "reminded once");
+
+    // Friday 13th: three working days, the pilot role moves on.
+    assert_eq!(tick_at(&app, &w, after(3)).await, 1);
+    let roles = text(
+        &app.db,
+        &format!(
+            "SELECT role || ':' || statut FROM destinataires WHERE demande_id = '{id}' AND LOWER(uai) = '{support}'"
+        ),
+    )
+    .await;
+    assert_eq!(roles, "pilote:nouvelle");
+
+    // Eight working days: the coordinator is told; the workspace says so.
+    tick_at(&app, &w, after(5)).await;
+    tick_at(&app, &w, after(8)).await;
+    smtp.wait_for(1, |m| m.to.iter().any(|t| t == "cmee@ac-lyon.fr") && m.text().contains("8 jours ouvrés")).await;
+    let coordinator =
+        app.signed_in(&app.account("cmee2@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
+    let inbox = coordinator
+        .get(format!("{}/espace?statut=non_prises", app.base))
+        .send()
+        .await
+        .expect("boîte")
+        .text()
+        .await
+        .expect("corps");
+    assert!(inbox.contains("Signalée à la coordination"), "{inbox}");
+
+    // Twenty working days: the honest end, with alternatives.
+    for n in 9..=20 {
+        tick_at(&app, &w, after(n)).await;
+    }
+    assert_eq!(text(&app.db, &format!("SELECT statut FROM demandes WHERE id = '{id}'")).await, "sans_reponse");
+    let end = smtp
+        .wait_for(1, |m| {
+            m.to.iter().any(|t| t == "personne@exemple.fr") && m.header("Subject").contains("pas de réponse")
+        })
+        .await;
+    let body = end[0].text();
+    for expected in ["Relancer votre demande", "labonnealternance", "1jeune1solution", "immersion-facile", &follow] {
+        assert!(body.contains(expected), "{expected}: {body}");
+    }
+    assert_eq!(tick_at(&app, &w, after(25)).await, 0, "nothing after the end");
+    let (_, page) = app.get_text(&follow).await;
+    assert!(page.contains("Relancer ma demande") && !page.contains("vous répondra"), "{page}");
+    assert!(!page.contains("pas encore répondu"), "nobody is still 'not answered' on an ended request");
+
+    // The company re-opens it, once.
+    let (status, _, html) = app.submit_form(&follow, &format!("{follow}/relancer"), &[]).await;
+    assert_eq!(status, 303, "{html}");
+    let statut = text(&app.db, &format!("SELECT statut FROM demandes WHERE id = '{id}'")).await;
+    assert!(statut == "transmise" || statut == "en_attente", "{statut}");
+    let (status, _, _) = app.submit_form(&follow, &format!("{follow}/relancer"), &[]).await;
+    assert_eq!(status, 409, "once");
+
+    // Every transition is counted.
+    let (_, metrics) = app.get_text("/metrics").await;
+    for t in ["relance_pilote", "pilote_change", "escaladee", "sans_reponse", "rouverte"] {
+        assert!(metrics.contains(&format!("mlp_demandes_transitions_total{{transition=\"{t}\"}}")), "{t}");
+    }
+}
+on_both_engines!(nobody_answers);
+
+/// Taken without a word to the company: the lycée is reminded after 5
+/// working days; 45 days without an outcome: asked to close it in one
+/// click; the company is told, asked for its word, answers once; the lycée
+/// and its coordinator see it. The lycée re-opens within 30 days, not
+/// after. The story keeps its order within one second.
+async fn taken_then_closed_and_rated(engine: Engine) {
+    let smtp = SmtpSink::start();
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
+            .await;
+    addresses(&app).await;
+    app.clock.set(START);
+    let (_, created) = app.post_json("/api/v1/demandes", &request("avis@exemple.fr")).await;
+    let id = created["id"].as_str().expect("id").to_string();
+    let reference = created["reference"].as_str().expect("référence").to_string();
+    let follow = created["suivi_url"].as_str().expect("suivi").trim_start_matches(&app.base).to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let mail = smtp.wait_for(1, |m| m.to.iter().any(|t| t.contains(&pilot.to_lowercase()))).await;
+    let take = link(&mail[0], "/r/").split('/').take(3).collect::<Vec<_>>().join("/") + "/prendre";
+    let (status, _, html) = app.submit_form(&take, &take, &[("nom", "Mme Martin")]).await;
+    assert_eq!(status, 200, "{html}");
+    let w = worker(&app);
+    assert_eq!(tick_at(&app, &w, after(4)).await, 0);
+    assert_eq!(tick_at(&app, &w, after(5)).await, 1, "no message after 5 working days: a reminder");
+    smtp.wait_for(1, |m| m.header("Subject").contains("attend votre message")).await;
+
+    // The lycée writes; in the same second the company's page shows the
+    // take before the message.
+    let rbe = app.signed_in(&app.account("rbe.avis@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let page = format!("/espace/demandes/{reference}");
+    let (status, _, _) =
+        app.submit_form_as(&rbe, &page, &format!("{page}/ecrire"), &[("texte", "Bonjour, je vous appelle.")]).await;
+    assert_eq!(status, 303);
+    let (_, follow_page) = app.get_text(&follow).await;
+    let (taken_at, message_at) = (
+        follow_page.find("Prise en charge par").expect("prise"),
+        follow_page.find("je vous appelle").expect("message"),
+    );
+    assert!(taken_at < message_at, "the story keeps its order");
+
+    // 45 days later: asked to close, in one click.
+    assert_eq!(tick_at(&app, &w, START + time::Duration::days(45) + time::Duration::minutes(1)).await, 1);
+    let ask = smtp.wait_for(1, |m| m.header("Subject").contains("quelle a été la suite")).await;
+    let close = link(&ask[0], "/r/");
+    assert!(close.contains("/cloturer?issue="), "{close}");
+    let (status, form) = app.get_text(&close).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("checked"), "the clicked outcome is chosen");
+    let action = close.split('?').next().expect("lien").to_string();
+    let (status, _, html) = app.submit_form(&close, &action, &[("nom", "Mme Martin"), ("issue", "partenariat")]).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        text(&app.db, &format!("SELECT statut || ':' || issue FROM demandes WHERE id = '{id}'")).await,
+        "cloturee:partenariat"
+    );
+
+    // The company is told, without being asked to reply, and asked its word.
+    let closed = smtp.wait_for(1, |m| m.header("Subject").contains("est clôturée")).await;
+    assert!(!closed[0].text().contains("Pour répondre"), "{}", closed[0].text());
+    let ask = smtp.wait_for(1, |m| m.header("Subject").contains("utile")).await;
+    let four = link(&ask[0], "/avis/");
+    assert!(four.contains("note=5"), "{four}");
+    let four = four.replace("note=5", "note=4");
+    let (status, html) = app.get_text(&four).await;
+    assert_eq!(status, 200, "{html}");
+    let csrf = crate::support::csrf_of(&html).expect("csrf");
+    let action = four.split('?').next().expect("lien").to_string();
+    let (status, _, html) =
+        app.submit_form(&four, &action, &[("note", "4"), ("commentaire", "Réactifs et clairs.")]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("votre avis est enregistré"), "{html}");
+    let (_, again) = app.get_text(&four).await;
+    assert!(again.contains("déjà enregistré") && !again.contains("name=\"note\""), "answered once: {again}");
+    let res = app
+        .client
+        .post(format!("{}{action}", app.base))
+        .form(&[("csrf", csrf.as_str()), ("note", "1")])
+        .send()
+        .await
+        .expect("envoi");
+    assert_eq!(res.status(), 409, "answered once");
+    assert_eq!(text(&app.db, &format!("SELECT CAST(satisfaction AS TEXT) FROM demandes WHERE id = '{id}'")).await, "4");
+
+    // The follow-up page no longer promises an answer.
+    let (_, follow_page) = app.get_text(&follow).await;
+    assert!(!follow_page.contains("vous répondra") && !follow_page.contains("pas encore répondu"), "{follow_page}");
+    assert!(follow_page.contains("Clôturée le"), "{follow_page}");
+
+    // The lycée and its coordinator see the company's word (signed in
+    // again: sessions last 12 hours, and 45 days went by).
+    let rbe = app.signed_in(&app.account("rbe.avis@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let coordinator =
+        app.signed_in(&app.account("cmee.avis@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
+    for who in [&rbe, &coordinator] {
+        let html = who.get(format!("{}{page}", app.base)).send().await.expect("page").text().await.expect("corps");
+        assert!(html.contains("4 sur 5") && html.contains("Réactifs et clairs."), "{html}");
+    }
+
+    // Re-opened by the lycée within 30 days; not after.
+    app.clock.set(START + time::Duration::days(46));
+    let rbe = app.signed_in(&app.account("rbe.avis@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let (status, _, html) = app.submit_form_as(&rbe, &page, &format!("{page}/rouvrir"), &[]).await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(text(&app.db, &format!("SELECT statut FROM demandes WHERE id = '{id}'")).await, "prise_en_charge");
+    let (status, _, _) = app.submit_form_as(&rbe, &page, &format!("{page}/cloturer"), &[("issue", "realisee")]).await;
+    assert_eq!(status, 303);
+    app.clock.set(START + time::Duration::days(46 + 31));
+    let rbe = app.signed_in(&app.account("rbe.avis@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let (status, _, _) = app.submit_form_as(&rbe, &page, &format!("{page}/rouvrir"), &[]).await;
+    assert_eq!(status, 404, "too late to re-open");
+}
+on_both_engines!(taken_then_closed_and_rated);
