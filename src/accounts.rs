@@ -19,7 +19,7 @@ pub const LINK_MINUTES: i64 = 20;
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
 
-pub use domain::account::Role;
+pub use domain::account::{JoinStatus, Role};
 
 /// A signed-in person and the perimeter of their rights.
 #[derive(Debug, Clone)]
@@ -278,7 +278,7 @@ impl AccountService {
                     prenom,
                     nom,
                     uai: uai.clone(),
-                    statut: "en_attente".into(),
+                    statut: JoinStatus::EnAttente,
                     cree_le: now_s.clone(),
                     decide_le: None,
                     decide_par: None,
@@ -334,7 +334,7 @@ impl AccountService {
     ) -> anyhow::Result<JoinDecision> {
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await?;
-        let Some(a) = store::adhesion_tx(&mut tx, id).await?.filter(|a| a.statut == "en_attente") else {
+        let Some(a) = store::adhesion_tx(&mut tx, id).await?.filter(|a| a.statut == JoinStatus::EnAttente) else {
             return Ok(JoinDecision::AlreadyDecided);
         };
         let decision = if accept {
@@ -354,9 +354,9 @@ impl AccountService {
             JoinDecision::Refused
         };
         let (statut, action) = match &decision {
-            JoinDecision::Accepted(_) => ("acceptee", "adhesion_acceptee"),
-            JoinDecision::WithoutEffect(_) => ("refusee", "adhesion_sans_effet"),
-            _ => ("refusee", "adhesion_refusee"),
+            JoinDecision::Accepted(_) => (JoinStatus::Acceptee, "adhesion_acceptee"),
+            JoinDecision::WithoutEffect(_) => (JoinStatus::Refusee, "adhesion_sans_effet"),
+            _ => (JoinStatus::Refusee, "adhesion_refusee"),
         };
         if !store::decide_adhesion(&mut tx, id, statut, by, &now_s).await? {
             return Ok(JoinDecision::AlreadyDecided);

@@ -126,7 +126,7 @@ impl RequestService {
             store::insert_events(&mut tx, &[line(&d, 1, None, texte, true, &now_s)]).await?;
             outbox::enqueue(&mut tx, Some(&id), &d.contact_email, mail, &now_s).await?;
             tx.commit().await?;
-            super::counters::record(&["doublon"]);
+            super::counters::record(&[RequestStatus::Doublon.code()]);
             return Ok(Submitted {
                 id,
                 reference: d.reference,
@@ -332,7 +332,7 @@ impl RequestService {
         outbox::enqueue_all(&mut tx, &mails, &now_s).await?;
         store::count(&mut tx, &notified, 1, 0, &month).await?;
         tx.commit().await?;
-        super::counters::record(&["transmise"]);
+        super::counters::record(&[RequestStatus::Transmise.code()]);
 
         Ok(Submitted {
             id,

@@ -3,6 +3,7 @@
 
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
+use domain::account::JoinStatus;
 use sqlx::QueryBuilder;
 
 /// An account as stored.
@@ -193,8 +194,8 @@ pub struct AdhesionRow {
     pub prenom: Option<String>,
     pub nom: Option<String>,
     pub uai: String,
-    /// en_attente | acceptee | refusee
-    pub statut: String,
+    #[sqlx(try_from = "String")]
+    pub statut: JoinStatus,
     pub cree_le: String,
     pub decide_le: Option<String>,
     pub decide_par: Option<String>,
@@ -204,7 +205,7 @@ pub async fn insert_adhesion(tx: &mut Tx, a: &AdhesionRow) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO adhesions (id, email, prenom, nom, uai, statut, cree_le, decide_le, decide_par) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    ).bind(&a.id).bind(&a.email).bind(&a.prenom).bind(&a.nom).bind(&a.uai).bind(&a.statut).bind(&a.cree_le)
+    ).bind(&a.id).bind(&a.email).bind(&a.prenom).bind(&a.nom).bind(&a.uai).bind(a.statut.code()).bind(&a.cree_le)
     .bind(&a.decide_le).bind(&a.decide_par).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -223,14 +224,15 @@ pub async fn adhesion_tx(tx: &mut Tx, id: &str) -> sqlx::Result<Option<AdhesionR
 /// A pending request to join, for the same person and lycée.
 pub async fn pending_adhesion_tx(tx: &mut Tx, email: &str, uai: &str) -> sqlx::Result<Option<AdhesionRow>> {
     on_tx!(tx, c => sqlx::query_as::<_, AdhesionRow>(
-        "SELECT * FROM adhesions WHERE email = $1 AND uai = $2 AND statut = 'en_attente'"
-    ).bind(email).bind(uai).fetch_optional(c).await)
+        "SELECT * FROM adhesions WHERE email = $1 AND uai = $2 AND statut = $3"
+    ).bind(email).bind(uai).bind(JoinStatus::EnAttente.code()).fetch_optional(c).await)
 }
 
 /// Pending requests to join lycées (all when `uais` is `None`).
 pub async fn pending_adhesions(db: &Db, uais: Option<&[String]>) -> sqlx::Result<Vec<AdhesionRow>> {
     on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT * FROM adhesions WHERE statut = 'en_attente'");
+        let mut qb = QueryBuilder::new("SELECT * FROM adhesions WHERE statut = ");
+        qb.push_bind(JoinStatus::EnAttente.code());
         if let Some(uais) = uais {
             if uais.is_empty() {
                 return Ok(Vec::new());
@@ -248,10 +250,11 @@ pub async fn pending_adhesions(db: &Db, uais: Option<&[String]>) -> sqlx::Result
 }
 
 /// Decides a pending request; false when it was already decided.
-pub async fn decide_adhesion(tx: &mut Tx, id: &str, statut: &str, by: &str, now: &str) -> sqlx::Result<bool> {
+pub async fn decide_adhesion(tx: &mut Tx, id: &str, statut: JoinStatus, by: &str, now: &str) -> sqlx::Result<bool> {
     let n = on_tx!(tx, c => sqlx::query(
-        "UPDATE adhesions SET statut = $2, decide_par = $3, decide_le = $4 WHERE id = $1 AND statut = 'en_attente'"
-    ).bind(id).bind(statut).bind(by).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        "UPDATE adhesions SET statut = $2, decide_par = $3, decide_le = $4 WHERE id = $1 AND statut = $5"
+    ).bind(id).bind(statut.code()).bind(by).bind(now).bind(JoinStatus::EnAttente.code())
+    .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 

@@ -4,6 +4,17 @@
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
 
+domain::codes!(
+    /// Where an email of the outbox stands.
+    OutboxStatus {
+        /// Waiting for its (next) attempt.
+        AEnvoyer = "a_envoyer",
+        Envoye = "envoye",
+        /// Given up after its last attempt.
+        Echec = "echec",
+    }
+);
+
 /// An email waiting in the outbox.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
@@ -29,7 +40,7 @@ pub async fn insert_outboxes(tx: &mut Tx, rows: &[OutboxRow], now: &str) -> sqlx
                 Val::from(o.destinataire.clone()),
                 Val::from(o.sujet.clone()),
                 Val::from(o.corps.clone()),
-                Val::from("a_envoyer"),
+                Val::from(OutboxStatus::AEnvoyer.code()),
                 Val::from(0i64),
                 Val::from(now),
                 Val::from(now),
@@ -61,9 +72,10 @@ pub async fn insert_outboxes(tx: &mut Tx, rows: &[OutboxRow], now: &str) -> sqlx
 pub async fn insert_outbox(tx: &mut Tx, o: &OutboxRow, now: &str) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO outbox (id, demande_id, modele, destinataire, sujet, corps, statut, tentatives, prochain_essai, cree_le) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'a_envoyer', 0, $7, $7)"
+         VALUES ($1, $2, $3, $4, $5, $6, $8, 0, $7, $7)"
     )
     .bind(&o.id).bind(&o.demande_id).bind(&o.modele).bind(&o.destinataire).bind(&o.sujet).bind(&o.corps).bind(now)
+    .bind(OutboxStatus::AEnvoyer.code())
     .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -79,13 +91,13 @@ pub async fn claim_outbox(db: &Db, worker: &str, now: &str, until: &str, limit: 
     };
     let sql = format!(
         "UPDATE outbox SET verrou = $1, verrou_jusqu = $3 WHERE id IN (\
-           SELECT id FROM outbox WHERE statut = 'a_envoyer' AND prochain_essai <= $2 \
+           SELECT id FROM outbox WHERE statut = $5 AND prochain_essai <= $2 \
            AND (verrou_jusqu IS NULL OR verrou_jusqu < $2) ORDER BY prochain_essai, id LIMIT $4{lock}) \
          RETURNING id, demande_id, modele, destinataire, sujet, corps, tentatives"
     );
     let mut tx = db.begin().await?;
     let rows = on_tx!(&mut tx, c => sqlx::query_as::<_, OutboxRow>(&sql)
-        .bind(worker).bind(now).bind(until).bind(limit)
+        .bind(worker).bind(now).bind(until).bind(limit).bind(OutboxStatus::AEnvoyer.code())
         .fetch_all(&mut *c).await)?;
     tx.commit().await?;
     Ok(rows)
@@ -94,17 +106,17 @@ pub async fn claim_outbox(db: &Db, worker: &str, now: &str, until: &str, limit: 
 /// Records a delivered email (only if this worker still holds it).
 pub async fn outbox_sent(db: &Db, id: &str, worker: &str, now: &str) -> sqlx::Result<bool> {
     let n = on_db!(db, p => sqlx::query(
-        "UPDATE outbox SET statut = 'envoye', envoye_le = $3, tentatives = tentatives + 1, verrou = NULL, verrou_jusqu = NULL \
+        "UPDATE outbox SET statut = $4, envoye_le = $3, tentatives = tentatives + 1, verrou = NULL, verrou_jusqu = NULL \
          WHERE id = $1 AND verrou = $2"
-    ).bind(id).bind(worker).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    ).bind(id).bind(worker).bind(now).bind(OutboxStatus::Envoye.code()).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
 /// Records a failed attempt: retried at `retry_at`, or given up.
 pub async fn outbox_failed(db: &Db, id: &str, worker: &str, error: &str, retry_at: Option<&str>) -> sqlx::Result<()> {
     let (statut, next) = match retry_at {
-        Some(t) => ("a_envoyer", t.to_string()),
-        None => ("echec", String::new()),
+        Some(t) => (OutboxStatus::AEnvoyer.code(), t.to_string()),
+        None => (OutboxStatus::Echec.code(), String::new()),
     };
     on_db!(db, p => sqlx::query(
         "UPDATE outbox SET statut = $3, tentatives = tentatives + 1, derniere_erreur = $4, \
@@ -129,6 +141,7 @@ pub const PURGED_BODY: &str = "[contenu effacé après envoi]";
 pub async fn purge_outbox_bodies(db: &Db, sent_before: &str, failed_before: &str) -> sqlx::Result<u64> {
     on_db!(db, p => sqlx::query(
         "UPDATE outbox SET corps = $3 WHERE corps <> $3 AND \
-         ((statut = 'envoye' AND envoye_le < $1) OR (statut = 'echec' AND cree_le < $2))"
-    ).bind(sent_before).bind(failed_before).bind(PURGED_BODY).execute(p).await.map(|r| r.rows_affected()))
+         ((statut = $4 AND envoye_le < $1) OR (statut = $5 AND cree_le < $2))"
+    ).bind(sent_before).bind(failed_before).bind(PURGED_BODY).bind(OutboxStatus::Envoye.code())
+    .bind(OutboxStatus::Echec.code()).execute(p).await.map(|r| r.rows_affected()))
 }

@@ -259,6 +259,8 @@ pub async fn read(
             "nom": d.academie_code.as_ref().and_then(|c| index.academies.values().find(|(code, _)| code == c)).map(|(_, n)| n.clone()),
         })),
         "doublon_de": d.doublon_de,
+        "issue": d.issue,
+        "termine_le": d.termine_le,
         "evenements": events.iter().filter(|e| e.public).map(|e| json!({ "date": e.cree_le, "texte": e.texte })).collect::<Vec<_>>(),
     });
     Ok(Json(body).into_response())

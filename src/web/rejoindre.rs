@@ -147,10 +147,12 @@ async fn decision_page(
     p.lycee = state.search.index().lycee(&a.uai).map_or(a.uai.clone(), |l| format!("{}, {}", l.nom, l.commune_nom));
     let name = [a.prenom.as_deref(), a.nom.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     p.who = if name.is_empty() { a.email.clone() } else { format!("{name} ({})", a.email) };
-    if a.statut != "en_attente" {
+    if a.statut != crate::accounts::JoinStatus::EnAttente {
         p.mode = Mode::Decided;
-        p.message =
-            format!("Cette demande a déjà été {}.", if a.statut == "acceptee" { "acceptée" } else { "refusée" });
+        p.message = format!(
+            "Cette demande a déjà été {}.",
+            if a.statut == crate::accounts::JoinStatus::Acceptee { "acceptée" } else { "refusée" }
+        );
     }
     Ok(Ok((p, a)))
 }

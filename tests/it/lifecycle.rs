@@ -277,3 +277,66 @@ async fn taken_then_closed_and_rated(engine: Engine) {
     assert_eq!(status, 404, "too late to re-open");
 }
 on_both_engines!(taken_then_closed_and_rated);
+
+/// With the official school calendar in the data directory, the Toussaint
+/// holidays of Lyon are not working days: a request sent on the Friday
+/// before them is not reminded on the Tuesday after; without the calendar,
+/// it is.
+async fn school_holidays_are_not_working_days(engine: Engine) {
+    let fixture = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/domain/tests/fixtures/fr-en-calendrier-scolaire.csv"),
+    )
+    .expect("calendrier scolaire de test");
+    let with = crate::support::data_dir_with(&[(monlyceepro::web::SCHOOL_CALENDAR, &fixture)]);
+    for (data_dir, reminded) in [(Some(with), 0), (None, 1)] {
+        let app = TestApp::spawn_with(engine, Options { data_dir, ..Options::default() }).await;
+        assert_eq!(app.state.requests.school.is_some(), reminded == 0);
+        // Friday 16 October 2026, 10:00 in Lyon.
+        app.clock.set(datetime!(2026-10-16 08:00 UTC));
+        let (status, created) = app.post_json("/api/v1/demandes", &request("vacances@exemple.fr")).await;
+        assert_eq!(status, 201, "{created}");
+        let w = worker(&app);
+        assert_eq!(tick_at(&app, &w, datetime!(2026-10-20 09:00 UTC)).await, reminded, "Tuesday 20 October");
+    }
+}
+on_both_engines!(school_holidays_are_not_working_days);
+
+/// The database keeps to the domain's codes: every status, role and
+/// outcome of `domain::lifecycle` is accepted by the CHECK constraints,
+/// anything else is refused.
+async fn the_database_keeps_to_the_domain_codes(engine: Engine) {
+    use domain::lifecycle::{Outcome, RecipientRole, RecipientStatus, RequestStatus};
+    let app = TestApp::spawn(engine).await;
+    let (_, created) = app.post_json("/api/v1/demandes", &request("codes@exemple.fr")).await;
+    let id = created["id"].as_str().expect("id").to_string();
+    let try_sql = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            match &db {
+                Db::Sqlite(p) => sqlx::query(&sql).execute(p).await.map(|_| ()),
+                Db::Postgres(p) => sqlx::query(&sql).execute(p).await.map(|_| ()),
+            }
+        }
+    };
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("UPDATE demandes SET statut = '{}' WHERE id = '{id}'", RequestStatus::ALL.iter().map(|s| s.code()).collect()),
+        ("UPDATE demandes SET issue = '{}' WHERE id = '{id}'", Outcome::ALL.iter().map(|s| s.code()).collect()),
+        (
+            "UPDATE destinataires SET role = '{}' WHERE demande_id = '{id}'",
+            RecipientRole::ALL.iter().map(|s| s.code()).collect(),
+        ),
+        (
+            "UPDATE destinataires SET statut = '{}' WHERE demande_id = '{id}'",
+            RecipientStatus::ALL.iter().map(|s| s.code()).collect(),
+        ),
+    ];
+    for (template, codes) in cases {
+        let sql = |code: &str| template.replace("{id}", &id).replace("{}", code);
+        for code in codes {
+            assert!(try_sql(sql(code)).await.is_ok(), "{code} accepted: {}", sql(code));
+        }
+        assert!(try_sql(sql("ouverte")).await.is_err(), "refused: {}", sql("ouverte"));
+    }
+}
+on_both_engines!(the_database_keeps_to_the_domain_codes);

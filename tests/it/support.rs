@@ -66,7 +66,9 @@ pub fn data_dir_with(files: &[(&str, &[u8])]) -> PathBuf {
         }
     }
     for (rel, bytes) in files {
-        std::fs::write(dir.join(rel), bytes).expect("write fixture");
+        let target = dir.join(rel);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(target, bytes).expect("write fixture");
     }
     dir
 }
@@ -281,6 +283,8 @@ pub struct Options {
     pub metrics_token: Option<String>,
     /// Timeouts and connection cap of the HTTP server (defaults if `None`).
     pub http: Option<monlyceepro::config::HttpLimits>,
+    /// Another data directory (e.g. with the school calendar).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// The real server, on a free port, against its own database.
@@ -331,6 +335,9 @@ impl TestApp {
         config.metrics_token = opts.metrics_token.clone().map(|t| t.into_bytes().into());
         if let Some(http) = &opts.http {
             config.http = http.clone();
+        }
+        if let Some(dir) = &opts.data_dir {
+            config.data_dir = dir.clone();
         }
         let mut state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
         // Time is the test's: it moves it forward instead of rewriting rows.

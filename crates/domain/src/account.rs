@@ -1,6 +1,6 @@
 //! Who may do what in the workspace: the role of an account.
 
-codes!(
+crate::codes!(
     /// What an account may do.
     Role {
         /// A lycée's business officer (also the DDFPT or the proviseur): the
@@ -29,3 +29,12 @@ impl Role {
         }
     }
 }
+
+crate::codes!(
+    /// Where an agent's request to join a lycée stands.
+    JoinStatus {
+        EnAttente = "en_attente",
+        Acceptee = "acceptee",
+        Refusee = "refusee",
+    }
+);

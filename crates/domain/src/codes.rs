@@ -10,6 +10,7 @@ pub struct UnknownCode(pub String);
 /// Declares a code enum: stable snake_case codes (database, API, forms)
 /// with `Display`, `FromStr` and `TryFrom<String>` (sqlx rows), and the one
 /// place those strings are written.
+#[macro_export]
 macro_rules! codes {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal),* $(,)? }) => {
         $(#[$doc])*

@@ -6,7 +6,6 @@
 //! unit-tested with plain tables of cases and reused by the importer, the web
 //! layer and the routing engine alike.
 
-#[macro_use]
 pub mod codes;
 
 pub mod account;

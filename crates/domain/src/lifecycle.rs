@@ -16,7 +16,7 @@ use time::{Duration, OffsetDateTime};
 
 pub use crate::codes::UnknownCode;
 
-codes!(
+crate::codes!(
     /// Where a request stands, derived from its recipients' answers and the
     /// schedule.
     RequestStatus {
@@ -57,7 +57,7 @@ impl RequestStatus {
     }
 }
 
-codes!(
+crate::codes!(
     /// A lycée's part in a request.
     RecipientRole {
         /// Leads the answer.
@@ -80,7 +80,7 @@ impl RecipientRole {
     }
 }
 
-codes!(
+crate::codes!(
     /// Where one lycée stands on a request.
     RecipientStatus {
         /// In reserve, not told.
@@ -116,7 +116,7 @@ impl RecipientStatus {
     }
 }
 
-codes!(
+crate::codes!(
     /// How a request ended, in the lycée's words (and the company's, mapped
     /// to these: its need met with the lycée is `realisee`, met elsewhere
     /// `sans_suite`).
@@ -139,7 +139,7 @@ impl Outcome {
     }
 }
 
-codes!(
+crate::codes!(
     /// Why a lycée declines.
     DeclineReason {
         HorsChamp = "hors_champ",
@@ -161,7 +161,7 @@ impl DeclineReason {
     }
 }
 
-codes!(
+crate::codes!(
     /// Who did something to a request.
     ActorKind {
         Lycee = "lycee",

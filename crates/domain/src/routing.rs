@@ -87,7 +87,7 @@ pub struct Candidate<'a> {
     pub reasons: Vec<String>,
 }
 
-codes!(
+crate::codes!(
     /// Why the territorial coordinator is involved in a request.
     CoordinationReason {
         /// A training-offer request always concerns the académie.

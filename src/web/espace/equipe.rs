@@ -5,7 +5,7 @@
 //! territory; a business officer has no such page (404).
 
 use super::{SignedIn, private};
-use crate::accounts::{Added, Agent, JoinDecision, NewAccount, Role};
+use crate::accounts::{Added, Agent, JoinDecision, JoinStatus, NewAccount, Role};
 use crate::storage::accounts as store;
 use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
@@ -142,10 +142,10 @@ pub async fn show(
     axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let mut p = page(&state, &csrf, &agent).await?;
-    p.notice = q.iter().find(|(k, _)| k == "fait").and_then(|(_, v)| match v.as_str() {
-        "acceptee" => Some("Demande acceptée : la personne reçoit un lien de connexion.".to_string()),
-        "refusee" => Some("Demande refusée : la personne en est informée.".to_string()),
-        "sans_effet" => Some(
+    p.notice = q.iter().find(|(k, _)| k == "fait").and_then(|(_, v)| match v.parse::<JoinStatus>() {
+        Ok(JoinStatus::Acceptee) => Some("Demande acceptée : la personne reçoit un lien de connexion.".to_string()),
+        Ok(JoinStatus::Refusee) => Some("Demande refusée : la personne en est informée.".to_string()),
+        _ if v == "sans_effet" => Some(
             "Demande close sans effet : cette adresse a déjà un compte qu'une demande d'accès ne peut pas modifier \
              (autre rôle ou compte désactivé) ; seule l'administration nationale le peut."
                 .to_string(),
@@ -181,9 +181,9 @@ pub async fn decide(
         state.accounts.decide_join(&id, accept, &agent.email, state.clock.now()).await.map_err(PageError::from)?;
     state.wake.notify_one();
     let done = match decision {
-        JoinDecision::Accepted(_) => "acceptee",
+        JoinDecision::Accepted(_) => JoinStatus::Acceptee.code(),
         JoinDecision::WithoutEffect(_) => "sans_effet",
-        JoinDecision::Refused | JoinDecision::AlreadyDecided => "refusee",
+        JoinDecision::Refused | JoinDecision::AlreadyDecided => JoinStatus::Refusee.code(),
     };
     Ok(private(Redirect::to(&format!("/espace/equipe?fait={done}")).into_response()))
 }
