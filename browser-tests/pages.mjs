@@ -44,7 +44,8 @@ const pages = [
   ['/recherche?q=electricien&commune=Atlantide', 200], // unknown commune: message next to the field
   ['/demande', 200],
   ['/demande?lycee=0690043X&q=electricien&commune=69123', 200],
-  ...extra.map((p) => [p, 200]),
+  // "chemin|410" expects another status.
+  ...extra.map((p) => { const [path, status] = p.split('|'); return [path, status ? Number(status) : 200]; }),
 ];
 
 const browser = await launch();
@@ -54,7 +55,7 @@ try {
       const { context, page, problems } = await openPage(browser, { viewport });
       const res = await page.goto(base + path, { waitUntil: 'networkidle' });
       if (res.status() !== status) failures.push(`${path} : statut ${res.status()} au lieu de ${status}`);
-      const expected = problems.filter((p) => !(status === 404 && ((p.startsWith('HTTP 404') && p.endsWith(path)) || p.includes('status of 404'))));
+      const expected = problems.filter((p) => !(status >= 400 && ((p.startsWith(`HTTP ${status}`) && p.endsWith(path)) || p.includes(`status of ${status}`))));
       for (const p of expected) failures.push(`${path} (${viewport.width}px) : ${p}`);
       const violations = await axe(page);
       for (const v of violations) failures.push(`${path} (${viewport.width}px) : axe ${v.id} (${v.impact}) ${v.help} → ${v.nodes.join(' | ')}`);
@@ -67,7 +68,7 @@ try {
     if (!h1 || !h1.trim()) failures.push(`${path} sans JavaScript : pas de titre h1`);
     const mainVisible = await page.locator('main').isVisible();
     if (!mainVisible) failures.push(`${path} sans JavaScript : contenu principal invisible`);
-    for (const p of problems.filter((p) => status !== 404 || !(p.startsWith('HTTP 404') || p.includes('status of 404')))) failures.push(`${path} sans JavaScript : ${p}`);
+    for (const p of problems.filter((p) => status < 400 || !(p.startsWith(`HTTP ${status}`) || p.includes(`status of ${status}`)))) failures.push(`${path} sans JavaScript : ${p}`);
     await context.close();
   }
 

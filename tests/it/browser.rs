@@ -39,21 +39,66 @@ async fn pages_are_accessible_in_chromium(engine: Engine) {
         .expect("la demande du parcours");
     let pilot = d.lycee_origine.clone().expect("demande faite depuis la page du lycée");
     let token = app.state.requests.link_token(&d.id, &pilot, time::OffsetDateTime::now_utc());
-    let pages = node(
-        "pages.mjs",
-        &[
-            app.base.clone(),
-            follow_path,
-            format!("/r/{token}"),
-            format!("/r/{token}/prendre"),
-            format!("/r/{token}/decliner"),
-        ],
-    )
-    .await;
+    let lifecycle = lifecycle_pages(&app).await;
+    let mut paths = vec![
+        app.base.clone(),
+        follow_path,
+        format!("/r/{token}"),
+        format!("/r/{token}/prendre"),
+        format!("/r/{token}/decliner"),
+    ];
+    paths.extend(lifecycle);
+    let pages = node("pages.mjs", &paths).await;
     assert!(pages.contains("pages vérifiées"), "{pages}");
 }
 
 on_both_engines!(pages_are_accessible_in_chromium);
+
+/// Requests at each end of their life, and the pages the company and the
+/// lycée then see: a request taken (the one-click close page), closed (the
+/// follow-up page asking for the company's word, the rating page), ended
+/// without answer (the re-open form), and a follow-up link expired (410).
+async fn lifecycle_pages(app: &TestApp) -> Vec<String> {
+    use domain::lifecycle::{Actor, Event, Outcome};
+    use monlyceepro::requests::Action;
+    let now = time::OffsetDateTime::now_utc();
+    let index = app.state.search.index();
+    let mut made = Vec::new();
+    for email in ["prise@exemple.fr", "close@exemple.fr", "sans-reponse@exemple.fr", "ancienne@exemple.fr"] {
+        let mut body = crate::demandes::request(email);
+        // Four companies, not the same one four times (a duplicate).
+        body["entreprise"]["siret"] = serde_json::Value::Null;
+        let (status, created) = app.post_json("/api/v1/demandes", &body).await;
+        assert_eq!(status, 201, "{created}");
+        let follow = created["suivi_url"].as_str().expect("suivi").to_string();
+        made.push((
+            created["id"].as_str().expect("id").to_string(),
+            created["destinataires"][0]["uai"].as_str().expect("pilote").to_string(),
+            follow[follow.find("/suivi/").expect("chemin")..].to_string(),
+        ));
+    }
+    let act = |i: usize, event: Event, at: time::OffsetDateTime| {
+        let (id, index) = (made[i].0.clone(), index.clone());
+        async move {
+            app.state.requests.act(&index, &id, Action::new(event, "Mme Martin"), at).await.expect("transition");
+        }
+    };
+    for i in [0, 1] {
+        act(i, Event::Take { uai: made[i].1.clone() }, now).await;
+    }
+    act(1, Event::Close { by: Actor::Lycee(made[1].1.clone()), outcome: Outcome::Partenariat }, now).await;
+    act(2, Event::Tick, now + time::Duration::days(40)).await;
+    act(3, Event::Cancel, now - time::Duration::days(400)).await;
+    let link = app.state.requests.link_token(&made[0].0, &made[0].1, now);
+    let rating = app.state.requests.rating_token(&made[1].0, now);
+    vec![
+        format!("/r/{link}/cloturer?issue=partenariat"),
+        made[1].2.clone(),
+        format!("/avis/{rating}?note=4"),
+        made[2].2.clone(),
+        format!("{}|410", made[3].2),
+    ]
+}
 
 /// The workspace in Chromium: sign-in page, inbox, a request and the
 /// administration, axe-clean at two widths; the inbox walked with the
