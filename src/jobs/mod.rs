@@ -21,7 +21,7 @@ const LEASE: Duration = Duration::from_secs(120);
 /// Attempts before an email is given up.
 const MAX_ATTEMPTS: i64 = 12;
 /// How often the requests' schedule is looked at.
-const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
+pub const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
 
 /// How long the body of a sent email is kept (it holds private links).
 pub const SENT_BODY_HOURS: i64 = 24;
@@ -53,6 +53,9 @@ pub struct Worker {
     pub retry_base: Duration,
     /// Where the time comes from (moved by tests).
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// How often (wall time) the periodic jobs run: [`SCHEDULE_EVERY`];
+    /// tests that move time run them themselves.
+    pub periodic_every: Duration,
 }
 
 fn at(t: OffsetDateTime, d: Duration) -> String {
@@ -140,7 +143,8 @@ impl Worker {
 
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut last_overdue = std::time::Instant::now() - SCHEDULE_EVERY;
+        let mut last_overdue =
+            std::time::Instant::now().checked_sub(self.periodic_every).unwrap_or_else(std::time::Instant::now);
         loop {
             if *stop.borrow() {
                 return;
@@ -152,7 +156,7 @@ impl Worker {
                     0
                 }
             };
-            if last_overdue.elapsed() >= SCHEDULE_EVERY {
+            if last_overdue.elapsed() >= self.periodic_every {
                 last_overdue = std::time::Instant::now();
                 if let Err(e) = self.run_schedule().await {
                     tracing::warn!(erreur = %e, "échéancier des demandes impossible");

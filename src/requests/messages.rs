@@ -133,8 +133,11 @@ pub fn story_line(
             (system, format!("Rappel envoyé à {} : clôturer la demande avec son issue.", name(uai)))
         }
         Story::Rated { score } => {
-            let comment = text.filter(|t| !t.is_empty()).map(|t| format!(" — « {t} »")).unwrap_or_default();
-            (Actor::Company, format!("Avis de l'entreprise : {score} sur 5{comment}."))
+            let said = match text.filter(|t| !t.is_empty()) {
+                Some(t) => format!("Avis de l'entreprise : {score} sur 5 — « {t} »"),
+                None => format!("Avis de l'entreprise : {score} sur 5."),
+            };
+            (Actor::Company, said)
         }
     }
 }

@@ -241,7 +241,8 @@ impl RequestService {
         let sent_to =
             recipients.iter().map(|r| format!("{} ({})", r.nom, r.role.label())).collect::<Vec<_>>().join(", ");
         if !recipients.is_empty() {
-            texts.push((None, format!("Demande transmise à {sent_to}."), true));
+            // The first line of the story says where the request went.
+            texts.insert(0, (None, format!("Demande transmise à {sent_to}."), true));
         }
         let widened = decision.widened.then(|| km_label(decision.radius_km));
         if let Some(w) = &widened {

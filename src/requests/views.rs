@@ -23,9 +23,13 @@ impl RecipientView {
         self.statut.label()
     }
 
-    /// Its role, in words.
+    /// Its role, in words — only while it holds it: a lycée that declined
+    /// or did not answer in time no longer coordinates anything.
     pub fn role_label(&self) -> &'static str {
-        self.role.label()
+        match self.statut {
+            RecipientStatus::Declinee | RecipientStatus::Expiree => "sollicité",
+            _ => self.role.label(),
+        }
     }
 
     /// Whether it leads the answer (pilot) — for the pages.

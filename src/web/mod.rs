@@ -348,6 +348,7 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
         poll: Duration::from_secs(1),
         retry_base: crate::jobs::RETRY_BASE,
         clock: state.clock.clone(),
+        periodic_every: crate::jobs::SCHEDULE_EVERY,
     }
 }
 

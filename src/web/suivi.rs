@@ -54,6 +54,8 @@ struct FollowPage {
     can: Permissions,
     /// How it ended, once it did ("Clôturée le 12/01/2027 : …").
     ended: Option<String>,
+    /// The company's word, once given.
+    rated: Option<i64>,
     action: String,
     entreprise: String,
     commune: String,
@@ -182,6 +184,7 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         status: d.statut.label(),
         open: d.statut.is_open(),
         can,
+        rated: d.satisfaction,
         ended: d.termine_le.as_deref().filter(|_| !d.statut.is_open()).map(|at| {
             let day = crate::requests::day_of(at);
             match (d.statut, d.outcome()) {
