@@ -44,6 +44,8 @@ const pages = [
   ['/recherche?q=electricien&commune=Atlantide', 200], // unknown commune: message next to the field
   ['/demande', 200],
   ['/demande?lycee=0690043X&q=electricien&commune=69123', 200],
+  ['/statistiques', 200], // few requests yet: "< 5" in every group
+  ['/statistiques?academie=10&action=pfmp', 200],
   // "chemin|410" expects another status.
   ...extra.map((p) => { const [path, status] = p.split('|'); return [path, status ? Number(status) : 200]; }),
 ];

@@ -22,5 +22,6 @@ pub mod proconnect;
 pub mod requests;
 pub mod search;
 pub mod security;
+pub mod stats;
 pub mod storage;
 pub mod web;

@@ -183,6 +183,7 @@ impl RequestService {
             .await?;
         outbox::enqueue_all(&mut tx, &mails, &now_s).await?;
         tx.commit().await?;
+        self.changed();
         counters::record(&plan.transitions);
         Ok(Applied { plan, reference: d.reference })
     }

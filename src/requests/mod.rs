@@ -37,6 +37,7 @@ use crate::storage::requests::{self as store, DemandeRow};
 use domain::calendar::{SchoolHolidays, WorkingCalendar};
 use domain::lifecycle::{Deadlines, Refusal};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use time::{Duration, OffsetDateTime};
 
 /// How long the links in a lycée's email work.
@@ -65,6 +66,10 @@ pub struct RequestService {
     /// The official school calendar, when the data directory has it:
     /// school holidays are not working days.
     pub school: Option<Arc<SchoolHolidays>>,
+    /// Bumped after every committed change of a request (submission or
+    /// lifecycle), so that what is computed from requests (the public
+    /// statistics) knows when to compute again.
+    pub revision: Arc<AtomicU64>,
 }
 
 /// The result of a submission (`201` of `POST /api/v1/demandes`).
@@ -140,16 +145,30 @@ impl RequestService {
             base_url: base_url.trim_end_matches('/').to_string(),
             deadlines: Deadlines::default(),
             school: None,
+            revision: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Records that a request changed (after the commit).
+    fn changed(&self) {
+        self.revision.fetch_add(1, Ordering::Release);
     }
 
     /// The working days of a request: those of its commune's département
     /// and académie.
     pub fn calendar<'a>(&'a self, index: &crate::search::SearchIndex, d: &DemandeRow) -> WorkingCalendar<'a> {
-        let departement = index.places.get(&d.commune_code).map_or("75", |p| p.departement.as_str());
-        let academie = d
-            .academie_code
-            .as_ref()
+        self.calendar_of(index, &d.commune_code, d.academie_code.as_deref())
+    }
+
+    /// The working days of a request's commune and académie (code).
+    pub fn calendar_of<'a>(
+        &'a self,
+        index: &crate::search::SearchIndex,
+        commune_code: &str,
+        academie_code: Option<&str>,
+    ) -> WorkingCalendar<'a> {
+        let departement = index.places.get(commune_code).map_or("75", |p| p.departement.as_str());
+        let academie = academie_code
             .and_then(|c| index.academies.values().find(|(code, _)| code == c))
             .map(|(_, name)| name.as_str());
         WorkingCalendar::new(departement, academie, self.school.as_deref())

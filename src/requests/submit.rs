@@ -333,6 +333,7 @@ impl RequestService {
         outbox::enqueue_all(&mut tx, &mails, &now_s).await?;
         store::count(&mut tx, &notified, 1, 0, &month).await?;
         tx.commit().await?;
+        self.changed();
         super::counters::record(&[RequestStatus::Transmise.code()]);
 
         Ok(Submitted {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod charts;
 pub mod csrf;
 pub mod demande;
 pub mod demandes_api;
@@ -18,6 +19,7 @@ pub mod ratelimit;
 pub mod rejoindre;
 pub mod search;
 pub mod server;
+pub mod statistiques;
 pub mod suivi;
 
 use crate::cache::VersionedCache;
@@ -60,6 +62,8 @@ pub struct AppState {
     pub instance: u32,
     pub signer: Signer,
     pub requests: RequestService,
+    /// The public statistics, kept a short while per query.
+    pub stats: Arc<crate::stats::StatsService>,
     pub accounts: crate::accounts::AccountService,
     pub entreprises: Entreprises,
     pub limiter: Arc<ratelimit::RateLimiter>,
@@ -88,13 +92,15 @@ impl AppState {
             Some(c) => Some(Arc::new(crate::proconnect::ProConnect::new(c.clone(), &config.base_url)?)),
             None => None,
         };
+        let requests = RequestService {
+            deadlines: config.deadlines,
+            school: school_holidays(&config.data_dir).map(Arc::new),
+            ..RequestService::new(db.clone(), signer.clone(), &config.base_url)
+        };
         Ok(AppState {
             proconnect,
-            requests: RequestService {
-                deadlines: config.deadlines,
-                school: school_holidays(&config.data_dir).map(Arc::new),
-                ..RequestService::new(db.clone(), signer.clone(), &config.base_url)
-            },
+            stats: Arc::new(crate::stats::StatsService::new(requests.clone())),
+            requests,
             accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
             entreprises: Entreprises::new(&config.entreprises_api_url),
             limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
@@ -147,6 +153,8 @@ pub fn router(state: AppState) -> Router {
         .route("/demandes", axum::routing::post(demandes_api::create))
         .route("/demandes/{reference}", get(demandes_api::read))
         .route("/referentiels/actions", get(api::actions))
+        .route("/statistiques", get(statistiques::api))
+        .route("/statistiques.csv", get(statistiques::api_csv))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::not_found);
     Router::new()
@@ -203,6 +211,8 @@ pub fn router(state: AppState) -> Router {
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))
         .route("/plan-du-site", get(pages::plan_du_site))
+        .route("/statistiques", get(statistiques::page))
+        .route("/statistiques/donnees.csv", get(statistiques::open_data))
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))
         .route("/livez", get(livez))

@@ -23,6 +23,8 @@ struct HomePage {
     metiers: String,
     eleves: String,
     actions: &'static [ActionType],
+    /// The last 12 months of requests, once they can be published.
+    headline: Option<super::statistiques::Headline>,
 }
 
 /// `GET /`.
@@ -37,6 +39,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
             metiers: thousands(f.metiers),
             eleves: thousands(f.eleves),
             actions: &ActionType::ALL,
+            headline: super::statistiques::headline(&state).await,
         },
     )
 }

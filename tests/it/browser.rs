@@ -141,3 +141,21 @@ async fn workspace_is_accessible_in_chromium(engine: Engine) {
 }
 
 on_both_engines!(workspace_is_accessible_in_chromium);
+
+/// The public statistics in Chromium over a year of activity: every page
+/// axe-clean at two widths and without JavaScript, each chart an image with
+/// a name and its table, the filters used with the keyboard only.
+async fn statistics_are_accessible_in_chromium(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(crate::statistiques::NOW);
+    crate::statistiques::year_of_activity(&app, 1500, 0xB0_2026).await;
+    let lyon = monlyceepro::stats::academies(&app.state.search.index())
+        .into_iter()
+        .find(|(_, name)| name == "Lyon")
+        .expect("académie de Lyon")
+        .0;
+    let report = node("statistiques.mjs", &[app.base.clone(), lyon]).await;
+    assert!(report.contains("pages de statistiques vérifiées"), "{report}");
+}
+
+on_both_engines!(statistics_are_accessible_in_chromium);

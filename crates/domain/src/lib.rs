@@ -20,6 +20,7 @@ pub mod matching;
 pub mod names;
 pub mod rome;
 pub mod routing;
+pub mod stats;
 pub mod text;
 
 pub use action::ActionType;

@@ -151,6 +151,48 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// A decimal number the French way, with `places` decimals, a decimal
+/// comma and grouped thousands ("31,5", "1\u{202f}250,0"): statistics are
+/// read by people, not parsed.
+pub fn decimal(x: f64, places: usize) -> String {
+    let text = format!("{:.*}", places, x.abs());
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let whole: i64 = whole.parse().unwrap_or(0);
+    let sign = if x < 0.0 && text.chars().any(|c| ('1'..='9').contains(&c)) { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{}", thousands(whole)) } else { format!("{sign}{},{frac}", thousands(whole)) }
+}
+
+/// A percentage with one decimal ("80,0\u{202f}%").
+pub fn percent(x: f64) -> String {
+    format!("{}\u{202f}%", decimal(x, 1))
+}
+
+/// The French name of a month (1 to 12), lowercase as French writes it.
+pub fn month_name(month: u8) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    NAMES.get(usize::from(month.max(1)) - 1).copied().unwrap_or("")
+}
+
+/// The short form of a month used on chart axes ("janv.", "févr.", "mai").
+pub fn month_abbreviation(month: u8) -> &'static str {
+    const SHORT: [&str; 12] =
+        ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+    SHORT.get(usize::from(month.max(1)) - 1).copied().unwrap_or("")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +202,14 @@ mod tests {
         assert_eq!(thousands(2090), "2\u{202f}090");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(-1234567), "-1\u{202f}234\u{202f}567");
+        assert_eq!(decimal(31.5, 1), "31,5");
+        assert_eq!(decimal(1250.0, 1), "1\u{202f}250,0");
+        assert_eq!(decimal(-0.04, 1), "0,0");
+        assert_eq!(decimal(-2.25, 1), "-2,2");
+        assert_eq!(decimal(4.0, 0), "4");
+        assert_eq!(percent(80.0), "80,0\u{202f}%");
+        assert_eq!((month_name(1), month_name(8), month_name(12)), ("janvier", "août", "décembre"));
+        assert_eq!(month_abbreviation(2), "févr.");
     }
 
     #[test]

@@ -1,0 +1,637 @@
+//! The public statistics of company requests (API.md, "Public statistics"):
+//! from each request reduced to what statistics need (a [`Fact`]) to the
+//! published figures of a period, overall and by month, action type and
+//! académie, with the **statistical-confidentiality rule** applied.
+//!
+//! Pure like the rest of the crate: the service reads the rows and turns
+//! each into a fact (its month, whether it was taken within three working
+//! days of its own calendar…); everything a reader could dispute — what is
+//! counted, how a median or a rate is rounded, which figure is withheld —
+//! is decided here, once, for the API, the CSV files and the pages.
+//!
+//! The rule, from the contract: in a group (the whole answer, a month, an
+//! action type, an académie) of fewer than [`THRESHOLD`] requests, every
+//! count is withheld (`None`, shown "< 5"); and no rate, median or mean is
+//! published when it would rest on fewer than [`THRESHOLD`] values (a
+//! median of three delays, a mean of two ratings tell about individual
+//! requests). In larger groups small counts are published (two requests of
+//! 120 ended with an unreachable company).
+
+use crate::ActionType;
+use crate::lifecycle::Outcome;
+use serde::{Serialize, Serializer};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+/// The fewest requests (or values) a published figure may rest on.
+pub const THRESHOLD: u64 = 5;
+
+/// The longest period one answer covers, in months: ten years of monthly
+/// figures are plenty, and it bounds the work of one query.
+pub const MAX_MONTHS: i32 = 120;
+
+/// A calendar month in French (Paris) time: the unit of the statistics.
+/// Every request is counted in the month of its creation as read on a
+/// clock in Paris, overseas ones included, so that a month means the same
+/// thing in every figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    /// Months since year 0 (`year × 12 + month − 1`).
+    index: i32,
+}
+
+impl Month {
+    /// `None` outside 1 to 12, or outside the years the service can mean
+    /// (2000 to 2999).
+    pub fn new(year: i32, month: u8) -> Option<Month> {
+        ((2000..3000).contains(&year) && (1..=12).contains(&month))
+            .then(|| Month { index: year * 12 + i32::from(month) - 1 })
+    }
+
+    /// Reads "2026-11" (exactly four digits, a dash, two digits).
+    pub fn parse(s: &str) -> Option<Month> {
+        let b = s.as_bytes();
+        if b.len() != 7 || b[4] != b'-' || !b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit()) {
+            return None;
+        }
+        Month::new(s[..4].parse().ok()?, s[5..].parse().ok()?)
+    }
+
+    /// The month of an instant, in Paris time.
+    pub fn of(t: OffsetDateTime) -> Month {
+        let local = t.to_offset(crate::calendar::local_offset("75", t));
+        Month { index: local.year() * 12 + i32::from(u8::from(local.month())) - 1 }
+    }
+
+    pub fn year(self) -> i32 {
+        self.index.div_euclid(12)
+    }
+
+    /// 1 to 12.
+    pub fn number(self) -> u8 {
+        u8::try_from(self.index.rem_euclid(12) + 1).unwrap_or(1)
+    }
+
+    /// `n` months later (earlier when negative).
+    pub fn plus(self, n: i32) -> Month {
+        Month { index: self.index + n }
+    }
+
+    /// Months from `self` to `other` (0 for the same month).
+    pub fn until(self, other: Month) -> i32 {
+        other.index - self.index
+    }
+
+    /// The first instant of the month in Paris time: what a query on the
+    /// stored UTC timestamps compares with.
+    pub fn start(self) -> OffsetDateTime {
+        let month = time::Month::try_from(self.number()).unwrap_or(time::Month::January);
+        let day = Date::from_calendar_date(self.year(), month, 1).unwrap_or(Date::MIN);
+        let local = PrimitiveDateTime::new(day, Time::MIDNIGHT);
+        // Summer time never starts or ends on the first of a month at
+        // midnight: the offset an hour before is the month's first offset.
+        let guess = local.assume_utc() - time::Duration::hours(1);
+        let offset = crate::calendar::local_offset("75", guess);
+        local.assume_offset(offset).to_offset(UtcOffset::UTC)
+    }
+
+    /// "novembre 2026".
+    pub fn label(self) -> String {
+        format!("{} {}", crate::text::month_name(self.number()), self.year())
+    }
+
+    /// "nov. 2026", for chart axes.
+    pub fn short_label(self) -> String {
+        format!("{} {}", crate::text::month_abbreviation(self.number()), self.year())
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year(), self.number())
+    }
+}
+
+impl Serialize for Month {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Months from `du` to `au`, both included (the API's `du` and `au`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Period {
+    #[serde(rename = "du")]
+    pub from: Month,
+    #[serde(rename = "au")]
+    pub to: Month,
+}
+
+/// Why a period cannot be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("le mois de fin précède le mois de début")]
+    Reversed,
+    #[error("la période couvre {MAX_MONTHS} mois au plus")]
+    TooLong,
+}
+
+impl Period {
+    /// A period of at least one and at most [`MAX_MONTHS`] months.
+    pub fn new(from: Month, to: Month) -> Result<Period, PeriodError> {
+        match from.until(to) {
+            n if n < 0 => Err(PeriodError::Reversed),
+            n if n >= MAX_MONTHS => Err(PeriodError::TooLong),
+            _ => Ok(Period { from, to }),
+        }
+    }
+
+    /// The twelve months ending with the month of `now` (the default: the
+    /// current month is counted as it stands).
+    pub fn last_12_months(now: OffsetDateTime) -> Period {
+        let to = Month::of(now);
+        Period { from: to.plus(-11), to }
+    }
+
+    /// Every month, in order.
+    pub fn months(self) -> impl Iterator<Item = Month> {
+        (0..=self.from.until(self.to)).map(move |i| self.from.plus(i))
+    }
+
+    pub fn len(self) -> usize {
+        usize::try_from(self.from.until(self.to) + 1).unwrap_or(0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// Where the period starts and ends as instants (end excluded): the
+    /// first instant of `from` and of the month after `to`, in Paris time.
+    pub fn bounds(self) -> (OffsetDateTime, OffsetDateTime) {
+        (self.from.start(), self.to.plus(1).start())
+    }
+
+    pub fn contains(self, m: Month) -> bool {
+        self.from <= m && m <= self.to
+    }
+}
+
+/// How a request ended, as the statistics count it (an open request has
+/// no ending; a duplicate is never a fact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Closed with an outcome.
+    Closed(Outcome),
+    /// Nobody took it in time (`sans_reponse`).
+    NoAnswer,
+    /// Cancelled by the company (`annulee`).
+    Cancelled,
+}
+
+/// One request, reduced to what the statistics need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    /// The month of its creation (Paris time).
+    pub month: Month,
+    /// `None` for a code the referential does not know (counted in the
+    /// totals, in no action group).
+    pub action: Option<ActionType>,
+    /// Its académie, as an index into [`Scope::academies`]; `None` when the
+    /// commune has none we know.
+    pub academie: Option<usize>,
+    /// Seconds from its creation to its being taken, when it was.
+    pub taken_after_seconds: Option<i64>,
+    /// Taken at or before three working days after its creation, on the
+    /// calendar of its own commune.
+    pub taken_within_3_working_days: bool,
+    pub ending: Option<Ending>,
+    /// The company's word, 1 to 5.
+    pub satisfaction: Option<u8>,
+}
+
+/// What the answer is about: the period, the académies it knows (code and
+/// name, in the order groups are listed), and the filters.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub period: Period,
+    pub academies: &'a [(String, String)],
+    /// Only this académie (an index into `academies`).
+    pub academie: Option<usize>,
+    /// Only this action type.
+    pub action: Option<ActionType>,
+}
+
+impl Scope<'_> {
+    fn admits(&self, f: &Fact) -> bool {
+        self.period.contains(f.month)
+            && self.academie.is_none_or(|a| f.academie == Some(a))
+            && self.action.is_none_or(|a| f.action == Some(a))
+    }
+}
+
+/// The endings, each a count (withheld in small groups).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Endings {
+    pub partenariat: Option<u64>,
+    pub realisee: Option<u64>,
+    pub sans_suite: Option<u64>,
+    pub injoignable: Option<u64>,
+    pub sans_reponse: Option<u64>,
+    pub annulee: Option<u64>,
+}
+
+/// The company's word: how many answered, and their mean (1 to 5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Satisfaction {
+    #[serde(rename = "reponses")]
+    pub answers: Option<u64>,
+    #[serde(rename = "moyenne")]
+    pub mean: Option<f64>,
+}
+
+/// The published figures of one group: `None` is a figure withheld by the
+/// confidentiality rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Figures {
+    #[serde(rename = "demandes")]
+    pub requests: Option<u64>,
+    #[serde(rename = "prises_en_charge")]
+    pub taken: Option<u64>,
+    /// Taken, in % of the requests (one decimal).
+    #[serde(rename = "taux_prise_en_charge")]
+    pub taken_rate: Option<f64>,
+    #[serde(rename = "prises_en_charge_3_jours_ouvres")]
+    pub taken_in_3_days: Option<u64>,
+    /// Taken within three working days, in % of the requests.
+    #[serde(rename = "taux_prise_en_charge_3_jours_ouvres")]
+    pub taken_in_3_days_rate: Option<f64>,
+    /// Median time from creation to being taken, in hours (one decimal),
+    /// over the requests taken.
+    #[serde(rename = "delai_median_prise_en_charge_heures")]
+    pub median_hours_to_take: Option<f64>,
+    #[serde(rename = "issues")]
+    pub endings: Endings,
+    pub satisfaction: Satisfaction,
+}
+
+/// The figures of a month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthFigures {
+    #[serde(rename = "mois")]
+    pub month: Month,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The figures of an action type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionFigures {
+    pub action: ActionType,
+    #[serde(rename = "libelle")]
+    pub label: &'static str,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The figures of an académie.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcademieFigures {
+    /// Its name, as the API names académies ("Lyon").
+    #[serde(rename = "academie")]
+    pub name: String,
+    pub code: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The filters an answer applied, as the API echoes them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Filters {
+    /// The académie's name.
+    pub academie: Option<String>,
+    pub action: Option<ActionType>,
+}
+
+/// The whole answer (`GET /api/v1/statistiques`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    #[serde(rename = "periode")]
+    pub period: Period,
+    #[serde(rename = "filtres")]
+    pub filters: Filters,
+    #[serde(flatten)]
+    pub overall: Figures,
+    /// Every month of the period, in order (a month without requests is a
+    /// small group like any other).
+    #[serde(rename = "par_mois")]
+    pub by_month: Vec<MonthFigures>,
+    /// Every action type the filters allow, in the journey's order.
+    #[serde(rename = "par_action")]
+    pub by_action: Vec<ActionFigures>,
+    /// Every académie the filters allow, in the order of the scope.
+    #[serde(rename = "par_academie")]
+    pub by_academie: Vec<AcademieFigures>,
+}
+
+/// The raw counts of a group, before the rule.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    requests: u64,
+    taken: u64,
+    taken_in_3_days: u64,
+    delays: Vec<i64>,
+    outcomes: [u64; 4],
+    no_answer: u64,
+    cancelled: u64,
+    ratings: u64,
+    rating_sum: u64,
+}
+
+impl Tally {
+    fn add(&mut self, f: &Fact) {
+        self.requests += 1;
+        if let Some(d) = f.taken_after_seconds {
+            self.taken += 1;
+            self.delays.push(d);
+            if f.taken_within_3_working_days {
+                self.taken_in_3_days += 1;
+            }
+        }
+        match f.ending {
+            Some(Ending::Closed(o)) => {
+                let i = Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
+                self.outcomes[i] += 1;
+            }
+            Some(Ending::NoAnswer) => self.no_answer += 1,
+            Some(Ending::Cancelled) => self.cancelled += 1,
+            None => {}
+        }
+        if let Some(s) = f.satisfaction {
+            self.ratings += 1;
+            self.rating_sum += u64::from(s);
+        }
+    }
+
+    /// The figures this group may publish.
+    fn publish(mut self) -> Figures {
+        let small = self.requests < THRESHOLD;
+        let count = |n: u64| (!small).then_some(n);
+        let outcome = |o: Outcome| count(self.outcomes[Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0)]);
+        let endings = Endings {
+            partenariat: outcome(Outcome::Partenariat),
+            realisee: outcome(Outcome::Realisee),
+            sans_suite: outcome(Outcome::SansSuite),
+            injoignable: outcome(Outcome::Injoignable),
+            sans_reponse: count(self.no_answer),
+            annulee: count(self.cancelled),
+        };
+        Figures {
+            requests: count(self.requests),
+            taken: count(self.taken),
+            taken_rate: rate(self.taken, self.requests),
+            taken_in_3_days: count(self.taken_in_3_days),
+            taken_in_3_days_rate: rate(self.taken_in_3_days, self.requests),
+            median_hours_to_take: median_seconds(&mut self.delays).map(|s| one_decimal(s / 3600.0)),
+            endings,
+            satisfaction: Satisfaction {
+                answers: count(self.ratings),
+                mean: (self.ratings >= THRESHOLD).then(|| one_decimal(self.rating_sum as f64 / self.ratings as f64)),
+            },
+        }
+    }
+}
+
+/// Rounded to one decimal, halves away from zero (80.25 → 80.3).
+pub fn one_decimal(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// `part` in % of `whole`, one decimal; withheld on fewer than
+/// [`THRESHOLD`] requests.
+fn rate(part: u64, whole: u64) -> Option<f64> {
+    (whole >= THRESHOLD).then(|| one_decimal(part as f64 * 100.0 / whole as f64))
+}
+
+/// The median of the values (the mean of the two middle ones for an even
+/// count); withheld on fewer than [`THRESHOLD`] values.
+fn median_seconds(values: &mut [i64]) -> Option<f64> {
+    let n = values.len();
+    if (n as u64) < THRESHOLD {
+        return None;
+    }
+    let mid = n / 2;
+    let (_, upper, _) = values.select_nth_unstable(mid);
+    let upper = *upper as f64;
+    if n % 2 == 1 {
+        return Some(upper);
+    }
+    let lower = values[..mid].iter().copied().max().unwrap_or(0) as f64;
+    Some((lower + upper) / 2.0)
+}
+
+/// The published figures of the facts in `scope`: overall, by month, by
+/// action type and by académie. Facts outside the scope are ignored.
+pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
+    let period = scope.period;
+    let actions: Vec<ActionType> =
+        ActionType::ALL.iter().copied().filter(|a| scope.action.is_none_or(|x| x == *a)).collect();
+    let academies: Vec<usize> = (0..scope.academies.len()).filter(|i| scope.academie.is_none_or(|x| x == *i)).collect();
+    let mut overall = Tally::default();
+    let mut months = vec![Tally::default(); period.len()];
+    let mut by_action = vec![Tally::default(); ActionType::ALL.len()];
+    let mut by_academie = vec![Tally::default(); scope.academies.len()];
+    for f in facts.iter().filter(|f| scope.admits(f)) {
+        overall.add(f);
+        if let Some(t) = usize::try_from(period.from.until(f.month)).ok().and_then(|i| months.get_mut(i)) {
+            t.add(f);
+        }
+        if let Some(t) = f.action.and_then(|a| ActionType::ALL.iter().position(|x| *x == a)).map(|i| &mut by_action[i])
+        {
+            t.add(f);
+        }
+        if let Some(t) = f.academie.and_then(|i| by_academie.get_mut(i)) {
+            t.add(f);
+        }
+    }
+    let mut by_action: Vec<Option<Tally>> = by_action.into_iter().map(Some).collect();
+    let mut by_academie: Vec<Option<Tally>> = by_academie.into_iter().map(Some).collect();
+    Report {
+        period,
+        filters: Filters {
+            academie: scope.academie.and_then(|i| scope.academies.get(i)).map(|(_, name)| name.clone()),
+            action: scope.action,
+        },
+        overall: overall.publish(),
+        by_month: period.months().zip(months).map(|(month, t)| MonthFigures { month, figures: t.publish() }).collect(),
+        by_action: actions
+            .into_iter()
+            .map(|a| {
+                let i = ActionType::ALL.iter().position(|x| *x == a).unwrap_or(0);
+                ActionFigures {
+                    action: a,
+                    label: a.label(),
+                    figures: by_action[i].take().unwrap_or_default().publish(),
+                }
+            })
+            .collect(),
+        by_academie: academies
+            .into_iter()
+            .map(|i| AcademieFigures {
+                code: scope.academies[i].0.clone(),
+                name: scope.academies[i].1.clone(),
+                figures: by_academie[i].take().unwrap_or_default().publish(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn m(s: &str) -> Month {
+        Month::parse(s).expect("mois")
+    }
+
+    fn fact(month: &str) -> Fact {
+        Fact {
+            month: m(month),
+            action: Some(ActionType::Pfmp),
+            academie: Some(0),
+            taken_after_seconds: None,
+            taken_within_3_working_days: false,
+            ending: None,
+            satisfaction: None,
+        }
+    }
+
+    fn academies() -> Vec<(String, String)> {
+        vec![("10".into(), "Lyon".into()), ("01".into(), "Paris".into())]
+    }
+
+    #[test]
+    fn months_read_and_count_in_paris_time() {
+        assert_eq!(m("2026-11").to_string(), "2026-11");
+        for bad in ["2026-13", "2026-00", "26-11", "2026/11", "2026-1", "1999-12", "२०२६-11", "2026-11 "] {
+            assert_eq!(Month::parse(bad), None, "{bad:?}");
+        }
+        // 23:30 UTC on 31 October is already November in Paris (winter
+        // time begins on 25 October 2026).
+        assert_eq!(Month::of(datetime!(2026-10-31 23:30 UTC)), m("2026-11"));
+        assert_eq!(Month::of(datetime!(2026-07-31 21:59 UTC)), m("2026-07"));
+        assert_eq!(Month::of(datetime!(2026-07-31 22:00 UTC)), m("2026-08"));
+        assert_eq!(m("2026-11").start(), datetime!(2026-10-31 23:00 UTC));
+        assert_eq!(m("2026-08").start(), datetime!(2026-07-31 22:00 UTC));
+        assert_eq!(m("2026-01").plus(-1), m("2025-12"));
+        assert_eq!(m("2026-01").label(), "janvier 2026");
+        assert_eq!(m("2026-02").short_label(), "févr. 2026");
+    }
+
+    #[test]
+    fn periods_are_whole_months_both_included() {
+        let p = Period::last_12_months(datetime!(2026-11-20 10:00 UTC));
+        assert_eq!((p.from, p.to, p.len()), (m("2025-12"), m("2026-11"), 12));
+        assert_eq!(Period::new(m("2026-02"), m("2026-01")), Err(PeriodError::Reversed));
+        assert_eq!(Period::new(m("2016-01"), m("2025-12")).map(|p| p.len()), Ok(120));
+        assert_eq!(Period::new(m("2016-01"), m("2026-01")), Err(PeriodError::TooLong));
+        assert_eq!(
+            Period::new(m("2026-11"), m("2026-11")).map(|p| p.bounds()),
+            Ok((datetime!(2026-10-31 23:00 UTC), datetime!(2026-11-30 23:00 UTC)))
+        );
+    }
+
+    #[test]
+    fn small_groups_publish_nothing_and_rates_need_five_values() {
+        let academies = academies();
+        let scope = Scope {
+            period: Period::new(m("2026-01"), m("2026-02")).expect("période"),
+            academies: &academies,
+            academie: None,
+            action: None,
+        };
+        // January: 4 requests (a small group); February: 6, two of them
+        // taken, one rated.
+        let mut facts: Vec<Fact> = (0..4).map(|_| fact("2026-01")).collect();
+        for i in 0..6 {
+            let mut f = fact("2026-02");
+            f.academie = Some(1);
+            if i < 2 {
+                f.taken_after_seconds = Some(3600 * (i + 1));
+                f.taken_within_3_working_days = true;
+                f.ending = Some(Ending::Closed(Outcome::Partenariat));
+                f.satisfaction = Some(4);
+            }
+            facts.push(f);
+        }
+        let r = compute(&facts, &scope);
+        assert_eq!(r.overall.requests, Some(10));
+        assert_eq!(r.overall.taken, Some(2));
+        assert_eq!(r.overall.taken_rate, Some(20.0));
+        assert_eq!(r.overall.median_hours_to_take, None, "a median of two delays is withheld");
+        assert_eq!(r.overall.endings.partenariat, Some(2), "a small count in a large group is published");
+        assert_eq!(r.overall.endings.annulee, Some(0));
+        assert_eq!(r.overall.satisfaction, Satisfaction { answers: Some(2), mean: None });
+        let january = &r.by_month[0].figures;
+        assert_eq!(*january, Figures::default(), "four requests: everything withheld");
+        assert_eq!(r.by_month[1].figures.requests, Some(6));
+        assert_eq!(r.by_academie[0].figures.requests, None);
+        assert_eq!(r.by_academie[1].figures.taken, Some(2));
+        assert_eq!(r.by_action.len(), ActionType::ALL.len());
+        assert_eq!(r.by_action[0].figures.requests, Some(10));
+        assert_eq!(r.by_action[1].figures.requests, None, "no request is a small group too");
+    }
+
+    #[test]
+    fn medians_rates_and_means_are_rounded_to_one_decimal() {
+        let mut v = vec![7200, 3600, 10800, 14400, 18000, 1800];
+        // Sorted: 1800 3600 7200 10800 14400 18000 → (7200 + 10800) / 2.
+        assert_eq!(median_seconds(&mut v), Some(9000.0));
+        let mut odd = vec![5, 1, 4, 2, 3];
+        assert_eq!(median_seconds(&mut odd), Some(3.0));
+        assert_eq!(median_seconds(&mut [1, 2, 3, 4]), None);
+        assert_eq!(rate(1, 3), None);
+        assert_eq!(rate(2, 3 * 5), Some(13.3));
+        assert_eq!(rate(1, 8), Some(12.5));
+        assert_eq!(one_decimal(80.25), 80.3);
+    }
+
+    #[test]
+    fn filters_keep_their_groups_only() {
+        let academies = academies();
+        let scope = Scope {
+            period: Period::new(m("2026-01"), m("2026-01")).expect("période"),
+            academies: &academies,
+            academie: Some(1),
+            action: Some(ActionType::Visite),
+        };
+        let mut facts: Vec<Fact> = (0..7).map(|_| fact("2026-01")).collect();
+        for f in facts.iter_mut().take(5) {
+            f.academie = Some(1);
+            f.action = Some(ActionType::Visite);
+        }
+        // Outside the period: ignored.
+        let mut late = fact("2026-02");
+        late.academie = Some(1);
+        late.action = Some(ActionType::Visite);
+        facts.push(late);
+        let r = compute(&facts, &scope);
+        assert_eq!(r.overall.requests, Some(5));
+        assert_eq!(r.filters, Filters { academie: Some("Paris".into()), action: Some(ActionType::Visite) });
+        assert_eq!(r.by_action.iter().map(|a| a.action).collect::<Vec<_>>(), vec![ActionType::Visite]);
+        assert_eq!(r.by_academie.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(), vec!["01"]);
+        let json = serde_json::to_value(&r).expect("JSON");
+        assert_eq!(json["periode"], serde_json::json!({"du": "2026-01", "au": "2026-01"}));
+        assert_eq!(json["filtres"], serde_json::json!({"academie": "Paris", "action": "visite"}));
+        assert_eq!(json["demandes"], 5);
+        assert_eq!(json["taux_prise_en_charge"], 0.0);
+        assert!(json["delai_median_prise_en_charge_heures"].is_null());
+        assert_eq!(json["issues"]["sans_reponse"], 0);
+        assert_eq!(json["satisfaction"], serde_json::json!({"reponses": 0, "moyenne": null}));
+        assert_eq!(json["par_mois"][0]["mois"], "2026-01");
+        assert_eq!(json["par_mois"][0]["demandes"], 5);
+        assert_eq!(json["par_action"][0]["libelle"], "Faire visiter l'entreprise à des élèves");
+        assert_eq!(json["par_academie"][0]["academie"], "Paris");
+        assert_eq!(json["par_academie"][0]["code"], "01");
+    }
+}
