@@ -23,4 +23,5 @@ pub mod requests;
 pub mod search;
 pub mod security;
 pub mod storage;
+pub mod territory;
 pub mod web;

@@ -14,6 +14,7 @@ pub mod partners;
 pub mod proconnect;
 pub mod requests;
 pub mod search;
+pub mod territory;
 pub mod vitrines;
 
 use anyhow::Context;

@@ -20,3 +20,4 @@ mod request_input;
 mod resilience;
 mod search;
 mod security;
+mod territory;
