@@ -88,8 +88,10 @@ fn check_tag<'a>(rest: &'a str, html: &str, typed: &str) -> &'a str {
 }
 
 fn check(html: &str, typed: &str) {
+    // Text keeps its quotes (`href="javascript:` may be shown as typed), so
+    // only tags are looked for here; attributes are checked tag by tag.
     let lower = html.to_ascii_lowercase();
-    for banned in ["<script", "<img", "<iframe", "<style", "<svg", "<input", "href=\"javascript"] {
+    for banned in ["<script", "<img", "<iframe", "<style", "<svg", "<input"] {
         assert!(!lower.contains(banned), "{banned} in {html}");
     }
     let mut rest = html;
