@@ -3,7 +3,7 @@
 //! and `mailto:` addresses (no `javascript:`), images become links. The
 //! result is HTML with nothing but what Markdown itself makes.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 
 fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
@@ -15,6 +15,10 @@ pub fn to_safe_html(markdown: &str) -> String {
     let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
         // Raw HTML is text: what was typed is shown, never run.
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        // An email autolink (`<nom@lycee.fr>`) holds a bare address that
+        // the HTML writer prefixes with `mailto:` itself; CommonMark only
+        // makes one from address characters, so it is kept as is.
+        e @ Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => e,
         Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
             link_type,
             dest_url: if safe_url(&dest_url) { dest_url } else { CowStr::Borrowed("#") },
@@ -65,5 +69,15 @@ mod tests {
         }
         assert!(to_safe_html("[site](https://lycee.fr)").contains("<a href=\"https://lycee.fr\">site</a>"));
         assert!(to_safe_html("# Titre").starts_with("<p>Titre</p>"));
+    }
+
+    #[test]
+    fn email_autolinks_keep_their_address() {
+        // Found by fuzzing (fuzz/ markdown): the address of `<a@b.fr>` has no
+        // scheme, so it was replaced by "#" and the link became `mailto:#`.
+        assert_eq!(
+            to_safe_html("Écrivez à <ce.0690043x@ac-lyon.fr>"),
+            "<p>Écrivez à <a href=\"mailto:ce.0690043x@ac-lyon.fr\">ce.0690043x@ac-lyon.fr</a></p>\n"
+        );
     }
 }
