@@ -95,6 +95,10 @@ static INDEX: LazyLock<SearchIndex> = LazyLock::new(|| {
     index
 });
 
+/// `MLP_FUZZ_VERBOSE=1` prints each outcome, to see what an input reaches
+/// when running the target on one file.
+static VERBOSE: LazyLock<bool> = LazyLock::new(|| std::env::var_os("MLP_FUZZ_VERBOSE").is_some());
+
 fn check_errors(errors: &FieldErrors) {
     for (path, message) in errors {
         assert!(PATHS.contains(&path.as_str()), "undocumented field path {path:?}");
@@ -141,7 +145,11 @@ fuzz_target!(|data: &[u8]| {
     check_errors(&type_errors);
     assert_eq!(type_errors.contains_key("$"), !json.is_object());
     let understand = |words: &str| index.jobs.understand(words, 10);
-    match validate(&input, index, &understand, today()) {
+    let outcome = validate(&input, index, &understand, today());
+    if *VERBOSE {
+        eprintln!("{outcome:?}");
+    }
+    match outcome {
         Ok(valid) => {
             assert!(input.consentement);
             check_valid(&valid, index);
