@@ -31,7 +31,15 @@ const pages = [
   [session, '/espace?statut=toutes'],
   [session, `/espace/demandes/${reference}`],
   ...(uai ? [[session, `/espace/lycees/${uai}/vitrine`]] : []),
-  ...(adminSession ? [[adminSession, '/admin'], [adminSession, '/espace/equipe']] : []),
+  ...(adminSession
+    ? [
+        [adminSession, '/admin'],
+        [adminSession, '/espace/equipe'],
+        [adminSession, '/espace/territoire'],
+        [adminSession, '/espace/territoire?academie=10'],
+        [adminSession, '/espace/territoire?academie=10&action=pfmp&domaine=F16&tri=recues'],
+      ]
+    : []),
 ];
 
 const browser = await launch();
@@ -113,6 +121,34 @@ try {
         await page.goto(base + `/lycees/${uai}`, { waitUntil: 'networkidle' });
         const shown = await page.locator('.mlp-markdown strong').first().textContent().catch(() => '');
         if (shown !== 'électrotechnique') failures.push(`vitrine : présentation absente de la page publique (« ${shown} »)`);
+      }
+    }
+    await context.close();
+  }
+
+  // Keyboard only, the territory's filters: choose a type of request with
+  // the arrow keys, filter, and land on the filtered page.
+  if (adminSession) {
+    const { context, page } = await signedIn(browser, adminSession);
+    await page.goto(base + '/espace/territoire?academie=10', { waitUntil: 'networkidle' });
+    let reached = false;
+    for (let i = 0; i < 200 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.id === 'filtre-action');
+    }
+    if (!reached) failures.push('clavier : filtre « Type de demande » du territoire inatteignable');
+    else {
+      await page.keyboard.press('ArrowDown');
+      let onButton = false;
+      for (let i = 0; i < 20 && !onButton; i++) {
+        await page.keyboard.press('Tab');
+        onButton = await page.evaluate(() => document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.trim() === 'Filtrer');
+      }
+      if (!onButton) failures.push('clavier : bouton « Filtrer » du territoire inatteignable');
+      else {
+        await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+        if (!/[?&]action=[a-z_]+/.test(page.url())) failures.push(`clavier : filtre du territoire non appliqué (${page.url()})`);
+        for (const v of await axe(page)) failures.push(`territoire filtré : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
       }
     }
     await context.close();

@@ -24,4 +24,5 @@ pub mod search;
 pub mod security;
 pub mod stats;
 pub mod storage;
+pub mod territory;
 pub mod web;

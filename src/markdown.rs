@@ -3,11 +3,22 @@
 //! and `mailto:` addresses (no `javascript:`), images become links. The
 //! result is HTML with nothing but what Markdown itself makes.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 
-fn safe_url(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
+/// The address a link or image may point to: the destination if its scheme
+/// is allowed, else `#`. It is trimmed, as checked: a destination written
+/// in `<…>` may hold spaces around it, and written as typed it would be a
+/// relative link (`%20https://…`) to a page of our own site.
+fn safe_dest(url: CowStr<'_>) -> CowStr<'_> {
+    let trimmed = url.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")) {
+        CowStr::Borrowed("#")
+    } else if trimmed.len() == url.len() {
+        url
+    } else {
+        CowStr::from(trimmed.to_string())
+    }
 }
 
 /// Markdown to safe HTML.
@@ -15,20 +26,18 @@ pub fn to_safe_html(markdown: &str) -> String {
     let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
         // Raw HTML is text: what was typed is shown, never run.
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: if safe_url(&dest_url) { dest_url } else { CowStr::Borrowed("#") },
-            title,
-            id,
-        }),
+        // An email autolink (`<nom@lycee.fr>`) holds a bare address that
+        // the HTML writer prefixes with `mailto:` itself; CommonMark only
+        // makes one from address characters, so it is kept as is.
+        e @ Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => e,
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: safe_dest(dest_url), title, id })
+        }
         // Images are not embedded (no third-party requests from our pages):
         // they become links to the image.
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: if safe_url(&dest_url) { dest_url } else { CowStr::Borrowed("#") },
-            title,
-            id,
-        }),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: safe_dest(dest_url), title, id })
+        }
         Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
         // Headings would break the page's outline: they become strong text.
         Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
@@ -65,5 +74,28 @@ mod tests {
         }
         assert!(to_safe_html("[site](https://lycee.fr)").contains("<a href=\"https://lycee.fr\">site</a>"));
         assert!(to_safe_html("# Titre").starts_with("<p>Titre</p>"));
+    }
+
+    #[test]
+    fn addresses_are_followed_as_checked() {
+        // Found while writing the fuzz checker (fuzz/ markdown): an address
+        // in <…> may start with a space; it was checked trimmed but written
+        // as typed, a relative link to "%20https://…" on our own site.
+        assert_eq!(to_safe_html("[site](< https://lycee.fr >)"), "<p><a href=\"https://lycee.fr\">site</a></p>\n");
+        assert_eq!(
+            to_safe_html("![plan](< https://lycee.fr/p.png>)"),
+            "<p><a href=\"https://lycee.fr/p.png\">plan</a></p>\n"
+        );
+        assert_eq!(to_safe_html("[x](< javascript:alert(1)>)"), "<p><a href=\"#\">x</a></p>\n");
+    }
+
+    #[test]
+    fn email_autolinks_keep_their_address() {
+        // Found by fuzzing (fuzz/ markdown): the address of `<a@b.fr>` has no
+        // scheme, so it was replaced by "#" and the link became `mailto:#`.
+        assert_eq!(
+            to_safe_html("Écrivez à <ce.0690043x@ac-lyon.fr>"),
+            "<p>Écrivez à <a href=\"mailto:ce.0690043x@ac-lyon.fr\">ce.0690043x@ac-lyon.fr</a></p>\n"
+        );
     }
 }

@@ -108,6 +108,15 @@ pub fn decode(path: &Path, bytes: &[u8], encoding: Encoding) -> Result<String, S
     }
 }
 
+/// The text with every line ending as `\n`. The csv crate counts lines by
+/// `\n` but starts a record after the `\r` of a CRLF, so without this every
+/// line of a CRLF file (the DEPP's, the IPS's) was reported one too early,
+/// and all of a CR-only file as line 1. A line break inside a quoted field
+/// becomes `\n` too.
+fn one_line_ending(text: String) -> String {
+    if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text }
+}
+
 /// A parsed CSV file: its header and its records with their line numbers.
 pub struct Csv {
     pub path: PathBuf,
@@ -137,7 +146,7 @@ impl Csv {
     }
 
     pub fn parse(path: &Path, bytes: &[u8], spec: &CsvSpec<'_>) -> Result<Csv, SourceError> {
-        let text = decode(path, bytes, spec.encoding)?;
+        let text = one_line_ending(decode(path, bytes, spec.encoding)?);
         let mut reader =
             csv::ReaderBuilder::new().delimiter(b';').has_headers(true).flexible(false).from_reader(text.as_bytes());
         let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
@@ -320,6 +329,23 @@ mod tests {
             let err = parse(bytes, &["a", "b"]).err().expect("must fail");
             assert_eq!(err.to_string(), want);
         }
+    }
+
+    #[test]
+    fn numbers_lines_the_same_whatever_the_line_ending() {
+        // Found by fuzzing (fuzz/ csv_source): with CRLF every record was
+        // reported one line too early (the DEPP and IPS files use CRLF).
+        for bytes in [&b"a;b\n1;2\n3;4\n"[..], b"a;b\r\n1;2\r\n3;4\r\n", b"a;b\r1;2\r3;4\r"] {
+            let csv = parse(bytes, &["a", "b"]).unwrap();
+            let lines: Vec<u64> = csv.records.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3], "{bytes:?}");
+        }
+        let err = parse(b"a;b\r\n1;2\r\n3\r\n", &["a", "b"]).err().expect("must fail");
+        assert_eq!((err.line, err.column), (Some(3), Some(2)));
+        // A quoted line break is part of its field, and counted.
+        let csv = parse(b"a;b\r\n\"x\r\ny\";2\r\n3;4\r\n", &["a", "b"]).unwrap();
+        assert_eq!(csv.records[0].get(csv.col("a")), "x\ny");
+        assert_eq!(csv.records[1].line, 4);
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod submit;
 pub mod views;
 
 pub use lifecycle::{Action, Applied, to_domain as lifecycle_state};
-pub use messages::day_of;
+pub use messages::{day_of, lycee_name};
 pub use views::{RecipientView, view_of};
 
 use crate::clock;

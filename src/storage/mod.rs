@@ -15,6 +15,7 @@ pub mod proconnect;
 pub mod requests;
 pub mod search;
 pub mod stats;
+pub mod territory;
 pub mod vitrines;
 
 use anyhow::Context;

@@ -194,6 +194,9 @@ pub fn router(state: AppState) -> Router {
         .route("/espace/partenaires.csv", get(espace::partenaires::csv))
         .route("/espace/partenaires/{id}", get(espace::partenaires::show))
         .route("/espace/partenaires/{id}/{what}", axum::routing::post(espace::partenaires::act))
+        .route("/espace/territoire", get(espace::territoire::show))
+        .route("/espace/territoire/reaffecter", axum::routing::post(espace::territoire::reassign))
+        .route("/espace/territoire/{file}", get(espace::territoire::export))
         .route("/espace/equipe", get(espace::equipe::show))
         .route("/espace/equipe/invitations", axum::routing::post(espace::equipe::invite_one))
         .route(

@@ -21,3 +21,4 @@ mod resilience;
 mod search;
 mod security;
 mod statistiques;
+mod territory;

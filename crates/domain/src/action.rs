@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// An action type; its code is a stable identifier of the API and database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionType {
     Pfmp,

@@ -12,6 +12,7 @@ pub mod account;
 pub mod action;
 pub mod analysis;
 pub mod calendar;
+pub mod coverage;
 pub mod geo;
 pub mod ids;
 pub mod level;

@@ -501,36 +501,53 @@ async fn export_table(state: &AppState, agent: &Agent) -> Result<(Vec<&'static s
     Ok((header, rows))
 }
 
-fn download(body: impl IntoResponse, content_type: &'static str, filename: &'static str) -> Response {
-    let mut res = body.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    res.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(filename));
-    private(res)
+/// A table as a download: `csv` (UTF-8 with BOM, semicolons: what French
+/// Excel opens) or `xlsx`; `name` without extension. Shared by every
+/// export of the workspace.
+pub fn table_download(header: &[&str], rows: &[Vec<String>], ext: &str, name: &str) -> Result<Response, PageError> {
+    let disposition = |ext: &str| {
+        HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\""))
+            .map_err(|_| PageError::Internal("nom de fichier".into()))
+    };
+    let mut res = match ext {
+        "csv" => {
+            let mut out = String::from("\u{feff}");
+            out.push_str(&header.join(";"));
+            out.push_str("\r\n");
+            for cells in rows {
+                out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(";"));
+                out.push_str("\r\n");
+            }
+            let mut res = out.into_response();
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+            res
+        }
+        "xlsx" => {
+            let bytes = workbook(header, rows).map_err(|e| PageError::Internal(format!("classeur : {e}")))?;
+            let mut res = bytes.into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            );
+            res
+        }
+        _ => return Err(PageError::NotFound),
+    };
+    res.headers_mut().insert(header::CONTENT_DISPOSITION, disposition(ext)?);
+    Ok(private(res))
 }
 
 /// `GET /espace/demandes.csv`: the requests of the person's perimeter,
-/// for a spreadsheet (UTF-8 with BOM, semicolons: what French Excel opens).
+/// for a spreadsheet.
 pub async fn csv(State(state): State<AppState>, SignedIn(agent): SignedIn) -> Result<Response, PageError> {
     let (header, rows) = export_table(&state, &agent).await?;
-    let mut out = String::from("\u{feff}");
-    out.push_str(&header.join(";"));
-    out.push_str("\r\n");
-    for cells in rows {
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(";"));
-        out.push_str("\r\n");
-    }
-    Ok(download(out, "text/csv; charset=utf-8", "attachment; filename=\"demandes-monlyceepro.csv\""))
+    table_download(&header, &rows, "csv", "demandes-monlyceepro")
 }
 
 /// `GET /espace/demandes.xlsx`: the same table as an Excel workbook.
 pub async fn xlsx(State(state): State<AppState>, SignedIn(agent): SignedIn) -> Result<Response, PageError> {
     let (header, rows) = export_table(&state, &agent).await?;
-    let bytes = workbook(&header, &rows).map_err(|e| PageError::Internal(format!("classeur : {e}")))?;
-    Ok(download(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "attachment; filename=\"demandes-monlyceepro.xlsx\"",
-    ))
+    table_download(&header, &rows, "xlsx", "demandes-monlyceepro")
 }
 
 /// A one-sheet workbook: a bold header row, frozen, then the rows as text

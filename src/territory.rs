@@ -1,0 +1,279 @@
+//! A coordinator's territory at a glance: its requests (the late and the
+//! escalated first), how each lycée answers, where companies ask for what
+//! no lycée nearby can answer, and which lycées cannot be reached. Read
+//! only; reassigning goes through the request lifecycle.
+
+use crate::clock;
+use crate::requests::RequestService;
+use crate::search::SearchIndex;
+use crate::storage::Db;
+use crate::storage::requests::DemandeRow;
+use crate::storage::territory::{self as store, Filters, Scope};
+use domain::ActionType;
+use domain::coverage::{Asked, Gap};
+use domain::lifecycle::{Outcome, RecipientStatus};
+use std::collections::{BTreeMap, HashMap};
+use time::OffsetDateTime;
+
+/// Most requests listed at once.
+pub const REQUESTS_LIMIT: i64 = 500;
+
+/// How one lycée of the territory answers.
+#[derive(Debug, Clone, Default)]
+pub struct LyceeLine {
+    pub uai: String,
+    pub nom: String,
+    pub commune: String,
+    pub academie: Option<String>,
+    pub position: Option<domain::Position>,
+    pub received: usize,
+    pub taken: usize,
+    pub declined: usize,
+    /// Reasons of the declines, most frequent first.
+    pub reasons: Vec<(String, usize)>,
+    /// Median hours between being told and taking it.
+    pub median_hours: Option<f64>,
+    pub outcomes: BTreeMap<Outcome, usize>,
+    /// Average of the companies' words and how many.
+    pub satisfaction: Option<(f64, usize)>,
+    pub has_officer: bool,
+    pub has_address: bool,
+}
+
+impl LyceeLine {
+    /// Share of the requests received that it took (None before any).
+    pub fn share_taken(&self) -> Option<f64> {
+        (self.received > 0).then(|| self.taken as f64 / self.received as f64)
+    }
+
+    /// Whether a request routed to it reaches anyone.
+    pub fn reachable(&self) -> bool {
+        self.has_officer || self.has_address
+    }
+}
+
+/// A request of the territory, as the dashboard lists it.
+#[derive(Debug, Clone)]
+pub struct RequestLine {
+    pub row: DemandeRow,
+    /// Working days since its clock started.
+    pub working_days: u32,
+    /// The coordination was told nobody took it.
+    pub escalated: bool,
+    /// Open, not taken, and past the pilot's deadline.
+    pub late: bool,
+}
+
+/// The dashboard of a territory.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub requests: Vec<RequestLine>,
+    pub truncated: bool,
+    pub lycees: Vec<LyceeLine>,
+    pub gaps: Vec<Gap>,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+/// The lycées of a scope, from the catalogue.
+pub fn lycees_of<'a>(index: &'a SearchIndex, scope: &Scope) -> Vec<&'a domain::matching::LyceeCard> {
+    index
+        .lycees
+        .iter()
+        .filter(|l| match scope {
+            Scope::National => true,
+            Scope::Academie(code, bassin) => l.academie.as_deref() == Some(code.as_str()) || bassin.contains(&l.uai),
+            Scope::Lycees(uais) => uais.contains(&l.uai),
+        })
+        .collect()
+}
+
+/// Builds the dashboard of `scope` with `filters`.
+pub async fn dashboard(
+    db: &Db,
+    requests: &RequestService,
+    index: &SearchIndex,
+    scope: &Scope,
+    filters: &Filters,
+    now: OffsetDateTime,
+) -> sqlx::Result<Dashboard> {
+    let cards = lycees_of(index, scope);
+    let rows = store::requests(db, scope, filters, REQUESTS_LIMIT).await?;
+    let truncated = rows.len() as i64 >= REQUESTS_LIMIT;
+    let mut lines: Vec<RequestLine> = rows
+        .into_iter()
+        .map(|row| {
+            let started = clock::parse(&row.demarre_le).unwrap_or(now);
+            let working_days = requests.calendar(index, &row).working_days_between(started, now);
+            let open_untaken = row.statut.is_open() && row.responsable_uai.is_none();
+            RequestLine {
+                escalated: open_untaken && row.escalade_le.is_some(),
+                late: open_untaken && working_days >= requests.deadlines.pilot_moves,
+                working_days,
+                row,
+            }
+        })
+        .collect();
+    // The escalated, then the late, then the open, newest first within.
+    lines.sort_by_key(|l| (!l.escalated, !l.late, !l.row.statut.is_open()));
+
+    let answers = store::answers(db, scope, filters).await?;
+    let uais: Vec<String> = cards.iter().map(|l| l.uai.clone()).collect();
+    let reach = store::reachability(db, &uais).await?;
+    let mut by_uai: HashMap<&str, LyceeLine> = cards
+        .iter()
+        .map(|l| {
+            let (has_officer, has_address) = reach.get(&l.uai).copied().unwrap_or_default();
+            (
+                l.uai.as_str(),
+                LyceeLine {
+                    uai: l.uai.clone(),
+                    nom: l.nom.clone(),
+                    commune: l.commune_nom.clone(),
+                    academie: l.academie.clone(),
+                    position: l.position,
+                    has_officer,
+                    has_address,
+                    ..LyceeLine::default()
+                },
+            )
+        })
+        .collect();
+    let mut delays: HashMap<String, Vec<f64>> = HashMap::new();
+    let mut reasons: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
+    let mut words: HashMap<String, Vec<i64>> = HashMap::new();
+    for a in &answers {
+        let Some(line) = by_uai.get_mut(a.uai.as_str()) else { continue };
+        line.received += 1;
+        let took =
+            matches!(a.statut, RecipientStatus::PriseEnCharge | RecipientStatus::Cloturee) && a.decide_le.is_some();
+        if took {
+            line.taken += 1;
+            if let (Some(told), Some(took)) =
+                (a.notifie_le.as_deref().and_then(clock::parse), a.decide_le.as_deref().and_then(clock::parse))
+            {
+                delays.entry(a.uai.clone()).or_default().push((took - told).as_seconds_f64() / 3600.0);
+            }
+        }
+        if a.statut == RecipientStatus::Declinee {
+            line.declined += 1;
+            let why = a.motif.as_deref().unwrap_or("sans motif").split(" : ").next().unwrap_or("sans motif");
+            *reasons.entry(a.uai.clone()).or_default().entry(why.to_string()).or_default() += 1;
+        }
+        if a.responsable {
+            if let Some(o) = a.issue.as_deref().and_then(|o| o.parse::<Outcome>().ok()) {
+                *line.outcomes.entry(o).or_default() += 1;
+            }
+            if let Some(s) = a.satisfaction {
+                words.entry(a.uai.clone()).or_default().push(s);
+            }
+        }
+    }
+    let mut lycees: Vec<LyceeLine> = by_uai.into_values().collect();
+    for l in &mut lycees {
+        l.median_hours = delays.remove(&l.uai).and_then(median);
+        let mut r: Vec<(String, usize)> = reasons.remove(&l.uai).unwrap_or_default().into_iter().collect();
+        r.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        l.reasons = r;
+        l.satisfaction = words.remove(&l.uai).filter(|w| !w.is_empty()).map(|w| {
+            let n = w.len();
+            (w.iter().sum::<i64>() as f64 / n as f64, n)
+        });
+    }
+    lycees.sort_by(|a, b| a.nom.cmp(&b.nom).then(a.uai.cmp(&b.uai)));
+
+    // Coverage gaps: the requests of the period, against the catalogue's
+    // lycées (all of them: a lycée across the border answers too).
+    let asked: Vec<Asked> = lines
+        .iter()
+        .filter_map(|l| {
+            let action = ActionType::from_code(&l.row.action)?;
+            Some(Asked {
+                commune_code: l.row.commune_code.clone(),
+                commune_nom: l.row.commune_nom.clone(),
+                position: index.places.get(&l.row.commune_code).and_then(|p| p.position),
+                action,
+                romes: l.row.metiers.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+            })
+        })
+        .collect();
+    let accepts = |uai: &str, action: ActionType| index.availability.get(uai).is_none_or(|av| av.allows(action));
+    let gaps = domain::coverage::gaps(&asked, &index.lycees, &accepts);
+    Ok(Dashboard { requests: lines, truncated, lycees, gaps })
+}
+
+/// The lycées of an académie summed up, for the national view.
+#[derive(Debug, Clone, Default)]
+pub struct AcademieLine {
+    pub code: String,
+    pub nom: String,
+    pub lycees: usize,
+    pub unreachable: usize,
+    pub received: usize,
+    pub taken: usize,
+    pub median_hours: Option<f64>,
+    pub satisfaction: Option<(f64, usize)>,
+}
+
+impl AcademieLine {
+    pub fn share_taken(&self) -> Option<f64> {
+        (self.received > 0).then(|| self.taken as f64 / self.received as f64)
+    }
+}
+
+/// The lycée lines grouped by académie (medians of the lycées' medians;
+/// satisfaction weighted by answers).
+pub fn by_academie(index: &SearchIndex, lycees: &[LyceeLine]) -> Vec<AcademieLine> {
+    let mut groups: BTreeMap<String, (AcademieLine, Vec<f64>, f64)> = BTreeMap::new();
+    for l in lycees {
+        let code = l.academie.clone().unwrap_or_default();
+        let (line, medians, words) = groups.entry(code.clone()).or_insert_with(|| {
+            let nom = index.academies.values().find(|(c, _)| *c == code).map_or(code.clone(), |(_, n)| n.clone());
+            (AcademieLine { code: code.clone(), nom, ..AcademieLine::default() }, Vec::new(), 0.0)
+        });
+        line.lycees += 1;
+        line.unreachable += usize::from(!l.reachable());
+        line.received += l.received;
+        line.taken += l.taken;
+        if let Some(m) = l.median_hours {
+            medians.push(m);
+        }
+        if let Some((avg, n)) = l.satisfaction {
+            *words += avg * n as f64;
+            let (_, count) = line.satisfaction.get_or_insert((0.0, 0));
+            *count += n;
+        }
+    }
+    let mut out: Vec<AcademieLine> = groups
+        .into_values()
+        .map(|(mut line, medians, words)| {
+            line.median_hours = median(medians);
+            if let Some((avg, n)) = &mut line.satisfaction {
+                *avg = words / *n as f64;
+            }
+            line
+        })
+        .collect();
+    out.sort_by(|a, b| a.nom.cmp(&b.nom));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![3.0]), Some(3.0));
+        assert_eq!(median(vec![5.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+}

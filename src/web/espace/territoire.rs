@@ -1,0 +1,581 @@
+//! `/espace/territoire`: a coordinator's territory (an administrator's, the
+//! whole country or one académie). Its requests — the escalated and the
+//! late first — with filters, reassignment of several at once and exports;
+//! every lycée's answers; the coverage gaps; a map drawn as SVG with the
+//! same figures in a table. Business officers get a 404.
+
+use super::{SignedIn, private};
+use crate::accounts::{Agent, Role};
+use crate::requests::Action;
+use crate::storage::territory::{Filters, Scope};
+use crate::territory::{AcademieLine, Dashboard, LyceeLine, RequestLine};
+use crate::web::AppState;
+use crate::web::api::Params;
+use crate::web::csrf::CsrfCookie;
+use crate::web::error::{PageError, render};
+use crate::web::form::PostedForm;
+use crate::web::layout::{Chrome, Crumb};
+use askama::Template;
+use axum::extract::{Extension, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::ActionType;
+use domain::lifecycle::Event;
+
+/// The territory of a person (404 for a business officer); an
+/// administrator may pick an académie (`academie`, code or name).
+fn scope_of(state: &AppState, agent: &Agent, params: &Params) -> Result<Scope, PageError> {
+    match agent.role {
+        Role::Rbe => Err(PageError::NotFound),
+        Role::Coordinateur => Ok(match &agent.academie {
+            Some(code) => Scope::Academie(code.clone(), agent.lycees.clone()),
+            None => Scope::Lycees(agent.lycees.clone()),
+        }),
+        Role::Admin => {
+            let index = state.search.index();
+            Ok(match params.text("academie").filter(|a| !a.is_empty()) {
+                Some(a) => {
+                    let folded = domain::text::fold(a);
+                    let found = index
+                        .academies
+                        .values()
+                        .find(|(code, nom)| code == a || domain::text::fold(nom) == folded)
+                        .map(|(code, _)| code.clone());
+                    Scope::Academie(found.ok_or(PageError::BadRequest("Académie inconnue.".into()))?, Vec::new())
+                }
+                None => Scope::National,
+            })
+        }
+    }
+}
+
+/// "2026-03" → the first instant of that month; `next` → of the month after.
+fn month_start(month: &str, next: bool) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let (mut y, mut m): (i32, u8) = (y.parse().ok()?, m.parse().ok()?);
+    if !(1..=12).contains(&m) || !(2000..=2100).contains(&y) {
+        return None;
+    }
+    if next {
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    Some(format!("{y:04}-{m:02}-01T00:00:00Z"))
+}
+
+/// The filters of the query string; a wrong value is a message.
+fn filters_of(params: &Params, lycees: &[&domain::matching::LyceeCard]) -> Result<Filters, String> {
+    let mut f = Filters::default();
+    if let Some(a) = params.text("action").filter(|a| !a.is_empty()) {
+        ActionType::from_code(a).ok_or("Type de demande inconnu.")?;
+        f.action = Some(a.to_string());
+    }
+    if let Some(d) = params.text("domaine").filter(|d| !d.is_empty()) {
+        let d = d.trim().to_uppercase();
+        let ok = d.len() == 3 && d.as_bytes()[0].is_ascii_uppercase() && d[1..].chars().all(|c| c.is_ascii_digit());
+        if !ok {
+            return Err("Domaine professionnel : une lettre et deux chiffres, par exemple F16.".into());
+        }
+        f.domain = Some(d);
+    }
+    if let Some(u) = params.text("lycee").filter(|u| !u.is_empty()) {
+        let u = u.trim().to_uppercase();
+        if !lycees.iter().any(|l| l.uai == u) {
+            return Err("Ce lycée n'est pas de votre territoire.".into());
+        }
+        f.lycee = Some(u);
+    }
+    if let Some(m) = params.text("du").filter(|m| !m.is_empty()) {
+        f.from = Some(month_start(m, false).ok_or("Période : un mois au format AAAA-MM.")?);
+    }
+    if let Some(m) = params.text("au").filter(|m| !m.is_empty()) {
+        f.until = Some(month_start(m, true).ok_or("Période : un mois au format AAAA-MM.")?);
+    }
+    Ok(f)
+}
+
+/// A lycée line as shown.
+pub struct LyceeRow {
+    pub uai: String,
+    pub nom: String,
+    pub commune: String,
+    pub received: usize,
+    pub taken: usize,
+    pub share: String,
+    pub median: String,
+    pub declined: String,
+    pub outcomes: String,
+    pub satisfaction: String,
+    pub officer: bool,
+    pub address: bool,
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or("—".into(), |s| format!("{} %", (s * 100.0).round()))
+}
+
+fn hours(h: Option<f64>) -> String {
+    match h {
+        None => "—".into(),
+        Some(h) if h < 48.0 => format!("{} h", h.round()),
+        Some(h) => format!("{} j", (h / 24.0).round()),
+    }
+}
+
+fn satisfaction(s: Option<(f64, usize)>) -> String {
+    s.map_or("—".into(), |(avg, n)| format!("{avg:.1} sur 5 ({n})").replace('.', ","))
+}
+
+fn lycee_row(l: &LyceeLine) -> LyceeRow {
+    LyceeRow {
+        uai: l.uai.clone(),
+        nom: l.nom.clone(),
+        commune: l.commune.clone(),
+        received: l.received,
+        taken: l.taken,
+        share: percent(l.share_taken()),
+        median: hours(l.median_hours),
+        declined: if l.declined == 0 {
+            "0".into()
+        } else {
+            format!(
+                "{} ({})",
+                l.declined,
+                l.reasons.iter().map(|(r, n)| format!("{} : {n}", r.to_lowercase())).collect::<Vec<_>>().join(", ")
+            )
+        },
+        outcomes: l
+            .outcomes
+            .iter()
+            .map(|(o, n)| format!("{} : {n}", o.label().to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        satisfaction: satisfaction(l.satisfaction),
+        officer: l.has_officer,
+        address: l.has_address,
+    }
+}
+
+/// An académie line as shown (national view).
+pub struct AcademieRow {
+    pub code: String,
+    pub nom: String,
+    pub lycees: usize,
+    pub unreachable: usize,
+    pub received: usize,
+    pub share: String,
+    pub median: String,
+    pub satisfaction: String,
+}
+
+fn academie_row(a: &AcademieLine) -> AcademieRow {
+    AcademieRow {
+        code: a.code.clone(),
+        nom: a.nom.clone(),
+        lycees: a.lycees,
+        unreachable: a.unreachable,
+        received: a.received,
+        share: percent(a.share_taken()),
+        median: hours(a.median_hours),
+        satisfaction: satisfaction(a.satisfaction),
+    }
+}
+
+/// A request line as shown.
+pub struct RequestRow {
+    pub reference: String,
+    pub date: String,
+    pub working_days: u32,
+    pub action: String,
+    pub entreprise: String,
+    pub commune: String,
+    pub statut: String,
+    pub responsable: String,
+    pub escalated: bool,
+    pub late: bool,
+    /// Nobody took it: it may be reassigned.
+    pub reassignable: bool,
+}
+
+fn request_row(index: &crate::search::SearchIndex, l: &RequestLine) -> RequestRow {
+    let d = &l.row;
+    RequestRow {
+        reference: d.reference.clone(),
+        date: crate::requests::day_of(&d.cree_le),
+        working_days: l.working_days,
+        action: ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label).to_string(),
+        entreprise: d.entreprise_nom.clone(),
+        commune: d.commune_nom.clone(),
+        statut: d.statut.label().to_string(),
+        responsable: d.responsable_uai.as_deref().map(|u| crate::requests::lycee_name(index, u)).unwrap_or_default(),
+        escalated: l.escalated,
+        late: l.late,
+        reassignable: d.statut.is_open() && d.responsable_uai.is_none(),
+    }
+}
+
+/// A lycée on the map.
+pub struct Dot {
+    pub x: f64,
+    pub y: f64,
+    pub fill: &'static str,
+    pub title: String,
+}
+
+/// The map's size (SVG units).
+const MAP_W: f64 = 640.0;
+const MAP_H: f64 = 560.0;
+
+/// The lycées as dots on an equirectangular projection of their bounding
+/// box (good enough at the scale of an académie or of France), shaded by
+/// the share of requests they take.
+fn dots(lycees: &[LyceeLine]) -> Vec<Dot> {
+    let placed: Vec<(&LyceeLine, domain::Position)> = lycees
+        .iter()
+        .filter_map(|l| l.position.map(|p| (l, p)))
+        .filter(|(_, p)| p.lat > 41.0 && p.lat < 52.0)
+        .collect();
+    if placed.is_empty() {
+        return Vec::new();
+    }
+    let (mut la0, mut la1, mut lo0, mut lo1) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
+    for (_, p) in &placed {
+        la0 = la0.min(p.lat);
+        la1 = la1.max(p.lat);
+        lo0 = lo0.min(p.lon);
+        lo1 = lo1.max(p.lon);
+    }
+    let k = ((la0 + la1) / 2.0).to_radians().cos();
+    let (w, h) = (((lo1 - lo0) * k).max(0.05), (la1 - la0).max(0.05));
+    let scale = ((MAP_W - 40.0) / w).min((MAP_H - 40.0) / h);
+    let (ox, oy) = ((MAP_W - w * scale) / 2.0, (MAP_H - h * scale) / 2.0);
+    placed
+        .into_iter()
+        .map(|(l, p)| {
+            let share = l.share_taken();
+            Dot {
+                x: ((ox + (p.lon - lo0) * k * scale) * 10.0).round() / 10.0,
+                y: ((oy + (la1 - p.lat) * scale) * 10.0).round() / 10.0,
+                // DSFR's success, warning and error colours; grey without
+                // requests yet.
+                fill: match share {
+                    None => "#929292",
+                    Some(s) if s >= 0.7 => "#18753c",
+                    Some(s) if s >= 0.4 => "#b34000",
+                    Some(_) => "#ce0500",
+                },
+                title: format!("{} ({}) : {} prises sur {} reçues", l.nom, l.commune, l.taken, l.received),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "territoire.html")]
+struct TerritoryPage {
+    chrome: Chrome,
+    crumbs: Vec<Crumb>,
+    here: String,
+    who: String,
+    role_label: String,
+    csrf: String,
+    title: String,
+    admin: bool,
+    national: bool,
+    /// The filters as given, for the form and the export links.
+    query: String,
+    academie: String,
+    action: String,
+    domaine: String,
+    lycee: String,
+    du: String,
+    au: String,
+    actions: Vec<(&'static str, &'static str)>,
+    academies: Vec<(String, String)>,
+    lycee_choices: Vec<(String, String)>,
+    tri: String,
+    requests: Vec<RequestRow>,
+    truncated: bool,
+    lycees: Vec<LyceeRow>,
+    academie_rows: Vec<AcademieRow>,
+    gaps: Vec<(String, String, String, usize)>,
+    unreachable: Vec<(String, String)>,
+    dots: Vec<Dot>,
+    map_w: f64,
+    map_h: f64,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+/// The sort orders of the lycées' table: (code, label).
+const SORTS: [(&str, &str); 5] =
+    [("taux", "part prise"), ("nom", "nom"), ("recues", "demandes reçues"), ("delai", "délai"), ("avis", "avis")];
+
+fn sort_lycees(lycees: &mut [LyceeLine], by: &str) {
+    let none_last = |v: Option<f64>| v.unwrap_or(f64::INFINITY);
+    match by {
+        "nom" => lycees.sort_by(|a, b| a.nom.cmp(&b.nom)),
+        "recues" => lycees.sort_by(|a, b| b.received.cmp(&a.received).then(a.nom.cmp(&b.nom))),
+        "delai" => lycees.sort_by(|a, b| none_last(b.median_hours).total_cmp(&none_last(a.median_hours)).reverse()),
+        "avis" => lycees
+            .sort_by(|a, b| none_last(a.satisfaction.map(|s| s.0)).total_cmp(&none_last(b.satisfaction.map(|s| s.0)))),
+        // Weakest first: the lycées a coordinator should call.
+        _ => lycees.sort_by(|a, b| {
+            none_last(a.share_taken()).total_cmp(&none_last(b.share_taken())).then(b.received.cmp(&a.received))
+        }),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    csrf: &CsrfCookie,
+    agent: &Agent,
+    raw: Option<&str>,
+) -> Result<(TerritoryPage, Dashboard, Scope), PageError> {
+    let params = Params::parse(raw);
+    let scope = scope_of(state, agent, &params)?;
+    let index = state.search.index();
+    let cards = crate::territory::lycees_of(&index, &scope);
+    let (filters, error) = match filters_of(&params, &cards) {
+        Ok(f) => (f, None),
+        Err(e) => (Filters::default(), Some(e)),
+    };
+    let dashboard =
+        crate::territory::dashboard(&state.requests.db, &state.requests, &index, &scope, &filters, state.clock.now())
+            .await?;
+    let tri = params.text("tri").filter(|t| SORTS.iter().any(|(c, _)| c == t)).unwrap_or("taux").to_string();
+    let mut lycees = dashboard.lycees.clone();
+    sort_lycees(&mut lycees, &tri);
+    let title = match &scope {
+        Scope::National => "Le territoire national".to_string(),
+        Scope::Academie(code, _) => {
+            let nom = index.academies.values().find(|(c, _)| c == code).map_or(code.clone(), |(_, n)| n.clone());
+            format!("Académie de {nom}")
+        }
+        Scope::Lycees(uais) => format!("Mon bassin ({} lycées)", uais.len()),
+    };
+    let national = scope == Scope::National;
+    let domain_labels: std::collections::HashMap<String, String> =
+        crate::storage::catalogue::domaines(&state.requests.db)
+            .await?
+            .into_iter()
+            .map(|d| (d.code, d.libelle))
+            .collect();
+    let mut academies: Vec<(String, String)> = index.academies.values().cloned().collect();
+    academies.sort_by(|a, b| a.1.cmp(&b.1));
+    academies.dedup();
+    let page = TerritoryPage {
+        chrome: Chrome::new("espace"),
+        crumbs: vec![Crumb::new("Mon espace", "/espace")],
+        here: "Mon territoire".into(),
+        who: agent.display_name(),
+        role_label: agent.role.label().to_string(),
+        csrf: csrf.token(state),
+        title,
+        admin: agent.role == Role::Admin,
+        national,
+        query: raw.unwrap_or_default().to_string(),
+        academie: params.text("academie").unwrap_or_default().to_string(),
+        action: filters.action.clone().unwrap_or_default(),
+        domaine: filters.domain.clone().unwrap_or_default(),
+        lycee: filters.lycee.clone().unwrap_or_default(),
+        du: params.text("du").unwrap_or_default().to_string(),
+        au: params.text("au").unwrap_or_default().to_string(),
+        actions: ActionType::ALL.iter().map(|a| (a.code(), a.label())).collect(),
+        academies,
+        lycee_choices: {
+            let mut c: Vec<(String, String)> =
+                cards.iter().map(|l| (l.uai.clone(), format!("{}, {}", l.nom, l.commune_nom))).collect();
+            c.sort_by(|a, b| a.1.cmp(&b.1));
+            c
+        },
+        tri,
+        requests: dashboard.requests.iter().map(|l| request_row(&index, l)).collect(),
+        truncated: dashboard.truncated,
+        lycees: lycees.iter().map(lycee_row).collect(),
+        academie_rows: if national {
+            crate::territory::by_academie(&index, &lycees).iter().map(academie_row).collect()
+        } else {
+            Vec::new()
+        },
+        gaps: dashboard
+            .gaps
+            .iter()
+            .map(|g| {
+                let domain = g.domain.as_ref().map_or("(sans métier)".to_string(), |d| {
+                    domain_labels.get(d).map_or(d.clone(), |l| format!("{d} — {l}"))
+                });
+                (g.action.label().to_string(), domain, g.commune_nom.clone(), g.requests)
+            })
+            .collect(),
+        unreachable: lycees
+            .iter()
+            .filter(|l| !l.reachable())
+            .map(|l| (l.uai.clone(), format!("{}, {}", l.nom, l.commune)))
+            .collect(),
+        dots: dots(&lycees),
+        map_w: MAP_W,
+        map_h: MAP_H,
+        error,
+        notice: None,
+    };
+    Ok((page, dashboard, scope))
+}
+
+/// `GET /espace/territoire`.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let (mut p, _, _) = page(&state, &csrf, &agent, raw.as_deref()).await?;
+    let params = Params::parse(raw.as_deref());
+    if let (Some(done), Some(failed)) = (params.text("reaffectees"), params.text("echecs")) {
+        p.notice =
+            Some(format!("{done} demande(s) réaffectée(s) ; {failed} n'ont pas pu l'être (déjà prises, ou closes)."));
+    }
+    let status = if p.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(private(render(status, &p)))
+}
+
+/// `POST /espace/territoire/reaffecter`: the requests checked (`ref`, any
+/// number) go to lycée `lycee` as the one that coordinates the answer —
+/// each through the request lifecycle, which refuses those taken since.
+pub async fn reassign(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let (mut p, dashboard, _) = page(&state, &csrf, &agent, None).await?;
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
+        return Ok(private(render(StatusCode::FORBIDDEN, &p)));
+    }
+    let index = state.search.index();
+    let to = form.get("lycee").trim().to_uppercase();
+    if to.parse::<domain::ids::Uai>().is_err() || index.lycee(&to).is_none() {
+        p.error = Some("Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).".into());
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+    }
+    let refs = form.all("ref");
+    if refs.is_empty() {
+        p.error = Some("Cochez au moins une demande à réaffecter.".into());
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+    }
+    let (mut done, mut failed) = (0, 0);
+    for reference in refs {
+        // Only requests of the territory (else it is as if they did not exist).
+        let Some(line) = dashboard.requests.iter().find(|l| l.row.reference == reference) else {
+            failed += 1;
+            continue;
+        };
+        let event = Event::HandOver { from: None, to: to.clone(), crosses_border: false };
+        let action = Action::new(event, &agent.display_name());
+        match state.requests.act(&index, &line.row.id, action, state.clock.now()).await {
+            Ok(_) => done += 1,
+            Err(crate::requests::AnswerError::Unavailable) => {
+                return Err(PageError::Unavailable("réaffectation".into()));
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    state.wake.notify_one();
+    Ok(private(Redirect::to(&format!("/espace/territoire?reaffectees={done}&echecs={failed}")).into_response()))
+}
+
+/// The requests of the dashboard as a table (CSV and XLSX).
+fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let header = vec![
+        "Référence",
+        "Date",
+        "Jours ouvrés",
+        "Action",
+        "Entreprise",
+        "Commune",
+        "Statut",
+        "Responsable",
+        "Signalée",
+        "En retard",
+    ];
+    let rows = d
+        .requests
+        .iter()
+        .map(|l| {
+            let r = request_row(index, l);
+            vec![
+                r.reference,
+                r.date,
+                r.working_days.to_string(),
+                r.action,
+                r.entreprise,
+                r.commune,
+                r.statut,
+                r.responsable,
+                if r.escalated { "oui" } else { "non" }.into(),
+                if r.late { "oui" } else { "non" }.into(),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The lycées of the dashboard as a table (CSV and XLSX).
+fn lycees_table(d: &Dashboard) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let header = vec![
+        "UAI",
+        "Lycée",
+        "Commune",
+        "Reçues",
+        "Prises",
+        "Part prise",
+        "Délai médian",
+        "Déclinées (motifs)",
+        "Issues",
+        "Avis des entreprises",
+        "Référent inscrit",
+        "Adresse connue",
+    ];
+    let rows = d
+        .lycees
+        .iter()
+        .map(lycee_row)
+        .map(|r| {
+            vec![
+                r.uai,
+                r.nom,
+                r.commune,
+                r.received.to_string(),
+                r.taken.to_string(),
+                r.share,
+                r.median,
+                r.declined,
+                r.outcomes,
+                r.satisfaction,
+                if r.officer { "oui" } else { "non" }.into(),
+                if r.address { "oui" } else { "non" }.into(),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// `GET /espace/territoire/{demandes|lycees}.{csv|xlsx}` with the filters of
+/// the page.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let (_, dashboard, _) = page(&state, &csrf, &agent, raw.as_deref()).await?;
+    let index = state.search.index();
+    let (name, ext) = file.rsplit_once('.').ok_or(PageError::NotFound)?;
+    let (header, rows) = match name {
+        "demandes" => requests_table(&index, &dashboard),
+        "lycees" => lycees_table(&dashboard),
+        _ => return Err(PageError::NotFound),
+    };
+    super::demandes::table_download(&header, &rows, ext, &format!("territoire-{name}"))
+}

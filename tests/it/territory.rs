@@ -1,0 +1,168 @@
+//! The coordinator's territory (`/espace/territoire`), through the real
+//! server on both engines: who sees what, the lycées' answers, the
+//! requests to unblock first, reassigning several at once, the coverage
+//! gaps, the map and the exports.
+
+use crate::demandes::request;
+use crate::on_both_engines;
+use crate::support::{Engine, TestApp};
+use domain::lifecycle::{DeclineReason, Event};
+use monlyceepro::accounts::Role;
+use monlyceepro::requests::Action;
+use serde_json::json;
+
+async fn get(browser: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let res = browser.get(format!("{}{path}", app.base)).send().await.expect("requête");
+    (res.status().as_u16(), res.text().await.expect("corps"))
+}
+
+async fn submit(app: &TestApp, body: serde_json::Value) -> serde_json::Value {
+    let (status, created) = app.post_json("/api/v1/demandes", &body).await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+async fn the_territory(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    // Three Lyon requests (different companies), one in Aurillac, one in Paris.
+    let mut lyon = Vec::new();
+    for email in ["a@exemple.fr", "b@exemple.fr", "c@exemple.fr"] {
+        let mut body = request(email);
+        body["entreprise"]["siret"] = serde_json::Value::Null;
+        lyon.push(submit(&app, body).await);
+    }
+    let mut aurillac = request("atelier@aurillac.fr");
+    aurillac["commune"] = json!("15014");
+    aurillac["metiers"] = json!(["H2902"]);
+    aurillac["entreprise"]["siret"] = serde_json::Value::Null;
+    let aurillac = submit(&app, aurillac).await;
+    let mut paris = request("paris@exemple.fr");
+    paris["commune"] = json!("75056");
+    paris["entreprise"]["siret"] = serde_json::Value::Null;
+    let paris = submit(&app, paris).await;
+
+    // The pilot of the first takes it; the pilot of the second declines.
+    let index = app.state.search.index();
+    let pilot = |c: &serde_json::Value| c["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let id = |c: &serde_json::Value| c["id"].as_str().expect("id").to_string();
+    let now = time::OffsetDateTime::now_utc();
+    app.state
+        .requests
+        .act(&index, &id(&lyon[0]), Action::new(Event::Take { uai: pilot(&lyon[0]) }, "Mme Martin"), now)
+        .await
+        .expect("prise");
+    let decline = Event::Decline { uai: pilot(&lyon[1]), reason: DeclineReason::Capacite, has_text: false };
+    app.state.requests.act(&index, &id(&lyon[1]), Action::new(decline, "M. Durand"), now).await.expect("refus");
+
+    let coordinator = app.signed_in(&app.account("cmee@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
+    let paris_coordinator =
+        app.signed_in(&app.account("cmee@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await).await;
+    let bassin =
+        app.signed_in(&app.account("clee@ac-lyon.fr", Role::Coordinateur, &[&pilot(&lyon[0])], None).await).await;
+    let rbe = app.signed_in(&app.account("rbe@ac-lyon.fr", Role::Rbe, &[&pilot(&lyon[0])], None).await).await;
+    let admin = app.signed_in(&app.account("admin@education.gouv.fr", Role::Admin, &[], None).await).await;
+    let reference = |c: &serde_json::Value| c["reference"].as_str().expect("référence").to_string();
+
+    // Who sees what.
+    assert_eq!(get(&app.new_client(), &app, "/espace/territoire").await.0, 303);
+    assert_eq!(get(&rbe, &app, "/espace/territoire").await.0, 404);
+    let (status, html) = get(&coordinator, &app, "/espace/territoire").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Académie de Lyon"), "{html}");
+    for c in &lyon {
+        assert!(html.contains(&reference(c)), "{html}");
+    }
+    assert!(!html.contains(&reference(&paris)) && !html.contains(&reference(&aurillac)));
+    let (_, html) = get(&paris_coordinator, &app, "/espace/territoire").await;
+    assert!(html.contains(&reference(&paris)) && !html.contains(&reference(&lyon[0])));
+    let (_, html) = get(&bassin, &app, "/espace/territoire").await;
+    assert!(html.contains("Mon bassin (1 lycées)") || html.contains("Mon bassin"), "{html}");
+    assert!(html.contains(&reference(&lyon[0])) && !html.contains(&reference(&paris)));
+
+    // The lycées' answers: one taken by the first pilot, one declined.
+    let (_, csv) = get(&coordinator, &app, "/espace/territoire/lycees.csv").await;
+    let line = |uai: &str| {
+        csv.lines().find(|l| l.starts_with(uai)).unwrap_or_else(|| panic!("{uai} absent : {csv}")).to_string()
+    };
+    let first = line(&pilot(&lyon[0]));
+    let cells: Vec<&str> = first.split(';').collect();
+    assert!(
+        cells[3].parse::<usize>().expect("reçues") >= 1 && cells[4].parse::<usize>().expect("prises") >= 1,
+        "{first}"
+    );
+    assert!(line(&pilot(&lyon[1])).contains("capacité"), "the decline's reason");
+    let (_, xlsx) = get(&coordinator, &app, "/espace/territoire/demandes.xlsx").await;
+    assert!(!xlsx.is_empty());
+    assert_eq!(get(&coordinator, &app, "/espace/territoire/autre.csv").await.0, 404);
+
+    // Filters: an action, a domain, a lycée, a period; bad ones say why.
+    let (status, html) = get(&coordinator, &app, "/espace/territoire?action=visite").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains(&reference(&lyon[0])), "no visit asked");
+    let (_, html) = get(&coordinator, &app, "/espace/territoire?domaine=F16&du=2020-01").await;
+    assert!(html.contains(&reference(&lyon[0])));
+    let (status, html) = get(&coordinator, &app, "/espace/territoire?domaine=electricite").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("une lettre et deux chiffres"), "{html}");
+    let (status, _) = get(&coordinator, &app, "/espace/territoire?lycee=0750001A").await;
+    assert_eq!(status, 422, "a lycée of another territory");
+    let (status, _) = get(&coordinator, &app, "/espace/territoire?du=2026-13").await;
+    assert_eq!(status, 422);
+
+    // The map and its table.
+    let (_, html) = get(&coordinator, &app, "/espace/territoire").await;
+    assert!(html.contains("role=\"img\"") && html.contains("<circle"), "a map");
+    assert!(html.contains("Le tableau des lycées donne les mêmes chiffres"));
+
+    // Reassigning several at once: the untaken ones move, the taken one
+    // does not, one of another territory is ignored.
+    let target = index
+        .lycees
+        .iter()
+        .find(|l| {
+            l.departement == "69"
+                && !lyon
+                    .iter()
+                    .any(|c| c["destinataires"].as_array().expect("d").iter().any(|d| d["uai"] == l.uai.as_str()))
+        })
+        .expect("un autre lycée du Rhône")
+        .uai
+        .clone();
+    let fields: Vec<(&str, String)> = vec![
+        ("lycee", target.clone()),
+        ("ref", reference(&lyon[0])),
+        ("ref", reference(&lyon[2])),
+        ("ref", reference(&paris)),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) =
+        app.submit_form_as(&coordinator, "/espace/territoire", "/espace/territoire/reaffecter", &fields).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/espace/territoire?reaffectees=1&echecs=2"));
+    let (_, html) = get(&coordinator, &app, location.as_deref().expect("retour")).await;
+    assert!(html.contains("1 demande(s) réaffectée(s)"), "{html}");
+    let (_, request_page) = get(&coordinator, &app, &format!("/espace/demandes/{}", reference(&lyon[2]))).await;
+    assert!(request_page.contains("Confiée par la coordination territoriale"), "{request_page}");
+    let (status, _, _) = app
+        .submit_form_as(
+            &rbe,
+            "/espace",
+            "/espace/territoire/reaffecter",
+            &[("lycee", &target), ("ref", &reference(&lyon[2]))],
+        )
+        .await;
+    assert_eq!(status, 404, "a business officer reassigns nothing");
+
+    // The administrator: the country by académie, or one académie; the
+    // coverage gap of Aurillac (no boilermakers' course within 30 km).
+    let (status, html) = get(&admin, &app, "/espace/territoire").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Le territoire national") && html.contains("Les académies"), "{html}");
+    let (status, html) = get(&admin, &app, "/espace/territoire?academie=Clermont-Ferrand").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&reference(&aurillac)));
+    let gaps = &html[html.find("id=\"manques\"").expect("section des manques")..];
+    assert!(gaps.contains("H29") && gaps.contains("Aurillac"), "{gaps}");
+    assert_eq!(get(&admin, &app, "/espace/territoire?academie=Atlantide").await.0, 400);
+}
+on_both_engines!(the_territory);
