@@ -16,7 +16,7 @@ command -v hyperfine >/dev/null || apt-get install -y -q hyperfine >&2
 command -v sqlite3 >/dev/null || apt-get install -y -q sqlite3 >&2
 scripts/ensure-front.sh
 cargo build --release --quiet
-BIN=target/release/monlyceepro
+BIN="${CARGO_TARGET_DIR:-target}"/release/monlyceepro
 DATA="${MLP_DATA_DIR:-../shared/data}"
 
 echo "# Benchmark run $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -79,8 +79,8 @@ echo "## Search: ours against SQL LIKE + distance filter (in process)"
 echo
 cargo build --release --quiet --example search_vs_naive
 echo '```'
-DATABASE_URL="sqlite://$OUT/bench.db" target/release/examples/search_vs_naive
-DATABASE_URL="$PGB" target/release/examples/search_vs_naive
+DATABASE_URL="sqlite://$OUT/bench.db" "${CARGO_TARGET_DIR:-target}"/release/examples/search_vs_naive
+DATABASE_URL="$PGB" "${CARGO_TARGET_DIR:-target}"/release/examples/search_vs_naive
 echo '```'
 echo
 
@@ -90,8 +90,8 @@ echo "## Routing decision alone (in process)"
 echo
 cargo build --release --quiet --example routing_bench --example post_load
 echo '```'
-DATABASE_URL="sqlite://$OUT/bench.db" target/release/examples/routing_bench
-DATABASE_URL="$PGB" target/release/examples/routing_bench
+DATABASE_URL="sqlite://$OUT/bench.db" "${CARGO_TARGET_DIR:-target}"/release/examples/routing_bench
+DATABASE_URL="$PGB" "${CARGO_TARGET_DIR:-target}"/release/examples/routing_bench
 echo '```'
 echo
 echo "## POST /api/v1/demandes at a fixed rate (MLP_RATE_LIMIT_PER_MINUTE=0)"
@@ -107,8 +107,8 @@ post() { # engine url count-command
   before=$(eval "$count")
   echo "$engine:"
   echo '```'
-  target/release/examples/post_load "http://127.0.0.1:$port" 200 "$DURATION"
-  target/release/examples/post_load "http://127.0.0.1:$port" 400 "$DURATION"
+  "${CARGO_TARGET_DIR:-target}"/release/examples/post_load "http://127.0.0.1:$port" 200 "$DURATION"
+  "${CARGO_TARGET_DIR:-target}"/release/examples/post_load "http://127.0.0.1:$port" 400 "$DURATION"
   echo '```'
   sleep 2
   after=$(eval "$count")

@@ -18,8 +18,8 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || apt-get install -y -q wrk >&2
 scripts/ensure-front.sh
 cargo build --release --quiet --bin monlyceepro --example stats_bench
-BIN=target/release/monlyceepro
-LOADER=target/release/examples/stats_bench
+BIN="${CARGO_TARGET_DIR:-target}"/release/monlyceepro
+LOADER="${CARGO_TARGET_DIR:-target}"/release/examples/stats_bench
 export MLP_DATA_DIR="${MLP_DATA_DIR:-../shared/data}"
 
 echo "# Statistics benchmark $(date -u +%Y-%m-%dT%H:%MZ)"

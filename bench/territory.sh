@@ -15,7 +15,7 @@ command -v wrk >/dev/null || apt-get install -y -q wrk >&2
 command -v sqlite3 >/dev/null || apt-get install -y -q sqlite3 >&2
 scripts/ensure-front.sh
 cargo build --release --quiet
-BIN=target/release/monlyceepro
+BIN="${CARGO_TARGET_DIR:-target}"/release/monlyceepro
 DATA="${MLP_DATA_DIR:-../shared/data}"
 TOKEN="jeton-de-session-du-banc-de-mesure-0123456789"
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
