@@ -48,6 +48,9 @@ run() { # engine url sql-command
   echo
   echo "| page | connections | requests/s | p50 | p99 | ratio of p50 to /livez |"
   echo "|---|---|---|---|---|---|"
+  # wrk prints latencies with their unit (46.00us, 1.06ms, 1.71s).
+  ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
+  ratio() { awk -v a="$(ms "$1")" -v b="$(ms "$2")" 'BEGIN { printf "× %.0f", a / b }'; }
   local cookie="Cookie: mlp_session=$TOKEN"
   curl -fs -o /dev/null -H "$cookie" "http://127.0.0.1:$port/espace/territoire"
   local ref50=""
@@ -59,7 +62,7 @@ run() { # engine url sql-command
       p50=$(awk '$1=="50%" {print $2}' "$OUT/wrk-territoire.txt")
       p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk-territoire.txt")
       [ "$path" = /livez ] && ref50="$p50"
-      echo "| \`$path\` | $c | $rps | $p50 | $p99 | $p50 / $ref50 |"
+      echo "| \`$path\` | $c | $rps | $p50 | $p99 | $(ratio "$p50" "$ref50") |"
     done
   done
   echo

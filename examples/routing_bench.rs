@@ -80,6 +80,8 @@ async fn main() -> anyhow::Result<()> {
                 origin: None,
                 excluded: &[],
                 rome_labels: &index.rome_labels,
+                kinship: &index.kinship,
+                keep_radius: false,
             };
             let t = Instant::now();
             let d = route(&req, &index.lycees, &status);

@@ -56,8 +56,10 @@ impl LyceeLine {
 #[derive(Debug, Clone)]
 pub struct RequestLine {
     pub row: DemandeRow,
-    /// Working days since its clock started.
-    pub working_days: u32,
+    /// Working days it has been waiting since its clock started (open
+    /// requests only: the age of an ended one says nothing to act on, and
+    /// counting it day by day over months is what made the page slow).
+    pub working_days: Option<u32>,
     /// The coordination was told nobody took it.
     pub escalated: bool,
     /// Open, not taken, and past the pilot's deadline.
@@ -111,11 +113,12 @@ pub async fn dashboard(
         .into_iter()
         .map(|row| {
             let started = clock::parse(&row.demarre_le).unwrap_or(now);
-            let working_days = requests.calendar(index, &row).working_days_between(started, now);
+            let working_days =
+                row.statut.is_open().then(|| requests.calendar(index, &row).working_days_between(started, now));
             let open_untaken = row.statut.is_open() && row.responsable_uai.is_none();
             RequestLine {
                 escalated: open_untaken && row.escalade_le.is_some(),
-                late: open_untaken && working_days >= requests.deadlines.pilot_moves,
+                late: open_untaken && working_days.is_some_and(|w| w >= requests.deadlines.pilot_moves),
                 working_days,
                 row,
             }

@@ -42,6 +42,9 @@ pub struct RequestInput {
     pub message: String,
     pub consentement: bool,
     pub lycee: String,
+    /// Keep the radius even when no lycée within it teaches the job itself
+    /// (lycées teaching related jobs then answer).
+    pub garder_rayon: bool,
 }
 
 /// A place as validated.
@@ -75,6 +78,8 @@ pub struct ValidRequest {
     pub fin: Option<Date>,
     pub message: String,
     pub lycee: Option<String>,
+    /// See [`RequestInput::garder_rayon`].
+    pub garder_rayon: bool,
 }
 
 impl ValidRequest {
@@ -148,14 +153,18 @@ pub fn from_json(v: &Value) -> (RequestInput, FieldErrors) {
     };
     input.metiers = list("metiers", &mut errors);
     input.niveaux = list("niveaux", &mut errors);
-    input.consentement = match pointer(v, "consentement") {
-        Some(Value::Bool(b)) => *b,
-        None | Some(Value::Null) => false,
-        Some(_) => {
-            errors.insert("consentement".into(), "true ou false attendu".into());
-            false
+    let flag = |path: &str, errors: &mut FieldErrors| -> bool {
+        match pointer(v, path) {
+            Some(Value::Bool(b)) => *b,
+            None | Some(Value::Null) => false,
+            Some(_) => {
+                errors.insert(path.into(), "true ou false attendu".into());
+                false
+            }
         }
     };
+    input.consentement = flag("consentement", &mut errors);
+    input.garder_rayon = flag("garder_rayon", &mut errors);
     (input, errors)
 }
 
@@ -424,6 +433,7 @@ pub fn validate(
             fin,
             message,
             lycee,
+            garder_rayon: input.garder_rayon,
         }),
         _ => Err(errors),
     }

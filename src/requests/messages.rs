@@ -283,6 +283,8 @@ impl RequestService {
             origin: None,
             excluded: &excluded,
             rome_labels: &index.rome_labels,
+            kinship: &index.kinship,
+            keep_radius: false,
         };
         let decision = route(&request, &index.lycees, &|uai| status.get(uai).cloned().unwrap_or_default());
         Ok(decision
@@ -619,6 +621,20 @@ fn contact_of(d: &DemandeRow) -> String {
 }
 
 /// The name of the request's académie.
+/// What the company is told of its radius: why the job itself is taught
+/// farther away, or that the radius was widened because nothing fitted.
+pub fn radius_sentence(d: &DemandeRow) -> Option<String> {
+    d.explication_rayon.clone().or_else(|| {
+        d.elargie.then(|| {
+            format!(
+                "Aucun lycée ne correspondait dans le rayon que vous aviez choisi ({}) : nous l'avons élargi à {}.",
+                domain::routing::km_label(d.rayon_km),
+                domain::routing::km_label(d.rayon_utilise_km)
+            )
+        })
+    })
+}
+
 pub fn academie_name(index: &SearchIndex, d: &DemandeRow) -> Option<String> {
     d.academie_code.as_ref().and_then(|c| index.academies.values().find(|(code, _)| code == c)).map(|(_, n)| n.clone())
 }

@@ -19,13 +19,14 @@
 pub mod entreprises;
 pub mod input;
 mod lifecycle;
-mod messages;
+pub mod messages;
 mod schedule;
 mod submit;
 pub mod views;
 
 pub use lifecycle::{Action, Applied, to_domain as lifecycle_state};
 pub use messages::{day_of, lycee_name};
+pub use submit::{RoutingPreview, TradeNotice};
 pub use views::{RecipientView, view_of};
 
 use crate::clock;
@@ -80,6 +81,9 @@ pub struct Submitted {
     pub statut: domain::lifecycle::RequestStatus,
     pub recipients: Vec<RecipientView>,
     pub widened_to: Option<f64>,
+    /// Why the job itself is taught beyond the company's radius, and what
+    /// was done about it.
+    pub radius_note: Option<String>,
     /// `("academie", name)` when the territorial coordinator is involved.
     pub coordination: Option<(String, String)>,
     pub duplicate_of: Option<String>,

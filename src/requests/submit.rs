@@ -13,7 +13,7 @@ use crate::security::{random_id, token_hash};
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow};
 use domain::lifecycle::{Deadlines, Done, RecipientRole, RecipientStatus, Request, RequestStatus, next_due};
 use domain::matching::WantedJob;
-use domain::routing::{Candidate, CoordinationReason, RoutingRequest, km_label, route};
+use domain::routing::{Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_label, route};
 use time::{Duration, OffsetDateTime};
 
 /// A line of the submission's story that only the submission tells.
@@ -31,7 +31,124 @@ fn line(d: &DemandeRow, ordre: i64, uai: Option<&str>, texte: String, public: bo
     }
 }
 
+/// Who a request would go to, before it is sent (the journey's last step).
+#[derive(Debug, Clone)]
+pub struct RoutingPreview {
+    /// (lycée, commune, role label, distance) of the pilot and supports.
+    pub recipients: Vec<(String, String, &'static str, String)>,
+    /// The radius used, when wider than the company's.
+    pub widened_to: Option<f64>,
+    /// The job itself is only taught beyond the company's radius.
+    pub trade: Option<TradeNotice>,
+    /// The académie's coordinator is involved.
+    pub coordination: bool,
+}
+
+/// What the company is told when the job itself is only taught beyond its
+/// radius, and the choice it has.
+#[derive(Debug, Clone)]
+pub struct TradeNotice {
+    /// "Aucun lycée ne forme au métier « … » à moins de 30 km ; le plus
+    /// proche est à 72 km, à Saint-Flour."
+    pub found: String,
+    /// The company's radius and the one that reaches the trade ("30 km").
+    pub asked_label: String,
+    pub wider_label: String,
+    /// Whether the company kept its radius.
+    pub kept: bool,
+}
+
+/// Where the job itself is taught, when not within the company's radius.
+fn trade_found(index: &SearchIndex, asked_km: f64, beyond: &TradeBeyond) -> String {
+    let job = index.rome_labels.get(&beyond.rome).map_or(beyond.rome.as_str(), String::as_str);
+    format!(
+        "Aucun lycée ne forme au métier « {job} » à moins de {} ; le plus proche est à {}, {}.",
+        km_label(asked_km),
+        km_label(beyond.distance_km),
+        domain::text::at_place(&beyond.commune)
+    )
+}
+
+/// [`trade_found`], and what was done about it (the company's story).
+fn trade_sentence(index: &SearchIndex, asked_km: f64, beyond: &TradeBeyond, used_km: f64) -> String {
+    let found = trade_found(index, asked_km, beyond);
+    if beyond.reached {
+        format!("{found} Le rayon a été élargi à {} pour l'inclure.", km_label(used_km))
+    } else {
+        format!(
+            "{found} Vous avez choisi de garder votre rayon : des lycées qui forment à des métiers proches reçoivent votre demande."
+        )
+    }
+}
+
 impl RequestService {
+    /// The routing of a validated request as it would be decided now (the
+    /// lycées' availability and track records are read, nothing written).
+    async fn decide<'i>(
+        &self,
+        index: &'i SearchIndex,
+        v: &ValidRequest,
+        now: OffsetDateTime,
+    ) -> sqlx::Result<Decision<'i>> {
+        let wanted: Vec<WantedJob> = v.jobs.iter().map(|(r, w)| WantedJob::new(r, *w)).collect();
+        let center = v.commune.position;
+        let (la0, la1, lo0, lo1) = center.bounding_box(WIDEST_RADIUS_KM.max(v.rayon_km));
+        let nearby: Vec<String> = index
+            .lycees
+            .iter()
+            .filter(|l| l.position.is_some_and(|p| p.lat >= la0 && p.lat <= la1 && p.lon >= lo0 && p.lon <= lo1))
+            .map(|l| l.uai.clone())
+            .collect();
+        let status = store::routing_status(&self.db, &nearby, &month_of(now)).await?;
+        let request = RoutingRequest {
+            action: v.action,
+            wanted: &wanted,
+            levels: &v.niveaux,
+            center,
+            radius_km: v.rayon_km,
+            origin: v.lycee.as_deref(),
+            excluded: &[],
+            rome_labels: &index.rome_labels,
+            kinship: &index.kinship,
+            keep_radius: v.garder_rayon,
+        };
+        Ok(route(&request, &index.lycees, &|uai| status.get(uai).cloned().unwrap_or_default()))
+    }
+
+    /// Who the request would go to if sent now, and what the company should
+    /// know first (the job only taught farther away).
+    pub async fn preview(
+        &self,
+        index: &SearchIndex,
+        v: &ValidRequest,
+        now: OffsetDateTime,
+    ) -> sqlx::Result<RoutingPreview> {
+        let decision = self.decide(index, v, now).await?;
+        let recipients = decision
+            .pilot
+            .iter()
+            .map(|c| (c, RecipientRole::Pilote))
+            .chain(decision.supports.iter().map(|c| (c, RecipientRole::Appui)))
+            .map(|(c, role)| (c.lycee.nom.clone(), c.lycee.commune_nom.clone(), role.label(), km_label(c.distance_km)))
+            .collect();
+        let trade = decision.trade_beyond.as_ref().map(|b| {
+            let wider_km =
+                domain::routing::WIDENING_STEPS.into_iter().find(|s| *s >= b.distance_km).unwrap_or(WIDEST_RADIUS_KM);
+            TradeNotice {
+                found: trade_found(index, v.rayon_km, b),
+                asked_label: format!("{} km", v.rayon_km),
+                wider_label: format!("{wider_km} km"),
+                kept: !b.reached,
+            }
+        });
+        Ok(RoutingPreview {
+            recipients,
+            widened_to: decision.widened.then_some(decision.radius_km),
+            trade,
+            coordination: decision.coordination.is_some(),
+        })
+    }
+
     /// Records and routes a request (or links it to the first one when it is
     /// a duplicate), with its emails, in one transaction.
     pub async fn submit(&self, index: &SearchIndex, v: ValidRequest, now: OffsetDateTime) -> anyhow::Result<Submitted> {
@@ -104,6 +221,7 @@ impl RequestService {
             satisfaction: None,
             satisfaction_commentaire: None,
             satisfaction_le: None,
+            explication_rayon: None,
         };
 
         if let Some(original) = duplicate {
@@ -133,6 +251,7 @@ impl RequestService {
                 statut: d.statut,
                 recipients: Vec::new(),
                 widened_to: None,
+                radius_note: None,
                 coordination: None,
                 duplicate_of: Some(original),
                 token,
@@ -141,30 +260,12 @@ impl RequestService {
         }
 
         // Routing, on the in-memory catalogue and the lycées' track records.
-        let wanted: Vec<WantedJob> = v.jobs.iter().map(|(r, w)| WantedJob::new(r, *w)).collect();
-        let center = v.commune.position;
-        let (la0, la1, lo0, lo1) = center.bounding_box(WIDEST_RADIUS_KM.max(v.rayon_km));
-        let nearby: Vec<String> = index
-            .lycees
-            .iter()
-            .filter(|l| l.position.is_some_and(|p| p.lat >= la0 && p.lat <= la1 && p.lon >= lo0 && p.lon <= lo1))
-            .map(|l| l.uai.clone())
-            .collect();
         let month = month_of(now);
-        let status = store::routing_status(&self.db, &nearby, &month).await?;
-        let request = RoutingRequest {
-            action: v.action,
-            wanted: &wanted,
-            levels: &v.niveaux,
-            center,
-            radius_km: v.rayon_km,
-            origin: v.lycee.as_deref(),
-            excluded: &[],
-            rome_labels: &index.rome_labels,
-        };
-        let decision = route(&request, &index.lycees, &|uai| status.get(uai).cloned().unwrap_or_default());
+        let decision = self.decide(index, &v, now).await?;
         d.rayon_utilise_km = decision.radius_km;
         d.elargie = decision.widened;
+        d.explication_rayon =
+            decision.trade_beyond.as_ref().map(|b| trade_sentence(index, v.rayon_km, b, decision.radius_km));
         d.coordination = decision.coordination.map(|c| c.code().to_string());
         d.statut = if decision.pilot.is_some() { RequestStatus::Transmise } else { RequestStatus::EnAttente };
 
@@ -244,16 +345,9 @@ impl RequestService {
             // The first line of the story says where the request went.
             texts.insert(0, (None, format!("Demande transmise à {sent_to}."), true));
         }
-        let widened = decision.widened.then(|| km_label(decision.radius_km));
+        let widened = super::messages::radius_sentence(&d);
         if let Some(w) = &widened {
-            texts.push((
-                None,
-                format!(
-                    "Aucun lycée ne correspondait à moins de {} : le rayon a été élargi à {w}.",
-                    km_label(d.rayon_km)
-                ),
-                true,
-            ));
+            texts.push((None, w.clone(), true));
         }
         let coordination_text = decision.coordination.map(|c| {
             let academie = academie.as_ref().map_or("votre académie".to_string(), |(_, n)| format!("l'académie de {n}"));
@@ -342,6 +436,7 @@ impl RequestService {
             statut: d.statut,
             recipients,
             widened_to: decision.widened.then_some(decision.radius_km),
+            radius_note: d.explication_rayon.clone(),
             coordination: match (&d.coordination, &academie) {
                 (Some(_), Some((_, nom))) => Some(("academie".to_string(), nom.clone())),
                 (Some(_), None) => Some(("academie".to_string(), String::new())),

@@ -12,7 +12,7 @@ pub mod jobs;
 use crate::cache::VersionedCache;
 use crate::storage::{self, Db};
 use domain::geo::round_km;
-use domain::matching::{LyceeCard, Offer, WantedJob, relevance};
+use domain::matching::{Kinship, LyceeCard, Offer, WantedJob, relevance, rome_id};
 use domain::{ActionType, Niveau, Position};
 use jobs::{JobIndex, JobText, Source, UnderstoodJob};
 use std::collections::HashMap;
@@ -41,8 +41,10 @@ pub struct SearchIndex {
     pub version: i64,
     pub jobs: JobIndex,
     pub lycees: Vec<LyceeCard>,
-    /// Lycées teaching at least one job of each 3-character ROME domain.
-    by_domain: HashMap<String, Vec<u32>>,
+    /// Lycées teaching each job (ROME id → indexes in `lycees`).
+    by_rome: HashMap<u32, Vec<u32>>,
+    /// Which jobs are related, from the diplomas lycées teach.
+    pub kinship: Kinship,
     pub places: HashMap<String, Place>,
     pub rome_labels: HashMap<String, String>,
     /// Département → (académie code, académie name).
@@ -94,19 +96,21 @@ impl SearchIndex {
         for o in storage::search::offers(db).await? {
             let romes = romes_of_cfd.get(&o.cfd).cloned().unwrap_or_default();
             let niveau = Niveau::from_code(&o.niveau).unwrap_or(Niveau::Autre);
-            offers.entry(o.uai).or_default().push(Offer::new(o.cfd, o.libelle, niveau, o.effectif, romes));
+            offers
+                .entry(o.uai)
+                .or_default()
+                .push(Offer::new(o.cfd, o.libelle, niveau, o.effectif, romes).with_group(o.groupe_specialite));
         }
         let mut lycees = Vec::new();
-        let mut by_domain: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_rome: HashMap<u32, Vec<u32>> = HashMap::new();
         for c in storage::search::cards(db).await? {
             let idx = lycees.len() as u32;
             let card_offers = offers.remove(&c.uai).unwrap_or_default();
-            let mut domains: Vec<&str> =
-                card_offers.iter().flat_map(|o| o.romes.iter()).filter_map(|r| r.get(..3)).collect();
-            domains.sort_unstable();
-            domains.dedup();
-            for d in domains {
-                by_domain.entry(d.to_string()).or_default().push(idx);
+            let mut taught: Vec<u32> = card_offers.iter().flat_map(|o| o.rome_ids.iter().copied()).collect();
+            taught.sort_unstable();
+            taught.dedup();
+            for r in taught {
+                by_rome.entry(r).or_default().push(idx);
             }
             lycees.push(LyceeCard {
                 position: match (c.lat, c.lon) {
@@ -167,12 +171,14 @@ impl SearchIndex {
                 (uai, a)
             })
             .collect();
+        let kinship = Kinship::from_offers(lycees.iter().flat_map(|l| l.offers.iter()));
         Ok(SearchIndex {
+            kinship,
             availability,
             version,
             jobs,
             lycees,
-            by_domain,
+            by_rome,
             places,
             rome_labels,
             academies,
@@ -314,11 +320,14 @@ impl SearchIndex {
         };
         let bbox = center.map(|c| c.bounding_box(q.radius_km));
 
-        // Candidates: lycées teaching a job of the domains asked, or all.
+        // Candidates: lycées teaching a job asked or a related one, or all.
         let mut candidate = vec![!words_given; self.lycees.len()];
         for j in &jobs {
-            for &i in j.rome.get(..3).and_then(|d| self.by_domain.get(d)).into_iter().flatten() {
-                candidate[i as usize] = true;
+            let id = rome_id(&j.rome);
+            for r in std::iter::once(&id).chain(self.kinship.related_to(id)) {
+                for &i in self.by_rome.get(r).into_iter().flatten() {
+                    candidate[i as usize] = true;
+                }
             }
         }
         let wanted: Vec<WantedJob> = jobs.iter().map(|j| WantedJob::new(&j.rome, j.weight)).collect();
@@ -349,7 +358,7 @@ impl SearchIndex {
                 (None, _) => None,
             };
             let score = if words_given {
-                let score = relevance(card, &wanted, &q.levels);
+                let score = relevance(card, &wanted, &q.levels, &self.kinship);
                 if score == 0.0 {
                     continue;
                 }

@@ -71,6 +71,9 @@ pub struct DemandeRow {
     pub satisfaction: Option<i64>,
     pub satisfaction_commentaire: Option<String>,
     pub satisfaction_le: Option<String>,
+    /// What the company was told of its radius when the job itself is only
+    /// taught beyond it.
+    pub explication_rayon: Option<String>,
 }
 
 impl DemandeRow {
@@ -86,7 +89,7 @@ const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise
     elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le, \
     jeton_version, jeton_emis_le, termine_le, issue, cloture_par, demarre_le, pris_le, repondu_le, relance_tous_le, \
     escalade_le, relance_message_le, demande_cloture_le, rouverte_par_entreprise, prochaine_echeance, satisfaction, \
-    satisfaction_commentaire, satisfaction_le";
+    satisfaction_commentaire, satisfaction_le, explication_rayon";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -238,7 +241,7 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
 }
 
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
-    let placeholders = (1..=50).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=51).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ({placeholders})");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
@@ -252,6 +255,7 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(&d.demarre_le).bind(&d.pris_le).bind(&d.repondu_le).bind(&d.relance_tous_le).bind(&d.escalade_le)
         .bind(&d.relance_message_le).bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise)
         .bind(&d.prochaine_echeance).bind(d.satisfaction).bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
+        .bind(&d.explication_rayon)
         .execute(&mut *c).await.map(|_| ()))
 }
 

@@ -40,11 +40,12 @@ pub struct OfferRow {
     pub libelle: String,
     pub niveau: String,
     pub effectif: i64,
+    pub groupe_specialite: Option<String>,
 }
 
 pub async fn offers(db: &Db) -> sqlx::Result<Vec<OfferRow>> {
     on_db!(db, p => sqlx::query_as::<_, OfferRow>(
-        "SELECT f.uai, f.cfd, d.libelle, d.niveau, f.effectif FROM lycee_formations f \
+        "SELECT f.uai, f.cfd, d.libelle, d.niveau, f.effectif, d.groupe_specialite FROM lycee_formations f \
          JOIN diplomes d ON d.cfd = f.cfd ORDER BY f.uai, f.effectif DESC, f.cfd"
     ).fetch_all(p).await)
 }

@@ -67,6 +67,9 @@ struct Draft {
     telephone: String,
     consentement: bool,
     lycee: String,
+    /// The company keeps its radius rather than widen it to reach the trade
+    /// (asked at the last step, when it matters).
+    garder_rayon: bool,
 }
 
 fn clip(s: String, n: usize) -> String {
@@ -96,6 +99,7 @@ impl Draft {
             telephone: clip(get("telephone"), 60),
             consentement: get("consentement") == "oui",
             lycee: clip(get("lycee"), 8),
+            garder_rayon: get("garder_rayon") == "oui",
         }
     }
 
@@ -171,6 +175,7 @@ impl Draft {
             message: self.message.clone(),
             consentement: self.consentement,
             lycee: self.lycee.clone(),
+            garder_rayon: self.garder_rayon,
         };
         (input, errors)
     }
@@ -210,6 +215,9 @@ impl Draft {
             }
         }
         h.push(("lycee", self.lycee.clone()));
+        if step != 6 && self.garder_rayon {
+            h.push(("garder_rayon", "oui".into()));
+        }
         h.retain(|(_, v)| !v.is_empty());
         h
     }
@@ -245,6 +253,8 @@ struct JourneyPage {
     place_label: Option<String>,
     summary: Vec<(String, String, usize)>,
     today: String,
+    /// Who the request would go to (last step only).
+    preview: Option<crate::requests::RoutingPreview>,
 }
 
 impl JourneyPage {
@@ -346,10 +356,44 @@ fn page(
         place_label,
         summary,
         today: state.clock.now().date().to_string(),
+        preview: None,
         errors,
         notice,
         d,
     }
+}
+
+/// [`page`], with who the request would go to on the last step (left out
+/// when the answers do not validate or the database cannot say now).
+async fn page_with_preview(
+    state: &AppState,
+    csrf: &CsrfCookie,
+    d: Draft,
+    step: usize,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> JourneyPage {
+    let preview = if step == 6 {
+        let index = state.search.index();
+        let (input, type_errors) = d.to_input();
+        match demandes_api::validate(state, &index, &input) {
+            Ok(valid) if type_errors.is_empty() => {
+                match state.requests.preview(&index, &valid, state.clock.now()).await {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!(erreur = %e, "aperçu des destinataires");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let mut p = page(state, csrf, d, step, errors, notice);
+    p.preview = preview;
+    p
 }
 
 /// The recap lines: (question, answer, step to change it).
@@ -539,7 +583,10 @@ pub async fn step(
                 } else {
                     target
                 };
-                return Ok(render(StatusCode::OK, &page(&state, &csrf, d, to, FieldErrors::new(), None)));
+                return Ok(render(
+                    StatusCode::OK,
+                    &page_with_preview(&state, &csrf, d, to, FieldErrors::new(), None).await,
+                ));
             }
             if current == 3
                 && let Err((message, choices)) = resolve_place(&state, &mut d).await
@@ -555,7 +602,7 @@ pub async fn step(
                 return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page(&state, &csrf, d, current, errors, None)));
             }
             let to = if target == current + 1 { next_step(&d, current) } else { target };
-            Ok(render(StatusCode::OK, &page(&state, &csrf, d, to, FieldErrors::new(), None)))
+            Ok(render(StatusCode::OK, &page_with_preview(&state, &csrf, d, to, FieldErrors::new(), None).await))
         }
     }
 }

@@ -109,6 +109,8 @@ struct Created<'a> {
     statut: &'a str,
     destinataires: Vec<RecipientOut<'a>>,
     elargissement: Option<serde_json::Value>,
+    /// Why the job itself is only taught beyond the radius (additive field).
+    explication_rayon: Option<&'a str>,
     coordination: Option<serde_json::Value>,
     doublon_de: Option<&'a str>,
     suivi_url: &'a str,
@@ -197,6 +199,7 @@ pub async fn create(State(state): State<AppState>, req: Request) -> Result<Respo
         statut: submitted.statut.code(),
         destinataires: recipients_out(&submitted.recipients),
         elargissement: submitted.widened_to.map(|km| json!({ "rayon_km": km })),
+        explication_rayon: submitted.radius_note.as_deref(),
         coordination: submitted.coordination.as_ref().map(|(niveau, nom)| json!({ "niveau": niveau, "nom": nom })),
         doublon_de: submitted.duplicate_of.as_deref(),
         suivi_url: &submitted.follow_url,
@@ -254,6 +257,7 @@ pub async fn read(
         })),
         "destinataires": recipients_out(&recipients),
         "elargissement": d.elargie.then(|| json!({ "rayon_km": d.rayon_utilise_km })),
+        "explication_rayon": d.explication_rayon,
         "coordination": d.coordination.as_ref().map(|_| json!({
             "niveau": "academie",
             "nom": d.academie_code.as_ref().and_then(|c| index.academies.values().find(|(code, _)| code == c)).map(|(_, n)| n.clone()),

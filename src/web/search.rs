@@ -212,7 +212,7 @@ struct SearchOut<'a> {
 }
 
 fn match_out<'a>(index: &'a SearchIndex, wanted: &'a [WantedJob], h: &Hit<'a>, levels: &[Niveau]) -> Vec<MatchOut<'a>> {
-    matches(h.lycee, wanted, levels)
+    matches(h.lycee, wanted, levels, &index.kinship)
         .into_iter()
         .map(|m| MatchOut {
             cfd: &m.offer.cfd,
@@ -643,7 +643,7 @@ fn fill_results(
             distance: h.distance_km.map(km),
             kind: crate::catalogue::type_label(&h.lycee.kind),
             secteur: crate::catalogue::secteur_label(&h.lycee.secteur),
-            matches: matches(h.lycee, &outcome.wanted, levels)
+            matches: matches(h.lycee, &outcome.wanted, levels, &index.kinship)
                 .into_iter()
                 .take(6)
                 .map(|m| MatchLine {

@@ -214,7 +214,7 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
                 (None, _) => lycee,
             }
         }),
-        widened: d.elargie.then(|| domain::routing::km_label(d.rayon_utilise_km)),
+        widened: crate::requests::messages::radius_sentence(&d),
         coordination: d.coordination.as_ref().map(|c| {
             let who = academie.as_deref().map_or("de l'académie".to_string(), |a| format!("de l'académie de {a}"));
             if c == "formation" {

@@ -15,6 +15,7 @@ mod lifecycle;
 mod outages;
 mod pages;
 mod proconnect;
+mod relevance;
 mod request_delivery;
 mod request_input;
 mod resilience;

@@ -345,6 +345,7 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         satisfaction: s.satisfaction.map(i64::from),
         satisfaction_commentaire: None,
         satisfaction_le: s.satisfaction.and(s.ended).map(at),
+        explication_rayon: None,
     }
 }
 

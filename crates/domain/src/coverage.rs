@@ -85,9 +85,12 @@ pub fn gaps(asked: &[Asked], lycees: &[LyceeCard], accepts: &dyn Fn(&str, Action
     let mut out: Vec<Gap> = groups
         .into_iter()
         .filter(|((action, domain, _), (_, position, _))| {
+            // The box first: thousands of groups × the national catalogue.
+            let (la0, la1, lo0, lo1) = position.bounding_box(REACH_KM);
             !lycees.iter().any(|l| {
-                l.position.is_some_and(|p| p.distance_km(position) <= REACH_KM)
-                    && answers(l, domain.as_deref(), *action, accepts)
+                l.position.is_some_and(|p| {
+                    p.lat >= la0 && p.lat <= la1 && p.lon >= lo0 && p.lon <= lo1 && p.distance_km(position) <= REACH_KM
+                }) && answers(l, domain.as_deref(), *action, accepts)
             })
         })
         .map(|((action, domain, commune_code), (commune_nom, _, requests))| Gap {

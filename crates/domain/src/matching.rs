@@ -1,15 +1,19 @@
 //! How a lycée's diplomas answer jobs a company asks for: the rule shared by
 //! the search and the routing. An exact job (same ROME code) counts fully; a
-//! job of the same professional domain (same first three characters) counts
-//! half.
+//! related job counts half.
+//!
+//! "Related" comes from how the data links jobs ([`Kinship`]): jobs one
+//! diploma leads to together, and jobs of diplomas of the same specialty
+//! group (NSF). The bare 3-character ROME domain is too coarse for this
+//! (D11 puts bakers with cheese sellers, D12 hairdressers with salespeople).
 
 use crate::Niveau;
 use crate::geo::Position;
 
 /// Strength of an exact job match.
 pub const EXACT: f64 = 1.0;
-/// Strength of a match in the same professional domain.
-pub const SAME_DOMAIN: f64 = 0.5;
+/// Strength of a match through a related job ([`Kinship`]).
+pub const RELATED: f64 = 0.5;
 
 /// A ROME code as a number (`F1602` → 51602): comparing jobs and their
 /// domains (`id / 100`) costs an integer comparison.
@@ -29,6 +33,9 @@ pub struct Offer {
     pub label: String,
     pub niveau: Niveau,
     pub students: i64,
+    /// The diploma's specialty group (NSF, 3 digits), when known: diplomas
+    /// of one group lead to related jobs.
+    pub group: Option<String>,
     /// ROME codes, main job first.
     pub romes: Vec<String>,
     /// The same codes as numbers ([`rome_id`]).
@@ -38,7 +45,88 @@ pub struct Offer {
 impl Offer {
     pub fn new(cfd: String, label: String, niveau: Niveau, students: i64, romes: Vec<String>) -> Offer {
         let rome_ids = romes.iter().map(|r| rome_id(r)).collect();
-        Offer { cfd, label, niveau, students, romes, rome_ids }
+        Offer { cfd, label, niveau, students, group: None, romes, rome_ids }
+    }
+
+    /// The same offer with its specialty group.
+    pub fn with_group(mut self, group: Option<String>) -> Offer {
+        self.group = group.filter(|g| !g.trim().is_empty());
+        self
+    }
+}
+
+/// Which jobs are related, as the diplomas taught link them: two jobs are
+/// related when one diploma leads to both, or when diplomas of the same
+/// specialty group (NSF) lead to them. Built once per catalogue version from
+/// the diplomas lycées teach, so a job only a rare title links to another
+/// (a master craftsman's diploma leading to both "boulanger" and "chef
+/// d'entreprise") does not relate them.
+#[derive(Debug, Clone, Default)]
+pub struct Kinship {
+    /// ROME id → related ROME ids, sorted (the job itself excluded).
+    related: std::collections::HashMap<u32, Vec<u32>>,
+}
+
+impl Kinship {
+    /// The kinship of the jobs of `offers` (every diploma of every lycée;
+    /// repeats cost nothing).
+    pub fn from_offers<'a>(offers: impl IntoIterator<Item = &'a Offer>) -> Kinship {
+        use std::collections::{BTreeSet, HashMap};
+        let mut by_group: HashMap<&str, BTreeSet<u32>> = HashMap::new();
+        let mut related: HashMap<u32, BTreeSet<u32>> = HashMap::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let all: Vec<&Offer> = offers.into_iter().collect();
+        for o in &all {
+            if !seen.insert(o.cfd.as_str()) {
+                continue;
+            }
+            if let Some(g) = &o.group {
+                by_group.entry(g.as_str()).or_default().extend(o.rome_ids.iter().copied());
+            }
+            for a in &o.rome_ids {
+                for b in &o.rome_ids {
+                    if a != b {
+                        related.entry(*a).or_default().insert(*b);
+                    }
+                }
+            }
+        }
+        for ids in by_group.values() {
+            for a in ids {
+                for b in ids {
+                    if a != b {
+                        related.entry(*a).or_default().insert(*b);
+                    }
+                }
+            }
+        }
+        Kinship { related: related.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect() }
+    }
+
+    /// A kinship given pair by pair (tests, small catalogues).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Kinship {
+        let mut k = Kinship::default();
+        for (a, b) in pairs {
+            let (a, b) = (rome_id(a), rome_id(b));
+            for (x, y) in [(a, b), (b, a)] {
+                let v = k.related.entry(x).or_default();
+                if let Err(i) = v.binary_search(&y) {
+                    v.insert(i, y);
+                }
+            }
+        }
+        k
+    }
+
+    /// Whether the two jobs (ROME ids) are related (a job is not related
+    /// to itself: that is an exact match).
+    pub fn are_related(&self, a: u32, b: u32) -> bool {
+        self.related.get(&a).is_some_and(|v| v.binary_search(&b).is_ok())
+    }
+
+    /// The jobs related to `rome` (ROME ids).
+    pub fn related_to(&self, rome: u32) -> &[u32] {
+        self.related.get(&rome).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -89,18 +177,18 @@ pub struct Match<'a> {
 }
 
 /// The best answer of one diploma to the asked jobs: an exact job if the
-/// diploma leads to one, else its first job of the same domain.
-fn best_for_offer<'a>(offer: &'a Offer, wanted: &'a [WantedJob]) -> Option<Match<'a>> {
+/// diploma leads to one, else its first related job.
+fn best_for_offer<'a>(offer: &'a Offer, wanted: &'a [WantedJob], kin: &Kinship) -> Option<Match<'a>> {
     let mut best: Option<Match<'a>> = None;
     for w in wanted {
         let exact = offer.rome_ids.iter().position(|r| *r == w.id);
         let found = match exact {
             Some(i) => Some((i, true)),
-            None => offer.rome_ids.iter().position(|r| *r / 100 == w.id / 100).map(|i| (i, false)),
+            None => offer.rome_ids.iter().position(|r| kin.are_related(w.id, *r)).map(|i| (i, false)),
         };
         if let Some((i, is_exact)) = found {
             let rome = &offer.romes[i];
-            let strength = w.weight * if is_exact { EXACT } else { SAME_DOMAIN };
+            let strength = w.weight * if is_exact { EXACT } else { RELATED };
             if best.is_none_or(|b| strength > b.strength) {
                 best = Some(Match { offer, rome, wanted: &w.rome, exact: is_exact, strength });
             }
@@ -115,9 +203,9 @@ fn level_ok(offer: &Offer, levels: &[Niveau]) -> bool {
 
 /// Every diploma of `card` that answers one of `wanted` (restricted to
 /// `levels` when given), each with its best answer, best first.
-pub fn matches<'a>(card: &'a LyceeCard, wanted: &'a [WantedJob], levels: &[Niveau]) -> Vec<Match<'a>> {
+pub fn matches<'a>(card: &'a LyceeCard, wanted: &'a [WantedJob], levels: &[Niveau], kin: &Kinship) -> Vec<Match<'a>> {
     let mut out: Vec<Match<'a>> =
-        card.offers.iter().filter(|o| level_ok(o, levels)).filter_map(|o| best_for_offer(o, wanted)).collect();
+        card.offers.iter().filter(|o| level_ok(o, levels)).filter_map(|o| best_for_offer(o, wanted, kin)).collect();
     out.sort_by(|a, b| {
         b.strength.total_cmp(&a.strength).then(a.offer.niveau.cmp(&b.offer.niveau)).then(a.offer.cfd.cmp(&b.offer.cfd))
     });
@@ -126,11 +214,11 @@ pub fn matches<'a>(card: &'a LyceeCard, wanted: &'a [WantedJob], levels: &[Nivea
 
 /// How well a lycée answers: the strength of its best match (0 when none),
 /// without listing the matches.
-pub fn relevance(card: &LyceeCard, wanted: &[WantedJob], levels: &[Niveau]) -> f64 {
+pub fn relevance(card: &LyceeCard, wanted: &[WantedJob], levels: &[Niveau], kin: &Kinship) -> f64 {
     card.offers
         .iter()
         .filter(|o| level_ok(o, levels))
-        .filter_map(|o| best_for_offer(o, wanted))
+        .filter_map(|o| best_for_offer(o, wanted, kin))
         .map(|m| m.strength)
         .fold(0.0, f64::max)
 }
@@ -159,6 +247,12 @@ mod tests {
             further_study_rate: None,
             value_added: None,
         }
+    }
+
+    /// Electricians of buildings and of networks are related; so are
+    /// plumbers and electricians (one diploma leads to both).
+    fn kin() -> Kinship {
+        Kinship::from_pairs(&[("F1602", "F1605"), ("F1602", "F1603")])
     }
 
     fn want(rome: &str, weight: f64) -> WantedJob {
@@ -194,7 +288,7 @@ mod tests {
         ];
         for (wanted, levels, expected) in cases {
             let got: Vec<(String, bool)> =
-                matches(&c, wanted, levels).into_iter().map(|m| (m.offer.cfd.clone(), m.exact)).collect();
+                matches(&c, wanted, levels, &kin()).into_iter().map(|m| (m.offer.cfd.clone(), m.exact)).collect();
             let want: Vec<(String, bool)> = expected.iter().map(|(c, e)| (c.to_string(), *e)).collect();
             assert_eq!(got, want, "{wanted:?} {levels:?}");
         }
@@ -203,9 +297,43 @@ mod tests {
     #[test]
     fn relevance_is_the_best_strength() {
         let c = card(vec![offer("40025510", Niveau::BacPro, &["F1602"])]);
-        assert_eq!(relevance(&c, &[want("F1602", 0.8)], &[]), 0.8);
-        assert_eq!(relevance(&c, &[want("F1603", 1.0)], &[]), 0.5);
-        assert_eq!(relevance(&c, &[want("N1101", 1.0)], &[]), 0.0);
-        assert_eq!(relevance(&c, &[want("F1602", 1.0)], &[Niveau::Cap]), 0.0);
+        assert_eq!(relevance(&c, &[want("F1602", 0.8)], &[], &kin()), 0.8);
+        assert_eq!(relevance(&c, &[want("F1603", 1.0)], &[], &kin()), 0.5);
+        assert_eq!(relevance(&c, &[want("N1101", 1.0)], &[], &kin()), 0.0);
+        assert_eq!(relevance(&c, &[want("F1602", 1.0)], &[Niveau::Cap], &kin()), 0.0);
+    }
+
+    #[test]
+    fn kinship_comes_from_diplomas_and_their_groups() {
+        let taught = [
+            offer("boulanger", Niveau::Cap, &["D1102"]).with_group(Some("221".into())),
+            offer("cremier", Niveau::Cap, &["A1412", "D1106"]).with_group(Some("221".into())),
+            offer("commerce", Niveau::Cap, &["D1106", "D1107", "D1214"]).with_group(Some("312".into())),
+            offer("coiffure", Niveau::Cap, &["D1202"]).with_group(Some("336".into())),
+            offer("sans groupe", Niveau::Cap, &["F1602"]).with_group(Some(" ".into())),
+        ];
+        let k = Kinship::from_offers(&taught);
+        let rel = |a: &str, b: &str| k.are_related(rome_id(a), rome_id(b));
+        // Same group (NSF 221): bakers and cheese makers.
+        assert!(rel("D1102", "D1106") && rel("D1106", "D1102") && rel("D1102", "A1412"));
+        // One diploma: the jobs of the retail CAP.
+        assert!(rel("D1106", "D1214") && rel("D1107", "D1214"));
+        // The ROME domain alone does not relate: hairdressers and salespeople
+        // (D12), bakers and retail (D11) through no diploma.
+        assert!(!rel("D1202", "D1214") && !rel("D1102", "D1107") && !rel("D1102", "D1214"));
+        assert!(!rel("D1102", "D1102"), "a job is an exact match, not a related one");
+        assert!(k.related_to(rome_id("F1602")).is_empty());
+    }
+
+    #[test]
+    fn related_only_through_kinship() {
+        let c = card(vec![offer("vente", Niveau::Cap, &["D1214"]), offer("cremier", Niveau::Cap, &["D1106"])]);
+        let k = Kinship::from_pairs(&[("D1102", "D1106")]);
+        // A hairdresser's request finds nothing in a retail and cheese lycée.
+        assert_eq!(relevance(&c, &[want("D1202", 1.0)], &[], &k), 0.0);
+        let bakers = [want("D1102", 1.0)];
+        let found = matches(&c, &bakers, &[], &k);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].offer.cfd.as_str(), found[0].rome, found[0].exact), ("cremier", "D1106", false));
     }
 }

@@ -3,17 +3,24 @@
 //! is a table-tested, explainable decision.
 //!
 //! The principles (PRODUCT.md): candidates within the radius teaching a
-//! diploma that leads to the jobs asked (an exact job above one of the same
-//! domain), accepting the action, not paused, not over capacity; ranked by
-//! match strength, distance, track record and a fair share of new requests;
-//! one pilot and up to two supports; the radius widened step by step up to
+//! diploma that leads to the jobs asked (an exact job above a related one),
+//! accepting the action, not paused, not over capacity; ranked by match
+//! strength, distance, track record and a fair share of new requests; one
+//! pilot and up to two supports; the radius widened step by step up to
 //! 100 km when nothing fits; the académie's coordinator when still nothing
 //! fits, and always for a training-offer request.
+//!
+//! **The right trade before the nearest lycée**: a lycée that only matches
+//! through a related job never leads when one teaching the exact job exists
+//! within 100 km. The radius widens to reach it (unless the company chose to
+//! keep its radius), the company is told how far the trade is taught, and
+//! nearer lycées with a related diploma may stay as supports, labelled
+//! "métier proche".
 
 use crate::action::ActionType;
 use crate::geo::Position;
 use crate::level::Niveau;
-use crate::matching::{LyceeCard, Match, WantedJob, matches};
+use crate::matching::{Kinship, LyceeCard, Match, WantedJob, matches};
 use std::collections::HashMap;
 
 /// Radii tried in turn when nothing fits the company's own radius (km).
@@ -74,6 +81,13 @@ pub struct RoutingRequest<'a> {
     pub excluded: &'a [String],
     /// ROME labels, for the reasons.
     pub rome_labels: &'a HashMap<String, String>,
+    /// Which jobs are related (the "métier proche" of the reasons).
+    pub kinship: &'a Kinship,
+    /// The company chose to keep its radius rather than widen it to reach
+    /// a lycée teaching the exact job (lycées with related diplomas within
+    /// the radius then answer). The radius still widens when nothing at all
+    /// fits in it.
+    pub keep_radius: bool,
 }
 
 /// A lycée chosen, with its rank and reasons in words.
@@ -81,8 +95,11 @@ pub struct RoutingRequest<'a> {
 pub struct Candidate<'a> {
     pub lycee: &'a LyceeCard,
     pub distance_km: f64,
-    /// Best match strength (1 exact, 0.5 same domain), 1 without jobs.
+    /// Best match strength (1 exact, 0.5 related), 1 without jobs.
     pub relevance: f64,
+    /// Whether it teaches one of the asked jobs itself (always, for a
+    /// request without jobs).
+    pub exact: bool,
     pub score: f64,
     pub reasons: Vec<String>,
 }
@@ -97,6 +114,20 @@ crate::codes!(
     }
 );
 
+/// The nearest lycée teaching an asked job exactly, when none does within
+/// the company's radius: what the company is told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeBeyond {
+    /// The asked job (ROME code) it teaches.
+    pub rome: String,
+    pub uai: String,
+    pub commune: String,
+    pub distance_km: f64,
+    /// Whether the radius was widened to reach it (false: the company kept
+    /// its radius).
+    pub reached: bool,
+}
+
 /// The routing of one request.
 #[derive(Debug, Clone)]
 pub struct Decision<'a> {
@@ -107,6 +138,9 @@ pub struct Decision<'a> {
     pub radius_km: f64,
     /// Whether it had to be widened beyond the company's radius.
     pub widened: bool,
+    /// No lycée within the company's radius teaches the job, one farther
+    /// does (see [`TradeBeyond`]).
+    pub trade_beyond: Option<TradeBeyond>,
     pub coordination: Option<CoordinationReason>,
 }
 
@@ -166,17 +200,17 @@ fn candidates<'a>(
         if !availability.allows(req.action) {
             continue;
         }
-        let found = if with_jobs { matches(card, req.wanted, req.levels) } else { Vec::new() };
-        let relevance = if with_jobs {
+        let found = if with_jobs { matches(card, req.wanted, req.levels, req.kinship) } else { Vec::new() };
+        let (relevance, exact) = if with_jobs {
             match found.first() {
-                Some(m) => m.strength,
+                Some(m) => (m.strength, found.iter().any(|m| m.exact)),
                 None => continue,
             }
         } else {
             if !req.levels.is_empty() && !card.offers.iter().any(|o| req.levels.contains(&o.niveau)) {
                 continue;
             }
-            1.0
+            (1.0, true)
         };
         let proximity = 1.0 - distance / radius.max(1.0);
         let fair_share = f64::from(record.recent.min(20)) * 0.01;
@@ -186,19 +220,37 @@ fn candidates<'a>(
             lycee: card,
             distance_km: distance,
             relevance,
+            exact,
             score,
             reasons: reasons_for(req, found.first(), distance, &record, origin),
         });
     }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.lycee.uai.cmp(&b.lycee.uai)));
-    // The lycée the company came from leads when it fits.
+    // Lycées teaching the job itself first, whatever the distance.
+    out.sort_by(|a, b| b.exact.cmp(&a.exact).then(b.score.total_cmp(&a.score)).then(a.lycee.uai.cmp(&b.lycee.uai)));
+    // The lycée the company came from leads when it fits, unless it only
+    // teaches a related job and another teaches the job itself: it then
+    // comes right after.
     if let Some(origin) = req.origin
         && let Some(i) = out.iter().position(|c| c.lycee.uai == origin)
     {
         let c = out.remove(i);
-        out.insert(0, c);
+        let at = usize::from(!c.exact && out.first().is_some_and(|f| f.exact));
+        out.insert(at, c);
     }
     out
+}
+
+/// The nearest lycée teaching an asked job itself among `found`.
+fn nearest_exact(found: &[Candidate<'_>], req: &RoutingRequest<'_>, reached: bool) -> Option<TradeBeyond> {
+    let c = found.iter().filter(|c| c.exact).min_by(|a, b| a.distance_km.total_cmp(&b.distance_km))?;
+    let rome = req.wanted.iter().find(|w| c.lycee.offers.iter().any(|o| o.rome_ids.contains(&w.id)))?;
+    Some(TradeBeyond {
+        rome: rome.rome.clone(),
+        uai: c.lycee.uai.clone(),
+        commune: c.lycee.commune_nom.clone(),
+        distance_km: c.distance_km,
+        reached,
+    })
 }
 
 /// Routes a request over the national catalogue. `status` gives each
@@ -211,6 +263,7 @@ pub fn route<'a>(
     let mut radius = req.radius_km;
     let mut found = candidates(req, lycees, radius, status);
     let mut widened = false;
+    // Nothing fits: the radius widens until something does.
     for step in WIDENING_STEPS {
         if !found.is_empty() {
             break;
@@ -219,6 +272,23 @@ pub fn route<'a>(
             radius = step;
             widened = true;
             found = candidates(req, lycees, radius, status);
+        }
+    }
+    // Lycées fit, but none teaches the job itself: the trade is looked for
+    // up to 100 km, and reached unless the company keeps its radius.
+    let mut trade_beyond = None;
+    if !req.wanted.is_empty() && !found.is_empty() && !found.iter().any(|c| c.exact) {
+        for step in WIDENING_STEPS.into_iter().filter(|s| *s > radius) {
+            let wider = candidates(req, lycees, step, status);
+            if wider.iter().any(|c| c.exact) {
+                trade_beyond = nearest_exact(&wider, req, !req.keep_radius);
+                if !req.keep_radius {
+                    found = wider;
+                    radius = step;
+                    widened = true;
+                }
+                break;
+            }
         }
     }
     let mut rest = found.into_iter();
@@ -232,7 +302,15 @@ pub fn route<'a>(
     } else {
         None
     };
-    Decision { pilot, supports, reserves, radius_km: radius, widened: widened && radius > req.radius_km, coordination }
+    Decision {
+        pilot,
+        supports,
+        reserves,
+        radius_km: radius,
+        widened: widened && radius > req.radius_km,
+        trade_beyond,
+        coordination,
+    }
 }
 
 #[cfg(test)]
@@ -311,7 +389,15 @@ mod tests {
             origin: None,
             excluded: &[],
             rome_labels: labels,
+            kinship: kinship(),
+            keep_radius: false,
         }
+    }
+
+    /// Electricians of buildings and of networks are related jobs.
+    fn kinship() -> &'static Kinship {
+        static KIN: std::sync::OnceLock<Kinship> = std::sync::OnceLock::new();
+        KIN.get_or_init(|| Kinship::from_pairs(&[("F1602", "F1605")]))
     }
 
     fn everyone_available(_: &str) -> (Availability, TrackRecord) {
@@ -327,7 +413,7 @@ mod tests {
     }
 
     #[test]
-    fn exact_matches_lead_nearest_first_then_same_domain() {
+    fn exact_matches_lead_nearest_first_then_related() {
         let cat = catalogue();
         let labels = labels();
         let wanted = [WantedJob::new("F1602", 1.0)];
@@ -489,5 +575,80 @@ mod tests {
         for _ in 0..10 {
             assert_eq!(roles(&route(&req, &cat, &everyone_available)), a);
         }
+    }
+
+    /// Lyon's centre with one lycée teaching a related job at 3 km and one
+    /// teaching the job itself at `far` km.
+    fn trade_far_away(far: f64) -> Vec<LyceeCard> {
+        let at = |km: f64| (45.76 + km * 0.008_993, 4.83);
+        vec![
+            lycee("R", at(3.0).0, at(3.0).1, &[("reseaux", Niveau::Cap, &["F1605"])]),
+            lycee("X", at(far).0, at(far).1, &[("melec", Niveau::BacPro, &["F1602"])]),
+        ]
+    }
+
+    #[test]
+    fn the_trade_leads_before_the_nearest_related_lycee() {
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        let cat = trade_far_away(60.0);
+        let d = route(&request(ActionType::Apprentissage, &wanted, 30.0, &labels), &cat, &everyone_available);
+        assert_eq!(roles(&d), (Some("X".into()), vec!["R".into()], vec![]));
+        assert_eq!((d.radius_km, d.widened), (75.0, true));
+        let beyond = d.trade_beyond.clone().expect("the company is told");
+        assert_eq!((beyond.rome.as_str(), beyond.uai.as_str(), beyond.reached), ("F1602", "X", true));
+        assert!((beyond.distance_km - 60.0).abs() < 0.5, "{beyond:?}");
+        // The nearer lycée stays, as a support labelled as such.
+        assert!(d.supports[0].reasons[0].ends_with("(métier proche)"), "{:?}", d.supports[0].reasons);
+        assert!(d.pilot.as_ref().is_some_and(|p| p.exact) && !d.supports[0].exact);
+
+        // The company keeps its radius: the related lycée answers, and the
+        // company still knows where the trade is taught.
+        let keep = RoutingRequest { keep_radius: true, ..request(ActionType::Apprentissage, &wanted, 30.0, &labels) };
+        let d = route(&keep, &cat, &everyone_available);
+        assert_eq!(roles(&d), (Some("R".into()), vec![], vec![]));
+        assert_eq!((d.radius_km, d.widened), (30.0, false));
+        assert_eq!(d.trade_beyond.map(|b| (b.uai, b.reached)), Some(("X".to_string(), false)));
+
+        // Beyond 100 km the trade is not looked for: the related lycée leads.
+        let cat = trade_far_away(120.0);
+        let d = route(&request(ActionType::Apprentissage, &wanted, 30.0, &labels), &cat, &everyone_available);
+        assert_eq!(roles(&d), (Some("R".into()), vec![], vec![]));
+        assert!(d.trade_beyond.is_none() && !d.widened);
+
+        // Nothing at all within the radius, a related lycée at 40 km: the
+        // widening does not stop there but goes on to the trade.
+        let at = |km: f64| (45.76 + km * 0.008_993, 4.83);
+        let cat = vec![
+            lycee("R", at(40.0).0, at(40.0).1, &[("reseaux", Niveau::Cap, &["F1605"])]),
+            lycee("X", at(70.0).0, at(70.0).1, &[("melec", Niveau::BacPro, &["F1602"])]),
+        ];
+        let d = route(&request(ActionType::Apprentissage, &wanted, 30.0, &labels), &cat, &everyone_available);
+        assert_eq!(roles(&d), (Some("X".into()), vec!["R".into()], vec![]));
+        assert_eq!((d.radius_km, d.widened), (75.0, true));
+        assert!(d.trade_beyond.is_some_and(|b| b.reached));
+
+        // Within the radius the trade simply leads, nothing to tell.
+        let cat = trade_far_away(20.0);
+        let d = route(&request(ActionType::Apprentissage, &wanted, 30.0, &labels), &cat, &everyone_available);
+        assert_eq!(roles(&d), (Some("X".into()), vec!["R".into()], vec![]));
+        assert!(d.trade_beyond.is_none() && !d.widened);
+    }
+
+    #[test]
+    fn an_origin_lycee_teaching_only_a_related_job_supports() {
+        let cat = catalogue();
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        // C (1 km) only teaches a related job: A leads, C comes right after.
+        let req = RoutingRequest { origin: Some("C"), ..request(ActionType::Pfmp, &wanted, 30.0, &labels) };
+        let d = route(&req, &cat, &everyone_available);
+        assert_eq!(roles(&d).0.as_deref(), Some("A"));
+        assert_eq!(d.supports[0].lycee.uai, "C");
+        assert_eq!(d.supports[0].reasons[0], "Demande faite depuis la page de ce lycée");
+        // Asking for C's own job, C leads.
+        let f1605 = [WantedJob::new("F1605", 1.0)];
+        let req = RoutingRequest { origin: Some("C"), ..request(ActionType::Pfmp, &f1605, 30.0, &labels) };
+        assert_eq!(roles(&route(&req, &cat, &everyone_available)).0.as_deref(), Some("C"));
     }
 }

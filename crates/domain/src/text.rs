@@ -193,6 +193,20 @@ pub fn month_abbreviation(month: u8) -> &'static str {
     SHORT.get(usize::from(month.max(1)) - 1).copied().unwrap_or("")
 }
 
+/// "à" before a place name, contracted as French does with the name's own
+/// article: "à Saint-Flour", "au Puy-en-Velay", "aux Sables-d'Olonne", "à La
+/// Rochelle", "à L'Isle-Adam".
+pub fn at_place(name: &str) -> String {
+    let name = name.trim();
+    if let Some(rest) = name.strip_prefix("Le ") {
+        format!("au {rest}")
+    } else if let Some(rest) = name.strip_prefix("Les ") {
+        format!("aux {rest}")
+    } else {
+        format!("à {name}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +254,20 @@ mod tests {
     fn writes_capitals_as_sentences() {
         assert_eq!(sentence_case("LYCEE DES METIERS DU BATIMENT"), "Lycée des métiers du bâtiment");
         assert_eq!(title_case("LYON 1ER ARRONDISSEMENT"), "Lyon 1er Arrondissement");
+    }
+
+    #[test]
+    fn at_place_contracts_the_article() {
+        for (name, said) in [
+            ("Saint-Flour", "à Saint-Flour"),
+            ("Le Puy-en-Velay", "au Puy-en-Velay"),
+            ("Les Sables-d'Olonne", "aux Sables-d'Olonne"),
+            ("La Rochelle", "à La Rochelle"),
+            ("L'Isle-Adam", "à L'Isle-Adam"),
+            ("Lens", "à Lens"),
+            ("Le", "à Le"),
+        ] {
+            assert_eq!(at_place(name), said);
+        }
     }
 }

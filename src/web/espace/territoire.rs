@@ -184,7 +184,8 @@ fn academie_row(a: &AcademieLine) -> AcademieRow {
 pub struct RequestRow {
     pub reference: String,
     pub date: String,
-    pub working_days: u32,
+    /// Empty for an ended request.
+    pub working_days: String,
     pub action: String,
     pub entreprise: String,
     pub commune: String,
@@ -201,7 +202,7 @@ fn request_row(index: &crate::search::SearchIndex, l: &RequestLine) -> RequestRo
     RequestRow {
         reference: d.reference.clone(),
         date: crate::requests::day_of(&d.cree_le),
-        working_days: l.working_days,
+        working_days: l.working_days.map_or_else(|| "—".to_string(), |w| w.to_string()),
         action: ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label).to_string(),
         entreprise: d.entreprise_nom.clone(),
         commune: d.commune_nom.clone(),
@@ -489,7 +490,7 @@ fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'s
     let header = vec![
         "Référence",
         "Date",
-        "Jours ouvrés",
+        "Attente (jours ouvrés)",
         "Action",
         "Entreprise",
         "Commune",
@@ -506,7 +507,7 @@ fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'s
             vec![
                 r.reference,
                 r.date,
-                r.working_days.to_string(),
+                r.working_days,
                 r.action,
                 r.entreprise,
                 r.commune,
