@@ -127,7 +127,8 @@ pub async fn dashboard(
     // The escalated, then the late, then the open, newest first within.
     lines.sort_by_key(|l| (!l.escalated, !l.late, !l.row.statut.is_open()));
 
-    let answers = store::answers(db, scope, filters).await?;
+    let answers = store::answer_counts(db, scope, filters).await?;
+    let taken_delays = store::take_delays(db, scope, filters).await?;
     let uais: Vec<String> = cards.iter().map(|l| l.uai.clone()).collect();
     let reach = store::reachability(db, &uais).await?;
     let mut by_uai: HashMap<&str, LyceeLine> = cards
@@ -152,30 +153,29 @@ pub async fn dashboard(
     let mut delays: HashMap<String, Vec<f64>> = HashMap::new();
     let mut reasons: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
     let mut words: HashMap<String, Vec<i64>> = HashMap::new();
+    for (uai, told, took) in &taken_delays {
+        if let (Some(told), Some(took)) = (clock::parse(told), clock::parse(took)) {
+            delays.entry(uai.clone()).or_default().push((took - told).as_seconds_f64() / 3600.0);
+        }
+    }
     for a in &answers {
         let Some(line) = by_uai.get_mut(a.uai.as_str()) else { continue };
-        line.received += 1;
-        let took =
-            matches!(a.statut, RecipientStatus::PriseEnCharge | RecipientStatus::Cloturee) && a.decide_le.is_some();
-        if took {
-            line.taken += 1;
-            if let (Some(told), Some(took)) =
-                (a.notifie_le.as_deref().and_then(clock::parse), a.decide_le.as_deref().and_then(clock::parse))
-            {
-                delays.entry(a.uai.clone()).or_default().push((took - told).as_seconds_f64() / 3600.0);
-            }
+        let n = usize::try_from(a.n).unwrap_or(0);
+        line.received += n;
+        if matches!(a.statut, RecipientStatus::PriseEnCharge | RecipientStatus::Cloturee) {
+            line.taken += usize::try_from(a.decided).unwrap_or(0);
         }
         if a.statut == RecipientStatus::Declinee {
-            line.declined += 1;
+            line.declined += n;
             let why = a.motif.as_deref().unwrap_or("sans motif").split(" : ").next().unwrap_or("sans motif");
-            *reasons.entry(a.uai.clone()).or_default().entry(why.to_string()).or_default() += 1;
+            *reasons.entry(a.uai.clone()).or_default().entry(why.to_string()).or_default() += n;
         }
         if a.responsable {
             if let Some(o) = a.issue.as_deref().and_then(|o| o.parse::<Outcome>().ok()) {
-                *line.outcomes.entry(o).or_default() += 1;
+                *line.outcomes.entry(o).or_default() += n;
             }
             if let Some(s) = a.satisfaction {
-                words.entry(a.uai.clone()).or_default().push(s);
+                words.entry(a.uai.clone()).or_default().extend(std::iter::repeat_n(s, n));
             }
         }
     }

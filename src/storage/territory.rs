@@ -97,32 +97,75 @@ pub async fn requests(db: &Db, scope: &Scope, f: &Filters, limit: i64) -> sqlx::
     })
 }
 
-/// One lycée's part in one request, for its track record.
+/// How many of a lycée's answers to the territory's requests share one
+/// status, decline reason, lead, outcome and rating: the dashboard reads
+/// these groups rather than thousands of rows.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Answer {
+pub struct AnswerCount {
     pub uai: String,
     #[sqlx(try_from = "String")]
     pub statut: RecipientStatus,
     pub motif: Option<String>,
-    pub notifie_le: Option<String>,
-    pub decide_le: Option<String>,
     /// The lycée led the answer.
     pub responsable: bool,
     pub issue: Option<String>,
     pub satisfaction: Option<i64>,
+    /// Answers decided (taken, declined) with a date.
+    pub decided: i64,
+    pub n: i64,
 }
 
-/// Every lycée's answers to the territory's requests (reserves aside).
-pub async fn answers(db: &Db, scope: &Scope, f: &Filters) -> sqlx::Result<Vec<Answer>> {
+/// The joins and conditions of the answers of `scope`'s lycées to the
+/// territory's requests (reserves aside). For a list of lycées, their own
+/// rows are read directly rather than through the requests they were told.
+fn push_answers<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, scope: &'a Scope, f: &'a Filters)
+where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" FROM destinataires d JOIN demandes r ON r.id = d.demande_id WHERE d.role <> ");
+    qb.push_bind(RecipientRole::Reserve.code());
+    match scope {
+        Scope::Lycees(uais) if !uais.is_empty() => {
+            qb.push(" AND d.uai IN (");
+            let mut sep = qb.separated(", ");
+            for u in uais {
+                sep.push_bind(u.clone());
+            }
+            qb.push(")");
+            static NATIONAL: Scope = Scope::National;
+            push_conditions(qb, &NATIONAL, f);
+        }
+        _ => push_conditions(qb, scope, f),
+    }
+}
+
+/// Every lycée's answers to the territory's requests, counted by kind.
+pub async fn answer_counts(db: &Db, scope: &Scope, f: &Filters) -> sqlx::Result<Vec<AnswerCount>> {
     on_db!(db, p => {
         let mut qb = QueryBuilder::new(
-            "SELECT d.uai, d.statut, d.motif, d.notifie_le, d.decide_le, \
-             (r.responsable_uai IS NOT NULL AND r.responsable_uai = d.uai) AS responsable, r.issue, r.satisfaction \
-             FROM destinataires d JOIN demandes r ON r.id = d.demande_id WHERE d.role <> ",
+            "SELECT d.uai, d.statut, d.motif, \
+             (r.responsable_uai IS NOT NULL AND r.responsable_uai = d.uai) AS responsable, r.issue, r.satisfaction, \
+             COUNT(d.decide_le) AS decided, COUNT(*) AS n",
         );
-        qb.push_bind(RecipientRole::Reserve.code());
-        push_conditions(&mut qb, scope, f);
-        qb.build_query_as::<Answer>().fetch_all(p).await
+        push_answers(&mut qb, scope, f);
+        qb.push(" GROUP BY d.uai, d.statut, d.motif, (r.responsable_uai IS NOT NULL AND r.responsable_uai = d.uai), r.issue, r.satisfaction");
+        qb.build_query_as::<AnswerCount>().fetch_all(p).await
+    })
+}
+
+/// When each taken answer was told and taken (uai, notified, decided): the
+/// medians need every delay.
+pub async fn take_delays(db: &Db, scope: &Scope, f: &Filters) -> sqlx::Result<Vec<(String, String, String)>> {
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT d.uai, d.notifie_le, d.decide_le");
+        push_answers(&mut qb, scope, f);
+        qb.push(" AND d.statut IN (")
+            .push_bind(RecipientStatus::PriseEnCharge.code())
+            .push(", ")
+            .push_bind(RecipientStatus::Cloturee.code())
+            .push(") AND d.notifie_le IS NOT NULL AND d.decide_le IS NOT NULL");
+        qb.build_query_as::<(String, String, String)>().fetch_all(p).await
     })
 }
 
