@@ -627,9 +627,9 @@ pub fn radius_sentence(d: &DemandeRow) -> Option<String> {
     d.explication_rayon.clone().or_else(|| {
         d.elargie.then(|| {
             format!(
-                "Aucun lycée ne correspondait dans le rayon que vous aviez choisi ({}) : nous l'avons élargi à {}.",
-                domain::routing::km_label(d.rayon_km),
-                domain::routing::km_label(d.rayon_utilise_km)
+                "Aucun lycée ne correspondait dans le rayon que vous aviez choisi ({})\u{a0}: nous l'avons élargi à {}.",
+                domain::routing::km_words(d.rayon_km),
+                domain::routing::km_words(d.rayon_utilise_km)
             )
         })
     })

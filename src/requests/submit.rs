@@ -13,7 +13,9 @@ use crate::security::{random_id, token_hash};
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow};
 use domain::lifecycle::{Deadlines, Done, RecipientRole, RecipientStatus, Request, RequestStatus, next_due};
 use domain::matching::WantedJob;
-use domain::routing::{Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_label, route};
+use domain::routing::{
+    Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_label, km_words, route,
+};
 use time::{Duration, OffsetDateTime};
 
 /// A line of the submission's story that only the submission tells.
@@ -34,8 +36,9 @@ fn line(d: &DemandeRow, ordre: i64, uai: Option<&str>, texte: String, public: bo
 /// Who a request would go to, before it is sent (the journey's last step).
 #[derive(Debug, Clone)]
 pub struct RoutingPreview {
-    /// (lycée, commune, role label, distance) of the pilot and supports.
-    pub recipients: Vec<(String, String, &'static str, String)>,
+    /// (lycée, commune, role label, distance, what it teaches for the
+    /// request) of the pilot and supports.
+    pub recipients: Vec<(String, String, &'static str, String, String)>,
     /// The radius used, when wider than the company's.
     pub widened_to: Option<f64>,
     /// The job itself is only taught beyond the company's radius.
@@ -62,9 +65,9 @@ pub struct TradeNotice {
 fn trade_found(index: &SearchIndex, asked_km: f64, beyond: &TradeBeyond) -> String {
     let job = index.rome_labels.get(&beyond.rome).map_or(beyond.rome.as_str(), String::as_str);
     format!(
-        "Aucun lycée ne forme au métier « {job} » à moins de {} ; le plus proche est à {}, {}.",
-        km_label(asked_km),
-        km_label(beyond.distance_km),
+        "Aucun lycée ne forme au métier « {job} » à moins de {}\u{a0}; le plus proche est à {}, {}.",
+        km_words(asked_km),
+        km_words(beyond.distance_km),
         domain::text::at_place(&beyond.commune)
     )
 }
@@ -73,7 +76,7 @@ fn trade_found(index: &SearchIndex, asked_km: f64, beyond: &TradeBeyond) -> Stri
 fn trade_sentence(index: &SearchIndex, asked_km: f64, beyond: &TradeBeyond, used_km: f64) -> String {
     let found = trade_found(index, asked_km, beyond);
     if beyond.reached {
-        format!("{found} Le rayon a été élargi à {} pour l'inclure.", km_label(used_km))
+        format!("{found} Le rayon a été élargi à {} pour l'inclure.", km_words(used_km))
     } else {
         format!(
             "{found} Vous avez choisi de garder votre rayon : des lycées qui forment à des métiers proches reçoivent votre demande."
@@ -129,15 +132,19 @@ impl RequestService {
             .iter()
             .map(|c| (c, RecipientRole::Pilote))
             .chain(decision.supports.iter().map(|c| (c, RecipientRole::Appui)))
-            .map(|(c, role)| (c.lycee.nom.clone(), c.lycee.commune_nom.clone(), role.label(), km_label(c.distance_km)))
+            .map(|(c, role)| {
+                // The reason naming the diploma: "CAP boulanger → Boulanger (métier proche)".
+                let teaches = c.reasons.iter().find(|r| r.contains(" → ")).cloned().unwrap_or_default();
+                (c.lycee.nom.clone(), c.lycee.commune_nom.clone(), role.label(), km_words(c.distance_km), teaches)
+            })
             .collect();
         let trade = decision.trade_beyond.as_ref().map(|b| {
             let wider_km =
                 domain::routing::WIDENING_STEPS.into_iter().find(|s| *s >= b.distance_km).unwrap_or(WIDEST_RADIUS_KM);
             TradeNotice {
                 found: trade_found(index, v.rayon_km, b),
-                asked_label: format!("{} km", v.rayon_km),
-                wider_label: format!("{wider_km} km"),
+                asked_label: km_words(v.rayon_km),
+                wider_label: km_words(wider_km),
                 kept: !b.reached,
             }
         });

@@ -48,8 +48,8 @@ async fn aurillac_bakery_reaches_the_bakers(engine: Engine) {
     assert!((60.0..=80.0).contains(&distance), "{distance}");
     let note = created["explication_rayon"].as_str().expect("the company is told");
     assert!(note.starts_with("Aucun lycée ne forme au métier « "), "{note}");
-    assert!(note.contains(" à moins de 30,0 km ; le plus proche est à "), "{note}");
-    assert!(note.contains("Le rayon a été élargi à 75,0 km"), "{note}");
+    assert!(note.contains(" à moins de 30\u{a0}km\u{a0}; le plus proche est à "), "{note}");
+    assert!(note.contains("Le rayon a été élargi à 75\u{a0}km pour l'inclure."), "{note}");
     assert_eq!(created["elargissement"]["rayon_km"].as_f64(), Some(75.0));
     // Nearer lycées teaching a related job may support, labelled as such.
     for r in &recipients[1..] {
@@ -143,7 +143,7 @@ async fn the_journey_shows_recipients_and_the_choice(engine: Engine) {
         .split("km)")
         .next()
         .and_then(|s| s.rsplit(", ").next())
-        .map(|s| s.replace(',', ".").replace(' ', ""))
+        .map(|s| s.trim().replace(',', "."))
         .unwrap_or_default();
     assert!(first_km.parse::<f64>().is_ok_and(|d| d <= 30.0), "nearest related lycée first: {first_km:?}");
 
@@ -153,6 +153,43 @@ async fn the_journey_shows_recipients_and_the_choice(engine: Engine) {
     assert_eq!(status, 303, "sent");
     let page = app.get(&location.expect("suivi")).await.text().await.expect("suivi");
     assert!(page.contains("Vous avez choisi de garder votre rayon"), "the follow-up page says the choice");
+}
+
+/// Where the job itself is taught near, its lycée stays the pilot, within
+/// the company's radius and without any note.
+async fn near_trades_stay_pilot(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let index: std::sync::Arc<SearchIndex> = app.state.search.index();
+    let everyone = |_: &str| (Availability::default(), TrackRecord::default());
+    for (commune, rome) in [
+        ("69123", "F1602"), // Lyon, electricians
+        ("13055", "G1602"), // Marseille, cooks
+        ("59350", "I1604"), // Lille, car mechanics
+        ("33063", "D1202"), // Bordeaux, hairdressers
+        ("31555", "F1603"), // Toulouse, plumbers
+    ] {
+        let center = index.places.get(commune).and_then(|p| p.position).expect("commune");
+        let wanted = [WantedJob::new(rome, 1.0)];
+        let req = RoutingRequest {
+            action: ActionType::Pfmp,
+            wanted: &wanted,
+            levels: &[],
+            center,
+            radius_km: 30.0,
+            origin: None,
+            excluded: &[],
+            rome_labels: &index.rome_labels,
+            kinship: &index.kinship,
+            keep_radius: false,
+        };
+        let d = route(&req, &index.lycees, &everyone);
+        let pilot = d.pilot.as_ref().expect("pilot");
+        assert!(teaches(pilot.lycee, rome) && pilot.distance_km <= 30.0, "{commune} {rome}: {}", pilot.lycee.nom);
+        assert!(!d.widened && d.trade_beyond.is_none(), "{commune} {rome}");
+        // Supports teaching the job come before related ones.
+        let exact: Vec<bool> = d.supports.iter().map(|c| c.exact).collect();
+        assert!(exact.windows(2).all(|w| w[0] >= w[1]), "{commune} {rome}: {exact:?}");
+    }
 }
 
 /// SplitMix64: the same sample on every run.
@@ -223,5 +260,6 @@ on_both_engines!(
     aurillac_bakery_reaches_the_bakers,
     foix_hair_salon_reaches_hairdressers,
     the_journey_shows_recipients_and_the_choice,
+    near_trades_stay_pilot,
     a_national_sample_always_reaches_the_trade,
 );

@@ -55,12 +55,16 @@ impl Offer {
     }
 }
 
-/// Which jobs are related, as the diplomas taught link them: two jobs are
-/// related when one diploma leads to both, or when diplomas of the same
-/// specialty group (NSF) lead to them. Built once per catalogue version from
-/// the diplomas lycées teach, so a job only a rare title links to another
-/// (a master craftsman's diploma leading to both "boulanger" and "chef
-/// d'entreprise") does not relate them.
+/// Which jobs are related, as the diplomas taught link them.
+///
+/// Each job gets a profile: for each (specialty group NSF, level) of the
+/// diplomas leading to it, how many lycées teach such a diploma. Two jobs
+/// are related when their profiles point the same way (cosine similarity at
+/// least [`Kinship::THRESHOLD`]): bakers and pastry cooks (CAP and Bac pro of
+/// group 221 both), not bakers and food R&D technicians (group 221 too, but
+/// only through a BTS), nor bakers and home carers (one agricultural CAP
+/// leads to both, against hundreds of lycées teaching each apart).
+/// Built once per catalogue version from the diplomas lycées teach.
 #[derive(Debug, Clone, Default)]
 pub struct Kinship {
     /// ROME id → related ROME ids, sorted (the job itself excluded).
@@ -68,39 +72,44 @@ pub struct Kinship {
 }
 
 impl Kinship {
-    /// The kinship of the jobs of `offers` (every diploma of every lycée;
-    /// repeats cost nothing).
+    /// The similarity from which two jobs are related.
+    pub const THRESHOLD: f64 = 0.6;
+
+    /// The kinship of the jobs of `offers`: every diploma of every lycée
+    /// (a diploma taught in 40 lycées weighs 40 times one taught once).
     pub fn from_offers<'a>(offers: impl IntoIterator<Item = &'a Offer>) -> Kinship {
-        use std::collections::{BTreeSet, HashMap};
-        let mut by_group: HashMap<&str, BTreeSet<u32>> = HashMap::new();
-        let mut related: HashMap<u32, BTreeSet<u32>> = HashMap::new();
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        let all: Vec<&Offer> = offers.into_iter().collect();
-        for o in &all {
-            if !seen.insert(o.cfd.as_str()) {
-                continue;
+        use std::collections::{BTreeMap, HashMap};
+        // Job → (group, level) → lycées teaching a diploma of it.
+        let mut profiles: BTreeMap<u32, HashMap<(&str, Niveau), f64>> = BTreeMap::new();
+        for o in offers {
+            let Some(group) = o.group.as_deref() else { continue };
+            for id in &o.rome_ids {
+                *profiles.entry(*id).or_default().entry((group, o.niveau)).or_default() += 1.0;
             }
-            if let Some(g) = &o.group {
-                by_group.entry(g.as_str()).or_default().extend(o.rome_ids.iter().copied());
+        }
+        let norms: HashMap<u32, f64> =
+            profiles.iter().map(|(id, p)| (*id, p.values().map(|w| w * w).sum::<f64>().sqrt())).collect();
+        // Jobs by bucket: only jobs sharing a bucket can be similar.
+        let mut by_bucket: HashMap<(&str, Niveau), Vec<u32>> = HashMap::new();
+        for (id, p) in &profiles {
+            for bucket in p.keys() {
+                by_bucket.entry(*bucket).or_default().push(*id);
             }
-            for a in &o.rome_ids {
-                for b in &o.rome_ids {
-                    if a != b {
-                        related.entry(*a).or_default().insert(*b);
-                    }
+        }
+        let mut related: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (a, pa) in &profiles {
+            let mut others: Vec<u32> = pa.keys().flat_map(|b| by_bucket[b].iter().copied()).collect();
+            others.sort_unstable();
+            others.dedup();
+            for b in others.into_iter().filter(|b| b != a) {
+                let pb = &profiles[&b];
+                let dot: f64 = pa.iter().filter_map(|(k, wa)| pb.get(k).map(|wb| wa * wb)).sum();
+                if dot / (norms[a] * norms[&b]).max(f64::EPSILON) >= Self::THRESHOLD {
+                    related.entry(*a).or_default().push(b);
                 }
             }
         }
-        for ids in by_group.values() {
-            for a in ids {
-                for b in ids {
-                    if a != b {
-                        related.entry(*a).or_default().insert(*b);
-                    }
-                }
-            }
-        }
-        Kinship { related: related.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect() }
+        Kinship { related }
     }
 
     /// A kinship given pair by pair (tests, small catalogues).
@@ -304,23 +313,36 @@ mod tests {
     }
 
     #[test]
-    fn kinship_comes_from_diplomas_and_their_groups() {
-        let taught = [
-            offer("boulanger", Niveau::Cap, &["D1102"]).with_group(Some("221".into())),
-            offer("cremier", Niveau::Cap, &["A1412", "D1106"]).with_group(Some("221".into())),
-            offer("commerce", Niveau::Cap, &["D1106", "D1107", "D1214"]).with_group(Some("312".into())),
-            offer("coiffure", Niveau::Cap, &["D1202"]).with_group(Some("336".into())),
-            offer("sans groupe", Niveau::Cap, &["F1602"]).with_group(Some(" ".into())),
-        ];
+    fn kinship_comes_from_the_diplomas_taught() {
+        let g = |o: Offer, group: &str| o.with_group(Some(group.into()));
+        let mut taught = Vec::new();
+        // Bakers and pastry cooks: CAP and Bac pro of group 221, widely taught.
+        for _ in 0..10 {
+            taught.push(g(offer("boulanger", Niveau::Cap, &["D1102"]), "221"));
+            taught.push(g(offer("patissier", Niveau::Cap, &["D1104"]), "221"));
+            taught.push(g(offer("bp boulanger", Niveau::BacPro, &["D1102", "D1104"]), "221"));
+        }
+        // Food R&D technicians: a BTS of group 221.
+        for _ in 0..5 {
+            taught.push(g(offer("bts biotech", Niveau::Bts, &["H1210", "H1503"]), "221"));
+        }
+        // Home carers, hundreds of lycées; one agricultural CAP also leads
+        // to bakery.
+        for _ in 0..300 {
+            taught.push(g(offer("assp", Niveau::BacPro, &["K1302"]), "330"));
+        }
+        taught.push(g(offer("capa", Niveau::Cap, &["D1102", "K1302"]), "330"));
+        // Hairdressers and salespeople share a ROME domain, no diploma.
+        taught.push(g(offer("coiffure", Niveau::Cap, &["D1202"]), "336"));
+        taught.push(g(offer("vente", Niveau::Cap, &["D1214"]), "312"));
+        taught.push(offer("sans groupe", Niveau::Cap, &["F1602"]).with_group(Some(" ".into())));
         let k = Kinship::from_offers(&taught);
         let rel = |a: &str, b: &str| k.are_related(rome_id(a), rome_id(b));
-        // Same group (NSF 221): bakers and cheese makers.
-        assert!(rel("D1102", "D1106") && rel("D1106", "D1102") && rel("D1102", "A1412"));
-        // One diploma: the jobs of the retail CAP.
-        assert!(rel("D1106", "D1214") && rel("D1107", "D1214"));
-        // The ROME domain alone does not relate: hairdressers and salespeople
-        // (D12), bakers and retail (D11) through no diploma.
-        assert!(!rel("D1202", "D1214") && !rel("D1102", "D1107") && !rel("D1102", "D1214"));
+        assert!(rel("D1102", "D1104") && rel("D1104", "D1102"));
+        assert!(rel("H1210", "H1503"), "one BTS leads to both");
+        assert!(!rel("D1102", "H1210"), "same group, other level");
+        assert!(!rel("D1102", "K1302") && !rel("K1302", "D1102"), "one odd diploma does not relate them");
+        assert!(!rel("D1202", "D1214"), "a ROME domain alone does not relate");
         assert!(!rel("D1102", "D1102"), "a job is an exact match, not a related one");
         assert!(k.related_to(rome_id("F1602")).is_empty());
     }

@@ -149,6 +149,17 @@ pub fn km_label(d: f64) -> String {
     format!("{:.1} km", d).replace('.', ",")
 }
 
+/// A distance in a sentence: "30 km" for a round radius, "71,7 km"
+/// otherwise, with a non-breaking space so that the unit never starts a
+/// line.
+pub fn km_words(d: f64) -> String {
+    if (d - d.round()).abs() < 0.05 {
+        format!("{:.0}\u{a0}km", d)
+    } else {
+        format!("{:.1}\u{a0}km", d).replace('.', ",")
+    }
+}
+
 fn reasons_for(
     req: &RoutingRequest<'_>,
     best: Option<&Match<'_>>,
