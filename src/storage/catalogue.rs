@@ -44,19 +44,30 @@ pub async fn lycee(db: &Db, uai: &str) -> sqlx::Result<Option<LyceeRow>> {
     on_db!(db, p => sqlx::query_as::<_, LyceeRow>(&sql).bind(uai).fetch_optional(p).await)
 }
 
-/// A diploma taught by a lycée.
+/// A diploma taught by a lycée, with each fact's year (see the migration
+/// `offre_2022`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FormationRow {
     pub cfd: String,
     pub libelle: String,
     pub niveau: String,
-    pub effectif: i64,
+    pub fermeture: Option<String>,
+    pub effectif: Option<i64>,
+    pub effectif_rentree: Option<i64>,
+    pub offre_rentree: Option<i64>,
+    pub places: Option<i64>,
+    pub premiers_voeux: Option<i64>,
+    pub annee_entree: Option<i64>,
 }
 
+/// The diplomas of a lycée: those of the most recent offer first (most
+/// places first), then those only an older count knows.
 pub async fn formations(db: &Db, uai: &str) -> sqlx::Result<Vec<FormationRow>> {
     on_db!(db, p => sqlx::query_as::<_, FormationRow>(
-        "SELECT f.cfd, d.libelle, d.niveau, f.effectif FROM lycee_formations f \
-         JOIN diplomes d ON d.cfd = f.cfd WHERE f.uai = $1 ORDER BY f.effectif DESC, d.libelle"
+        "SELECT f.cfd, d.libelle, d.niveau, d.fermeture, f.effectif, f.effectif_rentree, f.offre_rentree, \
+         f.places, f.premiers_voeux, f.annee_entree FROM lycee_formations f \
+         JOIN diplomes d ON d.cfd = f.cfd WHERE f.uai = $1 \
+         ORDER BY COALESCE(f.offre_rentree, 0) DESC, COALESCE(f.places, 0) DESC, COALESCE(f.effectif, 0) DESC, d.libelle"
     ).bind(uai).fetch_all(p).await)
 }
 
@@ -325,14 +336,15 @@ pub async fn lycees(db: &Db, f: &LyceeFilter) -> sqlx::Result<Vec<LyceeRow>> {
 }
 
 /// Students per lycée and ROME domain (3 characters), for the main job
-/// families of each lycée of a list.
+/// families of each lycée of a list (places offered where no count is
+/// known).
 pub async fn domain_weights(db: &Db, uais: &[String]) -> sqlx::Result<Vec<(String, String, i64)>> {
     if uais.is_empty() {
         return Ok(Vec::new());
     }
     on_db!(db, p => {
         let mut qb = QueryBuilder::new(
-            "SELECT f.uai, SUBSTR(dr.rome_code, 1, 3) AS domaine, CAST(SUM(f.effectif) AS BIGINT) AS n \
+            "SELECT f.uai, SUBSTR(dr.rome_code, 1, 3) AS domaine, CAST(SUM(COALESCE(f.effectif, f.places, 0)) AS BIGINT) AS n \
              FROM lycee_formations f JOIN diplome_romes dr ON dr.cfd = f.cfd AND dr.rang = 1 WHERE f.uai IN (",
         );
         let mut sep = qb.separated(", ");
