@@ -131,18 +131,20 @@ impl Formation {
     pub fn sources_text(&self) -> String {
         let mut parts = Vec::new();
         if let Some(o) = &self.offre {
-            parts.push(format!("offre de formation de la rentrée {} (affectation des élèves)", o.rentree));
+            parts.push(format!("offre de formation {} (affectation des élèves)", o.rentree));
         }
         if let Some(year) = self.effectif_rentree {
-            parts.push(format!("constat des effectifs de la rentrée {year}"));
+            parts.push(format!("constat des effectifs {year}"));
         }
         let s = if parts.len() > 1 { "s" } else { "" };
         format!("Source{s}\u{a0}: {}.", parts.join(" ; "))
     }
 
-    /// Whether the most recent offer lists the diploma here.
-    pub fn in_offer(&self) -> bool {
-        self.offre.is_some()
+    /// Whether the lycée teaches it as of `today` (ISO date), as far as the
+    /// sources tell: the most recent offer lists it, or only the older
+    /// count knows it and the diploma has not closed since.
+    pub fn taught(&self, today: &str) -> bool {
+        self.offre.is_some() || self.fermeture.as_deref().is_none_or(|day| day >= today)
     }
 
     /// The diploma's closing, said as of `today` (ISO date): closed, or to
@@ -236,10 +238,19 @@ impl LyceeDetail {
         self.contact.email.is_some() || self.contact.telephone.is_some() || self.contact.site_web.is_some()
     }
 
-    /// Distinct jobs of all the lycée's diplomas.
-    pub fn job_count(&self) -> usize {
-        let mut romes: Vec<&str> =
-            self.formations.iter().flat_map(|f| f.metiers.iter().map(|m| m.rome.as_str())).collect();
+    /// The diplomas taught as of `today` (see [`Formation::taught`]).
+    pub fn taught_count(&self, today: &str) -> usize {
+        self.formations.iter().filter(|f| f.taught(today)).count()
+    }
+
+    /// Distinct jobs of the diplomas taught as of `today`.
+    pub fn job_count(&self, today: &str) -> usize {
+        let mut romes: Vec<&str> = self
+            .formations
+            .iter()
+            .filter(|f| f.taught(today))
+            .flat_map(|f| f.metiers.iter().map(|m| m.rome.as_str()))
+            .collect();
         romes.sort_unstable();
         romes.dedup();
         romes.len()
@@ -660,14 +671,13 @@ mod tests {
         assert_eq!(f.count_text().as_deref(), Some("35\u{a0}élèves en 2020"));
         assert_eq!(
             f.sources_text(),
-            "Sources\u{a0}: offre de formation de la rentrée 2022 (affectation des élèves) ; \
-             constat des effectifs de la rentrée 2020."
+            "Sources\u{a0}: offre de formation 2022 (affectation des élèves) ; constat des effectifs 2020."
         );
         // A speciality chosen after the seconde commune: places in première.
         let f = formation(Niveau::BacPro, None, Some((2, Some(30), 1)));
         assert_eq!(f.offer_text().as_deref(), Some("En première\u{a0}: 30\u{a0}places, 1\u{a0}premier vœu en 2022"));
         assert_eq!(f.count_text(), None);
-        assert_eq!(f.sources_text(), "Source\u{a0}: offre de formation de la rentrée 2022 (affectation des élèves).");
+        assert_eq!(f.sources_text(), "Source\u{a0}: offre de formation 2022 (affectation des élèves).");
         let f = formation(Niveau::Cap, None, Some((2, Some(1), 0)));
         assert_eq!(f.offer_text().as_deref(), Some("En 2e\u{a0}année\u{a0}: 1\u{a0}place, aucun premier vœu en 2022"));
         // No real capacity in the file.
@@ -681,14 +691,19 @@ mod tests {
         let f = formation(Niveau::Bts, Some(1250), None);
         assert_eq!(f.offer_text(), None);
         assert_eq!(f.count_text().as_deref(), Some("1\u{202f}250\u{a0}élèves en 2020"));
-        assert_eq!(f.sources_text(), "Source\u{a0}: constat des effectifs de la rentrée 2020.");
+        assert_eq!(f.sources_text(), "Source\u{a0}: constat des effectifs 2020.");
     }
 
     #[test]
     fn says_when_a_diploma_closed() {
         let mut f = formation(Niveau::BacPro, Some(77), None);
         assert_eq!(f.closing_text("2026-11-30"), None);
+        assert!(f.taught("2026-11-30"));
         f.fermeture = Some("2021-08-31".into());
+        assert!(!f.taught("2026-11-30"), "only counted in 2020, closed since");
+        assert!(f.taught("2021-08-31"));
+        f.offre = Some(Offre { rentree: 2022, annee_entree: 1, places: Some(12), premiers_voeux: 3 });
+        assert!(f.taught("2026-11-30"), "in the most recent offer");
         assert_eq!(
             f.closing_text("2026-11-30").as_deref(),
             Some("Diplôme fermé le 31\u{a0}août 2021 dans la nomenclature nationale\u{a0}: il n'est plus préparé sous ce nom.")

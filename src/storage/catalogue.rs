@@ -61,13 +61,16 @@ pub struct FormationRow {
 }
 
 /// The diplomas of a lycée: those of the most recent offer first (most
-/// places first), then those only an older count knows.
+/// places first), then those only an older count knows (open diplomas
+/// first, then the most recently closed).
 pub async fn formations(db: &Db, uai: &str) -> sqlx::Result<Vec<FormationRow>> {
     on_db!(db, p => sqlx::query_as::<_, FormationRow>(
         "SELECT f.cfd, d.libelle, d.niveau, d.fermeture, f.effectif, f.effectif_rentree, f.offre_rentree, \
          f.places, f.premiers_voeux, f.annee_entree FROM lycee_formations f \
          JOIN diplomes d ON d.cfd = f.cfd WHERE f.uai = $1 \
-         ORDER BY COALESCE(f.offre_rentree, 0) DESC, COALESCE(f.places, 0) DESC, COALESCE(f.effectif, 0) DESC, d.libelle"
+         ORDER BY COALESCE(f.offre_rentree, 0) DESC, \
+           CASE WHEN f.offre_rentree IS NULL THEN COALESCE(d.fermeture, '9999-12-31') ELSE '' END DESC, \
+           COALESCE(f.places, 0) DESC, COALESCE(f.effectif, 0) DESC, d.libelle"
     ).bind(uai).fetch_all(p).await)
 }
 
