@@ -106,10 +106,19 @@ pub(crate) fn read_counts(
     Ok(Counts { rentree, pairs })
 }
 
-/// Places for a "Capacité carte scolaire": `None` for 0 (overseas académies
-/// mostly leave it at 0) and for placeholders above [`MAX_PLACES`].
-pub(crate) fn places(capacity: i64) -> Option<i64> {
-    (1..=MAX_PLACES).contains(&capacity).then_some(capacity)
+/// Places of one entry from the "Capacité carte scolaire" of its lines:
+/// their sum, unless a line holds a placeholder (above [`MAX_PLACES`]) or
+/// the sum is 0 (overseas académies mostly leave capacities at 0; a line
+/// at 0 next to a real one adds nothing).
+pub(crate) fn places(capacities: impl IntoIterator<Item = i64>) -> Option<i64> {
+    let mut sum = 0;
+    for c in capacities {
+        if !(0..=MAX_PLACES).contains(&c) {
+            return None;
+        }
+        sum += c;
+    }
+    (sum > 0).then_some(sum)
 }
 
 /// Whether a line of the offer is a place a lycée opens to pupils: school
@@ -124,7 +133,8 @@ pub(crate) fn is_school_offer(status: &str, census: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OfferLine {
     pub year: i64,
-    pub places: Option<i64>,
+    /// "Capacité carte scolaire" as written (see [`places`]).
+    pub capacity: i64,
     pub first_choices: i64,
 }
 
@@ -135,7 +145,7 @@ pub(crate) struct Offer {
     /// the lycée recruits into (1, or 2 for a speciality chosen after a
     /// seconde commune).
     pub entry_year: i64,
-    /// `None` when a line of that entry has no real capacity.
+    /// `None` when the lines of that entry give no real capacity.
     pub places: Option<i64>,
     pub first_choices: i64,
 }
@@ -150,7 +160,7 @@ pub(crate) fn combine(lines: &[OfferLine]) -> Option<Offer> {
     let entry: Vec<&OfferLine> = lines.iter().filter(|l| l.year == entry_year).collect();
     Some(Offer {
         entry_year,
-        places: entry.iter().map(|l| l.places).sum(),
+        places: places(entry.iter().map(|l| l.capacity)),
         first_choices: entry.iter().map(|l| l.first_choices).sum(),
     })
 }
@@ -206,7 +216,7 @@ pub(crate) fn read_offers(
         out.kept += 1;
         lines.entry((uai.to_string(), mef.cfd.clone())).or_default().push(OfferLine {
             year: mef.year,
-            places: places(capacity),
+            capacity,
             first_choices,
         });
     }
@@ -330,18 +340,22 @@ mod tests {
             .expect("csv")
     }
 
-    fn line(year: i64, places: Option<i64>, first_choices: i64) -> OfferLine {
-        OfferLine { year, places, first_choices }
+    fn line(year: i64, capacity: i64, first_choices: i64) -> OfferLine {
+        OfferLine { year, capacity, first_choices }
     }
 
     #[test]
     fn capacities_that_are_not_places() {
-        assert_eq!(places(24), Some(24));
-        assert_eq!(places(1), Some(1));
-        assert_eq!(places(0), None, "0: no capacity set");
-        assert_eq!(places(999), None, "placeholder");
-        assert_eq!(places(998), None);
-        assert_eq!(places(-3), None);
+        assert_eq!(places([24]), Some(24));
+        assert_eq!(places([1]), Some(1));
+        assert_eq!(places([10, 25]), Some(35), "two offers of the same entry");
+        assert_eq!(places([0, 12]), Some(12), "a line at 0 adds nothing");
+        assert_eq!(places([0]), None, "0: no capacity set");
+        assert_eq!(places([0, 0]), None);
+        assert_eq!(places([999]), None, "placeholder");
+        assert_eq!(places([998, 15]), None, "a placeholder hides the total");
+        assert_eq!(places([-3]), None);
+        assert_eq!(places([]), None);
     }
 
     #[test]
@@ -355,19 +369,19 @@ mod tests {
     fn the_earliest_entry_gives_the_figures() {
         // A seconde and a première of the same Bac pro: the seconde's.
         assert_eq!(
-            combine(&[line(2, Some(15), 12), line(1, Some(15), 14)]),
+            combine(&[line(2, 15, 12), line(1, 15, 14)]),
             Some(Offer { entry_year: 1, places: Some(15), first_choices: 14 })
         );
         // A speciality after a seconde commune: only its première.
-        assert_eq!(combine(&[line(2, Some(30), 52)]), Some(Offer { entry_year: 2, places: Some(30), first_choices: 52 }));
+        assert_eq!(combine(&[line(2, 30, 52)]), Some(Offer { entry_year: 2, places: Some(30), first_choices: 52 }));
         // Two lines of the same entry are two offers: added up.
         assert_eq!(
-            combine(&[line(1, Some(10), 5), line(1, Some(25), 34)]),
+            combine(&[line(1, 10, 5), line(1, 25, 34)]),
             Some(Offer { entry_year: 1, places: Some(35), first_choices: 39 })
         );
-        // One line without a real capacity: the places are not known.
+        // A line with a placeholder: the places are not known.
         assert_eq!(
-            combine(&[line(1, Some(10), 5), line(1, None, 7)]),
+            combine(&[line(1, 10, 5), line(1, 999, 7)]),
             Some(Offer { entry_year: 1, places: None, first_choices: 12 })
         );
         assert_eq!(combine(&[]), None);

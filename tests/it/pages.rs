@@ -41,9 +41,22 @@ async fn pages_show_the_catalogue(engine: Engine) {
         "InserJeunes (DEPP)",
         "Coordonnées non connues",
         "au centre de la commune",
+        // Each figure with its year, and where it comes from.
+        "24\u{a0}places, 38\u{a0}premiers vœux en 2022 · 35\u{a0}élèves en 2020 · code diplôme 50025524",
+        "En première\u{a0}: 30\u{a0}places, 52\u{a0}premiers vœux en 2022 · 85\u{a0}élèves en 2020",
+        "90\u{a0}places, 73\u{a0}premiers vœux en 2022 · code diplôme 40020008",
+        "Sources\u{a0}: offre de formation 2022 (affectation des élèves) ; constat des effectifs 2020.",
+        "77\u{a0}élèves en 2020 · code diplôme 40030001",
+        "Diplôme fermé le 31\u{a0}août 2022 dans la nomenclature nationale",
+        "Source\u{a0}: constat des effectifs 2020.",
+        "offre de formation de la rentrée 2022",
+        "392</span> élèves en 2020",
     ] {
         assert!(showcase.contains(expected), "showcase shows {expected:?}");
     }
+    // Diplomas taught today: the two only counted in 2020 and closed since
+    // are not.
+    assert!(showcase.contains("6</span> diplômes enseignés"));
     // The same page again comes from the cache, identical.
     assert_eq!(app.get_text("/lycees/0690043X").await.1, showcase);
 
