@@ -137,7 +137,7 @@ impl Formation {
             parts.push(format!("constat des effectifs {year}"));
         }
         let s = if parts.len() > 1 { "s" } else { "" };
-        format!("Source{s}\u{a0}: {}.", parts.join(" ; "))
+        format!("Source{s}\u{a0}: {}.", parts.join("\u{202f}; "))
     }
 
     /// Whether the lycée teaches it as of `today` (ISO date), as far as the
@@ -671,7 +671,7 @@ mod tests {
         assert_eq!(f.count_text().as_deref(), Some("35\u{a0}élèves en 2020"));
         assert_eq!(
             f.sources_text(),
-            "Sources\u{a0}: offre de formation 2022 (affectation des élèves) ; constat des effectifs 2020."
+            "Sources\u{a0}: offre de formation 2022 (affectation des élèves)\u{202f}; constat des effectifs 2020."
         );
         // A speciality chosen after the seconde commune: places in première.
         let f = formation(Niveau::BacPro, None, Some((2, Some(30), 1)));

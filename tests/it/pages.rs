@@ -45,7 +45,7 @@ async fn pages_show_the_catalogue(engine: Engine) {
         "24\u{a0}places, 38\u{a0}premiers vœux en 2022 · 35\u{a0}élèves en 2020 · code diplôme 50025524",
         "En première\u{a0}: 30\u{a0}places, 52\u{a0}premiers vœux en 2022 · 85\u{a0}élèves en 2020",
         "90\u{a0}places, 73\u{a0}premiers vœux en 2022 · code diplôme 40020008",
-        "Sources\u{a0}: offre de formation 2022 (affectation des élèves) ; constat des effectifs 2020.",
+        "Sources\u{a0}: offre de formation 2022 (affectation des élèves)\u{202f}; constat des effectifs 2020.",
         "77\u{a0}élèves en 2020 · code diplôme 40030001",
         "Diplôme fermé le 31\u{a0}août 2022 dans la nomenclature nationale",
         "Source\u{a0}: constat des effectifs 2020.",
