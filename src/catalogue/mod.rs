@@ -682,10 +682,7 @@ mod tests {
         assert_eq!(f.offer_text().as_deref(), Some("En 2e\u{a0}année\u{a0}: 1\u{a0}place, aucun premier vœu en 2022"));
         // No real capacity in the file.
         let f = formation(Niveau::Cap, Some(1), Some((1, None, 12)));
-        assert_eq!(
-            f.offer_text().as_deref(),
-            Some("12\u{a0}premiers vœux en 2022 (nombre de places non renseigné)")
-        );
+        assert_eq!(f.offer_text().as_deref(), Some("12\u{a0}premiers vœux en 2022 (nombre de places non renseigné)"));
         assert_eq!(f.count_text().as_deref(), Some("1\u{a0}élève en 2020"));
         // Only the count: a BTS.
         let f = formation(Niveau::Bts, Some(1250), None);
@@ -706,7 +703,9 @@ mod tests {
         assert!(f.taught("2026-11-30"), "in the most recent offer");
         assert_eq!(
             f.closing_text("2026-11-30").as_deref(),
-            Some("Diplôme fermé le 31\u{a0}août 2021 dans la nomenclature nationale\u{a0}: il n'est plus préparé sous ce nom.")
+            Some(
+                "Diplôme fermé le 31\u{a0}août 2021 dans la nomenclature nationale\u{a0}: il n'est plus préparé sous ce nom."
+            )
         );
         assert_eq!(
             f.closing_text("2021-08-30").as_deref(),

@@ -303,11 +303,8 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
             Val::from(true),
         ]);
     }
-    let mut summary = format!(
-        "{} lycées ({} positions exactes), {taught_summary}",
-        thousands(lycee_rows.len()),
-        thousands(exact),
-    );
+    let mut summary =
+        format!("{} lycées ({} positions exactes), {taught_summary}", thousands(lycee_rows.len()), thousands(exact),);
     if !unplaced.is_empty() {
         summary.push_str(&format!(", {} sans commune reconnue ({})", unplaced.len(), unplaced.join(", ")));
     }

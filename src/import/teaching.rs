@@ -47,8 +47,7 @@ pub(crate) struct Mef {
 /// Reads N_MEF: the first line of each MEF_STAT_11 wins (one MEF_STAT_11
 /// has two lines with different diplomas in the real file).
 pub(crate) fn read_mefs(csv: &Csv) -> Result<HashMap<String, Mef>, SourceError> {
-    let (m_stat, m_cfd, m_year) =
-        (csv.col("MEF_STAT_11"), csv.col("FORMATION_DIPLOME"), csv.col("ANNEE_DISPOSITIF"));
+    let (m_stat, m_cfd, m_year) = (csv.col("MEF_STAT_11"), csv.col("FORMATION_DIPLOME"), csv.col("ANNEE_DISPOSITIF"));
     let mut mefs = HashMap::with_capacity(csv.records.len());
     for r in &csv.records {
         let year = csv.opt_i64(r, m_year)?.unwrap_or(1);
@@ -305,7 +304,10 @@ impl Merged {
             thousands(offers.other_schools),
         );
         if offers.not_offers > 0 {
-            s.push_str(&format!(", {} hors offre scolaire (apprentissage, vœux de recensement)", thousands(offers.not_offers)));
+            s.push_str(&format!(
+                ", {} hors offre scolaire (apprentissage, vœux de recensement)",
+                thousands(offers.not_offers)
+            ));
         }
         if !offers.unmapped.is_empty() {
             let list: Vec<&str> = offers.unmapped.iter().map(String::as_str).take(10).collect();
@@ -463,11 +465,20 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         // The seconde commune, new in 2022: no count, its offer.
-        assert_eq!(row("40020008")[2..], [none.clone(), none.clone(), Val::from(2022), Val::from(90), Val::from(73), Val::from(1)]);
+        assert_eq!(
+            row("40020008")[2..],
+            [none.clone(), none.clone(), Val::from(2022), Val::from(90), Val::from(73), Val::from(1)]
+        );
         // The BTS, only counted in 2020: its count, no offer.
-        assert_eq!(row("32000001")[2..], [Val::from(20), Val::from(2020), none.clone(), none.clone(), none.clone(), none]);
+        assert_eq!(
+            row("32000001")[2..],
+            [Val::from(20), Val::from(2020), none.clone(), none.clone(), none.clone(), none]
+        );
         let summary = merged.summary(&counts, &offers, 2022);
-        assert!(summary.contains(": 3 dans l'offre de la rentrée 2022 (2 aussi comptées en 2020, 1 nouvelles"), "{summary}");
+        assert!(
+            summary.contains(": 3 dans l'offre de la rentrée 2022 (2 aussi comptées en 2020, 1 nouvelles"),
+            "{summary}"
+        );
         assert!(summary.contains("1 MEF sans diplôme connu (23810099999)"), "{summary}");
     }
 

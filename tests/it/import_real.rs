@@ -37,7 +37,10 @@ async fn fingerprint(db: &Db) -> Vec<(String, i64, Option<String>)> {
         ("diplomes", "cfd || libelle"),
         ("diplome_romes", "cfd || rome_code"),
         ("lycees", "uai || nom || commune_code || precision"),
-        ("lycee_formations", "uai || cfd || COALESCE(CAST(effectif AS TEXT), '-') || COALESCE(CAST(places AS TEXT), '-')"),
+        (
+            "lycee_formations",
+            "uai || cfd || COALESCE(CAST(effectif AS TEXT), '-') || COALESCE(CAST(places AS TEXT), '-')",
+        ),
         ("lycee_insertion", "uai || millesime"),
     ];
     let mut out = Vec::new();
@@ -103,15 +106,26 @@ async fn imports_the_national_catalogue(engine: Engine) {
     assert_eq!(formations, 27_490);
     let both = "effectif IS NOT NULL AND offre_rentree IS NOT NULL";
     assert_eq!(count(db, &format!("SELECT COUNT(*) FROM lycee_formations WHERE {both}")).await, 11_306);
-    assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree IS NULL").await, 11_912, "2020 only");
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree IS NULL").await,
+        11_912,
+        "2020 only"
+    );
     assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE effectif IS NULL").await, 4_272, "new in 2022");
     assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE effectif_rentree <> 2020").await, 0);
     assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree <> 2022").await, 0);
     assert_eq!(count(db, "SELECT COUNT(DISTINCT uai) FROM lycee_formations WHERE offre_rentree = 2022").await, 1_933);
     assert_eq!(count(db, "SELECT COUNT(DISTINCT uai) FROM lycee_formations WHERE effectif IS NULL").await, 1_504);
     assert_eq!(count(db, "SELECT COUNT(DISTINCT uai) FROM lycee_formations").await, 2_089);
-    assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree = 2022 AND places IS NULL").await, 192);
-    assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE annee_entree = 2").await, 6_499, "entered in première");
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree = 2022 AND places IS NULL").await,
+        192
+    );
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM lycee_formations WHERE annee_entree = 2").await,
+        6_499,
+        "entered in première"
+    );
     assert_eq!(count(db, "SELECT CAST(SUM(places) AS BIGINT) FROM lycee_formations").await, 361_961);
     assert_eq!(count(db, "SELECT CAST(SUM(premiers_voeux) AS BIGINT) FROM lycee_formations").await, 371_229);
     assert_eq!(count(db, "SELECT CAST(SUM(effectif) AS BIGINT) FROM lycee_formations").await, 745_443);
@@ -136,6 +150,13 @@ async fn imports_the_national_catalogue(engine: Engine) {
     // Bac pro Gestion-administration, closed in 2022: only its 2020 count.
     assert_eq!(taught(db, "0690043X", "40030001").await.as_deref(), Some("77/2020/-/-/-/-"));
     assert_eq!(text(db, "SELECT fermeture FROM diplomes WHERE cfd = '40030001'").await.as_deref(), Some("2022-08-31"));
+    let closed_before_2022 = count(
+        db,
+        "SELECT COUNT(*) FROM lycee_formations f JOIN diplomes d ON d.cfd = f.cfd \
+         WHERE f.offre_rentree IS NULL AND d.fermeture < '2022-09-01'",
+    )
+    .await;
+    assert_eq!(closed_before_2022, 5_520, "counted in 2020, diploma closed before the 2022 rentrée");
     // 0050005D, Bac pro technicien constructeur bois: two lines of seconde
     // (15 places, 9 first choices; 30, 10) are added up; its lines of
     // première (entries for pupils from elsewhere) are not.
