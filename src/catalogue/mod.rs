@@ -342,6 +342,8 @@ pub struct Figures {
     pub diplomes: i64,
     pub metiers: i64,
     pub eleves: i64,
+    /// The rentrée of the student counts.
+    pub eleves_rentree: Option<i64>,
     pub academies: i64,
 }
 
@@ -384,6 +386,7 @@ impl Catalogue {
             diplomes: f.diplomes,
             metiers: f.metiers,
             eleves: f.eleves,
+            eleves_rentree: f.eleves_rentree,
             academies: f.academies,
         };
         Ok(Snapshot { version, vocabulary, figures })

@@ -154,6 +154,8 @@ pub struct FiguresRow {
     pub diplomes: i64,
     pub metiers: i64,
     pub eleves: i64,
+    /// The rentrée of the student counts.
+    pub eleves_rentree: Option<i64>,
     pub academies: i64,
 }
 
@@ -165,6 +167,7 @@ pub async fn figures(db: &Db) -> sqlx::Result<FiguresRow> {
            (SELECT COUNT(DISTINCT dr.rome_code) FROM lycee_formations f JOIN diplome_romes dr ON dr.cfd = f.cfd \
               JOIN romes r ON r.code = dr.rome_code) AS metiers, \
            (SELECT CAST(COALESCE(SUM(f.effectif), 0) AS BIGINT) FROM lycee_formations f) AS eleves, \
+           (SELECT MAX(f.effectif_rentree) FROM lycee_formations f) AS eleves_rentree, \
            (SELECT COUNT(DISTINCT academie_code) FROM lycees WHERE actif = TRUE) AS academies"
     ).fetch_one(p).await)
 }

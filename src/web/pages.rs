@@ -22,6 +22,7 @@ struct HomePage {
     diplomes: String,
     metiers: String,
     eleves: String,
+    eleves_rentree: Option<i64>,
     actions: &'static [ActionType],
     /// The last 12 months of requests, once they can be published.
     headline: Option<super::statistiques::Headline>,
@@ -38,6 +39,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
             diplomes: thousands(f.diplomes),
             metiers: thousands(f.metiers),
             eleves: thousands(f.eleves),
+            eleves_rentree: f.eleves_rentree,
             actions: &ActionType::ALL,
             headline: super::statistiques::headline(&state).await,
         },

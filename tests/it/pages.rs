@@ -10,6 +10,7 @@ async fn pages_show_the_catalogue(engine: Engine) {
     assert_eq!(s, 200);
     assert!(home.contains("<html lang=\"fr\">"));
     assert!(home.contains("2\u{202f}090</span> lycées"), "national figure on the home page");
+    assert!(home.contains("745\u{202f}443</span> élèves en formation à la rentrée 2020"), "with its year");
     assert!(home.contains("Accueillir des élèves en stage (PFMP)"));
 
     let (s, academies) = app.get_text("/lycees").await;
