@@ -40,7 +40,7 @@ const pages = [
   ['/lycees/0000000A', 404],
   ['/recherche', 200],
   ['/recherche?q=electricien&commune=Lyon&rayon_km=30', 200],
-  ['/recherche?q=chaudronnier&commune=15014&rayon_km=5', 200], // no result: wider radius offered
+  ['/recherche?q=chaudronnier&commune=15162&rayon_km=5', 200], // no result (Riom-ès-Montagnes): wider radius offered
   ['/recherche?q=electricien&commune=Atlantide', 200], // unknown commune: message next to the field
   ['/demande', 200],
   ['/demande?lycee=0690043X&q=electricien&commune=69123', 200],

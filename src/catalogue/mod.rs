@@ -11,7 +11,7 @@ use crate::cache::VersionedCache;
 use crate::storage::Db;
 use crate::storage::catalogue::{self as q, LyceeFilter, LyceeRow};
 use domain::geo::round_km;
-use domain::text::{fold, fold_place};
+use domain::text::{count_of, fold, fold_place, long_date};
 use domain::{Niveau, Position, Uai};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -66,14 +66,105 @@ pub struct Metier {
     pub appellations: Vec<String>,
 }
 
-/// A diploma taught by a lycée.
+/// A diploma taught by a lycée. Each fact carries its year: what a lycée
+/// teaches today comes from the most recent offer of the affectation, the
+/// student count from an older constat (see `import::teaching`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Formation {
     pub cfd: String,
     pub libelle: String,
     pub niveau: NiveauRef,
-    pub effectif: i64,
+    /// Students counted at the rentrée `effectif_rentree`, all years of the
+    /// training together; `None` when only the offer knows the diploma here.
+    pub effectif: Option<i64>,
+    pub effectif_rentree: Option<i64>,
+    /// The offer of the affectation listing this diploma here, if any.
+    pub offre: Option<Offre>,
+    /// The day the diploma closed in the national nomenclature (ISO), if it did.
+    pub fermeture: Option<String>,
     pub metiers: Vec<Metier>,
+}
+
+/// What a lycée opened to new students for a diploma at one rentrée.
+#[derive(Debug, Clone, Serialize)]
+pub struct Offre {
+    pub rentree: i64,
+    /// The year of the training the figures are for: 1, or 2 for a
+    /// speciality entered in première after a seconde commune.
+    pub annee_entree: i64,
+    /// `None` when the file gives no real capacity.
+    pub places: Option<i64>,
+    /// Candidates whose first choice it was.
+    pub premiers_voeux: i64,
+}
+
+impl Formation {
+    /// "24 places, 38 premiers vœux en 2022"; "En première : …" when the
+    /// places are those of a later year.
+    pub fn offer_text(&self) -> Option<String> {
+        let o = self.offre.as_ref()?;
+        let demand = match o.premiers_voeux {
+            0 => "aucun premier vœu".to_string(),
+            n => count_of(n, "premier vœu", "premiers vœux"),
+        };
+        let figures = match o.places {
+            Some(p) => format!("{}, {demand} en {}", count_of(p, "place", "places"), o.rentree),
+            None => format!("{demand} en {} (nombre de places non renseigné)", o.rentree),
+        };
+        Some(match (o.annee_entree, self.niveau.code) {
+            (1, _) => capitalise_first(&figures),
+            (2, "bac_pro") => format!("En première\u{a0}: {figures}"),
+            (n, _) => format!("En {n}e\u{a0}année\u{a0}: {figures}"),
+        })
+    }
+
+    /// "38 élèves en 2020".
+    pub fn count_text(&self) -> Option<String> {
+        let (n, year) = (self.effectif?, self.effectif_rentree?);
+        Some(match n {
+            0 => format!("Aucun élève en {year}"),
+            n => format!("{} en {year}", count_of(n, "élève", "élèves")),
+        })
+    }
+
+    /// Where and when each fact comes from, in one line.
+    pub fn sources_text(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(o) = &self.offre {
+            parts.push(format!("offre de formation {} (affectation des élèves)", o.rentree));
+        }
+        if let Some(year) = self.effectif_rentree {
+            parts.push(format!("constat des effectifs {year}"));
+        }
+        let s = if parts.len() > 1 { "s" } else { "" };
+        format!("Source{s}\u{a0}: {}.", parts.join("\u{202f}; "))
+    }
+
+    /// Whether the lycée teaches it as of `today` (ISO date), as far as the
+    /// sources tell: the most recent offer lists it, or only the older
+    /// count knows it and the diploma has not closed since.
+    pub fn taught(&self, today: &str) -> bool {
+        self.offre.is_some() || self.fermeture.as_deref().is_none_or(|day| day >= today)
+    }
+
+    /// The diploma's closing, said as of `today` (ISO date): closed, or to
+    /// close; `None` when it has no closing date.
+    pub fn closing_text(&self, today: &str) -> Option<String> {
+        let day = self.fermeture.as_deref()?;
+        Some(if day < today {
+            format!(
+                "Diplôme fermé le {} dans la nomenclature nationale\u{a0}: il n'est plus préparé sous ce nom.",
+                long_date(day)
+            )
+        } else {
+            format!("Diplôme appelé à fermer le {} dans la nomenclature nationale.", long_date(day))
+        })
+    }
+}
+
+fn capitalise_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// InserJeunes outcomes, in percent.
@@ -147,10 +238,19 @@ impl LyceeDetail {
         self.contact.email.is_some() || self.contact.telephone.is_some() || self.contact.site_web.is_some()
     }
 
-    /// Distinct jobs of all the lycée's diplomas.
-    pub fn job_count(&self) -> usize {
-        let mut romes: Vec<&str> =
-            self.formations.iter().flat_map(|f| f.metiers.iter().map(|m| m.rome.as_str())).collect();
+    /// The diplomas taught as of `today` (see [`Formation::taught`]).
+    pub fn taught_count(&self, today: &str) -> usize {
+        self.formations.iter().filter(|f| f.taught(today)).count()
+    }
+
+    /// Distinct jobs of the diplomas taught as of `today`.
+    pub fn job_count(&self, today: &str) -> usize {
+        let mut romes: Vec<&str> = self
+            .formations
+            .iter()
+            .filter(|f| f.taught(today))
+            .flat_map(|f| f.metiers.iter().map(|m| m.rome.as_str()))
+            .collect();
         romes.sort_unstable();
         romes.dedup();
         romes.len()
@@ -161,8 +261,22 @@ impl LyceeDetail {
         self.contact.telephone.as_deref().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect()
     }
 
-    pub fn student_count(&self) -> i64 {
-        self.formations.iter().map(|f| f.effectif).sum()
+    /// Students counted, and the rentrée of the count (the most recent
+    /// one, should the counts ever come from several).
+    pub fn student_count(&self) -> Option<(i64, i64)> {
+        let year = self.formations.iter().filter_map(|f| f.effectif_rentree).max()?;
+        let n = self.formations.iter().filter(|f| f.effectif_rentree == Some(year)).filter_map(|f| f.effectif).sum();
+        Some((n, year))
+    }
+
+    /// The rentrée of the most recent offer listing a diploma of the lycée.
+    pub fn offer_rentree(&self) -> Option<i64> {
+        self.formations.iter().filter_map(|f| f.offre.as_ref().map(|o| o.rentree)).max()
+    }
+
+    /// The rentrée of the student counts shown, if any.
+    pub fn count_rentree(&self) -> Option<i64> {
+        self.formations.iter().filter_map(|f| f.effectif_rentree).max()
     }
 }
 
@@ -228,6 +342,8 @@ pub struct Figures {
     pub diplomes: i64,
     pub metiers: i64,
     pub eleves: i64,
+    /// The rentrée of the student counts.
+    pub eleves_rentree: Option<i64>,
     pub academies: i64,
 }
 
@@ -270,6 +386,7 @@ impl Catalogue {
             diplomes: f.diplomes,
             metiers: f.metiers,
             eleves: f.eleves,
+            eleves_rentree: f.eleves_rentree,
             academies: f.academies,
         };
         Ok(Snapshot { version, vocabulary, figures })
@@ -333,6 +450,14 @@ impl Catalogue {
                     libelle: f.libelle,
                     niveau: NiveauRef { code: n.code(), libelle: n.label() },
                     effectif: f.effectif,
+                    effectif_rentree: f.effectif_rentree,
+                    offre: match (f.offre_rentree, f.premiers_voeux, f.annee_entree) {
+                        (Some(rentree), Some(premiers_voeux), Some(annee_entree)) => {
+                            Some(Offre { rentree, annee_entree, places: f.places, premiers_voeux })
+                        }
+                        _ => None,
+                    },
+                    fermeture: f.fermeture,
                 }
             })
             .collect();
@@ -517,5 +642,77 @@ fn summary_parts(row: LyceeRow) -> LyceeDetail {
         contact: Contact { email: None, telephone: None, site_web: None },
         formations: Vec::new(),
         insertion: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formation(niveau: Niveau, effectif: Option<i64>, offre: Option<(i64, Option<i64>, i64)>) -> Formation {
+        Formation {
+            cfd: "40025510".into(),
+            libelle: "Bac pro MELEC".into(),
+            niveau: NiveauRef { code: niveau.code(), libelle: niveau.label() },
+            effectif,
+            effectif_rentree: effectif.map(|_| 2020),
+            offre: offre.map(|(annee_entree, places, premiers_voeux)| Offre {
+                rentree: 2022,
+                annee_entree,
+                places,
+                premiers_voeux,
+            }),
+            fermeture: None,
+            metiers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn says_each_figure_with_its_year() {
+        let f = formation(Niveau::Cap, Some(35), Some((1, Some(24), 38)));
+        assert_eq!(f.offer_text().as_deref(), Some("24\u{a0}places, 38\u{a0}premiers vœux en 2022"));
+        assert_eq!(f.count_text().as_deref(), Some("35\u{a0}élèves en 2020"));
+        assert_eq!(
+            f.sources_text(),
+            "Sources\u{a0}: offre de formation 2022 (affectation des élèves)\u{202f}; constat des effectifs 2020."
+        );
+        // A speciality chosen after the seconde commune: places in première.
+        let f = formation(Niveau::BacPro, None, Some((2, Some(30), 1)));
+        assert_eq!(f.offer_text().as_deref(), Some("En première\u{a0}: 30\u{a0}places, 1\u{a0}premier vœu en 2022"));
+        assert_eq!(f.count_text(), None);
+        assert_eq!(f.sources_text(), "Source\u{a0}: offre de formation 2022 (affectation des élèves).");
+        let f = formation(Niveau::Cap, None, Some((2, Some(1), 0)));
+        assert_eq!(f.offer_text().as_deref(), Some("En 2e\u{a0}année\u{a0}: 1\u{a0}place, aucun premier vœu en 2022"));
+        // No real capacity in the file.
+        let f = formation(Niveau::Cap, Some(1), Some((1, None, 12)));
+        assert_eq!(f.offer_text().as_deref(), Some("12\u{a0}premiers vœux en 2022 (nombre de places non renseigné)"));
+        assert_eq!(f.count_text().as_deref(), Some("1\u{a0}élève en 2020"));
+        // Only the count: a BTS.
+        let f = formation(Niveau::Bts, Some(1250), None);
+        assert_eq!(f.offer_text(), None);
+        assert_eq!(f.count_text().as_deref(), Some("1\u{202f}250\u{a0}élèves en 2020"));
+        assert_eq!(f.sources_text(), "Source\u{a0}: constat des effectifs 2020.");
+    }
+
+    #[test]
+    fn says_when_a_diploma_closed() {
+        let mut f = formation(Niveau::BacPro, Some(77), None);
+        assert_eq!(f.closing_text("2026-11-30"), None);
+        assert!(f.taught("2026-11-30"));
+        f.fermeture = Some("2021-08-31".into());
+        assert!(!f.taught("2026-11-30"), "only counted in 2020, closed since");
+        assert!(f.taught("2021-08-31"));
+        f.offre = Some(Offre { rentree: 2022, annee_entree: 1, places: Some(12), premiers_voeux: 3 });
+        assert!(f.taught("2026-11-30"), "in the most recent offer");
+        assert_eq!(
+            f.closing_text("2026-11-30").as_deref(),
+            Some(
+                "Diplôme fermé le 31\u{a0}août 2021 dans la nomenclature nationale\u{a0}: il n'est plus préparé sous ce nom."
+            )
+        );
+        assert_eq!(
+            f.closing_text("2021-08-30").as_deref(),
+            Some("Diplôme appelé à fermer le 31\u{a0}août 2021 dans la nomenclature nationale.")
+        );
     }
 }

@@ -23,22 +23,34 @@ pub(super) const FILES: [&str; 4] = [
 ];
 
 const BCN_COLUMNS: &[&str] =
-    &["FORMATION_DIPLOME", "NIVEAU_FORMATION_DIPLOME", "GROUPE_SPECIALITE", "LIBELLE_LONG_200"];
+    &["FORMATION_DIPLOME", "NIVEAU_FORMATION_DIPLOME", "GROUPE_SPECIALITE", "LIBELLE_LONG_200", "DATE_FERMETURE"];
 
 /// One diploma as read from the BCN.
 struct Diploma {
     bcn_label: String,
     level_code: String,
     group: Option<String>,
+    /// The day it closed (ISO), if it did.
+    closed: Option<String>,
+}
+
+/// A BCN date ("31/08/2021") as ISO 8601 ("2021-08-31").
+fn bcn_date(raw: &str) -> Option<String> {
+    let mut parts = raw.split('/');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let ok = parts.next().is_none()
+        && [(d, 2), (m, 2), (y, 4)].iter().all(|(p, n)| p.len() == *n && p.bytes().all(|b| b.is_ascii_digit()));
+    ok.then(|| format!("{y}-{m}-{d}"))
 }
 
 fn read_bcn(path: &Path, encoding: Encoding, into: &mut BTreeMap<String, Diploma>) -> anyhow::Result<usize> {
     let csv = Csv::read(path, &CsvSpec { encoding, required: BCN_COLUMNS })?;
-    let (c_cfd, c_niv, c_grp, c_lib) = (
+    let (c_cfd, c_niv, c_grp, c_lib, c_end) = (
         csv.col("FORMATION_DIPLOME"),
         csv.col("NIVEAU_FORMATION_DIPLOME"),
         csv.col("GROUPE_SPECIALITE"),
         csv.col("LIBELLE_LONG_200"),
+        csv.col("DATE_FERMETURE"),
     );
     let mut added = 0;
     for r in &csv.records {
@@ -51,9 +63,20 @@ fn read_bcn(path: &Path, encoding: Encoding, into: &mut BTreeMap<String, Diploma
         if into.contains_key(cfd) {
             continue;
         }
+        let closed = match r.get(c_end) {
+            "" => None,
+            raw => Some(bcn_date(raw).ok_or_else(|| {
+                csv.error(r, c_end, format!("date de fermeture JJ/MM/AAAA attendue, trouvé « {raw} »"))
+            })?),
+        };
         into.insert(
             cfd.to_string(),
-            Diploma { bcn_label: r.get(c_lib).to_string(), level_code: r.get(c_niv).to_string(), group: r.opt(c_grp) },
+            Diploma {
+                bcn_label: r.get(c_lib).to_string(),
+                level_code: r.get(c_niv).to_string(),
+                group: r.opt(c_grp),
+                closed,
+            },
         );
         added += 1;
     }
@@ -184,6 +207,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
             Val::from(d.level_code.clone()),
             Val::from(level.code()),
             Val::from(d.group.clone()),
+            Val::from(d.closed.clone()),
         ]);
     }
 
@@ -198,7 +222,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         tables: vec![
             TableData {
                 table: "diplomes",
-                columns: &["cfd", "libelle", "niveau_bcn", "niveau", "groupe_specialite"],
+                columns: &["cfd", "libelle", "niveau_bcn", "niveau", "groupe_specialite", "fermeture"],
                 rows: diploma_rows,
                 mode: WriteMode::Replace,
             },
@@ -220,5 +244,18 @@ fn push_unique(list: &mut Vec<String>, codes: &[String]) {
         if !list.contains(c) {
             list.push(c.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bcn_dates_become_iso() {
+        assert_eq!(bcn_date("31/08/2021").as_deref(), Some("2021-08-31"));
+        assert_eq!(bcn_date("2021-08-31"), None);
+        assert_eq!(bcn_date("31/8/2021"), None);
+        assert_eq!(bcn_date("31/08/2021/1"), None);
     }
 }

@@ -3,25 +3,26 @@
 //! directory (contacts, exact positions), the official national directory
 //! when present, and the accented names of the InserJeunes file.
 //!
-//! What a lycée teaches follows the chain constat (students per MEF) → MEF
-//! (N_MEF) → CFD (the diploma), summed over the years of each diploma.
+//! What a lycée teaches comes from the 2020 constat and the 2022 offer of
+//! the affectation, merged in [`super::teaching`].
 
 use super::progress::DatasetProgress;
 use super::source::{Csv, CsvSpec, Encoding};
-use super::{Loaded, TableData, WriteMode, thousands};
+use super::{Loaded, TableData, WriteMode, teaching, thousands};
 use crate::storage::Val;
 use crate::storage::import::LyceeContext;
 use domain::text::{fold, fold_place, sentence_case};
 use domain::{Position, Siret, Uai};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-pub(super) const FILES: [&str; 5] = [
+pub(super) const FILES: [&str; 6] = [
     "etablissements/fr-en-ips_lycees.csv",
     "etablissements/onisep-lycees-idf-donnees-generales.csv",
     "insertion/depp-2022-etablissements-2022_2023-pro.csv",
-    "formations/constat_2020.csv",
-    "formations/nMef.csv",
+    teaching::COUNT_FILE,
+    teaching::MEF_FILE,
+    teaching::OFFER_FILE,
 ];
 
 /// The official national directory (`fr-en-annuaire-education…csv`) when
@@ -263,29 +264,10 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
     }
     bar.step("noms des établissements");
 
-    // 5. What each lycée teaches.
-    let mef = Csv::read(&dir.join(FILES[4]), &utf8(&["MEF_STAT_11", "FORMATION_DIPLOME"]))?;
-    let (m_stat, m_cfd) = (mef.col("MEF_STAT_11"), mef.col("FORMATION_DIPLOME"));
-    let mut cfd_of_mef: HashMap<&str, &str> = HashMap::new();
-    for r in &mef.records {
-        cfd_of_mef.entry(r.get(m_stat)).or_insert(r.get(m_cfd));
-    }
-    let constat = Csv::read(&dir.join(FILES[3]), &utf8(&["UAI", "Mef Bcp 11", "Nombre d'élèves : Total"]))?;
-    let (k_uai, k_mef, k_n) = (constat.col("UAI"), constat.col("Mef Bcp 11"), constat.col("Nombre d'élèves : Total"));
-    let mut taught: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for r in &constat.records {
-        let uai = r.get(k_uai);
-        if !drafts.contains_key(uai) {
-            continue;
-        }
-        let Some(cfd) = cfd_of_mef.get(r.get(k_mef)) else { continue };
-        if !ctx.diplomas.contains(*cfd) {
-            continue;
-        }
-        let n = constat.opt_i64(r, k_n)?.unwrap_or(0);
-        *taught.entry((uai.to_string(), cfd.to_string())).or_default() += n;
-    }
-    bar.step("formations par lycée");
+    // 5. What each lycée teaches: the 2020 constat and the 2022 offer.
+    let uais: HashSet<&str> = drafts.keys().map(String::as_str).collect();
+    let (taught, taught_summary) = teaching::load(dir, &uais, &ctx.diplomas)?;
+    bar.step("formations par lycée (constat 2020, offre 2022)");
 
     let mut lycee_rows = Vec::with_capacity(drafts.len());
     let mut exact = 0usize;
@@ -321,16 +303,8 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
             Val::from(true),
         ]);
     }
-    let with_formations = taught.keys().map(|(u, _)| u).collect::<std::collections::HashSet<_>>().len();
-    let formation_rows: Vec<Vec<Val>> =
-        taught.into_iter().map(|((uai, cfd), n)| vec![Val::from(uai), Val::from(cfd), Val::from(n)]).collect();
-    let mut summary = format!(
-        "{} lycées ({} avec formations, {} positions exactes), {} formations",
-        thousands(lycee_rows.len()),
-        thousands(with_formations),
-        thousands(exact),
-        thousands(formation_rows.len()),
-    );
+    let mut summary =
+        format!("{} lycées ({} positions exactes), {taught_summary}", thousands(lycee_rows.len()), thousands(exact),);
     if !unplaced.is_empty() {
         summary.push_str(&format!(", {} sans commune reconnue ({})", unplaced.len(), unplaced.join(", ")));
     }
@@ -365,8 +339,8 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
             },
             TableData {
                 table: "lycee_formations",
-                columns: &["uai", "cfd", "effectif"],
-                rows: formation_rows,
+                columns: teaching::COLUMNS,
+                rows: taught.rows,
                 mode: WriteMode::Replace,
             },
         ],

@@ -44,19 +44,33 @@ pub async fn lycee(db: &Db, uai: &str) -> sqlx::Result<Option<LyceeRow>> {
     on_db!(db, p => sqlx::query_as::<_, LyceeRow>(&sql).bind(uai).fetch_optional(p).await)
 }
 
-/// A diploma taught by a lycée.
+/// A diploma taught by a lycée, with each fact's year (see the migration
+/// `offre_2022`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FormationRow {
     pub cfd: String,
     pub libelle: String,
     pub niveau: String,
-    pub effectif: i64,
+    pub fermeture: Option<String>,
+    pub effectif: Option<i64>,
+    pub effectif_rentree: Option<i64>,
+    pub offre_rentree: Option<i64>,
+    pub places: Option<i64>,
+    pub premiers_voeux: Option<i64>,
+    pub annee_entree: Option<i64>,
 }
 
+/// The diplomas of a lycée: those of the most recent offer first (most
+/// places first), then those only an older count knows (open diplomas
+/// first, then the most recently closed).
 pub async fn formations(db: &Db, uai: &str) -> sqlx::Result<Vec<FormationRow>> {
     on_db!(db, p => sqlx::query_as::<_, FormationRow>(
-        "SELECT f.cfd, d.libelle, d.niveau, f.effectif FROM lycee_formations f \
-         JOIN diplomes d ON d.cfd = f.cfd WHERE f.uai = $1 ORDER BY f.effectif DESC, d.libelle"
+        "SELECT f.cfd, d.libelle, d.niveau, d.fermeture, f.effectif, f.effectif_rentree, f.offre_rentree, \
+         f.places, f.premiers_voeux, f.annee_entree FROM lycee_formations f \
+         JOIN diplomes d ON d.cfd = f.cfd WHERE f.uai = $1 \
+         ORDER BY COALESCE(f.offre_rentree, 0) DESC, \
+           CASE WHEN f.offre_rentree IS NULL THEN COALESCE(d.fermeture, '9999-12-31') ELSE '' END DESC, \
+           COALESCE(f.places, 0) DESC, COALESCE(f.effectif, 0) DESC, d.libelle"
     ).bind(uai).fetch_all(p).await)
 }
 
@@ -140,6 +154,8 @@ pub struct FiguresRow {
     pub diplomes: i64,
     pub metiers: i64,
     pub eleves: i64,
+    /// The rentrée of the student counts.
+    pub eleves_rentree: Option<i64>,
     pub academies: i64,
 }
 
@@ -151,6 +167,7 @@ pub async fn figures(db: &Db) -> sqlx::Result<FiguresRow> {
            (SELECT COUNT(DISTINCT dr.rome_code) FROM lycee_formations f JOIN diplome_romes dr ON dr.cfd = f.cfd \
               JOIN romes r ON r.code = dr.rome_code) AS metiers, \
            (SELECT CAST(COALESCE(SUM(f.effectif), 0) AS BIGINT) FROM lycee_formations f) AS eleves, \
+           (SELECT MAX(f.effectif_rentree) FROM lycee_formations f) AS eleves_rentree, \
            (SELECT COUNT(DISTINCT academie_code) FROM lycees WHERE actif = TRUE) AS academies"
     ).fetch_one(p).await)
 }
@@ -325,14 +342,15 @@ pub async fn lycees(db: &Db, f: &LyceeFilter) -> sqlx::Result<Vec<LyceeRow>> {
 }
 
 /// Students per lycée and ROME domain (3 characters), for the main job
-/// families of each lycée of a list.
+/// families of each lycée of a list (places offered where no count is
+/// known).
 pub async fn domain_weights(db: &Db, uais: &[String]) -> sqlx::Result<Vec<(String, String, i64)>> {
     if uais.is_empty() {
         return Ok(Vec::new());
     }
     on_db!(db, p => {
         let mut qb = QueryBuilder::new(
-            "SELECT f.uai, SUBSTR(dr.rome_code, 1, 3) AS domaine, CAST(SUM(f.effectif) AS BIGINT) AS n \
+            "SELECT f.uai, SUBSTR(dr.rome_code, 1, 3) AS domaine, CAST(SUM(COALESCE(f.effectif, f.places, 0)) AS BIGINT) AS n \
              FROM lycee_formations f JOIN diplome_romes dr ON dr.cfd = f.cfd AND dr.rang = 1 WHERE f.uai IN (",
         );
         let mut sep = qb.separated(", ");

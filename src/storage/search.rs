@@ -32,7 +32,8 @@ pub async fn cards(db: &Db) -> sqlx::Result<Vec<CardRow>> {
     ).fetch_all(p).await)
 }
 
-/// A diploma taught by a lycée.
+/// A diploma taught by a lycée; `effectif` is 0 when only the 2022 offer
+/// knows it (no count).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OfferRow {
     pub uai: String,
@@ -45,8 +46,8 @@ pub struct OfferRow {
 
 pub async fn offers(db: &Db) -> sqlx::Result<Vec<OfferRow>> {
     on_db!(db, p => sqlx::query_as::<_, OfferRow>(
-        "SELECT f.uai, f.cfd, d.libelle, d.niveau, f.effectif, d.groupe_specialite FROM lycee_formations f \
-         JOIN diplomes d ON d.cfd = f.cfd ORDER BY f.uai, f.effectif DESC, f.cfd"
+        "SELECT f.uai, f.cfd, d.libelle, d.niveau, COALESCE(f.effectif, 0) AS effectif, d.groupe_specialite FROM lycee_formations f \
+         JOIN diplomes d ON d.cfd = f.cfd ORDER BY f.uai, COALESCE(f.effectif, 0) DESC, f.cfd"
     ).fetch_all(p).await)
 }
 

@@ -22,6 +22,7 @@ struct HomePage {
     diplomes: String,
     metiers: String,
     eleves: String,
+    eleves_rentree: Option<i64>,
     actions: &'static [ActionType],
     /// The last 12 months of requests, once they can be published.
     headline: Option<super::statistiques::Headline>,
@@ -38,6 +39,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
             diplomes: thousands(f.diplomes),
             metiers: thousands(f.metiers),
             eleves: thousands(f.eleves),
+            eleves_rentree: f.eleves_rentree,
             actions: &ActionType::ALL,
             headline: super::statistiques::headline(&state).await,
         },
@@ -251,9 +253,12 @@ struct LyceePage<'a> {
     here: String,
     formation_count: String,
     job_count: String,
-    student_count: String,
+    /// "1 234" and the rentrée of the count.
+    student_count: Option<(String, i64)>,
     position_text: String,
     vitrine: Option<Showcase>,
+    /// The day the page is written (ISO), for diplomas closed since.
+    today: String,
 }
 
 /// What the lycée says of itself, ready to show (Markdown made safe).
@@ -320,7 +325,11 @@ async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Opti
 pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Result<Response, PageError> {
     let uai: Uai = uai.parse().map_err(|_| PageError::NotFound)?;
     let version = state.catalogue.version();
-    let body = match state.pages.get(version, uai.as_str()) {
+    // The page says whether a diploma has closed as of today: a page is
+    // kept for one catalogue version and one day.
+    let today = state.clock.now().date().to_string();
+    let key = format!("{uai}@{today}");
+    let body = match state.pages.get(version, &key) {
         Some(b) => b,
         None => {
             let l = state.catalogue.lycee(&uai).await?.ok_or(PageError::NotFound)?;
@@ -344,16 +353,17 @@ pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Re
                 chrome: Chrome::new("lycees"),
                 crumbs,
                 here: l.nom.clone(),
-                formation_count: thousands(l.formations.len() as i64),
-                job_count: thousands(l.job_count() as i64),
-                student_count: thousands(l.student_count()),
+                formation_count: thousands(l.taught_count(&today) as i64),
+                job_count: thousands(l.job_count(&today) as i64),
+                student_count: l.student_count().map(|(n, year)| (thousands(n), year)),
                 position_text,
                 vitrine: showcase(state.catalogue.db(), &l).await?,
                 l: &l,
+                today,
             };
             let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;
             let b = Bytes::from(html);
-            state.pages.insert(version, uai.to_string(), b.clone());
+            state.pages.insert(version, key, b.clone());
             b
         }
     };

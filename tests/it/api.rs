@@ -29,7 +29,21 @@ async fn lycee_showcase_json(engine: Engine) {
     let formations = l["formations"].as_array().expect("formations");
     let melec = formations.iter().find(|f| f["cfd"] == "40025510").expect("Bac pro MELEC");
     assert_eq!(melec["niveau"], serde_json::json!({"code": "bac_pro", "libelle": "Bac pro"}));
-    assert!(melec["effectif"].as_i64().is_some_and(|n| n > 0));
+    assert_eq!(melec["effectif"], 85, "students at the 2020 rentrée");
+    assert_eq!(melec["effectif_rentree"], 2020);
+    assert_eq!(
+        melec["offre"],
+        serde_json::json!({"rentree": 2022, "annee_entree": 2, "places": 30, "premiers_voeux": 52}),
+        "entered in première after the seconde commune"
+    );
+    // The seconde commune, new in the 2022 offer: no count.
+    let commune = formations.iter().find(|f| f["cfd"] == "40020008").expect("seconde commune");
+    assert!(commune["effectif"].is_null() && commune["effectif_rentree"].is_null());
+    assert_eq!(commune["offre"]["places"], 90);
+    // Bac pro Gestion-administration: counted in 2020, closed since.
+    let ga = formations.iter().find(|f| f["cfd"] == "40030001").expect("Gestion-administration");
+    assert!(ga["offre"].is_null());
+    assert_eq!(ga["fermeture"], "2022-08-31");
     assert!(
         melec["metiers"]
             .as_array()

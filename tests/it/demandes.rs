@@ -170,12 +170,13 @@ async fn check_reserve_notified(app: &TestApp, smtp: &SmtpSink, created: &Value,
     assert_eq!(statut, 1);
 }
 
-/// Aurillac, boilermakers within 30 km: the radius is widened and the
-/// company is told.
-async fn aurillac_boilermakers_widen_the_radius(engine: Engine) {
+/// Riom-ès-Montagnes, no boilermakers' course within 30 km (the nearest
+/// are 44 km away; Aurillac's lycée Monnet-Mermoz offers one since its
+/// 2022 seconde commune): the radius is widened and the company is told.
+async fn remote_boilermakers_widen_the_radius(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let mut body = request("atelier@aurillac.fr");
-    body["commune"] = json!("15014");
+    let mut body = request("atelier@riom-es-montagnes.fr");
+    body["commune"] = json!("15162");
     body["metiers"] = json!(["H2902"]);
     body["metier_texte"] = json!("chaudronnier");
     let (status, created) = app.post_json("/api/v1/demandes", &body).await;
@@ -388,7 +389,7 @@ async fn pilot_role_moves_after_three_working_days(engine: Engine) {
 
 on_both_engines!(
     lyon_electricity_story,
-    aurillac_boilermakers_widen_the_radius,
+    remote_boilermakers_widen_the_radius,
     training_offer_involves_the_coordinator,
     duplicates_are_linked,
     one_click_links,

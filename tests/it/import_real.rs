@@ -37,7 +37,10 @@ async fn fingerprint(db: &Db) -> Vec<(String, i64, Option<String>)> {
         ("diplomes", "cfd || libelle"),
         ("diplome_romes", "cfd || rome_code"),
         ("lycees", "uai || nom || commune_code || precision"),
-        ("lycee_formations", "uai || cfd || CAST(effectif AS TEXT)"),
+        (
+            "lycee_formations",
+            "uai || cfd || COALESCE(CAST(effectif AS TEXT), '-') || COALESCE(CAST(places AS TEXT), '-')",
+        ),
         ("lycee_insertion", "uai || millesime"),
     ];
     let mut out = Vec::new();
@@ -46,7 +49,21 @@ async fn fingerprint(db: &Db) -> Vec<(String, i64, Option<String>)> {
         let max = text(db, &format!("SELECT MAX({key}) FROM {t}")).await;
         out.push((t.to_string(), n, max));
     }
+    // Every figure of what the lycées teach, summed.
+    for column in ["effectif", "effectif_rentree", "offre_rentree", "places", "premiers_voeux", "annee_entree"] {
+        let sum = count(db, &format!("SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) FROM lycee_formations")).await;
+        out.push((format!("lycee_formations.{column}"), sum, None));
+    }
     out
+}
+
+/// A lycée × diploma as "effectif/rentrée/offre/places/premiers vœux/année
+/// d'entrée", `-` for what is not known.
+async fn taught(db: &Db, uai: &str, cfd: &str) -> Option<String> {
+    let cols = ["effectif", "effectif_rentree", "offre_rentree", "places", "premiers_voeux", "annee_entree"]
+        .map(|c| format!("COALESCE(CAST({c} AS TEXT), '-')"))
+        .join(" || '/' || ");
+    text(db, &format!("SELECT {cols} FROM lycee_formations WHERE uai = '{uai}' AND cfd = '{cfd}'")).await
 }
 
 async fn imports_the_national_catalogue(engine: Engine) {
@@ -83,6 +100,71 @@ async fn imports_the_national_catalogue(engine: Engine) {
     )
     .await;
     assert!(bac_pro_f1602 >= 1);
+
+    // What each lycée teaches: the 2020 constat and the 2022 offer merged
+    // (figures of the real files, see docs/decisions.md § 20).
+    assert_eq!(formations, 27_490);
+    let both = "effectif IS NOT NULL AND offre_rentree IS NOT NULL";
+    assert_eq!(count(db, &format!("SELECT COUNT(*) FROM lycee_formations WHERE {both}")).await, 11_306);
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree IS NULL").await,
+        11_912,
+        "2020 only"
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE effectif IS NULL").await, 4_272, "new in 2022");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE effectif_rentree <> 2020").await, 0);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree <> 2022").await, 0);
+    assert_eq!(count(db, "SELECT COUNT(DISTINCT uai) FROM lycee_formations WHERE offre_rentree = 2022").await, 1_933);
+    assert_eq!(count(db, "SELECT COUNT(DISTINCT uai) FROM lycee_formations WHERE effectif IS NULL").await, 1_504);
+    assert_eq!(count(db, "SELECT COUNT(DISTINCT uai) FROM lycee_formations").await, 2_089);
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM lycee_formations WHERE offre_rentree = 2022 AND places IS NULL").await,
+        192
+    );
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM lycee_formations WHERE annee_entree = 2").await,
+        6_499,
+        "entered in première"
+    );
+    assert_eq!(count(db, "SELECT CAST(SUM(places) AS BIGINT) FROM lycee_formations").await, 361_961);
+    assert_eq!(count(db, "SELECT CAST(SUM(premiers_voeux) AS BIGINT) FROM lycee_formations").await, 371_229);
+    assert_eq!(count(db, "SELECT CAST(SUM(effectif) AS BIGINT) FROM lycee_formations").await, 745_443);
+    let summary = text(db, "SELECT summary FROM import_datasets WHERE dataset = 'lycees'").await.unwrap_or_default();
+    assert!(
+        summary.contains(
+            "27\u{202f}490 formations dans 2\u{202f}089 lycées : 15\u{202f}578 dans l'offre de la rentrée 2022 \
+             (11\u{202f}306 aussi comptées en 2020, 4\u{202f}272 nouvelles dans 1\u{202f}504 lycées, 192 sans nombre de places), \
+             11\u{202f}912 connues seulement par l'effectif de 2020 ; offre 2022 : 19\u{202f}641 lignes, 16\u{202f}876 retenues, \
+             2\u{202f}765 d'autres établissements"
+        ) && !summary.contains("MEF sans diplôme"),
+        "{summary}"
+    );
+    // 0690043X, the CSV lines "0690043X;23210025524;N;ST;24;38;;1;" (CAP
+    // électricien, 35 students in 2020) and "0690043X;23820025510;N;ST;30;52;…"
+    // (Bac pro MELEC entered in première after the seconde commune).
+    assert_eq!(taught(db, "0690043X", "50025524").await.as_deref(), Some("35/2020/2022/24/38/1"));
+    assert_eq!(taught(db, "0690043X", "40025510").await.as_deref(), Some("85/2020/2022/30/52/2"));
+    // Its seconde commune "Métiers des transitions numérique et énergétique",
+    // new in 2022 ("0690043X;23810020008;N;ST;90;73;;1;23830020008").
+    assert_eq!(taught(db, "0690043X", "40020008").await.as_deref(), Some("-/-/2022/90/73/1"));
+    // Bac pro Gestion-administration, closed in 2022: only its 2020 count.
+    assert_eq!(taught(db, "0690043X", "40030001").await.as_deref(), Some("77/2020/-/-/-/-"));
+    assert_eq!(text(db, "SELECT fermeture FROM diplomes WHERE cfd = '40030001'").await.as_deref(), Some("2022-08-31"));
+    let closed_before_2022 = count(
+        db,
+        "SELECT COUNT(*) FROM lycee_formations f JOIN diplomes d ON d.cfd = f.cfd \
+         WHERE f.offre_rentree IS NULL AND d.fermeture < '2022-09-01'",
+    )
+    .await;
+    assert_eq!(closed_before_2022, 5_520, "counted in 2020, diploma closed before the 2022 rentrée");
+    // 0050005D, Bac pro technicien constructeur bois: two lines of seconde
+    // (15 places, 9 first choices; 30, 10) are added up; its lines of
+    // première (entries for pupils from elsewhere) are not.
+    assert_eq!(taught(db, "0050005D", "40023404").await.as_deref(), Some("94/2020/2022/45/19/1"));
+    // 9740004L, CAP installateur en froid: lines "…;0;5" and "…;12;12".
+    assert_eq!(taught(db, "9740004L", "50022714").await.as_deref(), Some("24/2020/2022/12/17/1"));
+    // 0020492Z, CAP PSR: capacity 999 is a placeholder, not places.
+    assert_eq!(taught(db, "0020492Z", "50022142").await.as_deref(), Some("15/2020/2022/-/5/1"));
 
     // Whole cities have a position computed from their arrondissements.
     for city in ["75056", "69123", "13055"] {

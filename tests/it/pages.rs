@@ -10,6 +10,7 @@ async fn pages_show_the_catalogue(engine: Engine) {
     assert_eq!(s, 200);
     assert!(home.contains("<html lang=\"fr\">"));
     assert!(home.contains("2\u{202f}090</span> lycées"), "national figure on the home page");
+    assert!(home.contains("745\u{202f}443</span> élèves en formation à la rentrée 2020"), "with its year");
     assert!(home.contains("Accueillir des élèves en stage (PFMP)"));
 
     let (s, academies) = app.get_text("/lycees").await;
@@ -41,9 +42,22 @@ async fn pages_show_the_catalogue(engine: Engine) {
         "InserJeunes (DEPP)",
         "Coordonnées non connues",
         "au centre de la commune",
+        // Each figure with its year, and where it comes from.
+        "24\u{a0}places, 38\u{a0}premiers vœux en 2022 · 35\u{a0}élèves en 2020 · code diplôme 50025524",
+        "En première\u{a0}: 30\u{a0}places, 52\u{a0}premiers vœux en 2022 · 85\u{a0}élèves en 2020",
+        "90\u{a0}places, 73\u{a0}premiers vœux en 2022 · code diplôme 40020008",
+        "Sources\u{a0}: offre de formation 2022 (affectation des élèves)\u{202f}; constat des effectifs 2020.",
+        "77\u{a0}élèves en 2020 · code diplôme 40030001",
+        "Diplôme fermé le 31\u{a0}août 2022 dans la nomenclature nationale",
+        "Source\u{a0}: constat des effectifs 2020.",
+        "offre de formation de la rentrée 2022",
+        "392</span> élèves en 2020",
     ] {
         assert!(showcase.contains(expected), "showcase shows {expected:?}");
     }
+    // Diplomas taught today: the two only counted in 2020 and closed since
+    // are not.
+    assert!(showcase.contains("6</span> diplômes enseignés"));
     // The same page again comes from the cache, identical.
     assert_eq!(app.get_text("/lycees/0690043X").await.1, showcase);
 

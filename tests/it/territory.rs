@@ -24,18 +24,19 @@ async fn submit(app: &TestApp, body: serde_json::Value) -> serde_json::Value {
 
 async fn the_territory(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    // Three Lyon requests (different companies), one in Aurillac, one in Paris.
+    // Three Lyon requests (different companies), one in Riom-ès-Montagnes
+    // (Cantal), one in Paris.
     let mut lyon = Vec::new();
     for email in ["a@exemple.fr", "b@exemple.fr", "c@exemple.fr"] {
         let mut body = request(email);
         body["entreprise"]["siret"] = serde_json::Value::Null;
         lyon.push(submit(&app, body).await);
     }
-    let mut aurillac = request("atelier@aurillac.fr");
-    aurillac["commune"] = json!("15014");
-    aurillac["metiers"] = json!(["H2902"]);
-    aurillac["entreprise"]["siret"] = serde_json::Value::Null;
-    let aurillac = submit(&app, aurillac).await;
+    let mut cantal = request("atelier@riom-es-montagnes.fr");
+    cantal["commune"] = json!("15162");
+    cantal["metiers"] = json!(["H2902"]);
+    cantal["entreprise"]["siret"] = serde_json::Value::Null;
+    let cantal = submit(&app, cantal).await;
     let mut paris = request("paris@exemple.fr");
     paris["commune"] = json!("75056");
     paris["entreprise"]["siret"] = serde_json::Value::Null;
@@ -72,7 +73,7 @@ async fn the_territory(engine: Engine) {
     for c in &lyon {
         assert!(html.contains(&reference(c)), "{html}");
     }
-    assert!(!html.contains(&reference(&paris)) && !html.contains(&reference(&aurillac)));
+    assert!(!html.contains(&reference(&paris)) && !html.contains(&reference(&cantal)));
     let (_, html) = get(&paris_coordinator, &app, "/espace/territoire").await;
     assert!(html.contains(&reference(&paris)) && !html.contains(&reference(&lyon[0])));
     let (_, html) = get(&bassin, &app, "/espace/territoire").await;
@@ -154,15 +155,16 @@ async fn the_territory(engine: Engine) {
     assert_eq!(status, 404, "a business officer reassigns nothing");
 
     // The administrator: the country by académie, or one académie; the
-    // coverage gap of Aurillac (no boilermakers' course within 30 km).
+    // coverage gap of Riom-ès-Montagnes (no boilermakers' course within
+    // 30 km).
     let (status, html) = get(&admin, &app, "/espace/territoire").await;
     assert_eq!(status, 200);
     assert!(html.contains("Le territoire national") && html.contains("Les académies"), "{html}");
     let (status, html) = get(&admin, &app, "/espace/territoire?academie=Clermont-Ferrand").await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains(&reference(&aurillac)));
+    assert!(html.contains(&reference(&cantal)));
     let gaps = &html[html.find("id=\"manques\"").expect("section des manques")..];
-    assert!(gaps.contains("H29") && gaps.contains("Aurillac"), "{gaps}");
+    assert!(gaps.contains("H29") && gaps.contains("Riom-ès-Montagnes"), "{gaps}");
     assert_eq!(get(&admin, &app, "/espace/territoire?academie=Atlantide").await.0, 400);
 }
 on_both_engines!(the_territory);

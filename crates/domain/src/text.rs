@@ -186,6 +186,28 @@ pub fn month_name(month: u8) -> &'static str {
     NAMES.get(usize::from(month.max(1)) - 1).copied().unwrap_or("")
 }
 
+/// A count and its noun, joined by a no-break space so that a line never
+/// ends between them ("24\u{a0}places", "1\u{a0}place"); French puts
+/// 0 and 1 in the singular.
+pub fn count_of(n: i64, one: &str, many: &str) -> String {
+    format!("{}\u{a0}{}", thousands(n), if n > 1 { many } else { one })
+}
+
+/// An ISO date ("2021-08-31") written in words ("31\u{a0}août 2021", "1er
+/// septembre 2022"); anything else is returned as it is.
+pub fn long_date(iso: &str) -> String {
+    let parts: Vec<&str> = iso.get(0..10).unwrap_or("").split('-').collect();
+    let (Some(y), Some(m), Some(d)) = (
+        parts.first().filter(|y| y.len() == 4),
+        parts.get(1).and_then(|m| m.parse::<u8>().ok()).filter(|m| (1..=12).contains(m)),
+        parts.get(2).and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=31).contains(d)),
+    ) else {
+        return iso.to_string();
+    };
+    let day = if d == 1 { "1er".to_string() } else { d.to_string() };
+    format!("{day}\u{a0}{} {y}", month_name(m))
+}
+
 /// The short form of a month used on chart axes ("janv.", "févr.", "mai").
 pub fn month_abbreviation(month: u8) -> &'static str {
     const SHORT: [&str; 12] =
@@ -224,6 +246,13 @@ mod tests {
         assert_eq!(percent(80.0), "80,0\u{202f}%");
         assert_eq!((month_name(1), month_name(8), month_name(12)), ("janvier", "août", "décembre"));
         assert_eq!(month_abbreviation(2), "févr.");
+        assert_eq!(count_of(24, "place", "places"), "24\u{a0}places");
+        assert_eq!(count_of(1, "place", "places"), "1\u{a0}place");
+        assert_eq!(count_of(0, "élève", "élèves"), "0\u{a0}élève");
+        assert_eq!(count_of(1250, "élève", "élèves"), "1\u{202f}250\u{a0}élèves");
+        assert_eq!(long_date("2021-08-31"), "31\u{a0}août 2021");
+        assert_eq!(long_date("2022-09-01"), "1er\u{a0}septembre 2022");
+        assert_eq!(long_date("pas une date"), "pas une date");
     }
 
     #[test]
