@@ -44,6 +44,44 @@ impl<V: Clone> VersionedCache<V> {
     }
 }
 
+/// Values by key, each valid while the requests have not changed (a
+/// revision counter, [`crate::requests::RequestService::revision`]) and for
+/// at most `max_age` (changes made by another instance or the worker). For
+/// what is computed from many requests and read often: the public
+/// statistics, the coordinators' dashboards. Bounded by clearing when full.
+#[derive(Debug)]
+pub struct FreshCache<V> {
+    capacity: usize,
+    max_age: std::time::Duration,
+    inner: std::sync::Mutex<HashMap<String, (u64, std::time::Instant, V)>>,
+}
+
+impl<V: Clone> FreshCache<V> {
+    pub fn new(capacity: usize, max_age: std::time::Duration) -> Self {
+        FreshCache { capacity, max_age, inner: std::sync::Mutex::new(HashMap::new()) }
+    }
+
+    /// The value of `key` computed at `revision`, if not too old.
+    pub fn fresh(&self, key: &str, revision: u64) -> Option<V> {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        guard.get(key).filter(|(r, at, _)| *r == revision && at.elapsed() < self.max_age).map(|(_, _, v)| v.clone())
+    }
+
+    /// Keeps `value`, computed from the requests as they were at `revision`
+    /// (read before computing: a change during the computation makes it
+    /// stale at once). Nothing is kept when `max_age` is zero.
+    pub fn insert(&self, key: String, revision: u64, value: V) {
+        if self.max_age.is_zero() {
+            return;
+        }
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.len() >= self.capacity {
+            guard.clear();
+        }
+        guard.insert(key, (revision, std::time::Instant::now(), value));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +97,19 @@ mod tests {
         assert!(c.len() <= 2);
         c.insert(2, "d".into(), 4);
         assert_eq!((c.get(1, "c"), c.get(2, "d")), (None, Some(4)));
+    }
+
+    #[test]
+    fn fresh_values_follow_the_revision_and_age() {
+        let c = FreshCache::new(2, std::time::Duration::from_secs(60));
+        c.insert("a".into(), 1, 10);
+        assert_eq!(c.fresh("a", 1), Some(10));
+        assert_eq!(c.fresh("a", 2), None, "the requests changed");
+        c.insert("b".into(), 1, 11);
+        c.insert("c".into(), 1, 12);
+        assert!(c.fresh("a", 1).is_none() || c.fresh("c", 1).is_some());
+        let old = FreshCache::new(2, std::time::Duration::ZERO);
+        old.insert("a".into(), 1, 10);
+        assert_eq!(old.fresh("a", 1), None, "no age, no cache");
     }
 }

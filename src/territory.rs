@@ -97,6 +97,40 @@ pub fn lycees_of<'a>(index: &'a SearchIndex, scope: &Scope) -> Vec<&'a domain::m
         .collect()
 }
 
+/// How long a dashboard is kept when no request changed on this instance
+/// (changes made elsewhere, the schedule's ticks, accounts).
+pub const DASHBOARD_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Dashboards kept per scope, filters and catalogue version.
+pub type DashboardCache = crate::cache::FreshCache<std::sync::Arc<Dashboard>>;
+
+/// A cache of dashboards for [`cached_dashboard`].
+pub fn dashboard_cache() -> DashboardCache {
+    crate::cache::FreshCache::new(64, DASHBOARD_MAX_AGE)
+}
+
+/// [`dashboard`], kept until a request changes on this instance or for
+/// [`DASHBOARD_MAX_AGE`]: a coordinator reloading, sorting or exporting
+/// does not read thousands of requests again (about 100 ms for a bassin of
+/// 200 lycées, docs/benchmarks.md); what they change shows at once.
+pub async fn cached_dashboard(
+    cache: &DashboardCache,
+    requests: &RequestService,
+    index: &SearchIndex,
+    scope: &Scope,
+    filters: &Filters,
+    now: OffsetDateTime,
+) -> sqlx::Result<std::sync::Arc<Dashboard>> {
+    let key = format!("{}|{scope:?}|{filters:?}", index.version);
+    let revision = requests.revision.load(std::sync::atomic::Ordering::Acquire);
+    if let Some(d) = cache.fresh(&key, revision) {
+        return Ok(d);
+    }
+    let d = std::sync::Arc::new(dashboard(&requests.db, requests, index, scope, filters, now).await?);
+    cache.insert(key, revision, d.clone());
+    Ok(d)
+}
+
 /// Builds the dashboard of `scope` with `filters`.
 pub async fn dashboard(
     db: &Db,

@@ -20,7 +20,7 @@ use domain::stats::{Ending, Fact, Month, Period, Report, Scope};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// How long an answer computed by this instance is served when nothing
@@ -60,29 +60,22 @@ pub struct Answer {
     pub computed_at: OffsetDateTime,
 }
 
-struct Cached {
-    revision: u64,
-    at: Instant,
-    answer: Arc<Answer>,
-}
-
 /// The statistics of one instance: its cache and the single computation
 /// running at a time.
 pub struct StatsService {
     requests: RequestService,
-    cache: std::sync::Mutex<HashMap<String, Cached>>,
+    cache: crate::cache::FreshCache<Arc<Answer>>,
     /// The first month of activity, with the revision it was read at.
-    first: std::sync::Mutex<Option<(u64, Instant, Option<Month>)>>,
+    first: crate::cache::FreshCache<Option<Month>>,
     /// One computation at a time: 64 readers of a cold query wait for one
     /// answer instead of reading a year of requests 64 times, and distinct
     /// queries cannot take every core.
     computing: tokio::sync::Mutex<()>,
-    max_age: Duration,
 }
 
 impl std::fmt::Debug for StatsService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StatsService").field("max_age", &self.max_age).finish_non_exhaustive()
+        f.debug_struct("StatsService").field("cache", &self.cache).finish_non_exhaustive()
     }
 }
 
@@ -92,16 +85,19 @@ impl StatsService {
     pub fn new(requests: RequestService) -> StatsService {
         StatsService {
             requests,
-            cache: std::sync::Mutex::new(HashMap::new()),
-            first: std::sync::Mutex::new(None),
+            cache: crate::cache::FreshCache::new(CAPACITY, MAX_AGE),
+            first: crate::cache::FreshCache::new(1, MAX_AGE),
             computing: tokio::sync::Mutex::new(()),
-            max_age: MAX_AGE,
         }
     }
 
     /// The same without a cache (measurements of the computation itself).
     pub fn uncached(requests: RequestService) -> StatsService {
-        StatsService { max_age: Duration::ZERO, ..StatsService::new(requests) }
+        StatsService {
+            cache: crate::cache::FreshCache::new(CAPACITY, Duration::ZERO),
+            first: crate::cache::FreshCache::new(1, Duration::ZERO),
+            ..StatsService::new(requests)
+        }
     }
 
     fn revision(&self) -> u64 {
@@ -109,11 +105,7 @@ impl StatsService {
     }
 
     fn fresh(&self, key: &str) -> Option<Arc<Answer>> {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .get(key)
-            .filter(|c| c.revision == self.revision() && c.at.elapsed() < self.max_age)
-            .map(|c| c.answer.clone())
+        self.cache.fresh(key, self.revision())
     }
 
     /// The answer to `q`, from the cache when it is fresh.
@@ -130,13 +122,7 @@ impl StatsService {
         // this answer stale at once.
         let revision = self.revision();
         let answer = Arc::new(Answer { report: self.compute(index, q).await?, computed_at: now });
-        if !self.max_age.is_zero() {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= CAPACITY {
-                cache.clear();
-            }
-            cache.insert(key, Cached { revision, at: Instant::now(), answer: answer.clone() });
-        }
+        self.cache.insert(key, revision, answer.clone());
         Ok(answer)
     }
 
@@ -171,14 +157,11 @@ impl StatsService {
     /// where the open-data file's history starts.
     pub async fn first_month(&self) -> sqlx::Result<Option<Month>> {
         let revision = self.revision();
-        if let Some((r, at, m)) = *self.first.lock().unwrap_or_else(|e| e.into_inner())
-            && r == revision
-            && at.elapsed() < self.max_age
-        {
+        if let Some(m) = self.first.fresh("premier", revision) {
             return Ok(m);
         }
         let m = store::first_request_at(&self.requests.db).await?.as_deref().and_then(clock::parse).map(Month::of);
-        *self.first.lock().unwrap_or_else(|e| e.into_inner()) = Some((revision, Instant::now(), m));
+        self.first.insert("premier".into(), revision, m);
         Ok(m)
     }
 }

@@ -64,6 +64,8 @@ pub struct AppState {
     pub requests: RequestService,
     /// The public statistics, kept a short while per query.
     pub stats: Arc<crate::stats::StatsService>,
+    /// Coordinators' dashboards, kept a short while.
+    pub dashboards: Arc<crate::territory::DashboardCache>,
     pub accounts: crate::accounts::AccountService,
     pub entreprises: Entreprises,
     pub limiter: Arc<ratelimit::RateLimiter>,
@@ -100,6 +102,7 @@ impl AppState {
         Ok(AppState {
             proconnect,
             stats: Arc::new(crate::stats::StatsService::new(requests.clone())),
+            dashboards: Arc::new(crate::territory::dashboard_cache()),
             requests,
             accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
             entreprises: Entreprises::new(&config.entreprises_api_url),

@@ -331,7 +331,7 @@ async fn page(
     csrf: &CsrfCookie,
     agent: &Agent,
     raw: Option<&str>,
-) -> Result<(TerritoryPage, Dashboard, Scope), PageError> {
+) -> Result<(TerritoryPage, std::sync::Arc<Dashboard>, Scope), PageError> {
     let params = Params::parse(raw);
     let scope = scope_of(state, agent, &params)?;
     let index = state.search.index();
@@ -340,9 +340,15 @@ async fn page(
         Ok(f) => (f, None),
         Err(e) => (Filters::default(), Some(e)),
     };
-    let dashboard =
-        crate::territory::dashboard(&state.requests.db, &state.requests, &index, &scope, &filters, state.clock.now())
-            .await?;
+    let dashboard = crate::territory::cached_dashboard(
+        &state.dashboards,
+        &state.requests,
+        &index,
+        &scope,
+        &filters,
+        state.clock.now(),
+    )
+    .await?;
     let tri = params.text("tri").filter(|t| SORTS.iter().any(|(c, _)| c == t)).unwrap_or("taux").to_string();
     let mut lycees = dashboard.lycees.clone();
     sort_lycees(&mut lycees, &tri);
