@@ -8,6 +8,7 @@ use super::error::{ApiError, PageError, render};
 use super::layout::{Chrome, km, thousands};
 use crate::catalogue::Commune;
 use crate::search::jobs::UnderstoodJob;
+use crate::search::understanding::Understanding;
 use crate::search::{Center, Hit, Outcome, SearchError, SearchIndex, SearchQuery};
 use askama::Template;
 use axum::body::Bytes;
@@ -45,9 +46,9 @@ impl Common {
         index: &SearchIndex,
         center: Option<Center>,
         per_page: usize,
-    ) -> (std::sync::Arc<Vec<UnderstoodJob>>, SearchQuery) {
+    ) -> (std::sync::Arc<Understanding>, SearchQuery) {
         let understood = match (&self.words, self.romes.is_empty()) {
-            (Some(w), true) => state.search.understand(index, w),
+            (Some(w), true) => state.search.understanding(index, w),
             _ => Default::default(),
         };
         let query = SearchQuery {
