@@ -15,7 +15,7 @@
 //! explained by it: "bâtiment" is a field, "électricien du bâtiment" is a
 //! job.
 
-use crate::analysis::analyze;
+use crate::analysis::{analyze, stem};
 
 /// A field of the reviewed table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,7 +303,7 @@ pub const FIELDS: &[FieldDef] = &[
 
 /// Words that say "a field" without naming one: "le secteur du BTP", "la
 /// filière bois", "domaine de la santé".
-const FILLERS: &[&str] = &["secteur", "domaine", "filiere", "branche", "activite", "famille", "tou", "tout", "entreprise"];
+const FILLERS: &[&str] = &["secteur", "domaine", "filiere", "branche", "activite", "famille", "tous", "tout", "entreprise"];
 
 /// One phrase naming a field, analysed.
 #[derive(Debug, Clone)]
@@ -328,7 +328,7 @@ impl Default for FieldWords {
 }
 
 fn terms_of(text: &str) -> Vec<String> {
-    let mut t: Vec<String> = analyze(text).into_iter().filter(|w| !FILLERS.contains(&w.as_str())).collect();
+    let mut t: Vec<String> = analyze(text).into_iter().filter(|w| !FILLERS.iter().any(|f| stem(f) == *w)).collect();
     t.sort_unstable();
     t.dedup();
     t

@@ -16,8 +16,14 @@
 //!   as a group;
 //! - the diplomas' voices add up as independent evidence
 //!   (`1 − Π(1 − sᵢ)`);
-//! - jobs of the same NSF group: at least [`SAME_GROUP`], and
-//!   [`BOTH_BONUS`] more when also led to together; at most 1.
+//! - jobs of the same NSF group: up to [`SAME_GROUP`], in proportion to
+//!   the share of the group's teaching (lycées × diplomas) that leads to
+//!   each of the two jobs, full from [`GROUP_SHARE`] (a rare diploma of the
+//!   building-finishes group that also names a sales job does not make
+//!   sales close to painting); [`BOTH_BONUS`] more when also led to together; at most 1.
+//!   The groups `x00` ("spécialités pluritechnologiques" of a whole
+//!   domain, such as 200 or 300) say nothing and are ignored;
+//! - below [`MIN_STRENGTH`], jobs are not related.
 //!
 //! Built once per catalogue version; a lookup reads a precomputed list.
 
@@ -34,6 +40,10 @@ pub const BOTH_BONUS: f64 = 0.1;
 pub const UNTAUGHT_WEIGHT: f64 = 0.15;
 /// Lycées from which a diploma's voice is full.
 pub const FULL_VOICE: usize = 100;
+/// Share of a group's teaching from which a job is fully of the group.
+pub const GROUP_SHARE: f64 = 0.2;
+/// Weaker relations are dropped.
+pub const MIN_STRENGTH: f64 = 0.05;
 /// Related jobs kept per job.
 pub const KEEP: usize = 20;
 
@@ -59,13 +69,13 @@ impl Kinship {
     /// teach each job (jobs absent or at 0 are never offered as related).
     pub fn build<'a>(diplomas: impl IntoIterator<Item = DiplomaJobs<'a>>, taught: &HashMap<String, usize>) -> Kinship {
         let mut together: HashMap<(&'a str, &'a str), f64> = HashMap::new();
-        let mut groups: HashMap<&'a str, Vec<&'a str>> = HashMap::new();
+        let mut group_of: Vec<(&'a str, Vec<&'a str>, usize)> = Vec::new();
         for d in diplomas {
             let mut romes: Vec<&'a str> = d.romes.iter().map(String::as_str).collect();
             romes.sort_unstable();
             romes.dedup();
-            if let Some(g) = d.group {
-                groups.entry(g).or_default().extend(romes.iter().copied());
+            if let Some(g) = d.group.filter(|g| !g.ends_with("00")) {
+                group_of.push((g, romes.clone(), d.lycees));
             }
             let n = romes.len();
             if !(2..=MAX_TOGETHER).contains(&n) {
@@ -83,31 +93,43 @@ impl Kinship {
                 }
             }
         }
-        let mut same_group: HashMap<(&'a str, &'a str), ()> = HashMap::new();
-        for romes in groups.values_mut() {
-            romes.sort_unstable();
-            romes.dedup();
-            for a in romes.iter() {
-                for b in romes.iter() {
-                    if a != b {
-                        same_group.insert((a, b), ());
+        // Per group: the lycées teaching its diplomas, and how many of them
+        // teach one leading to each job.
+        let mut group_jobs: HashMap<&'a str, (usize, HashMap<&'a str, usize>)> = HashMap::new();
+        for (g, romes, lycees) in &group_of {
+            let e = group_jobs.entry(g).or_default();
+            e.0 += lycees;
+            for r in romes {
+                *e.1.entry(r).or_default() += lycees;
+            }
+        }
+        let mut same_group: HashMap<(&'a str, &'a str), f64> = HashMap::new();
+        for (total, jobs) in group_jobs.values() {
+            let weight = |n: usize| (n as f64 / *total as f64 / GROUP_SHARE).min(1.0);
+            for (a, m) in jobs {
+                for (b, n) in jobs {
+                    if a == b || *total == 0 {
+                        continue;
                     }
+                    let s = SAME_GROUP * weight(*m) * weight(*n);
+                    let e = same_group.entry((a, b)).or_insert(0.0);
+                    *e = e.max(s);
                 }
             }
         }
         let is_taught = |r: &str| taught.get(r).is_some_and(|n| *n > 0);
         let mut pairs: HashMap<&'a str, Vec<(&'a str, f64)>> = HashMap::new();
         for (&(a, b), &not) in &together {
-            if is_taught(b) {
-                let s = 1.0 - not;
-                let strength =
-                    if same_group.contains_key(&(a, b)) { (s + BOTH_BONUS).max(SAME_GROUP).min(1.0) } else { s };
+            let group = same_group.get(&(a, b)).copied().unwrap_or(0.0);
+            let s = 1.0 - not;
+            let strength = if group > 0.0 { (s + BOTH_BONUS).max(group).min(1.0) } else { s };
+            if is_taught(b) && strength >= MIN_STRENGTH {
                 pairs.entry(a).or_default().push((b, strength));
             }
         }
-        for &(a, b) in same_group.keys() {
-            if is_taught(b) && !together.contains_key(&(a, b)) {
-                pairs.entry(a).or_default().push((b, SAME_GROUP));
+        for (&(a, b), &group) in &same_group {
+            if is_taught(b) && group >= MIN_STRENGTH && !together.contains_key(&(a, b)) {
+                pairs.entry(a).or_default().push((b, group));
             }
         }
         let related = pairs
@@ -163,14 +185,16 @@ mod tests {
         let engineer = romes(&["K2402", "F1602"]);
         let family = romes(&["F1202", "F1501", "F1503", "F1606", "F1607", "F1608", "F1609", "F1610", "F1703"]);
         let arch = romes(&["F1202", "H1203"]);
+        let broad = romes(&["F1602", "D1104", "A1", "A2", "A3", "A4", "A5", "A6", "A7"]);
         let diplomas = [
             DiplomaJobs { group: Some("255"), romes: &melec, lycees: 592 },
             DiplomaJobs { group: Some("255"), romes: &cap_elec, lycees: 300 },
             DiplomaJobs { group: Some("255"), romes: &sn, lycees: 301 },
             DiplomaJobs { group: Some("221"), romes: &boulanger, lycees: 100 },
             DiplomaJobs { group: None, romes: &engineer, lycees: 0 },
-            DiplomaJobs { group: Some("200"), romes: &family, lycees: 192 },
-            DiplomaJobs { group: Some("254"), romes: &arch, lycees: 11 },
+            DiplomaJobs { group: Some("232"), romes: &family, lycees: 192 },
+            DiplomaJobs { group: None, romes: &arch, lycees: 11 },
+            DiplomaJobs { group: Some("200"), romes: &broad, lycees: 300 },
         ];
         let taught: HashMap<String, usize> =
             [
@@ -220,6 +244,8 @@ mod tests {
         let k = kinship();
         // Nine jobs of a common first year: related as a group, not closely.
         assert_eq!(k.strength("F1703", "F1608"), SAME_GROUP);
+        // A group of a whole domain ("200") says nothing.
+        assert_eq!(k.strength("F1602", "D1104"), 0.0);
         // Several diplomas add up.
         let a = romes(&["A1", "B1"]);
         let taught: HashMap<String, usize> = [("A1".to_string(), 5), ("B1".to_string(), 5)].into_iter().collect();
