@@ -282,10 +282,11 @@ impl Vocabulary {
             }
         }
         let text = if dw.levels.is_empty() && dw.acronyms.is_empty() { words } else { dw.other_words.as_str() };
-        if let Some(f) = self.field_words.find(text).filter(|f| !self.fields[*f].romes.is_empty()) {
+        if let Some((f, field)) =
+            self.field_words.find(text).and_then(|f| Some((f, self.fields.get(f)?))).filter(|(_, f)| !f.romes.is_empty())
+        {
             let matched: HashMap<String, (f64, String)> =
                 jobs.understand(text, 400).into_iter().map(|j| (j.rome, (j.score, j.appellation))).collect();
-            let field = &self.fields[f];
             let ranked = field
                 .romes
                 .iter()
@@ -356,5 +357,164 @@ impl Vocabulary {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::jobs::{JobText, Source};
+
+    fn labels() -> HashMap<String, String> {
+        [
+            ("F1703", "Maçon / Maçonne"),
+            ("F1704", "Manœuvre bâtiment"),
+            ("F1503", "Charpentier / Charpentière"),
+            ("F1602", "Électricien / Électricienne du bâtiment"),
+            ("I1309", "Électricien / Électricienne de maintenance"),
+            ("K2402", "Ingénieur / Ingénieure de recherche scientifique"),
+            ("J1102", "Médecin généraliste"),
+            ("J1501", "Aide-soignant / Aide-soignante"),
+            ("K1302", "Assistant / Assistante de vie dépendance"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    }
+
+    fn text(source: Source, label: &str, rome: &str) -> JobText {
+        JobText { source, label: label.into(), romes: vec![rome.into()] }
+    }
+
+    /// A small catalogue: masons and electricians taught, the labourer, the
+    /// research engineer and the doctor taught nowhere; the care Bac pro
+    /// under its old code (assistant de vie) and its 2025 code (aide-soignant
+    /// too).
+    fn catalogue() -> (JobIndex, Vocabulary) {
+        let jobs = JobIndex::build(
+            vec![
+                text(Source::Sheet, "Manœuvre bâtiment", "F1704"),
+                text(Source::Title, "Manœuvre maçon", "F1704"),
+                text(Source::Title, "Manœuvre gros œuvre", "F1704"),
+                text(Source::Sheet, "Maçon / Maçonne", "F1703"),
+                text(Source::Sheet, "Charpentier / Charpentière", "F1503"),
+                text(Source::Sheet, "Électricien / Électricienne du bâtiment", "F1602"),
+                text(Source::Sheet, "Électricien / Électricienne de maintenance", "I1309"),
+                text(Source::Title, "Électricien / Électricienne de la recherche scientifique", "K2402"),
+                text(Source::Sheet, "Médecin généraliste", "J1102"),
+                text(Source::Sheet, "Aide-soignant / Aide-soignante", "J1501"),
+                text(Source::Sheet, "Assistant / Assistante de vie dépendance", "K1302"),
+            ],
+            labels(),
+        )
+        .expect("index");
+        let diplomas = [
+            ("50023218", "CAP maçon", Niveau::Cap, "232"),
+            ("40025510", "Bac pro métiers de l'électricité et de ses environnements connectés", Niveau::BacPro, "255"),
+            ("40033004", "Bac pro accompagnement, soins et services à la personne option B en structure", Niveau::BacPro, "330"),
+            ("40033007", "Bac pro accompagnement, soins et services à la personne", Niveau::BacPro, "330"),
+        ]
+        .map(|(cfd, label, level, group)| DiplomaRow {
+            cfd: cfd.into(),
+            label: label.into(),
+            level,
+            group: Some(group.into()),
+        });
+        let romes_of_cfd: HashMap<String, Vec<String>> = [
+            ("50023218", vec!["F1703", "F1503"]),
+            ("40025510", vec!["F1602", "I1309"]),
+            ("40033004", vec!["K1302"]),
+            ("40033007", vec!["J1501", "K1302"]),
+        ]
+        .into_iter()
+        .map(|(c, r)| (c.to_string(), r.into_iter().map(String::from).collect()))
+        .collect();
+        let specialties = Vocabulary::specialties(&diplomas, &romes_of_cfd);
+        let teaching = [("A", "50023218"), ("B", "50023218"), ("A", "40025510"), ("C", "40033004")];
+        let taught: HashMap<String, usize> =
+            [("F1703", 2), ("F1503", 2), ("F1602", 1), ("I1309", 1), ("K1302", 1), ("J1501", 1)]
+                .into_iter()
+                .map(|(r, n)| (r.to_string(), n))
+                .collect();
+        let domains = [("F17".to_string(), "Travaux et gros oeuvre".to_string())];
+        let vocabulary = Vocabulary::build(specialties, &teaching, taught, &domains, &labels());
+        (jobs, vocabulary)
+    }
+
+    fn romes(u: &Understanding) -> Vec<&str> {
+        u.jobs.iter().map(|j| j.rome.as_str()).collect()
+    }
+
+    #[test]
+    fn a_job_taught_nowhere_is_never_first_when_a_taught_one_fits() {
+        let (jobs, v) = catalogue();
+        // "Manœuvre maçon" is a title of the labourer, whom no lycée
+        // trains; the mason fits half the words and is taught.
+        let u = v.understand(&jobs, "manœuvre maçon", &labels());
+        assert_eq!(romes(&u)[..2], ["F1703", "F1704"]);
+        assert_eq!(u.jobs[0].score, 1.0);
+        let u = v.understand(&jobs, "électricien", &labels());
+        assert_ne!(romes(&u)[0], "K2402");
+        assert!(v.lycees_teaching(romes(&u)[0]) > 0);
+        // Words that only name a job taught nowhere still find it.
+        assert_eq!(romes(&v.understand(&jobs, "médecin", &labels())), ["J1102"]);
+    }
+
+    #[test]
+    fn field_words_give_the_field_s_taught_jobs() {
+        let (jobs, v) = catalogue();
+        let u = v.understand(&jobs, "gros œuvre", &labels());
+        let field = u.field.and_then(|f| v.fields.get(f)).expect("a field");
+        assert_eq!(field.of, "du gros œuvre");
+        let mut got = romes(&u);
+        got.sort_unstable();
+        assert_eq!(got, ["F1503", "F1703"], "the labourer is taught nowhere");
+        let u = v.understand(&jobs, "BTP", &labels());
+        assert_eq!(u.field.map(|f| v.fields[f].of.as_str()), Some("du bâtiment et des travaux publics"));
+        assert!(!romes(&u).contains(&"F1704"));
+        // A label of the data ("Travaux et gros oeuvre").
+        let u = v.understand(&jobs, "travaux et gros oeuvre", &labels());
+        assert!(u.field.is_some());
+    }
+
+    #[test]
+    fn diploma_words_give_the_diploma_s_jobs() {
+        let (jobs, v) = catalogue();
+        let u = v.understand(&jobs, "bac pro ASSP", &labels());
+        assert_eq!(u.specialties.len(), 1);
+        let assp = &v.specialties[u.specialties[0]];
+        assert_eq!(assp.label, "Bac pro accompagnement, soins et services à la personne");
+        assert_eq!(assp.cfds, ["40033004", "40033007"]);
+        assert_eq!(assp.lycees, 1);
+        let mut got = romes(&u);
+        got.sort_unstable();
+        assert_eq!(got, ["J1501", "K1302"]);
+        // The old code leads to the jobs of its specialty.
+        assert_eq!(v.romes_of("40033004"), Some(&["K1302".to_string(), "J1501".to_string()][..]));
+        let melec = v.understand(&jobs, "MELEC", &labels());
+        assert_eq!(melec.specialties.len(), 1);
+        assert!(romes(&melec).contains(&"F1602"));
+        // A level alone, or an unknown acronym: no diploma.
+        assert!(v.understand(&jobs, "bac pro", &labels()).specialties.is_empty());
+        assert!(v.understand(&jobs, "CAP zzz", &labels()).jobs.is_empty());
+    }
+
+    #[test]
+    fn related_jobs_come_from_the_diplomas() {
+        let (_, v) = catalogue();
+        let related: Vec<&str> = v.kinship.related("F1602").iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(related, ["I1309"]);
+        assert!(v.kinship.related("J1501").iter().any(|(r, _)| r == "K1302"));
+        assert!(v.kinship.related("F1704").is_empty());
+    }
+
+    #[test]
+    fn bad_input_never_panics() {
+        let (jobs, v) = catalogue();
+        for words in ["", " ", "!!!", "😀", "bac", "de la", &"a".repeat(1000), "cap cap cap", "\u{202e}btp"] {
+            let _ = v.understand(&jobs, words, &labels());
+        }
+        let empty = Vocabulary::default();
+        assert!(empty.understand(&jobs, "BTP", &labels()).field.is_none());
     }
 }
