@@ -37,8 +37,11 @@ async fn main() -> anyhow::Result<()> {
         }
         let kept: Vec<(String, f64)> =
             SearchIndex::kept_jobs(&u.jobs).iter().map(|j| (j.rome.clone(), j.score)).collect();
-        let related: Vec<String> =
-            index.related_jobs(&kept, 5).into_iter().map(|j| format!("{} {} ({:.2})", j.rome, j.libelle, j.score)).collect();
+        let related: Vec<String> = index
+            .related_jobs(&kept, 5)
+            .into_iter()
+            .map(|j| format!("{} {} ({:.2})", j.rome, j.libelle, j.score))
+            .collect();
         if !related.is_empty() {
             println!("  métiers proches : {}", related.join(" ; "));
         }

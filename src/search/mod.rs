@@ -18,8 +18,8 @@ use domain::{ActionType, Niveau, Position};
 use jobs::{JobIndex, JobText, Source, UnderstoodJob};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use understanding::{DiplomaRow, Understanding, Vocabulary};
 use std::time::{Duration, Instant};
+use understanding::{DiplomaRow, Understanding, Vocabulary};
 
 /// Jobs understood from words that a search uses: the best ones, down to
 /// this share of the best score…
@@ -176,13 +176,7 @@ impl SearchIndex {
         let domains = storage::search::domains(db).await?;
         let teaching: Vec<(&str, &str)> =
             lycees.iter().flat_map(|c| c.offers.iter().map(|o| (c.uai.as_str(), o.cfd.as_str()))).collect();
-        let vocabulary = Vocabulary::build(
-            specialties,
-            &teaching,
-            lycees_per_rome.clone(),
-            &domains,
-            &rome_labels,
-        );
+        let vocabulary = Vocabulary::build(specialties, &teaching, lycees_per_rome.clone(), &domains, &rome_labels);
         let academies = storage::search::departement_academies(db)
             .await?
             .into_iter()
@@ -519,17 +513,7 @@ impl SearchIndex {
         let total = hits.len();
         let start = q.page.saturating_sub(1).saturating_mul(q.per_page);
         let hits: Vec<Hit<'a>> = hits.into_iter().skip(start).take(q.per_page).collect();
-        Ok(Outcome {
-            total,
-            jobs,
-            wanted,
-            suggestions,
-            field,
-            diplomas,
-            place,
-            radius_km: q.radius_km,
-            hits,
-        })
+        Ok(Outcome { total, jobs, wanted, suggestions, field, diplomas, place, radius_km: q.radius_km, hits })
     }
 }
 

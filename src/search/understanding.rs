@@ -187,7 +187,8 @@ impl Vocabulary {
         let mut taught_romes: Vec<&String> = taught.keys().filter(|r| is_taught(r)).collect();
         taught_romes.sort_unstable();
         for def in FIELDS {
-            let mut romes: Vec<String> = taught_romes.iter().filter(|r| def.has_rome(r)).map(|r| (*r).clone()).collect();
+            let mut romes: Vec<String> =
+                taught_romes.iter().filter(|r| def.has_rome(r)).map(|r| (*r).clone()).collect();
             for s in specialties.iter().filter(|s| s.group.as_deref().is_some_and(|g| def.has_group(g))) {
                 romes.extend(s.romes.iter().filter(|r| is_taught(r) && def.admits(r)).cloned());
             }
@@ -224,10 +225,11 @@ impl Vocabulary {
 
         let vocational = |s: &Specialty| s.lycees > 0 || matches!(s.level, Niveau::Cap | Niveau::BacPro | Niveau::Bts);
         let kinship = Kinship::build(
-            specialties
-                .iter()
-                .filter(|s| vocational(s))
-                .map(|s| DiplomaJobs { group: s.group.as_deref(), romes: &s.romes, lycees: s.lycees }),
+            specialties.iter().filter(|s| vocational(s)).map(|s| DiplomaJobs {
+                group: s.group.as_deref(),
+                romes: &s.romes,
+                lycees: s.lycees,
+            }),
             &taught,
         );
         let max_taught = taught.values().copied().max().unwrap_or(0);
@@ -282,8 +284,11 @@ impl Vocabulary {
             }
         }
         let text = if dw.levels.is_empty() && dw.acronyms.is_empty() { words } else { dw.other_words.as_str() };
-        if let Some((f, field)) =
-            self.field_words.find(text).and_then(|f| Some((f, self.fields.get(f)?))).filter(|(_, f)| !f.romes.is_empty())
+        if let Some((f, field)) = self
+            .field_words
+            .find(text)
+            .and_then(|f| Some((f, self.fields.get(f)?)))
+            .filter(|(_, f)| !f.romes.is_empty())
         {
             let matched: HashMap<String, (f64, String)> =
                 jobs.understand(text, 400).into_iter().map(|j| (j.rome, (j.score, j.appellation))).collect();
@@ -312,8 +317,7 @@ impl Vocabulary {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         // Never first when taught nowhere, if a taught job fits the words.
         if ranked.first().is_some_and(|j| self.lycees_teaching(&j.0) == 0)
-            && let Some(i) =
-                ranked.iter().position(|j| self.lycees_teaching(&j.0) > 0 && j.2 >= PROMOTE * best_match)
+            && let Some(i) = ranked.iter().position(|j| self.lycees_teaching(&j.0) > 0 && j.2 >= PROMOTE * best_match)
         {
             let mut promoted = ranked.remove(i);
             promoted.1 = ranked[0].1;
@@ -335,7 +339,11 @@ impl Vocabulary {
     }
 
     /// Sorts scored jobs (taught ones first), relative to the best.
-    fn finish(&self, mut ranked: Vec<(&str, f64, Option<String>)>, labels: &HashMap<String, String>) -> Vec<UnderstoodJob> {
+    fn finish(
+        &self,
+        mut ranked: Vec<(&str, f64, Option<String>)>,
+        labels: &HashMap<String, String>,
+    ) -> Vec<UnderstoodJob> {
         ranked.sort_by(|a, b| {
             (self.lycees_teaching(b.0) > 0)
                 .cmp(&(self.lycees_teaching(a.0) > 0))
@@ -411,7 +419,12 @@ mod tests {
         let diplomas = [
             ("50023218", "CAP maçon", Niveau::Cap, "232"),
             ("40025510", "Bac pro métiers de l'électricité et de ses environnements connectés", Niveau::BacPro, "255"),
-            ("40033004", "Bac pro accompagnement, soins et services à la personne option B en structure", Niveau::BacPro, "330"),
+            (
+                "40033004",
+                "Bac pro accompagnement, soins et services à la personne option B en structure",
+                Niveau::BacPro,
+                "330",
+            ),
             ("40033007", "Bac pro accompagnement, soins et services à la personne", Niveau::BacPro, "330"),
         ]
         .map(|(cfd, label, level, group)| DiplomaRow {

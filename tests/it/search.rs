@@ -129,7 +129,6 @@ async fn understanding_on_the_national_catalogue() {
     assert!(related("aide-soignante").contains(&"K1302".to_string()));
 }
 
-
 use crate::support::TestApp;
 use serde_json::Value;
 
@@ -331,7 +330,10 @@ async fn search_understands_fields_and_diplomas(engine: Engine) {
     assert!(body.contains("lycées trouvés"));
     // Without a place.
     let (_, anywhere) = app.get_text("/recherche?q=BTP").await;
-    assert!(anywhere.contains("Tous les métiers du bâtiment et des travaux publics enseignés dans les lycées professionnels ("));
+    assert!(
+        anywhere
+            .contains("Tous les métiers du bâtiment et des travaux publics enseignés dans les lycées professionnels (")
+    );
 
     // The API says the same; every lycée found teaches a job of the field.
     let (s, r) = app.get_json("/api/v1/recherche?q=BTP&commune=69123&rayon_km=30&par_page=100").await;
@@ -373,7 +375,9 @@ async fn search_understands_fields_and_diplomas(engine: Engine) {
     assert!(total >= 10, "{total} lycées");
     let teaches_assp = care["resultats"].as_array().expect("r").iter().any(|x| {
         x["correspondances"].as_array().is_some_and(|c| {
-            c.iter().any(|c| c["libelle"].as_str().is_some_and(|l| l.contains("accompagnement, soins")) && c["rome"] == "J1501")
+            c.iter().any(|c| {
+                c["libelle"].as_str().is_some_and(|l| l.contains("accompagnement, soins")) && c["rome"] == "J1501"
+            })
         })
     });
     assert!(teaches_assp);

@@ -43,7 +43,10 @@ pub const ACRONYMS: &[Acronym] = &[
     acr(
         "melec",
         BAC,
-        &["métiers de l'électricité et de ses environnements connectés", "électrotechnique énergie équipements communicants"],
+        &[
+            "métiers de l'électricité et de ses environnements connectés",
+            "électrotechnique énergie équipements communicants",
+        ],
     ),
     acr("eleec", BAC, &["électrotechnique énergie équipements communicants"]),
     acr("ciel", None, &["cybersécurité, informatique et réseaux, électronique", "systèmes numériques"]),
@@ -71,7 +74,10 @@ pub const ACRONYMS: &[Acronym] = &[
     acr(
         "mfer",
         BAC,
-        &["maintenance et efficacité énergétique", "technicien de maintenance des systèmes énergétiques et climatiques"],
+        &[
+            "maintenance et efficacité énergétique",
+            "technicien de maintenance des systèmes énergétiques et climatiques",
+        ],
     ),
     acr("tfca", BAC, &["technicien du froid et du conditionnement d'air"]),
     acr("csr", BAC, &["commercialisation et services en restauration"]),
@@ -279,13 +285,19 @@ mod tests {
         assert!(melec.levels.is_empty());
         let label = t("Bac pro métiers de l'électricité et de ses environnements connectés");
         assert_eq!(melec.names(Niveau::BacPro, &label), Some(1.0));
-        assert_eq!(melec.names(Niveau::BacPro, &t("Bac pro électrotechnique énergie équipements communicants")), Some(1.0));
+        assert_eq!(
+            melec.names(Niveau::BacPro, &t("Bac pro électrotechnique énergie équipements communicants")),
+            Some(1.0)
+        );
         assert_eq!(melec.names(Niveau::Cap, &label), None);
 
         // An acronym without a level names every level of its specialty.
         let mv = DiplomaWords::parse("MV");
         assert_eq!(mv.names(Niveau::Cap, &t("CAP maintenance des véhicules option voitures particulières")), Some(1.0));
-        assert_eq!(mv.names(Niveau::Bts, &t("BTS maintenance des véhicules option A : voitures particulières")), Some(1.0));
+        assert_eq!(
+            mv.names(Niveau::Bts, &t("BTS maintenance des véhicules option A : voitures particulières")),
+            Some(1.0)
+        );
         let cap_mv = DiplomaWords::parse("cap mv");
         assert_eq!(cap_mv.names(Niveau::Bts, &t("BTS maintenance des véhicules option A")), None);
     }

@@ -87,7 +87,14 @@ pub const FIELDS: &[FieldDef] = &[
     FieldDef {
         key: "hotellerie_restauration",
         of: "de l'hôtellerie-restauration",
-        words: &["hôtellerie", "restauration", "hôtellerie restauration", "CHR", "café hôtel restaurant", "hôtel restaurant"],
+        words: &[
+            "hôtellerie",
+            "restauration",
+            "hôtellerie restauration",
+            "CHR",
+            "café hôtel restaurant",
+            "hôtel restaurant",
+        ],
         romes: &["G14", "G15", "G16", "G17", "G18"],
         groups: &["334"],
     },
@@ -303,7 +310,8 @@ pub const FIELDS: &[FieldDef] = &[
 
 /// Words that say "a field" without naming one: "le secteur du BTP", "la
 /// filière bois", "domaine de la santé".
-const FILLERS: &[&str] = &["secteur", "domaine", "filiere", "branche", "activite", "famille", "tous", "tout", "entreprise"];
+const FILLERS: &[&str] =
+    &["secteur", "domaine", "filiere", "branche", "activite", "famille", "tous", "tout", "entreprise"];
 
 /// One phrase naming a field, analysed.
 #[derive(Debug, Clone)]
@@ -444,9 +452,16 @@ mod tests {
 
     #[test]
     fn job_words_are_not_fields() {
-        for words in
-            ["électricien du bâtiment", "plombier", "aide-soignante", "boulanger", "vendeur en boulangerie", "", "!!!", "de la"]
-        {
+        for words in [
+            "électricien du bâtiment",
+            "plombier",
+            "aide-soignante",
+            "boulanger",
+            "vendeur en boulangerie",
+            "",
+            "!!!",
+            "de la",
+        ] {
             assert_eq!(key(words), None, "{words}");
         }
     }

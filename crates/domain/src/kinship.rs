@@ -196,21 +196,20 @@ mod tests {
             DiplomaJobs { group: None, romes: &arch, lycees: 11 },
             DiplomaJobs { group: Some("200"), romes: &broad, lycees: 300 },
         ];
-        let taught: HashMap<String, usize> =
-            [
-                ("F1602", 636),
-                ("I1309", 634),
-                ("F1605", 258),
-                ("I1305", 352),
-                ("I1307", 372),
-                ("D1102", 61),
-                ("D1104", 86),
-                ("H1203", 148),
-            ]
-                .into_iter()
-                .chain(family.iter().map(|r| (r.as_str(), 100)).collect::<Vec<_>>())
-                .map(|(r, n)| (r.to_string(), n))
-                .collect();
+        let taught: HashMap<String, usize> = [
+            ("F1602", 636),
+            ("I1309", 634),
+            ("F1605", 258),
+            ("I1305", 352),
+            ("I1307", 372),
+            ("D1102", 61),
+            ("D1104", 86),
+            ("H1203", 148),
+        ]
+        .into_iter()
+        .chain(family.iter().map(|r| (r.as_str(), 100)).collect::<Vec<_>>())
+        .map(|(r, n)| (r.to_string(), n))
+        .collect();
         Kinship::build(diplomas, &taught)
     }
 
