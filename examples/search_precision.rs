@@ -17,6 +17,7 @@ async fn main() -> anyhow::Result<()> {
     let raw = std::env::var("RAW").is_ok_and(|v| v == "1");
     let db = Db::connect(&url).await?;
     let index = SearchIndex::build(&db, 0).await?;
+    let mut queries: Vec<String> = Vec::new();
     println!("| file | lines | precision@1 | precision@3 | mean reciprocal rank (top 10) |");
     println!("|---|---|---|---|---|");
     let mut misses = Vec::new();
@@ -25,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
         let (mut lines, mut at1, mut at3, mut rr) = (0u32, 0u32, 0u32, 0.0f64);
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let Some((query, codes)) = line.split_once('\t') else { continue };
+            queries.push(query.to_string());
             let accepted: Vec<&str> = codes.split(',').map(str::trim).collect();
             let romes: Vec<String> = if raw {
                 index.jobs.understand(query, 10).into_iter().map(|j| j.rome).collect()
@@ -55,5 +57,30 @@ async fn main() -> anyhow::Result<()> {
     for m in misses {
         eprintln!("manqué : {m}");
     }
+    // Cost of understanding words (uncached: `Search` caches it per
+    // catalogue version), and of building the index.
+    let rounds = 20u32;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        for q in &queries {
+            std::hint::black_box(if raw { index.jobs.understand(q, 10).len() } else { index.understand(q).jobs.len() });
+        }
+    }
+    if std::env::var("DETAIL").is_ok() {
+        for q in &queries {
+            let t = std::time::Instant::now();
+            for _ in 0..rounds {
+                std::hint::black_box(index.understand(q).jobs.len());
+            }
+            println!("{q}: {:.0} µs", t.elapsed().as_secs_f64() * 1e6 / f64::from(rounds));
+        }
+    }
+    let per = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds) / queries.len().max(1) as f64;
+    println!();
+    println!(
+        "Index built in {:.0} ms; understanding words, uncached: {per:.0} µs per query ({} queries × {rounds}).",
+        index.build_time.as_secs_f64() * 1000.0,
+        queries.len()
+    );
     Ok(())
 }
