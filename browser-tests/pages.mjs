@@ -42,6 +42,8 @@ const pages = [
   ['/recherche?q=electricien&commune=Lyon&rayon_km=30', 200],
   ['/recherche?q=chaudronnier&commune=15162&rayon_km=5', 200], // no result (Riom-ès-Montagnes): wider radius offered
   ['/recherche?q=electricien&commune=Atlantide', 200], // unknown commune: message next to the field
+  ['/recherche?q=BTP&commune=Lyon&rayon_km=30', 200], // a field: its jobs behind a <details>
+  ['/recherche?q=bac%20pro%20ASSP&commune=Marseille', 200], // a diploma recognised
   ['/demande', 200],
   ['/demande?lycee=0690043X&q=electricien&commune=69123', 200],
   ['/statistiques', 200], // few requests yet: "< 5" in every group
@@ -112,6 +114,25 @@ try {
   await page.keyboard.press('Tab');
   const first = await page.evaluate(() => document.activeElement.getAttribute('href'));
   if (first !== '#contenu') failures.push(`clavier : le premier arrêt est ${first} au lieu du lien d'évitement #contenu`);
+
+  // Keyboard only: the jobs of a field open from their summary.
+  {
+    const { context, page } = await openPage(browser);
+    await page.goto(base + '/recherche?q=BTP&commune=Lyon&rayon_km=30', { waitUntil: 'networkidle' });
+    let reached = false;
+    for (let i = 0; i < 200 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement && document.activeElement.tagName === 'SUMMARY');
+    }
+    if (!reached) failures.push('clavier : le résumé « Tous les métiers du bâtiment… » est inatteignable avec Tab');
+    else {
+      await page.keyboard.press('Enter');
+      const open = await page.evaluate(() => document.querySelector('details.mlp-field').open);
+      const visible = await page.locator('details.mlp-field li a').first().isVisible();
+      if (!open || !visible) failures.push('clavier : Entrée sur le résumé n\'ouvre pas la liste des métiers du domaine');
+    }
+    await context.close();
+  }
 
   // Keyboard only, with suggestions: words and place picked in the lists,
   // Enter submits, then Tab to the first result.

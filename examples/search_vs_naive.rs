@@ -77,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
             let place = index.places.get(commune).and_then(|p| p.position).expect("commune placée");
             let t = Instant::now();
             // Uncached: the understanding of the words is part of the cost.
-            let understood = index.jobs.understand(words, 10);
+            let understood = index.understand(words);
             let q = SearchQuery {
                 words: Some(words.to_string()),
                 center: Some(Center::Commune(commune.to_string())),
@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     let mut m = 0u32;
     for _ in 0..rounds {
         for (words, commune) in QUERIES {
-            let understood = index.jobs.understand(words, 10);
+            let understood = index.understand(words);
             let q = SearchQuery {
                 words: Some(words.to_string()),
                 center: Some(Center::Commune(commune.to_string())),

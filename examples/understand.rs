@@ -18,8 +18,32 @@ async fn main() -> anyhow::Result<()> {
     );
     for words in std::env::args().skip(1) {
         println!("« {words} »");
-        for j in index.jobs.understand(&words, 8) {
-            println!("  {:.2} {} {} — {}", j.score, j.rome, j.libelle, j.appellation);
+        let u = index.understand(&words);
+        if let Some(f) = u.field.and_then(|f| index.vocabulary.fields.get(f)) {
+            println!("  domaine : tous les métiers {} ({} métiers)", f.of, f.romes.len());
+        }
+        for s in u.specialties.iter().filter_map(|&i| index.vocabulary.specialties.get(i)) {
+            println!("  diplôme : {} ({} lycées)", s.label, s.lycees);
+        }
+        for j in u.jobs.iter().take(8) {
+            println!(
+                "  {:.2} {} {} — {} [{} lycées]",
+                j.score,
+                j.rome,
+                j.libelle,
+                j.appellation,
+                index.vocabulary.lycees_teaching(&j.rome)
+            );
+        }
+        let kept: Vec<(String, f64)> =
+            SearchIndex::kept_jobs(&u.jobs).iter().map(|j| (j.rome.clone(), j.score)).collect();
+        let related: Vec<String> = index
+            .related_jobs(&kept, 5)
+            .into_iter()
+            .map(|j| format!("{} {} ({:.2})", j.rome, j.libelle, j.score))
+            .collect();
+        if !related.is_empty() {
+            println!("  métiers proches : {}", related.join(" ; "));
         }
     }
     Ok(())

@@ -8,6 +8,7 @@
 //! their jobs, and the communes' positions.
 
 pub mod jobs;
+pub mod understanding;
 
 use crate::cache::VersionedCache;
 use crate::storage::{self, Db};
@@ -18,6 +19,7 @@ use jobs::{JobIndex, JobText, Source, UnderstoodJob};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use understanding::{DiplomaRow, Understanding, Vocabulary};
 
 /// Jobs understood from words that a search uses: the best ones, down to
 /// this share of the best score…
@@ -55,6 +57,8 @@ pub struct SearchIndex {
     pub division_romes: HashMap<String, Vec<String>>,
     /// How many lycées teach each job (to order suggestions).
     pub lycees_per_rome: HashMap<String, usize>,
+    /// Diploma specialties, fields and related jobs.
+    pub vocabulary: Vocabulary,
     pub build_time: Duration,
 }
 
@@ -75,9 +79,28 @@ impl SearchIndex {
         for (cfd, rome) in storage::search::diploma_romes(db).await? {
             romes_of_cfd.entry(cfd).or_default().push(rome);
         }
-        for (cfd, label) in storage::search::diplomas_with_jobs(db).await? {
-            if let Some(romes) = romes_of_cfd.get(&cfd) {
-                texts.push(JobText { source: Source::Diploma, label, romes: romes.clone() });
+        let diplomas: Vec<DiplomaRow> = storage::search::diplomas(db)
+            .await?
+            .into_iter()
+            .map(|(cfd, label, level, group)| DiplomaRow {
+                cfd,
+                label,
+                level: Niveau::from_code(&level).unwrap_or(Niveau::Autre),
+                group,
+            })
+            .collect();
+        for d in &diplomas {
+            if let Some(romes) = romes_of_cfd.get(&d.cfd) {
+                texts.push(JobText { source: Source::Diploma, label: d.label.clone(), romes: romes.clone() });
+            }
+        }
+        // A code leads to the jobs of its whole specialty (options, common
+        // first year, renewed version): what the search and the routing see.
+        let specialties = Vocabulary::specialties(&diplomas, &romes_of_cfd);
+        for (cfd, &i) in &specialties.1 {
+            let romes = &specialties.0[i].romes;
+            if !romes.is_empty() {
+                romes_of_cfd.insert(cfd.clone(), romes.clone());
             }
         }
         let mut romes_of_division: HashMap<String, Vec<String>> = HashMap::new();
@@ -154,6 +177,10 @@ impl SearchIndex {
                 *lycees_per_rome.entry(r.clone()).or_default() += 1;
             }
         }
+        let domains = storage::search::domains(db).await?;
+        let teaching: Vec<(&str, &str)> =
+            lycees.iter().flat_map(|c| c.offers.iter().map(|o| (c.uai.as_str(), o.cfd.as_str()))).collect();
+        let vocabulary = Vocabulary::build(specialties, &teaching, lycees_per_rome.clone(), &domains, &rome_labels);
         let academies = storage::search::departement_academies(db)
             .await?
             .into_iter()
@@ -184,6 +211,7 @@ impl SearchIndex {
             academies,
             division_romes,
             lycees_per_rome,
+            vocabulary,
             build_time: started.elapsed(),
         })
     }
@@ -249,11 +277,25 @@ pub struct Outcome<'a> {
     pub jobs: Vec<SoughtJob>,
     /// The asked jobs as the matching rule reads them.
     pub wanted: Vec<WantedJob>,
-    /// Other jobs the words may mean.
+    /// Jobs related to the asked ones (taught in lycées, related by the
+    /// diplomas: `domain::kinship`), strongest first.
     pub suggestions: Vec<UnderstoodJob>,
+    /// The field the words name, with its jobs taught by the lycées found.
+    pub field: Option<FieldOutcome>,
+    /// Labels of the diplomas the words name.
+    pub diplomas: Vec<String>,
     pub place: Option<Place>,
     pub radius_km: f64,
     pub hits: Vec<Hit<'a>>,
+}
+
+/// A field searched: every lycée teaching one of its jobs is found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldOutcome {
+    /// Completes "Tous les métiers …".
+    pub of: String,
+    /// The field's jobs that the lycées found teach, most taught first.
+    pub jobs: Vec<SoughtJob>,
 }
 
 impl SearchIndex {
@@ -283,29 +325,76 @@ impl SearchIndex {
         understood.iter().take(KEEP_MAX).filter(|j| j.score >= KEEP_SCORE).collect()
     }
 
-    /// Runs a search; `understood` gives the jobs for free words.
-    pub fn search<'a>(&'a self, q: &SearchQuery, understood: &[UnderstoodJob]) -> Result<Outcome<'a>, SearchError> {
-        let (jobs, suggestions) = if !q.romes.is_empty() {
+    /// What words mean (not cached: see [`Search::understanding`]).
+    pub fn understand(&self, words: &str) -> Understanding {
+        self.vocabulary.understand(&self.jobs, words, &self.rome_labels)
+    }
+
+    /// Jobs related to `romes` (taught in lycées), strongest first, without
+    /// `romes` themselves.
+    pub fn related_jobs(&self, romes: &[(String, f64)], limit: usize) -> Vec<UnderstoodJob> {
+        let mut best: Vec<(String, f64)> = Vec::new();
+        for (rome, weight) in romes {
+            for (r, strength) in self.vocabulary.kinship.related(rome) {
+                if romes.iter().any(|(k, _)| k == r) {
+                    continue;
+                }
+                let s = strength * weight;
+                match best.iter_mut().find(|(b, _)| b == r) {
+                    Some(b) => b.1 = b.1.max(s),
+                    None => best.push((r.clone(), s)),
+                }
+            }
+        }
+        best.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then(self.vocabulary.lycees_teaching(&b.0).cmp(&self.vocabulary.lycees_teaching(&a.0)))
+                .then(a.0.cmp(&b.0))
+        });
+        best.into_iter()
+            .take(limit)
+            .filter_map(|(rome, s)| {
+                let libelle = self.rome_labels.get(&rome)?.clone();
+                Some(UnderstoodJob { rome, appellation: libelle.clone(), libelle, score: (s * 100.0).round() / 100.0 })
+            })
+            .collect()
+    }
+
+    /// Runs a search; `understood` tells what the free words mean.
+    pub fn search<'a>(&'a self, q: &SearchQuery, understood: &Understanding) -> Result<Outcome<'a>, SearchError> {
+        let mut field_romes: Vec<String> = Vec::new();
+        let mut field_of = None;
+        let mut diplomas = Vec::new();
+        let mut named_cfds: Vec<&str> = Vec::new();
+        let jobs: Vec<SoughtJob> = if !q.romes.is_empty() {
             let mut jobs = Vec::new();
             for r in &q.romes {
                 let libelle = self.rome_labels.get(r).ok_or_else(|| SearchError::UnknownRome(r.clone()))?;
                 jobs.push(SoughtJob { rome: r.clone(), libelle: libelle.clone(), weight: 1.0 });
             }
-            (jobs, Vec::new())
+            jobs
         } else {
-            let jobs: Vec<SoughtJob> = understood
+            if let Some(f) = understood.field.and_then(|f| self.vocabulary.fields.get(f)) {
+                field_romes.clone_from(&f.romes);
+                field_of = Some(f.of.clone());
+            }
+            for s in understood.specialties.iter().filter_map(|&i| self.vocabulary.specialties.get(i)) {
+                diplomas.push(s.label.clone());
+                named_cfds.extend(s.cfds.iter().map(String::as_str));
+            }
+            understood
+                .jobs
                 .iter()
                 .take(KEEP_MAX)
                 .filter(|j| j.score >= KEEP_SCORE)
                 .map(|j| SoughtJob { rome: j.rome.clone(), libelle: j.libelle.clone(), weight: j.score })
-                .collect();
-            let suggestions: Vec<UnderstoodJob> = understood
-                .iter()
-                .filter(|j| !jobs.iter().any(|k| k.rome == j.rome))
-                .take(SUGGEST_MAX)
-                .cloned()
-                .collect();
-            (jobs, suggestions)
+                .collect()
+        };
+        let suggestions = if field_of.is_some() {
+            Vec::new()
+        } else {
+            let asked: Vec<(String, f64)> = jobs.iter().map(|j| (j.rome.clone(), j.weight)).collect();
+            self.related_jobs(&asked, SUGGEST_MAX)
         };
         let words_given = q.words.as_deref().is_some_and(|w| !w.trim().is_empty()) || !q.romes.is_empty();
 
@@ -320,17 +409,24 @@ impl SearchIndex {
         };
         let bbox = center.map(|c| c.bounding_box(q.radius_km));
 
+        // A field: every job of the field, any lycée teaching one of them.
+        let wanted: Vec<WantedJob> = if field_romes.is_empty() {
+            jobs.iter().map(|j| WantedJob::new(&j.rome, j.weight)).collect()
+        } else {
+            field_romes.iter().map(|r| WantedJob::new(r, 1.0)).collect()
+        };
+        let mut field_ids: Vec<u32> = field_romes.iter().map(|r| rome_id(r)).collect();
+        field_ids.sort_unstable();
+
         // Candidates: lycées teaching a job asked or a related one, or all.
         let mut candidate = vec![!words_given; self.lycees.len()];
-        for j in &jobs {
-            let id = rome_id(&j.rome);
-            for r in std::iter::once(&id).chain(self.kinship.related_to(id)) {
+        for w in &wanted {
+            for r in std::iter::once(&w.id).chain(self.kinship.related_to(w.id)) {
                 for &i in self.by_rome.get(r).into_iter().flatten() {
                     candidate[i as usize] = true;
                 }
             }
         }
-        let wanted: Vec<WantedJob> = jobs.iter().map(|j| WantedJob::new(&j.rome, j.weight)).collect();
 
         let mut hits: Vec<Hit<'a>> = Vec::new();
         for (card, _) in self.lycees.iter().zip(&candidate).filter(|(_, c)| **c) {
@@ -357,8 +453,27 @@ impl SearchIndex {
                 (Some(_), None) => continue,
                 (None, _) => None,
             };
-            let score = if words_given {
-                let score = relevance(card, &wanted, &q.levels, &self.kinship);
+            let level_ok = |o: &&Offer| q.levels.is_empty() || q.levels.contains(&o.niveau);
+            let score = if !field_ids.is_empty() {
+                // In the field or not: no related half-matches.
+                let teaches = card
+                    .offers
+                    .iter()
+                    .filter(level_ok)
+                    .any(|o| o.rome_ids.iter().any(|r| field_ids.binary_search(r).is_ok()));
+                if !teaches {
+                    continue;
+                }
+                1.0
+            } else if words_given {
+                let mut score = relevance(card, &wanted, &q.levels, &self.kinship);
+                if !named_cfds.is_empty() && score > 0.0 {
+                    // The diploma named comes before others leading to its jobs.
+                    let named = card.offers.iter().filter(level_ok).any(|o| named_cfds.contains(&o.cfd.as_str()));
+                    if !named {
+                        score *= 0.9;
+                    }
+                }
                 if score == 0.0 {
                     continue;
                 }
@@ -378,10 +493,32 @@ impl SearchIndex {
                 .then(a.lycee.departement.cmp(&b.lycee.departement))
                 .then(a.lycee.nom.cmp(&b.lycee.nom))
         });
+        let field = field_of.map(|of| {
+            // The field's jobs that the lycées found teach.
+            let mut near = vec![false; field_romes.len()];
+            for h in &hits {
+                for o in h.lycee.offers.iter().filter(|o| q.levels.is_empty() || q.levels.contains(&o.niveau)) {
+                    for r in &o.romes {
+                        if let Some(i) = field_romes.iter().position(|f| f == r) {
+                            near[i] = true;
+                        }
+                    }
+                }
+            }
+            let jobs = field_romes
+                .iter()
+                .zip(near)
+                .filter(|(_, n)| *n)
+                .filter_map(|(r, _)| {
+                    Some(SoughtJob { rome: r.clone(), libelle: self.rome_labels.get(r)?.clone(), weight: 1.0 })
+                })
+                .collect();
+            FieldOutcome { of, jobs }
+        });
         let total = hits.len();
         let start = q.page.saturating_sub(1).saturating_mul(q.per_page);
         let hits: Vec<Hit<'a>> = hits.into_iter().skip(start).take(q.per_page).collect();
-        Ok(Outcome { total, jobs, wanted, suggestions, place, radius_km: q.radius_km, hits })
+        Ok(Outcome { total, jobs, wanted, suggestions, field, diplomas, place, radius_km: q.radius_km, hits })
     }
 }
 
@@ -389,7 +526,7 @@ impl SearchIndex {
 /// changes, and a cache of understood words.
 pub struct Search {
     index: RwLock<Arc<SearchIndex>>,
-    understood: VersionedCache<Arc<Vec<UnderstoodJob>>>,
+    understood: VersionedCache<Arc<Understanding>>,
 }
 
 impl Search {
@@ -406,14 +543,20 @@ impl Search {
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
     }
 
-    /// The jobs words mean (best 10), cached per catalogue version.
-    pub fn understand(&self, index: &SearchIndex, words: &str) -> Arc<Vec<UnderstoodJob>> {
+    /// What words mean (a diploma, a field, jobs), cached per catalogue
+    /// version.
+    pub fn understanding(&self, index: &SearchIndex, words: &str) -> Arc<Understanding> {
         let key = domain::text::fold(words);
         if let Some(u) = self.understood.get(index.version, &key) {
             return u;
         }
-        let u = Arc::new(index.jobs.understand(words, 10));
+        let u = Arc::new(index.understand(words));
         self.understood.insert(index.version, key, u.clone());
         u
+    }
+
+    /// The jobs words mean, best first (taught ones first), cached.
+    pub fn understand(&self, index: &SearchIndex, words: &str) -> Arc<Vec<UnderstoodJob>> {
+        self.understanding(index, words).jobs.clone()
     }
 }

@@ -108,3 +108,19 @@ pub async fn availability(db: &Db) -> sqlx::Result<Vec<(String, Option<String>, 
         "SELECT uai, actions, en_pause, capacite FROM lycee_disponibilites"
     ).fetch_all(p).await)
 }
+
+/// A diploma that leads to jobs or is taught: (CFD, label, level code, NSF
+/// specialty group).
+pub async fn diplomas(db: &Db) -> sqlx::Result<Vec<(String, String, String, Option<String>)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String, String, Option<String>)>(
+        "SELECT d.cfd, d.libelle, d.niveau, d.groupe_specialite FROM diplomes d \
+         WHERE EXISTS (SELECT 1 FROM diplome_romes dr WHERE dr.cfd = d.cfd) \
+         OR EXISTS (SELECT 1 FROM lycee_formations f WHERE f.cfd = d.cfd) ORDER BY d.cfd"
+    ).fetch_all(p).await)
+}
+
+/// (code, label) of the ROME grands domaines and professional domains.
+pub async fn domains(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>("SELECT code, libelle FROM domaines ORDER BY code")
+        .fetch_all(p).await)
+}

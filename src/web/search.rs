@@ -8,6 +8,7 @@ use super::error::{ApiError, PageError, render};
 use super::layout::{Chrome, km, thousands};
 use crate::catalogue::Commune;
 use crate::search::jobs::UnderstoodJob;
+use crate::search::understanding::Understanding;
 use crate::search::{Center, Hit, Outcome, SearchError, SearchIndex, SearchQuery};
 use askama::Template;
 use axum::body::Bytes;
@@ -45,9 +46,9 @@ impl Common {
         index: &SearchIndex,
         center: Option<Center>,
         per_page: usize,
-    ) -> (std::sync::Arc<Vec<UnderstoodJob>>, SearchQuery) {
+    ) -> (std::sync::Arc<Understanding>, SearchQuery) {
         let understood = match (&self.words, self.romes.is_empty()) {
-            (Some(w), true) => state.search.understand(index, w),
+            (Some(w), true) => state.search.understanding(index, w),
             _ => Default::default(),
         };
         let query = SearchQuery {
@@ -161,10 +162,21 @@ struct PlaceOut<'a> {
     nom: &'a str,
 }
 
+/// A field named by the words: its jobs taught by the lycées found.
+#[derive(Serialize)]
+struct FieldOut<'a> {
+    libelle: String,
+    metiers: Vec<JobOut<'a>>,
+}
+
 #[derive(Serialize)]
 struct Interpretation<'a> {
     metiers: Vec<JobOut<'a>>,
     suggestions: Vec<JobOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domaine: Option<FieldOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    diplomes: Vec<&'a str>,
     commune: Option<PlaceOut<'a>>,
     position: Option<Position>,
     rayon_km: Option<f64>,
@@ -280,6 +292,11 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
                 .iter()
                 .map(|j| JobOut { rome: &j.rome, libelle: &j.libelle, score: Some(j.score) })
                 .collect(),
+            domaine: outcome.field.as_ref().map(|f| FieldOut {
+                libelle: format!("Tous les métiers {}", f.of),
+                metiers: f.jobs.iter().map(|j| JobOut { rome: &j.rome, libelle: &j.libelle, score: None }).collect(),
+            }),
+            diplomes: outcome.diplomas.iter().map(String::as_str).collect(),
             commune: outcome.place.as_ref().map(|p| PlaceOut { code_insee: &p.code_insee, nom: &p.nom }),
             position,
             rayon_km: center.as_ref().map(|_| common.radius),
@@ -391,6 +408,15 @@ struct JobLink {
     href: String,
 }
 
+/// A field understood: every job of it taught by the lycées found, behind
+/// a disclosure that works without JavaScript.
+struct FieldBlock {
+    /// "Tous les métiers du bâtiment et des travaux publics enseignés près
+    /// de chez vous (12)".
+    summary: String,
+    jobs: Vec<JobLink>,
+}
+
 struct MatchLine {
     diploma: String,
     metier: String,
@@ -431,6 +457,8 @@ struct SearchPage {
     other_communes: Vec<(String, String)>,
     jobs: Vec<JobLink>,
     suggestions: Vec<JobLink>,
+    field: Option<FieldBlock>,
+    diplomas: Vec<String>,
     words_understood_nothing: bool,
     total_label: String,
     results: Vec<ResultCard>,
@@ -495,6 +523,8 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         other_communes: Vec::new(),
         jobs: Vec::new(),
         suggestions: Vec::new(),
+        field: None,
+        diplomas: Vec::new(),
         words_understood_nothing: false,
         total_label: String::new(),
         results: Vec::new(),
@@ -627,6 +657,25 @@ fn fill_results(
             JobLink { libelle: s.libelle.clone(), href: page.form.url(Some(&more), None, 1) }
         })
         .collect();
+    page.field = outcome.field.as_ref().map(|f| {
+        let near = if placed { "près de chez vous" } else { "dans les lycées professionnels" };
+        FieldBlock {
+            summary: format!("Tous les métiers {} enseignés {near} ({})", f.of, f.jobs.len()),
+            jobs: f
+                .jobs
+                .iter()
+                .map(|j| JobLink {
+                    libelle: j.libelle.clone(),
+                    href: page.form.url(Some(std::slice::from_ref(&j.rome)), None, 1),
+                })
+                .collect(),
+        }
+    });
+    if page.field.is_some() {
+        // The field stands for the jobs searched.
+        page.jobs.clear();
+    }
+    page.diplomas.clone_from(&outcome.diplomas);
     page.words_understood_nothing = !page.form.words.trim().is_empty() && outcome.jobs.is_empty();
     page.total_label = match outcome.total {
         0 => "Aucun lycée trouvé".to_string(),

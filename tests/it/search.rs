@@ -4,31 +4,130 @@ use crate::on_both_engines;
 use crate::support::{Engine, catalogue_db};
 use monlyceepro::search::SearchIndex;
 
-/// `../shared/brief/search-queries.tsv`: for every line, one of the listed
-/// ROME codes is among the first three jobs understood.
-async fn understands_the_reference_queries(engine: Engine) {
-    let t = catalogue_db(engine).await;
-    let index = SearchIndex::build(&t.db, 1).await.expect("index");
-    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/brief/search-queries.tsv"))
-        .expect("search-queries.tsv");
+/// Checks a labelled file of the brief: for every line, one of the listed
+/// ROME codes is among the first three jobs understood. Returns the number
+/// of lines read.
+fn check_queries(index: &SearchIndex, file: &str) -> usize {
+    let path = format!("{}/../shared/brief/{file}", env!("CARGO_MANIFEST_DIR"));
+    let tsv = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut failures = Vec::new();
     let mut lines = 0;
     for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let (query, codes) = line.split_once('\t').expect("query<TAB>codes");
         let accepted: Vec<&str> = codes.split(',').map(str::trim).collect();
         let top: Vec<String> =
-            index.jobs.understand(query, 3).into_iter().map(|j| format!("{} {}", j.rome, j.libelle)).collect();
+            index.understand(query).jobs.iter().take(3).map(|j| format!("{} {}", j.rome, j.libelle)).collect();
         eprintln!("{query:30} → {top:?}");
         if !top.iter().any(|t| accepted.iter().any(|a| t.starts_with(a))) {
             failures.push(format!("« {query} » → {top:?}, attendu l'un de {accepted:?}"));
         }
         lines += 1;
     }
-    assert!(lines >= 14, "{lines} queries read");
-    assert!(failures.is_empty(), "{} requête(s) mal comprise(s) :\n{}", failures.len(), failures.join("\n"));
+    assert!(failures.is_empty(), "{file} : {} requête(s) mal comprise(s) :\n{}", failures.len(), failures.join("\n"));
+    lines
+}
+
+/// `../shared/brief/search-queries.tsv` (job words) and
+/// `search-queries-sectors.tsv` (sector, field and diploma words): for every
+/// line, one of the listed ROME codes is among the first three jobs
+/// understood.
+async fn understands_the_reference_queries(engine: Engine) {
+    let t = catalogue_db(engine).await;
+    let index = SearchIndex::build(&t.db, 1).await.expect("index");
+    assert!(check_queries(&index, "search-queries.tsv") >= 14);
+    assert!(check_queries(&index, "search-queries-sectors.tsv") >= 15);
 }
 
 on_both_engines!(understands_the_reference_queries);
+
+/// The understanding of words on the national catalogue: jobs taught come
+/// first, every acronym of the table finds its diplomas, related jobs are
+/// taught and related by the diplomas. (SQLite only: the index is the same
+/// on both engines, `understands_the_reference_queries` checks both.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn understanding_on_the_national_catalogue() {
+    let t = catalogue_db(Engine::Sqlite).await;
+    let index = SearchIndex::build(&t.db, 1).await.expect("index");
+    let taught = |rome: &str| index.vocabulary.lycees_teaching(rome) > 0;
+
+    // A job taught nowhere is never first when the words fit a taught one.
+    for words in [
+        "gros oeuvre",
+        "travaux publics",
+        "manoeuvre",
+        "manœuvre maçon",
+        "commerce",
+        "soins",
+        "mécanique",
+        "cariste",
+        "électricien",
+        "ingénieur électricien",
+        "BTP",
+        "restauration",
+        "industrie",
+    ] {
+        let u = index.understand(words);
+        let first = u.jobs.first().unwrap_or_else(|| panic!("« {words} » : aucun métier"));
+        assert!(taught(&first.rome), "« {words} » → {} {} n'est enseigné nulle part", first.rome, first.libelle);
+    }
+
+    // Sector words are fields.
+    for (words, of) in [
+        ("BTP", "du bâtiment et des travaux publics"),
+        ("bâtiment", "du bâtiment et des travaux publics"),
+        ("restauration", "de l'hôtellerie-restauration"),
+        ("industrie", "de l'industrie"),
+        ("soins", "du soin et de la santé"),
+        ("commerce", "du commerce et de la vente"),
+        ("mécanique", "de la mécanique"),
+        ("gros oeuvre", "du gros œuvre"),
+        ("travaux publics", "des travaux publics"),
+        ("second oeuvre", "du second œuvre"),
+        ("soins paramédicaux", "du soin et de la santé"),
+        ("engins de chantier", "du domaine « Engins de chantier »"),
+    ] {
+        let u = index.understand(words);
+        let field = u.field.and_then(|f| index.vocabulary.fields.get(f));
+        assert_eq!(field.map(|f| f.of.as_str()), Some(of), "« {words} »");
+        assert!(field.is_some_and(|f| f.romes.iter().all(|r| taught(r))), "« {words} »");
+    }
+    for words in ["électricien du bâtiment", "plombier", "boulanger", "aide-soignante"] {
+        assert!(index.understand(words).field.is_none(), "« {words} » est un métier");
+    }
+
+    // Every acronym of the table finds diplomas of the catalogue, with jobs.
+    for a in domain::diplomas::ACRONYMS {
+        let u = index.understand(a.acronym);
+        assert!(!u.specialties.is_empty(), "« {} » ne trouve aucun diplôme", a.acronym);
+        assert!(!u.jobs.is_empty(), "« {} » ne mène à aucun métier", a.acronym);
+    }
+    let assp = index.understand("bac pro ASSP");
+    let label = &index.vocabulary.specialties[assp.specialties[0]].label;
+    assert!(label.contains("accompagnement, soins et services à la personne"), "{label}");
+    // The lycées teaching the Bac pro ASSP (old codes) prepare for the
+    // aide-soignant job of its 2025 version.
+    assert!(index.vocabulary.lycees_teaching("J1501") > 400, "{}", index.vocabulary.lycees_teaching("J1501"));
+
+    // Related jobs: taught, and not random neighbours of the words.
+    for rome in ["F1602", "D1102", "J1501", "N1101", "F1704", "K2402"] {
+        for (r, s) in index.vocabulary.kinship.related(rome) {
+            assert!(taught(r), "{rome} → {r} n'est enseigné nulle part");
+            assert!(*s > 0.0 && *s <= 1.0);
+        }
+    }
+    let related = |words: &str| -> Vec<String> {
+        let kept: Vec<(String, f64)> =
+            SearchIndex::kept_jobs(&index.understand(words).jobs).iter().map(|j| (j.rome.clone(), j.score)).collect();
+        index.related_jobs(&kept, 5).into_iter().map(|j| j.rome).collect()
+    };
+    let electricien = related("électricien");
+    assert!(!electricien.iter().any(|r| r == "K2402" || r == "I1604"), "{electricien:?}");
+    assert!(electricien.iter().any(|r| r == "H1504" || r == "F1605" || r == "I1309"), "{electricien:?}");
+    let boulangerie = related("boulangerie");
+    assert!(!boulangerie.iter().any(|r| r.starts_with("M13")), "{boulangerie:?}");
+    assert!(boulangerie.contains(&"D1104".to_string()), "{boulangerie:?}");
+    assert!(related("aide-soignante").contains(&"K1302".to_string()));
+}
 
 use crate::support::TestApp;
 use serde_json::Value;
@@ -206,4 +305,102 @@ async fn search_page_explains_and_links(engine: Engine) {
     assert!(empty.contains("Cherchez avec vos mots"));
 }
 
-on_both_engines!(finds_lycees_for_company_words, search_bad_input, search_page_explains_and_links);
+/// A company types a sector, a diploma or a care job: the page says what
+/// it understood, and the lycées of the field or the diploma are found.
+async fn search_understands_fields_and_diplomas(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    // A sector: every job of the field taught near Lyon, behind a
+    // <details> that works without JavaScript.
+    let (s, body) = app.get_text("/recherche?q=b%C3%A2timent&commune=Lyon&rayon_km=30").await;
+    assert_eq!(s, 200);
+    let body = body.replace("&#39;", "'");
+    let summary = "Tous les métiers du bâtiment et des travaux publics enseignés près de chez vous (";
+    assert!(body.contains(summary), "{}", &body[body.find("titre-resultats").unwrap_or(0)..][..2000]);
+    assert!(body.contains("<details class=\"mlp-field"));
+    assert!(body.contains("<summary>Tous les métiers du bâtiment"));
+    let count: usize = body
+        .split(summary)
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a number of jobs");
+    assert!(count >= 5, "{count} jobs of the field near Lyon");
+    assert!(body.contains("Maçon / Maçonne"));
+    assert!(body.contains("rome=F1703"), "each job links to its own search");
+    assert!(!body.contains("Métiers recherchés"), "the field stands for the jobs");
+    assert!(body.contains("lycées trouvés"));
+    // Without a place.
+    let (_, anywhere) = app.get_text("/recherche?q=BTP").await;
+    assert!(
+        anywhere
+            .contains("Tous les métiers du bâtiment et des travaux publics enseignés dans les lycées professionnels (")
+    );
+
+    // The API says the same; every lycée found teaches a job of the field.
+    let (s, r) = app.get_json("/api/v1/recherche?q=BTP&commune=69123&rayon_km=30&par_page=100").await;
+    assert_eq!(s, 200);
+    let field = &r["interpretation"]["domaine"];
+    assert_eq!(field["libelle"], "Tous les métiers du bâtiment et des travaux publics");
+    let field_jobs: Vec<&str> =
+        field["metiers"].as_array().expect("metiers").iter().filter_map(|m| m["rome"].as_str()).collect();
+    assert_eq!(field_jobs.len(), count);
+    let results = r["resultats"].as_array().expect("resultats");
+    assert!(r["total"].as_u64() > Some(10), "{}", r["total"]);
+    for x in results {
+        let corr = x["correspondances"].as_array().expect("correspondances");
+        assert!(
+            corr.iter().any(|c| c["exacte"] == true && field_jobs.contains(&c["rome"].as_str().unwrap_or(""))),
+            "{}: {corr:?}",
+            x["nom"]
+        );
+    }
+    // Job words are not a field.
+    let (_, job) = app.get_json("/api/v1/recherche?q=plombier&commune=69123").await;
+    assert!(job["interpretation"].get("domaine").is_none() && job["interpretation"].get("diplomes").is_none());
+
+    // A diploma: its jobs, the lycées teaching it first.
+    let (_, assp) = app.get_json("/api/v1/recherche?q=bac%20pro%20ASSP&commune=13055&rayon_km=30").await;
+    let diplomas = assp["interpretation"]["diplomes"].as_array().expect("diplomes");
+    assert!(diplomas.iter().any(|d| d.as_str().is_some_and(|d| d.contains("accompagnement, soins"))), "{diplomas:?}");
+    assert!(romes_of(&assp).contains(&"K1302".to_string()), "{}", assp["interpretation"]);
+    let first = &assp["resultats"][0]["correspondances"][0];
+    assert!(first["libelle"].as_str().is_some_and(|l| l.contains("accompagnement, soins")), "{first}");
+    let (_, page) = app.get_text("/recherche?q=bac%20pro%20ASSP&commune=Marseille").await;
+    assert!(page.contains("Formation reconnue : <strong>Bac pro accompagnement, soins et services à la personne"));
+
+    // Aide-soignante in Marseille: the lycées teaching the Bac pro ASSP,
+    // which care employers recruit from, not only the state diploma's.
+    let (_, care) = app.get_json("/api/v1/recherche?q=aide-soignante&commune=13055&rayon_km=30&par_page=100").await;
+    assert_eq!(romes_of(&care)[0], "J1501");
+    let total = care["total"].as_u64().unwrap_or(0);
+    assert!(total >= 10, "{total} lycées");
+    let teaches_assp = care["resultats"].as_array().expect("r").iter().any(|x| {
+        x["correspondances"].as_array().is_some_and(|c| {
+            c.iter().any(|c| {
+                c["libelle"].as_str().is_some_and(|l| l.contains("accompagnement, soins")) && c["rome"] == "J1501"
+            })
+        })
+    });
+    assert!(teaches_assp);
+    // Related jobs: taught in lycées, from the diplomas.
+    let suggestions: Vec<&str> = care["interpretation"]["suggestions"]
+        .as_array()
+        .expect("suggestions")
+        .iter()
+        .filter_map(|j| j["rome"].as_str())
+        .collect();
+    assert!(suggestions.contains(&"K1302"), "{suggestions:?}");
+    let (_, elec) = app.get_json("/api/v1/recherche?q=electricien&commune=69123").await;
+    let suggestions = elec["interpretation"]["suggestions"].to_string();
+    assert!(!suggestions.contains("K2402") && !suggestions.contains("I1604"), "{suggestions}");
+    let (_, page) = app.get_text("/recherche?q=boulangerie&commune=Lyon").await;
+    assert!(page.contains("Métiers proches, enseignés en lycée professionnel"));
+    assert!(!page.contains("Président Directeur"));
+}
+
+on_both_engines!(
+    finds_lycees_for_company_words,
+    search_bad_input,
+    search_page_explains_and_links,
+    search_understands_fields_and_diplomas
+);

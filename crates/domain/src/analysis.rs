@@ -169,7 +169,11 @@ pub fn analyze_query(text: &str) -> Vec<Vec<String>> {
         }
         let mut alternatives = vec![s.clone()];
         // Stems of activity nouns: "boulangeri", "soudur", "nettoyag", "animation".
-        for (from, to) in [("eri", "er"), ("eri", "ier"), ("ur", "eur"), ("ag", "eur"), ("ation", "ateur")] {
+        // Fields also name their people: "mécanique" → "mécanicien",
+        // "électronique" → "électronicien", "esthétique" → "esthéticien".
+        for (from, to) in
+            [("eri", "er"), ("eri", "ier"), ("ur", "eur"), ("ag", "eur"), ("ation", "ateur"), ("iqu", "icien")]
+        {
             if s.len() > from.len() + 3 && s.ends_with(from) && !s.ends_with("eur") {
                 let alt = format!("{}{to}", &s[..s.len() - from.len()]);
                 if !alternatives.contains(&alt) {
@@ -229,6 +233,8 @@ mod tests {
         assert!(analyze_query("soudure")[0].contains(&"soudeur".to_string()));
         assert!(analyze_query("nettoyage")[0].contains(&"nettoyeur".to_string()));
         assert_eq!(analyze_query("soudeur"), vec![vec!["soudeur".to_string()]]);
+        assert!(analyze_query("mécanique")[0].contains(&"mecanicien".to_string()));
+        assert!(analyze_query("esthétique")[0].contains(&"estheticien".to_string()));
     }
 
     #[test]
