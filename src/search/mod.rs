@@ -278,7 +278,8 @@ pub struct Outcome<'a> {
     /// The asked jobs as the matching rule reads them.
     pub wanted: Vec<WantedJob>,
     /// Jobs related to the asked ones (taught in lycées, related by the
-    /// diplomas: `domain::kinship`), strongest first.
+    /// diplomas: `domain::matching::Kinship`, the routing's "métier
+    /// proche"), strongest first.
     pub suggestions: Vec<UnderstoodJob>,
     /// The field the words name, with its jobs taught by the lycées found.
     pub field: Option<FieldOutcome>,
@@ -335,14 +336,18 @@ impl SearchIndex {
     pub fn related_jobs(&self, romes: &[(String, f64)], limit: usize) -> Vec<UnderstoodJob> {
         let mut best: Vec<(String, f64)> = Vec::new();
         for (rome, weight) in romes {
-            for (r, strength) in self.vocabulary.kinship.related(rome) {
-                if romes.iter().any(|(k, _)| k == r) {
+            for (id, strength) in self.kinship.related(rome_id(rome)) {
+                let r = domain::matching::rome_code(*id);
+                if romes.iter().any(|(k, _)| *k == r) {
                     continue;
                 }
-                let s = strength * weight;
-                match best.iter_mut().find(|(b, _)| b == r) {
+                // To one decimal: among jobs about as close, the one most
+                // lycées teach comes first (a whole specialty group is often
+                // within a few thousandths).
+                let s = (strength * weight * 10.0).round() / 10.0;
+                match best.iter_mut().find(|(b, _)| *b == r) {
                     Some(b) => b.1 = b.1.max(s),
-                    None => best.push((r.clone(), s)),
+                    None => best.push((r, s)),
                 }
             }
         }
@@ -421,8 +426,8 @@ impl SearchIndex {
         // Candidates: lycées teaching a job asked or a related one, or all.
         let mut candidate = vec![!words_given; self.lycees.len()];
         for w in &wanted {
-            for r in std::iter::once(&w.id).chain(self.kinship.related_to(w.id)) {
-                for &i in self.by_rome.get(r).into_iter().flatten() {
+            for r in std::iter::once(w.id).chain(self.kinship.related_to(w.id)) {
+                for &i in self.by_rome.get(&r).into_iter().flatten() {
                     candidate[i as usize] = true;
                 }
             }

@@ -7,15 +7,14 @@
 //! The [`Vocabulary`] is built with the index from the catalogue: diploma
 //! specialties (the codes of one diploma grouped, `domain::diplomas`), fields
 //! (`domain::fields`' reviewed table and the ROME domains and familles de
-//! métiers of the data), the relatedness of jobs (`domain::kinship`) and
-//! the number of lycées teaching each job. Understanding words reads only
+//! métiers of the data) and the number of lycées teaching each job (the
+//! relatedness of jobs is `domain::matching::Kinship`, on the index). Understanding words reads only
 //! memory, and `Search` caches it per catalogue version.
 
 use super::jobs::{JobIndex, UnderstoodJob};
 use domain::Niveau;
 use domain::diplomas::{DiplomaWords, specialty_terms};
 use domain::fields::{FIELDS, FieldWords};
-use domain::kinship::{DiplomaJobs, Kinship};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -83,8 +82,6 @@ pub struct Vocabulary {
     specialty_of_cfd: HashMap<String, usize>,
     pub fields: Vec<Field>,
     field_words: FieldWords,
-    /// Relatedness of jobs (related jobs are always taught in lycées).
-    pub kinship: Kinship,
     /// Lycées teaching each job.
     pub taught: HashMap<String, usize>,
     max_taught: usize,
@@ -223,17 +220,8 @@ impl Vocabulary {
             fields.push(Field { of: format!("de la famille « {name} »"), romes, core });
         }
 
-        let vocational = |s: &Specialty| s.lycees > 0 || matches!(s.level, Niveau::Cap | Niveau::BacPro | Niveau::Bts);
-        let kinship = Kinship::build(
-            specialties.iter().filter(|s| vocational(s)).map(|s| DiplomaJobs {
-                group: s.group.as_deref(),
-                romes: &s.romes,
-                lycees: s.lycees,
-            }),
-            &taught,
-        );
         let max_taught = taught.values().copied().max().unwrap_or(0);
-        Vocabulary { specialties, specialty_of_cfd, fields, field_words, kinship, taught, max_taught }
+        Vocabulary { specialties, specialty_of_cfd, fields, field_words, taught, max_taught }
     }
 
     /// Lycées teaching a job.
@@ -510,15 +498,6 @@ mod tests {
         // A level alone, or an unknown acronym: no diploma.
         assert!(v.understand(&jobs, "bac pro", &labels()).specialties.is_empty());
         assert!(v.understand(&jobs, "CAP zzz", &labels()).jobs.is_empty());
-    }
-
-    #[test]
-    fn related_jobs_come_from_the_diplomas() {
-        let (_, v) = catalogue();
-        let related: Vec<&str> = v.kinship.related("F1602").iter().map(|(r, _)| r.as_str()).collect();
-        assert_eq!(related, ["I1309"]);
-        assert!(v.kinship.related("J1501").iter().any(|(r, _)| r == "K1302"));
-        assert!(v.kinship.related("F1704").is_empty());
     }
 
     #[test]

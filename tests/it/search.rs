@@ -110,8 +110,9 @@ async fn understanding_on_the_national_catalogue() {
 
     // Related jobs: taught, and not random neighbours of the words.
     for rome in ["F1602", "D1102", "J1501", "N1101", "F1704", "K2402"] {
-        for (r, s) in index.vocabulary.kinship.related(rome) {
-            assert!(taught(r), "{rome} → {r} n'est enseigné nulle part");
+        for (id, s) in index.kinship.related(domain::matching::rome_id(rome)) {
+            let r = domain::matching::rome_code(*id);
+            assert!(taught(&r), "{rome} → {r} n'est enseigné nulle part");
             assert!(*s > 0.0 && *s <= 1.0);
         }
     }

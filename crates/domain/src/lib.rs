@@ -17,7 +17,6 @@ pub mod diplomas;
 pub mod fields;
 pub mod geo;
 pub mod ids;
-pub mod kinship;
 pub mod level;
 pub mod lifecycle;
 pub mod matching;

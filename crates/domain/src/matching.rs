@@ -26,6 +26,12 @@ pub fn rome_id(code: &str) -> u32 {
     u32::from(b[0] - b'A') * 10_000 + digits
 }
 
+/// The ROME code of an id of [`rome_id`] (51602 → `F1602`).
+pub fn rome_code(id: u32) -> String {
+    let letter = char::from(b'A' + u8::try_from(id / 10_000).unwrap_or(25).min(25));
+    format!("{letter}{:04}", id % 10_000)
+}
+
 /// A diploma a lycée teaches, with the jobs it leads to.
 #[derive(Debug, Clone)]
 pub struct Offer {
@@ -67,8 +73,9 @@ impl Offer {
 /// Built once per catalogue version from the diplomas lycées teach.
 #[derive(Debug, Clone, Default)]
 pub struct Kinship {
-    /// ROME id → related ROME ids, sorted (the job itself excluded).
-    related: std::collections::HashMap<u32, Vec<u32>>,
+    /// ROME id → related ROME ids with their similarity, sorted by id (the
+    /// job itself excluded).
+    related: std::collections::HashMap<u32, Vec<(u32, f64)>>,
 }
 
 impl Kinship {
@@ -96,7 +103,7 @@ impl Kinship {
                 by_bucket.entry(*bucket).or_default().push(*id);
             }
         }
-        let mut related: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut related: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
         for (a, pa) in &profiles {
             let mut others: Vec<u32> = pa.keys().flat_map(|b| by_bucket[b].iter().copied()).collect();
             others.sort_unstable();
@@ -104,8 +111,9 @@ impl Kinship {
             for b in others.into_iter().filter(|b| b != a) {
                 let pb = &profiles[&b];
                 let dot: f64 = pa.iter().filter_map(|(k, wa)| pb.get(k).map(|wb| wa * wb)).sum();
-                if dot / (norms[a] * norms[&b]).max(f64::EPSILON) >= Self::THRESHOLD {
-                    related.entry(*a).or_default().push(b);
+                let similarity = (dot / (norms[a] * norms[&b]).max(f64::EPSILON)).min(1.0);
+                if similarity >= Self::THRESHOLD {
+                    related.entry(*a).or_default().push((b, similarity));
                 }
             }
         }
@@ -119,8 +127,8 @@ impl Kinship {
             let (a, b) = (rome_id(a), rome_id(b));
             for (x, y) in [(a, b), (b, a)] {
                 let v = k.related.entry(x).or_default();
-                if let Err(i) = v.binary_search(&y) {
-                    v.insert(i, y);
+                if let Err(i) = v.binary_search_by_key(&y, |(id, _)| *id) {
+                    v.insert(i, (y, 1.0));
                 }
             }
         }
@@ -130,11 +138,17 @@ impl Kinship {
     /// Whether the two jobs (ROME ids) are related (a job is not related
     /// to itself: that is an exact match).
     pub fn are_related(&self, a: u32, b: u32) -> bool {
-        self.related.get(&a).is_some_and(|v| v.binary_search(&b).is_ok())
+        self.related.get(&a).is_some_and(|v| v.binary_search_by_key(&b, |(id, _)| *id).is_ok())
     }
 
-    /// The jobs related to `rome` (ROME ids).
-    pub fn related_to(&self, rome: u32) -> &[u32] {
+    /// The jobs related to `rome` (ROME ids, by id).
+    pub fn related_to(&self, rome: u32) -> impl Iterator<Item = u32> + '_ {
+        self.related.get(&rome).into_iter().flatten().map(|(id, _)| *id)
+    }
+
+    /// The jobs related to `rome` with their similarity (from
+    /// [`Kinship::THRESHOLD`] to 1), by id.
+    pub fn related(&self, rome: u32) -> &[(u32, f64)] {
         self.related.get(&rome).map_or(&[], Vec::as_slice)
     }
 }
@@ -273,6 +287,8 @@ mod tests {
         assert_eq!(rome_id("F1602"), 51602);
         assert_eq!(rome_id("F1602") / 100, rome_id("F1699") / 100);
         assert_ne!(rome_id("F1602") / 100, rome_id("F1702") / 100);
+        assert_eq!(rome_code(rome_id("F1602")), "F1602");
+        assert_eq!(rome_code(rome_id("A1101")), "A1101");
         assert_eq!(rome_id("x"), u32::MAX);
     }
 
@@ -344,7 +360,8 @@ mod tests {
         assert!(!rel("D1102", "K1302") && !rel("K1302", "D1102"), "one odd diploma does not relate them");
         assert!(!rel("D1202", "D1214"), "a ROME domain alone does not relate");
         assert!(!rel("D1102", "D1102"), "a job is an exact match, not a related one");
-        assert!(k.related_to(rome_id("F1602")).is_empty());
+        assert!(k.related(rome_id("F1602")).is_empty());
+        assert!(k.related(rome_id("D1102")).iter().all(|(_, s)| *s >= Kinship::THRESHOLD && *s <= 1.0));
     }
 
     #[test]
