@@ -101,12 +101,21 @@ pub fn lycees_of<'a>(index: &'a SearchIndex, scope: &Scope) -> Vec<&'a domain::m
 /// (changes made elsewhere, the schedule's ticks, accounts).
 pub const DASHBOARD_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Dashboards kept per scope, filters and catalogue version.
-pub type DashboardCache = crate::cache::FreshCache<std::sync::Arc<Dashboard>>;
+/// Dashboards kept per scope, filters and catalogue version, and the one
+/// computation running at a time: coordinators reloading together after a
+/// change wait for one reading of the requests instead of each doing it.
+#[derive(Debug)]
+pub struct DashboardCache {
+    kept: crate::cache::FreshCache<std::sync::Arc<Dashboard>>,
+    computing: tokio::sync::Mutex<()>,
+}
 
 /// A cache of dashboards for [`cached_dashboard`].
 pub fn dashboard_cache() -> DashboardCache {
-    crate::cache::FreshCache::new(64, DASHBOARD_MAX_AGE)
+    DashboardCache {
+        kept: crate::cache::FreshCache::new(64, DASHBOARD_MAX_AGE),
+        computing: tokio::sync::Mutex::new(()),
+    }
 }
 
 /// [`dashboard`], kept until a request changes on this instance or for
@@ -123,11 +132,16 @@ pub async fn cached_dashboard(
 ) -> sqlx::Result<std::sync::Arc<Dashboard>> {
     let key = format!("{}|{scope:?}|{filters:?}", index.version);
     let revision = requests.revision.load(std::sync::atomic::Ordering::Acquire);
-    if let Some(d) = cache.fresh(&key, revision) {
+    if let Some(d) = cache.kept.fresh(&key, revision) {
+        return Ok(d);
+    }
+    let _one = cache.computing.lock().await;
+    let revision = requests.revision.load(std::sync::atomic::Ordering::Acquire);
+    if let Some(d) = cache.kept.fresh(&key, revision) {
         return Ok(d);
     }
     let d = std::sync::Arc::new(dashboard(&requests.db, requests, index, scope, filters, now).await?);
-    cache.insert(key, revision, d.clone());
+    cache.kept.insert(key, revision, d.clone());
     Ok(d)
 }
 
