@@ -200,14 +200,21 @@ pub struct Match<'a> {
 }
 
 /// The best answer of one diploma to the asked jobs: an exact job if the
-/// diploma leads to one, else its first related job.
-fn best_for_offer<'a>(offer: &'a Offer, wanted: &'a [WantedJob], kin: &Kinship) -> Option<Match<'a>> {
+/// diploma leads to one, else its first related job. `related[k]` is the
+/// kinship of `wanted[k]`, looked up once per lycée rather than per job of
+/// every diploma.
+fn best_for_offer<'a>(offer: &'a Offer, wanted: &'a [WantedJob], related: &[&[(u32, f64)]]) -> Option<Match<'a>> {
     let mut best: Option<Match<'a>> = None;
-    for w in wanted {
+    for (w, kin) in wanted.iter().zip(related) {
         let exact = offer.rome_ids.iter().position(|r| *r == w.id);
         let found = match exact {
             Some(i) => Some((i, true)),
-            None => offer.rome_ids.iter().position(|r| kin.are_related(w.id, *r)).map(|i| (i, false)),
+            None if kin.is_empty() => None,
+            None => offer
+                .rome_ids
+                .iter()
+                .position(|r| kin.binary_search_by_key(r, |(id, _)| *id).is_ok())
+                .map(|i| (i, false)),
         };
         if let Some((i, is_exact)) = found {
             let rome = &offer.romes[i];
@@ -220,6 +227,11 @@ fn best_for_offer<'a>(offer: &'a Offer, wanted: &'a [WantedJob], kin: &Kinship) 
     best
 }
 
+/// The kinship of each asked job, in order.
+fn related_of<'k>(wanted: &[WantedJob], kin: &'k Kinship) -> Vec<&'k [(u32, f64)]> {
+    wanted.iter().map(|w| kin.related(w.id)).collect()
+}
+
 fn level_ok(offer: &Offer, levels: &[Niveau]) -> bool {
     levels.is_empty() || levels.contains(&offer.niveau)
 }
@@ -227,8 +239,13 @@ fn level_ok(offer: &Offer, levels: &[Niveau]) -> bool {
 /// Every diploma of `card` that answers one of `wanted` (restricted to
 /// `levels` when given), each with its best answer, best first.
 pub fn matches<'a>(card: &'a LyceeCard, wanted: &'a [WantedJob], levels: &[Niveau], kin: &Kinship) -> Vec<Match<'a>> {
-    let mut out: Vec<Match<'a>> =
-        card.offers.iter().filter(|o| level_ok(o, levels)).filter_map(|o| best_for_offer(o, wanted, kin)).collect();
+    let related = related_of(wanted, kin);
+    let mut out: Vec<Match<'a>> = card
+        .offers
+        .iter()
+        .filter(|o| level_ok(o, levels))
+        .filter_map(|o| best_for_offer(o, wanted, &related))
+        .collect();
     out.sort_by(|a, b| {
         b.strength.total_cmp(&a.strength).then(a.offer.niveau.cmp(&b.offer.niveau)).then(a.offer.cfd.cmp(&b.offer.cfd))
     });
@@ -238,10 +255,11 @@ pub fn matches<'a>(card: &'a LyceeCard, wanted: &'a [WantedJob], levels: &[Nivea
 /// How well a lycée answers: the strength of its best match (0 when none),
 /// without listing the matches.
 pub fn relevance(card: &LyceeCard, wanted: &[WantedJob], levels: &[Niveau], kin: &Kinship) -> f64 {
+    let related = related_of(wanted, kin);
     card.offers
         .iter()
         .filter(|o| level_ok(o, levels))
-        .filter_map(|o| best_for_offer(o, wanted, kin))
+        .filter_map(|o| best_for_offer(o, wanted, &related))
         .map(|m| m.strength)
         .fold(0.0, f64::max)
 }
