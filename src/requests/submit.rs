@@ -357,7 +357,7 @@ impl RequestService {
             texts.push((None, w.clone(), true));
         }
         let coordination_text = decision.coordination.map(|c| {
-            let academie = academie.as_ref().map_or("votre académie".to_string(), |(_, n)| format!("l'académie de {n}"));
+            let academie = academie.as_ref().map_or("votre académie".to_string(), |(_, n)| format!("l'académie {}", domain::text::of_place(n)));
             match c {
                 CoordinationReason::TrainingOffer => format!(
                     "Une demande sur l'offre de formation concerne aussi {academie} : le chargé de mission école-entreprise en est informé."

@@ -132,9 +132,10 @@ pub async fn browse(
 async fn browse_academie(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
     let db = state.catalogue.db();
     let a = q::academie(db, code).await?.ok_or(PageError::NotFound)?;
-    let mut p = BrowsePage::new(format!("Les lycées professionnels de l'académie de {}", a.libelle));
+    let mut p =
+        BrowsePage::new(format!("Les lycées professionnels de l'académie {}", domain::text::of_place(&a.libelle)));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
-    p.here = format!("Académie de {}", a.libelle);
+    p.here = format!("Académie {}", domain::text::of_place(&a.libelle));
     p.areas_title = "Choisissez un département".into();
     p.areas = q::departements_with_counts(db, &a.code)
         .await?
@@ -156,7 +157,10 @@ async fn browse_departement(state: &AppState, code: &str) -> Result<BrowsePage, 
     if let Some(ac) = &d.academie_code
         && let Some(a) = q::academie(db, ac).await?
     {
-        p.crumbs.push(Crumb::new(format!("Académie de {}", a.libelle), format!("/lycees?academie={}", a.code)));
+        p.crumbs.push(Crumb::new(
+            format!("Académie {}", domain::text::of_place(&a.libelle)),
+            format!("/lycees?academie={}", a.code),
+        ));
     }
     p.here = format!("{} ({})", d.nom, d.code);
     p.areas_title = "Par commune".into();
@@ -185,7 +189,10 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
         if let Some(ac) = &d.academie_code
             && let Some(a) = q::academie(db, ac).await?
         {
-            p.crumbs.push(Crumb::new(format!("Académie de {}", a.libelle), format!("/lycees?academie={}", a.code)));
+            p.crumbs.push(Crumb::new(
+                format!("Académie {}", domain::text::of_place(&a.libelle)),
+                format!("/lycees?academie={}", a.code),
+            ));
         }
         p.crumbs.push(Crumb::new(format!("{} ({})", d.nom, d.code), format!("/lycees?departement={}", d.code)));
     }
@@ -337,7 +344,10 @@ pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Re
             if let Some(a) = &l.academie
                 && let Some(code) = &a.code
             {
-                crumbs.push(Crumb::new(format!("Académie de {}", a.nom), format!("/lycees?academie={code}")));
+                crumbs.push(Crumb::new(
+                    format!("Académie {}", domain::text::of_place(&a.nom)),
+                    format!("/lycees?academie={code}"),
+                ));
             }
             crumbs.push(Crumb::new(
                 format!("{} ({})", l.departement.nom, l.departement.code),

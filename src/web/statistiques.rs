@@ -488,7 +488,10 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         "de {} à {}, {}, {}",
         r.period.from.label(),
         r.period.to.label(),
-        r.filters.academie.as_ref().map_or_else(|| "toutes les académies".to_string(), |n| format!("académie de {n}")),
+        r.filters
+            .academie
+            .as_ref()
+            .map_or_else(|| "toutes les académies".to_string(), |n| format!("académie {}", domain::text::of_place(n))),
         r.filters.action.map_or_else(|| "tous les types d'action".to_string(), |a| format!("« {} »", a.label())),
     );
     page.keys = key_figures(&r.overall);

@@ -216,7 +216,9 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         }),
         widened: crate::requests::messages::radius_sentence(&d),
         coordination: d.coordination.as_ref().map(|c| {
-            let who = academie.as_deref().map_or("de l'académie".to_string(), |a| format!("de l'académie de {a}"));
+            let who = academie
+                .as_deref()
+                .map_or("de l'académie".to_string(), |a| format!("de l'académie {}", domain::text::of_place(a)));
             if c == "formation" {
                 format!(
                     "Le chargé de mission école-entreprise {who} est associé à cette demande sur l'offre de formation."

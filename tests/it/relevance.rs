@@ -155,6 +155,22 @@ async fn the_journey_shows_recipients_and_the_choice(engine: Engine) {
     assert!(page.contains("Vous avez choisi de garder votre rayon"), "the follow-up page says the choice");
 }
 
+/// A PFMP request for `wanted` within 30 km of `center`.
+fn pfmp_within_30_km<'a>(index: &'a SearchIndex, wanted: &'a [WantedJob], center: Position) -> RoutingRequest<'a> {
+    RoutingRequest {
+        action: ActionType::Pfmp,
+        wanted,
+        levels: &[],
+        center,
+        radius_km: 30.0,
+        origin: None,
+        excluded: &[],
+        rome_labels: &index.rome_labels,
+        kinship: &index.kinship,
+        keep_radius: false,
+    }
+}
+
 /// Where the job itself is taught near, its lycée stays the pilot, within
 /// the company's radius and without any note.
 async fn near_trades_stay_pilot(engine: Engine) {
@@ -170,19 +186,7 @@ async fn near_trades_stay_pilot(engine: Engine) {
     ] {
         let center = index.places.get(commune).and_then(|p| p.position).expect("commune");
         let wanted = [WantedJob::new(rome, 1.0)];
-        let req = RoutingRequest {
-            action: ActionType::Pfmp,
-            wanted: &wanted,
-            levels: &[],
-            center,
-            radius_km: 30.0,
-            origin: None,
-            excluded: &[],
-            rome_labels: &index.rome_labels,
-            kinship: &index.kinship,
-            keep_radius: false,
-        };
-        let d = route(&req, &index.lycees, &everyone);
+        let d = route(&pfmp_within_30_km(&index, &wanted, center), &index.lycees, &everyone);
         let pilot = d.pilot.as_ref().expect("pilot");
         assert!(teaches(pilot.lycee, rome) && pilot.distance_km <= 30.0, "{commune} {rome}: {}", pilot.lycee.nom);
         assert!(!d.widened && d.trade_beyond.is_none(), "{commune} {rome}");
@@ -232,19 +236,7 @@ async fn a_national_sample_always_reaches_the_trade(engine: Engine) {
         }
         asked += 1;
         let wanted = [WantedJob::new(rome, 1.0)];
-        let req = RoutingRequest {
-            action: ActionType::Pfmp,
-            wanted: &wanted,
-            levels: &[],
-            center,
-            radius_km: 30.0,
-            origin: None,
-            excluded: &[],
-            rome_labels: &index.rome_labels,
-            kinship: &index.kinship,
-            keep_radius: false,
-        };
-        let d = route(&req, &index.lycees, &everyone);
+        let d = route(&pfmp_within_30_km(&index, &wanted, center), &index.lycees, &everyone);
         let pilot = d.pilot.as_ref().expect("a pilot");
         if teaches(pilot.lycee, rome) {
             exact += 1;

@@ -215,6 +215,22 @@ pub fn month_abbreviation(month: u8) -> &'static str {
     SHORT.get(usize::from(month.max(1)) - 1).copied().unwrap_or("")
 }
 
+/// "de" before a place name, elided or contracted as French does: "de
+/// Lyon", "d'Aix-Marseille", "d'Orléans-Tours", "du Puy-en-Velay", "des
+/// Sables-d'Olonne". (An initial "h" is left alone: aspirated or not, the
+/// data's names would need a list.)
+pub fn of_place(name: &str) -> String {
+    let name = name.trim();
+    if let Some(rest) = name.strip_prefix("Le ") {
+        return format!("du {rest}");
+    }
+    if let Some(rest) = name.strip_prefix("Les ") {
+        return format!("des {rest}");
+    }
+    let vowel = name.chars().next().is_some_and(|c| "AEIOUYÀÂÉÈÊËÎÏÔÛÜaeiouyàâéèêëîïôûü".contains(c));
+    if vowel { format!("d'{name}") } else { format!("de {name}") }
+}
+
 /// "à" before a place name, contracted as French does with the name's own
 /// article: "à Saint-Flour", "au Puy-en-Velay", "aux Sables-d'Olonne", "à La
 /// Rochelle", "à L'Isle-Adam".
@@ -297,6 +313,22 @@ mod tests {
             ("Le", "à Le"),
         ] {
             assert_eq!(at_place(name), said);
+        }
+    }
+
+    #[test]
+    fn of_place_elides_and_contracts() {
+        for (name, said) in [
+            ("Lyon", "de Lyon"),
+            ("Aix-Marseille", "d'Aix-Marseille"),
+            ("Orléans-Tours", "d'Orléans-Tours"),
+            ("Aurillac", "d'Aurillac"),
+            ("Île-de-France", "d'Île-de-France"),
+            ("Le Puy-en-Velay", "du Puy-en-Velay"),
+            ("Les Sables-d'Olonne", "des Sables-d'Olonne"),
+            ("La Réunion", "de La Réunion"),
+        ] {
+            assert_eq!(of_place(name), said);
         }
     }
 }

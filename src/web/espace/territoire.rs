@@ -356,7 +356,7 @@ async fn page(
         Scope::National => "Le territoire national".to_string(),
         Scope::Academie(code, _) => {
             let nom = index.academies.values().find(|(c, _)| c == code).map_or(code.clone(), |(_, n)| n.clone());
-            format!("Académie de {nom}")
+            format!("Académie {}", domain::text::of_place(&nom))
         }
         Scope::Lycees(uais) => format!("Mon bassin ({} lycées)", uais.len()),
     };
