@@ -13,8 +13,9 @@ pub mod understanding;
 use crate::cache::VersionedCache;
 use crate::storage::{self, Db};
 use domain::geo::round_km;
-use domain::matching::{Kinship, LyceeCard, Offer, WantedJob, relevance, rome_id};
+use domain::matching::{Asked, Kinship, LyceeCard, Offer, WantedJob, rome_id};
 use domain::{ActionType, Niveau, Position};
+use fixedbitset::FixedBitSet;
 use jobs::{JobIndex, JobText, Source, UnderstoodJob};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -43,8 +44,10 @@ pub struct SearchIndex {
     pub version: i64,
     pub jobs: JobIndex,
     pub lycees: Vec<LyceeCard>,
-    /// Lycées teaching each job (ROME id → indexes in `lycees`).
-    by_rome: HashMap<u32, Vec<u32>>,
+    /// Lycées teaching each job or a related one (ROME id → a set of
+    /// indexes in `lycees`): a search's candidates are the union of the
+    /// sets of its asked jobs, a few hundred bytes each.
+    reach: HashMap<u32, FixedBitSet>,
     /// Which jobs are related, from the diplomas lycées teach.
     pub kinship: Kinship,
     pub places: HashMap<String, Place>,
@@ -199,13 +202,14 @@ impl SearchIndex {
             })
             .collect();
         let kinship = Kinship::from_offers(lycees.iter().flat_map(|l| l.offers.iter()));
+        let reach = reach_of(&by_rome, &kinship, lycees.len());
         Ok(SearchIndex {
             kinship,
             availability,
             version,
             jobs,
             lycees,
-            by_rome,
+            reach,
             places,
             rome_labels,
             academies,
@@ -423,18 +427,21 @@ impl SearchIndex {
         let mut field_ids: Vec<u32> = field_romes.iter().map(|r| rome_id(r)).collect();
         field_ids.sort_unstable();
 
+        let asked = Asked::new(&wanted, &self.kinship);
         // Candidates: lycées teaching a job asked or a related one, or all.
-        let mut candidate = vec![!words_given; self.lycees.len()];
-        for w in &wanted {
-            for r in std::iter::once(w.id).chain(self.kinship.related_to(w.id)) {
-                for &i in self.by_rome.get(&r).into_iter().flatten() {
-                    candidate[i as usize] = true;
+        let mut candidates = FixedBitSet::with_capacity(self.lycees.len());
+        if words_given {
+            for w in &wanted {
+                if let Some(set) = self.reach.get(&w.id) {
+                    candidates.union_with(set);
                 }
             }
+        } else {
+            candidates.insert_range(..);
         }
 
         let mut hits: Vec<Hit<'a>> = Vec::new();
-        for (card, _) in self.lycees.iter().zip(&candidate).filter(|(_, c)| **c) {
+        for card in candidates.ones().map(|i| &self.lycees[i]) {
             if q.secteur.as_deref().is_some_and(|s| s != card.secteur) {
                 continue;
             }
@@ -471,7 +478,7 @@ impl SearchIndex {
                 }
                 1.0
             } else if words_given {
-                let mut score = relevance(card, &wanted, &q.levels, &self.kinship);
+                let mut score = asked.relevance(card, &q.levels);
                 if !named_cfds.is_empty() && score > 0.0 {
                     // The diploma named comes before others leading to its jobs.
                     let named = card.offers.iter().filter(level_ok).any(|o| named_cfds.contains(&o.cfd.as_str()));
@@ -525,6 +532,30 @@ impl SearchIndex {
         let hits: Vec<Hit<'a>> = hits.into_iter().skip(start).take(q.per_page).collect();
         Ok(Outcome { total, jobs, wanted, suggestions, field, diplomas, place, radius_km: q.radius_km, hits })
     }
+}
+
+/// For each job taught, the lycées teaching it or a related job.
+fn reach_of(by_rome: &HashMap<u32, Vec<u32>>, kinship: &Kinship, lycees: usize) -> HashMap<u32, FixedBitSet> {
+    let teaching: HashMap<u32, FixedBitSet> = by_rome
+        .iter()
+        .map(|(rome, idx)| {
+            let mut set = FixedBitSet::with_capacity(lycees);
+            set.extend(idx.iter().map(|&i| i as usize));
+            (*rome, set)
+        })
+        .collect();
+    teaching
+        .iter()
+        .map(|(rome, set)| {
+            let mut reach = set.clone();
+            for related in kinship.related_to(*rome) {
+                if let Some(other) = teaching.get(&related) {
+                    reach.union_with(other);
+                }
+            }
+            (*rome, reach)
+        })
+        .collect()
 }
 
 /// The search service: the current index, swapped when the catalogue

@@ -43,9 +43,22 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// What every handler can reach.
+/// What every handler can reach: a handle on [`Services`], cloned for
+/// every request (one reference count, where cloning the parts themselves
+/// cost two dozen contended ones per request, 4 % of an uncached search).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The service's parts, shared by every request.
+pub struct Services {
     pub catalogue: Arc<Catalogue>,
     /// The in-memory search index, rebuilt when the catalogue changes.
     pub search: Arc<Search>,
@@ -81,6 +94,11 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        AppState::with_clock(db, config, Arc::new(crate::clock::SystemClock)).await
+    }
+
+    /// The state with its time from `clock` (tests move a manual clock).
+    pub async fn with_clock(db: Db, config: Config, clock: Arc<dyn crate::clock::Clock>) -> anyhow::Result<AppState> {
         let catalogue = Catalogue::new(db.clone()).await?;
         let index = SearchIndex::build(&db, catalogue.version()).await?;
         tracing::info!(
@@ -99,7 +117,7 @@ impl AppState {
             school: school_holidays(&config.data_dir).map(Arc::new),
             ..RequestService::new(db.clone(), signer.clone(), &config.base_url)
         };
-        Ok(AppState {
+        Ok(AppState(Arc::new(Services {
             proconnect,
             stats: Arc::new(crate::stats::StatsService::new(requests.clone())),
             dashboards: Arc::new(crate::territory::dashboard_cache()),
@@ -118,8 +136,8 @@ impl AppState {
             searches: Arc::new(VersionedCache::new(256)),
             instance: rand::random(),
             health: Arc::new(Health::default()),
-            clock: Arc::new(crate::clock::SystemClock),
-        })
+            clock,
+        })))
     }
 }
 

@@ -16,7 +16,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use domain::matching::{WantedJob, matches};
+use domain::matching::Asked;
 use domain::{ActionType, Niveau, Position, RomeCode};
 use serde::Serialize;
 
@@ -223,8 +223,9 @@ struct SearchOut<'a> {
     resultats: Vec<ResultOut<'a>>,
 }
 
-fn match_out<'a>(index: &'a SearchIndex, wanted: &'a [WantedJob], h: &Hit<'a>, levels: &[Niveau]) -> Vec<MatchOut<'a>> {
-    matches(h.lycee, wanted, levels, &index.kinship)
+fn match_out<'a>(index: &'a SearchIndex, asked: &Asked<'a>, h: &Hit<'a>, levels: &[Niveau]) -> Vec<MatchOut<'a>> {
+    asked
+        .matches(h.lycee, levels)
         .into_iter()
         .map(|m| MatchOut {
             cfd: &m.offer.cfd,
@@ -277,6 +278,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
         Some(Center::Point(p)) => Some(*p),
         _ => outcome.place.as_ref().and_then(|p| p.position),
     };
+    let asked = Asked::new(&outcome.wanted, &index.kinship);
     let body = SearchOut {
         total: outcome.total,
         page: common.page,
@@ -312,7 +314,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
                 commune: PlaceOut { code_insee: &h.lycee.commune_code, nom: &h.lycee.commune_nom },
                 distance_km: h.distance_km,
                 score: h.score,
-                correspondances: match_out(&index, &outcome.wanted, h, &common.levels),
+                correspondances: match_out(&index, &asked, h, &common.levels),
                 insertion: (h.lycee.employment_rate.is_some() || h.lycee.further_study_rate.is_some()).then_some(
                     OutcomesOut {
                         taux_emploi_6_mois: h.lycee.employment_rate,
@@ -682,6 +684,7 @@ fn fill_results(
         1 => "1 lycée trouvé".to_string(),
         n => format!("{} lycées trouvés", thousands(n as i64)),
     };
+    let asked = Asked::new(&outcome.wanted, &index.kinship);
     page.results = outcome
         .hits
         .iter()
@@ -692,7 +695,8 @@ fn fill_results(
             distance: h.distance_km.map(km),
             kind: crate::catalogue::type_label(&h.lycee.kind),
             secteur: crate::catalogue::secteur_label(&h.lycee.secteur),
-            matches: matches(h.lycee, &outcome.wanted, levels, &index.kinship)
+            matches: asked
+                .matches(h.lycee, levels)
                 .into_iter()
                 .take(6)
                 .map(|m| MatchLine {

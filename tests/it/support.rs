@@ -339,10 +339,11 @@ impl TestApp {
         if let Some(dir) = &opts.data_dir {
             config.data_dir = dir.clone();
         }
-        let mut state = AppState::new(test_db.db.clone(), config.clone()).await.expect("état de l'application");
         // Time is the test's: it moves it forward instead of rewriting rows.
         let clock = std::sync::Arc::new(monlyceepro::clock::ManualClock::new());
-        state.clock = clock.clone();
+        let state = AppState::with_clock(test_db.db.clone(), config.clone(), clock.clone())
+            .await
+            .expect("état de l'application");
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let worker = opts.worker.then(|| {
             let mailer = monlyceepro::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.var_dir)

@@ -193,69 +193,137 @@ pub struct Match<'a> {
     pub strength: f64,
 }
 
-/// The best answer of one diploma to the asked jobs: an exact job if the
-/// diploma leads to one, else its first related job. `related[k]` is the
-/// kinship of `wanted[k]`, looked up once per lycée rather than per job of
-/// every diploma.
-fn best_for_offer<'a>(offer: &'a Offer, wanted: &'a [WantedJob], related: &[&[(u32, f64)]]) -> Option<Match<'a>> {
-    let mut best: Option<Match<'a>> = None;
-    for (w, kin) in wanted.iter().zip(related) {
-        let exact = offer.rome_ids.iter().position(|r| *r == w.id);
-        let found = match exact {
-            Some(i) => Some((i, true)),
-            None if kin.is_empty() => None,
-            None => offer
-                .rome_ids
-                .iter()
-                .position(|r| kin.binary_search_by_key(r, |(id, _)| *id).is_ok())
-                .map(|i| (i, false)),
-        };
-        if let Some((i, is_exact)) = found {
-            let rome = &offer.romes[i];
-            let strength = w.weight * if is_exact { EXACT } else { RELATED };
-            if best.is_none_or(|b| strength > b.strength) {
-                best = Some(Match { offer, rome, wanted: &w.rome, exact: is_exact, strength });
-            }
-        }
-    }
-    best
+/// What one job of a diploma is worth to a request: its best answer among
+/// the asked jobs.
+#[derive(Debug, Clone, Copy)]
+struct Answer {
+    rome: u32,
+    strength: f64,
+    /// Index of the asked job it answers (the first when several tie).
+    wanted: usize,
+    exact: bool,
 }
 
-/// The kinship of each asked job, in order.
-fn related_of<'k>(wanted: &[WantedJob], kin: &'k Kinship) -> Vec<&'k [(u32, f64)]> {
-    wanted.iter().map(|w| kin.related(w.id)).collect()
+/// The asked jobs, with every job answering them (themselves, fully; their
+/// related jobs, half) in one table sorted by ROME id. Built once per
+/// search or routing decision, it makes each diploma's job a single lookup
+/// instead of a scan of every asked job and its kinship: a search weighs
+/// hundreds of lycées, each with dozens of diplomas.
+#[derive(Debug, Clone)]
+pub struct Asked<'w> {
+    wanted: &'w [WantedJob],
+    answers: Vec<Answer>,
+    /// One bit per `id % FILTER_BITS` of the answering jobs: most jobs of a
+    /// diploma answer nothing, and one bit test rejects them before the
+    /// binary search.
+    filter: [u64; FILTER_BITS / 64],
+}
+
+/// Size of [`Asked`]'s filter: 512 bytes, a few dozen answering jobs.
+const FILTER_BITS: usize = 4096;
+
+fn filter_slot(id: u32) -> (usize, u64) {
+    let bit = id as usize % FILTER_BITS;
+    (bit / 64, 1 << (bit % 64))
+}
+
+impl<'w> Asked<'w> {
+    pub fn new(wanted: &'w [WantedJob], kin: &Kinship) -> Asked<'w> {
+        let mut answers: Vec<Answer> = Vec::new();
+        for (k, w) in wanted.iter().enumerate() {
+            answers.push(Answer { rome: w.id, strength: w.weight * EXACT, wanted: k, exact: true });
+            for &(id, _) in kin.related(w.id) {
+                answers.push(Answer { rome: id, strength: w.weight * RELATED, wanted: k, exact: false });
+            }
+        }
+        // Per job the strongest answer, the first asked job on a tie.
+        answers
+            .sort_by(|a, b| a.rome.cmp(&b.rome).then(b.strength.total_cmp(&a.strength)).then(a.wanted.cmp(&b.wanted)));
+        answers.dedup_by_key(|a| a.rome);
+        let mut filter = [0; FILTER_BITS / 64];
+        for a in &answers {
+            let (word, bit) = filter_slot(a.rome);
+            filter[word] |= bit;
+        }
+        Asked { wanted, answers, filter }
+    }
+
+    /// The asked jobs.
+    pub fn wanted(&self) -> &'w [WantedJob] {
+        self.wanted
+    }
+
+    /// Whether nothing was asked.
+    pub fn is_empty(&self) -> bool {
+        self.wanted.is_empty()
+    }
+
+    /// Every job answering an asked one (ROME ids, by id).
+    pub fn answering(&self) -> impl Iterator<Item = u32> + '_ {
+        self.answers.iter().map(|a| a.rome)
+    }
+
+    /// The best answer of one diploma to the asked jobs: the strongest, then
+    /// the first asked job, then the diploma's first job (its main one). An
+    /// exact job thus beats a related one of the same asked job.
+    fn best_for_offer<'a>(&self, offer: &'a Offer) -> Option<Match<'a>>
+    where
+        'w: 'a,
+    {
+        let mut best: Option<(usize, Answer)> = None;
+        for (i, id) in offer.rome_ids.iter().enumerate() {
+            let (word, bit) = filter_slot(*id);
+            if self.filter[word] & bit == 0 {
+                continue;
+            }
+            let Ok(j) = self.answers.binary_search_by_key(id, |a| a.rome) else { continue };
+            let a = self.answers[j];
+            let better =
+                best.is_none_or(|(_, b)| a.strength > b.strength || (a.strength == b.strength && a.wanted < b.wanted));
+            if better {
+                best = Some((i, a));
+            }
+        }
+        best.map(|(i, a)| Match {
+            offer,
+            rome: &offer.romes[i],
+            wanted: &self.wanted[a.wanted].rome,
+            exact: a.exact,
+            strength: a.strength,
+        })
+    }
+
+    /// Every diploma of `card` that answers an asked job (restricted to
+    /// `levels` when given), each with its best answer, best first.
+    pub fn matches<'a>(&self, card: &'a LyceeCard, levels: &[Niveau]) -> Vec<Match<'a>>
+    where
+        'w: 'a,
+    {
+        let mut out: Vec<Match<'a>> =
+            card.offers.iter().filter(|o| level_ok(o, levels)).filter_map(|o| self.best_for_offer(o)).collect();
+        out.sort_by(|a, b| {
+            b.strength
+                .total_cmp(&a.strength)
+                .then(a.offer.niveau.cmp(&b.offer.niveau))
+                .then(a.offer.cfd.cmp(&b.offer.cfd))
+        });
+        out
+    }
+
+    /// How well a lycée answers: the strength of its best match (0 when
+    /// none), without listing the matches.
+    pub fn relevance(&self, card: &LyceeCard, levels: &[Niveau]) -> f64 {
+        card.offers
+            .iter()
+            .filter(|o| level_ok(o, levels))
+            .filter_map(|o| self.best_for_offer(o))
+            .map(|m| m.strength)
+            .fold(0.0, f64::max)
+    }
 }
 
 fn level_ok(offer: &Offer, levels: &[Niveau]) -> bool {
     levels.is_empty() || levels.contains(&offer.niveau)
-}
-
-/// Every diploma of `card` that answers one of `wanted` (restricted to
-/// `levels` when given), each with its best answer, best first.
-pub fn matches<'a>(card: &'a LyceeCard, wanted: &'a [WantedJob], levels: &[Niveau], kin: &Kinship) -> Vec<Match<'a>> {
-    let related = related_of(wanted, kin);
-    let mut out: Vec<Match<'a>> = card
-        .offers
-        .iter()
-        .filter(|o| level_ok(o, levels))
-        .filter_map(|o| best_for_offer(o, wanted, &related))
-        .collect();
-    out.sort_by(|a, b| {
-        b.strength.total_cmp(&a.strength).then(a.offer.niveau.cmp(&b.offer.niveau)).then(a.offer.cfd.cmp(&b.offer.cfd))
-    });
-    out
-}
-
-/// How well a lycée answers: the strength of its best match (0 when none),
-/// without listing the matches.
-pub fn relevance(card: &LyceeCard, wanted: &[WantedJob], levels: &[Niveau], kin: &Kinship) -> f64 {
-    let related = related_of(wanted, kin);
-    card.offers
-        .iter()
-        .filter(|o| level_ok(o, levels))
-        .filter_map(|o| best_for_offer(o, wanted, &related))
-        .map(|m| m.strength)
-        .fold(0.0, f64::max)
 }
 
 #[cfg(test)]
@@ -324,8 +392,11 @@ mod tests {
             ),
         ];
         for (wanted, levels, expected) in cases {
-            let got: Vec<(String, bool)> =
-                matches(&c, wanted, levels, &kin()).into_iter().map(|m| (m.offer.cfd.clone(), m.exact)).collect();
+            let got: Vec<(String, bool)> = Asked::new(wanted, &kin())
+                .matches(&c, levels)
+                .into_iter()
+                .map(|m| (m.offer.cfd.clone(), m.exact))
+                .collect();
             let want: Vec<(String, bool)> = expected.iter().map(|(c, e)| (c.to_string(), *e)).collect();
             assert_eq!(got, want, "{wanted:?} {levels:?}");
         }
@@ -334,10 +405,10 @@ mod tests {
     #[test]
     fn relevance_is_the_best_strength() {
         let c = card(vec![offer("40025510", Niveau::BacPro, &["F1602"])]);
-        assert_eq!(relevance(&c, &[want("F1602", 0.8)], &[], &kin()), 0.8);
-        assert_eq!(relevance(&c, &[want("F1603", 1.0)], &[], &kin()), 0.5);
-        assert_eq!(relevance(&c, &[want("N1101", 1.0)], &[], &kin()), 0.0);
-        assert_eq!(relevance(&c, &[want("F1602", 1.0)], &[Niveau::Cap], &kin()), 0.0);
+        assert_eq!(Asked::new(&[want("F1602", 0.8)], &kin()).relevance(&c, &[]), 0.8);
+        assert_eq!(Asked::new(&[want("F1603", 1.0)], &kin()).relevance(&c, &[]), 0.5);
+        assert_eq!(Asked::new(&[want("N1101", 1.0)], &kin()).relevance(&c, &[]), 0.0);
+        assert_eq!(Asked::new(&[want("F1602", 1.0)], &kin()).relevance(&c, &[Niveau::Cap]), 0.0);
     }
 
     #[test]
@@ -381,10 +452,66 @@ mod tests {
         let c = card(vec![offer("vente", Niveau::Cap, &["D1214"]), offer("cremier", Niveau::Cap, &["D1106"])]);
         let k = Kinship::from_pairs(&[("D1102", "D1106")]);
         // A hairdresser's request finds nothing in a retail and cheese lycée.
-        assert_eq!(relevance(&c, &[want("D1202", 1.0)], &[], &k), 0.0);
+        assert_eq!(Asked::new(&[want("D1202", 1.0)], &k).relevance(&c, &[]), 0.0);
         let bakers = [want("D1102", 1.0)];
-        let found = matches(&c, &bakers, &[], &k);
+        let found = Asked::new(&bakers, &k).matches(&c, &[]);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].offer.cfd.as_str(), found[0].rome, found[0].exact), ("cremier", "D1106", false));
+    }
+
+    /// The straightforward definition the table of [`Asked`] must agree
+    /// with: for each asked job in order, the diploma's first exact job,
+    /// else its first related one; the strongest wins, the first on a tie.
+    fn best_by_scan<'a>(offer: &'a Offer, wanted: &'a [WantedJob], kin: &Kinship) -> Option<(&'a str, &'a str, bool)> {
+        let mut best: Option<(f64, &str, &str, bool)> = None;
+        for w in wanted {
+            let exact = offer.rome_ids.iter().position(|r| *r == w.id).map(|i| (i, true));
+            let related =
+                || offer.rome_ids.iter().position(|r| kin.related_to(w.id).any(|k| k == *r)).map(|i| (i, false));
+            if let Some((i, is_exact)) = exact.or_else(related) {
+                let strength = w.weight * if is_exact { EXACT } else { RELATED };
+                if best.is_none_or(|b| strength > b.0) {
+                    best = Some((strength, offer.romes[i].as_str(), w.rome.as_str(), is_exact));
+                }
+            }
+        }
+        best.map(|(_, rome, wanted, exact)| (rome, wanted, exact))
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_scan() {
+        let jobs = ["F1602", "F1603", "F1605", "H1504", "D1102", "D1104", "D1106", "I1309", "K1302"];
+        let kin = Kinship::from_pairs(&[
+            ("F1602", "F1605"),
+            ("F1602", "F1603"),
+            ("D1102", "D1104"),
+            ("D1102", "D1106"),
+            ("I1309", "F1602"),
+        ]);
+        // Every diploma of up to 3 jobs, every request of 1 or 2 jobs with
+        // weights that tie or not.
+        let mut offers = Vec::new();
+        for a in jobs {
+            for b in jobs {
+                for c in jobs {
+                    offers.push(offer("x", Niveau::Cap, &[a, b, c]));
+                }
+            }
+        }
+        let mut checked = 0;
+        for a in jobs {
+            for b in jobs {
+                for (wa, wb) in [(1.0, 1.0), (0.9, 1.0), (1.0, 0.4)] {
+                    let wanted = [want(a, wa), want(b, wb)];
+                    let asked = Asked::new(&wanted, &kin);
+                    for o in &offers {
+                        let got = asked.best_for_offer(o).map(|m| (m.rome, m.wanted, m.exact));
+                        assert_eq!(got, best_by_scan(o, &wanted, &kin), "{:?} {wanted:?}", o.romes);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 9 * 9 * 3 * 729);
     }
 }

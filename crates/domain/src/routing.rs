@@ -20,7 +20,7 @@
 use crate::action::ActionType;
 use crate::geo::Position;
 use crate::level::Niveau;
-use crate::matching::{Kinship, LyceeCard, Match, WantedJob, matches};
+use crate::matching::{Asked, Kinship, LyceeCard, Match, WantedJob};
 use std::collections::HashMap;
 
 /// Radii tried in turn when nothing fits the company's own radius (km).
@@ -189,8 +189,9 @@ fn reasons_for(
 }
 
 /// The lycées fitting `req` within `radius`, best first.
-fn candidates<'a>(
-    req: &RoutingRequest<'_>,
+fn candidates<'a, 'r>(
+    req: &RoutingRequest<'r>,
+    asked: &Asked<'r>,
     lycees: &'a [LyceeCard],
     radius: f64,
     status: &dyn Fn(&str) -> (Availability, TrackRecord),
@@ -211,7 +212,7 @@ fn candidates<'a>(
         if !availability.allows(req.action) {
             continue;
         }
-        let found = if with_jobs { matches(card, req.wanted, req.levels, req.kinship) } else { Vec::new() };
+        let found = if with_jobs { asked.matches(card, req.levels) } else { Vec::new() };
         let (relevance, exact) = if with_jobs {
             match found.first() {
                 Some(m) => (m.strength, found.iter().any(|m| m.exact)),
@@ -271,8 +272,9 @@ pub fn route<'a>(
     lycees: &'a [LyceeCard],
     status: &dyn Fn(&str) -> (Availability, TrackRecord),
 ) -> Decision<'a> {
+    let asked = Asked::new(req.wanted, req.kinship);
     let mut radius = req.radius_km;
-    let mut found = candidates(req, lycees, radius, status);
+    let mut found = candidates(req, &asked, lycees, radius, status);
     let mut widened = false;
     // Nothing fits: the radius widens until something does.
     for step in WIDENING_STEPS {
@@ -282,7 +284,7 @@ pub fn route<'a>(
         if step > radius {
             radius = step;
             widened = true;
-            found = candidates(req, lycees, radius, status);
+            found = candidates(req, &asked, lycees, radius, status);
         }
     }
     // Lycées fit, but none teaches the job itself: the trade is looked for
@@ -290,7 +292,7 @@ pub fn route<'a>(
     let mut trade_beyond = None;
     if !req.wanted.is_empty() && !found.is_empty() && !found.iter().any(|c| c.exact) {
         for step in WIDENING_STEPS.into_iter().filter(|s| *s > radius) {
-            let wider = candidates(req, lycees, step, status);
+            let wider = candidates(req, &asked, lycees, step, status);
             if wider.iter().any(|c| c.exact) {
                 trade_beyond = nearest_exact(&wider, req, !req.keep_radius);
                 if !req.keep_radius {
