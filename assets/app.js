@@ -142,3 +142,29 @@ function combobox(group) {
 }
 
 document.querySelectorAll('[data-mlp-suggest]').forEach(combobox);
+
+// Pages can tell JavaScript runs (the header menu has a no-JS fallback).
+document.documentElement.classList.add('mlp-js');
+
+// After a failed submit, the error summary takes the focus: a screen
+// reader reads it first, and its links lead to each field. Without
+// JavaScript it is the first thing of the content.
+document.querySelector('.mlp-error-summary')?.focus();
+
+// "Copier le lien": copies the text of the element named by
+// `data-mlp-copy` and says so in a polite live region. Without JavaScript
+// the button stays hidden and the link can be selected.
+document.querySelectorAll('[data-mlp-copy]').forEach((button) => {
+  const source = document.getElementById(button.dataset.mlpCopy);
+  const status = document.getElementById(`${button.dataset.mlpCopy}-statut`);
+  if (!source || !navigator.clipboard) return;
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(source.href || source.textContent.trim());
+      if (status) status.textContent = 'Lien copié.';
+    } catch {
+      if (status) status.textContent = 'La copie a échoué : sélectionnez le lien pour le copier.';
+    }
+  });
+});

@@ -13,11 +13,14 @@ async function checkAxe(label) {
   for (const v of await axe(page)) failures.push(`${label} : axe ${v.id} (${v.impact}) ${v.help} → ${v.nodes.join(' | ')}`);
 }
 
-// Tab until the element matching `predicate` has the focus.
+// Tab until the element matching `predicate` has the focus; `tabs` counts
+// the presses of a journey.
+let tabs = 0;
 async function tabTo(label, predicate, arg) {
   for (let i = 0; i < 150; i++) {
     await page.keyboard.press('Tab');
-    if (await page.evaluate(predicate, arg)) return true;
+    tabs += 1;
+    if (await page.evaluate(predicate, arg)) { if (process.env.MLP_TABS) console.log(`  ${label}: ${i + 1}`); return true; }
   }
   failures.push(`clavier : ${label} inatteignable`);
   throw new Error(failures.join('\n'));
@@ -25,6 +28,16 @@ async function tabTo(label, predicate, arg) {
 const byId = (id) => document.activeElement?.id === id;
 const button = (text) => document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.trim().startsWith(text);
 const link = (text) => document.activeElement?.tagName === 'A' && document.activeElement.textContent.trim() === text;
+
+// The skip link "Contenu", as a keyboard user starts each page.
+async function skip() {
+  await page.keyboard.press('Tab');
+  tabs += 1;
+  if (!(await page.evaluate(() => document.activeElement?.getAttribute('href') === '#contenu'))) {
+    failures.push(`clavier : le premier Tab de ${page.url()} ne mène pas au lien d'évitement « Contenu »`);
+  }
+  await page.keyboard.press('Enter');
+}
 
 async function submitWith(label, text) {
   await tabTo(label, button, text);
@@ -77,6 +90,9 @@ try {
   await checkAxe('étape 4');
   await tabTo('case Bac pro', byId, 'niveau-bac_pro');
   await page.keyboard.press('Space');
+  // A date typed as French people do, day first, without separators.
+  await tabTo('début de période', byId, 'champ-debut');
+  await page.keyboard.type('11012027');
   await tabTo('message', byId, 'champ-message');
   await page.keyboard.type("Nous accueillons deux élèves en stage d'électricité, encadrés par notre chef d'équipe.");
   await submitWith('Continuer (étape 4)', 'Continuer');
@@ -105,22 +121,24 @@ try {
   // 6. Review, back to a step and forward: nothing lost.
   await checkAxe('étape 6');
   const recap = await page.locator('.mlp-recap').textContent();
-  for (const expected of ['Accueillir des élèves en stage', 'Lyon', "L'Hôte", '<script>alert(1)</script>']) {
+  for (const expected of ['Accueillir des élèves en stage', 'Lyon', "L'Hôte", '<script>alert(1)</script>', 'à partir du 11/01/2027']) {
     if (!recap.includes(expected)) failures.push(`récapitulatif : « ${expected} » absent`);
   }
   const hasText = (t) => document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.includes(t);
-  await tabTo('Modifier : Lieu', hasText, 'Modifier : Lieu');
+  await tabTo('Modifier : Le lieu', hasText, 'Modifier : Le lieu');
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
   if (!(await stepTitle()).startsWith('Le lieu')) failures.push(`retour au lieu : ${await stepTitle()}`);
   if ((await page.inputValue('#champ-commune')) !== 'Lyon') failures.push('retour au lieu : commune perdue');
-  for (const expected of ['Les détails', 'Vos coordonnées', 'Vérification']) {
-    await submitWith('Continuer', 'Continuer');
-    if (!(await stepTitle()).startsWith(expected)) failures.push(`après retour : ${await stepTitle()} au lieu de ${expected}`);
-  }
+  // "Modifier" leads back to the review, not through every later step.
+  await submitWith('Revenir à la vérification', 'Revenir à la vérification');
+  if (!(await stepTitle()).startsWith('Vérification')) failures.push(`après « Modifier » : ${await stepTitle()} au lieu de la vérification`);
   await submitWith('Envoyer la demande', 'Envoyer la demande');
 
-  // The confirmation: follow-up page.
+  // The confirmation: follow-up page, its link a real link.
   if (!page.url().includes('/suivi/')) failures.push(`confirmation : ${page.url()}`);
+  const followHref = await page.locator('#lien-suivi').getAttribute('href');
+  if (!followHref || !page.url().startsWith(followHref.split('?')[0])) failures.push(`confirmation : lien de suivi ${followHref}`);
+  if (!(await page.locator('[data-mlp-copy="lien-suivi"]').isVisible())) failures.push('confirmation : pas de bouton « Copier le lien »');
   const body = await page.locator('main').textContent();
   for (const expected of ['Votre demande est envoyée', 'MLP-', 'Jacques de Flesselles', 'coordonne la réponse', 'Et maintenant']) {
     if (!body.includes(expected)) failures.push(`confirmation : « ${expected} » absent`);
@@ -129,6 +147,55 @@ try {
   // Validation errors answer 422 on purpose.
   for (const p of problems.filter((p) => !p.includes('422'))) failures.push(`parcours : ${p}`);
   console.log(`SUIVI ${page.url().split('?')[0]}`);
+
+  // The Lyon electricity journey from the home page, with the keyboard
+  // only: the Tab presses are counted (goal: at most 80).
+  tabs = 0;
+  await page.goto(`${base}/`, { waitUntil: 'networkidle' });
+  await skip();
+  await tabTo('champ métier de l\'accueil', byId, 'accueil-metier');
+  await page.keyboard.type('électricien');
+  await page.keyboard.press('Escape');
+  await tabTo('champ commune de l\'accueil', byId, 'accueil-commune');
+  await page.keyboard.type('Lyon');
+  await page.keyboard.press('Escape');
+  await submitWith('Rechercher (accueil)', 'Rechercher');
+  // The skip link "Résultats", second of the page.
+  await tabTo('lien d\'évitement « Résultats »', (h) => document.activeElement?.getAttribute('href') === h, '#titre-resultats');
+  await page.keyboard.press('Enter');
+  await tabTo('lien « Faire une demande à ces lycées »', link, 'Faire une demande à ces lycées');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  await skip();
+  await tabTo('premier type de demande', byId, 'action-pfmp');
+  await page.keyboard.press('Space');
+  await submitWith('Continuer (1)', 'Continuer');
+  if ((await page.locator('input[name="metiers"]:checked').count()) === 0) failures.push('depuis l\'accueil : métiers non repris');
+  await skip();
+  await submitWith('Continuer (2)', 'Continuer');
+  if ((await page.inputValue('#champ-commune')) !== 'Lyon') failures.push('depuis l\'accueil : commune non reprise');
+  await skip();
+  await submitWith('Continuer (3)', 'Continuer');
+  await skip();
+  await tabTo('message', byId, 'champ-message');
+  await page.keyboard.type('Deux élèves de bac pro en mai.');
+  await submitWith('Continuer (4)', 'Continuer');
+  await skip();
+  await tabTo('entreprise', byId, 'champ-entreprise');
+  await page.keyboard.type('Lumière Lyon');
+  await tabTo('prénom', byId, 'champ-prenom');
+  await page.keyboard.type('Inès');
+  await tabTo('nom', byId, 'champ-nom');
+  await page.keyboard.type('Roux');
+  await tabTo('email', byId, 'champ-email');
+  await page.keyboard.type(`ines.roux+${Date.now()}@exemple.fr`);
+  await tabTo('consentement', byId, 'champ-consentement');
+  await page.keyboard.press('Space');
+  await submitWith('Continuer (5)', 'Continuer');
+  await skip();
+  await submitWith('Envoyer la demande', 'Envoyer la demande');
+  if (!page.url().includes('/suivi/')) failures.push(`depuis l'accueil : ${page.url()}`);
+  console.log(`TABULATIONS ${tabs} (parcours d'électricité à Lyon depuis l'accueil, objectif 80 au plus)`);
+  if (tabs > 80) failures.push(`clavier : ${tabs} tabulations depuis l'accueil (objectif 80 au plus)`);
 } catch (e) {
   failures.push(`exception : ${e.message}`);
 } finally {

@@ -76,6 +76,29 @@ try {
     await context.close();
   }
 
+  // Without JavaScript, at 375 px, the header's "Menu" opens the menu.
+  {
+    const { context, page } = await openPage(browser, { javaScript: false, viewport: { width: 375, height: 800 } });
+    await page.goto(base + '/', { waitUntil: 'load' });
+    const nav = page.locator('#navigation-principale');
+    if (await nav.isVisible()) failures.push('menu sans JavaScript : visible avant d\'être ouvert');
+    const menu = page.locator('.fr-header__navbar a', { hasText: 'Menu' });
+    if (!(await menu.isVisible())) failures.push('menu sans JavaScript : pas de lien « Menu » à 375 px');
+    else {
+      await menu.click();
+      if (!(await page.locator('#navigation-principale a[href="/recherche"]').isVisible())) failures.push('menu sans JavaScript : « Menu » n\'ouvre pas le menu');
+    }
+    await context.close();
+  }
+  // With JavaScript, the button (and not the fallback link) is shown.
+  {
+    const { context, page } = await openPage(browser, { viewport: { width: 375, height: 800 } });
+    await page.goto(base + '/', { waitUntil: 'networkidle' });
+    if (await page.locator('.mlp-menu-sans-js').isVisible()) failures.push('menu : le lien sans JavaScript reste visible avec JavaScript');
+    if (!(await page.locator('#bouton-menu').isVisible())) failures.push('menu : pas de bouton « Menu » avec JavaScript');
+    await context.close();
+  }
+
   // Keyboard only: home → "Trouver un lycée" → académie de Lyon → Rhône → a lycée.
   const { context, page } = await openPage(browser);
   await page.goto(base + '/', { waitUntil: 'networkidle' });

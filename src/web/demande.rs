@@ -10,7 +10,7 @@ use super::api::Params;
 use super::csrf::CsrfCookie;
 use super::demandes_api::{self, ClientIp};
 use super::error::{PageError, render};
-use super::form::PostedForm;
+use super::form::{PostedForm, date_text, typed_date};
 use super::layout::Chrome;
 use crate::requests::input::{FieldErrors, RequestInput};
 use askama::Template;
@@ -70,10 +70,41 @@ struct Draft {
     /// The company keeps its radius rather than widen it to reach the trade
     /// (asked at the last step, when it matters).
     garder_rayon: bool,
+    /// Came from "Modifier" on the review: the step leads back to it.
+    revoir: bool,
 }
 
 fn clip(s: String, n: usize) -> String {
     s.chars().take(n).collect()
+}
+
+/// A typed date as the form shows it back (`11012027` → `11/01/2027`);
+/// kept as typed when it is not a date (its error says so).
+fn date_as_shown(typed: &str) -> String {
+    typed_date(typed).map_or_else(|| typed.to_string(), date_text)
+}
+
+/// Where each field's error links to in the error summary: the field, or
+/// the first choice of a group.
+fn field_anchor(field: &str) -> &'static str {
+    match field {
+        "action" => "action-pfmp",
+        "metiers" | "metier_texte" => "champ-q",
+        "entreprise.siret" => "champ-siret",
+        "commune" => "champ-commune",
+        "rayon_km" => "champ-rayon",
+        "nombre_eleves" => "champ-nombre",
+        "periode.debut" => "champ-debut",
+        "periode.fin" => "champ-fin",
+        "message" => "champ-message",
+        "entreprise.nom" => "champ-entreprise",
+        "contact.prenom" => "champ-prenom",
+        "contact.nom" => "champ-nom",
+        "contact.email" => "champ-email",
+        "contact.telephone" => "champ-telephone",
+        "consentement" => "champ-consentement",
+        _ => "contenu",
+    }
 }
 
 impl Draft {
@@ -90,8 +121,8 @@ impl Draft {
             rayon: clip(get("rayon_km"), 6),
             niveaux: all("niveaux").into_iter().take(10).map(|n| clip(n, 10)).collect(),
             nombre_eleves: clip(get("nombre_eleves"), 6),
-            debut: clip(get("debut"), 12),
-            fin: clip(get("fin"), 12),
+            debut: date_as_shown(&clip(get("debut"), 12)),
+            fin: date_as_shown(&clip(get("fin"), 12)),
             message: clip(raw("message"), 200_000),
             prenom: clip(get("prenom"), 400),
             nom: clip(get("nom"), 400),
@@ -100,6 +131,7 @@ impl Draft {
             consentement: get("consentement") == "oui",
             lycee: clip(get("lycee"), 8),
             garder_rayon: get("garder_rayon") == "oui",
+            revoir: get("revoir") == "oui",
         }
     }
 
@@ -155,6 +187,17 @@ impl Draft {
                 }
             },
         };
+        let mut date = |field: &str, typed: &str| match typed.trim() {
+            "" => String::new(),
+            t => match typed_date(t) {
+                Some(d) => d.to_string(),
+                None => {
+                    errors.insert(field.into(), "date attendue au format JJ/MM/AAAA, par exemple 11/01/2027".into());
+                    String::new()
+                }
+            },
+        };
+        let (debut, fin) = (date("periode.debut", &self.debut), date("periode.fin", &self.fin));
         let input = RequestInput {
             action: self.action.clone(),
             entreprise_nom: self.entreprise_nom.clone(),
@@ -170,8 +213,8 @@ impl Draft {
             metier_texte: if self.metiers.is_empty() && self.needs_jobs() { self.q.clone() } else { String::new() },
             niveaux: self.niveaux.clone(),
             nombre_eleves,
-            debut: self.debut.clone(),
-            fin: self.fin.clone(),
+            debut,
+            fin,
             message: self.message.clone(),
             consentement: self.consentement,
             lycee: self.lycee.clone(),
@@ -218,6 +261,9 @@ impl Draft {
         if step != 6 && self.garder_rayon {
             h.push(("garder_rayon", "oui".into()));
         }
+        if step != 6 && self.revoir {
+            h.push(("revoir", "oui".into()));
+        }
         h.retain(|(_, v)| !v.is_empty());
         h
     }
@@ -251,7 +297,7 @@ struct JourneyPage {
     level_choices: Vec<Choice>,
     lycee_name: Option<String>,
     place_label: Option<String>,
-    summary: Vec<(String, String, usize)>,
+    summary: Vec<RecapLine>,
     today: String,
     /// Who the request would go to (last step only).
     preview: Option<crate::requests::RoutingPreview>,
@@ -264,6 +310,19 @@ impl JourneyPage {
 
     fn has_errors(&self) -> bool {
         !self.errors.is_empty()
+    }
+
+    /// The errors in the order of the fields, each with the field it links
+    /// to (the summary at the top of the form).
+    fn error_links(&self) -> Vec<(&'static str, &String)> {
+        let mut out: Vec<(&'static str, &String)> =
+            step_fields(self.step).iter().filter_map(|f| self.errors.get(*f).map(|m| (field_anchor(f), m))).collect();
+        for (f, m) in &self.errors {
+            if !step_fields(self.step).contains(&f.as_str()) {
+                out.push((field_anchor(f), m));
+            }
+        }
+        out
     }
 }
 
@@ -314,7 +373,7 @@ fn page(
     let radius = d.rayon.parse::<f64>().unwrap_or(30.0);
     let lycee_name = index.lycee(&d.lycee).map(|l| format!("{} ({})", l.nom, l.commune_nom));
     let place_label = index.places.get(&d.commune).map(|p| format!("{} ({})", p.nom, p.departement));
-    let summary = summary_of(state, &d);
+    let summary = recap(summary_of(state, &d));
     JourneyPage {
         chrome: Chrome::new("demande"),
         step,
@@ -355,7 +414,7 @@ fn page(
         lycee_name,
         place_label,
         summary,
-        today: state.clock.now().date().to_string(),
+        today: date_text(state.clock.now().date()),
         preview: None,
         errors,
         notice,
@@ -394,6 +453,27 @@ async fn page_with_preview(
     let mut p = page(state, csrf, d, step, errors, notice);
     p.preview = preview;
     p
+}
+
+/// A line of the review: one "Modifier" per step, on its first line (a
+/// keyboard user crosses five buttons, not ten).
+struct RecapLine {
+    question: String,
+    answer: String,
+    /// The step to change, and its title.
+    change: Option<(usize, &'static str)>,
+}
+
+fn recap(lines: Vec<(String, String, usize)>) -> Vec<RecapLine> {
+    let mut last = 0;
+    lines
+        .into_iter()
+        .map(|(question, answer, step)| {
+            let change = (step != last).then(|| (step, STEPS[step - 1]));
+            last = step;
+            RecapLine { question, answer, change }
+        })
+        .collect()
 }
 
 /// The recap lines: (question, answer, step to change it).
@@ -471,7 +551,17 @@ pub async fn start(
         d.commune_text = index.places.get(&d.commune).map(|p| p.nom.clone()).unwrap_or_default();
     }
     d.metiers.retain(|m| index.rome_labels.contains_key(m));
-    render(StatusCode::OK, &page(&state, &csrf, d, 1, FieldErrors::new(), None))
+    if d.action().is_none() {
+        d.action.clear();
+    }
+    // What the link already says is not asked again: a showcase's "host a
+    // trainee of this diploma" opens at the place (4 screens to the review).
+    let step = match d.action() {
+        None => 1,
+        Some(_) if d.needs_jobs() && d.metiers.is_empty() => 2,
+        Some(_) => 3,
+    };
+    render(StatusCode::OK, &page(&state, &csrf, d, step, FieldErrors::new(), None))
 }
 
 /// Errors of the fields of `step` only.
@@ -567,15 +657,27 @@ pub async fn step(
                 let understood = state.search.understand(&index, &d.q);
                 d.metiers = crate::search::SearchIndex::kept_jobs(&understood).iter().map(|j| j.rome.clone()).collect();
             }
-            let notice = (!d.q.trim().is_empty() && d.metiers.is_empty())
-                .then(|| format!("Nous n'avons reconnu aucun métier dans « {} » : essayez d'autres mots.", d.q));
-            Ok(render(StatusCode::OK, &page(&state, &csrf, d, 2, FieldErrors::new(), notice)))
+            let mut errors = FieldErrors::new();
+            if d.q.trim().is_empty() && d.metiers.is_empty() {
+                errors.insert("metier_texte".into(), "écrivez un métier, un savoir-faire ou un secteur".into());
+            } else if d.metiers.is_empty() {
+                errors.insert(
+                    "metier_texte".into(),
+                    format!("nous n'avons reconnu aucun métier dans « {} » : essayez d'autres mots", d.q),
+                );
+            }
+            let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            Ok(render(status, &page(&state, &csrf, d, 2, errors, None)))
         }
         "siret" => Ok(lookup_siret(&state, &csrf, d).await),
         "envoyer" => send(&state, &csrf, d, &form, ip).await,
         other => {
             let target = other.parse::<usize>().unwrap_or(current + 1).clamp(1, 6);
             if target <= current {
+                // "Modifier" on the review: the changed step leads back to it.
+                if current == 6 && target < 6 {
+                    d.revoir = true;
+                }
                 let to = if target == current {
                     current
                 } else if target == current - 1 {
@@ -602,6 +704,19 @@ pub async fn step(
                 return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page(&state, &csrf, d, current, errors, None)));
             }
             let to = if target == current + 1 { next_step(&d, current) } else { target };
+            if to == 6 {
+                // Back to the review from an earlier step: a change there
+                // (another action needs jobs) may leave a step to answer.
+                let mut all = FieldErrors::new();
+                for s in (1..=5).filter(|s| *s != 2 || d.needs_jobs()) {
+                    all.extend(errors_of_step(&state, &d, s));
+                }
+                if !all.is_empty() {
+                    d.revoir = true;
+                    return Ok(first_step_with_errors(&state, &csrf, d, all));
+                }
+                d.revoir = false;
+            }
             Ok(render(StatusCode::OK, &page_with_preview(&state, &csrf, d, to, FieldErrors::new(), None).await))
         }
     }

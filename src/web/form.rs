@@ -47,3 +47,48 @@ impl PostedForm {
         self.fields.list(name).into_iter().map(str::to_string).collect()
     }
 }
+
+/// A date as people type it in a French form: `11/01/2027`, `11-01-2027`,
+/// `11.01.2027`, `1/1/2027`, `11012027` (day first, always), or the
+/// `2027-01-11` a date picker sends. Text fields rather than
+/// `<input type="date">`: a date picker reads "11012027" in the browser's
+/// locale (11 January became 1 November in an English Chromium).
+pub fn typed_date(text: &str) -> Option<time::Date> {
+    let t = text.trim();
+    let number = |s: &str| s.parse::<u16>().ok();
+    let (day, month, year) = if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        (number(&t[..2])?, number(&t[2..4])?, number(&t[4..])?)
+    } else {
+        let parts: Vec<&str> = t.split(['/', '-', '.', ' ']).filter(|p| !p.is_empty()).collect();
+        match parts.as_slice() {
+            [y, m, d] if y.len() == 4 => (number(d)?, number(m)?, number(y)?),
+            [d, m, y] if y.len() == 4 && d.len() <= 2 && m.len() <= 2 => (number(d)?, number(m)?, number(y)?),
+            _ => return None,
+        }
+    };
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    time::Date::from_calendar_date(i32::from(year), month, u8::try_from(day).ok()?).ok()
+}
+
+/// A date as French forms show it: `11/01/2027`.
+pub fn date_text(d: time::Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_typed_day_first() {
+        let jan11 = time::macros::date!(2027 - 01 - 11);
+        for typed in ["11/01/2027", "11012027", " 11-01-2027 ", "11.01.2027", "2027-01-11", "11 01 2027"] {
+            assert_eq!(typed_date(typed), Some(jan11), "{typed}");
+        }
+        assert_eq!(typed_date("1/2/2027"), Some(time::macros::date!(2027 - 02 - 01)));
+        for bad in ["", "31/02/2027", "13/13/2027", "11/01/27", "demain", "110127", "11/01/2027/3", "00/01/2027"] {
+            assert_eq!(typed_date(bad), None, "{bad}");
+        }
+        assert_eq!(date_text(jan11), "11/01/2027");
+    }
+}

@@ -28,6 +28,9 @@ async fn pages_are_accessible_in_chromium(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let journey = node("demande.mjs", std::slice::from_ref(&app.base)).await;
     assert!(journey.contains("parcours de demande réussi"), "{journey}");
+    if let Some(tabs) = journey.lines().find(|l| l.starts_with("TABULATIONS")) {
+        println!("{tabs}");
+    }
     let follow = journey.lines().find_map(|l| l.strip_prefix("SUIVI ")).expect("URL de suivi").trim().to_string();
     let follow_path = follow[follow.find("/suivi/").expect("chemin")..].to_string();
     let d = app
