@@ -79,6 +79,8 @@ try {
   await page.keyboard.press('Escape');
   await submitWith('Continuer (étape 3)', 'Continuer');
   if (!(await page.locator('#erreur-commune').isVisible())) failures.push('étape 3 : pas de message sous le champ commune');
+  if (!(await page.evaluate(() => document.activeElement?.id === 'resume-erreurs'))) failures.push('étape 3 : le focus n\'est pas sur le résumé des erreurs');
+  if ((await page.getAttribute('#champ-commune', 'aria-invalid')) !== 'true') failures.push('étape 3 : champ commune sans aria-invalid');
   await checkAxe('étape 3 en erreur');
   await tabTo('champ commune', byId, 'champ-commune');
   await page.keyboard.press('Control+A');

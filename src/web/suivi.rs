@@ -69,7 +69,23 @@ struct FollowPage {
     duplicate_of: Option<String>,
     lines: Vec<Line>,
     error: Option<String>,
+    /// A field in error: its id and the message shown next to it (and
+    /// linked from the summary at the top).
+    invalid: Option<(&'static str, String)>,
     draft: String,
+}
+
+impl FollowPage {
+    /// The message of `field` when it is the one in error.
+    fn invalid(&self, field: &str) -> Option<&String> {
+        self.invalid.as_ref().filter(|(f, _)| *f == field).map(|(_, m)| m)
+    }
+
+    /// Shows `message` next to `field`; the page answers 422.
+    fn field_error(&mut self, field: &'static str, message: impl Into<String>) -> Response {
+        self.invalid = Some((field, message.into()));
+        render(StatusCode::UNPROCESSABLE_ENTITY, &*self)
+    }
 }
 
 /// Date and time, French style, from the stored RFC 3339.
@@ -247,6 +263,7 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         recipients,
         reference: d.reference,
         error: None,
+        invalid: None,
         draft: String::new(),
     })
 }
@@ -283,15 +300,13 @@ pub async fn message(
     let text = form.raw("message").trim().to_string();
     page.draft = text.clone();
     if text.is_empty() {
-        page.error = Some("Écrivez votre message avant de l'envoyer.".into());
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        return Ok(page.field_error("message-entreprise", "écrivez votre message avant de l'envoyer"));
     }
     if text.chars().count() > MAX_MESSAGE {
-        page.error = Some(format!(
-            "Votre message est trop long : {} caractères au plus.",
-            domain::text::thousands(MAX_MESSAGE as i64)
-        ));
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        let max = domain::text::thousands(MAX_MESSAGE as i64);
+        return Ok(
+            page.field_error("message-entreprise", format!("votre message est trop long : {max} caractères au plus"))
+        );
     }
     if !page.can.can_write {
         page.error = Some("Cette demande est close : vous ne pouvez plus y écrire.".into());
@@ -351,8 +366,7 @@ fn checked(
     if let Some(why) = confirm
         && form.get("confirmation") != "oui"
     {
-        page.error = Some(why.to_string());
-        return Some(render(StatusCode::UNPROCESSABLE_ENTITY, &*page));
+        return Some(page.field_error("confirmation-annulation", why));
     }
     None
 }
@@ -365,7 +379,7 @@ pub async fn cancel(
     form: PostedForm,
 ) -> Result<Response, Refusal> {
     let mut page = build(&state, &token, &csrf).await?;
-    if let Some(res) = checked(&state, &csrf, &form, &mut page, Some("Cochez la case pour confirmer l'annulation.")) {
+    if let Some(res) = checked(&state, &csrf, &form, &mut page, Some("cochez la case pour confirmer l'annulation")) {
         return Ok(res);
     }
     company_act(&state, &token, &mut page, Event::Cancel, None, "").await
@@ -387,8 +401,10 @@ pub async fn close(
         "satisfait" => Outcome::Realisee,
         "ailleurs" => Outcome::SansSuite,
         _ => {
-            page.error = Some("Dites-nous si votre besoin est satisfait grâce aux lycées ou ailleurs.".into());
-            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            return Ok(page.field_error(
+                "issue-satisfait",
+                "dites-nous si votre besoin est satisfait grâce aux lycées ou ailleurs",
+            ));
         }
     };
     let event = Event::Close { by: domain::lifecycle::Actor::Company, outcome };
@@ -430,8 +446,8 @@ pub async fn rate(
     let (score, comment) = match rating_of(&form) {
         Ok(r) => r,
         Err(why) => {
-            page.error = Some(why);
-            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            let field = if form.get("note").is_empty() || why.contains("note") { "note-5" } else { "commentaire" };
+            return Ok(page.field_error(field, why));
         }
     };
     company_act(&state, &token, &mut page, Event::Rate { score }, Some(&comment), "#avis").await

@@ -199,6 +199,38 @@ async fn journey_keeps_values_and_rejects_robots(engine: Engine) {
     assert_eq!(status, 200);
     assert!(page.contains("Le lieu") && page.contains("value=\"Paris\""));
     assert!(page.contains("name=\"email\" value=\"zoe@exemple.fr\""));
+    // "Modifier" from the review (step 6 → 3) marks the way back; the
+    // step then leads straight back to the review.
+    let mut modify = back.clone();
+    modify[0] = ("etape", "6");
+    let (status, _, page) = app.submit_form("/demande", "/demande", &modify).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Revenir à la vérification") && page.contains(r#"name="revoir" value="oui""#), "{page}");
+    let mut again = modify.clone();
+    again[0] = ("etape", "3");
+    again[1] = ("aller", "6");
+    again.push(("revoir", "oui"));
+    let (status, _, page) = app.submit_form("/demande", "/demande", &again).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Étape 6 sur 6"), "back to the review");
+    // Dates typed day first, without separators; a wrong one is said next
+    // to its field in the format people type.
+    let mut dated = again.clone();
+    dated[0] = ("etape", "4");
+    dated.push(("debut", "11012027"));
+    dated.push(("fin", "31/02/2027"));
+    let (status, _, page) = app.submit_form("/demande", "/demande", &dated).await;
+    assert_eq!(status, 422);
+    assert!(page.contains(r#"value="11/01/2027""#), "typed date shown back");
+    assert!(page.contains("date attendue au format JJ/MM/AAAA") && page.contains(r#"aria-describedby="erreur-fin""#));
+    // A link saying the action and the jobs opens at the place.
+    let (status, page) = app.get_text("/demande?action=pfmp&rome=F1602&lycee=0690043X").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Étape 3 sur 6") && page.contains(r#"name="metiers" value="F1602""#), "{page}");
+    let (_, page) = app.get_text("/demande?action=pfmp&lycee=0690043X").await;
+    assert!(page.contains("Étape 2 sur 6"));
+    let (_, page) = app.get_text("/demande?action=inconnue&rome=F1602").await;
+    assert!(page.contains("Étape 1 sur 6"));
     // An unknown place, and homonyms to choose from.
     let (status, _, page) = app
         .submit_form(
@@ -270,10 +302,15 @@ async fn follow_up_message_and_cancel(engine: Engine) {
     assert!(page.contains("Nous pouvons aussi accueillir en mars."));
     let (s, _, page) = app.submit_form(path, &format!("{path}/message"), &[("message", "   ")]).await;
     assert_eq!(s, 422);
-    assert!(page.contains("Écrivez votre message"));
+    // The message sits next to the field, tied to it, and the summary
+    // at the top links to the field.
+    assert!(page.contains("écrivez votre message"));
+    assert!(page.contains(r#"aria-invalid="true" aria-describedby="erreur-message-entreprise""#), "{page}");
+    assert!(page.contains(r##"<a href="#message-entreprise">"##));
     // Cancelling needs the confirmation box.
-    let (s, _, _) = app.submit_form(path, &format!("{path}/annuler"), &[]).await;
+    let (s, _, page) = app.submit_form(path, &format!("{path}/annuler"), &[]).await;
     assert_eq!(s, 422);
+    assert!(page.contains(r#"id="erreur-annulation""#) && page.contains("cochez la case"));
     let (s, _, _) = app.submit_form(path, &format!("{path}/annuler"), &[("confirmation", "oui")]).await;
     assert_eq!(s, 303);
     let (_, page) = app.get_text(path).await;
