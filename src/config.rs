@@ -62,6 +62,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Where people write about the service (accessibility statement);
+    /// `MLP_CONTACT_EMAIL`.
+    pub contact_email: Option<String>,
     pub secret_key: Secret,
     pub rate_limit_per_minute: u32,
     /// `MLP_METRICS_TOKEN`: with it, `/metrics` asks for this bearer token;
@@ -382,6 +385,7 @@ impl Config {
             data_dir,
             smtp_url,
             mail_from,
+            contact_email: var("MLP_CONTACT_EMAIL").filter(|v| v.contains('@')),
             secret_key,
             rate_limit_per_minute,
             metrics_token,

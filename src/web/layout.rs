@@ -10,11 +10,19 @@ pub struct Chrome {
     pub dsfr: &'static str,
     pub app_css: &'static str,
     pub app_js: &'static str,
+    /// The conformance level of the accessibility statement (footer).
+    pub accessibility: &'static str,
 }
 
 impl Chrome {
     pub fn new(current: &'static str) -> Chrome {
-        Chrome { current, dsfr: assets::DSFR, app_css: assets::APP_CSS, app_js: assets::APP_JS }
+        Chrome {
+            current,
+            dsfr: assets::DSFR,
+            app_css: assets::APP_CSS,
+            app_js: assets::APP_JS,
+            accessibility: super::accessibilite::level(),
+        }
     }
 }
 

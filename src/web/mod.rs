@@ -1,6 +1,7 @@
 //! HTTP: the public pages (DSFR), the JSON API and the operations
 //! endpoints, on one axum router built the same way for `serve` and tests.
 
+pub mod accessibilite;
 pub mod api;
 pub mod assets;
 pub mod charts;
@@ -231,7 +232,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comptes/{id}/retirer", axum::routing::post(espace::admin::revoke))
         .route("/admin/comptes/{id}/role", axum::routing::post(espace::admin::change_role))
         .route("/admin/comptes/{id}/reactiver", axum::routing::post(espace::admin::reactivate))
-        .route("/accessibilite", get(pages::accessibilite))
+        .route("/accessibilite", get(accessibilite::page))
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))
         .route("/plan-du-site", get(pages::plan_du_site))

@@ -252,6 +252,7 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         data_dir: data_dir(),
         smtp_url: None,
         mail_from: "MonLycéePro <ne-pas-repondre@localhost>".into(),
+        contact_email: None,
         secret_key: b"cle-secrete-des-tests-de-monlyceepro-0123456789".to_vec().into(),
         metrics_token: None,
         trusted_proxies: Vec::new(),
