@@ -279,11 +279,14 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
             (None, p) => (p, "commune"),
         };
         exact += usize::from(precision == "exacte");
-        let (name, labels) = split_labels(&d.official_name);
+        // Published typos ("Lycée professionel …") are fixed here, the
+        // files staying as published.
+        let official = domain::corrections::correct(&d.official_name);
+        let (name, labels) = split_labels(&official);
         lycee_rows.push(vec![
             Val::from(d.uai.clone()),
             Val::from(name),
-            Val::from(d.official_name.clone()),
+            Val::from(official),
             Val::from(d.kind.clone()),
             Val::from(d.sector.clone()),
             Val::from(d.commune.clone()),

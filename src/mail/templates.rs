@@ -1,7 +1,11 @@
 //! The emails MonLycéePro sends, as typed templates. Plain text: readable
-//! everywhere, nothing to escape.
+//! everywhere, nothing to escape. Every email goes through
+//! [`domain::text::french_spacing`] (no-break spaces before ":" and "?",
+//! in "30 km"), and names of lycées and places take their article through
+//! `domain::text` ("du lycée professionnel…", "d'Aurillac").
 
 use askama::Template;
+use domain::text;
 
 /// A rendered email.
 #[derive(Debug, Clone)]
@@ -18,7 +22,7 @@ fn rendered<T: Template>(template: &'static str, subject: String, t: &T) -> Rend
         tracing::error!(error = %e, template, "gabarit de courriel");
         subject.clone()
     });
-    Rendered { template, subject, body }
+    Rendered { template, subject: text::french_spacing(&subject), body: text::french_spacing(&body) }
 }
 
 #[derive(Template)]
@@ -68,6 +72,11 @@ pub struct Confirmation<'a> {
 }
 
 impl Confirmation<'_> {
+    /// "autour d'Aurillac".
+    pub fn around(&self) -> String {
+        format!("autour {}", text::of_place(self.commune))
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("entreprise_confirmation", format!("Votre demande {} est enregistrée", self.reference), self)
     }
@@ -105,6 +114,11 @@ pub struct Taken<'a> {
 }
 
 impl Taken<'_> {
+    /// "le lycée professionnel X".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("entreprise_prise_en_charge", format!("Votre demande {} est prise en charge", self.reference), self)
     }
@@ -126,6 +140,11 @@ pub struct Coordination<'a> {
 }
 
 impl Coordination<'_> {
+    /// "de Lyon", "d'Aurillac".
+    pub fn of_commune(&self) -> String {
+        text::of_place(self.commune)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("coordination", format!("Demande {} : coordination territoriale", self.reference), self)
     }
@@ -173,6 +192,11 @@ pub struct SignIn<'a> {
 }
 
 impl SignIn<'_> {
+    /// "15\u{a0}minutes", "1\u{a0}minute".
+    pub fn validity(&self) -> String {
+        text::count_of(self.minutes, "minute", "minutes")
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("connexion", "Votre lien de connexion à MonLycéePro".to_string(), self)
     }
@@ -221,8 +245,18 @@ pub struct JoinRequest<'a> {
 }
 
 impl JoinRequest<'_> {
+    /// "du lycée professionnel X".
+    pub fn of_lycee(&self) -> String {
+        text::of_lycee(self.lycee)
+    }
+
+    /// "7\u{a0}jours", "1\u{a0}jour".
+    pub fn validity(&self) -> String {
+        text::count_of(self.days, "jour", "jours")
+    }
+
     pub fn render_email(&self) -> Rendered {
-        rendered("adhesion_demande", format!("{} demande à rejoindre l'espace de {}", self.email, self.lycee), self)
+        rendered("adhesion_demande", format!("{} demande à rejoindre l'espace {}", self.email, self.of_lycee()), self)
     }
 }
 
@@ -233,6 +267,11 @@ pub struct JoinRefused<'a> {
 }
 
 impl JoinRefused<'_> {
+    /// "du lycée professionnel X".
+    pub fn of_lycee(&self) -> String {
+        text::of_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("adhesion_refusee", "Votre demande d'accès à MonLycéePro".to_string(), self)
     }
@@ -261,6 +300,16 @@ pub struct JoinReceived<'a> {
 }
 
 impl JoinReceived<'_> {
+    /// "du lycée professionnel X".
+    pub fn of_lycee(&self) -> String {
+        text::of_lycee(self.lycee)
+    }
+
+    /// "au lycée professionnel X".
+    pub fn at_lycee(&self) -> String {
+        text::at_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("adhesion_recue", "Votre demande d'accès à MonLycéePro".to_string(), self)
     }
@@ -300,6 +349,11 @@ pub struct Reminder<'a> {
 }
 
 impl Reminder<'_> {
+    /// "au lycée professionnel X".
+    pub fn at_lycee(&self) -> String {
+        text::at_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_relance", format!("Rappel : la demande {} attend votre réponse", self.reference), self)
     }
@@ -380,6 +434,14 @@ pub struct NoAnswer<'a> {
 }
 
 impl NoAnswer<'_> {
+    /// "de l'académie d'Aix-Marseille", or "de l'académie".
+    pub fn of_academie(&self) -> String {
+        match &self.academie {
+            Some(a) => format!("de l'académie {}", text::of_place(a)),
+            None => "de l'académie".to_string(),
+        }
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered(
             "entreprise_sans_reponse",
