@@ -120,9 +120,7 @@ pub fn story_line(
             (Actor::Company, "Demande relancée par l'entreprise : elle est de nouveau transmise.".to_string())
         }
         Story::Reopened { by } => (by.clone(), format!("Demande rouverte par {}.", author(index, by))),
-        Story::PilotReminded { uai } => {
-            (system, format!("Relance envoyée à l'équipe {}.", school(index, uai).of()))
-        }
+        Story::PilotReminded { uai } => (system, format!("Relance envoyée à l'équipe {}.", school(index, uai).of())),
         Story::EveryoneReminded => {
             (system, "Relance envoyée aux lycées sollicités qui n'avaient pas répondu.".to_string())
         }
@@ -137,7 +135,9 @@ pub fn story_line(
              relancer une fois depuis cette page."
                 .to_string(),
         ),
-        Story::MessageReminded { uai } => (system, format!("Rappel envoyé {} : écrire à l'entreprise.", school(index, uai).at())),
+        Story::MessageReminded { uai } => {
+            (system, format!("Rappel envoyé {} : écrire à l'entreprise.", school(index, uai).at()))
+        }
         Story::CloseRequested { uai } => {
             (system, format!("Rappel envoyé {} : clôturer la demande avec son issue.", school(index, uai).at()))
         }

@@ -176,10 +176,15 @@ async fn emails_are_written_in_french(engine: Engine) {
     let (status, _, html) = app.submit_form(&take, &take, &[("nom", "Mme Martin")]).await;
     assert_eq!(status, 200, "{html}");
     let taken = smtp
-        .wait_for(1, |m| m.to.iter().any(|t| t == "francais@exemple.fr") && m.header("Subject").contains("prise en charge"))
+        .wait_for(1, |m| {
+            m.to.iter().any(|t| t == "francais@exemple.fr") && m.header("Subject").contains("prise en charge")
+        })
         .await;
     let said = taken[0].text();
-    assert!(said.contains("est prise en charge par le lycée") || said.contains("est prise en charge par le LP"), "{said}");
+    assert!(
+        said.contains("est prise en charge par le lycée") || said.contains("est prise en charge par le LP"),
+        "{said}"
+    );
     assert!(!said.contains("par Lycée") && !said.contains(" : "), "{said}");
 }
 

@@ -282,11 +282,11 @@ pub fn plural<'a>(n: i64, one: &'a str, many: &'a str) -> &'a str {
 /// French spacing of a text written with ordinary spaces: the space before
 /// ":" becomes a no-break space, the one before ";", "?", "!" and "%" a
 /// narrow no-break space, the spaces inside « » no-break spaces, and a
-/// number is tied to its unit ("30\u{a0}km", "2\u{a0}h"), so that a line
+/// number is tied to its unit ("30\u{a0}km", "2\u{a0}h", not a count such as "3 jours"), so that a line
 /// never starts with a colon or a unit. Only existing spaces are changed:
 /// addresses ("https://…?note=5") are left alone.
 pub fn french_spacing(s: &str) -> String {
-    const UNITS: [&str; 7] = ["km", "h", "min", "€", "jours", "ans", "mois"];
+    const UNITS: [&str; 4] = ["km", "h", "min", "€"];
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len() + 8);
     for (i, &c) in chars.iter().enumerate() {
@@ -573,18 +573,48 @@ mod tests {
             ),
             ("LP La Viste", "le LP La Viste", "du LP La Viste", "au LP La Viste"),
             ("LPO Jean Moulin", "le LPO Jean Moulin", "du LPO Jean Moulin", "au LPO Jean Moulin"),
-            ("Lycée polyvalent de L'Hautil", "le lycée polyvalent de L'Hautil", "du lycée polyvalent de L'Hautil", "au lycée polyvalent de L'Hautil"),
-            ("Lycée POlyvalent privé Henri Leroy", "le lycée polyvalent privé Henri Leroy", "du lycée polyvalent privé Henri Leroy", "au lycée polyvalent privé Henri Leroy"),
-            ("Lycée des métiers Pierre Mendès France", "le lycée des métiers Pierre Mendès France", "du lycée des métiers Pierre Mendès France", "au lycée des métiers Pierre Mendès France"),
-            ("Lycee polyvalent Roger Frison Roche", "le lycée polyvalent Roger Frison Roche", "du lycée polyvalent Roger Frison Roche", "au lycée polyvalent Roger Frison Roche"),
-            ("Lycée professionel Gaston Bachelard", "le lycée professionnel Gaston Bachelard", "du lycée professionnel Gaston Bachelard", "au lycée professionnel Gaston Bachelard"),
+            (
+                "Lycée polyvalent de L'Hautil",
+                "le lycée polyvalent de L'Hautil",
+                "du lycée polyvalent de L'Hautil",
+                "au lycée polyvalent de L'Hautil",
+            ),
+            (
+                "Lycée POlyvalent privé Henri Leroy",
+                "le lycée polyvalent privé Henri Leroy",
+                "du lycée polyvalent privé Henri Leroy",
+                "au lycée polyvalent privé Henri Leroy",
+            ),
+            (
+                "Lycée des métiers Pierre Mendès France",
+                "le lycée des métiers Pierre Mendès France",
+                "du lycée des métiers Pierre Mendès France",
+                "au lycée des métiers Pierre Mendès France",
+            ),
+            (
+                "Lycee polyvalent Roger Frison Roche",
+                "le lycée polyvalent Roger Frison Roche",
+                "du lycée polyvalent Roger Frison Roche",
+                "au lycée polyvalent Roger Frison Roche",
+            ),
+            (
+                "Lycée professionel Gaston Bachelard",
+                "le lycée professionnel Gaston Bachelard",
+                "du lycée professionnel Gaston Bachelard",
+                "au lycée professionnel Gaston Bachelard",
+            ),
             (
                 "Section d'enseignement professionnel du lycée des métiers du bois",
                 "la section d'enseignement professionnel du lycée des métiers du bois",
                 "de la section d'enseignement professionnel du lycée des métiers du bois",
                 "à la section d'enseignement professionnel du lycée des métiers du bois",
             ),
-            ("SEP du lycée Jean Monnet", "la SEP du lycée Jean Monnet", "de la SEP du lycée Jean Monnet", "à la SEP du lycée Jean Monnet"),
+            (
+                "SEP du lycée Jean Monnet",
+                "la SEP du lycée Jean Monnet",
+                "de la SEP du lycée Jean Monnet",
+                "à la SEP du lycée Jean Monnet",
+            ),
             (
                 "Etablissement régional d'enseignement adapté Francine Leca",
                 "l'établissement régional d'enseignement adapté Francine Leca",
@@ -592,8 +622,18 @@ mod tests {
                 "à l'établissement régional d'enseignement adapté Francine Leca",
             ),
             ("EREA Jean Monnet", "l'EREA Jean Monnet", "de l'EREA Jean Monnet", "à l'EREA Jean Monnet"),
-            ("Ecole du Verre de Paris", "l'école du Verre de Paris", "de l'école du Verre de Paris", "à l'école du Verre de Paris"),
-            ("Altitude-Suzanne Joulié Roos", "le lycée Altitude-Suzanne Joulié Roos", "du lycée Altitude-Suzanne Joulié Roos", "au lycée Altitude-Suzanne Joulié Roos"),
+            (
+                "Ecole du Verre de Paris",
+                "l'école du Verre de Paris",
+                "de l'école du Verre de Paris",
+                "à l'école du Verre de Paris",
+            ),
+            (
+                "Altitude-Suzanne Joulié Roos",
+                "le lycée Altitude-Suzanne Joulié Roos",
+                "du lycée Altitude-Suzanne Joulié Roos",
+                "au lycée Altitude-Suzanne Joulié Roos",
+            ),
             ("L.P. Albert Bayet", "le L.P. Albert Bayet", "du L.P. Albert Bayet", "au L.P. Albert Bayet"),
             ("", "le lycée", "du lycée", "au lycée"),
         ] {
@@ -634,7 +674,8 @@ mod tests {
             ("Type de demande : PFMP", "Type de demande\u{a0}: PFMP"),
             ("Utile ? Oui ! Non ; 46 %", "Utile\u{202f}? Oui\u{202f}! Non\u{202f}; 46\u{202f}%"),
             ("à moins de 30 km de Lyon", "à moins de 30\u{a0}km de Lyon"),
-            ("sous 3 jours ouvrés", "sous 3\u{a0}jours ouvrés"),
+            // A count is not a unit: "3 jours" keeps its space.
+            ("sous 3 jours ouvrés", "sous 3 jours ouvrés"),
             ("« Électricien »", "«\u{a0}Électricien\u{a0}»"),
             ("https://x.fr/avis/t?note=5 : ok", "https://x.fr/avis/t?note=5\u{a0}: ok"),
             ("30 kmh, 2 mai", "30 kmh, 2 mai"),
