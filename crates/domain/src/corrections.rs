@@ -32,13 +32,15 @@ pub const CORRECTIONS: &[Correction] = &[
     fix("diplome d'etat", "diplôme d'État", BCN),
     fix("diplôme d'etat", "diplôme d'État", "Certif Info, Libelle_Diplome"),
     fix("diplôme d'état", "diplôme d'État", "Certif Info, Libelle_Diplome"),
+    fix("brevet d'etat", "brevet d'État", BCN),
+    fix("corps d'etat", "corps d'état", BCN),
     fix("systemes numeriques", "systèmes numériques", BCN),
     fix("systemes", "systèmes", BCN),
     fix("numeriques", "numériques", BCN),
     fix("numerique", "numérique", BCN),
     fix("professionel", "professionnel", "ONISEP Île-de-France, 0750553U « Lycée professionel Gaston Bachelard »"),
     fix("professionelle", "professionnelle", BCN),
-    fix("(bts)", "(BTS)", "BCN N_MEF, LIBELLE_LONG « … (bts) »"),
+    fix("(bts)", "(BTS)", "BCN N_MEF, LIBELLE_LONG « … (bts) », « Fonderie(bts) »"),
     fix("(cap)", "(CAP)", "BCN N_MEF, LIBELLE_LONG"),
     fix("specialite", "spécialité", BCN),
     fix("genie", "génie", BCN),
@@ -66,9 +68,10 @@ pub const CORRECTIONS: &[Correction] = &[
     fix("cosmetique", "cosmétique", BCN),
 ];
 
-/// Whether `c` may sit inside a word.
+/// Whether `c` may sit inside a word ("d'etat" is one word, "(bts)" is
+/// "bts" between brackets).
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '\'' || c == '’' || c == '(' || c == ')' || c == '-'
+    c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'
 }
 
 /// `label` with every fix of [`CORRECTIONS`] applied.
@@ -95,10 +98,16 @@ fn replace_words(text: &str, wrong: &str, right: &str) -> String {
     let mut out = String::with_capacity(text.len() + 4);
     let mut i = 0;
     while i < chars.len() {
+        // A bracket opens its own word, even glued to the previous one
+        // ("Fonderie(bts)" is "Fonderie (BTS)").
+        let bracket = wanted.first() == Some(&'(');
         let fits = lower.get(i..i + wanted.len()).is_some_and(|w| w == wanted.as_slice())
-            && (i == 0 || !is_word(chars[i - 1]))
+            && (i == 0 || bracket || !is_word(chars[i - 1]))
             && chars.get(i + wanted.len()).is_none_or(|c| !is_word(*c));
         if fits {
+            if bracket && i > 0 && !chars[i - 1].is_whitespace() {
+                out.push(' ');
+            }
             if chars[i].is_uppercase() {
                 let mut r = right.chars();
                 out.extend(r.next().into_iter().flat_map(char::to_uppercase));
@@ -127,6 +136,9 @@ mod tests {
             ("Systemes numeriques option b", "Systèmes numériques option b"),
             ("Lycée professionel Gaston Bachelard", "Lycée professionnel Gaston Bachelard"),
             ("Électrotechnique (bts)", "Électrotechnique (BTS)"),
+            ("Fonderie(bts)", "Fonderie (BTS)"),
+            ("Infirmier (diplome d'etat)", "Infirmier (diplôme d'État)"),
+            ("Brevet d'etat d'educateur sportif", "Brevet d'État d'educateur sportif"),
             ("Maintenance des vehicules", "Maintenance des véhicules"),
             // Already right, or not a whole word: unchanged.
             ("Services à la personne", "Services à la personne"),
