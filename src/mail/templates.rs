@@ -52,6 +52,11 @@ pub struct NewRequestForLycee<'a> {
 }
 
 impl NewRequestForLycee<'_> {
+    /// "le lycée professionnel X", in apposition after "votre lycée".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_nouvelle", format!("Demande {} : {}", self.reference, self.action), self)
     }
@@ -372,6 +377,11 @@ pub struct MessageReminder<'a> {
 }
 
 impl MessageReminder<'_> {
+    /// "le lycée professionnel X", in apposition after "votre lycée".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered(
             "lycee_relance_message",
@@ -394,6 +404,11 @@ pub struct CloseRequest<'a> {
 }
 
 impl CloseRequest<'_> {
+    /// "le lycée professionnel X", in apposition after "votre lycée".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_demande_cloture", format!("Demande {} : quelle a été la suite ?", self.reference), self)
     }
