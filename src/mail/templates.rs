@@ -482,3 +482,57 @@ impl RatingRequest<'_> {
         rendered("entreprise_avis", "Cette mise en relation vous a-t-elle été utile ?".to_string(), self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The emails name a lycée with its article and tie their punctuation:
+    /// no "de Lycée professionnel…", no "à Lycée…", no line starting with ":".
+    #[test]
+    fn emails_name_a_lycee_with_its_article() {
+        let lycee = "Lycée professionnel Jacques de Flesselles";
+        let asked = JoinRequest { lycee, who: "Zoé Martin", email: "zoe@ac-lyon.fr", url: "https://x.fr/j", days: 1 }
+            .render_email();
+        assert_eq!(
+            asked.subject,
+            "zoe@ac-lyon.fr demande à rejoindre l'espace du lycée professionnel Jacques de Flesselles"
+        );
+        assert!(asked.body.contains("l'espace MonLycéePro du lycée professionnel Jacques de Flesselles\u{a0}:"));
+        assert!(asked.body.contains("Ce lien est valable 1\u{a0}jour."), "{}", asked.body);
+        let refused =
+            JoinReceived { lycee: "LP La Viste", outcome: JoinOutcome::NotThisWay, sign_in_url: "" }.render_email();
+        assert!(refused.body.contains("ne peut pas être rattaché au LP La Viste"), "{}", refused.body);
+        let reminder = Reminder {
+            lycee,
+            reference: "MLP-2026-000001",
+            action: "Accueillir des élèves en stage (PFMP)",
+            entreprise: "Boulangerie Dupont",
+            commune: "Aurillac",
+            sent: "03/05/2027".into(),
+            pilot: false,
+            deadline: String::new(),
+            take_url: "https://x.fr/r/t/prendre".into(),
+            decline_url: "https://x.fr/r/t/decliner".into(),
+            view_url: "https://x.fr/r/t".into(),
+        }
+        .render_email();
+        assert!(reminder.body.contains("envoyée au lycée professionnel Jacques de Flesselles le 03/05/2027"));
+        assert_eq!(reminder.subject, "Rappel\u{a0}: la demande MLP-2026-000001 attend votre réponse");
+        assert!(!reminder.body.contains(" :") && !reminder.body.contains(" ?"), "{}", reminder.body);
+        let coordination = Coordination {
+            reference: "MLP-2026-000001",
+            commune: "Aurillac",
+            academie: "Clermont-Ferrand",
+            action: "PFMP",
+            reason: "aucun lycée n'a pu la prendre en charge",
+            recipients: Vec::new(),
+            entreprise: "Boulangerie Dupont",
+            contact: String::new(),
+            jobs: String::new(),
+            message: "Bonjour",
+        }
+        .render_email();
+        assert!(coordination.body.contains("d'une entreprise d'Aurillac"), "{}", coordination.body);
+    }
+}
