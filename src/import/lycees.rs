@@ -11,7 +11,7 @@ use super::source::{Csv, CsvSpec, Encoding};
 use super::{Loaded, TableData, WriteMode, teaching, thousands};
 use crate::storage::Val;
 use crate::storage::import::LyceeContext;
-use domain::text::{fold, fold_place, sentence_case};
+use domain::text::{fold, fold_place, school_case};
 use domain::{Position, Siret, Uai};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -192,7 +192,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
             uai.to_string(),
             Draft {
                 uai: uai.to_string(),
-                official_name: sentence_case(r.get(i_nom)),
+                official_name: school_case(r.get(i_nom)),
                 kind: kind.to_string(),
                 sector: sector.to_string(),
                 commune,

@@ -455,6 +455,56 @@ impl SchoolName {
     }
 }
 
+/// Small words that stay lowercase inside a proper name ("Vincent de
+/// Paul", "Pays de Condé").
+const PARTICLES: [&str; 14] = ["de", "du", "des", "d", "l", "la", "le", "les", "et", "en", "sur", "sous", "aux", "au"];
+
+/// An official school name published in capitals ("LYCEE PROFESSIONNEL
+/// JEAN MOULIN", "LPO DE DEMBENI") written as French writes it: the type
+/// words in sentence case with their accents ("Lycée professionnel"),
+/// acronyms kept ("LPO"), the proper name capitalised ("Jean Moulin", "de
+/// Dembeni"), and the "Lycée des métiers…" labels that follow in sentence
+/// case. Used only when no properly written source gives the name.
+pub fn school_case(caps: &str) -> String {
+    let sentence = sentence_case(caps);
+    let words: Vec<&str> = sentence.split(' ').filter(|w| !w.is_empty()).collect();
+    let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
+    let is = |i: usize, w: &str| folded.get(i).is_some_and(|f| f == w);
+    let labels =
+        (1..words.len()).find(|&i| is(i, "lycee") && is(i + 1, "des") && is(i + 2, "metiers")).unwrap_or(words.len());
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    if let Some((_, written, _)) = SCHOOL_HEADS.iter().find(|(key, _, _)| folded.first().is_some_and(|f| f == key)) {
+        out.push(if written.is_empty() {
+            caps.split_whitespace().next().unwrap_or("").to_string()
+        } else {
+            words[0].to_string()
+        });
+        i = 1;
+        while i < labels && SCHOOL_QUALIFIERS.iter().any(|(key, _)| folded[i] == *key) {
+            out.push(words[i].to_string());
+            i += 1;
+        }
+    }
+    for (j, w) in words.iter().enumerate().take(labels).skip(i) {
+        if PARTICLES.contains(&folded[j].as_str()) {
+            out.push(w.to_string());
+        } else {
+            out.push(w.split('-').map(capitalise).collect::<Vec<_>>().join("-"));
+        }
+    }
+    if labels < words.len() {
+        out.push(capitalise(words[labels]));
+        out.extend(words[labels + 1..].iter().map(|w| w.to_string()));
+    }
+    out.join(" ")
+}
+
+fn capitalise(w: &str) -> String {
+    let mut c = w.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
 /// "le lycée professionnel X" (see [`SchoolName`]).
 pub fn the_lycee(name: &str) -> String {
     SchoolName::new(name).the()
@@ -683,6 +733,21 @@ mod tests {
             ("Déjà\u{a0}: rien", "Déjà\u{a0}: rien"),
         ] {
             assert_eq!(french_spacing(raw), said, "{raw:?}");
+        }
+    }
+    #[test]
+    fn school_names_in_capitals_are_written_as_french_does() {
+        for (caps, said) in [
+            ("LYCEE PROFESSIONNEL JEAN MOULIN", "Lycée professionnel Jean Moulin"),
+            ("LPO DE DEMBENI", "LPO de Dembeni"),
+            ("LYCEE DES LUMIERES", "Lycée des Lumieres"),
+            ("LYCEE POLYVALENT DE BANDRELE LYCEE DES METIERS", "Lycée polyvalent de Bandrele Lycée des métiers"),
+            ("LYCEE DES METIERS PRIVE VINCENT DE PAUL", "Lycée des métiers privé Vincent de Paul"),
+            ("LYCEE PROFESSIONNEL JEAN-BAPTISTE DE LA SALLE", "Lycée professionnel Jean-Baptiste de la Salle"),
+            ("ALTITUDE", "Altitude"),
+            ("", ""),
+        ] {
+            assert_eq!(school_case(caps), said, "{caps:?}");
         }
     }
 }
