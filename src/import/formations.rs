@@ -203,7 +203,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         }
         diploma_rows.push(vec![
             Val::from(cfd.clone()),
-            Val::from(label),
+            Val::from(domain::corrections::correct(&label)),
             Val::from(d.level_code.clone()),
             Val::from(level.code()),
             Val::from(d.group.clone()),

@@ -11,7 +11,7 @@ use super::source::{Csv, CsvSpec, Encoding};
 use super::{Loaded, TableData, WriteMode, teaching, thousands};
 use crate::storage::Val;
 use crate::storage::import::LyceeContext;
-use domain::text::{fold, fold_place, sentence_case};
+use domain::text::{fold, fold_place, school_case};
 use domain::{Position, Siret, Uai};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -192,7 +192,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
             uai.to_string(),
             Draft {
                 uai: uai.to_string(),
-                official_name: sentence_case(r.get(i_nom)),
+                official_name: school_case(r.get(i_nom)),
                 kind: kind.to_string(),
                 sector: sector.to_string(),
                 commune,
@@ -279,11 +279,14 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
             (None, p) => (p, "commune"),
         };
         exact += usize::from(precision == "exacte");
-        let (name, labels) = split_labels(&d.official_name);
+        // Published typos ("Lycée professionel …") are fixed here, the
+        // files staying as published.
+        let official = domain::corrections::correct(&d.official_name);
+        let (name, labels) = split_labels(&official);
         lycee_rows.push(vec![
             Val::from(d.uai.clone()),
             Val::from(name),
-            Val::from(d.official_name.clone()),
+            Val::from(official),
             Val::from(d.kind.clone()),
             Val::from(d.sector.clone()),
             Val::from(d.commune.clone()),

@@ -1,7 +1,11 @@
 //! The emails MonLycéePro sends, as typed templates. Plain text: readable
-//! everywhere, nothing to escape.
+//! everywhere, nothing to escape. Every email goes through
+//! [`domain::text::french_spacing`] (no-break spaces before ":" and "?",
+//! in "30 km"), and names of lycées and places take their article through
+//! `domain::text` ("du lycée professionnel…", "d'Aurillac").
 
 use askama::Template;
+use domain::text;
 
 /// A rendered email.
 #[derive(Debug, Clone)]
@@ -18,7 +22,7 @@ fn rendered<T: Template>(template: &'static str, subject: String, t: &T) -> Rend
         tracing::error!(error = %e, template, "gabarit de courriel");
         subject.clone()
     });
-    Rendered { template, subject, body }
+    Rendered { template, subject: text::french_spacing(&subject), body: text::french_spacing(&body) }
 }
 
 #[derive(Template)]
@@ -48,6 +52,11 @@ pub struct NewRequestForLycee<'a> {
 }
 
 impl NewRequestForLycee<'_> {
+    /// "le lycée professionnel X", in apposition after "votre lycée".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_nouvelle", format!("Demande {} : {}", self.reference, self.action), self)
     }
@@ -68,6 +77,11 @@ pub struct Confirmation<'a> {
 }
 
 impl Confirmation<'_> {
+    /// "autour d'Aurillac".
+    pub fn around(&self) -> String {
+        format!("autour {}", text::of_place(self.commune))
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("entreprise_confirmation", format!("Votre demande {} est enregistrée", self.reference), self)
     }
@@ -105,6 +119,11 @@ pub struct Taken<'a> {
 }
 
 impl Taken<'_> {
+    /// "le lycée professionnel X".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("entreprise_prise_en_charge", format!("Votre demande {} est prise en charge", self.reference), self)
     }
@@ -126,6 +145,11 @@ pub struct Coordination<'a> {
 }
 
 impl Coordination<'_> {
+    /// "de Lyon", "d'Aurillac".
+    pub fn of_commune(&self) -> String {
+        text::of_place(self.commune)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("coordination", format!("Demande {} : coordination territoriale", self.reference), self)
     }
@@ -173,6 +197,11 @@ pub struct SignIn<'a> {
 }
 
 impl SignIn<'_> {
+    /// "15\u{a0}minutes", "1\u{a0}minute".
+    pub fn validity(&self) -> String {
+        text::count_of(self.minutes, "minute", "minutes")
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("connexion", "Votre lien de connexion à MonLycéePro".to_string(), self)
     }
@@ -221,8 +250,18 @@ pub struct JoinRequest<'a> {
 }
 
 impl JoinRequest<'_> {
+    /// "du lycée professionnel X".
+    pub fn of_lycee(&self) -> String {
+        text::of_lycee(self.lycee)
+    }
+
+    /// "7\u{a0}jours", "1\u{a0}jour".
+    pub fn validity(&self) -> String {
+        text::count_of(self.days, "jour", "jours")
+    }
+
     pub fn render_email(&self) -> Rendered {
-        rendered("adhesion_demande", format!("{} demande à rejoindre l'espace de {}", self.email, self.lycee), self)
+        rendered("adhesion_demande", format!("{} demande à rejoindre l'espace {}", self.email, self.of_lycee()), self)
     }
 }
 
@@ -233,6 +272,11 @@ pub struct JoinRefused<'a> {
 }
 
 impl JoinRefused<'_> {
+    /// "du lycée professionnel X".
+    pub fn of_lycee(&self) -> String {
+        text::of_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("adhesion_refusee", "Votre demande d'accès à MonLycéePro".to_string(), self)
     }
@@ -261,6 +305,16 @@ pub struct JoinReceived<'a> {
 }
 
 impl JoinReceived<'_> {
+    /// "du lycée professionnel X".
+    pub fn of_lycee(&self) -> String {
+        text::of_lycee(self.lycee)
+    }
+
+    /// "au lycée professionnel X".
+    pub fn at_lycee(&self) -> String {
+        text::at_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("adhesion_recue", "Votre demande d'accès à MonLycéePro".to_string(), self)
     }
@@ -300,6 +354,11 @@ pub struct Reminder<'a> {
 }
 
 impl Reminder<'_> {
+    /// "au lycée professionnel X".
+    pub fn at_lycee(&self) -> String {
+        text::at_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_relance", format!("Rappel : la demande {} attend votre réponse", self.reference), self)
     }
@@ -318,6 +377,11 @@ pub struct MessageReminder<'a> {
 }
 
 impl MessageReminder<'_> {
+    /// "le lycée professionnel X", in apposition after "votre lycée".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered(
             "lycee_relance_message",
@@ -340,6 +404,11 @@ pub struct CloseRequest<'a> {
 }
 
 impl CloseRequest<'_> {
+    /// "le lycée professionnel X", in apposition after "votre lycée".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_demande_cloture", format!("Demande {} : quelle a été la suite ?", self.reference), self)
     }
@@ -380,6 +449,14 @@ pub struct NoAnswer<'a> {
 }
 
 impl NoAnswer<'_> {
+    /// "de l'académie d'Aix-Marseille", or "de l'académie".
+    pub fn of_academie(&self) -> String {
+        match &self.academie {
+            Some(a) => format!("de l'académie {}", text::of_place(a)),
+            None => "de l'académie".to_string(),
+        }
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered(
             "entreprise_sans_reponse",
@@ -403,5 +480,59 @@ pub struct RatingRequest<'a> {
 impl RatingRequest<'_> {
     pub fn render_email(&self) -> Rendered {
         rendered("entreprise_avis", "Cette mise en relation vous a-t-elle été utile ?".to_string(), self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The emails name a lycée with its article and tie their punctuation:
+    /// no "de Lycée professionnel…", no "à Lycée…", no line starting with ":".
+    #[test]
+    fn emails_name_a_lycee_with_its_article() {
+        let lycee = "Lycée professionnel Jacques de Flesselles";
+        let asked = JoinRequest { lycee, who: "Zoé Martin", email: "zoe@ac-lyon.fr", url: "https://x.fr/j", days: 1 }
+            .render_email();
+        assert_eq!(
+            asked.subject,
+            "zoe@ac-lyon.fr demande à rejoindre l'espace du lycée professionnel Jacques de Flesselles"
+        );
+        assert!(asked.body.contains("l'espace MonLycéePro du lycée professionnel Jacques de Flesselles\u{a0}:"));
+        assert!(asked.body.contains("Ce lien est valable 1\u{a0}jour."), "{}", asked.body);
+        let refused =
+            JoinReceived { lycee: "LP La Viste", outcome: JoinOutcome::NotThisWay, sign_in_url: "" }.render_email();
+        assert!(refused.body.contains("ne peut pas être rattaché au LP La Viste"), "{}", refused.body);
+        let reminder = Reminder {
+            lycee,
+            reference: "MLP-2026-000001",
+            action: "Accueillir des élèves en stage (PFMP)",
+            entreprise: "Boulangerie Dupont",
+            commune: "Aurillac",
+            sent: "03/05/2027".into(),
+            pilot: false,
+            deadline: String::new(),
+            take_url: "https://x.fr/r/t/prendre".into(),
+            decline_url: "https://x.fr/r/t/decliner".into(),
+            view_url: "https://x.fr/r/t".into(),
+        }
+        .render_email();
+        assert!(reminder.body.contains("envoyée au lycée professionnel Jacques de Flesselles le 03/05/2027"));
+        assert_eq!(reminder.subject, "Rappel\u{a0}: la demande MLP-2026-000001 attend votre réponse");
+        assert!(!reminder.body.contains(" :") && !reminder.body.contains(" ?"), "{}", reminder.body);
+        let coordination = Coordination {
+            reference: "MLP-2026-000001",
+            commune: "Aurillac",
+            academie: "Clermont-Ferrand",
+            action: "PFMP",
+            reason: "aucun lycée n'a pu la prendre en charge",
+            recipients: Vec::new(),
+            entreprise: "Boulangerie Dupont",
+            contact: String::new(),
+            jobs: String::new(),
+            message: "Bonjour",
+        }
+        .render_email();
+        assert!(coordination.body.contains("d'une entreprise d'Aurillac"), "{}", coordination.body);
     }
 }

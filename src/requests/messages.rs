@@ -9,7 +9,6 @@ use crate::mail::outbox::{self, OutboxRow};
 use crate::mail::templates::{self, Rendered};
 use crate::search::SearchIndex;
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow};
-use crate::web::suivi::period_label;
 use domain::lifecycle::{Actor, CoordinationCause, Email, Outcome, RecipientRole, Story};
 use domain::{ActionType, Niveau};
 use std::collections::HashMap;
@@ -20,18 +19,24 @@ pub fn lycee_name(index: &SearchIndex, uai: &str) -> String {
     index.lycee(uai).map_or(uai.to_string(), |l| l.nom.clone())
 }
 
+/// A lycée as a sentence names it after its article ("le lycée
+/// professionnel X"), with the `domain::text::SchoolName` forms.
+fn school(index: &SearchIndex, uai: &str) -> domain::text::SchoolName {
+    domain::text::SchoolName::new(&lycee_name(index, uai))
+}
+
 fn action_label(d: &DemandeRow) -> &'static str {
     ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label)
 }
 
 /// "12/11/2026", the French day of a stored instant (Paris time).
 pub fn day_of(rfc3339: &str) -> String {
-    clock::parse(rfc3339).map_or_else(|| rfc3339.to_string(), date_of)
+    clock::parse(rfc3339).map_or_else(|| domain::text::short_date(rfc3339), date_of)
 }
 
 fn date_of(t: OffsetDateTime) -> String {
     let local = t.to_offset(domain::calendar::local_offset("75", t));
-    format!("{:02}/{:02}/{}", local.day(), u8::from(local.month()), local.year())
+    domain::text::short_date(&local.date().to_string())
 }
 
 fn jobs_text(index: &SearchIndex, d: &DemandeRow) -> String {
@@ -50,7 +55,7 @@ fn levels_text(codes: &str) -> String {
 /// Who speaks, as the story and the emails name them.
 fn author(index: &SearchIndex, by: &Actor) -> String {
     match by {
-        Actor::Lycee(u) => lycee_name(index, u),
+        Actor::Lycee(u) => school(index, u).the(),
         Actor::Coordination => "la coordination territoriale".to_string(),
         Actor::Company => "l'entreprise".to_string(),
         Actor::System => "MonLycéePro".to_string(),
@@ -66,11 +71,13 @@ pub fn story_line(
     person: &str,
     text: Option<&str>,
 ) -> (Actor, String) {
-    let name = |u: &str| lycee_name(index, u);
+    // "Le lycée X" to open a sentence, "le lycée X" inside one.
+    let name = |u: &str| school(index, u).the_capitalised();
+    let the = |u: &str| school(index, u).the();
     let system = Actor::System;
     match story {
         Story::Taken { uai, first: true } => {
-            (Actor::Lycee(uai.clone()), format!("Prise en charge par {} ({person}).", name(uai)))
+            (Actor::Lycee(uai.clone()), format!("Prise en charge par {} ({person}).", the(uai)))
         }
         Story::Taken { uai, first: false } => {
             (Actor::Lycee(uai.clone()), format!("{} participe à la réponse ({person}).", name(uai)))
@@ -86,7 +93,7 @@ pub fn story_line(
         Story::Joined { uai, role } => (system, format!("{} rejoint la demande ({}).", name(uai), role_words(*role))),
         Story::HandedOver { from, to, role } => {
             let by = match from {
-                Some(u) => format!("Confiée par {} ({person})", name(u)),
+                Some(u) => format!("Confiée par {} ({person})", the(u)),
                 None => format!("Confiée par la coordination territoriale ({person})"),
             };
             (system, format!("{} reprend la demande ({}). {by}.", name(to), role_words(*role)))
@@ -113,7 +120,7 @@ pub fn story_line(
             (Actor::Company, "Demande relancée par l'entreprise : elle est de nouveau transmise.".to_string())
         }
         Story::Reopened { by } => (by.clone(), format!("Demande rouverte par {}.", author(index, by))),
-        Story::PilotReminded { uai } => (system, format!("Relance envoyée à {}.", name(uai))),
+        Story::PilotReminded { uai } => (system, format!("Relance envoyée à l'équipe {}.", school(index, uai).of())),
         Story::EveryoneReminded => {
             (system, "Relance envoyée aux lycées sollicités qui n'avaient pas répondu.".to_string())
         }
@@ -128,9 +135,11 @@ pub fn story_line(
              relancer une fois depuis cette page."
                 .to_string(),
         ),
-        Story::MessageReminded { uai } => (system, format!("Rappel envoyé à {} : écrire à l'entreprise.", name(uai))),
+        Story::MessageReminded { uai } => {
+            (system, format!("Rappel envoyé {} : écrire à l'entreprise.", school(index, uai).at()))
+        }
         Story::CloseRequested { uai } => {
-            (system, format!("Rappel envoyé à {} : clôturer la demande avec son issue.", name(uai)))
+            (system, format!("Rappel envoyé {} : clôturer la demande avec son issue.", school(index, uai).at()))
         }
         Story::Rated { score } => {
             let said = match text.filter(|t| !t.is_empty()) {
@@ -213,13 +222,13 @@ impl RequestService {
             jobs: jobs_text(index, d),
             levels: levels_text(&d.niveaux),
             students: d.nombre_eleves,
-            period: period_label(d.periode_debut.as_deref(), d.periode_fin.as_deref()),
+            period: domain::text::period(d.periode_debut.as_deref(), d.periode_fin.as_deref()),
             message: &d.message,
             take_url: link("/prendre"),
             decline_url: link("/decliner"),
             view_url: link(""),
             workspace_url: format!("{}/espace/demandes/{}", self.base_url, d.reference),
-            expires: format!("{:02}/{:02}/{}", expires.day(), u8::from(expires.month()), expires.year()),
+            expires: domain::text::short_date(&expires.to_string()),
             pilot_days: self.deadlines.pilot_moves,
         }
         .render_email()
@@ -602,9 +611,9 @@ fn crossing(index: &SearchIndex, d: &DemandeRow, story: &[Story], person: &str) 
     let codes: Vec<String> =
         [academie_of(&from).or_else(|| d.academie_code.clone()), academie_of(&to)].into_iter().flatten().collect();
     let reason = format!(
-        "{} ({person}) l'a confiée à {}, d'une autre académie",
-        lycee_name(index, &from),
-        lycee_name(index, &to)
+        "{} ({person}) l'a confiée {}, d'une autre académie",
+        school(index, &from).the(),
+        school(index, &to).at()
     );
     (reason, codes)
 }

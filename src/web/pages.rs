@@ -93,8 +93,9 @@ impl BrowsePage {
     }
 }
 
+/// "12\u{a0}lycées", "1\u{a0}lycée" (see `domain::text::count_of`).
 fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n > 1 { many } else { one })
+    domain::text::count_of(n, one, many)
 }
 
 /// `GET /lycees`: académies → départements → communes → lycées, and a
@@ -183,7 +184,7 @@ async fn browse_departement(state: &AppState, code: &str) -> Result<BrowsePage, 
 async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
     let db = state.catalogue.db();
     let c = q::commune(db, &code.to_ascii_uppercase()).await?.ok_or(PageError::NotFound)?;
-    let mut p = BrowsePage::new(format!("Les lycées professionnels à {}", c.nom));
+    let mut p = BrowsePage::new(format!("Les lycées professionnels {}", domain::text::at_place(&c.nom)));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
     if let Some(d) = q::departement(db, &c.departement_code).await? {
         if let Some(ac) = &d.academie_code
@@ -211,9 +212,12 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
         };
         let nearest: Vec<_> = nearest.into_iter().take(10).collect();
         p.notice = Some(if nearest.is_empty() {
-            format!("Aucun lycée professionnel à {} ni à moins de 50 km.", c.nom)
+            format!("Aucun lycée professionnel {} ni à moins de 50\u{a0}km.", domain::text::at_place(&c.nom))
         } else {
-            format!("Aucun lycée professionnel à {} : voici les plus proches, à moins de 50 km.", c.nom)
+            format!(
+                "Aucun lycée professionnel {}\u{a0}: voici les plus proches, à moins de 50\u{a0}km.",
+                domain::text::at_place(&c.nom)
+            )
         });
         p.lycees_title = "Les lycées les plus proches".into();
         p.lycees = state.catalogue.summaries(nearest).await?;
@@ -227,12 +231,12 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
 async fn browse_search(state: &AppState, text: &str) -> Result<BrowsePage, PageError> {
     let text: String = text.chars().take(100).collect();
     let communes = state.catalogue.communes(&text, 20).await?;
-    let mut p = BrowsePage::new(format!("Communes correspondant à « {text} »"));
+    let mut p = BrowsePage::new(format!("Communes correspondant à «\u{a0}{text}\u{a0}»"));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
     p.query = text.clone();
     if communes.is_empty() {
         p.notice = Some(format!(
-            "Aucune commune ne correspond à « {text} ». Vérifiez l'orthographe ou essayez un code postal (par exemple 69003)."
+            "Aucune commune ne correspond à «\u{a0}{text}\u{a0}». Vérifiez l'orthographe ou essayez un code postal (par exemple 69003)."
         ));
     }
     p.areas_title = "Choisissez la commune".into();
@@ -264,8 +268,54 @@ struct LyceePage<'a> {
     student_count: Option<(String, i64)>,
     position_text: String,
     vitrine: Option<Showcase>,
+    /// The business office's contact, when the lycée published it: the
+    /// first contact of the page's one contact block.
+    bde: Option<OfficeContact>,
     /// The day the page is written (ISO), for diplomas closed since.
     today: String,
+}
+
+impl LyceePage<'_> {
+    /// "académie de Lyon", "académie d'Aix-Marseille".
+    fn academie_label(&self) -> Option<String> {
+        self.l.academie.as_ref().map(|a| format!("académie {}", domain::text::of_place(&a.nom)))
+    }
+
+    /// Whether the page knows a way to reach the lycée.
+    fn any_contact(&self) -> bool {
+        self.bde.is_some() || self.l.has_contact()
+    }
+}
+
+/// The business office's contact as the lycée published it.
+struct OfficeContact {
+    name: Option<String>,
+    email: Option<String>,
+    telephone: Option<String>,
+}
+
+impl Showcase {
+    /// Whether the lycée says something of itself besides its contact.
+    fn has_presentation(&self) -> bool {
+        self.presentation.is_some()
+            || self.plateaux.is_some()
+            || self.reussites.is_some()
+            || self.horaires.is_some()
+            || !self.accepts.is_empty()
+            || !self.periods.is_empty()
+            || self.paused
+    }
+}
+
+impl OfficeContact {
+    /// "Mme Martin — bde@lycee.fr": who to write to, as the link says it.
+    fn email_line(&self) -> String {
+        [self.name.as_deref(), self.email.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" — ")
+    }
+
+    fn phone_href(&self) -> String {
+        self.telephone.as_deref().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect()
+    }
 }
 
 /// What the lycée says of itself, ready to show (Markdown made safe).
@@ -274,8 +324,9 @@ struct Showcase {
     plateaux: Option<String>,
     reussites: Option<String>,
     horaires: Option<String>,
-    /// The business office's contact, when the lycée agreed to show it.
-    bde: Option<String>,
+    /// The business office's contact, when the lycée agreed to show it
+    /// (moved to the page's contact block).
+    bde: Option<OfficeContact>,
     /// Labels of the actions accepted (empty: all).
     accepts: Vec<&'static str>,
     paused: bool,
@@ -284,8 +335,8 @@ struct Showcase {
 }
 
 async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Option<Showcase>> {
-    use crate::partners::french_date;
     use crate::storage::vitrines;
+    use domain::text::short_date;
     let uai = l.uai.as_str();
     let v = vitrines::vitrine(db, uai).await?;
     let d = vitrines::disponibilite(db, uai).await?;
@@ -295,7 +346,7 @@ async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Opti
         .map(|p| {
             let diploma =
                 l.formations.iter().find(|f| f.cfd == p.diplome).map_or(p.diplome.as_str(), |f| f.libelle.as_str());
-            format!("{diploma} ({}) : du {} au {}", p.annee, french_date(&p.debut), french_date(&p.fin))
+            format!("{diploma} ({}) : du {} au {}", p.annee, short_date(&p.debut), short_date(&p.fin))
         })
         .collect();
     if v.is_none() && d.is_none() && periods.is_empty() {
@@ -304,19 +355,21 @@ async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Opti
     let v = v.unwrap_or_default();
     let d = d.unwrap_or_default();
     let md = |t: &str| (!t.trim().is_empty()).then(|| crate::markdown::to_safe_html(t));
-    let bde = v.bde_public.then(|| {
-        [v.bde_nom.as_deref(), v.bde_email.as_deref(), v.bde_telephone.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" — ")
-    });
+    let given = |f: &Option<String>| f.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    let bde = v
+        .bde_public
+        .then(|| OfficeContact {
+            name: given(&v.bde_nom),
+            email: given(&v.bde_email),
+            telephone: given(&v.bde_telephone),
+        })
+        .filter(|c| c.name.is_some() || c.email.is_some() || c.telephone.is_some());
     Ok(Some(Showcase {
         presentation: md(&v.presentation),
         plateaux: md(&v.plateaux),
         reussites: md(&v.reussites),
         horaires: md(&v.horaires),
-        bde: bde.filter(|b| !b.is_empty()),
+        bde,
         accepts: d
             .actions
             .as_deref()
@@ -359,6 +412,8 @@ pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Re
                 Some(_) => "au centre de la commune (position exacte non connue)".to_string(),
                 None => String::new(),
             };
+            let mut vitrine = showcase(state.catalogue.db(), &l).await?;
+            let bde = vitrine.as_mut().and_then(|v| v.bde.take());
             let page = LyceePage {
                 chrome: Chrome::new("lycees"),
                 crumbs,
@@ -367,7 +422,8 @@ pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Re
                 job_count: thousands(l.job_count(&today) as i64),
                 student_count: l.student_count().map(|(n, year)| (thousands(n), year)),
                 position_text,
-                vitrine: showcase(state.catalogue.db(), &l).await?,
+                vitrine,
+                bde,
                 l: &l,
                 today,
             };

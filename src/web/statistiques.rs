@@ -254,6 +254,15 @@ fn count(n: Option<u64>) -> String {
     n.map_or_else(|| "< 5".to_string(), |n| thousands(n as i64))
 }
 
+/// A count and its noun ("1\u{a0}demande", "12\u{a0}demandes", withheld
+/// "< 5\u{a0}demandes"): French puts 0 and 1 in the singular.
+fn counted(n: Option<u64>, one: &str, many: &str) -> String {
+    match n {
+        Some(n) => domain::text::count_of(n as i64, one, many),
+        None => format!("{}\u{a0}{many}", count(None)),
+    }
+}
+
 /// A rate, median or mean as pages show it (withheld: "non diffusé").
 fn shown(x: Option<f64>, format: impl Fn(f64) -> String) -> String {
     x.map_or_else(|| "non diffusé".to_string(), format)
@@ -294,12 +303,12 @@ fn key_figures(f: &Figures) -> Vec<KeyFigure> {
         KeyFigure {
             value: shown(f.taken_rate, percent),
             label: "prises en charge par un lycée".into(),
-            detail: Some(format!("{} demandes", count(f.taken))),
+            detail: Some(counted(f.taken, "demande", "demandes")),
         },
         KeyFigure {
             value: shown(f.taken_in_3_days_rate, percent),
             label: "prises en charge en 3 jours ouvrés au plus".into(),
-            detail: Some(format!("{} demandes", count(f.taken_in_3_days))),
+            detail: Some(counted(f.taken_in_3_days, "demande", "demandes")),
         },
         KeyFigure {
             value: shown(f.median_hours_to_take, hours),
@@ -309,7 +318,7 @@ fn key_figures(f: &Figures) -> Vec<KeyFigure> {
         KeyFigure {
             value: shown(f.satisfaction.mean, |m| format!("{}\u{a0}/\u{a0}5", decimal(m, 1))),
             label: "satisfaction des entreprises".into(),
-            detail: Some(format!("{} avis", count(f.satisfaction.answers))),
+            detail: Some(counted(f.satisfaction.answers, "avis", "avis")),
         },
     ]
 }

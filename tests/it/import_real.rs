@@ -22,6 +22,14 @@ async fn text(db: &Db, sql: &str) -> Option<String> {
     .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+async fn texts(db: &Db, sql: &str) -> Vec<String> {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 /// A fingerprint of every catalogue table's content, to prove a second
 /// import leaves it as it was.
 async fn fingerprint(db: &Db) -> Vec<(String, i64, Option<String>)> {
@@ -195,6 +203,24 @@ async fn imports_the_national_catalogue(engine: Engine) {
         count(db, "SELECT COUNT(*) FROM diplomes WHERE libelle LIKE '%\u{FFFD}%' OR libelle LIKE '%Ã%'").await,
         0
     );
+
+    // The published typos are corrected at import through the reviewed
+    // table (domain::corrections), the files staying as published:
+    // "Lycée professionel Gaston Bachelard" (ONISEP Île-de-France) and
+    // the BCN labels in capitals ("SYSTEMES NUMERIQUES", "SERVICES A LA
+    // PERSONNE", "… (bts)").
+    assert_eq!(
+        text(db, "SELECT nom || ' / ' || nom_officiel FROM lycees WHERE uai = '0750553U'").await.as_deref(),
+        Some("Lycée professionnel Gaston Bachelard / Lycée professionnel Gaston Bachelard")
+    );
+    let labels = texts(db, "SELECT libelle FROM diplomes UNION ALL SELECT nom_officiel FROM lycees").await;
+    let typos: Vec<&String> = labels.iter().filter(|l| domain::corrections::correct(l) != **l).collect();
+    assert!(typos.is_empty(), "{} libellés encore fautifs : {:?}", typos.len(), &typos[..typos.len().min(10)]);
+    let left: Vec<&String> = labels
+        .iter()
+        .filter(|l| ["numeriques", "a la personne", "d'etat", "professionel", "(bts)"].iter().any(|w| l.contains(w)))
+        .collect();
+    assert!(left.is_empty(), "{} : {left:?}", left.len());
 
     // A second run changes nothing.
     let before = fingerprint(db).await;

@@ -3,6 +3,7 @@
 
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
+use monlyceepro::accounts::Role;
 
 async fn pages_show_the_catalogue(engine: Engine) {
     let app = TestApp::spawn(engine).await;
@@ -38,7 +39,7 @@ async fn pages_show_the_catalogue(engine: Engine) {
         "Bac pro métiers de l&#39;électricité et de ses environnements connectés",
         "Électricien / Électricienne du bâtiment",
         "(F1602)",
-        "46 %",
+        "46\u{202f}%",
         "InserJeunes (DEPP)",
         "Coordonnées non connues",
         "au centre de la commune",
@@ -114,4 +115,48 @@ async fn static_files_are_compressed_and_cached(engine: Engine) {
     assert_eq!(app.get("/static/inconnu.css").await.status(), 404);
 }
 
-on_both_engines!(pages_show_the_catalogue, bad_input_on_pages, static_files_are_compressed_and_cached);
+/// A lycée whose business officer publishes a contact: the page's one
+/// contact block shows it first, and never "Coordonnées non connues"
+/// while it is known; unpublished, the page says again it knows none.
+async fn a_published_contact_comes_first(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let uai = "0690043X";
+    let page = format!("/lycees/{uai}");
+    let (_, before) = app.get_text(&page).await;
+    assert!(before.contains("Coordonnées non connues"), "no contact known yet");
+    assert!(before.contains("académie de Lyon"));
+
+    let rbe = app.signed_in(&app.account("rbe.contact@ac-lyon.fr", Role::Rbe, &[uai], None).await).await;
+    let editor = format!("/espace/lycees/{uai}/vitrine");
+    let published = [
+        ("actions", "pfmp"),
+        ("bde_nom", "Mme Martin"),
+        ("bde_email", "bde@lycee.fr"),
+        ("bde_telephone", "04 78 00 00 00"),
+        ("bde_public", "oui"),
+    ];
+    let (status, _, _) = app.submit_form_as(&rbe, &editor, &editor, &published).await;
+    assert_eq!(status, 303);
+    let (_, after) = app.get_text(&page).await;
+    let contact = &after[after.find("id=\"contact\"").expect("contact block")..];
+    assert!(!after.contains("Coordonnées non connues"), "a contact is known");
+    assert!(contact.contains("Le bureau des entreprises"), "{contact}");
+    assert!(contact.contains("href=\"mailto:bde@lycee.fr\">Mme Martin — bde@lycee.fr</a>"), "{contact}");
+    assert!(contact.contains("href=\"tel:0478000000\""), "{contact}");
+    assert_eq!(after.matches("bde@lycee.fr").count(), 2, "one contact block (href and text)");
+    assert!(after.find("Le bureau des entreprises") > after.find("id=\"contact\""), "in the contact block");
+
+    let hidden = [("actions", "pfmp"), ("bde_nom", "Mme Martin"), ("bde_email", "bde@lycee.fr")];
+    let (status, _, _) = app.submit_form_as(&rbe, &editor, &editor, &hidden).await;
+    assert_eq!(status, 303);
+    let (_, unpublished) = app.get_text(&page).await;
+    assert!(!unpublished.contains("bde@lycee.fr"), "not published: not shown");
+    assert!(unpublished.contains("Coordonnées non connues"));
+}
+
+on_both_engines!(
+    pages_show_the_catalogue,
+    bad_input_on_pages,
+    static_files_are_compressed_and_cached,
+    a_published_contact_comes_first
+);

@@ -2,7 +2,7 @@
 //! and two workers on one database deliver each email once.
 
 use crate::on_both_engines;
-use crate::support::{Engine, Options, SmtpSink, TestApp};
+use crate::support::{Engine, Options, SmtpSink, TestApp, exec};
 use monlyceepro::storage::Db;
 use serde_json::json;
 use std::time::Duration;
@@ -141,4 +141,51 @@ async fn two_workers_send_each_email_once(engine: Engine) {
     assert!(expected.iter().all(|e| ids.contains(e)));
 }
 
-on_both_engines!(emails_wait_for_smtp_to_come_back, two_workers_send_each_email_once);
+/// The emails are written in French: days as JJ/MM/AAAA, never ISO;
+/// no-break spaces before ":" and "?" and in "30 km"; a lycée named with
+/// its article ("prise en charge par le lycée professionnel…"), never
+/// "par Lycée professionnel…".
+async fn emails_are_written_in_french(engine: Engine) {
+    let smtp = SmtpSink::start();
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
+            .await;
+    exec(&app.db, "UPDATE lycees SET email = 'ce.' || LOWER(uai) || '@ac-lyon.fr' WHERE departement_code = '69'").await;
+    let (status, created) = app.post_json("/api/v1/demandes", &crate::demandes::request("francais@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let to_pilot = smtp.wait_for(1, |m| m.to.iter().any(|t| t.contains(&pilot.to_lowercase()))).await;
+    let lycee = to_pilot[0].text();
+    assert!(lycee.contains("- Période\u{a0}: du 04/01/2027 au 12/02/2027"), "{lycee}");
+    assert!(!lycee.contains("2027-01-04") && !lycee.contains(" : "), "{lycee}");
+    assert!(lycee.contains("Votre rôle\u{a0}:"), "{lycee}");
+    let valid = lycee.split("valables jusqu'au ").nth(1).expect("date de validité");
+    assert!(valid.as_bytes()[2] == b'/' && valid.as_bytes()[5] == b'/', "JJ/MM/AAAA: {valid}");
+    assert!(to_pilot[0].header("Subject").contains("\u{a0}: "), "{}", to_pilot[0].header("Subject"));
+
+    let confirmation = smtp.wait_for(1, |m| m.to.iter().any(|t| t == "francais@exemple.fr")).await;
+    let said = confirmation[0].text();
+    assert!(said.contains("Elle a été transmise à\u{a0}:"), "{said}");
+    assert!(!said.contains(" : ") && !said.contains(" ?"), "{said}");
+
+    // The pilot takes it: the company is told by whom, with the article.
+    let text = to_pilot[0].text();
+    let start = text.find("/r/").expect("lien");
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let take = link.split('/').take(3).collect::<Vec<_>>().join("/") + "/prendre";
+    let (status, _, html) = app.submit_form(&take, &take, &[("nom", "Mme Martin")]).await;
+    assert_eq!(status, 200, "{html}");
+    let taken = smtp
+        .wait_for(1, |m| {
+            m.to.iter().any(|t| t == "francais@exemple.fr") && m.header("Subject").contains("prise en charge")
+        })
+        .await;
+    let said = taken[0].text();
+    assert!(
+        said.contains("est prise en charge par le lycée") || said.contains("est prise en charge par le LP"),
+        "{said}"
+    );
+    assert!(!said.contains("par Lycée") && !said.contains(" : "), "{said}");
+}
+
+on_both_engines!(emails_wait_for_smtp_to_come_back, two_workers_send_each_email_once, emails_are_written_in_french);

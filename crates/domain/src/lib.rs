@@ -7,6 +7,7 @@
 //! layer and the routing engine alike.
 
 pub mod codes;
+pub mod corrections;
 
 pub mod account;
 pub mod action;

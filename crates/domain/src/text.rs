@@ -245,6 +245,281 @@ pub fn at_place(name: &str) -> String {
     }
 }
 
+/// A day written the French way, JJ/MM/AAAA ("03/05/2027"), from an ISO
+/// date or instant ("2027-05-03", "2027-05-03T08:00:00Z"); anything else
+/// is returned as it is. Emails and pages never show an ISO date.
+pub fn short_date(iso: &str) -> String {
+    let parts: Vec<&str> = iso.get(0..10).unwrap_or("").split('-').collect();
+    match parts.as_slice() {
+        [y, m, d]
+            if [(y, 4), (m, 2), (d, 2)]
+                .iter()
+                .all(|(part, len)| part.len() == *len && part.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            format!("{d}/{m}/{y}")
+        }
+        _ => iso.to_string(),
+    }
+}
+
+/// A period between two ISO days, as a sentence fragment: "du 03/05/2027
+/// au 28/05/2027", "à partir du 03/05/2027"; `None` without a start.
+pub fn period(start: Option<&str>, end: Option<&str>) -> Option<String> {
+    match (start, end) {
+        (Some(s), Some(e)) => Some(format!("du {} au {}", short_date(s), short_date(e))),
+        (Some(s), None) => Some(format!("à partir du {}", short_date(s))),
+        _ => None,
+    }
+}
+
+/// The singular or the plural of a word for a count, French rule: 0 and 1
+/// take the singular ("0 demande", "1 demande", "2 demandes"). Never
+/// write "demande(s)".
+pub fn plural<'a>(n: i64, one: &'a str, many: &'a str) -> &'a str {
+    if n.abs() > 1 { many } else { one }
+}
+
+/// French spacing of a text written with ordinary spaces: the space before
+/// ":" becomes a no-break space, the one before ";", "?", "!" and "%" a
+/// narrow no-break space, the spaces inside « » no-break spaces, and a
+/// number is tied to its unit ("30\u{a0}km", "2\u{a0}h", not a count such as "3 jours"), so that a line
+/// never starts with a colon or a unit. Only existing spaces are changed:
+/// addresses ("https://…?note=5") are left alone.
+pub fn french_spacing(s: &str) -> String {
+    const UNITS: [&str; 4] = ["km", "h", "min", "€"];
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        if c != ' ' {
+            out.push(c);
+            continue;
+        }
+        let next = chars.get(i + 1).copied();
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let after_word = |w: &str| {
+            let rest: String = chars[i + 1..].iter().take(w.chars().count() + 1).collect();
+            rest.strip_prefix(w).is_some_and(|tail| tail.chars().next().is_none_or(|t| !t.is_alphanumeric()))
+        };
+        let tied = match next {
+            Some(':') | Some('»') => Some('\u{a0}'),
+            Some(';') | Some('?') | Some('!') | Some('%') => Some('\u{202f}'),
+            _ if prev == Some('«') => Some('\u{a0}'),
+            _ if prev.is_some_and(|p| p.is_ascii_digit()) && UNITS.iter().any(|u| after_word(u)) => Some('\u{a0}'),
+            _ => None,
+        };
+        out.push(tied.unwrap_or(' '));
+    }
+    out
+}
+
+/// The kind of school a name starts with, and how French refers to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gender {
+    Masculine,
+    Feminine,
+}
+
+/// The words that open a school's name, folded, with the form written
+/// after an article and their gender. Acronyms are kept as written.
+const SCHOOL_HEADS: [(&str, &str, Gender); 16] = [
+    ("lycee", "lycée", Gender::Masculine),
+    ("lp", "", Gender::Masculine),
+    ("l p", "", Gender::Masculine),
+    ("lpo", "", Gender::Masculine),
+    ("lpa", "", Gender::Masculine),
+    ("lgt", "", Gender::Masculine),
+    ("erea", "", Gender::Masculine),
+    ("sep", "", Gender::Feminine),
+    ("section", "section", Gender::Feminine),
+    ("etablissement", "établissement", Gender::Masculine),
+    ("ecole", "école", Gender::Feminine),
+    ("institut", "institut", Gender::Masculine),
+    ("cite", "cité", Gender::Feminine),
+    ("campus", "campus", Gender::Masculine),
+    ("centre", "centre", Gender::Masculine),
+    ("ensemble", "ensemble", Gender::Masculine),
+];
+
+/// The words that describe the kind of school after its head word
+/// ("professionnel", "privé", "des métiers"…), lowercase after an article;
+/// folded → written.
+const SCHOOL_QUALIFIERS: [(&str, &str); 28] = [
+    ("professionnel", "professionnel"),
+    ("professionnelle", "professionnelle"),
+    ("professionel", "professionnel"),
+    ("polyvalent", "polyvalent"),
+    ("polyvalente", "polyvalente"),
+    ("polyv", "polyv."),
+    ("general", "général"),
+    ("generale", "générale"),
+    ("et", "et"),
+    ("technologique", "technologique"),
+    ("technique", "technique"),
+    ("prive", "privé"),
+    ("privee", "privée"),
+    ("pr", "privé"),
+    ("public", "public"),
+    ("publique", "publique"),
+    ("hotelier", "hôtelier"),
+    ("regional", "régional"),
+    ("regionale", "régionale"),
+    ("d enseignement", "d'enseignement"),
+    ("enseignement", "enseignement"),
+    ("adapte", "adapté"),
+    ("des", "des"),
+    ("metiers", "métiers"),
+    ("agricole", "agricole"),
+    ("scolaire", "scolaire"),
+    ("climatique", "climatique"),
+    ("sportif", "sportif"),
+];
+
+/// A school's name as French uses it after an article: "Lycée
+/// professionnel Louis Lumière" is "le lycée professionnel Louis Lumière",
+/// "du lycée…", "au lycée…"; "LP La Viste" is "le LP La Viste"; "Section
+/// d'enseignement professionnel du lycée…" is "la section…"; a name without
+/// a type word ("Jean Moulin") is "le lycée Jean Moulin". The proper name
+/// is kept as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolName {
+    gender: Gender,
+    /// The name with its type words in lowercase ("lycée professionnel
+    /// Louis Lumière").
+    body: String,
+}
+
+impl SchoolName {
+    /// Reads an official or usual name.
+    pub fn new(name: &str) -> SchoolName {
+        let words: Vec<&str> = name.split_whitespace().collect();
+        let Some(first) = words.first() else {
+            return SchoolName { gender: Gender::Masculine, body: "lycée".into() };
+        };
+        let head = SCHOOL_HEADS.iter().find(|(key, _, _)| fold(first) == *key);
+        let Some(&(_, written, gender)) = head else {
+            return SchoolName { gender: Gender::Masculine, body: format!("lycée {}", words.join(" ")) };
+        };
+        let mut out: Vec<String> = vec![if written.is_empty() { first.to_string() } else { written.to_string() }];
+        let mut rest = words[1..].iter().peekable();
+        while let Some(w) = rest.peek() {
+            // "LP PR St Joseph": a qualifier in capitals is an acronym only
+            // when it is one of ours.
+            match SCHOOL_QUALIFIERS.iter().find(|(key, _)| fold(w) == *key) {
+                Some((_, q)) => {
+                    out.push((*q).to_string());
+                    rest.next();
+                }
+                None => break,
+            }
+        }
+        out.extend(rest.map(|w| w.to_string()));
+        SchoolName { gender, body: out.join(" ") }
+    }
+
+    fn elided(&self) -> bool {
+        self.body.chars().next().is_some_and(|c| "AEIOUYÀÂÉÈÊËÎÏÔÛÜaeiouyàâéèêëîïôûü".contains(c))
+    }
+
+    /// "le lycée professionnel X", "la section…", "l'établissement…".
+    pub fn the(&self) -> String {
+        match (self.elided(), self.gender) {
+            (true, _) => format!("l'{}", self.body),
+            (false, Gender::Masculine) => format!("le {}", self.body),
+            (false, Gender::Feminine) => format!("la {}", self.body),
+        }
+    }
+
+    /// "du lycée professionnel X", "de la section…", "de l'établissement…".
+    pub fn of(&self) -> String {
+        match (self.elided(), self.gender) {
+            (true, _) => format!("de l'{}", self.body),
+            (false, Gender::Masculine) => format!("du {}", self.body),
+            (false, Gender::Feminine) => format!("de la {}", self.body),
+        }
+    }
+
+    /// "au lycée professionnel X", "à la section…", "à l'établissement…".
+    pub fn at(&self) -> String {
+        match (self.elided(), self.gender) {
+            (true, _) => format!("à l'{}", self.body),
+            (false, Gender::Masculine) => format!("au {}", self.body),
+            (false, Gender::Feminine) => format!("à la {}", self.body),
+        }
+    }
+
+    /// "Le lycée professionnel X", to open a sentence.
+    pub fn the_capitalised(&self) -> String {
+        let the = self.the();
+        let mut c = the.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    }
+}
+
+/// Small words that stay lowercase inside a proper name ("Vincent de
+/// Paul", "Pays de Condé").
+const PARTICLES: [&str; 14] = ["de", "du", "des", "d", "l", "la", "le", "les", "et", "en", "sur", "sous", "aux", "au"];
+
+/// An official school name published in capitals ("LYCEE PROFESSIONNEL
+/// JEAN MOULIN", "LPO DE DEMBENI") written as French writes it: the type
+/// words in sentence case with their accents ("Lycée professionnel"),
+/// acronyms kept ("LPO"), the proper name capitalised ("Jean Moulin", "de
+/// Dembeni"), and the "Lycée des métiers…" labels that follow in sentence
+/// case. Used only when no properly written source gives the name.
+pub fn school_case(caps: &str) -> String {
+    let sentence = sentence_case(caps);
+    let words: Vec<&str> = sentence.split(' ').filter(|w| !w.is_empty()).collect();
+    let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
+    let is = |i: usize, w: &str| folded.get(i).is_some_and(|f| f == w);
+    let labels =
+        (1..words.len()).find(|&i| is(i, "lycee") && is(i + 1, "des") && is(i + 2, "metiers")).unwrap_or(words.len());
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    if let Some((_, written, _)) = SCHOOL_HEADS.iter().find(|(key, _, _)| folded.first().is_some_and(|f| f == key)) {
+        out.push(if written.is_empty() {
+            caps.split_whitespace().next().unwrap_or("").to_string()
+        } else {
+            words[0].to_string()
+        });
+        i = 1;
+        while i < labels && SCHOOL_QUALIFIERS.iter().any(|(key, _)| folded[i] == *key) {
+            out.push(words[i].to_string());
+            i += 1;
+        }
+    }
+    for (j, w) in words.iter().enumerate().take(labels).skip(i) {
+        if PARTICLES.contains(&folded[j].as_str()) {
+            out.push(w.to_string());
+        } else {
+            out.push(w.split('-').map(capitalise).collect::<Vec<_>>().join("-"));
+        }
+    }
+    if labels < words.len() {
+        out.push(capitalise(words[labels]));
+        out.extend(words[labels + 1..].iter().map(|w| w.to_string()));
+    }
+    out.join(" ")
+}
+
+fn capitalise(w: &str) -> String {
+    let mut c = w.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// "le lycée professionnel X" (see [`SchoolName`]).
+pub fn the_lycee(name: &str) -> String {
+    SchoolName::new(name).the()
+}
+
+/// "du lycée professionnel X" (see [`SchoolName`]).
+pub fn of_lycee(name: &str) -> String {
+    SchoolName::new(name).of()
+}
+
+/// "au lycée professionnel X" (see [`SchoolName`]).
+pub fn at_lycee(name: &str) -> String {
+    SchoolName::new(name).at()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +604,150 @@ mod tests {
             ("La Réunion", "de La Réunion"),
         ] {
             assert_eq!(of_place(name), said);
+        }
+    }
+    #[test]
+    fn school_names_take_their_article() {
+        for (name, the, of, at) in [
+            (
+                "Lycée professionnel Louis Lumière",
+                "le lycée professionnel Louis Lumière",
+                "du lycée professionnel Louis Lumière",
+                "au lycée professionnel Louis Lumière",
+            ),
+            (
+                "Lycée Professionnel Privé Robert Keller",
+                "le lycée professionnel privé Robert Keller",
+                "du lycée professionnel privé Robert Keller",
+                "au lycée professionnel privé Robert Keller",
+            ),
+            ("LP La Viste", "le LP La Viste", "du LP La Viste", "au LP La Viste"),
+            ("LPO Jean Moulin", "le LPO Jean Moulin", "du LPO Jean Moulin", "au LPO Jean Moulin"),
+            (
+                "Lycée polyvalent de L'Hautil",
+                "le lycée polyvalent de L'Hautil",
+                "du lycée polyvalent de L'Hautil",
+                "au lycée polyvalent de L'Hautil",
+            ),
+            (
+                "Lycée POlyvalent privé Henri Leroy",
+                "le lycée polyvalent privé Henri Leroy",
+                "du lycée polyvalent privé Henri Leroy",
+                "au lycée polyvalent privé Henri Leroy",
+            ),
+            (
+                "Lycée des métiers Pierre Mendès France",
+                "le lycée des métiers Pierre Mendès France",
+                "du lycée des métiers Pierre Mendès France",
+                "au lycée des métiers Pierre Mendès France",
+            ),
+            (
+                "Lycee polyvalent Roger Frison Roche",
+                "le lycée polyvalent Roger Frison Roche",
+                "du lycée polyvalent Roger Frison Roche",
+                "au lycée polyvalent Roger Frison Roche",
+            ),
+            (
+                "Lycée professionel Gaston Bachelard",
+                "le lycée professionnel Gaston Bachelard",
+                "du lycée professionnel Gaston Bachelard",
+                "au lycée professionnel Gaston Bachelard",
+            ),
+            (
+                "Section d'enseignement professionnel du lycée des métiers du bois",
+                "la section d'enseignement professionnel du lycée des métiers du bois",
+                "de la section d'enseignement professionnel du lycée des métiers du bois",
+                "à la section d'enseignement professionnel du lycée des métiers du bois",
+            ),
+            (
+                "SEP du lycée Jean Monnet",
+                "la SEP du lycée Jean Monnet",
+                "de la SEP du lycée Jean Monnet",
+                "à la SEP du lycée Jean Monnet",
+            ),
+            (
+                "Etablissement régional d'enseignement adapté Francine Leca",
+                "l'établissement régional d'enseignement adapté Francine Leca",
+                "de l'établissement régional d'enseignement adapté Francine Leca",
+                "à l'établissement régional d'enseignement adapté Francine Leca",
+            ),
+            ("EREA Jean Monnet", "l'EREA Jean Monnet", "de l'EREA Jean Monnet", "à l'EREA Jean Monnet"),
+            (
+                "Ecole du Verre de Paris",
+                "l'école du Verre de Paris",
+                "de l'école du Verre de Paris",
+                "à l'école du Verre de Paris",
+            ),
+            (
+                "Altitude-Suzanne Joulié Roos",
+                "le lycée Altitude-Suzanne Joulié Roos",
+                "du lycée Altitude-Suzanne Joulié Roos",
+                "au lycée Altitude-Suzanne Joulié Roos",
+            ),
+            ("L.P. Albert Bayet", "le L.P. Albert Bayet", "du L.P. Albert Bayet", "au L.P. Albert Bayet"),
+            ("", "le lycée", "du lycée", "au lycée"),
+        ] {
+            assert_eq!(the_lycee(name), the, "{name:?}");
+            assert_eq!(of_lycee(name), of, "{name:?}");
+            assert_eq!(at_lycee(name), at, "{name:?}");
+        }
+        assert_eq!(SchoolName::new("Lycée Jean Jaurès").the_capitalised(), "Le lycée Jean Jaurès");
+    }
+
+    #[test]
+    fn days_are_written_jj_mm_aaaa() {
+        for (iso, said) in [
+            ("2027-05-03", "03/05/2027"),
+            ("2027-05-28T08:00:00Z", "28/05/2027"),
+            ("2027-5-3", "2027-5-3"),
+            ("", ""),
+            ("03/05/2027", "03/05/2027"),
+        ] {
+            assert_eq!(short_date(iso), said, "{iso:?}");
+        }
+        assert_eq!(period(Some("2027-05-03"), Some("2027-05-28")).as_deref(), Some("du 03/05/2027 au 28/05/2027"));
+        assert_eq!(period(Some("2027-05-03"), None).as_deref(), Some("à partir du 03/05/2027"));
+        assert_eq!(period(None, Some("2027-05-28")), None);
+    }
+
+    #[test]
+    fn plurals_follow_the_french_rule() {
+        for (n, said) in [(0, "demande"), (1, "demande"), (2, "demandes"), (-1, "demande"), (1250, "demandes")] {
+            assert_eq!(plural(n, "demande", "demandes"), said, "{n}");
+        }
+        assert_eq!(count_of(2, "demande", "demandes"), "2\u{a0}demandes");
+    }
+
+    #[test]
+    fn spaces_are_tied_the_french_way() {
+        for (raw, said) in [
+            ("Type de demande : PFMP", "Type de demande\u{a0}: PFMP"),
+            ("Utile ? Oui ! Non ; 46 %", "Utile\u{202f}? Oui\u{202f}! Non\u{202f}; 46\u{202f}%"),
+            ("à moins de 30 km de Lyon", "à moins de 30\u{a0}km de Lyon"),
+            // A count is not a unit: "3 jours" keeps its space.
+            ("sous 3 jours ouvrés", "sous 3 jours ouvrés"),
+            ("« Électricien »", "«\u{a0}Électricien\u{a0}»"),
+            ("https://x.fr/avis/t?note=5 : ok", "https://x.fr/avis/t?note=5\u{a0}: ok"),
+            ("30 kmh, 2 mai", "30 kmh, 2 mai"),
+            ("à 2 h", "à 2\u{a0}h"),
+            ("Déjà\u{a0}: rien", "Déjà\u{a0}: rien"),
+        ] {
+            assert_eq!(french_spacing(raw), said, "{raw:?}");
+        }
+    }
+    #[test]
+    fn school_names_in_capitals_are_written_as_french_does() {
+        for (caps, said) in [
+            ("LYCEE PROFESSIONNEL JEAN MOULIN", "Lycée professionnel Jean Moulin"),
+            ("LPO DE DEMBENI", "LPO de Dembeni"),
+            ("LYCEE DES LUMIERES", "Lycée des Lumieres"),
+            ("LYCEE POLYVALENT DE BANDRELE LYCEE DES METIERS", "Lycée polyvalent de Bandrele Lycée des métiers"),
+            ("LYCEE DES METIERS PRIVE VINCENT DE PAUL", "Lycée des métiers privé Vincent de Paul"),
+            ("LYCEE PROFESSIONNEL JEAN-BAPTISTE DE LA SALLE", "Lycée professionnel Jean-Baptiste de la Salle"),
+            ("ALTITUDE", "Altitude"),
+            ("", ""),
+        ] {
+            assert_eq!(school_case(caps), said, "{caps:?}");
         }
     }
 }
