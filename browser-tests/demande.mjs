@@ -196,6 +196,16 @@ try {
   await skip();
   await submitWith('Envoyer la demande', 'Envoyer la demande');
   if (!page.url().includes('/suivi/')) failures.push(`depuis l'accueil : ${page.url()}`);
+  // "Contacter ce lycée" from a result keeps the words and the place.
+  await page.goto(`${base}/recherche?q=electricien&commune=Lyon`, { waitUntil: 'networkidle' });
+  await Promise.all([page.waitForNavigation(), page.locator('.mlp-results .fr-card__title a').first().click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Contacter ce lycée' }).first().click()]);
+  await tabTo('premier type de demande (depuis un résultat)', byId, 'action-pfmp');
+  await page.keyboard.press('Space');
+  await submitWith('Continuer (depuis un résultat)', 'Continuer');
+  if ((await page.inputValue('#champ-q')) !== 'electricien') failures.push('depuis un résultat : mots perdus');
+  if ((await page.locator('input[name="metiers"]:checked').count()) === 0) failures.push('depuis un résultat : métiers perdus');
+  if ((await page.locator('input[name="commune_texte"]').getAttribute('value')) !== 'Lyon') failures.push('depuis un résultat : commune perdue');
   console.log(`TABULATIONS ${tabs} (parcours d'électricité à Lyon depuis l'accueil, objectif 80 au plus)`);
   if (tabs > 80) failures.push(`clavier : ${tabs} tabulations depuis l'accueil (objectif 80 au plus)`);
 } catch (e) {

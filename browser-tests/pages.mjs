@@ -197,7 +197,7 @@ try {
   if (!onResult) failures.push('clavier : premier résultat inatteignable');
   else {
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-    if (!/\/lycees\/[0-9]{7}[A-Z]$/.test(page.url())) failures.push(`clavier : résultat ouvert ${page.url()}`);
+    if (!/\/lycees\/[0-9]{7}[A-Z](\?.*)?$/.test(page.url())) failures.push(`clavier : résultat ouvert ${page.url()}`);
   }
   await context.close();
 } finally {

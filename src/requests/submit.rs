@@ -16,6 +16,7 @@ use domain::matching::WantedJob;
 use domain::routing::{
     Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_label, km_words, route,
 };
+use domain::text::at_lycee;
 use time::{Duration, OffsetDateTime};
 
 /// A line of the submission's story that only the submission tells.
@@ -346,11 +347,14 @@ impl RequestService {
                 )),
             }
         }
-        let sent_to =
-            recipients.iter().map(|r| format!("{} ({})", r.nom, r.role.label())).collect::<Vec<_>>().join(", ");
+        let sent_to = recipients
+            .iter()
+            .map(|r| format!("{} ({})", at_lycee(&r.nom), r.role.label()))
+            .collect::<Vec<_>>()
+            .join(", ");
         if !recipients.is_empty() {
             // The first line of the story says where the request went.
-            texts.insert(0, (None, format!("Demande transmise à {sent_to}."), true));
+            texts.insert(0, (None, format!("Demande transmise {sent_to}."), true));
         }
         let widened = super::messages::radius_sentence(&d);
         if let Some(w) = &widened {

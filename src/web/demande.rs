@@ -492,7 +492,8 @@ fn summary_of(state: &AppState, d: &Draft) -> Vec<(String, String, usize)> {
     }
     let place =
         index.places.get(&d.commune).map_or(d.commune_text.clone(), |p| format!("{} ({})", p.nom, p.departement));
-    s.push(("Lieu".into(), format!("{place}, jusqu'à {} km", if d.rayon.is_empty() { "30" } else { &d.rayon }), 3));
+    let radius = d.rayon.replace(',', ".").parse::<f64>().unwrap_or(30.0);
+    s.push(("Lieu".into(), format!("{place}, jusqu'à {}", domain::routing::km_words(radius)), 3));
     let levels: Vec<&str> = d.niveaux.iter().filter_map(|n| Niveau::from_code(n)).map(Niveau::label).collect();
     if !levels.is_empty() {
         s.push(("Niveaux".into(), levels.join(", "), 4));
@@ -500,7 +501,7 @@ fn summary_of(state: &AppState, d: &Draft) -> Vec<(String, String, usize)> {
     if !d.nombre_eleves.is_empty() {
         s.push(("Nombre d'élèves".into(), d.nombre_eleves.clone(), 4));
     }
-    if let Some(p) = super::suivi::period_label(
+    if let Some(p) = domain::text::period(
         Some(&d.debut).filter(|x| !x.is_empty()).map(String::as_str),
         Some(&d.fin).filter(|x| !x.is_empty()).map(String::as_str),
     ) {

@@ -96,7 +96,10 @@ pub fn invalid(errors: FieldErrors) -> ApiError {
     let mut e = ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "champs_invalides",
-        format!("{} champ(s) à corriger", errors.len()),
+        format!(
+            "{} à corriger",
+            domain::text::count_of(i64::try_from(errors.len()).unwrap_or(i64::MAX), "champ", "champs")
+        ),
     );
     e.champs = errors;
     e

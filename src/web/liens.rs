@@ -234,7 +234,7 @@ pub fn describe(index: &crate::search::SearchIndex, d: &store::DemandeRow) -> De
     if let Some(n) = d.nombre_eleves {
         details.push(("Nombre d'élèves".into(), n.to_string()));
     }
-    if let Some(p) = crate::web::suivi::period_label(d.periode_debut.as_deref(), d.periode_fin.as_deref()) {
+    if let Some(p) = domain::text::period(d.periode_debut.as_deref(), d.periode_fin.as_deref()) {
         details.push(("Période".into(), p));
     }
     if let Some(s) = &d.entreprise_siret {

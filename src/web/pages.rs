@@ -8,7 +8,7 @@ use crate::catalogue::{LyceeDetail, LyceeSummary};
 use crate::storage::catalogue::{self as q, LyceeFilter};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{ActionType, Position, Uai};
@@ -382,7 +382,11 @@ async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Opti
 
 /// `GET /lycees/{uai}`: the showcase. The rendered page is cached for the
 /// current catalogue version.
-pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Result<Response, PageError> {
+pub async fn lycee(
+    State(state): State<AppState>,
+    Path(uai): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
     let uai: Uai = uai.parse().map_err(|_| PageError::NotFound)?;
     let version = state.catalogue.version();
     // The page says whether a diploma has closed as of today: a page is
@@ -433,7 +437,40 @@ pub async fn lycee(State(state): State<AppState>, Path(uai): Path<String>) -> Re
             b
         }
     };
+    let body = match search_context(raw.as_deref()) {
+        Some(context) => with_search_context(&body, uai.as_str(), &context),
+        None => body,
+    };
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+/// The search a showcase was opened from (`/lycees/X?q=…&commune=…`),
+/// re-encoded from the known keys only: what the journey can pre-fill.
+fn search_context(raw: Option<&str>) -> Option<String> {
+    let p = super::api::Params::parse(raw);
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for key in ["q", "commune", "rayon_km", "action"] {
+        if let Some(v) = p.text(key).filter(|v| !v.is_empty()) {
+            out.append_pair(key, &v.chars().take(200).collect::<String>());
+            any = true;
+        }
+    }
+    for rome in p.list("rome").into_iter().take(20) {
+        out.append_pair("rome", &rome.chars().take(10).collect::<String>());
+        any = true;
+    }
+    any.then(|| out.finish())
+}
+
+/// The cached page with its links to the journey carrying the search
+/// (`context` is URL-encoded: only `&` needs escaping in the attribute).
+/// The page stays cached once per lycée, not once per search.
+fn with_search_context(page: &Bytes, uai: &str, context: &str) -> Bytes {
+    let html = String::from_utf8_lossy(page);
+    let link = format!("\"/demande?lycee={uai}\"");
+    let with = format!("\"/demande?lycee={uai}&amp;{}\"", context.replace('&', "&amp;"));
+    Bytes::from(html.replace(&link, &with))
 }
 
 #[derive(Template)]

@@ -581,7 +581,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     });
     if let Some(place) = chosen {
         center = Some(Center::Commune(place.code_insee.clone()));
-        page.place_label = Some(format!("{} ({})", place.nom, place.departement));
+        page.place_label = Some(format!("{} ({})", domain::text::of_place(&place.nom), place.departement));
     } else if !page.form.commune.is_empty() {
         let found: Vec<Commune> = state.catalogue.communes(&page.form.commune, 6).await?;
         match found.split_first() {
@@ -595,7 +595,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             }
             Some((first, others)) => {
                 center = Some(Center::Commune(first.code_insee.clone()));
-                page.place_label = Some(format!("{} ({})", first.nom, first.departement));
+                page.place_label = Some(format!("{} ({})", domain::text::of_place(&first.nom), first.departement));
                 let mut alt = page.form.clone();
                 // Homonyms only ("Saint-Denis" 93 and 974), not every name
                 // starting with the words typed.
@@ -627,8 +627,17 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     for j in &outcome.jobs {
         prefill.append_pair("rome", &j.rome);
     }
-    page.request_href = format!("/demande?{}", prefill.finish());
+    if let Some(a) = common.action {
+        prefill.append_pair("action", a.code());
+    }
+    let context = prefill.finish();
+    page.request_href = format!("/demande?{context}");
     fill_results(&mut page, &index, &outcome, &common.levels, common.page, common.radius, center.is_some());
+    // A result's showcase keeps the search: its "Contacter ce lycée" then
+    // pre-fills the words, the place and the jobs.
+    for r in &mut page.results {
+        r.url = format!("{}?{context}", r.url);
+    }
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -728,7 +737,10 @@ fn fill_results(
         let value = format!("{wider:.0}");
         page.wider = Some((page.form.url(None, Some(&value), 1), format!("{value} km")));
     } else if current > pages && outcome.total > 0 {
-        page.other_error = Some(format!("Il n'y a que {pages} page(s) de résultats."));
+        page.other_error = Some(format!(
+            "Il n'y a que {} de résultats.",
+            domain::text::count_of(i64::try_from(pages).unwrap_or(i64::MAX), "page", "pages")
+        ));
         page.previous = Some(page.form.url(None, None, pages));
     }
 }

@@ -20,19 +20,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::ActionType;
 use domain::lifecycle::{ActorKind, Event, Outcome, Permissions, RecipientRole, RequestStatus, Viewer};
 
-/// "du 2027-01-04 au 2027-02-12" written the French way.
-pub fn period_label(debut: Option<&str>, fin: Option<&str>) -> Option<String> {
-    let fr = |d: &str| {
-        let p: Vec<&str> = d.split('-').collect();
-        if p.len() == 3 { format!("{}/{}/{}", p[2], p[1], p[0]) } else { d.to_string() }
-    };
-    match (debut, fin) {
-        (Some(d), Some(f)) => Some(format!("du {} au {}", fr(d), fr(f))),
-        (Some(d), None) => Some(format!("à partir du {}", fr(d))),
-        _ => None,
-    }
-}
-
 struct Line {
     date: String,
     auteur: String,
@@ -221,7 +208,7 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
             .map(|r| index.rome_labels.get(r).cloned().unwrap_or_else(|| r.to_string()))
             .collect::<Vec<_>>()
             .join(", "),
-        period: period_label(d.periode_debut.as_deref(), d.periode_fin.as_deref()),
+        period: domain::text::period(d.periode_debut.as_deref(), d.periode_fin.as_deref()),
         responsable: d.responsable_uai.as_ref().map(|u| {
             let lycee = index.lycee(u).map_or(u.clone(), |l| format!("{} ({})", l.nom, l.commune_nom));
             match (&d.responsable_nom, d.statut.is_open()) {

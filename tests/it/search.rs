@@ -405,3 +405,39 @@ on_both_engines!(
     search_page_explains_and_links,
     search_understands_fields_and_diplomas
 );
+
+/// A result's showcase keeps the search: "Contacter ce lycée" pre-fills the
+/// journey with the words, the place and the jobs.
+async fn contacting_from_a_result_keeps_the_search(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (status, page) = app.get_text("/recherche?q=electricien&commune=69123&rayon_km=30&action=pfmp").await;
+    assert_eq!(status, 200);
+    let start = page.find("fr-card__title").expect("un résultat");
+    let href = &page[start..];
+    let href = &href[href.find("href=\"").expect("lien") + 6..];
+    let href = &href[..href.find('"').expect("fin")].replace("&#38;", "&").replace("&amp;", "&");
+    assert!(href.starts_with("/lycees/") && href.contains("q=electricien") && href.contains("commune=69123"), "{href}");
+    let (status, showcase) = app.get_text(href).await;
+    assert_eq!(status, 200);
+    let contact = &showcase[showcase.find("/demande?lycee=").expect("lien de demande")..];
+    let contact = contact[..contact.find('"').expect("fin")].replace("&amp;", "&");
+    assert!(
+        contact.contains("&q=electricien") && contact.contains("&commune=69123") && contact.contains("&rome="),
+        "{contact}"
+    );
+    assert!(contact.contains("&action=pfmp"));
+    // With the action and the jobs known, the journey opens at the place.
+    let (status, journey) = app.get_text(&contact).await;
+    assert_eq!(status, 200);
+    assert!(journey.contains("Étape 3 sur 6") && journey.contains("value=\"Lyon\""), "{journey}");
+    // The plain showcase (cached) is unchanged, and junk in the query is
+    // only re-encoded, never echoed raw.
+    let (_, plain) = app.get_text(&href[..href.find('?').expect("?")]).await;
+    assert!(plain.contains("href=\"/demande?lycee="));
+    assert!(!plain.contains("q=electricien"));
+    let (status, odd) = app.get_text("/lycees/0690043X?q=%22%3E%3Cscript%3E").await;
+    assert_eq!(status, 200);
+    assert!(!odd.contains("\"><script>") && odd.contains("q=%22%3E%3Cscript%3E"));
+}
+
+on_both_engines!(contacting_from_a_result_keeps_the_search);
