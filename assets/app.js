@@ -142,3 +142,14 @@ function combobox(group) {
 }
 
 document.querySelectorAll('[data-mlp-suggest]').forEach(combobox);
+
+// ---------------------------------------------------------------------------
+// Workspace (/espace): after a failed submit, the server puts an error
+// summary (`data-mlp-focus`, `tabindex="-1"`) first in the content; focus
+// goes to it so that keyboard and screen-reader users land on the list of
+// errors, each a link to its field. Without JavaScript the summary is still
+// the first thing of the page's content.
+const errorSummary = document.querySelector('[data-mlp-focus]');
+if (errorSummary) {
+  errorSummary.focus();
+}

@@ -788,6 +788,17 @@ impl AccountService {
         Ok(done)
     }
 
+    /// Ends the session `token` of the person (this device only); the
+    /// others stay open.
+    pub async fn sign_out_here(&self, agent: &Agent, token: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        let ended = store::delete_session(&mut tx, &token_hash(token), &agent.id).await?;
+        audit(&mut tx, &agent.email, "deconnexion", &agent.email, "session de cet appareil fermée", &now_s).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// Ends every session of the person, on every device.
     pub async fn sign_out_everywhere(&self, agent: &Agent, now: OffsetDateTime) -> sqlx::Result<u64> {
         let now_s = clock::to_rfc3339(now);

@@ -493,7 +493,7 @@ pub async fn reassign(
 
 /// The requests of the dashboard as a table (CSV and XLSX).
 fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let header = vec![
+    let mut header = vec![
         "Référence",
         "Date",
         "Attente (jours ouvrés)",
@@ -505,12 +505,13 @@ fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'s
         "Signalée",
         "En retard",
     ];
+    header.extend(super::demandes::DETAILS_HEADER);
     let rows = d
         .requests
         .iter()
         .map(|l| {
             let r = request_row(index, l);
-            vec![
+            let mut row = vec![
                 r.reference,
                 r.date,
                 r.working_days,
@@ -521,7 +522,9 @@ fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'s
                 r.responsable,
                 if r.escalated { "oui" } else { "non" }.into(),
                 if r.late { "oui" } else { "non" }.into(),
-            ]
+            ];
+            row.extend(super::demandes::details_row(index, &l.row));
+            row
         })
         .collect();
     (header, rows)
