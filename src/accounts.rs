@@ -121,6 +121,21 @@ pub enum AccountError {
     Oneself,
 }
 
+impl AccountError {
+    /// The field of an account form this refusal is about (`email`,
+    /// `prenom`, `nom`, `lycees`, `academie`), when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AccountError::Email(_) | AccountError::OtherRole | AccountError::Deactivated => Some("email"),
+            AccountError::UnknownLycee(_) | AccountError::BadUai(_) | AccountError::RbeWithoutLycee => Some("lycees"),
+            AccountError::UnknownAcademie(_) | AccountError::CoordinatorWithoutTerritory => Some("academie"),
+            AccountError::Name("prénom", _) => Some("prenom"),
+            AccountError::Name(_, _) => Some("nom"),
+            AccountError::UnknownAccount | AccountError::Oneself => None,
+        }
+    }
+}
+
 /// Why a sign-in link is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignInError {
