@@ -858,7 +858,7 @@ async fn fifty_a_year(engine: Engine) {
     let (status, location, _) = app.submit_form_as(&rbe, &page, &format!("{page}/prendre"), &[]).await;
     assert_eq!(status, 303);
     let (_, _, html) = get(&app, &rbe, location.as_deref().expect("retour")).await;
-    assert!(html.contains("a été ajoutée à vos partenaires") && html.contains("Annuler l&#39;ajout"), "{html}");
+    assert!(html.contains("a été ajoutée à vos partenaires") && html.contains("Annuler l'ajout"), "{html}");
     let partner_id = scalar_text(&app.db, "SELECT id FROM partenaires WHERE cree_par_demande IS NOT NULL").await;
     let undo = format!("/espace/partenaires/{partner_id}/annuler-ajout");
     let (status, location, _) =
@@ -867,7 +867,7 @@ async fn fifty_a_year(engine: Engine) {
     assert_eq!(location, Some(format!("{page}?fait=partenaire_retire")));
     assert_eq!(get(&app, &rbe, &format!("/espace/partenaires/{partner_id}")).await.0, 404);
     let (_, _, html) = get(&app, &rbe, &format!("{page}?fait=prendre")).await;
-    assert!(!html.contains("Annuler l&#39;ajout"), "nothing left to undo");
+    assert!(!html.contains("Annuler l'ajout"), "nothing left to undo");
 
     // Nothing waits: "À traiter" is empty. The company writes: the request
     // is back there, marked unread, until the officer opens it.
@@ -879,7 +879,7 @@ async fn fifty_a_year(engine: Engine) {
     assert!(status == 303 || status == 200, "{status}");
     let (_, _, html) = get(&app, &rbe, "/espace?statut=a_traiter").await;
     assert!(html.contains(&reference) && html.contains("Nouveau message"), "{html}");
-    assert!(html.contains("nouveau message de l&#39;entreprise, non lu"), "said to screen readers: {html}");
+    assert!(html.contains("nouveau message de l'entreprise, non lu"), "said to screen readers: {html}");
     let (_, _, html) = get(&app, &rbe, &page).await;
     assert!(html.contains("Avez-vous des nouvelles ?"));
     let (_, _, html) = get(&app, &rbe, "/espace?statut=a_traiter").await;
