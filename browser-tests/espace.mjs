@@ -193,14 +193,17 @@ try {
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({
         action: 'pfmp',
-        entreprise: { nom: 'Électricité L\'Hôte & Fils', siret: '73282932000074' },
-        contact: { prenom: 'Zoé', nom: 'L\'Hôte', email: 'navigateur.message@exemple.fr', telephone: '04 78 00 00 00' },
+        // Another company (the same SIRET would be a duplicate).
+        entreprise: { nom: 'Menuiserie Carrel' },
+        contact: { prenom: 'Hugo', nom: 'Carrel', email: 'navigateur.message@exemple.fr', telephone: '04 78 00 00 01' },
         commune: '69123',
         rayon_km: 30,
         metiers: ['F1602'],
         niveaux: ['bac_pro'],
         nombre_eleves: 2,
         message: 'Une seconde demande, pour le test du navigateur.',
+        // Asked from the officer's lycée page: it leads when it fits.
+        lycee: uai,
         consentement: true,
       }),
     });
@@ -208,7 +211,7 @@ try {
     const second = created.reference;
     const told = (created.destinataires || []).filter((d) => d.role !== 'reserve').map((d) => d.uai);
     if (res.status !== 201 || !second) failures.push(`message non lu : demande non créée (${res.status})`);
-    else if (!told.includes(uai)) failures.push(`message non lu : ${uai} n'est pas sollicité par ${second}`);
+    else if (!told.includes(uai)) failures.push(`message non lu : ${uai} n'est pas sollicité par ${second} (${created.statut})`);
     else {
       const company = await openPage(browser);
       await company.page.goto(created.suivi_url, { waitUntil: 'networkidle' });
