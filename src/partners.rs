@@ -107,7 +107,8 @@ pub fn date(value: &str, field: &'static str, errors: &mut Errors) -> Option<Str
 /// spelling wins).
 pub fn tags(value: &str, errors: &mut Errors) -> String {
     let mut out: Vec<String> = Vec::new();
-    for t in value.split([',', ';']).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty())
+    for t in
+        value.split([',', ';']).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty())
     {
         if t.chars().count() > 40 {
             errors.insert("tags", "Une étiquette fait 40 caractères au plus.".into());

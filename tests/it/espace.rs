@@ -268,6 +268,24 @@ async fn coordinator_reassigns(engine: Engine) {
     assert_eq!(status, 303);
     let (status, _, _) = app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", &pilot)]).await;
     assert_eq!(status, 404);
+
+    // Inviting: each refusal next to its field, in the summary first.
+    for (email, lycees, field) in
+        [("pas-une-adresse", other.as_str(), "equipe-email"), ("lea@ac-lyon.fr", "0000000A", "equipe-lycees")]
+    {
+        let (status, _, html) = app
+            .submit_form_as(
+                &browser,
+                "/espace/equipe",
+                "/espace/equipe/invitations",
+                &[("email", email), ("lycees", lycees)],
+            )
+            .await;
+        assert_eq!(status, 422, "{field}");
+        assert!(html.contains(&format!("href=\"#{field}\"")), "{field}: {html}");
+        assert!(html.contains(&format!("aria-invalid=\"true\" aria-describedby=\"erreur-{field}")), "{field}: {html}");
+        assert!(html.contains(&format!("<p class=\"fr-error-text\" id=\"erreur-{field}\">")), "{field}: {html}");
+    }
 }
 on_both_engines!(coordinator_reassigns);
 
@@ -838,7 +856,6 @@ async fn users_command(engine: Engine) {
 }
 on_both_engines!(users_command);
 
-
 /// Issue 13, for someone handling about fifty requests a year: a company's
 /// message brings its request back to "À traiter" as unread until the
 /// officer opens it; handing over by the lycée's name; exports with the
@@ -906,7 +923,8 @@ async fn fifty_a_year(engine: Engine) {
     let other =
         index.lycees.iter().find(|l| l.departement == "69" && !told.contains(&l.uai.as_str())).expect("autre").clone();
     drop(index);
-    let q: String = form_urlencoded::byte_serialize(format!("{} {}", other.nom, other.commune_nom).as_bytes()).collect();
+    let q: String =
+        form_urlencoded::byte_serialize(format!("{} {}", other.nom, other.commune_nom).as_bytes()).collect();
     let (status, _, html) = get(&app, &rbe, &format!("{page}?lycee_q={q}")).await;
     assert_eq!(status, 200);
     assert!(html.contains(&format!("value=\"{}\"", other.uai)), "{html}");
@@ -923,7 +941,8 @@ async fn fifty_a_year(engine: Engine) {
     // The export carries the jobs, the period, the students, the dates.
     let (_, _, csv) = get(&app, &rbe, "/espace/demandes.csv").await;
     let header = csv.lines().next().expect("en-tête");
-    for column in ["Métiers", "Nombre d'élèves", "Début de la période", "Date de prise en charge", "Issue", "Date de fin"]
+    for column in
+        ["Métiers", "Nombre d'élèves", "Début de la période", "Date de prise en charge", "Issue", "Date de fin"]
     {
         assert!(header.contains(column), "{column}: {header}");
     }
@@ -947,7 +966,10 @@ async fn fifty_a_year(engine: Engine) {
         .await;
     assert_eq!(status, 303);
     let id = location.expect("partenaire").trim_start_matches("/espace/partenaires/").to_string();
-    assert_eq!(scalar_text(&app.db, &format!("SELECT tags FROM partenaires WHERE id = '{id}'")).await, "BTP,Électricité");
+    assert_eq!(
+        scalar_text(&app.db, &format!("SELECT tags FROM partenaires WHERE id = '{id}'")).await,
+        "BTP,Électricité"
+    );
     for tag in ["btp", "BTP", "electricite"] {
         let (_, _, html) = get(&app, &rbe, &format!("/espace/partenaires?tag={tag}")).await;
         assert!(html.contains("Garage Dupont"), "{tag}: {html}");

@@ -433,6 +433,15 @@ pub async fn import(
     Ok(private(render(StatusCode::OK, &fresh)))
 }
 
+/// "le lycée … inconnu" → "Le lycée … inconnu." (a message under a field).
+pub fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::read_import;
@@ -450,14 +459,5 @@ mod tests {
         assert_eq!(errors, vec!["ligne 2 : 3 colonne(s) au lieu de 5 (UAI ; prénom ; nom ; adresse ; rôle)"]);
         assert!(read_import("").is_err());
         assert!(read_import(&"0690043X;a;b;c@ac-lyon.fr;rbe\n".repeat(501)).is_err());
-    }
-}
-
-/// "le lycée … inconnu" → "Le lycée … inconnu." (a message under a field).
-pub fn capitalized(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
-        None => String::new(),
     }
 }

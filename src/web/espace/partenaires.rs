@@ -512,7 +512,9 @@ pub async fn act(
                     Redirect::to(&format!("/espace/demandes/{reference}?fait=partenaire_retire")).into_response(),
                 ));
             }
-            return Ok(private(Redirect::to(&format!("/espace/partenaires/{}?fait=ajout_garde", p.id)).into_response()));
+            return Ok(private(
+                Redirect::to(&format!("/espace/partenaires/{}?fait=ajout_garde", p.id)).into_response(),
+            ));
         }
         _ => return Err(PageError::NotFound),
     }
