@@ -624,6 +624,8 @@ async fn partners(engine: Engine) {
         let (status, _, html) = app.submit_form_as(&rbe, &partner, &format!("{partner}/{what}"), &fields).await;
         assert_eq!(status, 422, "{what} {field}");
         assert!(html.contains(&format!("erreur-{what}-{field}")), "{what} {field}: {html}");
+        assert!(html.contains(&format!("href=\"#{what}-{field}\"")), "summary link {what} {field}: {html}");
+        assert!(html.contains("aria-invalid=\"true\""), "{what} {field}: {html}");
     }
     for (what, fields) in [
         (
@@ -665,8 +667,12 @@ async fn partners(engine: Engine) {
     let to = scalar_text(&app.db, "SELECT destinataire FROM outbox WHERE modele = 'convention_rappel'").await;
     assert_eq!(to, "rbe.part@ac-lyon.fr");
 
-    // Deleting needs the confirmation.
-    assert_eq!(app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[]).await.0, 422);
+    // Deleting needs the confirmation, said next to the box.
+    let (status, _, html) = app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[]).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("href=\"#confirmation-suppression\"") && html.contains("id=\"erreur-confirmation-suppression\"")
+    );
     let (status, _, _) =
         app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[("confirmation", "oui")]).await;
     assert_eq!(status, 303);

@@ -153,6 +153,15 @@ impl ListPage {
         self.errors.get(field)
     }
 
+    /// The field errors as (field id, message), for the error summary.
+    fn summary(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| (format!("partenaire-{f}"), m.clone()))
+            .collect()
+    }
+
     fn lycee_name(&self, uai: &str) -> String {
         self.lycees.iter().find(|(u, _)| u == uai).map_or(uai.to_string(), |(_, n)| n.clone())
     }
@@ -272,6 +281,22 @@ impl PartnerPage {
     /// Errors of the partner's own fields (not of the contact form).
     fn draft_error(&self, field: &str) -> Option<&String> {
         if self.form == "modifier" { self.errors.get(field) } else { None }
+    }
+
+    /// The field errors as (field id, message), for the error summary.
+    fn summary(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| {
+                let id = match self.form.as_str() {
+                    "modifier" => format!("partenaire-{f}"),
+                    "supprimer" => "confirmation-suppression".to_string(),
+                    form => format!("{form}-{f}"),
+                };
+                (id, m.clone())
+            })
+            .collect()
     }
 
     /// What was typed in a field of the form that failed.
