@@ -474,6 +474,7 @@ async fn showcase_editor(engine: Engine) {
     let (status, _, html) = app.submit_form_as(&rbe, &editor, &editor, &[]).await;
     assert_eq!(status, 422, "no action and no pause");
     assert!(html.contains("Cochez au moins une action"));
+    assert!(html.contains("href=\"#actions\"") && html.contains("data-mlp-focus"), "summary first: {html}");
 
     let presentation = "**Atelier** d'électrotechnique <script>alert(1)</script> [site](javascript:alert(1))";
     let (status, location, _) = app
@@ -543,6 +544,7 @@ async fn showcase_editor(engine: Engine) {
         let (status, _, html) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
         assert_eq!(status, 422, "{field}");
         assert!(html.contains(&format!("erreur-pfmp-{field}")), "{field}");
+        assert!(html.contains(&format!("href=\"#pfmp-{field}\"")), "summary link {field}: {html}");
     }
     let fields = [("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/02/2027")];
     let (status, location, _) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
