@@ -407,6 +407,8 @@ async fn sign_in_bad_inputs(engine: Engine) {
         let (status, _, html) = app.submit_form_as(&browser, "/connexion", "/connexion", &[("email", bad)]).await;
         assert_eq!(status, 422, "{bad} {}", &html[html.len().saturating_sub(3000)..]);
         assert!(html.contains("Adresse électronique"), "{html}");
+        assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"erreur-email"), "{html}");
+        assert!(html.contains("<a href=\"#email\">"), "summary first: {html}");
     }
     let (status, _, html) =
         app.submit_form_as(&browser, "/connexion", "/connexion", &[("email", "inconnu@ac-lyon.fr")]).await;

@@ -145,6 +145,8 @@ struct SignInPage {
     suite: String,
     token: String,
     error: Option<String>,
+    /// The address typed is not one: said next to the field.
+    email_error: Option<String>,
     problem: String,
     /// Offer "S'identifier avec ProConnect" (when it is configured).
     proconnect: bool,
@@ -162,6 +164,7 @@ impl SignInPage {
             suite: "/espace".into(),
             token: String::new(),
             error: None,
+            email_error: None,
             problem: String::new(),
             proconnect: state.proconnect.is_some(),
             everywhere: false,
@@ -217,7 +220,7 @@ pub async fn send(
         return private(render(StatusCode::FORBIDDEN, &p));
     }
     if let Err(e) = p.email.parse::<domain::ids::Email>() {
-        p.error = Some(format!("Adresse électronique : {e}."));
+        p.email_error = Some(format!("Adresse électronique : {e}."));
         return private(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
     }
     if let Err(wait) = state.limiter.check(ip) {
