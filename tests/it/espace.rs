@@ -960,6 +960,13 @@ async fn fifty_a_year(engine: Engine) {
     let today = monlyceepro::requests::day_of(&monlyceepro::clock::now_rfc3339());
     assert!(line.contains(&today), "JJ/MM/AAAA: {line}");
 
+    // A lycée already on the request: the lifecycle refuses, said next to
+    // the search.
+    let support = told.iter().find(|u| **u != pilot).expect("appui").to_string();
+    let (status, _, html) =
+        app.submit_form_as(&rbe, &page, &format!("{page}/passer"), &[("lycee", &support), ("lycee_q", &support)]).await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("participe déjà") && html.contains("id=\"erreur-lycee-q\""), "{html}");
     let (status, _, _) = app
         .submit_form_as(&rbe, &page, &format!("{page}/passer"), &[("lycee", &other.uai), ("lycee_q", &other.nom)])
         .await;

@@ -576,11 +576,24 @@ pub async fn act(
         Err(e) => {
             let status = e.status();
             let mut page = request_page(&state, &csrf, &agent, &reference).await?;
-            page.error = Some(format!("Impossible : {e}."));
+            if matches!(e, AnswerError::Refused(_)) && matches!(action.as_str(), "passer" | "reaffecter") {
+                // About the lycée chosen (the same, already on it…): said
+                // next to the list, which is shown again.
+                page.search_lycees(&state, &form.get("lycee_q"), agent.academie.as_deref());
+                let field = if page.lycee_choices.is_empty() { "lycee-q" } else { "lycee-choix" };
+                page.errors.add(field, capitalized_refusal(&e.to_string()));
+            } else {
+                page.error = Some(format!("Impossible : {e}."));
+            }
             page.draft = text;
             Ok(private(render(status, &page)))
         }
     }
+}
+
+/// A refusal of the lifecycle as a sentence under a field.
+fn capitalized_refusal(why: &str) -> String {
+    super::equipe::capitalized(why)
 }
 
 /// The requests of the person's perimeter as a table: header and rows
