@@ -269,6 +269,19 @@ async fn coordinator_reassigns(engine: Engine) {
     let (status, _, _) = app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", &pilot)]).await;
     assert_eq!(status, 404);
 
+    // Reassigning from the territory without a lycée nor a request: both
+    // said next to their place, in the summary first.
+    let (status, _, html) =
+        app.submit_form_as(&browser, "/espace/territoire", "/espace/territoire/reaffecter", &[("lycee", "X")]).await;
+    assert_eq!(status, 422);
+    for field in ["reaffecter-lycee", "choix-demandes"] {
+        assert!(
+            html.contains(&format!("href=\"#{field}\"")) && html.contains(&format!("id=\"erreur-{field}\"")),
+            "{html}"
+        );
+    }
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"erreur-reaffecter-lycee"), "{html}");
+
     // Inviting: each refusal next to its field, in the summary first.
     for (email, lycees, field) in
         [("pas-une-adresse", other.as_str(), "equipe-email"), ("lea@ac-lyon.fr", "0000000A", "equipe-lycees")]

@@ -304,6 +304,9 @@ struct TerritoryPage {
     map_w: f64,
     map_h: f64,
     error: Option<String>,
+    /// The reassignment form's field errors (`reaffecter-lycee`,
+    /// `choix-demandes`).
+    errors: super::FieldErrors,
     notice: Option<String>,
 }
 
@@ -423,6 +426,7 @@ async fn page(
         map_w: MAP_W,
         map_h: MAP_H,
         error,
+        errors: super::FieldErrors::default(),
         notice: None,
     };
     Ok((page, dashboard, scope))
@@ -462,12 +466,16 @@ pub async fn reassign(
     let index = state.search.index();
     let to = form.get("lycee").trim().to_uppercase();
     if to.parse::<domain::ids::Uai>().is_err() || index.lycee(&to).is_none() {
-        p.error = Some("Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).".into());
-        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+        p.errors.add(
+            "reaffecter-lycee",
+            "Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).",
+        );
     }
     let refs = form.all("ref");
     if refs.is_empty() {
-        p.error = Some("Cochez au moins une demande à réaffecter.".into());
+        p.errors.add("choix-demandes", "Cochez au moins une demande à réaffecter.");
+    }
+    if !p.errors.is_empty() {
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
     }
     let (mut done, mut failed) = (0, 0);
