@@ -146,10 +146,11 @@ document.querySelectorAll('[data-mlp-suggest]').forEach(combobox);
 // Pages can tell JavaScript runs (the header menu has a no-JS fallback).
 document.documentElement.classList.add('mlp-js');
 
-// After a failed submit, the error summary takes the focus: a screen
-// reader reads it first, and its links lead to each field. Without
-// JavaScript it is the first thing of the content.
-document.querySelector('.mlp-error-summary')?.focus();
+// After a failed submit, the error summary (journey, follow-up page,
+// workspace) takes the focus: a screen reader reads it first, and its links
+// lead to each field. Without JavaScript it is the first thing of the
+// content.
+document.querySelector('.mlp-error-summary, [data-mlp-focus]')?.focus();
 
 // "Copier le lien": copies the text of the element named by
 // `data-mlp-copy` and says so in a polite live region. Without JavaScript

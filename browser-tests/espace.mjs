@@ -4,7 +4,10 @@
 // caller passes an admin session as ADMIN_SESSION in the environment).
 // Every workspace page: zero axe violations at two widths, readable without
 // JavaScript. Then, with the keyboard only: inbox → the request → "Prendre
-// en charge" → confirmation. Exits non-zero with a report on any failure.
+// en charge" → confirmation; a failed submit puts the focus on the error
+// summary; a company's message shows as unread in « À traiter »; handing
+// over to a lycée found by its commune. Exits non-zero with a report on any
+// failure.
 import { launch, openPage, axe } from './lib.mjs';
 
 const [base, session, reference, uai] = process.argv.slice(2);
@@ -152,6 +155,119 @@ try {
       }
     }
     await context.close();
+  }
+
+  // Issue 13. After a failed submit the focus is on the error summary,
+  // whose links lead to the fields; each field in error says so.
+  {
+    const { context, page } = await signedIn(browser, session);
+    await page.goto(base + `/espace/demandes/${reference}`, { waitUntil: 'networkidle' });
+    const send = page.locator('form[action$="/ecrire"] button[type="submit"]');
+    if (!(await send.count())) failures.push('erreurs : formulaire « Écrire à l\'entreprise » absent après prise en charge');
+    else {
+      await Promise.all([page.waitForNavigation(), send.click()]);
+      await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'resume-erreurs', null, { timeout: 5000 })
+        .catch(() => failures.push('erreurs : le focus n\'est pas sur le résumé des erreurs après l\'envoi'));
+      const field = page.locator('#texte-entreprise');
+      if ((await field.getAttribute('aria-invalid')) !== 'true') failures.push('erreurs : champ du message sans aria-invalid');
+      const described = (await field.getAttribute('aria-describedby')) || '';
+      const message = described.split(' ')[0] ? await page.locator(`#${described.split(' ')[0]}`).textContent().catch(() => '') : '';
+      if (!message.includes('Écrivez votre message')) failures.push(`erreurs : message non relié au champ (« ${described} »)`);
+      for (const v of await axe(page)) failures.push(`formulaire en erreur : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+      // The summary's link leads to the field, with the keyboard.
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(100);
+      const at = await page.evaluate(() => location.hash);
+      if (at !== '#texte-entreprise') failures.push(`erreurs : le lien du résumé ne mène pas au champ (${at})`);
+    }
+    await context.close();
+  }
+
+  // Issue 13. A company writes on a request sent to the officer's lycée:
+  // the request comes back in « À traiter », marked « Nouveau message »
+  // (also said to screen readers), until the officer opens it.
+  if (uai) {
+    const res = await fetch(base + '/api/v1/demandes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        action: 'pfmp',
+        // Another company (the same SIRET would be a duplicate).
+        entreprise: { nom: 'Menuiserie Carrel' },
+        contact: { prenom: 'Hugo', nom: 'Carrel', email: 'navigateur.message@exemple.fr', telephone: '04 78 00 00 01' },
+        commune: '69123',
+        rayon_km: 30,
+        metiers: ['F1602'],
+        niveaux: ['bac_pro'],
+        nombre_eleves: 2,
+        message: 'Une seconde demande, pour le test du navigateur.',
+        // Asked from the officer's lycée page: it leads when it fits.
+        lycee: uai,
+        consentement: true,
+      }),
+    });
+    const created = await res.json().catch(() => ({}));
+    const second = created.reference;
+    const told = (created.destinataires || []).filter((d) => d.role !== 'reserve').map((d) => d.uai);
+    if (res.status !== 201 || !second) failures.push(`message non lu : demande non créée (${res.status})`);
+    else if (!told.includes(uai)) failures.push(`message non lu : ${uai} n'est pas sollicité par ${second} (${created.statut})`);
+    else {
+      const company = await openPage(browser);
+      await company.page.goto(created.suivi_url, { waitUntil: 'networkidle' });
+      await company.page.fill('#message-entreprise', 'Avez-vous pu regarder notre demande ?');
+      await Promise.all([company.page.waitForNavigation(), company.page.locator('form[action$="/message"] button[type="submit"]').click()]);
+      await company.context.close();
+
+      const { context, page } = await signedIn(browser, session);
+      await page.goto(base + '/espace?statut=a_traiter', { waitUntil: 'networkidle' });
+      const card = page.locator('li.fr-card', { has: page.locator(`a[href="/espace/demandes/${second}"]`) });
+      const text = (await card.textContent().catch(() => '')) || '';
+      if (!text.includes('Nouveau message')) failures.push(`message non lu : pas de badge « Nouveau message » sur ${second} dans « À traiter »`);
+      const name = (await page.locator(`a[href="/espace/demandes/${second}"]`).textContent().catch(() => '')) || '';
+      if (!name.includes('nouveau message')) failures.push(`message non lu : le lien de ${second} ne le dit pas aux lecteurs d'écran (« ${name.trim()} »)`);
+      for (const v of await axe(page)) failures.push(`« À traiter » avec un message non lu : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+
+      // Opening it reads the message.
+      await page.goto(base + `/espace/demandes/${second}`, { waitUntil: 'networkidle' });
+      await page.goto(base + '/espace?statut=toutes', { waitUntil: 'networkidle' });
+      const after = (await page.locator('li.fr-card', { has: page.locator(`a[href="/espace/demandes/${second}"]`) }).textContent().catch(() => '')) || '';
+      if (after.includes('Nouveau message')) failures.push('message non lu : toujours « Nouveau message » après ouverture');
+
+      // Hand-over by name, keyboard only: search « Lyon », pick the first
+      // lycée found with the arrow keys, hand over.
+      await page.goto(base + `/espace/demandes/${second}`, { waitUntil: 'networkidle' });
+      let onSearch = false;
+      for (let i = 0; i < 300 && !onSearch; i++) {
+        await page.keyboard.press('Tab');
+        onSearch = await page.evaluate(() => document.activeElement?.id === 'lycee-q');
+      }
+      if (!onSearch) failures.push('passer la main : champ de recherche du lycée inatteignable au clavier');
+      else {
+        await page.keyboard.type('Lyon', { delay: 5 });
+        await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+        const choices = page.locator('input[type="radio"][name="lycee"]');
+        if (!(await choices.count())) failures.push('passer la main : aucun lycée proposé pour « Lyon »');
+        else {
+          for (const v of await axe(page)) failures.push(`passer la main, lycées trouvés : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+          const chosen = await choices.first().getAttribute('value');
+          await choices.first().focus();
+          await page.keyboard.press('Space');
+          let onButton = false;
+          for (let i = 0; i < 30 && !onButton; i++) {
+            await page.keyboard.press('Tab');
+            onButton = await page.evaluate(() => document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.trim() === 'Passer la main');
+          }
+          if (!onButton) failures.push('passer la main : bouton inatteignable au clavier');
+          else {
+            await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+            const notice = (await page.locator('.fr-alert--success').textContent().catch(() => '')) || '';
+            if (!notice.includes('confiée')) failures.push(`passer la main à ${chosen} : ${page.url()} « ${notice.trim()} »`);
+          }
+        }
+      }
+      await context.close();
+    }
   }
 
   // Partners: the company of the request just taken is one now.

@@ -121,6 +121,21 @@ pub enum AccountError {
     Oneself,
 }
 
+impl AccountError {
+    /// The field of an account form this refusal is about (`email`,
+    /// `prenom`, `nom`, `lycees`, `academie`), when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AccountError::Email(_) | AccountError::OtherRole | AccountError::Deactivated => Some("email"),
+            AccountError::UnknownLycee(_) | AccountError::BadUai(_) | AccountError::RbeWithoutLycee => Some("lycees"),
+            AccountError::UnknownAcademie(_) | AccountError::CoordinatorWithoutTerritory => Some("academie"),
+            AccountError::Name("prénom", _) => Some("prenom"),
+            AccountError::Name(_, _) => Some("nom"),
+            AccountError::UnknownAccount | AccountError::Oneself => None,
+        }
+    }
+}
+
 /// Why a sign-in link is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignInError {
@@ -786,6 +801,17 @@ impl AccountService {
         };
         tx.commit().await?;
         Ok(done)
+    }
+
+    /// Ends the session `token` of the person (this device only); the
+    /// others stay open.
+    pub async fn sign_out_here(&self, agent: &Agent, token: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        let ended = store::delete_session(&mut tx, &token_hash(token), &agent.id).await?;
+        audit(&mut tx, &agent.email, "deconnexion", &agent.email, "session de cet appareil fermée", &now_s).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     /// Ends every session of the person, on every device.

@@ -102,13 +102,17 @@ pub fn date(value: &str, field: &'static str, errors: &mut Errors) -> Option<Str
     }
 }
 
-/// Tags typed with commas: lowercase, trimmed, without duplicates.
+/// Tags typed with commas: trimmed, kept as typed ("BTP" stays "BTP"),
+/// without duplicates compared without case or accents (the first
+/// spelling wins).
 pub fn tags(value: &str, errors: &mut Errors) -> String {
     let mut out: Vec<String> = Vec::new();
-    for t in value.split([',', ';']).map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
+    for t in
+        value.split([',', ';']).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty())
+    {
         if t.chars().count() > 40 {
             errors.insert("tags", "Une étiquette fait 40 caractères au plus.".into());
-        } else if !out.contains(&t) {
+        } else if !out.iter().any(|o| domain::text::fold(o) == domain::text::fold(&t)) {
             out.push(t);
         }
     }
@@ -120,9 +124,17 @@ pub fn tags(value: &str, errors: &mut Errors) -> String {
 
 /// The partner of `uai` for a request's company (same SIRET, else same
 /// name), created when new, with an interaction for the request. Runs in
-/// the transaction that takes the request in charge.
-pub async fn record_request(tx: &mut Tx, uai: &str, d: &DemandeRow, person: &str, now: &str) -> sqlx::Result<()> {
+/// the transaction that takes the request in charge. Returns the partner's
+/// id when it was created now (the officer may undo it: [`undo_added`]).
+pub async fn record_request(
+    tx: &mut Tx,
+    uai: &str,
+    d: &DemandeRow,
+    person: &str,
+    now: &str,
+) -> sqlx::Result<Option<String>> {
     let folded = domain::text::fold(&d.entreprise_nom);
+    let mut created = None;
     let partner = match store::find(tx, uai, d.entreprise_siret.as_deref(), &folded).await? {
         Some(p) => p,
         None => {
@@ -139,6 +151,8 @@ pub async fn record_request(tx: &mut Tx, uai: &str, d: &DemandeRow, person: &str
                 modifie_le: now.to_string(),
             };
             store::upsert(tx, &p).await?;
+            store::set_created_by_request(tx, &p.id, &d.id).await?;
+            created = Some(p.id.clone());
             p
         }
     };
@@ -158,7 +172,39 @@ pub async fn record_request(tx: &mut Tx, uai: &str, d: &DemandeRow, person: &str
             cree_par: person.to_string(),
         },
     )
-    .await
+    .await?;
+    Ok(created)
+}
+
+/// Whether partner `id` of `uai` was added by taking request `demande_id`
+/// and nobody touched it since (no edit, contact, convention or other
+/// history): only then may the addition be undone.
+pub async fn undoable(db: &Db, uai: &str, id: &str, demande_id: &str) -> sqlx::Result<bool> {
+    store::untouched_since_request(db, uai, id, demande_id).await
+}
+
+/// Undoes the addition of partner `id` of `uai` by request `demande_id`,
+/// if [`undoable`]: checked, deleted and logged (by `who`) in one
+/// transaction. Whether it was removed.
+pub async fn undo_added(db: &Db, uai: &str, id: &str, demande_id: &str, who: &str, now: &str) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let Some(p) = store::by_id_tx(&mut tx, id).await? else { return Ok(false) };
+    if !store::untouched_since_request_tx(&mut tx, uai, id, demande_id).await? {
+        return Ok(false);
+    }
+    store::delete(&mut tx, id).await?;
+    crate::accounts::audit(&mut tx, who, "partenaire_ajout_annule", uai, &p.nom, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The partner of `uai` that taking request `demande_id` created, if it is
+/// still there untouched.
+pub async fn added_by(db: &Db, uai: &str, demande_id: &str) -> sqlx::Result<Option<PartenaireRow>> {
+    match store::created_by_request(db, uai, demande_id).await? {
+        Some(p) if undoable(db, uai, &p.id, demande_id).await? => Ok(Some(p)),
+        _ => Ok(None),
+    }
 }
 
 /// Queues the reminders of conventions ending within [`REMINDER_DAYS`]
@@ -214,7 +260,7 @@ mod tests {
             assert!(e.contains_key("fin"), "{bad}");
         }
         let mut e = Errors::new();
-        assert_eq!(tags(" BTP, électricité ;btp,, ", &mut e), "btp,électricité");
+        assert_eq!(tags(" BTP, électricité ;btp,, Électricité", &mut e), "BTP,électricité");
         assert!(e.is_empty());
         tags(&"x".repeat(41), &mut e);
         assert!(e.contains_key("tags"));

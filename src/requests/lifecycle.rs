@@ -42,6 +42,9 @@ impl Action {
 pub struct Applied {
     pub plan: Plan,
     pub reference: String,
+    /// Partners this action created (lycée, partner id): a request taken
+    /// from a company the lycée did not know yet.
+    pub new_partners: Vec<(String, String)>,
 }
 
 fn at(s: Option<&str>) -> Option<OffsetDateTime> {
@@ -166,13 +169,18 @@ impl RequestService {
                 store::update_destinataire(&mut tx, row).await?;
             }
         }
+        // A message of the company waits for the lycées it was sent to.
+        store::mark_unread(&mut tx, &d.id, &plan.unread, &now_s).await?;
         let month = month_of(now);
         store::count(&mut tx, &notified, 1, 0, &month).await?;
         store::count(&mut tx, &plan.taken, 0, 1, &month).await?;
+        let mut new_partners = Vec::new();
         for uai in &plan.taken {
             // The company becomes (or stays) a partner of the lycée, with
             // this request in its history.
-            crate::partners::record_request(&mut tx, uai, &next, &action.person, &now_s).await?;
+            if let Some(id) = crate::partners::record_request(&mut tx, uai, &next, &action.person, &now_s).await? {
+                new_partners.push((uai.clone(), id));
+            }
         }
 
         let first = store::next_event_order(&mut tx, &d.id).await?;
@@ -185,7 +193,7 @@ impl RequestService {
         tx.commit().await?;
         self.changed();
         counters::record(&plan.transitions);
-        Ok(Applied { plan, reference: d.reference })
+        Ok(Applied { plan, reference: d.reference, new_partners })
     }
 
     /// The request's row after `plan`.

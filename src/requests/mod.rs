@@ -178,6 +178,13 @@ impl RequestService {
         WorkingCalendar::new(departement, academie, self.school.as_deref())
     }
 
+    /// A business officer of lycée `uai` opened request `demande_id`: the
+    /// company's message that waited for that lycée is read. Whether one
+    /// did.
+    pub async fn opened_by(&self, demande_id: &str, uai: &str) -> sqlx::Result<bool> {
+        store::mark_read(&self.db, demande_id, uai).await
+    }
+
     /// The company's private follow-up token of a request: unguessable
     /// without the key, the same in every email about the request, and
     /// replaced when the company asks for a new link (its version).

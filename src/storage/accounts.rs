@@ -163,6 +163,13 @@ pub async fn delete_sessions(tx: &mut Tx, compte_id: &str) -> sqlx::Result<u64> 
     Ok(n)
 }
 
+/// Ends one session of an account (this device); whether it was there.
+pub async fn delete_session(tx: &mut Tx, hash: &str, compte_id: &str) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE jeton_hash = $1 AND compte_id = $2")
+        .bind(hash).bind(compte_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
 /// A line of the audit log.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {

@@ -14,7 +14,7 @@ pub struct PartenaireRow {
     pub siret: Option<String>,
     pub secteur: Option<String>,
     pub adresse: Option<String>,
-    /// Lowercase, comma-separated.
+    /// Comma-separated, as typed (compared without case or accents).
     pub tags: String,
     pub cree_le: String,
     pub modifie_le: String,
@@ -56,33 +56,39 @@ pub struct ConventionRow {
 }
 
 /// Partners of lycées, by name; `folded` filters on name, sector and tags
-/// (already folded), `tag` on one tag.
+/// (already folded), `tag` on one tag. Tags keep the case they were typed
+/// in, so both filters compare folded forms (case and accents), here rather
+/// than in SQL: `LOWER` folds only ASCII on SQLite.
 pub async fn list(db: &Db, uais: &[String], folded: &str, tag: &str) -> sqlx::Result<Vec<PartenaireRow>> {
     if uais.is_empty() {
         return Ok(Vec::new());
     }
-    on_db!(db, p => {
+    let all: Vec<PartenaireRow> = on_db!(db, p => {
         let mut qb = sqlx::QueryBuilder::new("SELECT * FROM partenaires WHERE uai IN (");
         let mut sep = qb.separated(", ");
         for u in uais {
             sep.push_bind(u.clone());
         }
-        qb.push(")");
-        if !folded.is_empty() {
-            let like = format!("%{}%", folded.replace(['%', '_'], ""));
-            qb.push(" AND (nom_norm LIKE ").push_bind(like.clone());
-            qb.push(" OR LOWER(COALESCE(secteur, '')) LIKE ").push_bind(like.clone());
-            qb.push(" OR tags LIKE ").push_bind(like).push(")");
-        }
-        if !tag.is_empty() {
-            qb.push(" AND (',' || tags || ',') LIKE ").push_bind(format!("%,{tag},%"));
-        }
-        qb.push(" ORDER BY nom_norm, id LIMIT 1000");
+        qb.push(") ORDER BY nom_norm, id LIMIT 5000");
         qb.build_query_as::<PartenaireRow>().fetch_all(p).await
-    })
+    })?;
+    let fold = domain::text::fold;
+    let tag = fold(tag);
+    Ok(all
+        .into_iter()
+        .filter(|p| {
+            folded.is_empty()
+                || p.nom_norm.contains(folded)
+                || fold(p.secteur.as_deref().unwrap_or("")).contains(folded)
+                || p.tags.split(',').any(|t| fold(t).contains(folded))
+        })
+        .filter(|p| tag.is_empty() || p.tags.split(',').any(|t| fold(t) == tag))
+        .take(1000)
+        .collect())
 }
 
-/// The tags used by the partners of lycées, sorted, without duplicates.
+/// The tags used by the partners of lycées, sorted, one spelling per tag
+/// (compared without case or accents).
 pub async fn tags(db: &Db, uais: &[String]) -> sqlx::Result<Vec<String>> {
     if uais.is_empty() {
         return Ok(Vec::new());
@@ -93,19 +99,28 @@ pub async fn tags(db: &Db, uais: &[String]) -> sqlx::Result<Vec<String>> {
         for u in uais {
             sep.push_bind(u.clone());
         }
-        qb.push(")");
+        qb.push(") ORDER BY tags");
         qb.build_query_scalar::<String>().fetch_all(p).await
     })?;
-    let mut all: Vec<String> =
-        rows.iter().flat_map(|t| t.split(',')).filter(|t| !t.is_empty()).map(str::to_string).collect();
+    let mut all: Vec<(String, String)> = Vec::new();
+    for t in rows.iter().flat_map(|t| t.split(',')).filter(|t| !t.is_empty()) {
+        let key = domain::text::fold(t);
+        if !all.iter().any(|(k, _)| *k == key) {
+            all.push((key, t.to_string()));
+        }
+    }
     all.sort();
-    all.dedup();
-    Ok(all)
+    Ok(all.into_iter().map(|(_, t)| t).collect())
 }
 
 pub async fn by_id(db: &Db, id: &str) -> sqlx::Result<Option<PartenaireRow>> {
     on_db!(db, p => sqlx::query_as::<_, PartenaireRow>("SELECT * FROM partenaires WHERE id = $1")
         .bind(id).fetch_optional(p).await)
+}
+
+pub async fn by_id_tx(tx: &mut Tx, id: &str) -> sqlx::Result<Option<PartenaireRow>> {
+    on_tx!(tx, c => sqlx::query_as::<_, PartenaireRow>("SELECT * FROM partenaires WHERE id = $1")
+        .bind(id).fetch_optional(&mut *c).await)
 }
 
 /// A lycée's partner with this SIRET, or else this folded name.
@@ -231,4 +246,37 @@ pub async fn reminded(tx: &mut Tx, id: &str, now: &str) -> sqlx::Result<bool> {
         "UPDATE conventions SET rappel_envoye_le = $2 WHERE id = $1 AND rappel_envoye_le IS NULL"
     ).bind(id).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Records that taking request `demande_id` created partner `id`.
+pub async fn set_created_by_request(tx: &mut Tx, id: &str, demande_id: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE partenaires SET cree_par_demande = $2 WHERE id = $1")
+        .bind(id).bind(demande_id).execute(&mut *c).await.map(|_| ()))
+}
+
+/// The partner of `uai` that taking request `demande_id` created.
+pub async fn created_by_request(db: &Db, uai: &str, demande_id: &str) -> sqlx::Result<Option<PartenaireRow>> {
+    on_db!(db, p => sqlx::query_as::<_, PartenaireRow>(
+        "SELECT * FROM partenaires WHERE uai = $1 AND cree_par_demande = $2 LIMIT 1"
+    ).bind(uai).bind(demande_id).fetch_optional(p).await)
+}
+
+/// Partner `id` of `uai` was created by taking request `demande_id` and
+/// nothing was changed or added since: not edited, no contact, no
+/// convention, no history but that request's.
+const UNTOUCHED: &str = "SELECT COUNT(*) FROM partenaires p WHERE p.id = $1 AND p.uai = $2 \
+     AND p.cree_par_demande = $3 AND p.modifie_le = p.cree_le \
+     AND NOT EXISTS (SELECT 1 FROM partenaire_contacts c WHERE c.partenaire_id = p.id) \
+     AND NOT EXISTS (SELECT 1 FROM conventions v WHERE v.partenaire_id = p.id) \
+     AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.partenaire_id = p.id \
+         AND (i.demande_id IS NULL OR i.demande_id <> $3 OR i.genre <> 'demande'))";
+
+pub async fn untouched_since_request(db: &Db, uai: &str, id: &str, demande_id: &str) -> sqlx::Result<bool> {
+    on_db!(db, p => sqlx::query_scalar::<_, i64>(UNTOUCHED)
+        .bind(id).bind(uai).bind(demande_id).fetch_one(p).await.map(|n| n > 0))
+}
+
+pub async fn untouched_since_request_tx(tx: &mut Tx, uai: &str, id: &str, demande_id: &str) -> sqlx::Result<bool> {
+    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(UNTOUCHED)
+        .bind(id).bind(uai).bind(demande_id).fetch_one(&mut *c).await.map(|n| n > 0))
 }

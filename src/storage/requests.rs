@@ -574,3 +574,43 @@ pub async fn references(db: &Db, ids: &[String]) -> sqlx::Result<HashMap<String,
     })?;
     Ok(rows.into_iter().collect())
 }
+
+/// Marks a message of the company as unread for these lycées of a request
+/// (the first unread one keeps its time).
+pub async fn mark_unread(tx: &mut Tx, demande_id: &str, uais: &[String], now: &str) -> sqlx::Result<()> {
+    for uai in uais {
+        on_tx!(tx, c => sqlx::query(
+            "UPDATE destinataires SET message_non_lu_le = COALESCE(message_non_lu_le, $3) \
+             WHERE demande_id = $1 AND uai = $2"
+        ).bind(demande_id).bind(uai).bind(now).execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// A business officer of `uai` opened the request: nothing is unread for
+/// that lycée any more. Whether something was.
+pub async fn mark_read(db: &Db, demande_id: &str, uai: &str) -> sqlx::Result<bool> {
+    on_db!(db, p => sqlx::query(
+        "UPDATE destinataires SET message_non_lu_le = NULL \
+         WHERE demande_id = $1 AND uai = $2 AND message_non_lu_le IS NOT NULL"
+    ).bind(demande_id).bind(uai).execute(p).await.map(|r| r.rows_affected() > 0))
+}
+
+/// Which (request, lycée) pairs of these requests have an unread message
+/// of the company.
+pub async fn unread_of(db: &Db, ids: &[String]) -> sqlx::Result<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new(
+            "SELECT demande_id, uai FROM destinataires WHERE message_non_lu_le IS NOT NULL AND demande_id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(id.clone());
+        }
+        qb.push(")");
+        qb.build_query_as::<(String, String)>().fetch_all(p).await
+    })
+}

@@ -384,3 +384,30 @@ async fn joining_never_changes_an_account(engine: Engine) {
     }
 }
 on_both_engines!(joining_never_changes_an_account);
+
+/// Signing out of this device ends that session only; signing out of every
+/// device ends them all. Both are in the audit log.
+async fn signing_out_here_or_everywhere(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let id = app.account("deux.appareils@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
+    let now = time::OffsetDateTime::now_utc();
+    let accounts = &app.state.accounts;
+    let open = || async { accounts.open_session(&id, "test", now).await.expect("base").expect("session").0 };
+    let (phone, laptop) = (open().await, open().await);
+    let agent = accounts.session(&phone, now).await.expect("base").expect("connecté");
+    assert!(accounts.sign_out_here(&agent, &phone, now).await.expect("déconnexion"));
+    assert!(accounts.session(&phone, now).await.expect("base").is_none(), "this device is signed out");
+    assert!(accounts.session(&laptop, now).await.expect("base").is_some(), "the other one is not");
+    // Another account's token cannot be ended this way.
+    let other = app.account("autre@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
+    let theirs = accounts.open_session(&other, "test", now).await.expect("base").expect("session").0;
+    assert!(!accounts.sign_out_here(&agent, &theirs, now).await.expect("déconnexion"));
+    assert!(accounts.session(&theirs, now).await.expect("base").is_some());
+
+    let tablet = open().await;
+    assert_eq!(accounts.sign_out_everywhere(&agent, now).await.expect("déconnexion"), 2);
+    for token in [&laptop, &tablet] {
+        assert!(accounts.session(token, now).await.expect("base").is_none());
+    }
+}
+on_both_engines!(signing_out_here_or_everywhere);

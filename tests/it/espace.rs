@@ -180,7 +180,7 @@ async fn rbe_story(engine: Engine) {
     assert!(strings.contains(&reference) && strings.contains("Référence") && strings.contains("Clôturée"), "{strings}");
 
     // Sign out everywhere: the session no longer opens the workspace.
-    let (status, _, html) = app.submit_form_as(&rbe, "/espace", "/deconnexion", &[]).await;
+    let (status, _, html) = app.submit_form_as(&rbe, "/espace", "/deconnexion", &[("portee", "partout")]).await;
     assert_eq!(status, 200, "{html}");
     let (status, location, _) = get(&app, &rbe, "/espace").await;
     assert_eq!(status, 303);
@@ -242,11 +242,11 @@ async fn coordinator_reassigns(engine: Engine) {
         .clone();
     app.account("rbe.autre@ac-lyon.fr", Role::Rbe, &[&other], None).await;
     let page = format!("/espace/demandes/{reference}");
-    // An unknown lycée is refused with a message.
+    // An unknown lycée is refused with a message next to the search field.
     let (status, _, html) =
         app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", "0000000A")]).await;
     assert_eq!(status, 422);
-    assert!(html.contains("Lycée inconnu"));
+    assert!(html.contains("Cherchez le lycée par son nom") && html.contains("id=\"erreur-lycee-q\""), "{html}");
     let (status, _, _) = app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", &other)]).await;
     assert_eq!(status, 303);
     let id = scalar_text(&app.db, &format!("SELECT id FROM demandes WHERE reference = '{reference}'")).await;
@@ -268,6 +268,37 @@ async fn coordinator_reassigns(engine: Engine) {
     assert_eq!(status, 303);
     let (status, _, _) = app.submit_form_as(&browser, &page, &format!("{page}/reaffecter"), &[("lycee", &pilot)]).await;
     assert_eq!(status, 404);
+
+    // Reassigning from the territory without a lycée nor a request: both
+    // said next to their place, in the summary first.
+    let (status, _, html) =
+        app.submit_form_as(&browser, "/espace/territoire", "/espace/territoire/reaffecter", &[("lycee", "X")]).await;
+    assert_eq!(status, 422);
+    for field in ["reaffecter-lycee", "choix-demandes"] {
+        assert!(
+            html.contains(&format!("href=\"#{field}\"")) && html.contains(&format!("id=\"erreur-{field}\"")),
+            "{html}"
+        );
+    }
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"erreur-reaffecter-lycee"), "{html}");
+
+    // Inviting: each refusal next to its field, in the summary first.
+    for (email, lycees, field) in
+        [("pas-une-adresse", other.as_str(), "equipe-email"), ("lea@ac-lyon.fr", "0000000A", "equipe-lycees")]
+    {
+        let (status, _, html) = app
+            .submit_form_as(
+                &browser,
+                "/espace/equipe",
+                "/espace/equipe/invitations",
+                &[("email", email), ("lycees", lycees)],
+            )
+            .await;
+        assert_eq!(status, 422, "{field}");
+        assert!(html.contains(&format!("href=\"#{field}\"")), "{field}: {html}");
+        assert!(html.contains(&format!("aria-invalid=\"true\" aria-describedby=\"erreur-{field}")), "{field}: {html}");
+        assert!(html.contains(&format!("<p class=\"fr-error-text\" id=\"erreur-{field}\">")), "{field}: {html}");
+    }
 }
 on_both_engines!(coordinator_reassigns);
 
@@ -389,6 +420,8 @@ async fn sign_in_bad_inputs(engine: Engine) {
         let (status, _, html) = app.submit_form_as(&browser, "/connexion", "/connexion", &[("email", bad)]).await;
         assert_eq!(status, 422, "{bad} {}", &html[html.len().saturating_sub(3000)..]);
         assert!(html.contains("Adresse électronique"), "{html}");
+        assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"erreur-email"), "{html}");
+        assert!(html.contains("<a href=\"#email\">"), "summary first: {html}");
     }
     let (status, _, html) =
         app.submit_form_as(&browser, "/connexion", "/connexion", &[("email", "inconnu@ac-lyon.fr")]).await;
@@ -456,6 +489,7 @@ async fn showcase_editor(engine: Engine) {
     let (status, _, html) = app.submit_form_as(&rbe, &editor, &editor, &[]).await;
     assert_eq!(status, 422, "no action and no pause");
     assert!(html.contains("Cochez au moins une action"));
+    assert!(html.contains("href=\"#actions\"") && html.contains("data-mlp-focus"), "summary first: {html}");
 
     let presentation = "**Atelier** d'électrotechnique <script>alert(1)</script> [site](javascript:alert(1))";
     let (status, location, _) = app
@@ -525,6 +559,7 @@ async fn showcase_editor(engine: Engine) {
         let (status, _, html) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
         assert_eq!(status, 422, "{field}");
         assert!(html.contains(&format!("erreur-pfmp-{field}")), "{field}");
+        assert!(html.contains(&format!("href=\"#pfmp-{field}\"")), "summary link {field}: {html}");
     }
     let fields = [("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/02/2027")];
     let (status, location, _) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
@@ -606,6 +641,8 @@ async fn partners(engine: Engine) {
         let (status, _, html) = app.submit_form_as(&rbe, &partner, &format!("{partner}/{what}"), &fields).await;
         assert_eq!(status, 422, "{what} {field}");
         assert!(html.contains(&format!("erreur-{what}-{field}")), "{what} {field}: {html}");
+        assert!(html.contains(&format!("href=\"#{what}-{field}\"")), "summary link {what} {field}: {html}");
+        assert!(html.contains("aria-invalid=\"true\""), "{what} {field}: {html}");
     }
     for (what, fields) in [
         (
@@ -647,8 +684,12 @@ async fn partners(engine: Engine) {
     let to = scalar_text(&app.db, "SELECT destinataire FROM outbox WHERE modele = 'convention_rappel'").await;
     assert_eq!(to, "rbe.part@ac-lyon.fr");
 
-    // Deleting needs the confirmation.
-    assert_eq!(app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[]).await.0, 422);
+    // Deleting needs the confirmation, said next to the box.
+    let (status, _, html) = app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[]).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("href=\"#confirmation-suppression\"") && html.contains("id=\"erreur-confirmation-suppression\"")
+    );
     let (status, _, _) =
         app.submit_form_as(&rbe, &partner, &format!("{partner}/supprimer"), &[("confirmation", "oui")]).await;
     assert_eq!(status, 303);
@@ -837,3 +878,147 @@ async fn users_command(engine: Engine) {
     assert!(!out.contains("x@ac-lyon.fr"), "nothing half-created: {out}");
 }
 on_both_engines!(users_command);
+
+/// Issue 13, for someone handling about fifty requests a year: a company's
+/// message brings its request back to "À traiter" as unread until the
+/// officer opens it; handing over by the lycée's name; exports with the
+/// jobs, period, students, outcome and dates; errors next to their fields;
+/// a partner added by taking a request can be undone; tags keep their
+/// case; signing out of this device leaves the other one signed in.
+async fn fifty_a_year(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (reference, created) = submit(&app, "cinquante@exemple.fr").await;
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let rbe_id = app.account("rbe.cinquante@ac-lyon.fr", Role::Rbe, &[&pilot], None).await;
+    let rbe = app.signed_in(&rbe_id).await;
+    let page = format!("/espace/demandes/{reference}");
+
+    // Taking it adds the company to the partners: the page says so and
+    // offers to undo it.
+    let (status, location, _) = app.submit_form_as(&rbe, &page, &format!("{page}/prendre"), &[]).await;
+    assert_eq!(status, 303);
+    let (_, _, html) = get(&app, &rbe, location.as_deref().expect("retour")).await;
+    assert!(html.contains("a été ajoutée à vos partenaires") && html.contains("Annuler l'ajout"), "{html}");
+    let partner_id = scalar_text(&app.db, "SELECT id FROM partenaires WHERE cree_par_demande IS NOT NULL").await;
+    let undo = format!("/espace/partenaires/{partner_id}/annuler-ajout");
+    let (status, location, _) =
+        app.submit_form_as(&rbe, &format!("{page}?fait=prendre"), &undo, &[("demande", &reference)]).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, Some(format!("{page}?fait=partenaire_retire")));
+    assert_eq!(get(&app, &rbe, &format!("/espace/partenaires/{partner_id}")).await.0, 404);
+    let (_, _, html) = get(&app, &rbe, &format!("{page}?fait=prendre")).await;
+    assert!(!html.contains("Annuler l'ajout"), "nothing left to undo");
+
+    // Nothing waits: "À traiter" is empty. The company writes: the request
+    // is back there, marked unread, until the officer opens it.
+    let (_, _, html) = get(&app, &rbe, "/espace?statut=a_traiter").await;
+    assert!(!html.contains(&reference) && html.contains("Aucune demande dans cette liste"), "{html}");
+    let follow = created["suivi_url"].as_str().expect("suivi").trim_start_matches(app.base.as_str()).to_string();
+    let (status, _, _) =
+        app.submit_form(&follow, &format!("{follow}/message"), &[("message", "Avez-vous des nouvelles ?")]).await;
+    assert!(status == 303 || status == 200, "{status}");
+    let (_, _, html) = get(&app, &rbe, "/espace?statut=a_traiter").await;
+    assert!(html.contains(&reference) && html.contains("Nouveau message"), "{html}");
+    assert!(html.contains("nouveau message de l'entreprise, non lu"), "said to screen readers: {html}");
+    let (_, _, html) = get(&app, &rbe, &page).await;
+    assert!(html.contains("Avez-vous des nouvelles ?"));
+    let (_, _, html) = get(&app, &rbe, "/espace?statut=a_traiter").await;
+    assert!(!html.contains(&reference), "read once opened: {html}");
+    let (_, _, html) = get(&app, &rbe, "/espace?statut=en_cours").await;
+    assert!(html.contains(&reference) && !html.contains("Nouveau message"), "{html}");
+
+    // A failed submit: a summary first, focused by the script, the message
+    // next to the field, tied to it.
+    let (status, _, html) = app.submit_form_as(&rbe, &page, &format!("{page}/ecrire"), &[("texte", "  ")]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"resume-erreurs\" tabindex=\"-1\""), "{html}");
+    assert!(html.contains("href=\"#texte-entreprise\""), "{html}");
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"erreur-texte-entreprise"), "{html}");
+    assert!(html.contains("<p class=\"fr-error-text\" id=\"erreur-texte-entreprise\">"), "{html}");
+    let (status, _, html) = app.submit_form_as(&rbe, &page, &format!("{page}/cloturer"), &[]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"erreur-issue\"") && html.contains("href=\"#issue\""), "{html}");
+
+    // Handing over by name: search, then pick among the lycées found.
+    let index = app.state.search.index();
+    let told: Vec<&str> =
+        created["destinataires"].as_array().expect("d").iter().filter_map(|r| r["uai"].as_str()).collect();
+    let other =
+        index.lycees.iter().find(|l| l.departement == "69" && !told.contains(&l.uai.as_str())).expect("autre").clone();
+    drop(index);
+    let q: String =
+        form_urlencoded::byte_serialize(format!("{} {}", other.nom, other.commune_nom).as_bytes()).collect();
+    let (status, _, html) = get(&app, &rbe, &format!("{page}?lycee_q={q}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("value=\"{}\"", other.uai)), "{html}");
+    let (status, _, html) = get(&app, &rbe, &format!("{page}?lycee_q=zzzzqqq")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Aucun lycée ne correspond"), "{html}");
+    // Nothing picked: the message is next to the list.
+    let (status, _, html) = app
+        .submit_form_as(&rbe, &format!("{page}?lycee_q={q}"), &format!("{page}/passer"), &[("lycee_q", &other.nom)])
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"erreur-lycee-choix\""), "{html}");
+
+    // The export carries the jobs, the period, the students, the dates.
+    let (_, _, csv) = get(&app, &rbe, "/espace/demandes.csv").await;
+    let header = csv.lines().next().expect("en-tête");
+    for column in
+        ["Métiers", "Nombre d'élèves", "Début de la période", "Date de prise en charge", "Issue", "Date de fin"]
+    {
+        assert!(header.contains(column), "{column}: {header}");
+    }
+    let line = csv.lines().find(|l| l.contains(&reference)).expect("ligne");
+    let today = monlyceepro::requests::day_of(&monlyceepro::clock::now_rfc3339());
+    assert!(line.contains(&today), "JJ/MM/AAAA: {line}");
+
+    // A lycée already on the request: the lifecycle refuses, said next to
+    // the search.
+    let support = told.iter().find(|u| **u != pilot).expect("appui").to_string();
+    let (status, _, html) =
+        app.submit_form_as(&rbe, &page, &format!("{page}/passer"), &[("lycee", &support), ("lycee_q", &support)]).await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("participe déjà") && html.contains("id=\"erreur-lycee-q\""), "{html}");
+    let (status, _, _) = app
+        .submit_form_as(&rbe, &page, &format!("{page}/passer"), &[("lycee", &other.uai), ("lycee_q", &other.nom)])
+        .await;
+    assert_eq!(status, 303);
+
+    // Tags keep their case and are compared without it.
+    let (status, location, _) = app
+        .submit_form_as(
+            &rbe,
+            "/espace/partenaires",
+            "/espace/partenaires",
+            &[("lycee", &pilot), ("nom", "Garage Dupont"), ("tags", "BTP, Électricité, btp, électricité")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let id = location.expect("partenaire").trim_start_matches("/espace/partenaires/").to_string();
+    assert_eq!(
+        scalar_text(&app.db, &format!("SELECT tags FROM partenaires WHERE id = '{id}'")).await,
+        "BTP,Électricité"
+    );
+    for tag in ["btp", "BTP", "electricite"] {
+        let (_, _, html) = get(&app, &rbe, &format!("/espace/partenaires?tag={tag}")).await;
+        assert!(html.contains("Garage Dupont"), "{tag}: {html}");
+    }
+    let (_, _, html) = get(&app, &rbe, "/espace/partenaires?q=electri").await;
+    assert!(html.contains("Garage Dupont"), "{html}");
+
+    // Signing out of this device leaves the other one signed in; signing
+    // out of every device closes it too.
+    let laptop = app.signed_in(&rbe_id).await;
+    let (status, _, html) = app.submit_form_as(&rbe, "/espace", "/deconnexion", &[("portee", "appareil")]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Vos autres appareils restent connectés"), "{html}");
+    assert_eq!(get(&app, &rbe, "/espace").await.0, 303);
+    assert_eq!(get(&app, &laptop, "/espace").await.0, 200);
+    let phone = app.signed_in(&rbe_id).await;
+    let (status, _, _) = app.submit_form_as(&laptop, "/espace", "/deconnexion", &[("portee", "partout")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&app, &phone, "/espace").await.0, 303);
+    assert_eq!(get(&app, &laptop, "/espace").await.0, 303);
+}
+on_both_engines!(fifty_a_year);

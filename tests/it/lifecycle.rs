@@ -340,3 +340,62 @@ async fn the_database_keeps_to_the_domain_codes(engine: Engine) {
     }
 }
 on_both_engines!(the_database_keeps_to_the_domain_codes);
+
+/// A company's message is unread per lycée: for every lycée still asked
+/// while nobody took the request, for the leading one afterwards; opening
+/// the request as an officer of one lycée reads it for that lycée only.
+async fn a_company_message_is_unread_per_lycee(engine: Engine) {
+    use domain::lifecycle::Event;
+    use monlyceepro::requests::Action;
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(START);
+    let (status, created) = app.post_json("/api/v1/demandes", &request("non.lu@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let told: Vec<String> = created["destinataires"]
+        .as_array()
+        .expect("destinataires")
+        .iter()
+        .filter(|r| r["role"] != "reserve")
+        .map(|r| r["uai"].as_str().expect("uai").to_string())
+        .collect();
+    assert!(told.len() >= 2, "{created}");
+    let reference = created["reference"].as_str().expect("référence");
+    let id = text(&app.db, &format!("SELECT id FROM demandes WHERE reference = '{reference}'")).await;
+    let unread = |uai: String| {
+        let (db, id) = (app.db.clone(), id.clone());
+        async move {
+            text(
+                &db,
+                &format!(
+                    "SELECT COALESCE(message_non_lu_le, '-') FROM destinataires WHERE demande_id = '{id}' AND uai = '{uai}'"
+                ),
+            )
+            .await
+        }
+    };
+    let index = app.state.search.index();
+    let service = &app.state.requests;
+    let write = || Action::new(Event::CompanyWrites, "Zoé L'Hôte").with_text("Des nouvelles ?");
+    let applied = service.act(&index, &id, write(), after(1)).await.expect("message");
+    assert_eq!(applied.plan.unread, told);
+    for uai in &told {
+        assert_ne!(unread(uai.clone()).await, "-", "{uai}");
+    }
+    // The pilot's officer opens it: read for the pilot, not for the others.
+    assert!(service.opened_by(&id, &told[0]).await.expect("lu"));
+    assert!(!service.opened_by(&id, &told[0]).await.expect("déjà lu"));
+    assert_eq!(unread(told[0].clone()).await, "-");
+    assert_ne!(unread(told[1].clone()).await, "-");
+
+    // Taken by the pilot: the next message waits for it alone.
+    service
+        .act(&index, &id, Action::new(Event::Take { uai: told[0].clone() }, "Camille"), after(1))
+        .await
+        .expect("prise");
+    service.opened_by(&id, &told[1]).await.expect("lu");
+    let applied = service.act(&index, &id, write(), after(2)).await.expect("message");
+    assert_eq!(applied.plan.unread, vec![told[0].clone()]);
+    assert_ne!(unread(told[0].clone()).await, "-");
+    assert_eq!(unread(told[1].clone()).await, "-");
+}
+on_both_engines!(a_company_message_is_unread_per_lycee);

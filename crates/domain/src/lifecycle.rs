@@ -482,6 +482,10 @@ pub struct Plan {
     pub emails: Vec<Email>,
     /// Lycées that took a request (their track record).
     pub taken: Vec<String>,
+    /// Lycées whose business officers now have a message of the company
+    /// they have not read (the request shows "Nouveau message" and comes
+    /// back in their "À traiter" until one of them opens it).
+    pub unread: Vec<String>,
     /// The names of what happened, for the counters (`mlp_demandes_transitions_total`).
     pub transitions: Vec<&'static str>,
 }
@@ -496,6 +500,7 @@ impl Plan {
             story: Vec::new(),
             emails: Vec::new(),
             taken: Vec::new(),
+            unread: Vec::new(),
             transitions: Vec::new(),
         }
     }
@@ -694,6 +699,7 @@ pub fn decide(
                 Some(u) => vec![u.clone()],
                 None => req.involved().map(|r| r.uai.clone()).collect(),
             };
+            plan.unread = uais.clone();
             plan.emails.push(Email::LyceesCompanyMessage { uais });
             plan.transitions.push("message_entreprise");
         }
@@ -1154,5 +1160,58 @@ pub fn permissions(
             can_rate: ok(Event::Rate { score: 5 }),
             ..Permissions::default()
         },
+    }
+}
+
+#[cfg(test)]
+mod unread_tests {
+    use super::*;
+    use crate::calendar::WorkingCalendar;
+    use time::macros::datetime;
+
+    fn request(responsible: Option<&str>) -> Request {
+        let at = datetime!(2026-11-09 08:00 UTC);
+        let r = |uai: &str, role, status| Recipient {
+            uai: uai.into(),
+            role,
+            status,
+            notified_at: Some(at),
+            reminded: false,
+        };
+        let taken = responsible.is_some();
+        Request {
+            status: if taken { RequestStatus::PriseEnCharge } else { RequestStatus::Transmise },
+            started_at: at,
+            responsible: responsible.map(str::to_string),
+            taken_at: taken.then_some(at),
+            answered_at: None,
+            ended_at: None,
+            recipients: vec![
+                r(
+                    "A",
+                    RecipientRole::Pilote,
+                    if taken { RecipientStatus::PriseEnCharge } else { RecipientStatus::Nouvelle },
+                ),
+                r("B", RecipientRole::Appui, RecipientStatus::Nouvelle),
+                r("C", RecipientRole::Reserve, RecipientStatus::EnAttente),
+            ],
+            done: Done::default(),
+            company_reopened: false,
+            satisfaction: None,
+        }
+    }
+
+    #[test]
+    fn a_company_message_is_unread_for_the_lycees_it_is_sent_to() {
+        let cal = WorkingCalendar::new("69", Some("Lyon"), None);
+        let now = datetime!(2026-11-10 08:00 UTC);
+        let d = Deadlines::default();
+        let plan = decide(&request(None), &Event::CompanyWrites, now, &cal, &d).unwrap();
+        assert_eq!(plan.unread, vec!["A".to_string(), "B".to_string()]);
+        let plan = decide(&request(Some("A")), &Event::CompanyWrites, now, &cal, &d).unwrap();
+        assert_eq!(plan.unread, vec!["A".to_string()]);
+        // A lycée's own message leaves nothing unread.
+        let plan = decide(&request(Some("A")), &Event::Write { by: Actor::Lycee("A".into()) }, now, &cal, &d).unwrap();
+        assert!(plan.unread.is_empty());
     }
 }

@@ -54,6 +54,8 @@ struct AdminPage {
     role: String,
     lycees: String,
     academie: String,
+    /// The invitation form's field errors (ids `inv-…`).
+    errors: super::FieldErrors,
 }
 
 async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agent) -> Result<AdminPage, PageError> {
@@ -100,6 +102,7 @@ async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agen
         role: "rbe".into(),
         lycees: String::new(),
         academie: String::new(),
+        errors: super::FieldErrors::default(),
     })
 }
 
@@ -136,7 +139,7 @@ pub async fn invite(
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
     let Some(role) = Role::from_code(&p.role) else {
-        p.error = Some("Choisissez le rôle de la personne.".into());
+        p.errors.add("inv-role", "Choisissez le rôle de la personne.");
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
     };
     let new = NewAccount {
@@ -155,7 +158,10 @@ pub async fn invite(
             Ok(private(render(StatusCode::OK, &p)))
         }
         Err(e) => {
-            p.error = Some(format!("Invitation impossible : {e}."));
+            match e.field.filter(|f| ["email", "lycees", "academie"].contains(f)) {
+                Some(field) => p.errors.add(&format!("inv-{field}"), super::equipe::capitalized(&e.message)),
+                None => p.error = Some(format!("Invitation impossible : {e}.")),
+            }
             Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
         }
     }

@@ -1,7 +1,7 @@
 //! The inbox of requests (`/espace`), one request (`/espace/demandes/{ref}`)
 //! with what the person can do to it, and the CSV export.
 
-use super::{SignedIn, private};
+use super::{FieldErrors, SignedIn, private};
 use crate::accounts::{Agent, Role};
 use crate::requests::{Action, AnswerError, RecipientView, view_of};
 use crate::search::SearchIndex;
@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::lifecycle::{
     Actor, DeclineReason, Event, Outcome, Permissions, RecipientRole, RecipientStatus, RequestStatus, Viewer,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
 /// Longest message or note, in characters.
@@ -58,6 +58,8 @@ pub struct Item {
     pub others: Vec<String>,
     /// Nobody took it in time: the coordination was told.
     pub escalated: bool,
+    /// A message of the company waits, unread by the person's lycée.
+    pub unread: bool,
     tabs: Vec<&'static str>,
 }
 
@@ -67,14 +69,26 @@ fn age_days(created: &str, now: OffsetDateTime) -> i64 {
         .unwrap_or(0)
 }
 
-fn item(index: &SearchIndex, agent: &Agent, d: &DemandeRow, recips: &[DestinataireRow], now: OffsetDateTime) -> Item {
+fn item(
+    index: &SearchIndex,
+    agent: &Agent,
+    d: &DemandeRow,
+    recips: &[DestinataireRow],
+    unread_by: &HashSet<(String, String)>,
+    now: OffsetDateTime,
+) -> Item {
     let described = describe(index, d);
     let told: Vec<&DestinataireRow> = recips.iter().filter(|r| r.role != RecipientRole::Reserve).collect();
     let mine = told.iter().find(|r| agent.lycees.contains(&r.uai)).map(|r| view_of(index, r));
     let open = d.statut.is_open();
+    let unread = mine.as_ref().is_some_and(|m| unread_by.contains(&(d.id.clone(), m.uai.clone())));
     let mut tabs = vec!["toutes"];
+    if open && unread {
+        // A company's message waits: the request is to handle again.
+        tabs.push("a_traiter");
+    }
     match &mine {
-        Some(m) if open && m.statut == RecipientStatus::Nouvelle => tabs.push("a_traiter"),
+        Some(m) if open && m.statut == RecipientStatus::Nouvelle && !unread => tabs.push("a_traiter"),
         Some(m) if open && m.statut == RecipientStatus::PriseEnCharge => tabs.push("en_cours"),
         None if open && agent.role != Role::Rbe && d.responsable_uai.is_none() => tabs.push("a_traiter"),
         None if open && d.responsable_uai.is_some() => tabs.push("en_cours"),
@@ -105,6 +119,7 @@ fn item(index: &SearchIndex, agent: &Agent, d: &DemandeRow, recips: &[Destinatai
             })
             .collect(),
         escalated: open && d.escalade_le.is_some() && d.responsable_uai.is_none(),
+        unread,
         tabs,
     }
 }
@@ -118,13 +133,14 @@ async fn items(state: &AppState, agent: &Agent) -> Result<Vec<(DemandeRow, Item)
     for r in store::destinataires_of(db, &ids).await? {
         by_request.entry(r.demande_id.clone()).or_default().push(r);
     }
+    let unread: HashSet<(String, String)> = store::unread_of(db, &ids).await?.into_iter().collect();
     let index = state.search.index();
     let now = state.clock.now();
     Ok(demandes
         .into_iter()
         .map(|d| {
             let recips = by_request.remove(&d.id).unwrap_or_default();
-            let it = item(&index, agent, &d, &recips, now);
+            let it = item(&index, agent, &d, &recips, &unread, now);
             (d, it)
         })
         .collect())
@@ -238,8 +254,53 @@ struct RequestPage {
     reasons_choices: Vec<(&'static str, &'static str)>,
     outcomes: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
+    /// What went wrong, not tied to one field (a refusal of the lifecycle,
+    /// an expired form).
     error: Option<String>,
+    /// Each field's error (summary at the top, message next to the field).
+    errors: FieldErrors,
     draft: String,
+    /// The hand-over's search of a lycée (name, commune or UAI), and the
+    /// lycées found to pick from.
+    lycee_q: String,
+    lycee_choices: Vec<LyceeChoice>,
+    /// The partner that taking this request added to the person's lycée,
+    /// while it may still be undone: (id, name).
+    added_partner: Option<(String, String)>,
+}
+
+/// A lycée to hand a request over to.
+pub struct LyceeChoice {
+    pub uai: String,
+    pub label: String,
+}
+
+/// Most lycées listed for a hand-over search.
+const CHOICES_LIMIT: usize = 12;
+
+/// The lycées whose name, commune or UAI hold every word of `q`
+/// (case- and accent-insensitive), but `except`; at most
+/// [`CHOICES_LIMIT`], those of the same académie first.
+fn lycee_choices(index: &SearchIndex, q: &str, except: &[&str], academie: Option<&str>) -> Vec<LyceeChoice> {
+    let words: Vec<String> = domain::text::fold(q).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<&domain::matching::LyceeCard> = index
+        .lycees
+        .iter()
+        .filter(|l| !except.contains(&l.uai.as_str()))
+        .filter(|l| {
+            let hay = domain::text::fold(&format!("{} {} {}", l.nom, l.commune_nom, l.uai));
+            words.iter().all(|w| hay.split(' ').any(|h| h.starts_with(w.as_str())))
+        })
+        .collect();
+    found.sort_by_key(|l| (l.academie.as_deref() != academie, domain::text::fold(&l.nom), l.uai.clone()));
+    found
+        .into_iter()
+        .take(CHOICES_LIMIT)
+        .map(|l| LyceeChoice { uai: l.uai.clone(), label: format!("{} — {} ({})", l.nom, l.commune_nom, l.uai) })
+        .collect()
 }
 
 /// The request `reference` if the person may see it (else 404, whether it
@@ -324,13 +385,46 @@ async fn request_page(
         outcomes: Outcome::ALL.iter().map(|o| (o.code(), o.label())).collect(),
         notice: None,
         error: None,
+        errors: FieldErrors::default(),
         draft: String::new(),
+        lycee_q: String::new(),
+        lycee_choices: Vec::new(),
+        added_partner: None,
     })
+}
+
+impl RequestPage {
+    /// Fills the hand-over's list of lycées for the search `q`.
+    fn search_lycees(&mut self, state: &AppState, q: &str, academie: Option<&str>) {
+        let q: String = q.trim().chars().take(100).collect();
+        let on_request: Vec<&str> = self.recipients.iter().map(|r| r.uai.as_str()).collect();
+        self.lycee_choices = lycee_choices(&state.search.index(), &q, &on_request, academie);
+        self.lycee_q = q;
+    }
+
+    /// Whether the hand-over search was made and found nothing.
+    fn nothing_found(&self) -> bool {
+        !self.lycee_q.is_empty() && self.lycee_choices.is_empty()
+    }
+
+    /// The hand-over's form, when the person may hand over or reassign:
+    /// (action, legend, button).
+    fn hand_over(&self) -> Option<(&'static str, &'static str, &'static str)> {
+        if self.can.can_hand_over {
+            Some(("passer", "Passer la main à un autre lycée", "Passer la main"))
+        } else if self.can.can_reassign {
+            Some(("reaffecter", "Réaffecter la demande à un lycée pilote", "Réaffecter"))
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct Done {
     fait: Option<String>,
+    /// The hand-over's search of a lycée.
+    lycee_q: Option<String>,
 }
 
 /// `GET /espace/demandes/{reference}`.
@@ -342,13 +436,25 @@ pub async fn detail(
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
     let mut page = request_page(&state, &csrf, &agent, &reference).await?;
+    if let Some(Viewer::Lycee(uai)) = &page.viewer {
+        // An officer of the lycée opens it: the company's message is read.
+        state.requests.opened_by(&page.id, uai).await.map_err(PageError::from)?;
+        if done.fait.as_deref() == Some("prendre") {
+            page.added_partner =
+                crate::partners::added_by(&state.requests.db, uai, &page.id).await?.map(|p| (p.id, p.nom));
+        }
+    }
     page.notice = done.fait.and_then(|f| DONE.iter().find(|(a, _)| *a == f)).map(|(_, m)| m.to_string());
+    if let Some(q) = done.lycee_q.as_deref() {
+        let academie = agent.academie.clone();
+        page.search_lycees(&state, q, academie.as_deref());
+    }
     Ok(private(render(StatusCode::OK, &page)))
 }
 
 /// What is said after each action (the page is reloaded: a refresh does
 /// not post twice).
-const DONE: [(&str, &str); 8] = [
+const DONE: [(&str, &str); 9] = [
     ("prendre", "Votre lycée prend la demande en charge ; l'entreprise en est informée."),
     ("decliner", "Votre lycée décline la demande : un autre lycée est sollicité."),
     ("cloturer", "La demande est clôturée ; l'entreprise en est informée."),
@@ -357,6 +463,7 @@ const DONE: [(&str, &str); 8] = [
     ("passer", "La demande est confiée à l'autre lycée, qui en est informé."),
     ("reaffecter", "La demande est confiée au lycée choisi, qui en est informé."),
     ("rouvrir", "La demande est rouverte ; c'est inscrit à son fil."),
+    ("partenaire_retire", "L'entreprise n'est plus dans vos partenaires ; la demande reste prise en charge."),
 ];
 
 /// `POST /espace/demandes/{reference}/{action}`: prendre, decliner,
@@ -384,34 +491,49 @@ pub async fn act(
     };
     let my_uai = by.uai().map(str::to_string);
     let text: String = form.raw("texte").trim().to_string();
+    // The field that carries the text in each form.
+    let text_field = match action.as_str() {
+        "ecrire" => "texte-entreprise",
+        "note" => "texte-note",
+        _ => "texte-motif",
+    };
+    let invalid = |mut page: RequestPage, field: &str, message: String, text: String| -> Result<Response, PageError> {
+        page.errors.add(field, message);
+        page.draft = text;
+        Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)))
+    };
     let needs_text = matches!(action.as_str(), "ecrire" | "note");
     if needs_text && text.is_empty() {
-        page.error = Some("Écrivez votre message avant d'envoyer.".into());
-        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+        let message = if action == "ecrire" {
+            "Écrivez votre message avant d'envoyer."
+        } else {
+            "Écrivez votre note avant de l'ajouter."
+        };
+        return invalid(page, text_field, message.into(), text);
     }
     if text.chars().count() > MAX_TEXT {
-        page.error = Some(format!("Message trop long : {MAX_TEXT} caractères au plus."));
-        page.draft = text;
-        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+        return invalid(page, text_field, format!("Message trop long : {MAX_TEXT} caractères au plus."), text);
     }
     let can = page.can;
     let event = match action.as_str() {
         "prendre" if can.can_take => Event::Take { uai: my_uai.clone().unwrap_or_default() },
         "decliner" if can.can_decline => {
             let Ok(reason) = form.get("motif").parse::<DeclineReason>() else {
-                page.error = Some("Choisissez la raison pour laquelle vous déclinez.".into());
-                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+                return invalid(page, "motif", "Choisissez la raison pour laquelle vous déclinez.".into(), text);
             };
             if reason == DeclineReason::Autre && text.is_empty() {
-                page.error = Some("Précisez la raison en quelques mots (« Autre raison »).".into());
-                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+                return invalid(
+                    page,
+                    "texte-motif",
+                    "Précisez la raison en quelques mots (« Autre raison »).".into(),
+                    text,
+                );
             }
             Event::Decline { uai: my_uai.clone().unwrap_or_default(), reason, has_text: !text.is_empty() }
         }
         "cloturer" if can.can_close => {
             let Ok(outcome) = form.get("issue").parse::<Outcome>() else {
-                page.error = Some("Choisissez l'issue de la demande.".into());
-                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+                return invalid(page, "issue", "Choisissez l'issue de la demande.".into(), text);
             };
             Event::Close { by: by.clone(), outcome }
         }
@@ -421,11 +543,16 @@ pub async fn act(
         "passer" | "reaffecter"
             if (action == "passer" && can.can_hand_over) || (action == "reaffecter" && can.can_reassign) =>
         {
-            let to = form.get("lycee").to_uppercase();
+            let to = form.get("lycee").trim().to_uppercase();
             if to.parse::<domain::ids::Uai>().is_err() || index.lycee(&to).is_none() {
-                page.error =
-                    Some("Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).".into());
-                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+                let q = form.get("lycee_q");
+                page.search_lycees(&state, &q, agent.academie.as_deref());
+                let (field, message) = if page.lycee_choices.is_empty() {
+                    ("lycee-q", "Cherchez le lycée par son nom, sa commune ou son UAI, puis choisissez-le.")
+                } else {
+                    ("lycee-choix", "Choisissez le lycée dans la liste.")
+                };
+                return invalid(page, field, message.into(), text);
             }
             let from = if action == "passer" { my_uai.clone() } else { None };
             Event::HandOver { from, to, crosses_border: false }
@@ -449,19 +576,32 @@ pub async fn act(
         Err(e) => {
             let status = e.status();
             let mut page = request_page(&state, &csrf, &agent, &reference).await?;
-            page.error = Some(format!("Impossible : {e}."));
+            if matches!(e, AnswerError::Refused(_)) && matches!(action.as_str(), "passer" | "reaffecter") {
+                // About the lycée chosen (the same, already on it…): said
+                // next to the list, which is shown again.
+                page.search_lycees(&state, &form.get("lycee_q"), agent.academie.as_deref());
+                let field = if page.lycee_choices.is_empty() { "lycee-q" } else { "lycee-choix" };
+                page.errors.add(field, capitalized_refusal(&e.to_string()));
+            } else {
+                page.error = Some(format!("Impossible : {e}."));
+            }
             page.draft = text;
             Ok(private(render(status, &page)))
         }
     }
 }
 
+/// A refusal of the lifecycle as a sentence under a field.
+fn capitalized_refusal(why: &str) -> String {
+    super::equipe::capitalized(why)
+}
+
 /// The requests of the person's perimeter as a table: header and rows
 /// (one writer for CSV, one for XLSX).
 async fn export_table(state: &AppState, agent: &Agent) -> Result<(Vec<&'static str>, Vec<Vec<String>>), PageError> {
-    let header = vec![
+    let mut header = vec![
         "Référence",
-        "Date",
+        "Date de la demande",
         "Action",
         "Entreprise",
         "SIRET",
@@ -475,14 +615,16 @@ async fn export_table(state: &AppState, agent: &Agent) -> Result<(Vec<&'static s
         "Mon rôle",
         "Mon statut",
     ];
+    header.extend(DETAILS_HEADER);
+    let index = state.search.index();
     let rows = items(state, agent)
         .await?
         .into_iter()
         .map(|(d, i)| {
             let (mine, role, statut) = i.mine.clone().unwrap_or_default();
-            vec![
+            let mut row = vec![
                 d.reference.clone(),
-                d.cree_le.get(0..10).unwrap_or("").to_string(),
+                crate::requests::day_of(&d.cree_le),
                 i.action.clone(),
                 d.entreprise_nom.clone(),
                 d.entreprise_siret.clone().unwrap_or_default(),
@@ -495,10 +637,42 @@ async fn export_table(state: &AppState, agent: &Agent) -> Result<(Vec<&'static s
                 mine,
                 role,
                 statut,
-            ]
+            ];
+            row.extend(details_row(&index, &d));
+            row
         })
         .collect();
     Ok((header, rows))
+}
+
+/// What every export of requests says of each one beyond its reference
+/// and status (the workspace's and the territory's).
+pub const DETAILS_HEADER: [&str; 8] = [
+    "Métiers",
+    "Niveaux",
+    "Nombre d'élèves",
+    "Début de la période",
+    "Fin de la période",
+    "Date de prise en charge",
+    "Issue",
+    "Date de fin",
+];
+
+/// The cells of [`DETAILS_HEADER`] for request `d` (dates JJ/MM/AAAA).
+pub fn details_row(index: &SearchIndex, d: &DemandeRow) -> Vec<String> {
+    let day = |t: Option<&str>| t.map(crate::requests::day_of).unwrap_or_default();
+    let levels: Vec<&str> =
+        d.niveaux.split(',').filter_map(domain::Niveau::from_code).map(domain::Niveau::label).collect();
+    vec![
+        describe(index, d).jobs,
+        levels.join(", "),
+        d.nombre_eleves.map(|n| n.to_string()).unwrap_or_default(),
+        d.periode_debut.as_deref().map(crate::partners::french_date).unwrap_or_default(),
+        d.periode_fin.as_deref().map(crate::partners::french_date).unwrap_or_default(),
+        day(d.pris_le.as_deref()),
+        d.outcome().map(|o| o.label().to_string()).unwrap_or_default(),
+        day(d.termine_le.as_deref()),
+    ]
 }
 
 /// A table as a download: `csv` (UTF-8 with BOM, semicolons: what French

@@ -51,11 +51,27 @@ pub fn may_grant(state: &AppState, agent: &Agent, new: &NewAccount) -> Result<()
     }
 }
 
+/// Why an invitation was refused: a French sentence, and the field of the
+/// form it is about (`email`, `prenom`, `nom`, `lycees`, `academie`), if
+/// one.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Creates (or extends) an account if `agent` may, and sends it a sign-in
-/// link. The error is a French sentence.
-pub async fn invite(state: &AppState, agent: &Agent, new: &NewAccount) -> Result<Result<Added, String>, PageError> {
+/// link.
+pub async fn invite(state: &AppState, agent: &Agent, new: &NewAccount) -> Result<Result<Added, Refused>, PageError> {
     if let Err(why) = may_grant(state, agent, new) {
-        return Ok(Err(why));
+        let field = if why.contains("lycée") { Some("lycees") } else { None };
+        return Ok(Err(Refused { field, message: why }));
     }
     let now = state.clock.now();
     let internal = PageError::from;
@@ -65,7 +81,7 @@ pub async fn invite(state: &AppState, agent: &Agent, new: &NewAccount) -> Result
             state.wake.notify_one();
             Ok(Ok(added))
         }
-        Err(e) => Ok(Err(e.to_string())),
+        Err(e) => Ok(Err(Refused { field: e.field(), message: e.to_string() })),
     }
 }
 
@@ -89,7 +105,11 @@ struct TeamPage {
     /// Line-by-line problems of an import.
     import_errors: Vec<String>,
     email: String,
+    prenom: String,
+    nom: String,
     lycees: String,
+    /// The invitation form's field errors (ids `equipe-…`).
+    errors: super::FieldErrors,
 }
 
 async fn page(state: &AppState, csrf: &CsrfCookie, agent: &Agent) -> Result<TeamPage, PageError> {
@@ -130,7 +150,10 @@ async fn page(state: &AppState, csrf: &CsrfCookie, agent: &Agent) -> Result<Team
         error: None,
         import_errors: Vec::new(),
         email: String::new(),
+        prenom: String::new(),
+        nom: String::new(),
         lycees: String::new(),
+        errors: super::FieldErrors::default(),
     })
 }
 
@@ -198,6 +221,8 @@ pub async fn invite_one(
     let mut p = page(&state, &csrf, &agent).await?;
     p.email = form.get("email").chars().take(254).collect();
     p.lycees = form.get("lycees").chars().take(500).collect();
+    p.prenom = form.get("prenom").chars().take(100).collect();
+    p.nom = form.get("nom").chars().take(100).collect();
     if !csrf.accepts_form(&state, &form) {
         p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
@@ -215,7 +240,10 @@ pub async fn invite_one(
             Ok(private(render(StatusCode::OK, &p)))
         }
         Err(why) => {
-            p.error = Some(format!("Invitation impossible : {why}."));
+            match why.field.filter(|f| ["email", "prenom", "nom", "lycees"].contains(f)) {
+                Some(field) => p.errors.add(&format!("equipe-{field}"), capitalized(&why.message)),
+                None => p.error = Some(format!("Invitation impossible : {why}.")),
+            }
             Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
         }
     }
@@ -403,6 +431,15 @@ pub async fn import(
     fresh.notice = Some(format!("{done} personne(s) importée(s) ; chacune reçoit un lien de connexion."));
     fresh.import_errors = p.import_errors;
     Ok(private(render(StatusCode::OK, &fresh)))
+}
+
+/// "le lycée … inconnu" → "Le lycée … inconnu." (a message under a field).
+pub fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]

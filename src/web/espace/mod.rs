@@ -82,6 +82,38 @@ fn set_session_cookie(res: &mut Response, state: &AppState, session: &str) {
     }
 }
 
+/// The errors of a workspace form, each tied to the id of its field, in
+/// the order of the form: the page shows a summary at the top (links to
+/// the fields, focused after the failed submit) and each message next to
+/// its field (`aria-invalid`, `aria-describedby`).
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(Vec<(String, String)>);
+
+impl FieldErrors {
+    /// One field's error.
+    pub fn add(&mut self, field_id: &str, message: impl Into<String>) {
+        self.0.push((field_id.to_string(), message.into()));
+    }
+
+    /// The error of field `field_id`, if any.
+    pub fn get(&self, field_id: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field_id).map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// (field id, message), in the order of the form.
+    pub fn all(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
 /// Marks a workspace answer as private: never cached, never framed.
 pub fn private(mut res: Response) -> Response {
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -113,9 +145,13 @@ struct SignInPage {
     suite: String,
     token: String,
     error: Option<String>,
+    /// The address typed is not one: said next to the field.
+    email_error: Option<String>,
     problem: String,
     /// Offer "S'identifier avec ProConnect" (when it is configured).
     proconnect: bool,
+    /// Signed out on every device, not only this one.
+    everywhere: bool,
 }
 
 impl SignInPage {
@@ -128,8 +164,10 @@ impl SignInPage {
             suite: "/espace".into(),
             token: String::new(),
             error: None,
+            email_error: None,
             problem: String::new(),
             proconnect: state.proconnect.is_some(),
+            everywhere: false,
         }
     }
 
@@ -182,7 +220,7 @@ pub async fn send(
         return private(render(StatusCode::FORBIDDEN, &p));
     }
     if let Err(e) = p.email.parse::<domain::ids::Email>() {
-        p.error = Some(format!("Adresse électronique : {e}."));
+        p.email_error = Some(format!("Adresse électronique : {e}."));
         return private(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
     }
     if let Err(wait) = state.limiter.check(ip) {
@@ -262,20 +300,31 @@ pub async fn link_open(
     }
 }
 
-/// `POST /deconnexion`: ends every session of the person, on every device.
+/// `POST /deconnexion`: ends the session of this device, or with
+/// `portee=partout` every session of the person, on every device.
 pub async fn sign_out(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfCookie>,
     SignedIn(agent): SignedIn,
+    headers: axum::http::HeaderMap,
     form: PostedForm,
 ) -> Response {
     if !csrf.accepts_form(&state, &form) {
         return super::error::PageError::BadRequest(crate::web::csrf::EXPIRED.into()).into_response();
     }
-    if let Err(e) = state.accounts.sign_out_everywhere(&agent, state.clock.now()).await {
+    let now = state.clock.now();
+    let everywhere = form.get("portee") == "partout";
+    let ended = if everywhere {
+        state.accounts.sign_out_everywhere(&agent, now).await.map(|_| ())
+    } else {
+        let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+        state.accounts.sign_out_here(&agent, &token, now).await.map(|_| ())
+    };
+    if let Err(e) = ended {
         return super::error::PageError::from(e).into_response();
     }
-    let p = SignInPage::new(&state, &csrf, Mode::Out);
+    let mut p = SignInPage::new(&state, &csrf, Mode::Out);
+    p.everywhere = everywhere;
     let mut res = private(render(StatusCode::OK, &p));
     res.headers_mut().append(
         header::SET_COOKIE,

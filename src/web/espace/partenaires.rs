@@ -153,6 +153,15 @@ impl ListPage {
         self.errors.get(field)
     }
 
+    /// The field errors as (field id, message), for the error summary.
+    fn summary(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| (format!("partenaire-{f}"), m.clone()))
+            .collect()
+    }
+
     fn lycee_name(&self, uai: &str) -> String {
         self.lycees.iter().find(|(u, _)| u == uai).map_or(uai.to_string(), |(_, n)| n.clone())
     }
@@ -162,7 +171,7 @@ async fn list_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, q: &ListQ
     let lycees = lycees_shown(state, agent, q.lycee.as_deref())?;
     let uais: Vec<String> = lycees.iter().map(|(u, _)| u.clone()).collect();
     let words = q.q.clone().unwrap_or_default().chars().take(100).collect::<String>();
-    let tag = q.tag.clone().unwrap_or_default().trim().to_lowercase().chars().take(40).collect::<String>();
+    let tag = q.tag.clone().unwrap_or_default().trim().chars().take(40).collect::<String>();
     let db = &state.requests.db;
     let partners = store::list(db, &uais, &domain::text::fold(&words), &tag).await?;
     let all_tags = store::tags(db, &uais).await?;
@@ -274,6 +283,22 @@ impl PartnerPage {
         if self.form == "modifier" { self.errors.get(field) } else { None }
     }
 
+    /// The field errors as (field id, message), for the error summary.
+    fn summary(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| {
+                let id = match self.form.as_str() {
+                    "modifier" => format!("partenaire-{f}"),
+                    "supprimer" => "confirmation-suppression".to_string(),
+                    form => format!("{form}-{f}"),
+                };
+                (id, m.clone())
+            })
+            .collect()
+    }
+
     /// What was typed in a field of the form that failed.
     fn typed(&self, field: &str) -> &str {
         self.fields.get(field).map_or("", String::as_str)
@@ -350,6 +375,11 @@ pub async fn show(
         "contact" => Some("Contact ajouté.".to_string()),
         "historique" => Some("Échange ajouté à l'historique.".to_string()),
         "convention" => Some("Convention ajoutée ; un rappel sera envoyé avant sa fin.".to_string()),
+        "ajout_garde" => Some(
+            "Ce partenaire a été complété ou modifié depuis son ajout : il reste dans vos partenaires. \
+             Vous pouvez le supprimer plus bas si vous le souhaitez."
+                .to_string(),
+        ),
         _ => None,
     });
     Ok(private(render(StatusCode::OK, &page)))
@@ -491,6 +521,25 @@ pub async fn act(
                 tx.commit().await?;
                 return Ok(private(Redirect::to(&format!("/espace/partenaires?lycee={}", p.uai)).into_response()));
             }
+        }
+        "annuler-ajout" => {
+            // Taking a request added this company: the officer did not
+            // want it. Only an untouched partner created by that very
+            // request goes; anything else stays.
+            let reference: String = form.get("demande").chars().take(40).collect();
+            let demande = crate::storage::requests::demande_by_reference(db, &reference).await?;
+            let removed = match &demande {
+                Some(d) => partners::undo_added(db, &p.uai, &p.id, &d.id, &agent.email, &now).await?,
+                None => false,
+            };
+            if removed {
+                return Ok(private(
+                    Redirect::to(&format!("/espace/demandes/{reference}?fait=partenaire_retire")).into_response(),
+                ));
+            }
+            return Ok(private(
+                Redirect::to(&format!("/espace/partenaires/{}?fait=ajout_garde", p.id)).into_response(),
+            ));
         }
         _ => return Err(PageError::NotFound),
     }

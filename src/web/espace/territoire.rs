@@ -304,6 +304,9 @@ struct TerritoryPage {
     map_w: f64,
     map_h: f64,
     error: Option<String>,
+    /// The reassignment form's field errors (`reaffecter-lycee`,
+    /// `choix-demandes`).
+    errors: super::FieldErrors,
     notice: Option<String>,
 }
 
@@ -423,6 +426,7 @@ async fn page(
         map_w: MAP_W,
         map_h: MAP_H,
         error,
+        errors: super::FieldErrors::default(),
         notice: None,
     };
     Ok((page, dashboard, scope))
@@ -462,12 +466,16 @@ pub async fn reassign(
     let index = state.search.index();
     let to = form.get("lycee").trim().to_uppercase();
     if to.parse::<domain::ids::Uai>().is_err() || index.lycee(&to).is_none() {
-        p.error = Some("Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).".into());
-        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+        p.errors.add(
+            "reaffecter-lycee",
+            "Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).",
+        );
     }
     let refs = form.all("ref");
     if refs.is_empty() {
-        p.error = Some("Cochez au moins une demande à réaffecter.".into());
+        p.errors.add("choix-demandes", "Cochez au moins une demande à réaffecter.");
+    }
+    if !p.errors.is_empty() {
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
     }
     let (mut done, mut failed) = (0, 0);
@@ -493,7 +501,7 @@ pub async fn reassign(
 
 /// The requests of the dashboard as a table (CSV and XLSX).
 fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let header = vec![
+    let mut header = vec![
         "Référence",
         "Date",
         "Attente (jours ouvrés)",
@@ -505,12 +513,13 @@ fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'s
         "Signalée",
         "En retard",
     ];
+    header.extend(super::demandes::DETAILS_HEADER);
     let rows = d
         .requests
         .iter()
         .map(|l| {
             let r = request_row(index, l);
-            vec![
+            let mut row = vec![
                 r.reference,
                 r.date,
                 r.working_days,
@@ -521,7 +530,9 @@ fn requests_table(index: &crate::search::SearchIndex, d: &Dashboard) -> (Vec<&'s
                 r.responsable,
                 if r.escalated { "oui" } else { "non" }.into(),
                 if r.late { "oui" } else { "non" }.into(),
-            ]
+            ];
+            row.extend(super::demandes::details_row(index, &l.row));
+            row
         })
         .collect();
     (header, rows)

@@ -69,6 +69,34 @@ impl EditorPage {
         self.period_errors.get(field)
     }
 
+    /// The showcase form's field errors as (field id, message), for the
+    /// error summary.
+    fn summary(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| {
+                let id = match *f {
+                    "actions" => "actions".to_string(),
+                    "capacite" => "capacite".to_string(),
+                    "bde_email" => "bde-email".to_string(),
+                    "bde_telephone" => "bde-telephone".to_string(),
+                    other => format!("champ-{other}"),
+                };
+                (id, m.clone())
+            })
+            .collect()
+    }
+
+    /// The PFMP period form's field errors as (field id, message).
+    fn period_summary(&self) -> Vec<(String, String)> {
+        self.period_errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| (format!("pfmp-{f}"), m.clone()))
+            .collect()
+    }
+
     /// The free-text fields: (name, label, hint, value).
     fn texts(&self) -> [(&'static str, &'static str, &'static str, &str); 4] {
         [
