@@ -793,8 +793,15 @@ impl AccountService {
                 row.actif = false;
                 store::update_compte(&mut tx, &row).await?;
                 let n = store::delete_sessions(&mut tx, compte_id).await?;
-                audit(&mut tx, by, "compte_desactive", &row.email, &format!("{n} session(s) fermée(s)"), &now_s)
-                    .await?;
+                audit(
+                    &mut tx,
+                    by,
+                    "compte_desactive",
+                    &row.email,
+                    &domain::text::count_of(n as i64, "session fermée", "sessions fermées"),
+                    &now_s,
+                )
+                .await?;
                 true
             }
             None => false,
@@ -819,7 +826,15 @@ impl AccountService {
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await?;
         let n = store::delete_sessions(&mut tx, &agent.id).await?;
-        audit(&mut tx, &agent.email, "deconnexion", &agent.email, &format!("{n} session(s) fermée(s)"), &now_s).await?;
+        audit(
+            &mut tx,
+            &agent.email,
+            "deconnexion",
+            &agent.email,
+            &domain::text::count_of(n as i64, "session fermée", "sessions fermées"),
+            &now_s,
+        )
+        .await?;
         tx.commit().await?;
         Ok(n)
     }

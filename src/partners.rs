@@ -223,7 +223,7 @@ pub async fn remind_conventions(db: &Db, base_url: &str, now: OffsetDateTime) ->
             let mail = templates::ConventionReminder {
                 partenaire: &p.nom,
                 objet: &c.objet,
-                fin: &french_date(&c.fin),
+                fin: &domain::text::short_date(&c.fin),
                 url: &format!("{}/espace/partenaires/{}", base_url.trim_end_matches('/'), p.id),
             }
             .render_email();
@@ -233,14 +233,6 @@ pub async fn remind_conventions(db: &Db, base_url: &str, now: OffsetDateTime) ->
         tx.commit().await?;
     }
     Ok(queued)
-}
-
-/// "2027-06-30" → "30/06/2027".
-pub fn french_date(iso: &str) -> String {
-    match iso.get(0..10).map(|d| d.split('-').collect::<Vec<_>>()) {
-        Some(p) if p.len() == 3 => format!("{}/{}/{}", p[2], p[1], p[0]),
-        _ => iso.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -264,7 +256,6 @@ mod tests {
         assert!(e.is_empty());
         tags(&"x".repeat(41), &mut e);
         assert!(e.contains_key("tags"));
-        assert_eq!(french_date("2027-06-30"), "30/06/2027");
         assert_eq!(kind_label("pfmp"), "Élèves accueillis en stage (PFMP)");
     }
 }

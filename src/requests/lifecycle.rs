@@ -263,7 +263,7 @@ impl RequestService {
         };
         let raisons = match &action.event {
             Event::HandOver { from: Some(f), .. } => {
-                format!("Confiée par {} ({})", lycee_name(index, f), action.person)
+                format!("Confiée par {} ({})", domain::text::the_lycee(&lycee_name(index, f)), action.person)
             }
             Event::HandOver { from: None, .. } => {
                 format!("Confiée par la coordination territoriale ({})", action.person)

@@ -821,7 +821,7 @@ async fn joining_and_importing(engine: Engine) {
     assert!(status == 413 || status == 422, "{status}");
     let (status, html) = upload(coordinator.clone(), "equipe.csv", good.into_bytes()).await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("2 personne(s) importée(s)"), "{html}");
+    assert!(html.contains("2\u{a0}personnes importées"), "{html}");
     smtp.wait_for(1, |m| m.to.iter().any(|t| t == "marc.petit@ac-lyon.fr")).await;
     let (status, _) = upload(rbe, "equipe.csv", b"x".to_vec()).await;
     assert_eq!(status, 404);

@@ -141,7 +141,7 @@ async fn the_territory(engine: Engine) {
     assert_eq!(status, 303);
     assert_eq!(location.as_deref(), Some("/espace/territoire?reaffectees=1&echecs=2"));
     let (_, html) = get(&coordinator, &app, location.as_deref().expect("retour")).await;
-    assert!(html.contains("1 demande(s) réaffectée(s)"), "{html}");
+    assert!(html.contains("1\u{a0}demande réaffectée"), "{html}");
     let (_, request_page) = get(&coordinator, &app, &format!("/espace/demandes/{}", reference(&lyon[2]))).await;
     assert!(request_page.contains("Confiée par la coordination territoriale"), "{request_page}");
     let (status, _, _) = app

@@ -282,8 +282,8 @@ pub fn read_import(text: &str) -> Result<Vec<ImportLine>, Vec<String>> {
         let cells: Vec<&str> = line.split(sep).map(|c| c.trim().trim_matches('"')).collect();
         if cells.len() != 5 {
             errors.push(format!(
-                "ligne {n} : {} colonne(s) au lieu de 5 (UAI ; prénom ; nom ; adresse ; rôle)",
-                cells.len()
+                "ligne {n} : {} au lieu de 5 (UAI ; prénom ; nom ; adresse ; rôle)",
+                domain::text::count_of(cells.len() as i64, "colonne", "colonnes")
             ));
             continue;
         }
@@ -428,7 +428,10 @@ pub async fn import(
         }
     }
     let mut fresh = page(&state, &csrf, &agent).await?;
-    fresh.notice = Some(format!("{done} personne(s) importée(s) ; chacune reçoit un lien de connexion."));
+    fresh.notice = Some(format!(
+        "{} ; chacune reçoit un lien de connexion.",
+        domain::text::count_of(done as i64, "personne importée", "personnes importées")
+    ));
     fresh.import_errors = p.import_errors;
     Ok(private(render(StatusCode::OK, &fresh)))
 }
@@ -456,7 +459,7 @@ mod tests {
         let ok = read_import("0690043x,Zoé,Martin,zoe@ac-lyon.fr,rbe").expect("virgules");
         assert_eq!(ok[0].account.uai, "0690043X");
         let errors = read_import("uai;prenom\n0690043X;Zoé;Martin\n").expect_err("colonnes");
-        assert_eq!(errors, vec!["ligne 2 : 3 colonne(s) au lieu de 5 (UAI ; prénom ; nom ; adresse ; rôle)"]);
+        assert_eq!(errors, vec!["ligne 2 : 3\u{a0}colonnes au lieu de 5 (UAI ; prénom ; nom ; adresse ; rôle)"]);
         assert!(read_import("").is_err());
         assert!(read_import(&"0690043X;a;b;c@ac-lyon.fr;rbe\n".repeat(501)).is_err());
     }

@@ -317,7 +317,7 @@ async fn partner_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, id: &s
     for i in interactions {
         let reference = i.demande_id.as_ref().and_then(|d| references.get(d).cloned());
         history.push(HistoryLine {
-            date: partners::french_date(&i.date),
+            date: domain::text::short_date(&i.date),
             kind: kind_label(&i.genre).to_string(),
             text: i.texte,
             by: i.cree_par,
@@ -328,7 +328,7 @@ async fn partner_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, id: &s
         .await?
         .into_iter()
         .map(|c| {
-            let (debut, fin) = (partners::french_date(&c.debut), partners::french_date(&c.fin));
+            let (debut, fin) = (domain::text::short_date(&c.debut), domain::text::short_date(&c.fin));
             (c, debut, fin)
         })
         .collect();

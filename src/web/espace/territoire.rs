@@ -442,8 +442,11 @@ pub async fn show(
     let (mut p, _, _) = page(&state, &csrf, &agent, raw.as_deref()).await?;
     let params = Params::parse(raw.as_deref());
     if let (Some(done), Some(failed)) = (params.text("reaffectees"), params.text("echecs")) {
-        p.notice =
-            Some(format!("{done} demande(s) réaffectée(s) ; {failed} n'ont pas pu l'être (déjà prises, ou closes)."));
+        p.notice = Some(format!(
+            "{} ; {} (déjà prises, ou closes).",
+            domain::text::count_of(done.parse().unwrap_or(0), "demande réaffectée", "demandes réaffectées"),
+            domain::text::count_of(failed.parse().unwrap_or(0), "n'a pas pu l'être", "n'ont pas pu l'être")
+        ));
     }
     let status = if p.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(private(render(status, &p)))

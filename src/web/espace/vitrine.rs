@@ -5,7 +5,6 @@
 use super::{SignedIn, private};
 use crate::accounts::Agent;
 use crate::clock;
-use crate::partners::french_date;
 use crate::security::random_id;
 use crate::storage::vitrines::{self as store, DisponibiliteRow, VitrineRow};
 use crate::web::AppState;
@@ -18,6 +17,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ActionType;
+use domain::text::short_date as french_date;
 use std::collections::BTreeMap;
 
 /// Longest text of a showcase field, in characters.
