@@ -435,6 +435,13 @@ async fn contacting_from_a_result_keeps_the_search(engine: Engine) {
     let (_, plain) = app.get_text(&href[..href.find('?').expect("?")]).await;
     assert!(plain.contains("href=\"/demande?lycee="));
     assert!(!plain.contains("q=electricien"));
+    // From a showcase, hosting a trainee of one diploma opens at the place:
+    // 4 screens to the review (place, details, contact, review).
+    let (_, showcase) = app.get_text("/lycees/0690043X").await;
+    let pfmp = &showcase[showcase.find("/demande?lycee=0690043X&amp;action=pfmp&amp;rome=").expect("lien de stage")..];
+    let pfmp = pfmp[..pfmp.find('"').expect("fin")].replace("&amp;", "&");
+    let (_, journey) = app.get_text(&pfmp).await;
+    assert!(journey.contains("Étape 3 sur 6") && journey.contains(r#"name="metiers" value=""#), "{journey}");
     let (status, odd) = app.get_text("/lycees/0690043X?q=%22%3E%3Cscript%3E").await;
     assert_eq!(status, 200);
     assert!(!odd.contains("\"><script>") && odd.contains("q=%22%3E%3Cscript%3E"));
