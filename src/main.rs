@@ -37,6 +37,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Sauvegarde la base pendant que le service tourne (SQLite : copie
+    /// vérifiée dans FICHIER ; PostgreSQL : la commande pg_dump à lancer).
+    Backup {
+        /// Fichier de la sauvegarde (jamais écrasé s'il existe).
+        fichier: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +129,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Users { command } => users(db, &config, command).await?,
+        Command::Backup { fichier } => match monlyceepro::storage::backup::backup(&db, &fichier).await? {
+            monlyceepro::storage::backup::Backup::Copied { path, bytes } => {
+                println!(
+                    "Sauvegarde vérifiée : {} ({} octets)",
+                    path.display(),
+                    domain::text::thousands(i64::try_from(bytes).unwrap_or(i64::MAX))
+                );
+            }
+            monlyceepro::storage::backup::Backup::Recipe(text) => println!("{text}"),
+        },
         Command::Serve => monlyceepro::web::serve(db, config).await?,
         Command::Worker => monlyceepro::web::work(db, config).await?,
     }

@@ -12,6 +12,7 @@ mod espace;
 mod import_malformed;
 mod import_real;
 mod lifecycle;
+mod operations;
 mod outages;
 mod pages;
 mod proconnect;
