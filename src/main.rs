@@ -9,10 +9,19 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "monlyceepro", version, about = "MonLycéePro : les lycées professionnels et les entreprises")]
+#[command(
+    name = "monlyceepro",
+    version,
+    about = "MonLycéePro : les lycées professionnels et les entreprises",
+    disable_help_subcommand = true,
+    disable_version_flag = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Affiche la version.
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
@@ -30,8 +39,11 @@ enum Command {
     },
     /// (Ré)importe les données de référence depuis le dossier de données.
     Import {
-        /// N'importer que ce jeu de données.
-        #[arg(long, value_enum)]
+        /// N'importer que ce jeu de données : territoires (régions, académies,
+        /// départements, communes), metiers (ROME, NAF), formations (diplômes et
+        /// métiers auxquels ils mènent), lycees (les lycées et ce qu'ils
+        /// enseignent) ou insertion (résultats InserJeunes).
+        #[arg(long, value_enum, hide_possible_values = true, value_name = "JEU")]
         only: Option<Dataset>,
         /// Réimporter même si les fichiers n'ont pas changé.
         #[arg(long)]
@@ -81,8 +93,65 @@ fn init_tracing() {
     }
 }
 
+/// The command line with clap's own words in French: "Print help", the
+/// headings and the usage line of every (sub)command's help.
+fn french(cmd: clap::Command) -> clap::Command {
+    fn each(mut cmd: clap::Command) -> clap::Command {
+        cmd = cmd
+            .help_template("{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}")
+            .subcommand_help_heading("Commandes")
+            .subcommand_value_name("COMMANDE");
+        let subcommands: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        for name in subcommands {
+            cmd = cmd.mut_subcommand(name, each);
+        }
+        cmd
+    }
+    each(
+        cmd.disable_help_flag(true).arg(
+            clap::Arg::new("aide")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help("Affiche l'aide")
+                .global(true),
+        ),
+    )
+}
+
+/// A command-line mistake said in French (clap writes English), with the
+/// usual exit code 2; help and version are printed as asked.
+fn refuse(e: &clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    let what = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.exit()
+        }
+        ErrorKind::InvalidSubcommand => "commande inconnue",
+        ErrorKind::UnknownArgument => "option inconnue",
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => "valeur invalide",
+        ErrorKind::MissingRequiredArgument => "argument obligatoire manquant",
+        ErrorKind::ArgumentConflict => "options incompatibles",
+        _ => "ligne de commande invalide",
+    };
+    let detail =
+        match (e.get(ContextKind::InvalidSubcommand), e.get(ContextKind::InvalidValue), e.get(ContextKind::InvalidArg))
+        {
+            (Some(sub), _, _) => format!(" : {sub}"),
+            (None, Some(value), Some(arg)) => format!(" « {value} » pour {arg}"),
+            (None, _, Some(arg)) => format!(" : {arg}"),
+            _ => String::new(),
+        };
+    eprintln!("erreur : {what}{detail} (voir « monlyceepro --help »)");
+    std::process::exit(2)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let cli = match french(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(c) => c,
+        Err(e) => refuse(&e),
+    };
     init_tracing();
     let config = match Config::from_env() {
         Ok(c) => c,

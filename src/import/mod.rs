@@ -32,14 +32,19 @@ const IMPORT_VERSION: &str = "5";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dataset {
     /// Régions, académies, départements, communes with positions and postcodes.
+    #[value(help = "régions, académies, départements, communes avec leur position et leurs codes postaux")]
     Territoires,
     /// ROME job sheets and titles, professional domains, NAF and NAF → ROME.
+    #[value(help = "fiches métiers du ROME et leurs appellations, domaines professionnels, NAF et passage NAF → ROME")]
     Metiers,
     /// Diplomas (BCN) and the jobs they lead to.
+    #[value(help = "diplômes (BCN) et les métiers auxquels ils mènent")]
     Formations,
     /// Vocational lycées and what each one teaches.
+    #[value(help = "lycées professionnels et ce que chacun enseigne")]
     Lycees,
     /// InserJeunes outcomes per lycée.
+    #[value(help = "résultats InserJeunes de chaque lycée")]
     Insertion,
 }
 

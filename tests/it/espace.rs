@@ -866,6 +866,9 @@ async fn users_command(engine: Engine) {
             vec!["users", "add", "x@ac-lyon.fr", "--role", "coordinateur", "--academie", "Atlantide"],
             "académie inconnue",
         ),
+        // Mistakes of the command line itself are said in French too.
+        (vec!["users", "ajouter"], "erreur : commande inconnue : ajouter"),
+        (vec!["import", "--only", "tout"], "valeur invalide « tout » pour --only"),
     ] {
         let (ok, _, err) = run(&args);
         assert!(!ok, "{args:?}");
