@@ -82,7 +82,10 @@ enum UsersCommand {
 }
 
 fn init_tracing() {
-    let wanted = monlyceepro::config::var("RUST_LOG").unwrap_or_else(|| "info".into());
+    // Third-party libraries speak at warn unless asked (tantivy logs every
+    // index build at info; sqlx every PostgreSQL notice).
+    let wanted =
+        monlyceepro::config::var("RUST_LOG").unwrap_or_else(|| "info,tantivy=warn,sqlx::postgres::notice=warn".into());
     let filter =
         tracing_subscriber::EnvFilter::try_new(wanted).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
