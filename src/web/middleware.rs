@@ -97,6 +97,12 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     if private {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    // A body refused as too large was not read to its end: the connection
+    // cannot carry another request, and the client must not reuse it (it
+    // would write its next request into a closed socket: "broken pipe").
+    if status == 413 {
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     // Every 503 (the database cannot serve for now) tells when to retry.
     if status == 503 {
         h.entry(header::RETRY_AFTER).or_insert(HeaderValue::from(super::error::RETRY_AFTER_SECONDS));
