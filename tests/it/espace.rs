@@ -476,7 +476,10 @@ async fn showcase_editor(engine: Engine) {
     let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
     let rbe = app.signed_in(&app.account("rbe.vitrine@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
     let editor = format!("/espace/lycees/{pilot}/vitrine");
-    assert_eq!(get(&app, &rbe, &editor).await.0, 200);
+    let (status, _, html) = get(&app, &rbe, &editor).await;
+    assert_eq!(status, 200);
+    // "La vitrine du lycée …", as French writes it before a school's name.
+    assert!(html.contains("<h1>La vitrine du lycée ") || html.contains("<h1>La vitrine de l&#39;"), "{html}");
     assert_eq!(get(&app, &rbe, "/espace/lycees/0750001A/vitrine").await.0, 404, "another lycée");
     assert_eq!(get(&app, &rbe, "/espace/lycees/pas-un-uai/vitrine").await.0, 404);
 
