@@ -150,7 +150,7 @@ document.documentElement.classList.add('mlp-js');
 // workspace) takes the focus: a screen reader reads it first, and its links
 // lead to each field. Without JavaScript it is the first thing of the
 // content.
-document.querySelector('.mlp-error-summary, [data-mlp-focus]')?.focus();
+document.querySelector('[data-mlp-focus]')?.focus();
 
 // "Copier le lien": copies the text of the element named by
 // `data-mlp-copy` and says so in a polite live region. Without JavaScript

@@ -68,6 +68,11 @@ impl FollowPage {
         self.invalid.as_ref().filter(|(f, _)| *f == field).map(|(_, m)| m)
     }
 
+    /// The error summary: the one field in error, if any.
+    fn summary(&self) -> Vec<(&'static str, &String)> {
+        self.invalid.iter().map(|(f, m)| (*f, m)).collect()
+    }
+
     /// Shows `message` next to `field`; the page answers 422.
     fn field_error(&mut self, field: &'static str, message: impl Into<String>) -> Response {
         self.invalid = Some((field, message.into()));

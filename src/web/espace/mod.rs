@@ -171,6 +171,11 @@ impl SignInPage {
         }
     }
 
+    /// The error summary: the address, when it is not one.
+    fn email_summary(&self) -> Vec<(&'static str, &String)> {
+        self.email_error.iter().map(|e| ("email", e)).collect()
+    }
+
     /// The ProConnect button's link, bringing the person back to `suite`.
     fn proconnect_href(&self) -> String {
         format!("/connexion/proconnect?suite={}", urlencode(&self.suite))
