@@ -20,7 +20,7 @@ async function tabTo(label, predicate, arg) {
   for (let i = 0; i < 150; i++) {
     await page.keyboard.press('Tab');
     tabs += 1;
-    if (await page.evaluate(predicate, arg)) { if (process.env.MLP_TABS) console.log(`  ${label}: ${i + 1}`); return true; }
+    if (await page.evaluate(predicate, arg)) return true;
   }
   failures.push(`clavier : ${label} inatteignable`);
   throw new Error(failures.join('\n'));
@@ -42,6 +42,16 @@ async function skip() {
 async function submitWith(label, text) {
   await tabTo(label, button, text);
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+}
+
+// Step 5, typed field by field with the keyboard.
+async function typeContact({ entreprise, prenom, nom, email }) {
+  for (const [label, id, text] of [['entreprise', 'champ-entreprise', entreprise], ['prénom', 'champ-prenom', prenom], ['nom', 'champ-nom', nom], ['email', 'champ-email', email]]) {
+    await tabTo(label, byId, id);
+    await page.keyboard.type(text);
+  }
+  await tabTo('consentement', byId, 'champ-consentement');
+  await page.keyboard.press('Space');
 }
 
 async function stepTitle() {
@@ -101,16 +111,7 @@ try {
 
   // 5. Contact: a wrong email first.
   await checkAxe('étape 5');
-  await tabTo('entreprise', byId, 'champ-entreprise');
-  await page.keyboard.type("Électricité L'Hôte & Fils <script>alert(1)</script>");
-  await tabTo('prénom', byId, 'champ-prenom');
-  await page.keyboard.type('Zoé');
-  await tabTo('nom', byId, 'champ-nom');
-  await page.keyboard.type("L'Hôte");
-  await tabTo('email', byId, 'champ-email');
-  await page.keyboard.type('zoe.lhote@exemple');
-  await tabTo('consentement', byId, 'champ-consentement');
-  await page.keyboard.press('Space');
+  await typeContact({ entreprise: "Électricité L'Hôte & Fils <script>alert(1)</script>", prenom: 'Zoé', nom: "L'Hôte", email: 'zoe.lhote@exemple' });
   await submitWith('Continuer (étape 5)', 'Continuer');
   if (!(await page.locator('#erreur-email').isVisible())) failures.push('étape 5 : pas de message sous le champ e-mail');
   await checkAxe('étape 5 en erreur');
@@ -182,16 +183,7 @@ try {
   await page.keyboard.type('Deux élèves de bac pro en mai.');
   await submitWith('Continuer (4)', 'Continuer');
   await skip();
-  await tabTo('entreprise', byId, 'champ-entreprise');
-  await page.keyboard.type('Lumière Lyon');
-  await tabTo('prénom', byId, 'champ-prenom');
-  await page.keyboard.type('Inès');
-  await tabTo('nom', byId, 'champ-nom');
-  await page.keyboard.type('Roux');
-  await tabTo('email', byId, 'champ-email');
-  await page.keyboard.type(`ines.roux+${Date.now()}@exemple.fr`);
-  await tabTo('consentement', byId, 'champ-consentement');
-  await page.keyboard.press('Space');
+  await typeContact({ entreprise: 'Lumière Lyon', prenom: 'Inès', nom: 'Roux', email: `ines.roux+${Date.now()}@exemple.fr` });
   await submitWith('Continuer (5)', 'Continuer');
   await skip();
   await submitWith('Envoyer la demande', 'Envoyer la demande');

@@ -420,31 +420,30 @@ impl SchoolName {
         self.body.chars().next().is_some_and(|c| "AEIOUYÀÂÉÈÊËÎÏÔÛÜaeiouyàâéèêëîïôûü".contains(c))
     }
 
+    /// The name after a preposition and the article, contracted as French
+    /// does: `elided` before a vowel ("de l'"), else by gender.
+    fn with(&self, elided: &str, masculine: &str, feminine: &str) -> String {
+        let article = match (self.elided(), self.gender) {
+            (true, _) => return format!("{elided}{}", self.body),
+            (false, Gender::Masculine) => masculine,
+            (false, Gender::Feminine) => feminine,
+        };
+        format!("{article} {}", self.body)
+    }
+
     /// "le lycée professionnel X", "la section…", "l'établissement…".
     pub fn the(&self) -> String {
-        match (self.elided(), self.gender) {
-            (true, _) => format!("l'{}", self.body),
-            (false, Gender::Masculine) => format!("le {}", self.body),
-            (false, Gender::Feminine) => format!("la {}", self.body),
-        }
+        self.with("l'", "le", "la")
     }
 
     /// "du lycée professionnel X", "de la section…", "de l'établissement…".
     pub fn of(&self) -> String {
-        match (self.elided(), self.gender) {
-            (true, _) => format!("de l'{}", self.body),
-            (false, Gender::Masculine) => format!("du {}", self.body),
-            (false, Gender::Feminine) => format!("de la {}", self.body),
-        }
+        self.with("de l'", "du", "de la")
     }
 
     /// "au lycée professionnel X", "à la section…", "à l'établissement…".
     pub fn at(&self) -> String {
-        match (self.elided(), self.gender) {
-            (true, _) => format!("à l'{}", self.body),
-            (false, Gender::Masculine) => format!("au {}", self.body),
-            (false, Gender::Feminine) => format!("à la {}", self.body),
-        }
+        self.with("à l'", "au", "à la")
     }
 
     /// "Le lycée professionnel X", to open a sentence.
