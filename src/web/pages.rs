@@ -485,10 +485,6 @@ fn legal(title: &'static str, page: &'static str) -> Response {
     render(StatusCode::OK, &LegalPage { chrome: Chrome::new(""), title, page })
 }
 
-pub async fn accessibilite() -> Response {
-    legal("Déclaration d'accessibilité", "accessibilite")
-}
-
 pub async fn mentions_legales() -> Response {
     legal("Mentions légales", "mentions")
 }

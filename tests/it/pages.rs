@@ -11,6 +11,21 @@ async fn pages_show_the_catalogue(engine: Engine) {
     assert_eq!(s, 200);
     assert!(home.contains("<html lang=\"fr\">"));
     assert!(home.contains("2\u{202f}090</span> lycées"), "national figure on the home page");
+    // The accessibility statement and the footer say what the audit found.
+    let audit = &*monlyceepro::web::accessibilite::AUDIT_OF_BUILD;
+    let level = audit.level();
+    assert!(home.contains(&format!("Accessibilité&nbsp;: {level}")), "footer");
+    let (s, statement) = app.get_text("/accessibilite").await;
+    assert_eq!(s, 200);
+    let failing = audit.count(monlyceepro::web::accessibilite::Status::NonConforme);
+    assert!(
+        statement.contains(&format!("<strong>{level}</strong>"))
+            && statement.contains(&format!("{failing} critères non conformes"))
+    );
+    assert!(
+        statement.contains("Critère 11.10") && statement.contains("Défenseur des droits"),
+        "non-conformities and remedies listed"
+    );
     assert!(home.contains("745\u{202f}443</span> élèves en formation à la rentrée 2020"), "with its year");
     assert!(home.contains("Accueillir des élèves en stage (PFMP)"));
 
