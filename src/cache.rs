@@ -67,6 +67,18 @@ impl<V: Clone> FreshCache<V> {
         guard.get(key).filter(|(r, at, _)| *r == revision && at.elapsed() < self.max_age).map(|(_, _, v)| v.clone())
     }
 
+    /// The value of `key` if it is fresh, or else if it was computed less
+    /// than `stale_for` ago whatever the revision: what a reader may be
+    /// given while another computes the new value.
+    pub fn lookup(&self, key: &str, revision: u64, stale_for: std::time::Duration) -> Kept<V> {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.get(key) {
+            Some((r, at, v)) if *r == revision && at.elapsed() < self.max_age => Kept::Fresh(v.clone()),
+            Some((_, at, v)) if at.elapsed() < stale_for => Kept::Stale(v.clone()),
+            _ => Kept::Missing,
+        }
+    }
+
     /// Keeps `value`, computed from the requests as they were at `revision`
     /// (read before computing: a change during the computation makes it
     /// stale at once). Nothing is kept when `max_age` is zero.
@@ -80,6 +92,17 @@ impl<V: Clone> FreshCache<V> {
         }
         guard.insert(key, (revision, std::time::Instant::now(), value));
     }
+}
+
+/// What [`FreshCache::lookup`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept<V> {
+    /// Computed at the current revision, within the maximum age.
+    Fresh(V),
+    /// Older than that, but recent enough to be shown while a new value is
+    /// computed.
+    Stale(V),
+    Missing,
 }
 
 #[cfg(test)]
@@ -108,6 +131,11 @@ mod tests {
         c.insert("b".into(), 1, 11);
         c.insert("c".into(), 1, 12);
         assert!(c.fresh("a", 1).is_none() || c.fresh("c", 1).is_some());
+        let minute = std::time::Duration::from_secs(60);
+        assert_eq!(c.lookup("c", 1, minute), Kept::Fresh(12));
+        assert_eq!(c.lookup("c", 2, minute), Kept::Stale(12), "changed since, but recent");
+        assert_eq!(c.lookup("c", 2, std::time::Duration::ZERO), Kept::Missing, "too old to show");
+        assert_eq!(c.lookup("z", 1, minute), Kept::Missing);
         let old = FreshCache::new(2, std::time::Duration::ZERO);
         old.insert("a".into(), 1, 10);
         assert_eq!(old.fresh("a", 1), None, "no age, no cache");

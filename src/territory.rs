@@ -33,6 +33,9 @@ pub struct LyceeLine {
     pub reasons: Vec<(String, usize)>,
     /// Median hours between being told and taking it.
     pub median_hours: Option<f64>,
+    /// Every such delay (hours): an académie's median is the median of its
+    /// lycées' delays, not of their medians.
+    pub take_hours: Vec<f64>,
     pub outcomes: BTreeMap<Outcome, usize>,
     /// Average of the companies' words and how many.
     pub satisfaction: Option<(f64, usize)>,
@@ -66,6 +69,15 @@ pub struct RequestLine {
     pub late: bool,
 }
 
+/// A commune companies of the territory asked from (for the map).
+#[derive(Debug, Clone)]
+pub struct CommuneLine {
+    pub code: String,
+    pub nom: String,
+    pub position: Option<domain::Position>,
+    pub requests: usize,
+}
+
 /// The dashboard of a territory.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
@@ -73,6 +85,8 @@ pub struct Dashboard {
     pub truncated: bool,
     pub lycees: Vec<LyceeLine>,
     pub gaps: Vec<Gap>,
+    /// The communes of the requests the filters keep, most requests first.
+    pub communes: Vec<CommuneLine>,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -229,7 +243,8 @@ pub async fn dashboard(
     }
     let mut lycees: Vec<LyceeLine> = by_uai.into_values().collect();
     for l in &mut lycees {
-        l.median_hours = delays.remove(&l.uai).and_then(median);
+        l.take_hours = delays.remove(&l.uai).unwrap_or_default();
+        l.median_hours = median(l.take_hours.clone());
         let mut r: Vec<(String, usize)> = reasons.remove(&l.uai).unwrap_or_default().into_iter().collect();
         r.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         l.reasons = r;
@@ -240,24 +255,41 @@ pub async fn dashboard(
     }
     lycees.sort_by(|a, b| a.nom.cmp(&b.nom).then(a.uai.cmp(&b.uai)));
 
-    // Coverage gaps: the requests of the period, against the catalogue's
-    // lycées (all of them: a lycée across the border answers too).
-    let asked: Vec<Asked> = lines
-        .iter()
-        .filter_map(|l| {
-            let action = ActionType::from_code(&l.row.action)?;
+    // Coverage gaps: every request the filters keep (not only those
+    // listed), against the catalogue's lycées (all of them: a lycée across
+    // the border answers too).
+    let asked: Vec<Asked> = store::asked(db, scope, filters)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            let action = ActionType::from_code(&g.action)?;
             Some(Asked {
-                commune_code: l.row.commune_code.clone(),
-                commune_nom: l.row.commune_nom.clone(),
-                position: index.places.get(&l.row.commune_code).and_then(|p| p.position),
+                position: index.places.get(&g.commune_code).and_then(|p| p.position),
+                romes: g.metiers.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+                requests: usize::try_from(g.n).unwrap_or(0),
+                commune_code: g.commune_code,
+                commune_nom: g.commune_nom,
                 action,
-                romes: l.row.metiers.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
             })
         })
         .collect();
     let accepts = |uai: &str, action: ActionType| index.availability.get(uai).is_none_or(|av| av.allows(action));
     let gaps = domain::coverage::gaps(&asked, &index.lycees, &accepts);
-    Ok(Dashboard { requests: lines, truncated, lycees, gaps })
+    let mut communes: BTreeMap<&str, CommuneLine> = BTreeMap::new();
+    for a in &asked {
+        communes
+            .entry(a.commune_code.as_str())
+            .or_insert_with(|| CommuneLine {
+                code: a.commune_code.clone(),
+                nom: a.commune_nom.clone(),
+                position: a.position,
+                requests: 0,
+            })
+            .requests += a.requests;
+    }
+    let mut communes: Vec<CommuneLine> = communes.into_values().collect();
+    communes.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.nom.cmp(&b.nom)));
+    Ok(Dashboard { requests: lines, truncated, lycees, gaps, communes })
 }
 
 /// The lycées of an académie summed up, for the national view.
@@ -269,8 +301,13 @@ pub struct AcademieLine {
     pub unreachable: usize,
     pub received: usize,
     pub taken: usize,
+    pub declined: usize,
+    pub outcomes: BTreeMap<Outcome, usize>,
+    /// Median of every delay to take of its lycées (hours).
     pub median_hours: Option<f64>,
     pub satisfaction: Option<(f64, usize)>,
+    /// The middle of its lycées (the national map's dot).
+    pub position: Option<domain::Position>,
 }
 
 impl AcademieLine {
@@ -279,36 +316,49 @@ impl AcademieLine {
     }
 }
 
-/// The lycée lines grouped by académie (medians of the lycées' medians;
-/// satisfaction weighted by answers).
+/// The lycée lines grouped by académie (satisfaction weighted by answers).
 pub fn by_academie(index: &SearchIndex, lycees: &[LyceeLine]) -> Vec<AcademieLine> {
-    let mut groups: BTreeMap<String, (AcademieLine, Vec<f64>, f64)> = BTreeMap::new();
+    #[derive(Default)]
+    struct Group {
+        line: AcademieLine,
+        hours: Vec<f64>,
+        words: f64,
+        lat_lon: (f64, f64, usize),
+    }
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for l in lycees {
         let code = l.academie.clone().unwrap_or_default();
-        let (line, medians, words) = groups.entry(code.clone()).or_insert_with(|| {
+        let g = groups.entry(code.clone()).or_insert_with(|| {
             let nom = index.academies.values().find(|(c, _)| *c == code).map_or(code.clone(), |(_, n)| n.clone());
-            (AcademieLine { code: code.clone(), nom, ..AcademieLine::default() }, Vec::new(), 0.0)
+            Group { line: AcademieLine { code: code.clone(), nom, ..AcademieLine::default() }, ..Group::default() }
         });
-        line.lycees += 1;
-        line.unreachable += usize::from(!l.reachable());
-        line.received += l.received;
-        line.taken += l.taken;
-        if let Some(m) = l.median_hours {
-            medians.push(m);
+        g.line.lycees += 1;
+        g.line.unreachable += usize::from(!l.reachable());
+        g.line.received += l.received;
+        g.line.taken += l.taken;
+        g.line.declined += l.declined;
+        for (o, n) in &l.outcomes {
+            *g.line.outcomes.entry(*o).or_default() += n;
         }
+        g.hours.extend_from_slice(&l.take_hours);
         if let Some((avg, n)) = l.satisfaction {
-            *words += avg * n as f64;
-            let (_, count) = line.satisfaction.get_or_insert((0.0, 0));
-            *count += n;
+            g.words += avg * n as f64;
+            g.line.satisfaction.get_or_insert((0.0, 0)).1 += n;
+        }
+        if let Some(p) = l.position {
+            g.lat_lon = (g.lat_lon.0 + p.lat, g.lat_lon.1 + p.lon, g.lat_lon.2 + 1);
         }
     }
     let mut out: Vec<AcademieLine> = groups
         .into_values()
-        .map(|(mut line, medians, words)| {
-            line.median_hours = median(medians);
+        .map(|g| {
+            let mut line = g.line;
+            line.median_hours = median(g.hours);
             if let Some((avg, n)) = &mut line.satisfaction {
-                *avg = words / *n as f64;
+                *avg = g.words / *n as f64;
             }
+            let (lat, lon, n) = g.lat_lon;
+            line.position = (n > 0).then(|| domain::Position { lat: lat / n as f64, lon: lon / n as f64 });
             line
         })
         .collect();

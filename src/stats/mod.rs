@@ -6,10 +6,12 @@
 //!
 //! - the API, its CSV and the open-data file share [`Answer`] and
 //!   [`csv`], so the three never disagree;
-//! - the cache is dropped as soon as this instance changes a request (the
-//!   request service's revision), and ages out after [`MAX_AGE`] for changes
-//!   made by other instances or a separate worker.
+//! - an answer is recomputed by the first reader after this instance
+//!   changed a request (the request service's revision), or after
+//!   [`MAX_AGE`] for changes made by other instances or a separate worker;
+//!   readers arriving during that computation get the previous answer.
 
+use crate::cache::Kept;
 use crate::clock;
 use crate::requests::RequestService;
 use crate::search::SearchIndex;
@@ -27,6 +29,9 @@ use time::OffsetDateTime;
 /// changed here: what another instance or a separate worker changed shows
 /// after at most this long.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
+
+/// How old an answer may be when it is served while a new one is computed.
+pub const STALE_FOR: Duration = Duration::from_secs(600);
 
 /// Answers kept at most (distinct queries); the cache is emptied when full.
 const CAPACITY: usize = 256;
@@ -108,13 +113,22 @@ impl StatsService {
         self.cache.fresh(key, self.revision())
     }
 
-    /// The answer to `q`, from the cache when it is fresh.
+    /// The answer to `q`, from the cache when it is fresh. When requests
+    /// changed since it was computed (every new request does), the first
+    /// reader computes it again and the readers arriving meanwhile get the
+    /// previous answer (at most [`STALE_FOR`] old) instead of queueing
+    /// behind a second-long computation: public figures a few seconds
+    /// behind are fine, a page that hangs under load is not.
     pub async fn answer(&self, index: &Arc<SearchIndex>, q: &Query, now: OffsetDateTime) -> sqlx::Result<Arc<Answer>> {
         let key = q.key();
-        if let Some(a) = self.fresh(&key) {
-            return Ok(a);
-        }
-        let _one = self.computing.lock().await;
+        let _one = match self.cache.lookup(&key, self.revision(), STALE_FOR) {
+            Kept::Fresh(a) => return Ok(a),
+            Kept::Stale(a) => match self.computing.try_lock() {
+                Ok(one) => one,
+                Err(_) => return Ok(a),
+            },
+            Kept::Missing => self.computing.lock().await,
+        };
         if let Some(a) = self.fresh(&key) {
             return Ok(a);
         }

@@ -97,6 +97,31 @@ pub async fn requests(db: &Db, scope: &Scope, f: &Filters, limit: i64) -> sqlx::
     })
 }
 
+/// Requests of the territory alike for coverage: commune, action, jobs
+/// asked, and how many (the whole history the filters keep, grouped).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AskedGroup {
+    pub commune_code: String,
+    pub commune_nom: String,
+    pub action: String,
+    pub metiers: String,
+    pub n: i64,
+}
+
+/// Every request of the territory for coverage, grouped (commune, action,
+/// jobs): not limited like [`requests`], so that a large territory's older
+/// requests count too.
+pub async fn asked(db: &Db, scope: &Scope, f: &Filters) -> sqlx::Result<Vec<AskedGroup>> {
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new(
+            "SELECT r.commune_code, r.commune_nom, r.action, r.metiers, COUNT(*) AS n FROM demandes r WHERE 1 = 1",
+        );
+        push_conditions(&mut qb, scope, f);
+        qb.push(" GROUP BY r.commune_code, r.commune_nom, r.action, r.metiers");
+        qb.build_query_as::<AskedGroup>().fetch_all(p).await
+    })
+}
+
 /// How many of a lycée's answers to the territory's requests share one
 /// status, decline reason, lead, outcome and rating: the dashboard reads
 /// these groups rather than thousands of rows.

@@ -16,8 +16,8 @@ use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 use domain::ActionType;
 use domain::calendar::{SchoolHolidays, WorkingCalendar};
-use domain::lifecycle::{Outcome, RequestStatus};
-use monlyceepro::storage::requests::{DemandeRow, insert_demande};
+use domain::lifecycle::{DeclineReason, Outcome, RecipientRole, RecipientStatus, RequestStatus};
+use monlyceepro::storage::requests::{DemandeRow, DestinataireRow, insert_demande, insert_destinataire};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use time::macros::datetime;
@@ -81,6 +81,10 @@ pub struct Synthetic {
     /// Taken at or before three working days after creation, on the
     /// commune's calendar (computed by the test).
     pub within_3: bool,
+    /// The lycée that led it (none for a duplicate).
+    pub pilot: Option<String>,
+    /// The pilot declined it (never taken then).
+    pub declined: bool,
 }
 
 impl Synthetic {
@@ -167,6 +171,8 @@ pub async fn year_of_activity(app: &TestApp, n: usize, seed: u64) -> Vec<Synthet
             outcome: None,
             satisfaction: None,
             within_3: false,
+            pilot: None,
+            declined: false,
         }
     };
     for _ in 0..n {
@@ -276,15 +282,60 @@ pub async fn year_of_activity(app: &TestApp, n: usize, seed: u64) -> Vec<Synthet
     }
     let len = out.len();
     assert_eq!((out[len - 2].within_3, out[len - 1].within_3), (true, false));
+    // Each request's pilot, a lycée of its département; a fifth of those
+    // nobody took were declined by it.
+    let mut of_departement: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for l in &index.lycees {
+        of_departement.entry(l.departement.clone()).or_default().push(l.uai.clone());
+    }
+    for s in out.iter_mut().filter(|s| s.status != RequestStatus::Doublon) {
+        let (dep, _, _) = place(s.commune);
+        let uais = of_departement.get(&dep).expect("des lycées dans le département");
+        s.pilot = Some(uais[usize::try_from(rng.below(uais.len() as u64)).unwrap_or(0)].clone());
+        s.declined = s.taken.is_none() && rng.chance(20);
+    }
 
     let mut tx = app.db.begin().await.expect("transaction");
     for (i, s) in out.iter().enumerate() {
-        insert_demande(&mut tx, &row(i, s)).await.expect("demande");
+        let r = row(i, s);
+        insert_demande(&mut tx, &r).await.expect("demande");
+        if let Some(d) = pilot_row(&r, s) {
+            insert_destinataire(&mut tx, &d).await.expect("destinataire");
+        }
     }
     tx.commit().await.expect("commit");
     // Written behind the service's back: tell it, as a commit would.
     app.state.requests.revision.fetch_add(1, Ordering::Release);
     out
+}
+
+/// The pilot's row of a generated request: told at creation, taken,
+/// declined a day later, or still silent (expired once the request ended).
+fn pilot_row(r: &DemandeRow, s: &Synthetic) -> Option<DestinataireRow> {
+    let uai = s.pilot.clone()?;
+    let (statut, decided) = match (s.taken, s.declined) {
+        (Some(t), _) if s.status == RequestStatus::Cloturee => (RecipientStatus::Cloturee, Some(t)),
+        (Some(t), _) => (RecipientStatus::PriseEnCharge, Some(t)),
+        (None, true) => (RecipientStatus::Declinee, Some(s.created + Duration::days(1))),
+        (None, false) if s.status.is_open() => (RecipientStatus::Nouvelle, None),
+        (None, false) => (RecipientStatus::Expiree, None),
+    };
+    Some(DestinataireRow {
+        demande_id: r.id.clone(),
+        uai,
+        role: RecipientRole::Pilote,
+        rang: 0,
+        statut,
+        raisons: String::new(),
+        distance_km: 5.0,
+        score: 1.0,
+        motif: s.declined.then(|| DeclineReason::Capacite.label().to_string()),
+        issue: None,
+        notifie_le: Some(at(s.created)),
+        decide_le: decided.map(at),
+        decide_par: decided.map(|_| "Camille Durand".to_string()),
+        relance_le: None,
+    })
 }
 
 fn at(t: OffsetDateTime) -> String {
@@ -324,7 +375,7 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         academie_code: Some(s.academie_code.clone()),
         doublon_de: (s.status == RequestStatus::Doublon).then(|| "MLP-STAT-000000".to_string()),
         jeton_hash: format!("jeton-stat-{i:06}"),
-        responsable_uai: s.taken.map(|_| "0690043X".to_string()),
+        responsable_uai: s.taken.and(s.pilot.clone()),
         responsable_nom: None,
         cree_le: created.clone(),
         modifie_le: at(s.ended.or(s.taken).unwrap_or(s.created)),
@@ -669,3 +720,80 @@ fn urlencode(s: &str) -> String {
 }
 
 on_both_engines!(figures_match_the_generated_year);
+
+/// The hours as the dashboard writes a median ("5 h", "3 j").
+fn hours_text(h: f64) -> String {
+    if h < 48.0 { format!("{} h", h.round()) } else { format!("{} j", (h / 24.0).round()) }
+}
+
+fn median_of(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+/// The coordinator's dashboard over the same generated year: every lycée's
+/// received, taken and declined answers and its median delay, and the
+/// national view's académie lines, against what the test counts itself.
+async fn the_dashboard_counts_the_generated_year(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(NOW);
+    let data = year_of_activity(&app, 2000, 0xDA5B_2026).await;
+    let academies = academies(&app);
+    let lyon = academies.iter().find(|(_, n)| n == "Lyon").expect("Lyon").0.clone();
+    let admin = app
+        .signed_in(&app.account("admin@education.gouv.fr", monlyceepro::accounts::Role::Admin, &[], None).await)
+        .await;
+
+    // Per lycée of the académie: (received, taken, declined, delays).
+    let mut expected: std::collections::BTreeMap<String, (usize, usize, usize, Vec<f64>)> = Default::default();
+    for s in data.iter().filter(|s| s.academie_code == lyon) {
+        let Some(pilot) = &s.pilot else { continue };
+        let e = expected.entry(pilot.clone()).or_default();
+        e.0 += 1;
+        if let Some(t) = s.taken {
+            e.1 += 1;
+            e.3.push((t - s.created).as_seconds_f64() / 3600.0);
+        }
+        e.2 += usize::from(s.declined);
+    }
+    assert!(expected.values().map(|e| e.2).sum::<usize>() > 10, "declines generated");
+    let res =
+        admin.get(format!("{}/espace/territoire/lycees.csv?academie={lyon}", app.base)).send().await.expect("csv");
+    assert_eq!(res.status().as_u16(), 200);
+    let csv = res.text().await.expect("csv");
+    let mut seen = 0;
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.trim_start_matches('\u{feff}').split(';').collect();
+        let (received, taken, declined) = expected.get(cells[0]).map_or((0, 0, 0), |e| (e.0, e.1, e.2));
+        assert_eq!(cells[3], received.to_string(), "reçues : {line}");
+        assert_eq!(cells[4], taken.to_string(), "prises : {line}");
+        assert!(cells[7].starts_with(&declined.to_string()), "déclinées : {line}");
+        if declined > 0 {
+            assert!(cells[7].contains("capacité"), "motif : {line}");
+        }
+        let median = expected.get(cells[0]).and_then(|e| median_of(e.3.clone())).map_or("—".into(), hours_text);
+        assert_eq!(cells[6], median, "délai médian : {line}");
+        seen += usize::from(received > 0);
+    }
+    assert_eq!(seen, expected.len(), "every lycée that received one is listed");
+
+    // The national view: Lyon's line sums its lycées.
+    let res = admin.get(format!("{}/espace/territoire", app.base)).send().await.expect("page");
+    let html = res.text().await.expect("page");
+    let row_start = html.find(&format!("href=\"/espace/territoire?academie={lyon}\">Lyon</a>")).expect("ligne de Lyon");
+    let row = &html[row_start..row_start + html[row_start..].find("</tr>").expect("fin de ligne")];
+    let cells: Vec<&str> = row.split("<td>").skip(1).map(|c| c.trim_end_matches("</td>")).collect();
+    let received: usize = expected.values().map(|e| e.0).sum();
+    let taken: usize = expected.values().map(|e| e.1).sum();
+    let declined: usize = expected.values().map(|e| e.2).sum();
+    assert_eq!(cells[2], received.to_string(), "{row}");
+    assert_eq!(cells[3], format!("{} %", (taken as f64 * 100.0 / received as f64).round()), "{row}");
+    let all: Vec<f64> = expected.values().flat_map(|e| e.3.iter().copied()).collect();
+    assert_eq!(cells[4], median_of(all).map_or("—".into(), hours_text), "{row}");
+    assert_eq!(cells[5], declined.to_string(), "{row}");
+    // One disc per metropolitan académie on the national map, with its
+    // figures in words.
+    assert!(html.contains("La carte des académies") && html.contains("<title>Académie de Lyon :"), "{html}");
+}
+on_both_engines!(the_dashboard_counts_the_generated_year);

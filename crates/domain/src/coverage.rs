@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 /// How far a lycée counts as within reach of a company (km).
 pub const REACH_KM: f64 = 30.0;
 
-/// One request of the territory, as coverage needs it.
+/// Requests of the territory alike for coverage (same commune, action and
+/// jobs), as coverage needs them: the store reads them grouped, so that a
+/// territory's whole history counts, not only the requests listed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Asked {
     pub commune_code: String,
@@ -22,6 +24,8 @@ pub struct Asked {
     pub action: ActionType,
     /// ROME codes asked (none for actions without jobs).
     pub romes: Vec<String>,
+    /// How many requests asked it.
+    pub requests: usize,
 }
 
 /// A gap: requests of `action` in `domain` from `commune` that no lycée
@@ -79,7 +83,7 @@ pub fn gaps(asked: &[Asked], lycees: &[LyceeCard], accepts: &dyn Fn(&str, Action
             groups
                 .entry((a.action, domain, a.commune_code.clone()))
                 .or_insert((a.commune_nom.clone(), position, 0))
-                .2 += 1;
+                .2 += a.requests;
         }
     }
     let mut out: Vec<Gap> = groups
@@ -147,6 +151,7 @@ mod tests {
             position: Some(Position { lat, lon }),
             action,
             romes: romes.iter().map(|r| r.to_string()).collect(),
+            requests: 1,
         }
     }
 
@@ -174,6 +179,11 @@ mod tests {
             (
                 vec![asked("Aurillac", 44.93, 2.44, ActionType::Pfmp, &["F1602"])],
                 vec![(ActionType::Pfmp, Some("F16"), "Aurillac", 1)],
+            ),
+            // Requests read grouped count as many.
+            (
+                vec![Asked { requests: 7, ..asked("Aurillac", 44.93, 2.44, ActionType::Pfmp, &["F1602"]) }],
+                vec![(ActionType::Pfmp, Some("F16"), "Aurillac", 7)],
             ),
             // Support without jobs: any lycée within reach answers.
             (vec![asked("Lyon", 45.76, 4.83, ActionType::Soutien, &[])], vec![]),

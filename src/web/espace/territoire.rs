@@ -49,17 +49,11 @@ fn scope_of(state: &AppState, agent: &Agent, params: &Params) -> Result<Scope, P
     }
 }
 
-/// "2026-03" → the first instant of that month; `next` → of the month after.
+/// "2026-03" → the first instant of that month in Paris time (as the
+/// public statistics count months); `next` → of the month after.
 fn month_start(month: &str, next: bool) -> Option<String> {
-    let (y, m) = month.split_once('-')?;
-    let (mut y, mut m): (i32, u8) = (y.parse().ok()?, m.parse().ok()?);
-    if !(1..=12).contains(&m) || !(2000..=2100).contains(&y) {
-        return None;
-    }
-    if next {
-        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    }
-    Some(format!("{y:04}-{m:02}-01T00:00:00Z"))
+    let m = domain::stats::Month::parse(month)?;
+    Some(crate::clock::to_rfc3339(if next { m.plus(1) } else { m }.start()))
 }
 
 /// The filters of the query string; a wrong value is a message.
@@ -125,6 +119,10 @@ fn satisfaction(s: Option<(f64, usize)>) -> String {
     s.map_or("—".into(), |(avg, n)| format!("{avg:.1} sur 5 ({n})").replace('.', ","))
 }
 
+fn outcomes(o: &std::collections::BTreeMap<domain::lifecycle::Outcome, usize>) -> String {
+    o.iter().map(|(o, n)| format!("{} : {n}", o.label().to_lowercase())).collect::<Vec<_>>().join(", ")
+}
+
 fn lycee_row(l: &LyceeLine) -> LyceeRow {
     LyceeRow {
         uai: l.uai.clone(),
@@ -143,12 +141,7 @@ fn lycee_row(l: &LyceeLine) -> LyceeRow {
                 l.reasons.iter().map(|(r, n)| format!("{} : {n}", r.to_lowercase())).collect::<Vec<_>>().join(", ")
             )
         },
-        outcomes: l
-            .outcomes
-            .iter()
-            .map(|(o, n)| format!("{} : {n}", o.label().to_lowercase()))
-            .collect::<Vec<_>>()
-            .join(", "),
+        outcomes: outcomes(&l.outcomes),
         satisfaction: satisfaction(l.satisfaction),
         officer: l.has_officer,
         address: l.has_address,
@@ -164,6 +157,8 @@ pub struct AcademieRow {
     pub received: usize,
     pub share: String,
     pub median: String,
+    pub declined: usize,
+    pub outcomes: String,
     pub satisfaction: String,
 }
 
@@ -176,6 +171,8 @@ fn academie_row(a: &AcademieLine) -> AcademieRow {
         received: a.received,
         share: percent(a.share_taken()),
         median: hours(a.median_hours),
+        declined: a.declined,
+        outcomes: outcomes(&a.outcomes),
         satisfaction: satisfaction(a.satisfaction),
     }
 }
@@ -214,32 +211,47 @@ fn request_row(index: &crate::search::SearchIndex, l: &RequestLine) -> RequestRo
     }
 }
 
-/// A lycée on the map.
-pub struct Dot {
+/// A mark on the map: a lycée or an académie (a disc shaded by the share
+/// of requests it takes), or a commune companies asked from (a square).
+pub struct Mark {
     pub x: f64,
     pub y: f64,
     pub fill: &'static str,
     pub title: String,
+    pub square: bool,
 }
 
 /// The map's size (SVG units).
 const MAP_W: f64 = 640.0;
 const MAP_H: f64 = 560.0;
 
-/// The lycées as dots on an equirectangular projection of their bounding
-/// box (good enough at the scale of an académie or of France), shaded by
-/// the share of requests they take.
-fn dots(lycees: &[LyceeLine]) -> Vec<Dot> {
-    let placed: Vec<(&LyceeLine, domain::Position)> = lycees
-        .iter()
-        .filter_map(|l| l.position.map(|p| (l, p)))
-        .filter(|(_, p)| p.lat > 41.0 && p.lat < 52.0)
-        .collect();
-    if placed.is_empty() {
+/// DSFR's success, warning and error colours by share taken; grey without
+/// requests yet. The shade is never the only carrier: each mark has its
+/// figures as a title, and the tables below give them all.
+fn shade(share: Option<f64>) -> &'static str {
+    match share {
+        None => "#929292",
+        Some(s) if s >= 0.7 => "#18753c",
+        Some(s) if s >= 0.4 => "#b34000",
+        Some(_) => "#ce0500",
+    }
+}
+
+/// Whether a position is in metropolitan France (with Corsica): the
+/// national map draws it alone, overseas académies are in its table.
+fn metropolitan(p: &domain::Position) -> bool {
+    (41.0..52.0).contains(&p.lat) && (-5.5..10.0).contains(&p.lon)
+}
+
+/// Places `marks` on an equirectangular projection of their bounding box
+/// (good enough at the scale of an académie, overseas ones included, or of
+/// metropolitan France).
+fn project(marks: Vec<(domain::Position, Mark)>) -> Vec<Mark> {
+    if marks.is_empty() {
         return Vec::new();
     }
     let (mut la0, mut la1, mut lo0, mut lo1) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
-    for (_, p) in &placed {
+    for (p, _) in &marks {
         la0 = la0.min(p.lat);
         la1 = la1.max(p.lat);
         lo0 = lo0.min(p.lon);
@@ -249,25 +261,41 @@ fn dots(lycees: &[LyceeLine]) -> Vec<Dot> {
     let (w, h) = (((lo1 - lo0) * k).max(0.05), (la1 - la0).max(0.05));
     let scale = ((MAP_W - 40.0) / w).min((MAP_H - 40.0) / h);
     let (ox, oy) = ((MAP_W - w * scale) / 2.0, (MAP_H - h * scale) / 2.0);
-    placed
+    let round = |v: f64| (v * 10.0).round() / 10.0;
+    marks
         .into_iter()
-        .map(|(l, p)| {
-            let share = l.share_taken();
-            Dot {
-                x: ((ox + (p.lon - lo0) * k * scale) * 10.0).round() / 10.0,
-                y: ((oy + (la1 - p.lat) * scale) * 10.0).round() / 10.0,
-                // DSFR's success, warning and error colours; grey without
-                // requests yet.
-                fill: match share {
-                    None => "#929292",
-                    Some(s) if s >= 0.7 => "#18753c",
-                    Some(s) if s >= 0.4 => "#b34000",
-                    Some(_) => "#ce0500",
-                },
-                title: format!("{} ({}) : {} prises sur {} reçues", l.nom, l.commune, l.taken, l.received),
-            }
-        })
+        .map(|(p, m)| Mark { x: round(ox + (p.lon - lo0) * k * scale), y: round(oy + (la1 - p.lat) * scale), ..m })
         .collect()
+}
+
+/// The marks of a territory: its lycées and the communes of its requests;
+/// for the whole country, one disc per metropolitan académie.
+fn map_marks(national: bool, lycees: &[LyceeLine], academies: &[AcademieLine], d: &Dashboard) -> Vec<Mark> {
+    let mut marks: Vec<(domain::Position, Mark)> = Vec::new();
+    if national {
+        for a in academies {
+            let Some(p) = a.position.filter(metropolitan) else { continue };
+            let title =
+                format!("Académie {} : {} prises sur {} reçues", domain::text::of_place(&a.nom), a.taken, a.received);
+            marks.push((p, Mark { x: 0.0, y: 0.0, fill: shade(a.share_taken()), title, square: false }));
+        }
+        return project(marks);
+    }
+    for c in &d.communes {
+        let Some(p) = c.position else { continue };
+        let title = format!(
+            "{} : {}",
+            c.nom,
+            domain::text::count_of(i64::try_from(c.requests).unwrap_or(i64::MAX), "demande", "demandes")
+        );
+        marks.push((p, Mark { x: 0.0, y: 0.0, fill: "#000091", title, square: true }));
+    }
+    for l in lycees {
+        let Some(p) = l.position else { continue };
+        let title = format!("{} ({}) : {} prises sur {} reçues", l.nom, l.commune, l.taken, l.received);
+        marks.push((p, Mark { x: 0.0, y: 0.0, fill: shade(l.share_taken()), title, square: false }));
+    }
+    project(marks)
 }
 
 #[derive(Template)]
@@ -300,7 +328,10 @@ struct TerritoryPage {
     academie_rows: Vec<AcademieRow>,
     gaps: Vec<(String, String, String, usize)>,
     unreachable: Vec<(String, String)>,
-    dots: Vec<Dot>,
+    marks: Vec<Mark>,
+    /// The communes of the requests (name, requests), for the map's table.
+    communes: Vec<(String, usize)>,
+    sorts: Vec<(&'static str, String, bool)>,
     map_w: f64,
     map_h: f64,
     error: Option<String>,
@@ -311,22 +342,58 @@ struct TerritoryPage {
 }
 
 /// The sort orders of the lycées' table: (code, label).
-const SORTS: [(&str, &str); 5] =
-    [("taux", "part prise"), ("nom", "nom"), ("recues", "demandes reçues"), ("delai", "délai"), ("avis", "avis")];
+const SORTS: [(&str, &str); 5] = [
+    ("taux", "part prise (la plus faible d'abord)"),
+    ("recues", "demandes reçues"),
+    ("delai", "délai (le plus long d'abord)"),
+    ("avis", "avis (le moins bon d'abord)"),
+    ("nom", "nom"),
+];
 
 fn sort_lycees(lycees: &mut [LyceeLine], by: &str) {
     let none_last = |v: Option<f64>| v.unwrap_or(f64::INFINITY);
     match by {
         "nom" => lycees.sort_by(|a, b| a.nom.cmp(&b.nom)),
         "recues" => lycees.sort_by(|a, b| b.received.cmp(&a.received).then(a.nom.cmp(&b.nom))),
-        "delai" => lycees.sort_by(|a, b| none_last(b.median_hours).total_cmp(&none_last(a.median_hours)).reverse()),
-        "avis" => lycees
-            .sort_by(|a, b| none_last(a.satisfaction.map(|s| s.0)).total_cmp(&none_last(b.satisfaction.map(|s| s.0)))),
+        // The slowest first, those that never took one last.
+        "delai" => lycees.sort_by(|a, b| {
+            let longest_first = |v: Option<f64>| v.map_or(f64::INFINITY, |h| -h);
+            longest_first(a.median_hours).total_cmp(&longest_first(b.median_hours)).then(a.nom.cmp(&b.nom))
+        }),
+        // The least satisfying first, those without any word last.
+        "avis" => lycees.sort_by(|a, b| {
+            none_last(a.satisfaction.map(|s| s.0))
+                .total_cmp(&none_last(b.satisfaction.map(|s| s.0)))
+                .then(a.nom.cmp(&b.nom))
+        }),
         // Weakest first: the lycées a coordinator should call.
         _ => lycees.sort_by(|a, b| {
-            none_last(a.share_taken()).total_cmp(&none_last(b.share_taken())).then(b.received.cmp(&a.received))
+            none_last(a.share_taken())
+                .total_cmp(&none_last(b.share_taken()))
+                .then(b.received.cmp(&a.received))
+                .then(a.nom.cmp(&b.nom))
         }),
     }
+}
+
+/// The links that sort the lycées' table: the same filters (académie
+/// included), another order: (label, href, current).
+fn sort_links(params: &Params, tri: &str) -> Vec<(&'static str, String, bool)> {
+    let kept: Vec<(&str, &str)> = ["academie", "action", "domaine", "lycee", "du", "au"]
+        .into_iter()
+        .filter_map(|k| params.text(k).filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+    SORTS
+        .iter()
+        .map(|(code, label)| {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("tri", code);
+            for (k, v) in &kept {
+                q.append_pair(k, v);
+            }
+            (*label, format!("/espace/territoire?{}#lycees", q.finish()), *code == tri)
+        })
+        .collect()
 }
 
 async fn page(
@@ -370,6 +437,7 @@ async fn page(
             .into_iter()
             .map(|d| (d.code, d.libelle))
             .collect();
+    let academie_lines = if national { crate::territory::by_academie(&index, &lycees) } else { Vec::new() };
     let mut academies: Vec<(String, String)> = index.academies.values().cloned().collect();
     academies.sort_by(|a, b| a.1.cmp(&b.1));
     academies.dedup();
@@ -398,15 +466,11 @@ async fn page(
             c.sort_by(|a, b| a.1.cmp(&b.1));
             c
         },
-        tri,
+        tri: tri.clone(),
         requests: dashboard.requests.iter().map(|l| request_row(&index, l)).collect(),
         truncated: dashboard.truncated,
         lycees: lycees.iter().map(lycee_row).collect(),
-        academie_rows: if national {
-            crate::territory::by_academie(&index, &lycees).iter().map(academie_row).collect()
-        } else {
-            Vec::new()
-        },
+        academie_rows: academie_lines.iter().map(academie_row).collect(),
         gaps: dashboard
             .gaps
             .iter()
@@ -422,7 +486,9 @@ async fn page(
             .filter(|l| !l.reachable())
             .map(|l| (l.uai.clone(), format!("{}, {}", l.nom, l.commune)))
             .collect(),
-        dots: dots(&lycees),
+        marks: map_marks(national, &lycees, &academie_lines, &dashboard),
+        communes: dashboard.communes.iter().map(|c| (c.nom.clone(), c.requests)).collect(),
+        sorts: sort_links(&params, &tri),
         map_w: MAP_W,
         map_h: MAP_H,
         error,
@@ -495,7 +561,11 @@ pub async fn reassign(
             Err(crate::requests::AnswerError::Unavailable) => {
                 return Err(PageError::Unavailable("réaffectation".into()));
             }
-            Err(_) => failed += 1,
+            // A fault is not "already taken": it must show as one.
+            Err(crate::requests::AnswerError::Internal) => {
+                return Err(PageError::Internal(format!("réaffectation de la demande {reference}")));
+            }
+            Err(crate::requests::AnswerError::Unknown | crate::requests::AnswerError::Refused(_)) => failed += 1,
         }
     }
     state.wake.notify_one();
@@ -555,7 +625,7 @@ fn lycees_table(d: &Dashboard) -> (Vec<&'static str>, Vec<Vec<String>>) {
         "Issues",
         "Avis des entreprises",
         "Référent inscrit",
-        "Adresse connue",
+        "Adresse électronique connue",
     ];
     let rows = d
         .lycees
