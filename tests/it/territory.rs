@@ -110,10 +110,54 @@ async fn the_territory(engine: Engine) {
     let (status, _) = get(&coordinator, &app, "/espace/territoire?du=2026-13").await;
     assert_eq!(status, 422);
 
-    // The map and its table.
+    // The map: the lycées as discs, the communes of the requests as
+    // squares, and the tables that say the same.
     let (_, html) = get(&coordinator, &app, "/espace/territoire").await;
     assert!(html.contains("role=\"img\"") && html.contains("<circle"), "a map");
-    assert!(html.contains("Le tableau des lycées donne les mêmes chiffres"));
+    assert!(html.contains("<rect x=") && html.contains("<title>Lyon : 3\u{a0}demandes</title>"), "{html}");
+    assert!(html.contains("Le tableau des lycées et celui des communes"));
+    assert!(
+        html.contains("<summary>Les communes des demandes (1)</summary>") && html.contains("<td>Lyon</td><td>3</td>")
+    );
+
+    // The lycées' columns: a registered officer (the RBE's lycée), an
+    // email known from the catalogue, and those reached by neither.
+    let (_, csv) = get(&coordinator, &app, "/espace/territoire/lycees.csv").await;
+    let header = csv.lines().next().expect("en-tête");
+    assert!(header.ends_with("Référent inscrit;Adresse électronique connue"), "{header}");
+    let officer_line = line(&pilot(&lyon[0]));
+    assert!(officer_line.contains(";oui;"), "the RBE registered for it: {officer_line}");
+    let sql = "SELECT uai FROM lycees WHERE email IS NOT NULL AND email <> ''";
+    let emails: std::collections::HashSet<String> = match &app.db {
+        monlyceepro::storage::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+        monlyceepro::storage::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+    }
+    .expect("adresses")
+    .into_iter()
+    .collect();
+    let unreachable_count = csv
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let c: Vec<&str> = l.split(';').collect();
+            assert_eq!(c[11] == "oui", emails.contains(c[0]), "the address column says the catalogue: {l}");
+            c[10] == "non" && c[11] == "non"
+        })
+        .count();
+    assert!(html.contains(&format!("Les lycées injoignables ({unreachable_count})")), "{html}");
+
+    // Sorting keeps the filters (and an administrator's académie); the
+    // slowest first, then those that never took one.
+    let (_, sorted) = get(&coordinator, &app, "/espace/territoire?tri=delai&action=pfmp").await;
+    assert!(sorted.contains("href=\"/espace/territoire?tri=avis&#38;action=pfmp#lycees\""), "{sorted}");
+    let table = &sorted[sorted.find("id=\"legende-lycees\"").expect("tableau des lycées")..];
+    let first_row = &table[table.find("<tbody>").expect("corps")..];
+    assert!(
+        first_row[..first_row.find("</tr>").expect("ligne")].contains(&pilot(&lyon[0])),
+        "the only one with a delay first"
+    );
+    let (_, admin_sorted) = get(&admin, &app, "/espace/territoire?academie=Lyon&tri=nom").await;
+    assert!(admin_sorted.contains("tri=delai&#38;academie=Lyon"), "the académie is kept");
 
     // Reassigning several at once: the untaken ones move, the taken one
     // does not, one of another territory is ignored.
@@ -160,11 +204,42 @@ async fn the_territory(engine: Engine) {
     let (status, html) = get(&admin, &app, "/espace/territoire").await;
     assert_eq!(status, 200);
     assert!(html.contains("Le territoire national") && html.contains("Les académies"), "{html}");
+    assert!(
+        html.contains("La carte des académies") && html.contains("<title>Académie de Lyon : 1 prises sur"),
+        "{html}"
+    );
+    assert!(!html.contains("Carrés bleus"), "no communes on the national map");
     let (status, html) = get(&admin, &app, "/espace/territoire?academie=Clermont-Ferrand").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(&reference(&cantal)));
     let gaps = &html[html.find("id=\"manques\"").expect("section des manques")..];
     assert!(gaps.contains("H29") && gaps.contains("Riom-ès-Montagnes"), "{gaps}");
     assert_eq!(get(&admin, &app, "/espace/territoire?academie=Atlantide").await.0, 400);
+
+    // The escalated come first, then the late: the schedule escalates the
+    // Cantal request after 8 working days without anyone taking it.
+    app.state.requests.run_schedule(&index, now + time::Duration::days(16)).await.expect("échéancier");
+    let (_, html) = get(&admin, &app, "/espace/territoire").await;
+    let list = &html[html.find("id=\"legende-demandes\"").expect("liste")..];
+    let first = &list[list.find("<tbody>").expect("corps")..];
+    let first = &first[..first.find("</tr>").expect("ligne")];
+    assert!(first.contains("Signalée"), "an escalated request first: {first}");
+
+    // Coverage counts every request of the period, not only the 500
+    // listed: 500 newer Lyon requests push Riom-ès-Montagnes' out of the
+    // list, not out of the gaps.
+    let columns = "id, reference, action, entreprise_nom, contact_prenom, contact_nom, contact_email, contact_email_norm, commune_code, commune_nom, rayon_km, metiers, niveaux, message, statut, rayon_utilise_km, elargie, academie_code, jeton_hash, cree_le, modifie_le, demarre_le";
+    for i in 0..500 {
+        let copy = format!(
+            "INSERT INTO demandes ({columns}) SELECT 'copie-{i}', 'MLP-COPIE-{i:03}', action, entreprise_nom, contact_prenom, contact_nom, contact_email, contact_email_norm, commune_code, commune_nom, rayon_km, metiers, niveaux, message, statut, rayon_utilise_km, elargie, academie_code, 'copie-jeton-{i}', '2099-01-01T00:00:00Z', modifie_le, demarre_le FROM demandes WHERE id = '{}'",
+            id(&lyon[2])
+        );
+        crate::support::exec(&app.db, &copy).await;
+    }
+    app.state.requests.revision.fetch_add(1, std::sync::atomic::Ordering::Release);
+    let (_, html) = get(&admin, &app, "/espace/territoire").await;
+    assert!(html.contains("les 500 plus récentes") && !html.contains(&reference(&cantal)), "the list is cut");
+    let gaps = &html[html.find("id=\"manques\"").expect("section des manques")..];
+    assert!(gaps.contains("Riom-ès-Montagnes"), "{gaps}");
 }
 on_both_engines!(the_territory);
