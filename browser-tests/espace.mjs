@@ -16,6 +16,7 @@ if (!base || !session || !reference) {
   process.exit(2);
 }
 const adminSession = process.env.ADMIN_SESSION;
+const coordSession = process.env.COORD_SESSION;
 const failures = [];
 
 async function signedIn(browser, token, options = {}) {
@@ -43,6 +44,7 @@ const pages = [
         [adminSession, '/espace/territoire?academie=10&action=pfmp&domaine=F16&tri=recues'],
       ]
     : []),
+  ...(coordSession ? [[coordSession, '/espace/territoire'], [coordSession, '/espace/territoire?tri=delai']] : []),
 ];
 
 const browser = await launch();
@@ -152,6 +154,54 @@ try {
         await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
         if (!/[?&]action=[a-z_]+/.test(page.url())) failures.push(`clavier : filtre du territoire non appliqué (${page.url()})`);
         for (const v of await axe(page)) failures.push(`territoire filtré : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+      }
+    }
+    await context.close();
+  }
+
+  // The coordinator's own territory: the map is an image with a name, and
+  // its figures are in tables (the lycées', the communes'); the domain,
+  // lycée and period filters used with the keyboard only.
+  if (coordSession) {
+    const { context, page } = await signedIn(browser, coordSession);
+    await page.goto(base + '/espace/territoire', { waitUntil: 'networkidle' });
+    const map = await page.evaluate(() => {
+      const svg = document.querySelector('figure.mlp-map svg[role="img"]');
+      const named = svg && svg.getAttribute('aria-labelledby').split(' ').every((id) => document.getElementById(id)?.textContent.trim());
+      return { svg: !!svg, named: !!named, squares: svg ? svg.querySelectorAll('rect[fill="none"]').length : 0,
+        lycees: !!document.querySelector('#legende-lycees'), communes: !!document.querySelector('#legende-communes') };
+    });
+    if (!map.svg || !map.named) failures.push('territoire : carte sans image nommée');
+    if (!map.lycees || !map.communes || map.squares < 1) failures.push(`territoire : la carte n'a pas ses tableaux (${JSON.stringify(map)})`);
+    const tabTo = async (id) => {
+      for (let i = 0; i < 200; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate((want) => document.activeElement?.id === want, id)) return true;
+      }
+      failures.push(`clavier : champ ${id} du territoire inatteignable`);
+      return false;
+    };
+    if (await tabTo('filtre-domaine')) {
+      await page.keyboard.type('f16');
+      if (await tabTo('filtre-lycee')) {
+        await page.keyboard.press('ArrowDown');
+        if (await tabTo('filtre-du')) {
+          await page.keyboard.type('01/2026');
+          const typed = await page.evaluate(() => document.getElementById('filtre-du').value);
+          if (typed !== '01/2026') failures.push(`clavier : période tapée « 01/2026 » lue ${JSON.stringify(typed)}`);
+          let onButton = false;
+          for (let i = 0; i < 20 && !onButton; i++) {
+            await page.keyboard.press('Tab');
+            onButton = await page.evaluate(() => document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.trim() === 'Filtrer');
+          }
+          if (!onButton) failures.push('clavier : bouton « Filtrer » du territoire inatteignable (coordination)');
+          else {
+            await Promise.all([page.waitForNavigation({ timeout: 10000 }).catch(() => failures.push('clavier : « Filtrer » n\'a rien envoyé (coordination)')), page.keyboard.press('Enter')]);
+            const url = page.url();
+            if (!/domaine=F16/i.test(url) || !/lycee=[0-9]{7}[A-Z]/.test(url) || !/du=01%2F2026/.test(url)) failures.push(`clavier : filtres du territoire non appliqués (${url})`);
+            for (const v of await axe(page)) failures.push(`territoire de la coordination filtré : axe ${v.id} ${v.help} → ${v.nodes.join(' | ')}`);
+          }
+        }
       }
     }
     await context.close();

@@ -123,6 +123,7 @@ async fn workspace_is_accessible_in_chromium(engine: Engine) {
             ..NewAccount::new("rbe@ac-lyon.fr", Role::Rbe)
         },
         NewAccount::new("admin@education.gouv.fr", Role::Admin),
+        NewAccount { academie: Some("Lyon".into()), ..NewAccount::new("cmee@ac-lyon.fr", Role::Coordinateur) },
     ] {
         let added = app.state.accounts.add(&new, "test", now).await.expect("base").expect("compte");
         let (token, _) =
@@ -134,6 +135,7 @@ async fn workspace_is_accessible_in_chromium(engine: Engine) {
         .arg(format!("{root}/browser-tests/espace.mjs"))
         .args([&app.base, &sessions[0], &reference, &pilot])
         .env("ADMIN_SESSION", &sessions[1])
+        .env("COORD_SESSION", &sessions[2])
         .current_dir(root)
         .output()
         .await

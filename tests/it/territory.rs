@@ -109,6 +109,12 @@ async fn the_territory(engine: Engine) {
     assert_eq!(status, 422, "a lycée of another territory");
     let (status, _) = get(&coordinator, &app, "/espace/territoire?du=2026-13").await;
     assert_eq!(status, 422);
+    // A month as people write it, and a period that ends before anything.
+    let (status, html) = get(&coordinator, &app, "/espace/territoire?du=01%2F2020").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&reference(&lyon[0])));
+    let (_, html) = get(&coordinator, &app, "/espace/territoire?au=2020-01").await;
+    assert!(!html.contains(&reference(&lyon[0])), "nothing before 2020");
 
     // The map: the lycées as discs, the communes of the requests as
     // squares, and the tables that say the same.

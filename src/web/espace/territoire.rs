@@ -51,8 +51,14 @@ fn scope_of(state: &AppState, agent: &Agent, params: &Params) -> Result<Scope, P
 
 /// "2026-03" → the first instant of that month in Paris time (as the
 /// public statistics count months); `next` → of the month after.
+/// "03/2026" is read too: a text field (a month picker cannot be typed
+/// into with the keyboard alone in every browser) takes what people write.
 fn month_start(month: &str, next: bool) -> Option<String> {
-    let m = domain::stats::Month::parse(month)?;
+    let month = month.trim();
+    let m = domain::stats::Month::parse(month).or_else(|| {
+        let (mm, yyyy) = month.split_once('/')?;
+        domain::stats::Month::parse(&format!("{yyyy}-{mm:0>2}"))
+    })?;
     Some(crate::clock::to_rfc3339(if next { m.plus(1) } else { m }.start()))
 }
 
@@ -79,10 +85,12 @@ fn filters_of(params: &Params, lycees: &[&domain::matching::LyceeCard]) -> Resul
         f.lycee = Some(u);
     }
     if let Some(m) = params.text("du").filter(|m| !m.is_empty()) {
-        f.from = Some(month_start(m, false).ok_or("Période : un mois au format AAAA-MM.")?);
+        f.from =
+            Some(month_start(m, false).ok_or("Période : un mois au format AAAA-MM ou MM/AAAA, par exemple 2026-01.")?);
     }
     if let Some(m) = params.text("au").filter(|m| !m.is_empty()) {
-        f.until = Some(month_start(m, true).ok_or("Période : un mois au format AAAA-MM.")?);
+        f.until =
+            Some(month_start(m, true).ok_or("Période : un mois au format AAAA-MM ou MM/AAAA, par exemple 2026-06.")?);
     }
     Ok(f)
 }
