@@ -44,7 +44,7 @@ echo
 
 load() { # engine url
   local engine="$1" url="$2" port=18090
-  RUST_LOG=warn DATABASE_URL="$url" MLP_BIND="127.0.0.1:$port" MLP_VAR_DIR="$OUT/var-stats" "$BIN" serve >"$OUT/serve-stats-$engine.log" 2>&1 &
+  RUST_LOG=warn MLP_RATE_LIMIT_PER_MINUTE=0 DATABASE_URL="$url" MLP_BIND="127.0.0.1:$port" MLP_VAR_DIR="$OUT/var-stats" "$BIN" serve >"$OUT/serve-stats-$engine.log" 2>&1 &
   local pid=$!
   for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   echo "## Load, $engine ($CONNS connections, ${DURATION}s each, wrk 2 threads)"
@@ -64,6 +64,28 @@ load() { # engine url
     p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk-stats.txt")
     [ -z "$ref" ] && ref="$rps"
     echo "| \`$path\` | $rps | $p50 | $p99 | $(awk -v a="$rps" -v b="$ref" 'BEGIN {printf "%.0f %%", 100*a/b}') | $cold |"
+  done
+  echo
+  # The same while companies keep sending requests (one connection posting
+  # as fast as it can): every new request changes the figures, the first
+  # reader after it recomputes them and the others are given the previous
+  # answer meanwhile.
+  echo "With writes (1 connection posting requests throughout):"
+  echo
+  echo "| endpoint | requests/s | p50 | p99 | requests posted |"
+  echo "|---|---|---|---|---|"
+  for path in /api/v1/statistiques "/api/v1/statistiques?academie=Lyon"; do
+    wrk -t1 -c1 -d"$((DURATION + 2))s" -s bench/post_demandes.lua "http://127.0.0.1:$port" >"$OUT/wrk-stats-posts.txt" &
+    local writer=$!
+    sleep 1
+    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port$path" >"$OUT/wrk-stats.txt"
+    wait "$writer"
+    local rps p50 p99 posted
+    rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-stats.txt")
+    p50=$(awk '$1=="50%" {print $2}' "$OUT/wrk-stats.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk-stats.txt")
+    posted=$(awk '/requests in/ {print $1}' "$OUT/wrk-stats-posts.txt")
+    echo "| \`$path\` | $rps | $p50 | $p99 | $posted |"
   done
   echo
   echo "RSS after load: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$pid/status) (peak $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$pid/status))"
