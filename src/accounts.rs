@@ -185,6 +185,10 @@ pub struct AccountService {
     pub db: Db,
     pub signer: Signer,
     pub base_url: String,
+    /// Requests to join are written one at a time by an instance: they
+    /// run after the form's answer, so two quick submissions would
+    /// otherwise both find no pending request (PostgreSQL) and write two.
+    join_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How long the link of a request to join works, in days.
@@ -246,7 +250,12 @@ pub enum JoinDecision {
 
 impl AccountService {
     pub fn new(db: Db, signer: Signer, base_url: &str) -> AccountService {
-        AccountService { db, signer, base_url: base_url.trim_end_matches('/').to_string() }
+        AccountService {
+            db,
+            signer,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            join_lock: std::sync::Arc::default(),
+        }
     }
 
     /// Checks a request to join a lycée's workspace: the address is an
@@ -296,6 +305,7 @@ impl AccountService {
     /// has an account or what it is.
     pub async fn ask_to_join(&self, ask: &JoinAsk, now: OffsetDateTime) -> anyhow::Result<()> {
         let JoinAsk { email, prenom, nom, uai, lycee } = ask.clone();
+        let _one_at_a_time = self.join_lock.lock().await;
         let now_s = clock::to_rfc3339(now);
         let sign_in_url = format!("{}/connexion", self.base_url);
         let mut tx = self.db.begin().await?;
