@@ -119,6 +119,11 @@ pub enum AccountError {
     UnknownAccount,
     #[error("vous ne pouvez pas modifier vos propres droits : demandez-le à un autre administrateur")]
     Oneself,
+    /// Another administrator changed the account's role or académie
+    /// between the page and this change: nothing is done over a change its
+    /// author did not see.
+    #[error("ce compte vient d'être modifié par ailleurs : rechargez la page pour voir son rôle actuel")]
+    ChangedMeanwhile,
 }
 
 impl AccountError {
@@ -131,7 +136,7 @@ impl AccountError {
             AccountError::UnknownAcademie(_) | AccountError::CoordinatorWithoutTerritory => Some("academie"),
             AccountError::Name("prénom", _) => Some("prenom"),
             AccountError::Name(_, _) => Some("nom"),
-            AccountError::UnknownAccount | AccountError::Oneself => None,
+            AccountError::UnknownAccount | AccountError::Oneself | AccountError::ChangedMeanwhile => None,
         }
     }
 }
@@ -180,6 +185,10 @@ pub struct AccountService {
     pub db: Db,
     pub signer: Signer,
     pub base_url: String,
+    /// Requests to join are written one at a time by an instance: they
+    /// run after the form's answer, so two quick submissions would
+    /// otherwise both find no pending request (PostgreSQL) and write two.
+    join_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How long the link of a request to join works, in days.
@@ -215,6 +224,17 @@ pub enum JoinError {
     Name(&'static str, domain::names::NameError),
 }
 
+/// A request to join, checked: an academic address, names by the rule of
+/// names, a lycée of the catalogue (and its name).
+#[derive(Debug, Clone)]
+pub struct JoinAsk {
+    pub email: String,
+    pub prenom: Option<String>,
+    pub nom: Option<String>,
+    pub uai: String,
+    lycee: String,
+}
+
 /// What became of a request to join when the lycée or the coordinator
 /// decided.
 #[derive(Debug, Clone)]
@@ -230,26 +250,26 @@ pub enum JoinDecision {
 
 impl AccountService {
     pub fn new(db: Db, signer: Signer, base_url: &str) -> AccountService {
-        AccountService { db, signer, base_url: base_url.trim_end_matches('/').to_string() }
+        AccountService {
+            db,
+            signer,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            join_lock: std::sync::Arc::default(),
+        }
     }
 
-    /// An agent asks to join a lycée's workspace. The lycée (its business
-    /// officers, else its official address) gets a signed link to accept
-    /// or refuse; the coordinator sees the request in the workspace. Asking
-    /// twice does not write twice.
-    ///
-    /// Whatever the address's account, the answer is the same (`Ok`): what
-    /// became of the request is written to the address itself
-    /// ([`templates::JoinOutcome`]), so the form tells nobody who has an
-    /// account or what it is.
-    pub async fn ask_to_join(
+    /// Checks a request to join a lycée's workspace: the address is an
+    /// academic one, the names follow the rule of names, the lycée is in
+    /// the catalogue. Nothing here depends on who has an account, so the
+    /// form may answer with it at once; [`Self::ask_to_join`] does the rest
+    /// after the answer.
+    pub async fn check_join(
         &self,
         email: &str,
         prenom: &str,
         nom: &str,
         uai: &str,
-        now: OffsetDateTime,
-    ) -> anyhow::Result<Result<(), JoinError>> {
+    ) -> anyhow::Result<Result<JoinAsk, JoinError>> {
         let email = match email.parse::<Email>() {
             Ok(e) => e.normalized(),
             Err(e) => return Ok(Err(JoinError::Email(e.to_string()))),
@@ -270,6 +290,22 @@ impl AccountService {
         let Some(lycee) = crate::storage::catalogue::lycee(&self.db, &uai).await?.map(|l| l.nom) else {
             return Ok(Err(JoinError::UnknownLycee));
         };
+        Ok(Ok(JoinAsk { email, prenom, nom, uai, lycee }))
+    }
+
+    /// An agent asks to join a lycée's workspace (checked by
+    /// [`Self::check_join`]). The lycée (its business officers, else its
+    /// official address) gets a signed link to accept or refuse; the
+    /// coordinator sees the request in the workspace. Asking twice does
+    /// not write twice.
+    ///
+    /// Whatever the address's account, the form answered the same before
+    /// this runs: what became of the request is written to the address
+    /// itself ([`templates::JoinOutcome`]), so the form tells nobody who
+    /// has an account or what it is.
+    pub async fn ask_to_join(&self, ask: &JoinAsk, now: OffsetDateTime) -> anyhow::Result<()> {
+        let JoinAsk { email, prenom, nom, uai, lycee } = ask.clone();
+        let _one_at_a_time = self.join_lock.lock().await;
         let now_s = clock::to_rfc3339(now);
         let sign_in_url = format!("{}/connexion", self.base_url);
         let mut tx = self.db.begin().await?;
@@ -285,7 +321,7 @@ impl AccountService {
             _ => {
                 if store::pending_adhesion_tx(&mut tx, &email, &uai).await?.is_some() {
                     // Asked again: the lycée already has its link.
-                    return Ok(Ok(()));
+                    return Ok(());
                 }
                 let row = store::AdhesionRow {
                     id: random_id(),
@@ -321,7 +357,7 @@ impl AccountService {
         let mail = templates::JoinReceived { lycee: &lycee, outcome, sign_in_url: &sign_in_url }.render_email();
         enqueue(&mut tx, None, &email, mail, &now_s).await?;
         tx.commit().await?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// The signed link of a request to join, for the lycée.
@@ -625,9 +661,14 @@ impl AccountService {
             return Ok(Err(e));
         }
         let before = (row.role.clone(), row.academie_code.clone(), row.actif);
+        // Only the role and the académie are written, and only if they are
+        // still what was read: a deactivation at the same moment stays.
+        let was = (before.0.as_str(), before.1.as_deref());
+        if !store::set_role(&mut tx, &row.id, role.code(), academie.as_deref(), was).await? {
+            return Ok(Err(AccountError::ChangedMeanwhile));
+        }
         row.role = role.code().to_string();
         row.academie_code = academie;
-        store::update_compte(&mut tx, &row).await?;
         log_changes(&mut tx, &by.email, &row, before, &now_s).await?;
         // A new role takes effect at the next sign-in: nobody keeps a
         // session opened under the old one.
@@ -644,11 +685,13 @@ impl AccountService {
         }
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await?;
-        let Some(mut row) = on_account(&mut tx, compte_id).await?.filter(|r| !r.actif) else { return Ok(false) };
-        let before = (row.role.clone(), row.academie_code.clone(), row.actif);
-        row.actif = true;
-        store::update_compte(&mut tx, &row).await?;
-        log_changes(&mut tx, &by.email, &row, before, &now_s).await?;
+        let Some(row) = on_account(&mut tx, compte_id).await? else { return Ok(false) };
+        // Only the active state is written, and only if it still is off: a
+        // role changed at the same moment stays changed.
+        if !store::set_active(&mut tx, &row.id, true).await? {
+            return Ok(false);
+        }
+        audit(&mut tx, &by.email, "compte_reactive", &row.email, "", &now_s).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -750,7 +793,7 @@ impl AccountService {
         let until = clock::to_rfc3339(now + Duration::hours(SESSION_HOURS));
         store::insert_session(tx, &token_hash(&session), compte_id, &now_s, &until).await?;
         row.derniere_connexion = Some(now_s.clone());
-        store::update_compte(tx, &row).await?;
+        store::touch_sign_in(tx, &row.id, &now_s).await?;
         audit(tx, &row.email, "connexion", &row.email, how, &now_s).await?;
         let lycees = store::lycees_of_tx(tx, &row.id).await?;
         Ok(Some((session, Agent::of(row, lycees))))
@@ -778,9 +821,11 @@ impl AccountService {
         by: &str,
         now: OffsetDateTime,
     ) -> sqlx::Result<bool> {
-        let Some(mut row) = store::compte_by_id(&self.db, compte_id).await? else { return Ok(false) };
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await?;
+        // Read in the transaction that writes, and only the active state
+        // written: a role changed at the same moment stays changed.
+        let Some(row) = on_account(&mut tx, compte_id).await? else { return Ok(false) };
         let done = match uai {
             Some(u) => {
                 let removed = store::revoke_lycee(&mut tx, compte_id, u).await?;
@@ -789,9 +834,7 @@ impl AccountService {
                 }
                 removed
             }
-            None if row.actif => {
-                row.actif = false;
-                store::update_compte(&mut tx, &row).await?;
+            None if store::set_active(&mut tx, compte_id, false).await? => {
                 let n = store::delete_sessions(&mut tx, compte_id).await?;
                 audit(
                     &mut tx,

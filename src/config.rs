@@ -40,6 +40,59 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// A connection URL (`DATABASE_URL`, `MLP_SMTP_URL`) that may carry a
+/// password (`postgres://user:password@host/db`): usable as `&str`, but
+/// `Debug` shows it with the password replaced by `…`, so that a logged or
+/// panicking `Config` leaks no credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectionUrl(String);
+
+impl ConnectionUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password, if any, replaced by `…`.
+    pub fn redacted(&self) -> String {
+        let url = &self.0;
+        let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.clone() };
+        let rest = &url[scheme_end..];
+        // The user information ends at the last '@' of the authority (a
+        // password may itself contain '@' when not escaped).
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let Some(at) = rest[..authority_end].rfind('@') else { return url.clone() };
+        match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:…{}", &url[..scheme_end], &rest[at..]),
+            None => url.clone(),
+        }
+    }
+}
+
+impl std::ops::Deref for ConnectionUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ConnectionUrl {
+    fn from(v: String) -> ConnectionUrl {
+        ConnectionUrl(v)
+    }
+}
+
+impl From<&str> for ConnectionUrl {
+    fn from(v: &str) -> ConnectionUrl {
+        ConnectionUrl(v.to_string())
+    }
+}
+
+impl std::fmt::Debug for ConnectionUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
 /// How SQLite makes a commit durable (`MLP_SQLITE_SYNCHRONOUS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqliteSync {
@@ -53,14 +106,25 @@ pub enum SqliteSync {
     Full,
 }
 
+impl SqliteSync {
+    /// The setting's value: `normal` (or unset) and `full`, in any case.
+    pub fn from_setting(value: Option<&str>) -> Result<SqliteSync, ConfigError> {
+        match value.map(|v| v.trim().to_lowercase()).as_deref() {
+            None | Some("normal") => Ok(SqliteSync::Normal),
+            Some("full") => Ok(SqliteSync::Full),
+            Some(_) => Err(ConfigError { variable: "MLP_SQLITE_SYNCHRONOUS", message: "normal ou full".into() }),
+        }
+    }
+}
+
 /// The service's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub database_url: String,
+    pub database_url: ConnectionUrl,
     pub bind: SocketAddr,
     pub base_url: String,
     pub data_dir: PathBuf,
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<ConnectionUrl>,
     pub mail_from: String,
     /// Where people write about the service (accessibility statement);
     /// `MLP_CONTACT_EMAIL`.
@@ -90,7 +154,7 @@ pub struct Config {
 
 /// Limits of the HTTP server (`web::server`), so that clients that send
 /// slowly, or too many at once, cannot hold every file descriptor nor keep
-/// the process alive after SIGTERM (docs/decisions.md § 12).
+/// the process alive after SIGTERM (docs/decisions.md § 14).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpLimits {
     /// `MLP_HEADER_READ_TIMEOUT_SECONDS` (10): time a client has to send a
@@ -364,13 +428,7 @@ impl Config {
                     message: "adresses IP séparées par des virgules attendues, par exemple 127.0.0.1,10.0.0.2".into(),
                 })?,
         };
-        let sqlite_sync = match var("MLP_SQLITE_SYNCHRONOUS").map(|v| v.to_lowercase()).as_deref() {
-            None | Some("normal") => SqliteSync::Normal,
-            Some("full") => SqliteSync::Full,
-            Some(_) => {
-                return Err(ConfigError { variable: "MLP_SQLITE_SYNCHRONOUS", message: "normal ou full".into() });
-            }
-        };
+        let sqlite_sync = SqliteSync::from_setting(var("MLP_SQLITE_SYNCHRONOUS").as_deref())?;
         let entreprises_api_url =
             var("MLP_ENTREPRISES_API_URL").unwrap_or_else(|| "https://recherche-entreprises.api.gouv.fr".into());
         let proconnect = ProConnectConfig::from_env()?;
@@ -379,11 +437,11 @@ impl Config {
         Ok(Config {
             deadlines,
             entreprises_api_url,
-            database_url,
+            database_url: database_url.into(),
             bind,
             base_url: base_url.trim_end_matches('/').to_string(),
             data_dir,
-            smtp_url,
+            smtp_url: smtp_url.map(ConnectionUrl::from),
             mail_from,
             contact_email: var("MLP_CONTACT_EMAIL").filter(|v| v.contains('@')),
             secret_key,
@@ -456,6 +514,45 @@ mod tests {
         {
             assert_eq!(deadlines_from_vars(set(name, bad)).map_err(|e| e.variable), Err(name), "{name}={bad}");
         }
+    }
+
+    #[test]
+    fn passwords_in_urls_stay_out_of_debug() {
+        use super::ConnectionUrl;
+        for (url, shown) in [
+            ("postgres://mlp:s3cret@db.internal:5432/mlp", "postgres://mlp:…@db.internal:5432/mlp"),
+            ("smtps://relay:p@ss@smtp.example.fr:465", "smtps://relay:…@smtp.example.fr:465"),
+            ("postgres://mlp:s3cret@db/mlp?sslmode=require", "postgres://mlp:…@db/mlp?sslmode=require"),
+            ("smtp://127.0.0.1:2525", "smtp://127.0.0.1:2525"),
+            ("postgres://mlp@db/mlp", "postgres://mlp@db/mlp"),
+            ("sqlite://var/monlyceepro.db", "sqlite://var/monlyceepro.db"),
+        ] {
+            let u = ConnectionUrl::from(url);
+            assert_eq!(u.redacted(), shown, "{url}");
+            assert_eq!(format!("{u:?}"), format!("{shown:?}"));
+            assert_eq!(&*u, url, "usable as is");
+        }
+        // As a field of a derived `Debug` (the way `Config` prints it).
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Holder {
+            database_url: ConnectionUrl,
+            smtp_url: Option<ConnectionUrl>,
+        }
+        let h = Holder {
+            database_url: "postgres://mlp:tres-secret@db/mlp".into(),
+            smtp_url: Some("smtps://relais:tres-secret@smtp.example.fr".into()),
+        };
+        assert!(!format!("{h:?}").contains("tres-secret"), "{h:?}");
+    }
+
+    #[test]
+    fn sqlite_synchronous_setting() {
+        use super::SqliteSync;
+        assert_eq!(SqliteSync::from_setting(None).expect("défaut"), SqliteSync::Normal);
+        assert_eq!(SqliteSync::from_setting(Some("normal")).expect("normal"), SqliteSync::Normal);
+        assert_eq!(SqliteSync::from_setting(Some(" FULL ")).expect("full"), SqliteSync::Full);
+        assert_eq!(SqliteSync::from_setting(Some("off")).map_err(|e| e.variable), Err("MLP_SQLITE_SYNCHRONOUS"));
     }
 
     #[test]

@@ -124,8 +124,9 @@ impl Worker {
         Ok(queued)
     }
 
-    /// Erases the bodies of old sent emails, if this worker holds the
-    /// job's lease (once an hour at most).
+    /// Erases the bodies of old sent emails (and, without SMTP, the files
+    /// they were written to), if this worker holds the job's lease (once an
+    /// hour at most). How many outbox bodies were erased.
     pub async fn purge_sent_emails(&self, now: OffsetDateTime) -> anyhow::Result<u64> {
         let db = &self.requests.db;
         let lease = Duration::from_secs(3600);
@@ -137,6 +138,13 @@ impl Worker {
         let purged = outbox::purge_outbox_bodies(db, &sent_before, &failed_before).await?;
         if purged > 0 {
             tracing::info!(courriels = purged, "contenu des courriels envoyés effacé");
+        }
+        // Without SMTP, the emails written as files hold the same links.
+        let cutoff = std::time::SystemTime::from(now - time::Duration::hours(SENT_BODY_HOURS));
+        match self.mailer.purge_files(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(fichiers = n, "courriels écrits en fichiers effacés"),
+            Err(e) => tracing::warn!(erreur = %e, "effacement des courriels écrits en fichiers impossible"),
         }
         Ok(purged)
     }

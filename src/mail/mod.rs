@@ -1,6 +1,7 @@
 //! Email: the templates (plain text, askama `templates/email/`), and the
 //! transport — SMTP with lettre when `MLP_SMTP_URL` is set, else `.eml`
-//! files under `var/mail/` so that a laptop needs no mail server.
+//! files under `var/mail/` so that a laptop needs no mail server (erased
+//! after a day, like the bodies of sent emails: they hold private links).
 //!
 //! Emails are never sent from a request handler: they are written to the
 //! outbox in the transaction of what they tell, and the worker
@@ -53,6 +54,28 @@ impl Mailer {
             }
         };
         Ok(Mailer { transport, from })
+    }
+
+    /// Deletes the emails the file transport wrote (`var/mail/*.eml`) before
+    /// `before`: they hold the same private links as the outbox's bodies,
+    /// and are kept no longer. How many were deleted; nothing to do with
+    /// SMTP.
+    pub async fn purge_files(&self, before: std::time::SystemTime) -> std::io::Result<u64> {
+        let Transport::Files(_, dir) = &self.transport else { return Ok(0) };
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut purged = 0;
+            for entry in std::fs::read_dir(&dir)?.flatten() {
+                let path = entry.path();
+                let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < before);
+                if old && path.extension().is_some_and(|e| e == "eml") && std::fs::remove_file(&path).is_ok() {
+                    purged += 1;
+                }
+            }
+            Ok(purged)
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     /// Sends a plain-text email. The message id is stable for an outbox

@@ -46,14 +46,52 @@ pub async fn insert_compte(tx: &mut Tx, c: &CompteRow) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Writes what the operator's command sets on an existing account: names,
+/// role, académie, active state. Nothing else (the ProConnect identity and
+/// the last sign-in are written by their own statements, so this never
+/// brings back an older value of them).
 pub async fn update_compte(tx: &mut Tx, c: &CompteRow) -> sqlx::Result<()> {
     on_tx!(tx, conn => sqlx::query(
-        "UPDATE comptes SET prenom = $2, nom = $3, role = $4, academie_code = $5, actif = $6, proconnect_sub = $7, \
-         derniere_connexion = $8 WHERE id = $1"
+        "UPDATE comptes SET prenom = $2, nom = $3, role = $4, academie_code = $5, actif = $6 WHERE id = $1"
     )
     .bind(&c.id).bind(&c.prenom).bind(&c.nom).bind(&c.role).bind(&c.academie_code).bind(c.actif)
-    .bind(&c.proconnect_sub).bind(&c.derniere_connexion)
     .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Turns an account active or not, only if it is not already: false when
+/// it was (another administrator did it first). Only this column is
+/// written, so a role changed at the same moment stays changed.
+pub async fn set_active(tx: &mut Tx, id: &str, active: bool) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE comptes SET actif = $2 WHERE id = $1 AND actif = $3")
+        .bind(id).bind(active).bind(!active).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Sets an account's role and académie, only if they are still `was`
+/// (role, académie) as read: false when someone changed them meanwhile,
+/// so that a change is never made, nor logged, over one its author did
+/// not see. The active state is not touched.
+pub async fn set_role(
+    tx: &mut Tx,
+    id: &str,
+    role: &str,
+    academie: Option<&str>,
+    was: (&str, Option<&str>),
+) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE comptes SET role = $2, academie_code = $3 \
+         WHERE id = $1 AND role = $4 AND COALESCE(academie_code, '') = COALESCE($5, '')"
+    )
+    .bind(id).bind(role).bind(academie).bind(was.0).bind(was.1)
+    .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Records a sign-in (that column only).
+pub async fn touch_sign_in(tx: &mut Tx, id: &str, now: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE comptes SET derniere_connexion = $2 WHERE id = $1")
+        .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

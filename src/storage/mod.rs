@@ -345,9 +345,13 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 }
 
 /// SQLite result codes (primary code in the low byte of the extended one)
-/// and PostgreSQL SQLSTATE classes that mean "not now".
+/// and PostgreSQL SQLSTATE classes that mean "not now". A SQLSTATE always
+/// has five characters, often all digits ("25006", "08006"); SQLite's
+/// extended codes are numbers below 10 000: the length tells them apart.
 fn unavailable_code(code: &str) -> bool {
-    if let Ok(n) = code.parse::<i64>() {
+    if code.len() < 5
+        && let Ok(n) = code.parse::<i64>()
+    {
         // SQLITE_BUSY 5, LOCKED 6, NOMEM 7, READONLY 8, IOERR 10, FULL 13,
         // CANTOPEN 14, PROTOCOL 15.
         return matches!(n & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14 | 15);
@@ -363,4 +367,114 @@ fn unavailable_code(code: &str) -> bool {
 /// cannot serve right now (see [`is_unavailable`]).
 pub fn is_unavailable_any(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_unavailable, is_unavailable_any, unavailable_code};
+    use sqlx::error::{DatabaseError, ErrorKind};
+    use std::borrow::Cow;
+
+    /// A database error as a driver reports it: a code and a kind
+    /// (`ErrorKind` is neither `Copy` nor `Clone`: made on demand).
+    #[derive(Debug)]
+    struct Fake(&'static str, fn() -> ErrorKind);
+
+    impl std::fmt::Display for Fake {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "erreur {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Fake {}
+
+    impl DatabaseError for Fake {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> ErrorKind {
+            (self.1)()
+        }
+    }
+
+    fn db(code: &'static str, kind: fn() -> ErrorKind) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(Fake(code, kind)))
+    }
+
+    #[test]
+    fn codes_that_mean_not_now() {
+        for (code, why) in [
+            ("5", "SQLITE_BUSY"),
+            ("6", "SQLITE_LOCKED"),
+            ("8", "SQLITE_READONLY"),
+            ("1032", "SQLITE_READONLY_DBMOVED (extended: low byte 8)"),
+            ("10", "SQLITE_IOERR"),
+            ("3338", "SQLITE_IOERR_FSYNC"),
+            ("13", "SQLITE_FULL"),
+            ("14", "SQLITE_CANTOPEN"),
+            ("08006", "connection failure"),
+            ("53100", "disk full"),
+            ("57P01", "admin shutdown"),
+            ("57P03", "cannot connect now"),
+            ("58030", "io error"),
+            ("25006", "read-only transaction"),
+            ("40001", "serialization failure"),
+            ("40P01", "deadlock"),
+        ] {
+            assert!(unavailable_code(code), "{code} ({why}) is a 503");
+            assert!(is_unavailable(&db(code, || ErrorKind::Other)), "{code} ({why}) is a 503");
+        }
+        for (code, why) in [
+            ("1", "SQLITE_ERROR"),
+            ("19", "SQLITE_CONSTRAINT"),
+            ("2067", "SQLITE_CONSTRAINT_UNIQUE"),
+            ("42P01", "undefined table"),
+            ("42601", "syntax error"),
+            ("22001", "string too long"),
+            ("23505", "unique violation"),
+            ("", "no code"),
+        ] {
+            assert!(!unavailable_code(code), "{code} ({why}) is a bug, not an outage");
+            assert!(!is_unavailable(&db(code, || ErrorKind::Other)), "{code} ({why})");
+        }
+    }
+
+    #[test]
+    fn constraint_violations_are_never_outages() {
+        // Whatever the code says, a violated constraint is the query's fault.
+        let kinds: [fn() -> ErrorKind; 4] = [
+            || ErrorKind::UniqueViolation,
+            || ErrorKind::ForeignKeyViolation,
+            || ErrorKind::NotNullViolation,
+            || ErrorKind::CheckViolation,
+        ];
+        for kind in kinds {
+            assert!(!is_unavailable(&db("5", kind)));
+        }
+    }
+
+    #[test]
+    fn transport_errors_are_outages_and_found_in_a_chain() {
+        let io = || sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refusé"));
+        for e in [io(), sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, sqlx::Error::WorkerCrashed] {
+            assert!(is_unavailable(&e), "{e}");
+        }
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
+        let chained = anyhow::Error::from(io()).context("enregistrement de la demande");
+        assert!(is_unavailable_any(&chained));
+        assert!(!is_unavailable_any(&anyhow::anyhow!("autre chose")));
+    }
 }

@@ -62,19 +62,20 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "(inconnue)".to_string());
-    if !path_is_utf8(req.uri().path()) {
+    let private = PRIVATE_PREFIXES.iter().any(|p| req.uri().path().starts_with(p));
+    let span = tracing::info_span!("requete", id = %id, method = %method, route = %route);
+    let mut res = if !path_is_utf8(req.uri().path()) {
         // axum would answer in English plain text; the API speaks JSON and
-        // pages French.
-        return if req.uri().path().starts_with("/api/") {
+        // pages French. The answer still gets the headers below.
+        if req.uri().path().starts_with("/api/") {
             super::error::ApiError::bad_request("adresse invalide : le chemin doit être du texte UTF-8").into_response()
         } else {
             super::error::PageError::BadRequest("Adresse invalide : elle contient des caractères illisibles.".into())
                 .into_response()
-        };
-    }
-    let private = PRIVATE_PREFIXES.iter().any(|p| req.uri().path().starts_with(p));
-    let span = tracing::info_span!("requete", id = %id, method = %method, route = %route);
-    let mut res = next.run(req).instrument(span.clone()).await;
+        }
+    } else {
+        next.run(req).instrument(span.clone()).await
+    };
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     state.metrics.observe(&method, &route, status, elapsed);

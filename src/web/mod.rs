@@ -253,15 +253,23 @@ pub fn router(state: AppState) -> Router {
 /// from a load balancer do not each write.
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(2);
 
-/// The last write check of `/healthz`: when, and what failed.
+/// What `/healthz` says when this instance cannot write (the detail is
+/// logged, never shown).
+pub const HEALTH_CANNOT_WRITE: &str = "écriture impossible dans la base";
+/// What `/healthz` says when the database does not answer.
+pub const HEALTH_UNREACHABLE: &str = "base de données injoignable";
+
+/// The last write check of `/healthz`: when, and what failed (one of the
+/// fixed reasons above).
 #[derive(Debug, Default)]
 pub struct Health {
-    last: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), &'static str>)>>,
 }
 
 /// `GET /healthz`: 200 "ok" when this instance can read and write its
-/// database, else 503 saying what it cannot do — so that an orchestrator
-/// replaces an instance that would acknowledge what it cannot store.
+/// database, else 503 saying in a fixed French phrase what it cannot do —
+/// so that an orchestrator replaces an instance that would acknowledge
+/// what it cannot store — while the database's error goes to the logs.
 async fn healthz(State(state): State<AppState>) -> Response {
     let mut last = state.health.last.lock().await;
     let fresh = last.as_ref().is_some_and(|(at, _)| at.elapsed() < HEALTH_CHECK_EVERY);
@@ -269,17 +277,21 @@ async fn healthz(State(state): State<AppState>) -> Response {
         let db = state.catalogue.db();
         let result = if db.ping().await {
             let instance = format!("{:x}", state.instance);
-            db.check_write(&instance, &crate::clock::now_rfc3339())
-                .await
-                .map_err(|e| format!("écriture impossible dans la base : {e}"))
+            // The database's own words go to the logs only: this answer
+            // is public, and an error may name files, users or hosts.
+            db.check_write(&instance, &crate::clock::now_rfc3339()).await.map_err(|e| {
+                tracing::error!(erreur = %e, "contrôle de santé : écriture impossible dans la base");
+                HEALTH_CANNOT_WRITE
+            })
         } else {
-            Err("base de données injoignable".to_string())
+            tracing::error!("contrôle de santé : base de données injoignable");
+            Err(HEALTH_UNREACHABLE)
         };
         *last = Some((std::time::Instant::now(), result));
     }
     match last.as_ref().map(|(_, r)| r) {
         Some(Ok(())) => (StatusCode::OK, "ok").into_response(),
-        Some(Err(why)) => (StatusCode::SERVICE_UNAVAILABLE, why.clone()).into_response(),
+        Some(Err(why)) => (StatusCode::SERVICE_UNAVAILABLE, *why).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "état inconnu").into_response(),
     }
 }

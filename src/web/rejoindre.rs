@@ -99,14 +99,19 @@ pub async fn ask(
         p.error = Some(format!("Trop de demandes depuis votre adresse : réessayez dans {wait} secondes."));
         return Ok(private(render(StatusCode::TOO_MANY_REQUESTS, &p)));
     }
-    let asked = state
-        .accounts
-        .ask_to_join(&p.email, &p.prenom, &p.nom, &p.uai, state.clock.now())
-        .await
-        .map_err(PageError::from)?;
-    match asked {
-        Ok(_) => {
-            state.wake.notify_one();
+    let checked = state.accounts.check_join(&p.email, &p.prenom, &p.nom, &p.uai).await.map_err(PageError::from)?;
+    match checked {
+        Ok(ask) => {
+            // What depends on the address's account is done after the
+            // answer: neither the page nor how long it takes may tell
+            // whether the address has one (as for sign-in links).
+            let (accounts, wake, now) = (state.accounts.clone(), state.wake.clone(), state.clock.now());
+            tokio::spawn(async move {
+                match accounts.ask_to_join(&ask, now).await {
+                    Ok(()) => wake.notify_one(),
+                    Err(e) => tracing::error!(erreur = %e, "demande d'accès impossible à enregistrer"),
+                }
+            });
             p.mode = Mode::Sent;
             Ok(private(render(StatusCode::OK, &p)))
         }

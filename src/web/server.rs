@@ -3,7 +3,7 @@
 //! graceful shutdown. Without them a client that half-sends its headers or
 //! trickles a body holds a connection (a file descriptor) forever: a few
 //! hundred such clients exhaust the descriptors ("Too many open files") and
-//! keep the process alive after SIGTERM. See docs/decisions.md § 12.
+//! keep the process alive after SIGTERM. See docs/decisions.md § 14.
 //!
 //! HTTP/1.1 only, as before (axum's `http2` feature was never on): the
 //! service sits behind a reverse proxy that speaks HTTP/1.1 to it, and

@@ -136,6 +136,9 @@ async fn account_management_matrix(engine: Engine) {
         ("rbe", app.account("acteur.rbe@ac-lyon.fr", Role::Rbe, &[&place.lyon], None).await),
         ("coord", app.account("acteur.coord@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await),
         ("coord_autre", app.account("acteur.coord@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await),
+        // A bassin's coordinator: a list of lycées, no académie.
+        ("bassin", app.account("acteur.bassin@ac-lyon.fr", Role::Coordinateur, &[&place.lyon], None).await),
+        ("bassin_autre", app.account("acteur.bassin2@ac-lyon.fr", Role::Coordinateur, &[&place.lyon2], None).await),
         ("admin", app.account("acteur.admin@education.gouv.fr", Role::Admin, &[], None).await),
     ];
     let mut browsers = Vec::new();
@@ -143,57 +146,59 @@ async fn account_management_matrix(engine: Engine) {
         browsers.push((*name, app.signed_in(id).await));
     }
     use After::*;
-    // Per action, per actor (rbe, coord, coord_autre, admin), per target
-    // (TARGETS order): the status and what becomes of the target.
+    // Per action, per actor (rbe, coord, coord_autre, bassin, bassin_autre,
+    // admin), per target (TARGETS order): the status and what becomes of
+    // the target.
     let invite_ok =
         [(200, Same), (200, GainsLycee), (200, GainsLycee), (422, Same), (422, Same), (422, Same), (200, Created)];
     let import_ok = invite_ok;
+    // A request to join the Lyon lycée, pending for the target's address
+    // (written before the account became what it is): accepting only ever
+    // adds the lycée to a business officer's account, or creates one.
+    let accept_ok =
+        [(303, Same), (303, GainsLycee), (303, GainsLycee), (303, Same), (303, Same), (303, Same), (303, Created)];
     let all = |status: u16| [(status, Same); 7];
-    let table: Vec<(&str, [Row; 4])> = vec![
-        ("inviter", [all(404), invite_ok, all(422), invite_ok]),
-        ("importer", [all(404), import_ok, all(422), import_ok]),
+    let admin_only = |row: Row| [all(404), all(404), all(404), all(404), all(404), row];
+    let table: Vec<(&str, [Row; 6])> = vec![
+        ("inviter", [all(404), invite_ok, all(422), invite_ok, all(422), invite_ok]),
+        ("importer", [all(404), import_ok, all(422), import_ok, all(422), import_ok]),
+        ("accepter", [all(404), accept_ok, all(404), accept_ok, all(404), accept_ok]),
+        ("refuser", [all(404), all(303), all(404), all(303), all(404), all(303)]),
         (
             "desactiver",
-            [
-                all(404),
-                all(404),
-                all(404),
-                [
-                    (200, Deactivated),
-                    (200, Deactivated),
-                    (200, Deactivated),
-                    (200, Deactivated),
-                    (200, Deactivated),
-                    (200, Same),
-                    (404, Same),
-                ],
-            ],
+            admin_only([
+                (200, Deactivated),
+                (200, Deactivated),
+                (200, Deactivated),
+                (200, Deactivated),
+                (200, Deactivated),
+                (200, Same),
+                (404, Same),
+            ]),
         ),
         (
             "reactiver",
-            [
-                all(404),
-                all(404),
-                all(404),
-                [(200, Same), (200, Same), (200, Same), (200, Same), (200, Same), (200, Reactivated), (404, Same)],
-            ],
+            admin_only([
+                (200, Same),
+                (200, Same),
+                (200, Same),
+                (200, Same),
+                (200, Same),
+                (200, Reactivated),
+                (404, Same),
+            ]),
         ),
         (
             "changer_role",
-            [
-                all(404),
-                all(404),
-                all(404),
-                [
-                    (200, BecomesAdmin),
-                    (200, BecomesAdmin),
-                    (200, BecomesAdmin),
-                    (200, BecomesAdmin),
-                    (200, Same),
-                    (200, BecomesAdmin),
-                    (404, Same),
-                ],
-            ],
+            admin_only([
+                (200, BecomesAdmin),
+                (200, BecomesAdmin),
+                (200, BecomesAdmin),
+                (200, BecomesAdmin),
+                (200, Same),
+                (200, BecomesAdmin),
+                (404, Same),
+            ]),
         ),
     ];
     let mut n = 0;
@@ -217,19 +222,24 @@ async fn account_management_matrix(engine: Engine) {
                         let csv = format!("UAI;Prénom;Nom;Email;Rôle\n{};Léa;Durand;{email};rbe\n", place.lyon);
                         upload(&app, browser, csv).await
                     }
+                    "accepter" | "refuser" => {
+                        let id = pending_request(&app, &email, &place.lyon).await;
+                        let path = format!("/espace/equipe/adhesions/{id}/{action}");
+                        app.submit_form_as(browser, "/espace", &path, &[]).await.0
+                    }
                     _ => {
-                        let path = match before {
-                            Some(_) => {
-                                let id = id_of(&app, &email).await;
-                                let verb = match *action {
-                                    "desactiver" => "retirer",
-                                    "reactiver" => "reactiver",
-                                    _ => "role",
-                                };
-                                format!("/admin/comptes/{id}/{verb}")
-                            }
-                            None => format!("/admin/comptes/inconnu/{action}"),
+                        // The router's real routes, so that the 404 of an
+                        // account that does not exist is the handler's.
+                        let verb = match *action {
+                            "desactiver" => "retirer",
+                            "reactiver" => "reactiver",
+                            _ => "role",
                         };
+                        let id = match before {
+                            Some(_) => id_of(&app, &email).await,
+                            None => "inconnu".to_string(),
+                        };
+                        let path = format!("/admin/comptes/{id}/{verb}");
                         app.submit_form_as(browser, "/espace", &path, &[("role", "admin"), ("academie", "")]).await.0
                     }
                 };
@@ -240,17 +250,46 @@ async fn account_management_matrix(engine: Engine) {
         }
     }
     // Nobody changes their own account from the administration page.
-    let own = format!("/admin/comptes/{}/role", actors[3].1);
-    let (status, _, html) = app.submit_form_as(&browsers[3].1, "/admin", &own, &[("role", "rbe")]).await;
+    let own = format!("/admin/comptes/{}/role", actors[5].1);
+    let (status, _, html) = app.submit_form_as(&browsers[5].1, "/admin", &own, &[("role", "rbe")]).await;
     assert_eq!(status, 422, "{html}");
     assert_eq!(state_of(&app, "acteur.admin@education.gouv.fr").await.map(|s| s.role), Some("admin"));
     // Every change of role or state is in the audit log.
     let log = monlyceepro::storage::accounts::audit(&app.db, 1000).await.expect("journal");
-    for action in ["role_modifie", "compte_reactive", "compte_desactive", "lycee_attribue", "compte_cree"] {
+    for action in [
+        "role_modifie",
+        "compte_reactive",
+        "compte_desactive",
+        "lycee_attribue",
+        "compte_cree",
+        "adhesion_acceptee",
+        "adhesion_refusee",
+        "adhesion_sans_effet",
+    ] {
         assert!(log.iter().any(|l| l.action == action), "{action} absent du journal");
     }
 }
 on_both_engines!(account_management_matrix);
+
+/// A pending request to join `uai` from `email`, as if written before the
+/// address's account became what it is; its id.
+async fn pending_request(app: &TestApp, email: &str, uai: &str) -> String {
+    let row = monlyceepro::storage::accounts::AdhesionRow {
+        id: format!("adhesion-{email}"),
+        email: email.to_string(),
+        prenom: Some("Léa".into()),
+        nom: Some("Durand".into()),
+        uai: uai.to_string(),
+        statut: monlyceepro::accounts::JoinStatus::EnAttente,
+        cree_le: monlyceepro::clock::now_rfc3339(),
+        decide_le: None,
+        decide_par: None,
+    };
+    let mut tx = app.db.begin().await.expect("transaction");
+    monlyceepro::storage::accounts::insert_adhesion(&mut tx, &row).await.expect("demande d'accès");
+    tx.commit().await.expect("commit");
+    row.id
+}
 
 /// Uploads a CSV import as the person of `browser`; the status.
 async fn upload(app: &TestApp, browser: &reqwest::Client, csv: String) -> u16 {
@@ -411,3 +450,112 @@ async fn signing_out_here_or_everywhere(engine: Engine) {
     }
 }
 on_both_engines!(signing_out_here_or_everywhere);
+
+/// Two administrators act on one account at the same moment — one changes
+/// its role while the other deactivates it, or reactivates it: both
+/// changes hold, each in the audit log. (Each action used to write every
+/// column of a row it had read before the other committed, so the second
+/// silently undid the first.)
+async fn simultaneous_admin_actions_both_hold(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let lyon = app.state.search.index().lycees.iter().find(|l| l.departement == "69").expect("Lyon").uai.clone();
+    let accounts = &app.state.accounts;
+    let now = time::OffsetDateTime::now_utc();
+    let admin_id = app.account("admin.a@education.gouv.fr", Role::Admin, &[], None).await;
+    let admin = accounts.open_session(&admin_id, "test", now).await.expect("base").expect("session").1;
+    for round in 0..6 {
+        let email = format!("cible.{round}@ac-lyon.fr");
+        let id = app.account(&email, Role::Rbe, &[&lyon], None).await;
+        let (changed, revoked) = tokio::join!(
+            accounts.change_role(&id, Role::Coordinateur, Some("Lyon"), &admin, now),
+            accounts.revoke(&id, None, "admin.b@education.gouv.fr", now),
+        );
+        changed.expect("base").expect("rôle changé");
+        assert!(revoked.expect("base"), "round {round}: deactivated");
+        let s = state_of(&app, &email).await.expect("compte");
+        assert_eq!((s.role, s.actif), ("coordinateur", false), "round {round}: both changes hold");
+
+        let (changed, reactivated) = tokio::join!(
+            accounts.change_role(&id, Role::Admin, None, &admin, now),
+            accounts.reactivate(&id, &admin, now),
+        );
+        changed.expect("base").expect("rôle changé");
+        assert!(reactivated.expect("base"), "round {round}: reactivated");
+        let s = state_of(&app, &email).await.expect("compte");
+        assert_eq!((s.role, s.actif), ("admin", true), "round {round}: both changes hold");
+        let log = monlyceepro::storage::accounts::audit(&app.db, 1000).await.expect("journal");
+        for action in ["role_modifie", "compte_desactive", "compte_reactive"] {
+            let n = log.iter().filter(|l| l.cible == email && l.action == action).count();
+            let want = if action == "role_modifie" { 2 } else { 1 };
+            assert_eq!(n, want, "round {round}: {action} logged");
+        }
+    }
+}
+on_both_engines!(simultaneous_admin_actions_both_hold);
+
+/// Asking to join and asking for a sign-in link answer before anything is
+/// written: while the database cannot take a write, each form still
+/// answers at once, with the same page whoever the address belongs to (a
+/// member, a coordinator, an unknown address); the emails follow once the
+/// database is free. So neither what the page says nor how long it takes
+/// tells who has an account.
+async fn asking_answers_before_any_write(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let lyon = app.state.search.index().lycees.iter().find(|l| l.departement == "69").expect("Lyon").uai.clone();
+    app.account("membre@ac-lyon.fr", Role::Rbe, &[&lyon], None).await;
+    app.account("coordination@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await;
+    let addresses = ["membre@ac-lyon.fr", "coordination@ac-lyon.fr", "personne@ac-lyon.fr"];
+    let visitor = app.new_client();
+    // Hold the write lock of what both forms write (the outbox).
+    let mut lock = app.db.begin().await.expect("transaction");
+    if engine == Engine::Postgres {
+        monlyceepro::storage::execute(&mut lock, "LOCK TABLE outbox IN EXCLUSIVE MODE").await.expect("verrou");
+    }
+    for form in ["/rejoindre", "/connexion"] {
+        let mut pages = Vec::new();
+        for email in addresses {
+            let fields = [("email", email), ("nom", "Martin"), ("uai", lyon.as_str())];
+            let asked = tokio::time::timeout(
+                std::time::Duration::from_secs(3),
+                app.submit_form_as(&visitor, form, form, &fields),
+            )
+            .await;
+            let (status, _, html) = asked.unwrap_or_else(|_| panic!("{form} {email}: no answer while writes wait"));
+            assert_eq!(status, 200, "{form} {email}: {html}");
+            pages.push(html.replace(email, "ADRESSE"));
+        }
+        assert!(pages.windows(2).all(|w| w[0] == w[1]), "{form}: the page differs between addresses");
+    }
+    let queued_for = |email: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let sql = "SELECT COUNT(*) FROM outbox WHERE destinataire = $1";
+            match &db {
+                monlyceepro::storage::Db::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).bind(email).fetch_one(p).await,
+                monlyceepro::storage::Db::Postgres(p) => {
+                    sqlx::query_scalar::<_, i64>(sql).bind(email).fetch_one(p).await
+                }
+            }
+            .expect("outbox")
+        }
+    };
+    for email in addresses {
+        assert_eq!(queued_for(email).await, 0, "{email}: nothing written yet");
+    }
+    lock.commit().await.expect("fin du verrou");
+    // Then each address gets what it should: the join outcome for all, a
+    // sign-in link for the two accounts, and the lycée's member the
+    // request of the unknown address to accept or refuse.
+    for (email, want) in [(addresses[0], 3), (addresses[1], 2), (addresses[2], 1)] {
+        let mut n = 0;
+        for _ in 0..100 {
+            n = queued_for(email).await;
+            if n >= want {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(n, want, "{email}: emails queued after the answer");
+    }
+}
+on_both_engines!(asking_answers_before_any_write);

@@ -773,6 +773,14 @@ async fn joining_and_importing(engine: Engine) {
     let paris_coordinator =
         app.signed_in(&app.account("cmee@ac-paris.fr", Role::Coordinateur, &[], Some("Paris")).await).await;
     let rbe = app.signed_in(&app.account("rbe@ac-lyon.fr", Role::Rbe, &[&lyon[2]], None).await).await;
+    // The request is written just after the form's answer.
+    for _ in 0..100 {
+        let n = "SELECT CAST(COUNT(*) AS TEXT) FROM adhesions WHERE email = 'paul@ac-lyon.fr'";
+        if scalar_text(&app.db, n).await == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let (status, _, html) = get(&app, &coordinator, "/espace/equipe").await;
     assert_eq!(status, 200);
     assert!(html.contains("paul@ac-lyon.fr"), "{html}");

@@ -6,9 +6,15 @@
 //! - SQLite on a small tmpfs that fills up ("database or disk is full"),
 //!   then space comes back;
 //! - PostgreSQL restarted (a server of the test's own, so that the other
-//!   tests are not disturbed).
+//!   tests are not disturbed);
+//! - a database that only reads (a read-only SQLite file, a PostgreSQL
+//!   database set `default_transaction_read_only`).
+//!
+//! The first two need root (a tmpfs, a server run as `postgres`): without
+//! it they say why on stderr and pass, as CI runs them as root.
 
-use crate::support::{self, Options, TestApp, TestDb};
+use crate::on_both_engines;
+use crate::support::{self, Engine, Options, TestApp, TestDb};
 use monlyceepro::storage::Db;
 use serde_json::json;
 use std::process::Command;
@@ -109,12 +115,46 @@ async fn writes_work(app: &TestApp, secs: u64) -> bool {
     false
 }
 
+/// A test that cannot run here says so, with its name, on stderr (cargo
+/// shows it with `--nocapture` or when the test fails) and on stdout.
+fn skipped(test: &str, why: &str) {
+    eprintln!("{test} : test sauté — {why}");
+    println!("{test} : test sauté — {why}");
+}
+
+/// Waits (up to 20 s) until the worker has sent every email of request
+/// `reference`: the outbox worker went on after the outage.
+async fn emails_of_leave(app: &TestApp, reference: &str) -> bool {
+    let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN o.statut = 'envoye' THEN 1 ELSE 0 END), 0) \
+               FROM outbox o JOIN demandes d ON d.id = o.demande_id WHERE d.reference = $1";
+    for _ in 0..200 {
+        let (all, sent): (i64, i64) = match &app.db {
+            Db::Sqlite(p) => sqlx::query_as(sql).bind(reference).fetch_one(p).await,
+            Db::Postgres(p) => sqlx::query_as(sql).bind(reference).fetch_one(p).await,
+        }
+        .expect("outbox");
+        if all > 0 && sent == all {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Posts one request after the outage and checks that its emails leave.
+async fn worker_goes_on(app: &TestApp) {
+    let (status, created) = app.post_json("/api/v1/demandes", &request(8_000_000)).await;
+    assert_eq!(status, 201, "{created}");
+    let reference = created["reference"].as_str().expect("référence");
+    assert!(emails_of_leave(app, reference).await, "the worker sends again after the outage");
+}
+
 /// The SQLite file on a tmpfs just large enough; a filler takes the rest
 /// of the space under load, then is removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_disk_full_heals() {
     if !nix_is_root() {
-        println!("test sauté : monter un tmpfs demande d'être root (la CI l'est)");
+        skipped("outages::sqlite_disk_full_heals", "monter un tmpfs demande d'être root (la CI l'est)");
         return;
     }
     let template = support::catalogue_db(support::Engine::Sqlite).await;
@@ -130,7 +170,7 @@ async fn sqlite_disk_full_heals() {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
-        println!("test sauté : mount -t tmpfs impossible ici");
+        skipped("outages::sqlite_disk_full_heals", "mount -t tmpfs impossible ici");
         return;
     }
     let _unmount = Unmount(mount.clone());
@@ -138,7 +178,7 @@ async fn sqlite_disk_full_heals() {
     std::fs::copy(&source, &path).expect("copie");
     let url = format!("sqlite://{}", path.display());
     let db = Db::connect(&url).await.expect("SQLite");
-    let app = TestApp::spawn_on(TestDb::unmanaged(db, url), Options::default()).await;
+    let app = TestApp::spawn_on(TestDb::unmanaged(db, url), Options { worker: true, ..Options::default() }).await;
     assert_eq!(app.get_text("/healthz").await.0, 200);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -153,7 +193,7 @@ async fn sqlite_disk_full_heals() {
         .status();
     let (status, why) = health_becomes(&app, 503, 10).await;
     assert_eq!(status, 503, "/healthz must say the instance cannot write: {why}");
-    assert!(why.contains("écriture"), "{why}");
+    assert_eq!(why, monlyceepro::web::HEALTH_CANNOT_WRITE, "a fixed reason, not the database's words");
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Space comes back: writes work again without restart.
     std::fs::remove_file(&filler).expect("libérer la place");
@@ -171,6 +211,7 @@ async fn sqlite_disk_full_heals() {
     assert_eq!(seen.retry_after_missing, 0, "every 503 says when to retry");
     let found = count_references(&app.db, &seen.acknowledged).await;
     assert_eq!(found, seen.acknowledged.len(), "every acknowledged request is stored");
+    worker_goes_on(&app).await;
     println!(
         "disque plein : {} demandes acquittées, {} refusées en 503, toutes retrouvées",
         seen.acknowledged.len(),
@@ -252,7 +293,17 @@ impl Drop for OwnPostgres {
 /// outage, writes again after, nothing acknowledged lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restart_heals() {
-    let pg = OwnPostgres::start().expect("serveur PostgreSQL du test (runuser, initdb)");
+    if !nix_is_root() {
+        skipped(
+            "outages::postgres_restart_heals",
+            "lancer un serveur PostgreSQL en tant que postgres demande d'être root",
+        );
+        return;
+    }
+    let Some(pg) = OwnPostgres::start() else {
+        skipped("outages::postgres_restart_heals", "serveur PostgreSQL du test impossible à lancer (runuser, initdb)");
+        return;
+    };
     // The national catalogue, copied from the shared test server.
     let template = support::catalogue_db(support::Engine::Postgres).await;
     let dump = Command::new(format!("{}/pg_dump", pg.bin))
@@ -274,7 +325,7 @@ async fn postgres_restart_heals() {
     assert!(psql.wait().expect("psql").success());
     let url = pg.url("catalogue");
     let db = Db::connect(&url).await.expect("base du test");
-    let app = TestApp::spawn_on(TestDb::unmanaged(db, url), Options::default()).await;
+    let app = TestApp::spawn_on(TestDb::unmanaged(db, url), Options { worker: true, ..Options::default() }).await;
     assert_eq!(app.get_text("/healthz").await.0, 200);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -300,9 +351,71 @@ async fn postgres_restart_heals() {
     assert_eq!(seen.retry_after_missing, 0, "every 503 says when to retry");
     let found = count_references(&app.db, &seen.acknowledged).await;
     assert_eq!(found, seen.acknowledged.len(), "every acknowledged request is stored");
+    worker_goes_on(&app).await;
     println!(
         "redémarrage de PostgreSQL : {} demandes acquittées, {} refusées en 503, toutes retrouvées",
         seen.acknowledged.len(),
         failures.len()
     );
+}
+
+/// A database that only reads (a SQLite file the service may not write, as
+/// on a read-only mount; a PostgreSQL database set
+/// `default_transaction_read_only`): pages and the API still read, a
+/// public write is a 503 with `Retry-After` and the API's JSON error, and
+/// nothing is stored; `/healthz` says so in a fixed French phrase, without
+/// the database's own words.
+async fn read_only_database_is_503(engine: Engine) {
+    let test_db = support::catalogue_db(engine).await;
+    let url = test_db.url.clone();
+    let read_only = match engine {
+        Engine::Sqlite => {
+            use std::str::FromStr;
+            let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url).expect("url").pragma("query_only", "ON");
+            Db::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(opts).await.expect("SQLite"),
+            )
+        }
+        Engine::Postgres => {
+            let name = url.rsplit('/').next().expect("nom de la base");
+            support::exec(&test_db.db, &format!("ALTER DATABASE {name} SET default_transaction_read_only = on")).await;
+            // New connections only: this pool opens its own.
+            Db::connect(&url).await.expect("PostgreSQL")
+        }
+    };
+    let app = TestApp::spawn_on(TestDb::unmanaged(read_only, url), Options::default()).await;
+    assert_eq!(app.get_json("/api/v1/lycees/0690043X").await.0, 200, "reads are served");
+    let res = app.client.post(format!("{}/api/v1/demandes", app.base)).json(&request(1)).send().await.expect("envoi");
+    assert_eq!(res.status(), 503);
+    let retry = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert!(retry.is_some_and(|s| s.parse::<u64>().is_ok()), "a 503 says when to retry");
+    let body: serde_json::Value = res.json().await.expect("JSON");
+    assert_eq!(body["erreur"]["code"], "indisponible", "{body}");
+    let (status, why) = app.get_text("/healthz").await;
+    assert_eq!((status, why.as_str()), (503, monlyceepro::web::HEALTH_CANNOT_WRITE));
+    let stored: i64 = match &test_db.db {
+        Db::Sqlite(p) => sqlx::query_scalar("SELECT COUNT(*) FROM demandes").fetch_one(p).await,
+        Db::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM demandes").fetch_one(p).await,
+    }
+    .expect("compte");
+    assert_eq!(stored, 0, "nothing stored");
+}
+on_both_engines!(read_only_database_is_503);
+
+/// `MLP_SQLITE_SYNCHRONOUS=full` makes every commit synced: `PRAGMA
+/// synchronous` is 2 (FULL) on the service's connections, 1 (NORMAL)
+/// by default.
+#[tokio::test]
+async fn sqlite_synchronous_setting_reaches_the_connections() {
+    use monlyceepro::config::SqliteSync;
+    for (setting, want) in [(None, 1), (Some("full"), 2), (Some("normal"), 1)] {
+        let sync = SqliteSync::from_setting(setting).expect("réglage");
+        let path = support::scratch_dir().join(format!("synchrone-{}.db", setting.unwrap_or("defaut")));
+        let db = Db::connect_with(&format!("sqlite://{}", path.display()), sync).await.expect("SQLite");
+        let Db::Sqlite(p) = &db else { unreachable!() };
+        let got: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await.expect("pragma");
+        assert_eq!(got, want, "MLP_SQLITE_SYNCHRONOUS={setting:?}");
+        db.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
 }

@@ -318,7 +318,150 @@ async fn follow_up_message_and_cancel(engine: Engine) {
     assert_eq!(app.get_text("/suivi/inconnu").await.0, 404);
 }
 
+/// What could make an official email say something the service never
+/// said, typed as a name: a new line, a right-to-left override, a
+/// zero-width character, a link. Each `(what, text)`.
+const BAD_NAMES: [(&str, &str); 5] = [
+    ("retour à la ligne", "Martin\nCliquez ici pour valider"),
+    ("séparateur de ligne", "Martin\u{2028}Cliquez ici"),
+    ("U+202E", "\u{202e}nitraM"),
+    ("espace de largeur nulle", "Mar\u{200b}tin"),
+    ("adresse web", "Martin https://evil.example"),
+];
+
+/// The French messages of `domain::names` (without apostrophes, which a
+/// page escapes).
+fn says_why(text: &str) -> bool {
+    text.contains("seule ligne de texte") || text.contains("ne peut pas contenir")
+}
+
+async fn scalar(db: &monlyceepro::storage::Db, sql: &str) -> i64 {
+    match db {
+        monlyceepro::storage::Db::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
+        monlyceepro::storage::Db::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// One rule of names at every door: the request API and the journey (a
+/// person's and a company's name), invitations, the team's CSV import,
+/// requests to join, partners and their contacts. Each bad name is
+/// refused with a French message (the API's JSON error on the API) and
+/// nothing is stored.
+async fn names_are_refused_at_every_door(engine: Engine) {
+    use monlyceepro::accounts::Role;
+    let app = TestApp::spawn(engine).await;
+    let lyon = app.state.search.index().lycees.iter().find(|l| l.departement == "69").expect("Lyon").uai.clone();
+    let company_bad = [("phrase avec un domaine", "Cliquez sur evil.com"), ("adresse web", "https://evil.example")];
+    // The API.
+    for (what, bad) in BAD_NAMES {
+        for field in ["prenom", "nom"] {
+            let (status, err) = app.post_json("/api/v1/demandes", &with(&["contact", field], json!(bad))).await;
+            assert_eq!(status, 422, "{field} {what}: {err}");
+            assert_eq!(err["erreur"]["code"], "champs_invalides", "{err}");
+            let got = err["erreur"]["champs"][format!("contact.{field}")].as_str().unwrap_or_default();
+            assert!(says_why(got), "contact.{field} {what}: {err}");
+        }
+    }
+    for (what, bad) in BAD_NAMES.iter().take(4).chain(company_bad.iter()) {
+        let (status, err) = app.post_json("/api/v1/demandes", &with(&["entreprise", "nom"], json!(bad))).await;
+        assert_eq!(status, 422, "entreprise.nom {what}: {err}");
+        assert!(says_why(err["erreur"]["champs"]["entreprise.nom"].as_str().unwrap_or_default()), "{what}: {err}");
+    }
+    // The journey, sending from the last step.
+    for (field, (what, bad)) in BAD_NAMES
+        .iter()
+        .flat_map(|b| [("prenom", b), ("nom", b)])
+        .chain(company_bad.iter().map(|b| ("entreprise_nom", b)))
+    {
+        let mut fields = vec![
+            ("etape", "5"),
+            ("aller", "envoyer"),
+            ("action", "pfmp"),
+            ("metiers", "D1102"),
+            ("commune", "75056"),
+            ("commune_texte", "Paris"),
+            ("message", "Deux apprentis."),
+            ("entreprise_nom", "Boulangerie L'Épi"),
+            ("prenom", "Zoé"),
+            ("nom", "L'Hôte"),
+            ("email", "zoe@exemple.fr"),
+            ("consentement", "oui"),
+        ];
+        fields.retain(|(k, _)| *k != field);
+        fields.push((field, bad));
+        let (status, location, page) = app.submit_form("/demande", "/demande", &fields).await;
+        assert_eq!((status, location), (422, None), "{field} {what}");
+        assert!(says_why(&page), "{field} {what}: the page says why");
+    }
+    assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM demandes").await, 0, "no request stored");
+
+    // Invitations and the CSV import, by the académie's coordinator.
+    let coord = app.signed_in(&app.account("coord@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
+    let accounts_before = scalar(&app.db, "SELECT COUNT(*) FROM comptes").await;
+    for (n, (what, bad)) in BAD_NAMES.iter().enumerate() {
+        for field in ["prenom", "nom"] {
+            let email = format!("invite.{field}.{n}@ac-lyon.fr");
+            let fields = [("email", email.as_str()), ("lycees", lyon.as_str()), (field, bad)];
+            let (status, _, html) =
+                app.submit_form_as(&coord, "/espace/equipe", "/espace/equipe/invitations", &fields).await;
+            assert_eq!(status, 422, "invitation {field} {what}");
+            assert!(says_why(&html), "invitation {field} {what}: {html}");
+        }
+        // A new line cannot sit in a CSV cell: the line separator stands for it.
+        if bad.contains('\n') {
+            continue;
+        }
+        let csv = format!("UAI;Prénom;Nom;Email;Rôle\n{lyon};Léa;{bad};import.{n}@ac-lyon.fr;rbe\n");
+        let html =
+            coord.get(format!("{}/espace/equipe", app.base)).send().await.expect("page").text().await.expect("corps");
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", crate::support::csrf_of(&html).expect("csrf"))
+            .part("fichier", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("equipe.csv"));
+        let res = coord.post(format!("{}/espace/equipe/import", app.base)).multipart(form).send().await.expect("envoi");
+        assert_eq!(res.status(), 422, "import {what}");
+        let html = res.text().await.expect("corps");
+        assert!(html.contains("ligne 2") && says_why(&html), "import {what}: {html}");
+    }
+    // Requests to join.
+    for (what, bad) in BAD_NAMES {
+        let fields = [("email", "rejoindre@ac-lyon.fr"), ("nom", bad), ("uai", lyon.as_str())];
+        let (status, _, html) = app.submit_form("/rejoindre", "/rejoindre", &fields).await;
+        assert_eq!(status, 422, "rejoindre {what}");
+        assert!(says_why(&html), "rejoindre {what}");
+    }
+    assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM comptes").await, accounts_before, "no account created");
+    assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM adhesions").await, 0, "no request to join");
+
+    // Partners and their contacts, by the lycée's business officer.
+    let rbe = app.signed_in(&app.account("rbe@ac-lyon.fr", Role::Rbe, &[&lyon], None).await).await;
+    for (what, bad) in BAD_NAMES.iter().take(4).chain(company_bad.iter()) {
+        let fields = [("lycee", lyon.as_str()), ("nom", bad)];
+        let (status, _, html) = app.submit_form_as(&rbe, "/espace/partenaires", "/espace/partenaires", &fields).await;
+        assert_eq!(status, 422, "partenaire {what}");
+        assert!(says_why(&html), "partenaire {what}");
+    }
+    assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM partenaires").await, 0, "no partner stored");
+    let fields = [("lycee", lyon.as_str()), ("nom", "Boulanger.com")];
+    let (status, location, _) = app.submit_form_as(&rbe, "/espace/partenaires", "/espace/partenaires", &fields).await;
+    assert_eq!(status, 303, "a brand that is a domain name is a company's name");
+    let partner = location.expect("adresse du partenaire");
+    let partner = partner.split('?').next().unwrap_or_default().to_string();
+    for (what, bad) in BAD_NAMES {
+        for field in ["prenom", "nom"] {
+            let mut fields = vec![("prenom", "Léa"), ("nom", "Durand")];
+            fields.retain(|(k, _)| *k != field);
+            fields.push((field, bad));
+            let (status, _, html) = app.submit_form_as(&rbe, &partner, &format!("{partner}/contact"), &fields).await;
+            assert_eq!(status, 422, "contact {field} {what}");
+            assert!(says_why(&html), "contact {field} {what}");
+        }
+    }
+    assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM partenaire_contacts").await, 0, "no contact stored");
+}
+
 on_both_engines!(
+    names_are_refused_at_every_door,
     api_rejects_each_bad_field,
     public_writes_are_rate_limited,
     journey_keeps_values_and_rejects_robots,

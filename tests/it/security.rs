@@ -67,6 +67,22 @@ async fn headers_and_cookies(engine: Engine) {
     let (status, html) = app.get_text("/lycees/%C3").await;
     assert_eq!(status, 400);
     assert!(html.contains("Adresse invalide"), "{html}");
+    // Those early answers carry the security headers too.
+    for path in ["/api/v1/lycees/%FF%FE", "/lycees/%C3", "/suivi/%FF"] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        assert_eq!(res.status(), 400, "{path}");
+        assert!(
+            h.get("content-security-policy")
+                .is_some_and(|v| v.to_str().is_ok_and(|v| v.contains("frame-ancestors 'none'"))),
+            "{path}: CSP"
+        );
+        assert_eq!(h.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
+        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"), "{path}");
+        assert!(h.contains_key("x-request-id"), "{path}");
+    }
+    let res = app.get("/suivi/%FF").await;
+    assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "a private path");
 }
 on_both_engines!(headers_and_cookies);
 
@@ -93,7 +109,8 @@ on_both_engines!(metrics_token);
 
 /// The company's follow-up link: expired 12 months after the end, a new
 /// one sent to the request's address only, the old one dead; sent email
-/// bodies erased after a day.
+/// bodies (and the files of the file transport) erased after a day, those
+/// of emails given up after a week.
 async fn links_and_retention(engine: Engine) {
     let app = TestApp::spawn_with(engine, Options { worker: true, ..Options::default() }).await;
     let (status, created) = app.post_json("/api/v1/demandes", &request("suivi@exemple.fr")).await;
@@ -138,6 +155,21 @@ async fn links_and_retention(engine: Engine) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // One email given up (its body is kept a week for the operators).
+    exec(
+        &app.db,
+        "UPDATE outbox SET statut = 'echec', envoye_le = NULL \
+         WHERE id = (SELECT id FROM outbox WHERE modele = 'entreprise_nouveau_lien')",
+    )
+    .await;
+    // Without SMTP the worker wrote the emails as files: the same links.
+    let mail_dir = app.state.config.var_dir.join("mail");
+    let files = || {
+        std::fs::read_dir(&mail_dir)
+            .map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "eml")).count())
+            .unwrap_or(0)
+    };
+    assert!(files() >= 2, "the file transport wrote the emails");
     let mailer =
         monlyceepro::mail::Mailer::new(None, &app.state.config.mail_from, &app.state.config.var_dir).expect("courriel");
     let worker = monlyceepro::web::worker_of(&app.state, mailer);
@@ -145,9 +177,19 @@ async fn links_and_retention(engine: Engine) {
     // The lease of the hourly job may be held by the running worker: free it.
     exec(&app.db, "DELETE FROM taches WHERE nom = 'purge_courriels'").await;
     assert_eq!(worker.purge_sent_emails(now).await.expect("purge"), 0, "nothing erased within the day");
+    assert!(files() >= 2, "no file erased within the day");
     exec(&app.db, "DELETE FROM taches WHERE nom = 'purge_courriels'").await;
     let erased = worker.purge_sent_emails(now + time::Duration::hours(25)).await.expect("purge");
-    assert!(erased >= 2, "{erased}");
+    let sent = scalar_text(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE statut = 'envoye'").await;
+    assert_eq!(erased.to_string(), sent, "every sent body erased");
+    assert_eq!(files(), 0, "the email files are erased with the bodies");
+    let given_up = "SELECT corps FROM outbox WHERE statut = 'echec'";
+    assert!(scalar_text(&app.db, given_up).await.contains("/suivi/"), "an email given up is kept a week");
+    exec(&app.db, "DELETE FROM taches WHERE nom = 'purge_courriels'").await;
+    assert_eq!(worker.purge_sent_emails(now + time::Duration::days(6)).await.expect("purge"), 0);
+    exec(&app.db, "DELETE FROM taches WHERE nom = 'purge_courriels'").await;
+    assert_eq!(worker.purge_sent_emails(now + time::Duration::days(8)).await.expect("purge"), 1, "then erased");
+    assert_eq!(scalar_text(&app.db, given_up).await, monlyceepro::storage::outbox::PURGED_BODY);
     let left = scalar_text(
         &app.db,
         "SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE corps LIKE '%/suivi/%' OR corps LIKE '%/r/%'",

@@ -246,7 +246,7 @@ async fn drop_stale_databases(adm: &Db) {
 pub fn test_config(url: &str, addr: SocketAddr) -> Config {
     let var_dir = scratch_dir().join(format!("var-{}", COUNTER.fetch_add(1, Ordering::Relaxed)));
     Config {
-        database_url: url.to_string(),
+        database_url: url.into(),
         bind: addr,
         base_url: format!("http://{addr}"),
         data_dir: data_dir(),
@@ -327,7 +327,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port libre");
         let addr = listener.local_addr().expect("adresse");
         let mut config = test_config(&test_db.url, addr);
-        config.smtp_url = opts.smtp_url.clone();
+        config.smtp_url = opts.smtp_url.clone().map(Into::into);
         config.rate_limit_per_minute = opts.rate_limit;
         if let Some(u) = &opts.entreprises_url {
             config.entreprises_api_url = u.clone();

@@ -51,28 +51,70 @@ fn is_invisible(c: char) -> bool {
 const TLDS: [&str; 16] =
     ["com", "fr", "net", "org", "io", "info", "biz", "eu", "co", "ru", "xyz", "app", "dev", "me", "ly", "link"];
 
-/// Whether `s` contains something a mail client would turn into a link.
-fn has_link(s: &str, strict: bool) -> bool {
+/// Legal forms that may follow a company whose brand is a domain name
+/// ("Booking.com SAS"), and "France" ("Booking.com France").
+const LEGAL_FORMS: [&str; 14] =
+    ["sa", "sas", "sasu", "sarl", "eurl", "snc", "sci", "scop", "scic", "ei", "eirl", "gie", "selarl", "france"];
+
+/// The words of a name, as a mail client would cut them to find links.
+fn words(lower: &str) -> impl Iterator<Item = &str> {
+    lower
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
+        .map(|w| w.trim_end_matches(['.', '!', '?', ':']))
+        .filter(|w| !w.is_empty())
+}
+
+/// Whether a word reads as a web address: `host.tld` with a known TLD.
+fn is_domain(word: &str) -> bool {
+    match word.rsplit_once('.') {
+        Some((host, tld)) => !host.is_empty() && TLDS.contains(&tld),
+        None => false,
+    }
+}
+
+/// Whether a word is an email address.
+fn is_email(word: &str) -> bool {
+    word.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+}
+
+/// Whether `s` holds something a mail client would turn into a link: a
+/// scheme or `www.` anywhere; in a person's name (`Person`) also any `@` and
+/// any `host.tld` word. In an organisation's name (`Organisation`) an
+/// email address is refused, and a `host.tld` word only stands as the brand
+/// itself — the whole name, or the name followed by its legal form
+/// ("Boulanger.com", "Booking.com SAS") — never inside a sentence
+/// ("Cliquez sur evil.com").
+fn has_link(s: &str, kind: Kind) -> bool {
     let lower = s.to_lowercase();
     if lower.contains("://") || lower.contains("www.") {
         return true;
     }
-    if !strict {
-        return false;
-    }
-    if lower.contains('@') {
-        return true;
-    }
-    lower.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')').any(|word| {
-        let word = word.trim_end_matches(['.', '!', '?', ':']);
-        match word.rsplit_once('.') {
-            Some((host, tld)) => !host.is_empty() && TLDS.contains(&tld),
-            None => false,
+    match kind {
+        Kind::Person => lower.contains('@') || words(&lower).any(is_domain),
+        Kind::Organisation => {
+            if words(&lower).any(is_email) {
+                return true;
+            }
+            let mut all = words(&lower);
+            let first = all.next().unwrap_or_default();
+            let rest: Vec<&str> = all.collect();
+            if is_domain(first) {
+                !rest.iter().all(|w| LEGAL_FORMS.contains(w))
+            } else {
+                rest.iter().any(|w| is_domain(w))
+            }
         }
-    })
+    }
 }
 
-fn check(s: &str, max: usize, strict: bool) -> Result<String, NameError> {
+/// Whose name: a person's names are stricter than an organisation's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Person,
+    Organisation,
+}
+
+fn check(s: &str, max: usize, kind: Kind) -> Result<String, NameError> {
     if s.chars().any(is_invisible) {
         return Err(NameError::Invisible);
     }
@@ -83,7 +125,7 @@ fn check(s: &str, max: usize, strict: bool) -> Result<String, NameError> {
     if clean.chars().count() > max {
         return Err(NameError::TooLong(max));
     }
-    if has_link(&clean, strict) {
+    if has_link(&clean, kind) {
         return Err(NameError::Link);
     }
     Ok(clean)
@@ -99,14 +141,22 @@ fn check(s: &str, max: usize, strict: bool) -> Result<String, NameError> {
 /// assert_eq!(person_name("Zoé evil.com"), Err(NameError::Link));
 /// ```
 pub fn person_name(s: &str) -> Result<String, NameError> {
-    check(s, MAX_NAME, true)
+    check(s, MAX_NAME, Kind::Person)
 }
 
-/// A company's or a partner's name: the same rule, longer, and a bare
-/// domain is allowed ("Booking.com" is a company's name) but no `://` or
-/// `www.` link.
+/// A company's or a partner's name: the same rule, longer. A domain name is
+/// allowed as the brand itself ("Boulanger.com", "Booking.com SAS": real
+/// companies are named so) but not inside a longer text ("Cliquez sur
+/// evil.com"), and never a `://` or `www.` link or an email address
+/// (docs/security.md, "Official emails cannot be rewritten").
+///
+/// ```
+/// use domain::names::{organisation_name, NameError};
+/// assert_eq!(organisation_name("Boulanger.com"), Ok("Boulanger.com".to_string()));
+/// assert_eq!(organisation_name("Cliquez sur evil.com"), Err(NameError::Link));
+/// ```
 pub fn organisation_name(s: &str) -> Result<String, NameError> {
-    check(s, MAX_ORGANISATION, false)
+    check(s, MAX_ORGANISATION, Kind::Organisation)
 }
 
 /// An optional name: empty is `None`, anything else follows
@@ -138,7 +188,11 @@ mod tests {
         ] {
             assert_eq!(person_name(raw).as_deref(), Ok(clean), "{raw:?}");
         }
-        assert_eq!(organisation_name("Booking.com").as_deref(), Ok("Booking.com"));
+        for brand in
+            ["Booking.com", "Boulanger.com", "Booking.com SAS", "Cdiscount.com (SA)", "Leroy Merlin", "L.D.L.C. SA"]
+        {
+            assert_eq!(organisation_name(brand).as_deref(), Ok(brand), "{brand:?}");
+        }
         assert_eq!(
             organisation_name("Boulangerie Martin & Fils (SARL)").as_deref(),
             Ok("Boulangerie Martin & Fils (SARL)")
@@ -167,6 +221,18 @@ mod tests {
             assert_eq!(person_name(bad), Err(NameError::Link), "{bad:?}");
         }
         assert_eq!(organisation_name("Voir https://evil.example"), Err(NameError::Link));
+        // A domain inside a sentence, or followed by more than a legal form,
+        // is an instruction, not a brand; an email address never is a name.
+        for bad in [
+            "Cliquez sur evil.com",
+            "Cliquez sur evil.com !",
+            "evil.com : votre remboursement",
+            "Boulangerie Martin (martin.fr)",
+            "Martin contact@evil.fr",
+            "contact@evil.fr",
+        ] {
+            assert_eq!(organisation_name(bad), Err(NameError::Link), "{bad:?}");
+        }
         assert_eq!(organisation_name("www.evil.fr"), Err(NameError::Link));
         assert_eq!(person_name("   "), Err(NameError::Empty));
         assert_eq!(person_name(&"a".repeat(81)), Err(NameError::TooLong(80)));
