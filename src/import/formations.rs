@@ -22,8 +22,11 @@ pub(super) const FILES: [&str; 4] = [
     "formations/familleMetiers.csv",
 ];
 
-const BCN_COLUMNS: &[&str] =
+pub(super) const BCN_COLUMNS: &[&str] =
     &["FORMATION_DIPLOME", "NIVEAU_FORMATION_DIPLOME", "GROUPE_SPECIALITE", "LIBELLE_LONG_200", "DATE_FERMETURE"];
+pub(super) const CERTIF_INFO_COLUMNS: &[&str] =
+    &["Code_Scolarité", "Libelle_Diplome", "Code_Rome_1", "Code_Rome_5", "Code_Ancien_Scolarité"];
+pub(super) const FAMILLE_COLUMNS: &[&str] = &["FAMILLE", "CFD_COMMUN", "CFD_SPECIALITE"];
 
 /// One diploma as read from the BCN.
 struct Diploma {
@@ -103,7 +106,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         &dir.join(FILES[2]),
         &CsvSpec {
             encoding: Encoding::Utf8,
-            required: &["Code_Scolarité", "Libelle_Diplome", "Code_Rome_1", "Code_Rome_5", "Code_Ancien_Scolarité"],
+            required: CERTIF_INFO_COLUMNS,
         },
     )?;
     let c_cfd = ci.col("Code_Scolarité");
@@ -137,7 +140,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
 
     let fam = Csv::read(
         &dir.join(FILES[3]),
-        &CsvSpec { encoding: Encoding::Utf8, required: &["FAMILLE", "CFD_COMMUN", "CFD_SPECIALITE"] },
+        &CsvSpec { encoding: Encoding::Utf8, required: FAMILLE_COLUMNS },
     )?;
     let (f_fam, f_common, f_spec) = (fam.col("FAMILLE"), fam.col("CFD_COMMUN"), fam.col("CFD_SPECIALITE"));
     let mut family_romes: HashMap<String, Vec<String>> = HashMap::new();
