@@ -514,12 +514,19 @@ async fn fetch_one(
                     tokio::time::sleep(wait).await;
                 }
                 Err(TransferError::Retry(msg)) => {
+                    let kept = tokio::fs::metadata(&partial).await.map(|m| m.len()).unwrap_or(0);
+                    let resume = if kept > 0 {
+                        format!(
+                            " ; les {kept} octets reçus sont gardés dans {} et la prochaine commande reprendra là",
+                            partial.display()
+                        )
+                    } else {
+                        String::new()
+                    };
                     return Err(format!(
-                        "{} : {msg} après {attempt} tentative{} ({url}) ; la partie reçue est gardée \
-                         dans {} et la prochaine commande reprendra là",
+                        "{} : {msg} après {attempt} tentative{} ({url}){resume}",
                         f.path,
                         if attempt > 1 { "s" } else { "" },
-                        partial.display()
                     ));
                 }
             }
