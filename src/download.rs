@@ -282,15 +282,16 @@ impl Settings {
                 message: "adresse http:// ou https:// attendue".into(),
             });
         }
-        let number = |name: &'static str, default: u64, min: u64| -> Result<u64, ConfigError> {
-            match config::var(name) {
-                None => Ok(default),
-                Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n >= min).ok_or(ConfigError {
-                    variable: name,
-                    message: format!("nombre entier d'au moins {min} attendu"),
-                }),
-            }
-        };
+        let number =
+            |name: &'static str, default: u64, min: u64| -> Result<u64, ConfigError> {
+                match config::var(name) {
+                    None => Ok(default),
+                    Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n >= min).ok_or(ConfigError {
+                        variable: name,
+                        message: format!("nombre entier d'au moins {min} attendu"),
+                    }),
+                }
+            };
         Ok(Settings {
             data_dir: data_dir.to_path_buf(),
             mirror,
@@ -552,7 +553,8 @@ async fn fetch_one(
             }
             (Err(e), _) => {
                 let _ = tokio::fs::remove_file(&partial).await;
-                let kept = if dest.is_file() { "la version précédente est gardée" } else { "aucune version précédente" };
+                let kept =
+                    if dest.is_file() { "la version précédente est gardée" } else { "aucune version précédente" };
                 return Err(format!("{e} — fichier refusé, {kept}"));
             }
         }

@@ -33,13 +33,7 @@ fn millesime_of(path: &Path) -> String {
 
 pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> {
     let path = dir.join(FILES[0]);
-    let csv = Csv::read(
-        &path,
-        &CsvSpec {
-            encoding: Encoding::Utf8,
-            required: COLUMNS,
-        },
-    )?;
+    let csv = Csv::read(&path, &CsvSpec { encoding: Encoding::Utf8, required: COLUMNS })?;
     let c = |n: &str| csv.col(n);
     let (uai, scope, further, rate, expected, added) = (
         c("n°UAI de l'établissement"),

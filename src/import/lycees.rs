@@ -178,10 +178,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
     let utf8 = |required: &'static [&'static str]| CsvSpec { encoding: Encoding::Utf8, required };
 
     // 1. The national list: LP and LPO of the latest school year.
-    let ips = Csv::read(
-        &dir.join(FILES[0]),
-        &utf8(IPS_COLUMNS),
-    )?;
+    let ips = Csv::read(&dir.join(FILES[0]), &utf8(IPS_COLUMNS))?;
     let c = |n: &str| ips.col(n);
     let (i_year, i_uai, i_nom, i_insee, i_cnom, i_dep, i_sect, i_type) = (
         c("rentree_scolaire"),
@@ -233,10 +230,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
     }
 
     // 3. Île-de-France: full contacts and exact positions.
-    let idf = Csv::read(
-        &dir.join(FILES[1]),
-        &utf8(IDF_COLUMNS),
-    )?;
+    let idf = Csv::read(&dir.join(FILES[1]), &utf8(IDF_COLUMNS))?;
     let c = |n: &str| idf.col(n);
     let (o_uai, o_nom, o_adr, o_cp, o_tel, o_web, o_mail, o_geo, o_siret) = (
         c("CODE_UAI"),
@@ -367,13 +361,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
 
 /// Reads one file of the official directory schema into the drafts.
 fn read_directory(path: &Path, ctx: &LyceeContext, drafts: &mut BTreeMap<String, Draft>) -> anyhow::Result<()> {
-    let csv = Csv::read(
-        path,
-        &CsvSpec {
-            encoding: Encoding::Utf8,
-            required: DIRECTORY_COLUMNS,
-        },
-    )?;
+    let csv = Csv::read(path, &CsvSpec { encoding: Encoding::Utf8, required: DIRECTORY_COLUMNS })?;
     let c = |n: &str| csv.col(n);
     let (a_uai, a_nom, a_type, a_stat, a_insee, a_cnom, a_pro, a_lat, a_lon) = (
         c("Identifiant_de_l_etablissement"),

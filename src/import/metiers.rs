@@ -83,10 +83,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     }
     bar.step("fiches ROME");
 
-    let met = Csv::read(
-        &dir.join(FILES[2]),
-        &utf8(APPELLATION_COLUMNS),
-    )?;
+    let met = Csv::read(&dir.join(FILES[2]), &utf8(APPELLATION_COLUMNS))?;
     let (m_ogr, m_long, m_court, m_rome) = (
         met.col("code_ogr"),
         met.col("libelle_appellation_long"),
