@@ -382,7 +382,9 @@ impl Config {
         let data_dir = match var("MLP_DATA_DIR") {
             Some(d) => PathBuf::from(d),
             None if Path::new("data").is_dir() => PathBuf::from("data"),
-            None => PathBuf::from("../shared/data"),
+            None if Path::new("../shared/data").is_dir() => PathBuf::from("../shared/data"),
+            // Filled by `monlyceepro download` on first start (OPERATIONS.md).
+            None => var_dir.join("data"),
         };
         let smtp_url = var("MLP_SMTP_URL");
         if let Some(u) = &smtp_url

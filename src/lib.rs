@@ -2,7 +2,8 @@
 //!
 //! The tree reads like the product:
 //! - `catalogue`: the lycées, their diplomas and the jobs they lead to;
-//! - `import`: loading the national reference data;
+//! - `download`: fetching the national reference data from its sources;
+//! - `import`: loading it into the database;
 //! - `web`: pages (DSFR) and the public JSON API;
 //! - `storage`: the one database boundary (SQLite or PostgreSQL);
 //! - the pure rules (identifiers, geography, routing) live in the
@@ -13,6 +14,7 @@ pub mod cache;
 pub mod catalogue;
 pub mod clock;
 pub mod config;
+pub mod download;
 pub mod import;
 pub mod jobs;
 pub mod mail;

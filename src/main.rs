@@ -1,5 +1,5 @@
 //! The `monlyceepro` binary: `serve` (default), `migrate`, `import`,
-//! `worker`, `users`.
+//! `worker`, `users`, `download`, `backup`.
 
 use clap::{Parser, Subcommand};
 use monlyceepro::config::Config;
@@ -48,6 +48,16 @@ enum Command {
         /// Réimporter même si les fichiers n'ont pas changé.
         #[arg(long)]
         force: bool,
+    },
+    /// Télécharge les données de référence depuis leurs sources officielles
+    /// (ou le miroir MLP_DATA_MIRROR) dans le dossier de données : reprise
+    /// après coupure, chaque fichier vérifié avant de remplacer le précédent,
+    /// SOURCES.lock tenu à jour.
+    Download {
+        /// Ne télécharger que ce jeu : etablissements, formations, rome, naf,
+        /// territoires, insertion ou calendrier.
+        #[arg(long, value_name = "JEU", value_parser = monlyceepro::download::parse_dataset)]
+        only: Option<String>,
     },
     /// Sauvegarde la base pendant que le service tourne (SQLite : copie
     /// vérifiée dans FICHIER ; PostgreSQL : la commande pg_dump à lancer).
@@ -180,6 +190,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    if let Command::Download { only } = command {
+        return download(only, &config).await;
+    }
     let db = Db::connect_with(&config.database_url, config.sqlite_sync).await?;
     db.migrate().await?;
     match command {
@@ -211,8 +224,39 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             monlyceepro::storage::backup::Backup::Recipe(text) => println!("{text}"),
         },
-        Command::Serve => monlyceepro::web::serve(db, config).await?,
+        Command::Serve => {
+            monlyceepro::download::before_first_import(&db, &config).await?;
+            monlyceepro::web::serve(db, config).await?
+        }
+        Command::Download { .. } => unreachable!("handled before the database"),
         Command::Worker => monlyceepro::web::work(db, config).await?,
+    }
+    Ok(())
+}
+
+/// `monlyceepro download`: needs no database.
+async fn download(only: Option<String>, config: &Config) -> anyhow::Result<()> {
+    use monlyceepro::download::{self, Outcome, Settings};
+    let settings = match Settings::from_env(&config.data_dir) {
+        Ok(s) => Settings { only, ..s },
+        Err(e) => {
+            eprintln!("configuration invalide : {e}");
+            std::process::exit(2);
+        }
+    };
+    let started = std::time::Instant::now();
+    let outcomes = download::run(&settings, &Progress::auto()).await?;
+    println!(
+        "Téléchargement terminé en {:.1} s dans {}{} :",
+        started.elapsed().as_secs_f64(),
+        config.data_dir.display(),
+        settings.mirror.as_ref().map_or(String::new(), |m| format!(" (miroir {m})"))
+    );
+    for o in outcomes {
+        match o {
+            Outcome::Fetched { path, size, rows } => println!("  {path:<62} {size:>10} octets  {rows:>6} lignes"),
+            Outcome::Skipped { path, why } => println!("  {path:<62} ignoré : {why}"),
+        }
     }
     Ok(())
 }

@@ -22,8 +22,11 @@ pub(super) const FILES: [&str; 4] = [
     "formations/familleMetiers.csv",
 ];
 
-const BCN_COLUMNS: &[&str] =
+pub(super) const BCN_COLUMNS: &[&str] =
     &["FORMATION_DIPLOME", "NIVEAU_FORMATION_DIPLOME", "GROUPE_SPECIALITE", "LIBELLE_LONG_200", "DATE_FERMETURE"];
+pub(super) const CERTIF_INFO_COLUMNS: &[&str] =
+    &["Code_Scolarité", "Libelle_Diplome", "Code_Rome_1", "Code_Rome_5", "Code_Ancien_Scolarité"];
+pub(super) const FAMILLE_COLUMNS: &[&str] = &["FAMILLE", "CFD_COMMUN", "CFD_SPECIALITE"];
 
 /// One diploma as read from the BCN.
 struct Diploma {
@@ -99,13 +102,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     let older = read_bcn(&dir.join(FILES[1]), Encoding::Latin1, &mut diplomas)?;
     bar.step("anciens diplômes (BCN, ISO-8859-1)");
 
-    let ci = Csv::read(
-        &dir.join(FILES[2]),
-        &CsvSpec {
-            encoding: Encoding::Utf8,
-            required: &["Code_Scolarité", "Libelle_Diplome", "Code_Rome_1", "Code_Rome_5", "Code_Ancien_Scolarité"],
-        },
-    )?;
+    let ci = Csv::read(&dir.join(FILES[2]), &CsvSpec { encoding: Encoding::Utf8, required: CERTIF_INFO_COLUMNS })?;
     let c_cfd = ci.col("Code_Scolarité");
     let c_lib = ci.col("Libelle_Diplome");
     let c_old = ci.col("Code_Ancien_Scolarité");
@@ -135,10 +132,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     }
     bar.step("Certif Info (diplôme → métiers)");
 
-    let fam = Csv::read(
-        &dir.join(FILES[3]),
-        &CsvSpec { encoding: Encoding::Utf8, required: &["FAMILLE", "CFD_COMMUN", "CFD_SPECIALITE"] },
-    )?;
+    let fam = Csv::read(&dir.join(FILES[3]), &CsvSpec { encoding: Encoding::Utf8, required: FAMILLE_COLUMNS })?;
     let (f_fam, f_common, f_spec) = (fam.col("FAMILLE"), fam.col("CFD_COMMUN"), fam.col("CFD_SPECIALITE"));
     let mut family_romes: HashMap<String, Vec<String>> = HashMap::new();
     let mut family_label: HashMap<String, String> = HashMap::new();

@@ -10,6 +10,16 @@ use std::path::Path;
 pub(super) const FILES: [&str; 1] = ["insertion/depp-2022-etablissements-2022_2023-pro.csv"];
 
 /// Where the figures come from, as shown next to them.
+/// Columns read from the file.
+pub(super) const COLUMNS: &[&str] = &[
+    "n°UAI de l'établissement",
+    "Dont apprentis en EPLE",
+    "Taux de poursuite d'études",
+    "Taux",
+    "Taux attendu",
+    "Valeur ajoutée",
+];
+
 pub const SOURCE: &str = "InserJeunes (DEPP), voie professionnelle scolaire";
 
 /// The school years a file covers, from its name ("…-2022_2023-pro.csv").
@@ -23,20 +33,7 @@ fn millesime_of(path: &Path) -> String {
 
 pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> {
     let path = dir.join(FILES[0]);
-    let csv = Csv::read(
-        &path,
-        &CsvSpec {
-            encoding: Encoding::Utf8,
-            required: &[
-                "n°UAI de l'établissement",
-                "Dont apprentis en EPLE",
-                "Taux de poursuite d'études",
-                "Taux",
-                "Taux attendu",
-                "Valeur ajoutée",
-            ],
-        },
-    )?;
+    let csv = Csv::read(&path, &CsvSpec { encoding: Encoding::Utf8, required: COLUMNS })?;
     let c = |n: &str| csv.col(n);
     let (uai, scope, further, rate, expected, added) = (
         c("n°UAI de l'établissement"),

@@ -25,6 +25,38 @@ pub(super) const FILES: [&str; 6] = [
     teaching::OFFER_FILE,
 ];
 
+/// Columns read from the national IPS list.
+pub(super) const IPS_COLUMNS: &[&str] = &[
+    "rentree_scolaire",
+    "uai",
+    "nom",
+    "code_insee_de_la_commune",
+    "nom_de_la_commune",
+    "code_du_departement",
+    "secteur",
+    "type_de_lycee",
+];
+/// Columns read from the Île-de-France directory.
+pub(super) const IDF_COLUMNS: &[&str] =
+    &["CODE_UAI", "NOM_ETABLISSEMENT", "ADRESSE_POSTALE", "CODE_POSTAL", "TELEPHONE", "SITE_WEB", "MAIL", "GEO"];
+/// Columns read from the InserJeunes file for the accented names.
+pub(super) const NAME_COLUMNS: &[&str] = &["n°UAI de l'établissement", "Libellé de l'établissement"];
+/// Columns the official directory must have (the contact columns are read
+/// when present).
+pub(super) const DIRECTORY_COLUMNS: &[&str] = &[
+    "Identifiant_de_l_etablissement",
+    "Nom_etablissement",
+    "Type_etablissement",
+    "Statut_public_prive",
+    "Code_commune",
+    "Nom_commune",
+    "Voie_professionnelle",
+    "latitude",
+    "longitude",
+];
+/// Name of the directory files in `etablissements/` (whole or extract).
+pub(super) const DIRECTORY_PREFIX: &str = "fr-en-annuaire-education";
+
 /// The official national directory (`fr-en-annuaire-education…csv`) when
 /// the data folder holds it, whole or as an extract.
 pub(super) fn directory_files(dir: &Path) -> Vec<PathBuf> {
@@ -36,7 +68,7 @@ pub(super) fn directory_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("fr-en-annuaire-education") && n.ends_with(".csv"))
+                .is_some_and(|n| n.starts_with(DIRECTORY_PREFIX) && n.ends_with(".csv"))
         })
         .collect();
     files.sort();
@@ -146,19 +178,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
     let utf8 = |required: &'static [&'static str]| CsvSpec { encoding: Encoding::Utf8, required };
 
     // 1. The national list: LP and LPO of the latest school year.
-    let ips = Csv::read(
-        &dir.join(FILES[0]),
-        &utf8(&[
-            "rentree_scolaire",
-            "uai",
-            "nom",
-            "code_insee_de_la_commune",
-            "nom_de_la_commune",
-            "code_du_departement",
-            "secteur",
-            "type_de_lycee",
-        ]),
-    )?;
+    let ips = Csv::read(&dir.join(FILES[0]), &utf8(IPS_COLUMNS))?;
     let c = |n: &str| ips.col(n);
     let (i_year, i_uai, i_nom, i_insee, i_cnom, i_dep, i_sect, i_type) = (
         c("rentree_scolaire"),
@@ -210,19 +230,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
     }
 
     // 3. Île-de-France: full contacts and exact positions.
-    let idf = Csv::read(
-        &dir.join(FILES[1]),
-        &utf8(&[
-            "CODE_UAI",
-            "NOM_ETABLISSEMENT",
-            "ADRESSE_POSTALE",
-            "CODE_POSTAL",
-            "TELEPHONE",
-            "SITE_WEB",
-            "MAIL",
-            "GEO",
-        ]),
-    )?;
+    let idf = Csv::read(&dir.join(FILES[1]), &utf8(IDF_COLUMNS))?;
     let c = |n: &str| idf.col(n);
     let (o_uai, o_nom, o_adr, o_cp, o_tel, o_web, o_mail, o_geo, o_siret) = (
         c("CODE_UAI"),
@@ -252,7 +260,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
     bar.step("Île-de-France (contacts, positions)");
 
     // 4. Properly written names (with accents) from InserJeunes.
-    let ins = Csv::read(&dir.join(FILES[2]), &utf8(&["n°UAI de l'établissement", "Libellé de l'établissement"]))?;
+    let ins = Csv::read(&dir.join(FILES[2]), &utf8(NAME_COLUMNS))?;
     let (n_uai, n_lib) = (ins.col("n°UAI de l'établissement"), ins.col("Libellé de l'établissement"));
     for r in &ins.records {
         if let Some(d) = drafts.get_mut(r.get(n_uai))
@@ -353,23 +361,7 @@ pub(super) fn load(dir: &Path, ctx: &LyceeContext, bar: &DatasetProgress) -> any
 
 /// Reads one file of the official directory schema into the drafts.
 fn read_directory(path: &Path, ctx: &LyceeContext, drafts: &mut BTreeMap<String, Draft>) -> anyhow::Result<()> {
-    let csv = Csv::read(
-        path,
-        &CsvSpec {
-            encoding: Encoding::Utf8,
-            required: &[
-                "Identifiant_de_l_etablissement",
-                "Nom_etablissement",
-                "Type_etablissement",
-                "Statut_public_prive",
-                "Code_commune",
-                "Nom_commune",
-                "Voie_professionnelle",
-                "latitude",
-                "longitude",
-            ],
-        },
-    )?;
+    let csv = Csv::read(path, &CsvSpec { encoding: Encoding::Utf8, required: DIRECTORY_COLUMNS })?;
     let c = |n: &str| csv.col(n);
     let (a_uai, a_nom, a_type, a_stat, a_insee, a_cnom, a_pro, a_lat, a_lon) = (
         c("Identifiant_de_l_etablissement"),

@@ -20,6 +20,12 @@ pub(super) const FILES: [&str; 5] = [
     "naf/secteurs_naf_rome.json",
 ];
 
+/// Columns read from each CSV of [`FILES`], in its order.
+pub(super) const DOMAINE_COLUMNS: &[&str] = &["code_domaine_professionnel", "libelle_domaine_professionnel"];
+pub(super) const ROME_COLUMNS: &[&str] = &["code_rome", "libelle_rome"];
+pub(super) const APPELLATION_COLUMNS: &[&str] =
+    &["code_ogr", "libelle_appellation_long", "libelle_appellation_court", "code_rome"];
+
 #[derive(Deserialize)]
 struct Labelled {
     code: String,
@@ -52,7 +58,7 @@ fn utf8(required: &'static [&'static str]) -> CsvSpec<'static> {
 }
 
 pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> {
-    let dom = Csv::read(&dir.join(FILES[0]), &utf8(&["code_domaine_professionnel", "libelle_domaine_professionnel"]))?;
+    let dom = Csv::read(&dir.join(FILES[0]), &utf8(DOMAINE_COLUMNS))?;
     let (d_code, d_lib) = (dom.col("code_domaine_professionnel"), dom.col("libelle_domaine_professionnel"));
     let mut domaines: Vec<Vec<Val>> = GRANDS_DOMAINES
         .iter()
@@ -63,7 +69,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     }
     bar.step("domaines professionnels");
 
-    let rome = Csv::read(&dir.join(FILES[1]), &utf8(&["code_rome", "libelle_rome"]))?;
+    let rome = Csv::read(&dir.join(FILES[1]), &utf8(ROME_COLUMNS))?;
     let (r_code, r_lib) = (rome.col("code_rome"), rome.col("libelle_rome"));
     let mut romes = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
@@ -77,10 +83,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     }
     bar.step("fiches ROME");
 
-    let met = Csv::read(
-        &dir.join(FILES[2]),
-        &utf8(&["code_ogr", "libelle_appellation_long", "libelle_appellation_court", "code_rome"]),
-    )?;
+    let met = Csv::read(&dir.join(FILES[2]), &utf8(APPELLATION_COLUMNS))?;
     let (m_ogr, m_long, m_court, m_rome) = (
         met.col("code_ogr"),
         met.col("libelle_appellation_long"),

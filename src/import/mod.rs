@@ -128,6 +128,62 @@ fn files_of(dataset: Dataset, dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The columns the importer needs in a CSV file of the data layout (path
+/// relative to the data directory, `/`-separated); empty for a file it does
+/// not read. `monlyceepro download` checks a fresh file against them before
+/// it replaces the previous one, so that an upstream change of format is
+/// refused at download rather than found at import.
+pub fn required_columns(path: &str) -> Vec<&'static str> {
+    let lists: &[(&str, &[&str])] = &[
+        (territoires::FILES[2], territoires::ACADEMIE_COLUMNS),
+        (territoires::FILES[4], territoires::POSTE_COLUMNS),
+        (metiers::FILES[0], metiers::DOMAINE_COLUMNS),
+        (metiers::FILES[1], metiers::ROME_COLUMNS),
+        (metiers::FILES[2], metiers::APPELLATION_COLUMNS),
+        (formations::FILES[0], formations::BCN_COLUMNS),
+        (formations::FILES[1], formations::BCN_COLUMNS),
+        (formations::FILES[2], formations::CERTIF_INFO_COLUMNS),
+        (formations::FILES[3], formations::FAMILLE_COLUMNS),
+        (lycees::FILES[0], lycees::IPS_COLUMNS),
+        (lycees::FILES[1], lycees::IDF_COLUMNS),
+        (lycees::FILES[2], lycees::NAME_COLUMNS),
+        (insertion::FILES[0], insertion::COLUMNS),
+        (teaching::COUNT_FILE, teaching::COUNT_COLUMNS),
+        (teaching::MEF_FILE, teaching::MEF_COLUMNS),
+        (teaching::OFFER_FILE, teaching::OFFER_COLUMNS),
+    ];
+    let mut out: Vec<&'static str> = Vec::new();
+    let directory = path
+        .strip_prefix("etablissements/")
+        .is_some_and(|n| n.starts_with(lycees::DIRECTORY_PREFIX) && n.ends_with(".csv"));
+    let found = lists.iter().filter(|(p, _)| *p == path).flat_map(|(_, cols)| cols.iter());
+    let dir_cols = directory.then_some(lycees::DIRECTORY_COLUMNS).into_iter().flatten();
+    for c in found.chain(dir_cols) {
+        if !out.contains(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every file of the data layout the importer reads (relative paths), the
+/// optional official directory aside.
+pub fn files_read() -> Vec<&'static str> {
+    Dataset::ALL
+        .iter()
+        .flat_map(|d| -> &'static [&'static str] {
+            match d {
+                Dataset::Territoires => &territoires::FILES,
+                Dataset::Metiers => &metiers::FILES,
+                Dataset::Formations => &formations::FILES,
+                Dataset::Lycees => &lycees::FILES,
+                Dataset::Insertion => &insertion::FILES,
+            }
+        })
+        .copied()
+        .collect()
+}
+
 /// Runs the import of every dataset (or only one) and returns what each did.
 pub async fn run(db: &Db, opts: &Options, progress: &Progress) -> anyhow::Result<Vec<DatasetOutcome>> {
     if !opts.data_dir.is_dir() {

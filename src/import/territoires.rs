@@ -19,6 +19,11 @@ pub(super) const FILES: [&str; 5] = [
     "territoires/laposte_hexasmal.csv",
 ];
 
+/// Columns read from `departements_academies_regions.csv`.
+pub(super) const ACADEMIE_COLUMNS: &[&str] = &["codeAcademie", "codeRegion", "codeDepartement", "libelleAcademie"];
+/// Columns read from La Poste's postcode base.
+pub(super) const POSTE_COLUMNS: &[&str] = &["Code_commune_INSEE", "latitude", "longitude"];
+
 #[derive(Deserialize)]
 struct RegionJson {
     code: String,
@@ -62,13 +67,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     bar.step("départements");
 
     let acad_path = dir.join(FILES[2]);
-    let acad = Csv::read(
-        &acad_path,
-        &CsvSpec {
-            encoding: Encoding::Utf8,
-            required: &["codeAcademie", "codeRegion", "codeDepartement", "libelleAcademie"],
-        },
-    )?;
+    let acad = Csv::read(&acad_path, &CsvSpec { encoding: Encoding::Utf8, required: ACADEMIE_COLUMNS })?;
     let (c_acad, c_reg, c_dep, c_lib) =
         (acad.col("codeAcademie"), acad.col("codeRegion"), acad.col("codeDepartement"), acad.col("libelleAcademie"));
     let mut academies: BTreeMap<String, (String, String)> = BTreeMap::new();
@@ -87,10 +86,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     bar.step("communes");
 
     let poste_path = dir.join(FILES[4]);
-    let poste = Csv::read(
-        &poste_path,
-        &CsvSpec { encoding: Encoding::Utf8, required: &["Code_commune_INSEE", "latitude", "longitude"] },
-    )?;
+    let poste = Csv::read(&poste_path, &CsvSpec { encoding: Encoding::Utf8, required: POSTE_COLUMNS })?;
     let (p_code, p_lat, p_lon) = (poste.col("Code_commune_INSEE"), poste.col("latitude"), poste.col("longitude"));
     let mut positions: HashMap<String, Position> = HashMap::new();
     for r in &poste.records {

@@ -8,6 +8,7 @@ mod accounts;
 mod api;
 mod browser;
 mod demandes;
+mod download;
 mod espace;
 mod import_malformed;
 mod import_real;
