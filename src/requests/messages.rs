@@ -25,7 +25,7 @@ fn school(index: &SearchIndex, uai: &str) -> domain::text::SchoolName {
     domain::text::SchoolName::new(&lycee_name(index, uai))
 }
 
-fn action_label(d: &DemandeRow) -> &'static str {
+pub(super) fn action_label(d: &DemandeRow) -> &'static str {
     ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label)
 }
 
@@ -578,7 +578,7 @@ impl RequestService {
         let link = |suffix: &str| format!("{}/r/{token}{suffix}", self.base_url);
         let notified = r.and_then(|r| r.notifie_le.as_deref()).and_then(clock::parse);
         let deadline = notified.map(|t| {
-            let cal = self.calendar(index, d);
+            let cal = self.lycee_calendar(index, uai, d);
             date_of(cal.add_working_days(t, self.deadlines.pilot_moves))
         });
         templates::Reminder {

@@ -399,3 +399,209 @@ async fn a_company_message_is_unread_per_lycee(engine: Engine) {
     assert_eq!(unread(told[1].clone()).await, "-");
 }
 on_both_engines!(a_company_message_is_unread_per_lycee);
+
+/// A Moselle lycée and a company across the border, in Meurthe-et-Moselle:
+/// Good Friday (26 March 2027) is a holiday in Moselle, not in the
+/// company's commune. The pilot's deadlines count in the lycée's days: sent
+/// on Wednesday 24 March, the pilot is reminded on Tuesday 30 (Easter
+/// Monday in between), not on Friday 26, and told it has until Wednesday
+/// 31; a lycée that took a request is reminded to write in its own days.
+async fn a_moselle_lycee_keeps_good_friday(engine: Engine) {
+    let smtp = SmtpSink::start();
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
+            .await;
+    let index = app.state.search.index();
+    let electricity = domain::matching::rome_id("F1602");
+    // The Moselle lycée teaching electricity (bac pro) nearest to a commune
+    // of Meurthe-et-Moselle.
+    let (lycee, commune) = index
+        .lycees
+        .iter()
+        .filter(|l| l.departement == "57")
+        .filter(|l| {
+            l.offers.iter().any(|o| o.niveau == domain::level::Niveau::BacPro && o.rome_ids.contains(&electricity))
+        })
+        .filter_map(|l| {
+            let at = l.position?;
+            index
+                .places
+                .values()
+                .filter(|p| p.departement == "54")
+                .filter_map(|p| Some((p, p.position?.distance_km(&at))))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(p, km)| (l, p, km))
+        })
+        .min_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(l, p, _)| (l.uai.clone(), p.code_insee.clone()))
+        .expect("un lycée mosellan qui forme à l'électricité");
+    drop(index);
+    exec(&app.db, &format!("UPDATE lycees SET email = 'ce.moselle@ac-nancy-metz.fr' WHERE uai = '{lycee}'")).await;
+    let ask = |email: &str| {
+        let mut r = request(email);
+        r["entreprise"] = serde_json::json!({"nom": "Électricité Klein"});
+        r["commune"] = commune.clone().into();
+        r["lycee"] = lycee.clone().into();
+        r["periode"] = serde_json::json!({"debut": "2027-05-03", "fin": "2027-05-28"});
+        r
+    };
+
+    // Taken on Tuesday 23 March without a word to the company: five
+    // working days in Moselle are Thursday 1 April, not Wednesday 31 March.
+    app.clock.set(datetime!(2027-03-23 08:00 UTC));
+    let (status, created) = app.post_json("/api/v1/demandes", &ask("frontiere.prise@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["destinataires"][0]["uai"], lycee.as_str(), "the Moselle lycée leads: {created}");
+    let taken = created["id"].as_str().expect("id").to_string();
+    let index = app.state.search.index();
+    let take = domain::lifecycle::Event::Take { uai: lycee.clone() };
+    app.state
+        .requests
+        .act(&index, &taken, monlyceepro::requests::Action::new(take, "M. Klein"), datetime!(2027-03-23 09:00 UTC))
+        .await
+        .expect("prise en charge");
+    drop(index);
+    let reminded = || {
+        let (db, id) = (app.db.clone(), taken.clone());
+        async move { text(&db, &format!("SELECT COALESCE(relance_message_le, '-') FROM demandes WHERE id = '{id}'")).await }
+    };
+
+    // Wednesday 24 March 2027, 09:00 in Metz: a request nobody takes.
+    app.clock.set(datetime!(2027-03-24 08:00 UTC));
+    let (status, created) = app.post_json("/api/v1/demandes", &ask("frontiere@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["destinataires"][0]["uai"], lycee.as_str(), "the Moselle lycée leads: {created}");
+    let w = worker(&app);
+    // Friday 26 March: two working days in Meurthe-et-Moselle, one in Moselle.
+    assert_eq!(tick_at(&app, &w, datetime!(2027-03-26 14:00 UTC)).await, 0, "Good Friday is a holiday in Moselle");
+    // Tuesday 30 March (after Easter Monday): two working days in Moselle.
+    assert_eq!(tick_at(&app, &w, datetime!(2027-03-30 08:00 UTC)).await, 1, "the pilot's reminder only");
+    let reminder = smtp
+        .wait_for(1, |m| {
+            m.to.iter().any(|t| t == "ce.moselle@ac-nancy-metz.fr") && m.header("Subject").starts_with("Rappel")
+        })
+        .await;
+    assert!(reminder[0].text().contains("Sans prise en charge d'ici le 31/03/2027"), "{}", reminder[0].text());
+
+    // The lycée that took the other one: four working days on 31 March,
+    // five on 1 April.
+    tick_at(&app, &w, datetime!(2027-03-31 12:00 UTC)).await;
+    assert_eq!(reminded().await, "-", "four working days in Moselle");
+    tick_at(&app, &w, datetime!(2027-04-01 12:00 UTC)).await;
+    assert_ne!(reminded().await, "-", "five working days in Moselle");
+}
+on_both_engines!(a_moselle_lycee_keeps_good_friday);
+
+/// Closed, re-opened by the lycée, closed again: the company is asked
+/// whether it was useful once, not at every close.
+async fn the_company_is_asked_its_word_once(engine: Engine) {
+    use domain::lifecycle::{Actor, Event, Outcome};
+    use monlyceepro::requests::Action;
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(START);
+    let (status, created) = app.post_json("/api/v1/demandes", &request("une.fois@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let index = app.state.search.index();
+    let service = &app.state.requests;
+    let lycee = || Actor::Lycee(pilot.clone());
+    let close = || Action::new(Event::Close { by: lycee(), outcome: Outcome::Realisee }, "Mme Martin");
+    service
+        .act(&index, &id, Action::new(Event::Take { uai: pilot.clone() }, "Mme Martin"), after(1))
+        .await
+        .expect("prise");
+    service.act(&index, &id, close(), after(2)).await.expect("clôture");
+    let reopen = Action::new(Event::Reopen { by: lycee(), candidates: Vec::new() }, "Mme Martin");
+    service.act(&index, &id, reopen, after(3)).await.expect("réouverture");
+    let again = service.act(&index, &id, close(), after(4)).await.expect("seconde clôture");
+    assert!(!again.plan.emails.contains(&domain::lifecycle::Email::CompanySatisfaction));
+    let asked = text(
+        &app.db,
+        &format!("SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE demande_id = '{id}' AND sujet LIKE '%utile%'"),
+    )
+    .await;
+    assert_eq!(asked, "1", "one « utile ? » email");
+}
+on_both_engines!(the_company_is_asked_its_word_once);
+
+/// Lines written in the same second, under a frozen clock, come out in the
+/// order they happened (the story's `ordre`, never the time or an id): a
+/// take and five messages at one instant.
+async fn the_story_keeps_its_order_within_one_instant(engine: Engine) {
+    use domain::lifecycle::{Actor, Event};
+    use monlyceepro::requests::Action;
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(START);
+    let (_, created) = app.post_json("/api/v1/demandes", &request("ordre@exemple.fr")).await;
+    let id = created["id"].as_str().expect("id").to_string();
+    let follow = created["suivi_url"].as_str().expect("suivi").trim_start_matches(&app.base).to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let index = app.state.search.index();
+    let service = &app.state.requests;
+    let instant = after(1);
+    service
+        .act(&index, &id, Action::new(Event::Take { uai: pilot.clone() }, "Mme Martin"), instant)
+        .await
+        .expect("prise");
+    let words = ["Message un", "Message deux", "Message trois", "Message quatre", "Message cinq"];
+    for w in words {
+        let write = Action::new(Event::Write { by: Actor::Lycee(pilot.clone()) }, "Mme Martin").with_text(w);
+        service.act(&index, &id, write, instant).await.expect("message");
+    }
+    let stored = monlyceepro::storage::requests::events(&app.db, &id).await.expect("histoire");
+    let last = &stored[stored.len() - 6..];
+    assert!(last.iter().all(|e| e.cree_le == last[0].cree_le), "one instant");
+    let (_, page) = app.get_text(&follow).await;
+    let mut at = page.find("Prise en charge par").expect("prise");
+    for w in words {
+        let next = page.find(w).unwrap_or_else(|| panic!("{w}: {page}"));
+        assert!(next > at, "{w} after the line before it");
+        at = next;
+    }
+}
+on_both_engines!(the_story_keeps_its_order_within_one_instant);
+
+/// Requests that had ended before the lifecycle kept recipients "not
+/// answered": the migration gives them the status the lifecycle gives on
+/// ending, and the follow-up page no longer says "pas encore répondu".
+async fn requests_ended_before_the_lifecycle_end_their_recipients(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(START);
+    let mut ids = Vec::new();
+    for (email, statut) in [("ancienne.close@exemple.fr", "cloturee"), ("ancienne.muette@exemple.fr", "sans_reponse")] {
+        let mut asked = request(email);
+        asked["entreprise"] = serde_json::json!({"nom": email});
+        let (_, created) = app.post_json("/api/v1/demandes", &asked).await;
+        let id = created["id"].as_str().expect("id").to_string();
+        let follow = created["suivi_url"].as_str().expect("suivi").trim_start_matches(&app.base).to_string();
+        // As the rows were before the lifecycle: ended, recipients untouched.
+        exec(&app.db, &format!("UPDATE demandes SET statut = '{statut}', termine_le = cree_le WHERE id = '{id}'"))
+            .await;
+        ids.push((id, follow, statut));
+    }
+    let (_, before) = app.get_text(&ids[0].1).await;
+    assert!(before.contains("pas encore répondu"), "the old rows as they were");
+    let migration = include_str!("../../migrations/20261201000001_cycle_de_vie_suite.sql");
+    for statement in migration.split(';') {
+        let sql: String =
+            statement.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+        if sql.trim_start().starts_with("UPDATE") {
+            exec(&app.db, &sql).await;
+        }
+    }
+    for (id, follow, statut) in &ids {
+        let statuses = text(
+            &app.db,
+            &format!(
+                "SELECT MIN(statut) || ':' || MAX(statut) FROM destinataires WHERE demande_id = '{id}' AND role <> 'reserve'"
+            ),
+        )
+        .await;
+        let expected = if *statut == "cloturee" { "cloturee:cloturee" } else { "expiree:expiree" };
+        assert_eq!(statuses, expected, "{statut}");
+        let (_, page) = app.get_text(follow).await;
+        assert!(!page.contains("pas encore répondu"), "{statut}: {page}");
+    }
+}
+on_both_engines!(requests_ended_before_the_lifecycle_end_their_recipients);

@@ -41,6 +41,7 @@ fn sent() -> Request {
         done: Done::default(),
         company_reopened: false,
         satisfaction: None,
+        satisfaction_asked: false,
     }
 }
 
@@ -245,6 +246,42 @@ fn closing_ends_every_recipient_and_asks_the_company() {
     // Another lycée cannot re-open it.
     let e = Event::Reopen { by: Actor::Lycee("B".into()), candidates: vec![] };
     assert_eq!(decide(&after, &e, now, &cal, &d).err(), Some(Refusal::NotInvolved));
+}
+
+#[test]
+fn the_company_is_asked_its_word_once() {
+    let (cal, d, now) = (lyon(), Deadlines::default(), START);
+    let close = Event::Close { by: Actor::Lycee("A".into()), outcome: Outcome::Realisee };
+    let reopen = Event::Reopen { by: Actor::Lycee("A".into()), candidates: vec![] };
+    let asks =
+        |plan: &domain::lifecycle::Plan| plan.emails.iter().filter(|e| **e == Email::CompanySatisfaction).count();
+    let taken = with(RequestStatus::PriseEnCharge, RecipientStatus::PriseEnCharge, RecipientStatus::Nouvelle);
+    let first = decide(&taken, &close, now, &cal, &d).expect("clôturer");
+    assert_eq!(asks(&first), 1);
+    assert!(first.marks.contains(&Mark::SatisfactionAsked));
+    let closed = taken.apply(&first, now);
+    assert!(closed.satisfaction_asked);
+    // Re-opened, closed again: not asked a second time.
+    let reopened = closed.apply(&decide(&closed, &reopen, now, &cal, &d).expect("rouvrir"), now);
+    let again = decide(&reopened, &close, now, &cal, &d).expect("clôturer encore");
+    assert_eq!(asks(&again), 0, "asked once");
+    assert!(!again.marks.contains(&Mark::SatisfactionAsked));
+}
+
+#[test]
+fn the_schedule_counts_in_the_days_of_the_lycee_it_waits_for() {
+    let mut req = sent();
+    assert_eq!(req.calendar_lycee(), Some("A"), "the pilot that has not answered");
+    req.recipients[0].status = RecipientStatus::Expiree;
+    req.recipients[1].role = RecipientRole::Pilote;
+    assert_eq!(req.calendar_lycee(), Some("B"), "the pilot role moved on");
+    req.recipients[1].status = RecipientStatus::Declinee;
+    assert_eq!(req.calendar_lycee(), Some("A"), "nobody waiting: the first pilot");
+    req.responsible = Some("C".into());
+    assert_eq!(req.calendar_lycee(), Some("C"), "the lycée leading the answer");
+    req.recipients.clear();
+    req.responsible = None;
+    assert_eq!(req.calendar_lycee(), None);
 }
 
 #[test]

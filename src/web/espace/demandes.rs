@@ -347,12 +347,13 @@ async fn request_page(
     let mine = views.iter().find(|r| agent.lycees.contains(&r.uai)).cloned();
     let events = store::events(&state.requests.db, &d.id).await?;
     let viewer = viewer_of(agent, &recips);
+    let lifecycle = crate::requests::lifecycle_state(&d, &recips);
     let can = match &viewer {
         Some(viewer) => domain::lifecycle::permissions(
-            &crate::requests::lifecycle_state(&d, &recips),
+            &lifecycle,
             viewer,
             state.clock.now(),
-            &state.requests.calendar(&index, &d),
+            &state.requests.lifecycle_calendar(&index, &d, &lifecycle),
             &state.requests.deadlines,
         ),
         None => Permissions::default(),
