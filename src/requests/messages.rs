@@ -120,10 +120,21 @@ pub fn story_line(
             (Actor::Company, "Demande relancée par l'entreprise : elle est de nouveau transmise.".to_string())
         }
         Story::Reopened { by } => (by.clone(), format!("Demande rouverte par {}.", author(index, by))),
-        Story::PilotReminded { uai } => (system, format!("Relance envoyée à l'équipe {}.", school(index, uai).of())),
-        Story::EveryoneReminded => {
-            (system, "Relance envoyée aux lycées sollicités qui n'avaient pas répondu.".to_string())
-        }
+        Story::PilotReminded { uai } => (
+            system,
+            format!(
+                "Relance envoyée à l'équipe {} : pas de prise en charge depuis {} jours ouvrés.",
+                school(index, uai).of(),
+                svc.deadlines.pilot_reminder
+            ),
+        ),
+        Story::EveryoneReminded => (
+            system,
+            format!(
+                "Relance envoyée aux lycées sollicités qui n'avaient pas répondu : pas de prise en charge depuis {} jours ouvrés.",
+                svc.deadlines.everyone_reminder
+            ),
+        ),
         Story::Escalated => (
             system,
             "Sans réponse des lycées, la demande est signalée au chargé de mission école-entreprise de l'académie."

@@ -101,6 +101,7 @@ async fn nobody_answers(engine: Engine) {
     assert!(reminder[0].text().contains("Sans prise en charge d'ici le 13/11/2026"), "{}", reminder[0].text());
     let (_, page) = app.get_text(&follow).await;
     assert!(page.contains("12/11/2026") && page.contains("Relance envoyée à"), "the company sees the reminder");
+    assert!(page.contains("pas de prise en charge depuis 2 jours ouvrés"), "the reminder says why: {page}");
     assert_eq!(tick_at(&app, &w, after(2) + time::Duration::hours(2)).await, 0, "reminded once");
 
     // Friday 13th: three working days, the pilot role moves on.
@@ -114,10 +115,30 @@ async fn nobody_answers(engine: Engine) {
     .await;
     assert_eq!(roles, "pilote:nouvelle");
 
-    // Eight working days: the coordinator is told; the workspace says so.
-    tick_at(&app, &w, after(5)).await;
+    // Five working days: every lycée still asked is reminded (not the
+    // pilot that left), and the company's page says why.
+    assert_eq!(tick_at(&app, &w, after(5)).await, 1);
+    let everyone = smtp
+        .wait_for(1, |m| {
+            m.header("Subject").starts_with("Rappel")
+                && !m.to.iter().any(|t| t.contains(&pilot))
+                && !m.to.iter().any(|t| t.contains(&support))
+        })
+        .await;
+    assert!(everyone[0].text().contains("attend toujours une réponse"), "{}", everyone[0].text());
+    let (_, page) = app.get_text(&follow).await;
+    assert!(
+        page.contains("Relance envoyée aux lycées sollicités qui n&#39;avaient pas répondu : pas de prise en charge depuis 5 jours ouvrés")
+            || page.contains("Relance envoyée aux lycées sollicités qui n'avaient pas répondu : pas de prise en charge depuis 5 jours ouvrés"),
+        "{page}"
+    );
+
+    // Eight working days: the coordinator is told; the workspace and the
+    // company's page say so.
     tick_at(&app, &w, after(8)).await;
     smtp.wait_for(1, |m| m.to.iter().any(|t| t == "cmee@ac-lyon.fr") && m.text().contains("8 jours ouvrés")).await;
+    let (_, page) = app.get_text(&follow).await;
+    assert!(page.contains("la demande est signalée au chargé de mission école-entreprise de l"), "{page}");
     let coordinator =
         app.signed_in(&app.account("cmee2@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
     let inbox = coordinator
@@ -605,3 +626,59 @@ async fn requests_ended_before_the_lifecycle_end_their_recipients(engine: Engine
     }
 }
 on_both_engines!(requests_ended_before_the_lifecycle_end_their_recipients);
+
+/// The counter of one transition in a `/metrics` body.
+fn transitions(metrics: &str, name: &str) -> u64 {
+    let key = format!("mlp_demandes_transitions_total{{transition=\"{name}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(key.as_str()))
+        .unwrap_or_else(|| panic!("{name} absent de /metrics"))
+        .trim()
+        .parse()
+        .expect("compteur")
+}
+
+/// Every transition of the lifecycle is on `/metrics` from the start (at
+/// 0 when it never happened), and a story counts what happened: a
+/// submission as `transmise`, a duplicate as `doublon` (not `transmise`),
+/// the take, the message, the close. The counters are the process's,
+/// shared by the tests running in parallel: counted as deltas, at least
+/// what this story did.
+async fn every_transition_is_counted(engine: Engine) {
+    use domain::lifecycle::{Actor, Event, Outcome, Transition};
+    use monlyceepro::requests::Action;
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(START);
+    let (_, before) = app.get_text("/metrics").await;
+    for t in Transition::ALL {
+        transitions(&before, t.code());
+    }
+    let (status, created) = app.post_json("/api/v1/demandes", &request("compteurs@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let (_, between) = app.get_text("/metrics").await;
+    let (status, again) = app.post_json("/api/v1/demandes", &request("compteurs@exemple.fr")).await;
+    assert_eq!((status, again["statut"].as_str()), (201, Some("doublon")), "{again}");
+    let (_, after_duplicate) = app.get_text("/metrics").await;
+    let id = created["id"].as_str().expect("id").to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let index = app.state.search.index();
+    let service = &app.state.requests;
+    let by = || Actor::Lycee(pilot.clone());
+    service
+        .act(&index, &id, Action::new(Event::Take { uai: pilot.clone() }, "Mme Martin"), after(1))
+        .await
+        .expect("prise");
+    let write = Action::new(Event::Write { by: by() }, "Mme Martin").with_text("Bonjour");
+    service.act(&index, &id, write, after(1)).await.expect("message");
+    let close = Action::new(Event::Close { by: by(), outcome: Outcome::Partenariat }, "Mme Martin");
+    service.act(&index, &id, close, after(2)).await.expect("clôture");
+    let (_, after_story) = app.get_text("/metrics").await;
+    let delta = |a: &str, b: &str, t: Transition| transitions(b, t.code()) - transitions(a, t.code());
+    assert!(delta(&before, &between, Transition::Transmise) >= 1);
+    assert!(delta(&between, &after_duplicate, Transition::Doublon) >= 1);
+    for t in [Transition::PriseEnCharge, Transition::Message, Transition::Cloturee] {
+        assert!(delta(&after_duplicate, &after_story, t) >= 1, "{t}");
+    }
+}
+on_both_engines!(every_transition_is_counted);

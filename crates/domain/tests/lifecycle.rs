@@ -426,3 +426,16 @@ fn codes_round_trip() {
     }
     assert!("ouverte".parse::<RequestStatus>().is_err());
 }
+
+#[test]
+fn a_submission_counts_as_the_status_it_starts_in() {
+    use domain::lifecycle::Transition;
+    assert_eq!(Transition::submitted(RequestStatus::Transmise), Transition::Transmise);
+    assert_eq!(Transition::submitted(RequestStatus::EnAttente), Transition::EnAttente);
+    assert_eq!(Transition::submitted(RequestStatus::Doublon), Transition::Doublon);
+    // Every name once.
+    let mut codes: Vec<&str> = Transition::ALL.iter().map(|t| t.code()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), Transition::ALL.len());
+}
