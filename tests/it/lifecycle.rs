@@ -682,3 +682,44 @@ async fn every_transition_is_counted(engine: Engine) {
     }
 }
 on_both_engines!(every_transition_is_counted);
+
+/// Two workers on PostgreSQL run the schedule at the same instant,
+/// bypassing the job's lease (as two instances whose leases overlap would):
+/// every pilot is reminded once — each step is decided on the request's
+/// locked row and recorded with it, so the second worker finds it done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_schedules_at_once_remind_once_on_postgres() {
+    let app = TestApp::spawn(Engine::Postgres).await;
+    addresses(&app).await;
+    app.clock.set(START);
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let mut asked = request(&format!("deux.ouvriers.{i}@exemple.fr"));
+        asked["entreprise"] = serde_json::json!({"nom": format!("Entreprise {i}")});
+        let (status, created) = app.post_json("/api/v1/demandes", &asked).await;
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().expect("id").to_string());
+    }
+    // Two working days later: every pilot is due for its reminder; five:
+    // the pilot role moved on, the new pilots and everyone are due.
+    for n in [2, 5] {
+        let at = after(n);
+        let run = || {
+            let (service, index) = (app.state.requests.clone(), app.state.search.index());
+            tokio::spawn(async move { service.run_schedule(&index, at).await.expect("échéancier") })
+        };
+        let (a, b) = (run(), run());
+        let (a, b) = (a.await.expect("tâche"), b.await.expect("tâche"));
+        assert_eq!(a + b, ids.len(), "each request changed by one of the two workers, day {n}");
+    }
+    let twice = text(
+        &app.db,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM (SELECT demande_id, destinataire FROM outbox WHERE sujet LIKE 'Rappel%' \
+         GROUP BY demande_id, destinataire HAVING COUNT(*) > 1) t",
+    )
+    .await;
+    assert_eq!(twice, "0", "no reminder sent twice to one recipient");
+    let reminders =
+        text(&app.db, "SELECT CAST(COUNT(DISTINCT demande_id) AS TEXT) FROM outbox WHERE sujet LIKE 'Rappel%'").await;
+    assert_eq!(reminders, ids.len().to_string(), "every request reminded");
+}
