@@ -337,7 +337,7 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
                 | sqlx::error::ErrorKind::ForeignKeyViolation
                 | sqlx::error::ErrorKind::NotNullViolation
                 | sqlx::error::ErrorKind::CheckViolation => false,
-                _ => unavailable_code(&code),
+                _ => unavailable_code(&code, db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some()),
             }
         }
         _ => false,
@@ -345,9 +345,11 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 }
 
 /// SQLite result codes (primary code in the low byte of the extended one)
-/// and PostgreSQL SQLSTATE classes that mean "not now".
-fn unavailable_code(code: &str) -> bool {
-    if let Ok(n) = code.parse::<i64>() {
+/// and PostgreSQL SQLSTATE classes that mean "not now". Most SQLSTATEs are
+/// digits too ("25006", "08006", "53300"): read as SQLite codes they meant
+/// nothing, and a read-only PostgreSQL answered 500 instead of 503.
+fn unavailable_code(code: &str, postgres: bool) -> bool {
+    if !postgres && let Ok(n) = code.parse::<i64>() {
         // SQLITE_BUSY 5, LOCKED 6, NOMEM 7, READONLY 8, IOERR 10, FULL 13,
         // CANTOPEN 14, PROTOCOL 15.
         return matches!(n & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14 | 15);

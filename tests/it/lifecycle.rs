@@ -723,3 +723,60 @@ async fn two_schedules_at_once_remind_once_on_postgres() {
         text(&app.db, "SELECT CAST(COUNT(DISTINCT demande_id) AS TEXT) FROM outbox WHERE sujet LIKE 'Rappel%'").await;
     assert_eq!(reminders, ids.len().to_string(), "every request reminded");
 }
+
+/// A lycée clicks "prendre en charge" while the database cannot serve: the
+/// answer is 503 with `Retry-After` (try again), never 409 (a refusal it
+/// would believe): on PostgreSQL with the page read but the write refused
+/// (a read-only database), then on both engines with the database gone.
+async fn a_one_click_answer_during_an_outage_is_503(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(START);
+    let (_, created) = app.post_json("/api/v1/demandes", &request("panne.lien@exemple.fr")).await;
+    let id = created["id"].as_str().expect("id").to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let token = app.state.requests.link_token(&id, &pilot, START);
+    let take = format!("/r/{token}/prendre");
+    let (status, form) = app.get_text(&take).await;
+    assert_eq!(status, 200, "{form}");
+    let csrf = crate::support::csrf_of(&form).expect("csrf");
+    let click = || async {
+        let res = app
+            .client
+            .post(format!("{}{take}", app.base))
+            .form(&[("csrf", csrf.as_str()), ("nom", "Mme Martin")])
+            .send()
+            .await
+            .expect("envoi");
+        let retry = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        (res.status().as_u16(), retry, res.text().await.expect("corps"))
+    };
+    if engine == Engine::Postgres {
+        let name = text(&app.db, "SELECT current_database()").await;
+        let Db::Postgres(pool) = &app.db else { unreachable!() };
+        // From a connection outside the pool: every pooled one is replaced
+        // by a read-only one.
+        let mut admin = pool.acquire().await.expect("connexion").detach();
+        for sql in [
+            format!("ALTER DATABASE \"{name}\" SET default_transaction_read_only = on"),
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid()"
+                .to_string(),
+        ] {
+            sqlx::query(&sql).execute(&mut admin).await.expect("lecture seule");
+        }
+        let (status, retry, html) = click().await;
+        assert_eq!((status, retry.is_some()), (503, true), "{html}");
+        assert!(html.contains("rien n&#39;a été modifié") || html.contains("rien n'a été modifié"), "{html}");
+        sqlx::query(&format!("ALTER DATABASE \"{name}\" RESET default_transaction_read_only"))
+            .execute(&mut admin)
+            .await
+            .expect("rétablir");
+        let statut = text(&app.db, &format!("SELECT statut FROM demandes WHERE id = '{id}'")).await;
+        assert_eq!(statut, "transmise", "nothing changed");
+    }
+    app.db.close().await;
+    let (status, retry, html) = click().await;
+    assert_eq!((status, retry.is_some()), (503, true), "{html}");
+    assert!(html.contains("indisponible"), "{html}");
+}
+on_both_engines!(a_one_click_answer_during_an_outage_is_503);
