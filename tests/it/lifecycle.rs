@@ -780,3 +780,72 @@ async fn a_one_click_answer_during_an_outage_is_503(engine: Engine) {
     assert!(html.contains("indisponible"), "{html}");
 }
 on_both_engines!(a_one_click_answer_during_an_outage_is_503);
+
+/// The company closes from its follow-up page: its need met thanks to the
+/// lycées (`satisfait`: the lycée that took it and those still asked are
+/// told, the company asked its word) or elsewhere (`ailleurs`, nobody took
+/// it); the page afterwards no longer promises an answer.
+async fn the_company_closes_from_its_follow_up_page(engine: Engine) {
+    use domain::lifecycle::Event;
+    use monlyceepro::requests::Action;
+    let app = TestApp::spawn(engine).await;
+    addresses(&app).await;
+    app.clock.set(START);
+    for (email, issue, outcome, how) in [
+        ("satisfaite@exemple.fr", "satisfait", "realisee", "son besoin est satisfait"),
+        ("ailleurs@exemple.fr", "ailleurs", "sans_suite", "son besoin a été satisfait ailleurs"),
+    ] {
+        let mut asked = request(email);
+        asked["entreprise"] = serde_json::json!({"nom": format!("Entreprise {issue}")});
+        let (status, created) = app.post_json("/api/v1/demandes", &asked).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().expect("id").to_string();
+        let follow = created["suivi_url"].as_str().expect("suivi").trim_start_matches(&app.base).to_string();
+        let told: Vec<String> = created["destinataires"]
+            .as_array()
+            .expect("destinataires")
+            .iter()
+            .filter(|r| r["role"] != "reserve")
+            .map(|r| r["uai"].as_str().expect("uai").to_lowercase())
+            .collect();
+        let taken = issue == "satisfait";
+        if taken {
+            let take = Action::new(Event::Take { uai: told[0].to_uppercase() }, "Mme Martin");
+            app.state.requests.act(&app.state.search.index(), &id, take, after(1)).await.expect("prise");
+            let (_, page) = app.get_text(&follow).await;
+            assert!(page.contains("vous répondra"), "taken: an answer is promised");
+        }
+        let (status, _, html) = app.submit_form(&follow, &format!("{follow}/cloturer"), &[("issue", issue)]).await;
+        assert_eq!(status, 303, "{html}");
+        let row = text(
+            &app.db,
+            &format!("SELECT statut || ':' || issue || ':' || cloture_par FROM demandes WHERE id = '{id}'"),
+        )
+        .await;
+        assert_eq!(row, format!("cloturee:{outcome}:entreprise"));
+        // Every lycée still part of it is told how it ended.
+        for uai in &told {
+            let body = text(
+                &app.db,
+                &format!(
+                    "SELECT corps FROM outbox WHERE demande_id = '{id}' AND destinataire LIKE '%{uai}%' \
+                     AND sujet LIKE '%clôturée par l''entreprise'"
+                ),
+            )
+            .await;
+            assert!(body.contains(how) && body.contains("Vous n'avez plus rien à faire"), "{uai}: {body}");
+        }
+        let asked_word = text(
+            &app.db,
+            &format!("SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE demande_id = '{id}' AND sujet LIKE '%utile%'"),
+        )
+        .await;
+        assert_eq!(asked_word, if taken { "1" } else { "0" }, "asked its word only when a lycée took it");
+        let (_, page) = app.get_text(&follow).await;
+        assert!(page.contains("Clôturée le"), "{page}");
+        assert!(!page.contains("vous répondra") && !page.contains("pas encore répondu"), "{page}");
+        let (status, _, _) = app.submit_form(&follow, &format!("{follow}/cloturer"), &[("issue", issue)]).await;
+        assert_eq!(status, 409, "closed once");
+    }
+}
+on_both_engines!(the_company_closes_from_its_follow_up_page);
