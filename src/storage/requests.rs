@@ -460,6 +460,27 @@ pub async fn events(db: &Db, demande_id: &str) -> sqlx::Result<Vec<EventRow>> {
     ).bind(demande_id).fetch_all(p).await)
 }
 
+/// The companies' word on the requests each of `uais` led: (lycée,
+/// average score, how many). Per lycée only, never per person: the
+/// business officers of a lycée answer as a team.
+pub async fn satisfaction_by_lycee(db: &Db, uais: &[String]) -> sqlx::Result<Vec<(String, f64, i64)>> {
+    if uais.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new(
+            "SELECT responsable_uai, AVG(CAST(satisfaction AS DOUBLE PRECISION)), COUNT(*) FROM demandes \
+             WHERE satisfaction IS NOT NULL AND responsable_uai IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for u in uais {
+            sep.push_bind(u.clone());
+        }
+        qb.push(") GROUP BY responsable_uai ORDER BY responsable_uai");
+        qb.build_query_as::<(String, f64, i64)>().fetch_all(p).await
+    })
+}
+
 /// Where to write to lycées: their registered business officers when they
 /// have any (addresses separated by ", "), else their official contact.
 pub async fn lycee_emails(db: &Db, uais: &[String]) -> sqlx::Result<HashMap<String, String>> {

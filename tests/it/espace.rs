@@ -1028,3 +1028,43 @@ async fn fifty_a_year(engine: Engine) {
     assert_eq!(get(&app, &laptop, "/espace").await.0, 303);
 }
 on_both_engines!(fifty_a_year);
+
+/// A lycée sees the companies' word on the requests it led as its own
+/// average on its workspace home — per lycée, never per person: two
+/// answers by two officers make one figure, the officers unnamed in it.
+async fn a_lycee_sees_its_average_satisfaction(engine: Engine) {
+    use domain::lifecycle::{Actor, Event, Outcome};
+    use monlyceepro::clock::Clock;
+    use monlyceepro::requests::Action;
+    let app = TestApp::spawn(engine).await;
+    let mut pilot = String::new();
+    for (i, (officer, score)) in [("Mme Martin", 4), ("M. Durand", 5)].into_iter().enumerate() {
+        let mut asked = request(&format!("avis.moyen.{i}@exemple.fr"));
+        asked["entreprise"] = serde_json::json!({"nom": format!("Entreprise {i}")});
+        if !pilot.is_empty() {
+            // From the same lycée's page: it leads again.
+            asked["lycee"] = pilot.clone().into();
+        }
+        let (status, created) = app.post_json("/api/v1/demandes", &asked).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().expect("id").to_string();
+        assert!(pilot.is_empty() || created["destinataires"][0]["uai"] == pilot.as_str(), "{created}");
+        pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+        let index = app.state.search.index();
+        let now = app.clock.now();
+        let service = &app.state.requests;
+        service.act(&index, &id, Action::new(Event::Take { uai: pilot.clone() }, officer), now).await.expect("prise");
+        let close = Event::Close { by: Actor::Lycee(pilot.clone()), outcome: Outcome::Realisee };
+        service.act(&index, &id, Action::new(close, officer), now).await.expect("clôture");
+        service.act(&index, &id, Action::new(Event::Rate { score }, "Zoé"), now).await.expect("avis");
+    }
+    let rbe = app.signed_in(&app.account("rbe.moyenne@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let home = rbe.get(format!("{}/espace", app.base)).send().await.expect("espace").text().await.expect("corps");
+    let line = home
+        .lines()
+        .find(|l| l.contains("avis des entreprises"))
+        .unwrap_or_else(|| panic!("the lycée's average: {home}"));
+    assert!(line.contains("4,5 sur 5 (2 avis)"), "{line}");
+    assert!(!line.contains("Martin") && !line.contains("Durand"), "never per person: {line}");
+}
+on_both_engines!(a_lycee_sees_its_average_satisfaction);
