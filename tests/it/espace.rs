@@ -1068,3 +1068,45 @@ async fn a_lycee_sees_its_average_satisfaction(engine: Engine) {
     assert!(!line.contains("Martin") && !line.contains("Durand"), "never per person: {line}");
 }
 on_both_engines!(a_lycee_sees_its_average_satisfaction);
+
+/// Declining from the workspace with "Autre raison": without words, the
+/// French error next to the field and nothing stored; with words, stored
+/// with the reason and shown to the lycée in the request's story.
+async fn declining_for_another_reason_needs_words(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (status, created) = app.post_json("/api/v1/demandes", &request("autre.raison@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    let reference = created["reference"].as_str().expect("référence").to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let rbe = app.signed_in(&app.account("rbe.autre@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let page = format!("/espace/demandes/{reference}");
+    let decline = format!("{page}/decliner");
+    let row = || {
+        let (db, id, pilot) = (app.db.clone(), id.clone(), pilot.clone());
+        async move {
+            let sql = format!(
+                "SELECT statut || ':' || COALESCE(motif, '-') FROM destinataires WHERE demande_id = '{id}' AND uai = '{pilot}'"
+            );
+            match &db {
+                Db::Sqlite(p) => sqlx::query_scalar::<_, String>(&sql).fetch_one(p).await,
+                Db::Postgres(p) => sqlx::query_scalar::<_, String>(&sql).fetch_one(p).await,
+            }
+            .expect("destinataire")
+        }
+    };
+    let (status, _, html) = app.submit_form_as(&rbe, &page, &decline, &[("motif", "autre"), ("texte", "  ")]).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("Précisez la raison en quelques mots (« Autre raison »)."), "{html}");
+    assert!(html.contains("id=\"erreur-texte-motif\""), "the error next to its field: {html}");
+    assert_eq!(row().await, "nouvelle:-", "nothing stored");
+
+    let (status, _, html) = app
+        .submit_form_as(&rbe, &page, &decline, &[("motif", "autre"), ("texte", "Atelier fermé pour travaux.")])
+        .await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(row().await, "declinee:Autre raison : Atelier fermé pour travaux.");
+    let html = rbe.get(format!("{}{page}", app.base)).send().await.expect("page").text().await.expect("corps");
+    assert!(html.contains("a décliné (autre raison : Atelier fermé pour travaux.)"), "{html}");
+}
+on_both_engines!(declining_for_another_reason_needs_words);
