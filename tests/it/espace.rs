@@ -1110,3 +1110,49 @@ async fn declining_for_another_reason_needs_words(engine: Engine) {
     assert!(html.contains("a décliné (autre raison : Atelier fermé pour travaux.)"), "{html}");
 }
 on_both_engines!(declining_for_another_reason_needs_words);
+
+/// The business office's contact name follows the rule of people's names
+/// (no line breaks, no links): a French error next to the field and
+/// nothing stored; a good one is stored tidied. The showcase and the
+/// partners are written at the service's time (its clock), not the wall's.
+async fn showcase_contact_name_and_the_service_clock(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, created) = submit(&app, "vitrine.nom@exemple.fr").await;
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let rbe = app.signed_in(&app.account("rbe.vitrine.nom@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let editor = format!("/espace/lycees/{pilot}/vitrine");
+    let stored = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            match &db {
+                Db::Sqlite(p) => sqlx::query_scalar::<_, String>(&sql).fetch_optional(p).await,
+                Db::Postgres(p) => sqlx::query_scalar::<_, String>(&sql).fetch_optional(p).await,
+            }
+            .expect("lecture")
+        }
+    };
+    let bad = "Mme Martin www.exemple.fr";
+    let (status, _, html) = app.submit_form_as(&rbe, &editor, &editor, &[("actions", "pfmp"), ("bde_nom", bad)]).await;
+    assert_eq!(status, 422, "{html}");
+    let message = domain::names::person_name(bad).expect_err("un lien").to_string().replace('\'', "&#39;");
+    assert!(html.contains("id=\"erreur-bde_nom\"") && html.contains(&message[1..]), "{message}: {html}");
+    assert!(html.contains("href=\"#bde-nom\""), "in the summary: {html}");
+    assert!(html.contains(&format!("value=\"{bad}\"")), "shown again as typed");
+    assert_eq!(stored(format!("SELECT bde_nom FROM vitrines WHERE uai = '{pilot}'")).await, None, "nothing stored");
+
+    // The service's time: a date the wall clock is not at.
+    app.clock.set(time::macros::datetime!(2031-05-06 08:00 UTC));
+    // Signed in again: sessions last 12 hours.
+    let rbe = app.signed_in(&app.account("rbe.vitrine.nom@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let (status, _, html) =
+        app.submit_form_as(&rbe, &editor, &editor, &[("actions", "pfmp"), ("bde_nom", "  Mme   Martin ")]).await;
+    assert_eq!(status, 303, "{html}");
+    let row = stored(format!("SELECT bde_nom || ' ' || modifie_le FROM vitrines WHERE uai = '{pilot}'")).await;
+    assert!(row.as_deref().is_some_and(|r| r.starts_with("Mme Martin 2031-05-06")), "{row:?}");
+    let fields = [("lycee", pilot.as_str()), ("nom", "Boulangerie Horloge")];
+    let (status, _, html) = app.submit_form_as(&rbe, "/espace/partenaires", "/espace/partenaires", &fields).await;
+    assert_eq!(status, 303, "{html}");
+    let created = stored("SELECT cree_le FROM partenaires WHERE nom = 'Boulangerie Horloge'".into()).await;
+    assert!(created.as_deref().is_some_and(|c| c.starts_with("2031-05-06")), "{created:?}");
+}
+on_both_engines!(showcase_contact_name_and_the_service_clock);
