@@ -235,31 +235,6 @@ pub async fn remind_conventions(db: &Db, base_url: &str, now: OffsetDateTime) ->
     Ok(queued)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_and_tags_are_checked() {
-        let mut e = Errors::new();
-        assert_eq!(date("01/09/2027", "fin", &mut e).as_deref(), Some("2027-09-01"));
-        assert_eq!(date("1/9/2027", "fin", &mut e).as_deref(), Some("2027-09-01"));
-        assert_eq!(date("2027-09-01", "fin", &mut e).as_deref(), Some("2027-09-01"));
-        assert!(e.is_empty());
-        for bad in ["31/02/2027", "demain", "01/09/1899", "2027-13-01"] {
-            let mut e = Errors::new();
-            assert_eq!(date(bad, "fin", &mut e), None, "{bad}");
-            assert!(e.contains_key("fin"), "{bad}");
-        }
-        let mut e = Errors::new();
-        assert_eq!(tags(" BTP, électricité ;btp,, Électricité", &mut e), "BTP,électricité");
-        assert!(e.is_empty());
-        tags(&"x".repeat(41), &mut e);
-        assert!(e.contains_key("tags"));
-        assert_eq!(kind_label("pfmp"), "Élèves accueillis en stage (PFMP)");
-    }
-}
-
 /// A partner written by hand: recorded, and the addition audited (by
 /// `who`, at `now`), in one transaction.
 pub async fn create(db: &Db, row: &PartenaireRow, who: &str, now: &str) -> sqlx::Result<()> {
@@ -310,4 +285,29 @@ pub async fn delete(db: &Db, p: &PartenaireRow, who: &str, now: &str) -> sqlx::R
     store::delete(&mut tx, &p.id).await?;
     crate::accounts::audit(&mut tx, who, "partenaire_supprime", &p.uai, &p.nom, now).await?;
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_tags_are_checked() {
+        let mut e = Errors::new();
+        assert_eq!(date("01/09/2027", "fin", &mut e).as_deref(), Some("2027-09-01"));
+        assert_eq!(date("1/9/2027", "fin", &mut e).as_deref(), Some("2027-09-01"));
+        assert_eq!(date("2027-09-01", "fin", &mut e).as_deref(), Some("2027-09-01"));
+        assert!(e.is_empty());
+        for bad in ["31/02/2027", "demain", "01/09/1899", "2027-13-01"] {
+            let mut e = Errors::new();
+            assert_eq!(date(bad, "fin", &mut e), None, "{bad}");
+            assert!(e.contains_key("fin"), "{bad}");
+        }
+        let mut e = Errors::new();
+        assert_eq!(tags(" BTP, électricité ;btp,, Électricité", &mut e), "BTP,électricité");
+        assert!(e.is_empty());
+        tags(&"x".repeat(41), &mut e);
+        assert!(e.contains_key("tags"));
+        assert_eq!(kind_label("pfmp"), "Élèves accueillis en stage (PFMP)");
+    }
 }
