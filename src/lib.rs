@@ -24,6 +24,7 @@ pub mod proconnect;
 pub mod requests;
 pub mod search;
 pub mod security;
+pub mod showcase;
 pub mod stats;
 pub mod storage;
 pub mod territory;

@@ -235,6 +235,58 @@ pub async fn remind_conventions(db: &Db, base_url: &str, now: OffsetDateTime) ->
     Ok(queued)
 }
 
+/// A partner written by hand: recorded, and the addition audited (by
+/// `who`, at `now`), in one transaction.
+pub async fn create(db: &Db, row: &PartenaireRow, who: &str, now: &str) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    store::upsert(&mut tx, row).await?;
+    crate::accounts::audit(&mut tx, who, "partenaire_cree", &row.uai, &row.nom, now).await?;
+    tx.commit().await
+}
+
+/// A partner's details changed.
+pub async fn update(db: &Db, row: &PartenaireRow) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    store::upsert(&mut tx, row).await?;
+    tx.commit().await
+}
+
+/// A contact of a partner.
+pub async fn add_contact(db: &Db, row: &store::ContactRow) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    store::insert_contact(&mut tx, row).await?;
+    tx.commit().await
+}
+
+/// A line of a partner's history written by hand.
+pub async fn add_interaction(db: &Db, row: &InteractionRow) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    store::insert_interaction(&mut tx, row).await?;
+    tx.commit().await
+}
+
+/// A partnership agreement of partner `p`, audited.
+pub async fn add_convention(
+    db: &Db,
+    p: &PartenaireRow,
+    row: &store::ConventionRow,
+    who: &str,
+    now: &str,
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    store::insert_convention(&mut tx, row).await?;
+    crate::accounts::audit(&mut tx, who, "convention_ajoutee", &p.uai, &p.nom, now).await?;
+    tx.commit().await
+}
+
+/// Partner `p` deleted with everything it holds, audited.
+pub async fn delete(db: &Db, p: &PartenaireRow, who: &str, now: &str) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    store::delete(&mut tx, &p.id).await?;
+    crate::accounts::audit(&mut tx, who, "partenaire_supprime", &p.uai, &p.nom, now).await?;
+    tx.commit().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,7 @@ pub fn to_domain(d: &DemandeRow, recips: &[DestinataireRow]) -> Request {
         },
         company_reopened: d.rouverte_par_entreprise,
         satisfaction: d.satisfaction.and_then(|s| u8::try_from(s).ok()),
+        satisfaction_asked: d.avis_demande_le.is_some(),
     }
 }
 
@@ -105,9 +106,12 @@ impl RequestService {
             *candidates = self.alternatives(index, &d, &recips, now).await?.into_iter().map(|(u, _)| u).collect();
         }
         let state = to_domain(&d, &recips);
-        let calendar = self.calendar(index, &d);
+        let calendar = self.lifecycle_calendar(index, &d, &state);
         let plan = decide(&state, &action.event, now, &calendar, &self.deadlines)?;
         let after = state.apply(&plan, now);
+        // The next step counts in the days of whoever it waits for now
+        // (the pilot may have changed, a lycée may have taken it).
+        let calendar = self.lifecycle_calendar(index, &d, &after);
         let now_s = clock::to_rfc3339(now);
 
         let mut next = d.clone();
@@ -225,10 +229,11 @@ impl RequestService {
                     d.satisfaction_commentaire = action.text.clone().filter(|t| !t.is_empty());
                     d.satisfaction_le = now();
                 }
+                Mark::SatisfactionAsked => d.avis_demande_le = now(),
                 Mark::Outcome(outcome) => {
-                    d.issue = Some(outcome.code().to_string());
+                    d.issue = Some(*outcome);
                     if let Event::Close { by, .. } = &action.event {
-                        d.cloture_par = Some(by.kind().code().to_string());
+                        d.cloture_par = Some(by.kind());
                     }
                 }
             }
@@ -241,7 +246,7 @@ impl RequestService {
             d.cloture_par = None;
         }
         if d.statut == RequestStatus::EnAttente && d.coordination.is_none() {
-            d.coordination = Some(CoordinationReason::NoLyceeFits.code().to_string());
+            d.coordination = Some(CoordinationReason::NoLyceeFits);
         }
         d.modifie_le = now_s.to_string();
     }

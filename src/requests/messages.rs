@@ -25,7 +25,7 @@ fn school(index: &SearchIndex, uai: &str) -> domain::text::SchoolName {
     domain::text::SchoolName::new(&lycee_name(index, uai))
 }
 
-fn action_label(d: &DemandeRow) -> &'static str {
+pub(super) fn action_label(d: &DemandeRow) -> &'static str {
     ActionType::from_code(&d.action).map_or("Autre besoin", ActionType::label)
 }
 
@@ -120,10 +120,21 @@ pub fn story_line(
             (Actor::Company, "Demande relancée par l'entreprise : elle est de nouveau transmise.".to_string())
         }
         Story::Reopened { by } => (by.clone(), format!("Demande rouverte par {}.", author(index, by))),
-        Story::PilotReminded { uai } => (system, format!("Relance envoyée à l'équipe {}.", school(index, uai).of())),
-        Story::EveryoneReminded => {
-            (system, "Relance envoyée aux lycées sollicités qui n'avaient pas répondu.".to_string())
-        }
+        Story::PilotReminded { uai } => (
+            system,
+            format!(
+                "Relance envoyée à l'équipe {} : pas de prise en charge depuis {} jours ouvrés.",
+                school(index, uai).of(),
+                svc.deadlines.pilot_reminder
+            ),
+        ),
+        Story::EveryoneReminded => (
+            system,
+            format!(
+                "Relance envoyée aux lycées sollicités qui n'avaient pas répondu : pas de prise en charge depuis {} jours ouvrés.",
+                svc.deadlines.everyone_reminder
+            ),
+        ),
         Story::Escalated => (
             system,
             "Sans réponse des lycées, la demande est signalée au chargé de mission école-entreprise de l'académie."
@@ -578,7 +589,7 @@ impl RequestService {
         let link = |suffix: &str| format!("{}/r/{token}{suffix}", self.base_url);
         let notified = r.and_then(|r| r.notifie_le.as_deref()).and_then(clock::parse);
         let deadline = notified.map(|t| {
-            let cal = self.calendar(index, d);
+            let cal = self.lycee_calendar(index, uai, d);
             date_of(cal.add_working_days(t, self.deadlines.pilot_moves))
         });
         templates::Reminder {

@@ -158,8 +158,47 @@ impl RequestService {
         self.revision.fetch_add(1, Ordering::Release);
     }
 
-    /// The working days of a request: those of its commune's département
-    /// and académie.
+    /// The working days of a request's schedule: those of the lycée it
+    /// waits for ([`domain::lifecycle::Request::calendar_lycee`]: the one
+    /// leading the answer, else its pilot), the company's commune only when
+    /// no lycée is left. A company across a border does not move a
+    /// lycée's holidays.
+    pub fn lifecycle_calendar<'a>(
+        &'a self,
+        index: &crate::search::SearchIndex,
+        d: &DemandeRow,
+        state: &domain::lifecycle::Request,
+    ) -> WorkingCalendar<'a> {
+        match state.calendar_lycee() {
+            Some(uai) => self.lycee_calendar(index, uai, d),
+            None => self.calendar(index, d),
+        }
+    }
+
+    /// The working days of lycée `uai` (its département and académie),
+    /// those of the request's commune when the lycée is unknown.
+    pub fn lycee_calendar<'a>(
+        &'a self,
+        index: &crate::search::SearchIndex,
+        uai: &str,
+        d: &DemandeRow,
+    ) -> WorkingCalendar<'a> {
+        match index.lycee(uai) {
+            Some(l) => {
+                let academie = l
+                    .academie
+                    .as_deref()
+                    .and_then(|c| index.academies.values().find(|(code, _)| code == c))
+                    .map(|(_, name)| name.as_str());
+                WorkingCalendar::new(&l.departement, academie, self.school.as_deref())
+            }
+            None => self.calendar(index, d),
+        }
+    }
+
+    /// The working days of a request's commune (département and
+    /// académie): what the coordination's dashboards count in, and the
+    /// schedule's when no lycée is left.
     pub fn calendar<'a>(&'a self, index: &crate::search::SearchIndex, d: &DemandeRow) -> WorkingCalendar<'a> {
         self.calendar_of(index, &d.commune_code, d.academie_code.as_deref())
     }
@@ -302,21 +341,27 @@ fn month_of(now: OffsetDateTime) -> String {
 /// Counters of the lifecycle's transitions, for `/metrics`
 /// (`mlp_demandes_transitions_total{transition="…"}`), per instance.
 pub mod counters {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
+    use domain::lifecycle::Transition;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
-    static TRANSITIONS: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
+    /// One counter per transition, in [`Transition::ALL`]'s order.
+    static TRANSITIONS: [AtomicU64; Transition::ALL.len()] = [const { AtomicU64::new(0) }; Transition::ALL.len()];
+
+    fn slot(t: Transition) -> &'static AtomicU64 {
+        let i = Transition::ALL.iter().position(|x| *x == t).unwrap_or_default();
+        &TRANSITIONS[i]
+    }
 
     /// Counts transitions that were committed.
-    pub fn record(names: &[&'static str]) {
-        let mut t = TRANSITIONS.lock().unwrap_or_else(|e| e.into_inner());
-        for n in names {
-            *t.entry(n).or_default() += 1;
+    pub fn record(names: &[Transition]) {
+        for t in names {
+            slot(*t).fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    /// Every transition counted so far.
+    /// Every transition, counted so far or not (at 0): a rate over a
+    /// counter that appears late is wrong in Prometheus.
     pub fn snapshot() -> Vec<(&'static str, u64)> {
-        TRANSITIONS.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (*k, *v)).collect()
+        Transition::ALL.iter().map(|t| (t.code(), slot(*t).load(Ordering::Relaxed))).collect()
     }
 }

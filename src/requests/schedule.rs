@@ -42,8 +42,9 @@ impl RequestService {
         let mut tx = self.db.begin().await?;
         let Some(d) = store::demande_for_update(&mut tx, id).await? else { return Ok(()) };
         let recips = store::destinataires_in_tx(&mut tx, id).await?;
-        let calendar = self.calendar(index, &d);
-        let mut due = next_due(&to_domain(&d, &recips), &calendar, &self.deadlines);
+        let state = to_domain(&d, &recips);
+        let calendar = self.lifecycle_calendar(index, &d, &state);
+        let mut due = next_due(&state, &calendar, &self.deadlines);
         if due.is_some_and(|t| t <= now) {
             // The lifecycle and its schedule disagree: look again tomorrow
             // rather than every minute.

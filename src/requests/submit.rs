@@ -11,12 +11,13 @@ use crate::mail::templates;
 use crate::search::SearchIndex;
 use crate::security::{random_id, token_hash};
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow};
-use domain::lifecycle::{Deadlines, Done, RecipientRole, RecipientStatus, Request, RequestStatus, next_due};
+use domain::lifecycle::{Done, RecipientRole, RecipientStatus, Request, RequestStatus, Transition, next_due};
 use domain::matching::WantedJob;
 use domain::routing::{
     Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_label, km_words, route,
 };
 use domain::text::at_lycee;
+use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
 
 /// A line of the submission's story that only the submission tells.
@@ -32,6 +33,18 @@ fn line(d: &DemandeRow, ordre: i64, uai: Option<&str>, texte: String, public: bo
         public,
         cree_le: now_s.to_string(),
     }
+}
+
+/// Everything a submission writes, prepared before its transaction.
+struct SubmissionPlan {
+    demande: DemandeRow,
+    recipients: Vec<DestinataireRow>,
+    events: Vec<EventRow>,
+    mails: Vec<OutboxRow>,
+    /// The lycées told now (counted as having received one more request).
+    notified: Vec<String>,
+    /// What the company is answered.
+    submitted: Submitted,
 }
 
 /// Who a request would go to, before it is sent (the journey's last step).
@@ -160,26 +173,69 @@ impl RequestService {
     /// Records and routes a request (or links it to the first one when it is
     /// a duplicate), with its emails, in one transaction.
     pub async fn submit(&self, index: &SearchIndex, v: ValidRequest, now: OffsetDateTime) -> anyhow::Result<Submitted> {
-        let now_s = clock::to_rfc3339(now);
+        let plan = self.plan_submission(index, &v, now).await?;
+        self.persist(plan, now).await
+    }
+
+    /// Everything a submission writes, decided before the transaction:
+    /// reads (duplicates, routing, addresses, the reference) first, then
+    /// the rows, the story and the emails built without I/O.
+    async fn plan_submission(
+        &self,
+        index: &SearchIndex,
+        v: &ValidRequest,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<SubmissionPlan> {
         let email_norm = v.email.normalized();
-        let jobs_key = v.jobs_key();
         let since = clock::to_rfc3339(now - Duration::days(DUPLICATE_DAYS));
-        let duplicate = store::find_duplicate(
-            &self.db,
-            &email_norm,
-            v.siret.as_ref().map(|s| s.as_str()),
-            v.action.code(),
-            &jobs_key,
-            &since,
-        )
-        .await?;
+        let siret = v.siret.as_ref().map(|s| s.as_str());
+        let duplicate =
+            store::find_duplicate(&self.db, &email_norm, siret, v.action.code(), &v.jobs_key(), &since).await?;
+        let mut d = self.request_row(v, now);
+        if let Some(original) = duplicate {
+            // The reference is taken in its own short transaction, so that
+            // the counter's row is not locked while the request is written
+            // (a failed request leaves a gap in the numbers, never a
+            // duplicate).
+            d.reference = self.next_reference(now).await?;
+            return Ok(self.plan_duplicate(d, original));
+        }
+        // Routing, on the in-memory catalogue and the lycées' track records.
+        let decision = self.decide(index, v, now).await?;
+        let told: Vec<String> =
+            decision.pilot.iter().chain(decision.supports.iter()).map(|c| c.lycee.uai.clone()).collect();
+        let emails = store::lycee_emails(&self.db, &told).await?;
+        let coordinator = match (decision.coordination, &d.academie_code) {
+            (Some(_), Some(ac)) => store::coordination_of(&self.db, ac).await?,
+            _ => None,
+        };
+        d.reference = self.next_reference(now).await?;
+        Ok(self.plan_routed(index, v, d, &decision, &emails, coordinator.map(|(to, _)| to), now))
+    }
+
+    /// Writes a planned submission in one transaction (a few multi-row
+    /// statements, the shortest lock), then counts it.
+    async fn persist(&self, plan: SubmissionPlan, now: OffsetDateTime) -> anyhow::Result<Submitted> {
+        let now_s = clock::to_rfc3339(now);
+        let mut tx = self.db.begin().await?;
+        store::insert_demande(&mut tx, &plan.demande).await?;
+        store::insert_destinataires(&mut tx, &plan.recipients).await?;
+        store::insert_events(&mut tx, &plan.events).await?;
+        outbox::enqueue_all(&mut tx, &plan.mails, &now_s).await?;
+        store::count(&mut tx, &plan.notified, 1, 0, &month_of(now)).await?;
+        tx.commit().await?;
+        self.changed();
+        super::counters::record(&[Transition::submitted(plan.demande.statut)]);
+        Ok(plan.submitted)
+    }
+
+    /// The request's row as the company sent it, before routing.
+    fn request_row(&self, v: &ValidRequest, now: OffsetDateTime) -> DemandeRow {
+        let now_s = clock::to_rfc3339(now);
         let id = random_id();
         let token = follow_token_of(&self.signer, &id, 0);
-        let follow_url = self.follow_url(&token);
-        let action_label = v.action.label();
-        let academie = v.commune.academie.clone();
-        let mut d = DemandeRow {
-            id: id.clone(),
+        DemandeRow {
+            id,
             reference: String::new(),
             action: v.action.code().to_string(),
             entreprise_nom: v.entreprise_nom.clone(),
@@ -188,12 +244,12 @@ impl RequestService {
             contact_prenom: v.prenom.clone(),
             contact_nom: v.nom.clone(),
             contact_email: v.email.to_string(),
-            contact_email_norm: email_norm,
+            contact_email_norm: v.email.normalized(),
             contact_telephone: v.telephone.clone(),
             commune_code: v.commune.code.clone(),
             commune_nom: v.commune.nom.clone(),
             rayon_km: v.rayon_km,
-            metiers: jobs_key,
+            metiers: v.jobs_key(),
             metier_texte: v.metier_texte.clone(),
             niveaux: v.niveaux.iter().map(|n| n.code()).collect::<Vec<_>>().join(","),
             nombre_eleves: v.nombre_eleves,
@@ -205,8 +261,8 @@ impl RequestService {
             rayon_utilise_km: v.rayon_km,
             elargie: false,
             coordination: None,
-            academie_code: academie.as_ref().map(|(c, _)| c.clone()),
-            doublon_de: duplicate.clone(),
+            academie_code: v.commune.academie.as_ref().map(|(c, _)| c.clone()),
+            doublon_de: None,
             jeton_hash: token_hash(&token),
             responsable_uai: None,
             responsable_nom: None,
@@ -217,7 +273,7 @@ impl RequestService {
             termine_le: None,
             issue: None,
             cloture_par: None,
-            demarre_le: now_s.clone(),
+            demarre_le: now_s,
             pris_le: None,
             repondu_le: None,
             relance_tous_le: None,
@@ -229,52 +285,72 @@ impl RequestService {
             satisfaction: None,
             satisfaction_commentaire: None,
             satisfaction_le: None,
+            avis_demande_le: None,
             explication_rayon: None,
-        };
-
-        if let Some(original) = duplicate {
-            d.statut = RequestStatus::Doublon;
-            d.termine_le = Some(now_s.clone());
-            d.reference = self.next_reference(now).await?;
-            let texte = format!(
-                "Même demande que {original}, reçue il y a moins de {DUPLICATE_DAYS} jours : elle n'est pas transmise une seconde fois."
-            );
-            let mail = templates::Duplicate {
-                prenom: &d.contact_prenom,
-                nom: &d.contact_nom,
-                action: action_label,
-                original: &original,
-                follow_url: &follow_url,
-            }
-            .render_email();
-            let mut tx = self.db.begin().await?;
-            store::insert_demande(&mut tx, &d).await?;
-            store::insert_events(&mut tx, &[line(&d, 1, None, texte, true, &now_s)]).await?;
-            outbox::enqueue(&mut tx, Some(&id), &d.contact_email, mail, &now_s).await?;
-            tx.commit().await?;
-            super::counters::record(&[RequestStatus::Doublon.code()]);
-            return Ok(Submitted {
-                id,
-                reference: d.reference,
-                statut: d.statut,
-                recipients: Vec::new(),
-                widened_to: None,
-                radius_note: None,
-                coordination: None,
-                duplicate_of: Some(original),
-                token,
-                follow_url,
-            });
         }
+    }
 
-        // Routing, on the in-memory catalogue and the lycées' track records.
-        let month = month_of(now);
-        let decision = self.decide(index, &v, now).await?;
+    /// A duplicate: recorded, never routed; the company is told which
+    /// request it repeats.
+    fn plan_duplicate(&self, mut d: DemandeRow, original: String) -> SubmissionPlan {
+        let token = follow_token_of(&self.signer, &d.id, 0);
+        let follow_url = self.follow_url(&token);
+        d.statut = RequestStatus::Doublon;
+        d.termine_le = Some(d.cree_le.clone());
+        d.doublon_de = Some(original.clone());
+        let texte = format!(
+            "Même demande que {original}, reçue il y a moins de {DUPLICATE_DAYS} jours : elle n'est pas transmise une seconde fois."
+        );
+        let mail = templates::Duplicate {
+            prenom: &d.contact_prenom,
+            nom: &d.contact_nom,
+            action: super::messages::action_label(&d),
+            original: &original,
+            follow_url: &follow_url,
+        }
+        .render_email();
+        let events = vec![line(&d, 1, None, texte, true, &d.cree_le)];
+        let mails = vec![outbox::message(Some(&d.id), &d.contact_email, mail)];
+        let submitted = Submitted {
+            id: d.id.clone(),
+            reference: d.reference.clone(),
+            statut: d.statut,
+            recipients: Vec::new(),
+            widened_to: None,
+            radius_note: None,
+            coordination: None,
+            duplicate_of: Some(original),
+            token,
+            follow_url,
+        };
+        SubmissionPlan { demande: d, recipients: Vec::new(), events, mails, notified: Vec::new(), submitted }
+    }
+
+    /// A routed request: its recipients (pilot, supports, reserves), the
+    /// first lines of its story, the lycées', the coordinator's and the
+    /// company's emails, and when the schedule first looks at it. No I/O:
+    /// `emails` are the lycées' addresses, `coordinator` the académie's.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_routed(
+        &self,
+        index: &SearchIndex,
+        v: &ValidRequest,
+        mut d: DemandeRow,
+        decision: &Decision<'_>,
+        emails: &HashMap<String, String>,
+        coordinator: Option<String>,
+        now: OffsetDateTime,
+    ) -> SubmissionPlan {
+        let now_s = d.cree_le.clone();
+        let id = d.id.clone();
+        let token = follow_token_of(&self.signer, &id, 0);
+        let follow_url = self.follow_url(&token);
+        let academie = v.commune.academie.clone();
         d.rayon_utilise_km = decision.radius_km;
         d.elargie = decision.widened;
         d.explication_rayon =
             decision.trade_beyond.as_ref().map(|b| trade_sentence(index, v.rayon_km, b, decision.radius_km));
-        d.coordination = decision.coordination.map(|c| c.code().to_string());
+        d.coordination = decision.coordination;
         d.statut = if decision.pilot.is_some() { RequestStatus::Transmise } else { RequestStatus::EnAttente };
 
         let mut chosen: Vec<(&Candidate<'_>, RecipientRole)> = Vec::new();
@@ -283,18 +359,6 @@ impl RequestService {
         }
         chosen.extend(decision.supports.iter().map(|c| (c, RecipientRole::Appui)));
         let notified: Vec<String> = chosen.iter().map(|(c, _)| c.lycee.uai.clone()).collect();
-        let emails = store::lycee_emails(&self.db, &notified).await?;
-        let coordinator = match (&d.coordination, &d.academie_code) {
-            (Some(_), Some(ac)) => store::coordination_of(&self.db, ac).await?,
-            _ => None,
-        };
-
-        // Everything is prepared before the transaction, which then only
-        // writes: a few multi-row statements, the shortest lock. The
-        // reference is taken first, in its own short transaction, so that the
-        // counter's row is not locked while the request is written (a failed
-        // request leaves a gap in the numbers, never a duplicate).
-        d.reference = self.next_reference(now).await?;
         let mut recipients = Vec::new();
         let mut rows: Vec<DestinataireRow> = Vec::new();
         let mut texts: Vec<(Option<String>, String, bool)> = Vec::new();
@@ -374,8 +438,7 @@ impl RequestService {
         });
         if let Some(t) = &coordination_text {
             texts.push((None, t.clone(), true));
-            if let (Some((to, _)), Some((_, academie_name)), Some(reason)) =
-                (&coordinator, &academie, decision.coordination)
+            if let (Some(to), Some((_, academie_name)), Some(reason)) = (&coordinator, &academie, decision.coordination)
             {
                 let why = match reason {
                     CoordinationReason::TrainingOffer => "demande sur l'offre de formation",
@@ -393,7 +456,7 @@ impl RequestService {
             prenom: &d.contact_prenom,
             nom: &d.contact_nom,
             reference: &d.reference,
-            action: action_label,
+            action: super::messages::action_label(&d),
             commune: &d.commune_nom,
             recipients: recipients.iter().map(|r| format!("{} ({}), {}", r.nom, r.commune, r.role.label())).collect(),
             widened: widened.clone(),
@@ -428,22 +491,13 @@ impl RequestService {
             done: Done::default(),
             company_reopened: false,
             satisfaction: None,
+            satisfaction_asked: false,
         };
-        let deadlines: &Deadlines = &self.deadlines;
-        d.prochaine_echeance = next_due(&state, &self.calendar(index, &d), deadlines).map(clock::to_rfc3339);
-        let mut tx = self.db.begin().await?;
-        store::insert_demande(&mut tx, &d).await?;
-        store::insert_destinataires(&mut tx, &rows).await?;
-        store::insert_events(&mut tx, &events).await?;
-        outbox::enqueue_all(&mut tx, &mails, &now_s).await?;
-        store::count(&mut tx, &notified, 1, 0, &month).await?;
-        tx.commit().await?;
-        self.changed();
-        super::counters::record(&[RequestStatus::Transmise.code()]);
-
-        Ok(Submitted {
+        d.prochaine_echeance =
+            next_due(&state, &self.lifecycle_calendar(index, &d, &state), &self.deadlines).map(clock::to_rfc3339);
+        let submitted = Submitted {
             id,
-            reference: d.reference,
+            reference: d.reference.clone(),
             statut: d.statut,
             recipients,
             widened_to: decision.widened.then_some(decision.radius_km),
@@ -456,7 +510,8 @@ impl RequestService {
             duplicate_of: None,
             token,
             follow_url,
-        })
+        };
+        SubmissionPlan { demande: d, recipients: rows, events, mails, notified, submitted }
     }
 
     /// Next reference of the year: MLP-2026-000123.

@@ -5,7 +5,7 @@ use super::{Db, Tx};
 use crate::{on_db, on_tx};
 use domain::account::Role;
 use domain::lifecycle::{ActorKind, Outcome, RecipientRole, RecipientStatus, RequestStatus};
-use domain::routing::{Availability, TrackRecord};
+use domain::routing::{Availability, CoordinationReason, TrackRecord};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
@@ -38,8 +38,9 @@ pub struct DemandeRow {
     pub statut: RequestStatus,
     pub rayon_utilise_km: f64,
     pub elargie: bool,
-    /// Why the territorial coordinator is involved (`CoordinationReason`).
-    pub coordination: Option<String>,
+    /// Why the territorial coordinator is involved.
+    #[sqlx(try_from = "NullableCode")]
+    pub coordination: Option<CoordinationReason>,
     pub academie_code: Option<String>,
     pub doublon_de: Option<String>,
     pub jeton_hash: String,
@@ -53,9 +54,11 @@ pub struct DemandeRow {
     pub jeton_emis_le: Option<String>,
     /// When the request ended (closed, cancelled, a duplicate, no answer).
     pub termine_le: Option<String>,
-    /// How it ended (`Outcome`) and who ended it (`ActorKind`).
-    pub issue: Option<String>,
-    pub cloture_par: Option<String>,
+    /// How it ended and who ended it.
+    #[sqlx(try_from = "NullableCode")]
+    pub issue: Option<Outcome>,
+    #[sqlx(try_from = "NullableCode")]
+    pub cloture_par: Option<ActorKind>,
     /// The schedule: when its clock started, when it was taken and first
     /// answered, each step done, and when the next one is due.
     pub demarre_le: String,
@@ -71,6 +74,9 @@ pub struct DemandeRow {
     pub satisfaction: Option<i64>,
     pub satisfaction_commentaire: Option<String>,
     pub satisfaction_le: Option<String>,
+    /// When the company was asked whether it was useful (asked once, even
+    /// if the request is re-opened and closed again).
+    pub avis_demande_le: Option<String>,
     /// What the company was told of its radius when the job itself is only
     /// taught beyond it.
     pub explication_rayon: Option<String>,
@@ -79,8 +85,27 @@ pub struct DemandeRow {
 impl DemandeRow {
     /// How it ended, when it did.
     pub fn outcome(&self) -> Option<Outcome> {
-        self.issue.as_deref().and_then(|c| c.parse().ok())
+        self.issue
     }
+}
+
+/// A nullable code column as read from a row, parsed into a domain enum
+/// (`Option<Outcome>`, `Option<CoordinationReason>`…) by `FromRow`: a code
+/// outside the domain's is a decoding error, never a silent `None`.
+#[derive(Debug, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct NullableCode(Option<String>);
+
+impl<T: TryFrom<String, Error = domain::codes::UnknownCode>> TryFrom<NullableCode> for Option<T> {
+    type Error = domain::codes::UnknownCode;
+    fn try_from(c: NullableCode) -> Result<Option<T>, domain::codes::UnknownCode> {
+        c.0.map(T::try_from).transpose()
+    }
+}
+
+/// The stored code of an optional enum.
+fn code_of<T: std::fmt::Display>(v: Option<T>) -> Option<String> {
+    v.map(|c| c.to_string())
 }
 
 const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise_siret, entreprise_naf, contact_prenom, \
@@ -89,7 +114,7 @@ const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise
     elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le, \
     jeton_version, jeton_emis_le, termine_le, issue, cloture_par, demarre_le, pris_le, repondu_le, relance_tous_le, \
     escalade_le, relance_message_le, demande_cloture_le, rouverte_par_entreprise, prochaine_echeance, satisfaction, \
-    satisfaction_commentaire, satisfaction_le, explication_rayon";
+    satisfaction_commentaire, satisfaction_le, explication_rayon, avis_demande_le";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -241,7 +266,7 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
 }
 
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
-    let placeholders = (1..=51).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=52).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ({placeholders})");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
@@ -249,13 +274,13 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(&d.contact_email_norm).bind(&d.contact_telephone).bind(&d.commune_code).bind(&d.commune_nom)
         .bind(d.rayon_km).bind(&d.metiers).bind(&d.metier_texte).bind(&d.niveaux).bind(d.nombre_eleves)
         .bind(&d.periode_debut).bind(&d.periode_fin).bind(&d.message).bind(&d.lycee_origine).bind(d.statut.code())
-        .bind(d.rayon_utilise_km).bind(d.elargie).bind(&d.coordination).bind(&d.academie_code).bind(&d.doublon_de)
+        .bind(d.rayon_utilise_km).bind(d.elargie).bind(code_of(d.coordination)).bind(&d.academie_code).bind(&d.doublon_de)
         .bind(&d.jeton_hash).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.cree_le).bind(&d.modifie_le)
-        .bind(d.jeton_version).bind(&d.jeton_emis_le).bind(&d.termine_le).bind(&d.issue).bind(&d.cloture_par)
+        .bind(d.jeton_version).bind(&d.jeton_emis_le).bind(&d.termine_le).bind(code_of(d.issue)).bind(code_of(d.cloture_par))
         .bind(&d.demarre_le).bind(&d.pris_le).bind(&d.repondu_le).bind(&d.relance_tous_le).bind(&d.escalade_le)
         .bind(&d.relance_message_le).bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise)
         .bind(&d.prochaine_echeance).bind(d.satisfaction).bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
-        .bind(&d.explication_rayon)
+        .bind(&d.explication_rayon).bind(&d.avis_demande_le)
         .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -331,13 +356,13 @@ pub async fn update_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
          termine_le = $7, issue = $8, cloture_par = $9, demarre_le = $10, pris_le = $11, repondu_le = $12, \
          relance_tous_le = $13, escalade_le = $14, relance_message_le = $15, demande_cloture_le = $16, \
          rouverte_par_entreprise = $17, prochaine_echeance = $18, satisfaction = $19, satisfaction_commentaire = $20, \
-         satisfaction_le = $21 WHERE id = $1"
+         satisfaction_le = $21, avis_demande_le = $22 WHERE id = $1"
     )
-    .bind(&d.id).bind(d.statut.code()).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(&d.coordination)
-    .bind(&d.modifie_le).bind(&d.termine_le).bind(&d.issue).bind(&d.cloture_par).bind(&d.demarre_le).bind(&d.pris_le)
+    .bind(&d.id).bind(d.statut.code()).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(code_of(d.coordination))
+    .bind(&d.modifie_le).bind(&d.termine_le).bind(code_of(d.issue)).bind(code_of(d.cloture_par)).bind(&d.demarre_le).bind(&d.pris_le)
     .bind(&d.repondu_le).bind(&d.relance_tous_le).bind(&d.escalade_le).bind(&d.relance_message_le)
     .bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise).bind(&d.prochaine_echeance).bind(d.satisfaction)
-    .bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
+    .bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le).bind(&d.avis_demande_le)
     .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -433,6 +458,27 @@ pub async fn events(db: &Db, demande_id: &str) -> sqlx::Result<Vec<EventRow>> {
     on_db!(db, p => sqlx::query_as::<_, EventRow>(
         "SELECT * FROM demande_evenements WHERE demande_id = $1 ORDER BY ordre"
     ).bind(demande_id).fetch_all(p).await)
+}
+
+/// The companies' word on the requests each of `uais` led: (lycée,
+/// average score, how many). Per lycée only, never per person: the
+/// business officers of a lycée answer as a team.
+pub async fn satisfaction_by_lycee(db: &Db, uais: &[String]) -> sqlx::Result<Vec<(String, f64, i64)>> {
+    if uais.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_db!(db, p => {
+        let mut qb = QueryBuilder::new(
+            "SELECT responsable_uai, AVG(CAST(satisfaction AS DOUBLE PRECISION)), COUNT(*) FROM demandes \
+             WHERE satisfaction IS NOT NULL AND responsable_uai IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for u in uais {
+            sep.push_bind(u.clone());
+        }
+        qb.push(") GROUP BY responsable_uai ORDER BY responsable_uai");
+        qb.build_query_as::<(String, f64, i64)>().fetch_all(p).await
+    })
 }
 
 /// Where to write to lycées: their registered business officers when they

@@ -170,11 +170,12 @@ async fn page_for(
     };
     let described = describe(&index, &d);
     let mut page = LinkPage::bare(mode, &format!("Demande {}", d.reference), None);
+    let lifecycle = crate::requests::lifecycle_state(&d, &rows);
     page.can = domain::lifecycle::permissions(
-        &crate::requests::lifecycle_state(&d, &rows),
+        &lifecycle,
         &Viewer::Lycee(claims.uai.clone()),
         state.clock.now(),
-        &state.requests.calendar(&index, &d),
+        &state.requests.lifecycle_calendar(&index, &d, &lifecycle),
         &state.requests.deadlines,
     );
     page.token = token.to_string();

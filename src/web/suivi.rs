@@ -19,6 +19,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ActionType;
 use domain::lifecycle::{ActorKind, Event, Outcome, Permissions, RecipientRole, RequestStatus, Viewer};
+use domain::routing::CoordinationReason;
 
 struct Line {
     date: String,
@@ -170,11 +171,12 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
     let rows = store::destinataires(&state.requests.db, &d.id).await?;
     let recipients: Vec<RecipientView> =
         rows.iter().filter(|r| r.role != RecipientRole::Reserve).map(|r| crate::requests::view_of(&index, r)).collect();
+    let lifecycle = crate::requests::lifecycle_state(&d, &rows);
     let can = domain::lifecycle::permissions(
-        &crate::requests::lifecycle_state(&d, &rows),
+        &lifecycle,
         &Viewer::Company,
         state.clock.now(),
-        &state.requests.calendar(&index, &d),
+        &state.requests.lifecycle_calendar(&index, &d, &lifecycle),
         &state.requests.deadlines,
     );
     let events = store::events(&state.requests.db, &d.id).await?;
@@ -227,7 +229,7 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
             let who = academie
                 .as_deref()
                 .map_or("de l'académie".to_string(), |a| format!("de l'académie {}", domain::text::of_place(a)));
-            if c == "formation" {
+            if *c == CoordinationReason::TrainingOffer {
                 format!(
                     "Le chargé de mission école-entreprise {who} est associé à cette demande sur l'offre de formation."
                 )

@@ -1036,3 +1036,131 @@ async fn fifty_a_year(engine: Engine) {
     assert_eq!(get(&app, &laptop, "/espace").await.0, 303);
 }
 on_both_engines!(fifty_a_year);
+
+/// A lycée sees the companies' word on the requests it led as its own
+/// average on its workspace home — per lycée, never per person: two
+/// answers by two officers make one figure, the officers unnamed in it.
+async fn a_lycee_sees_its_average_satisfaction(engine: Engine) {
+    use domain::lifecycle::{Actor, Event, Outcome};
+    use monlyceepro::clock::Clock;
+    use monlyceepro::requests::Action;
+    let app = TestApp::spawn(engine).await;
+    let mut pilot = String::new();
+    for (i, (officer, score)) in [("Mme Martin", 4), ("M. Durand", 5)].into_iter().enumerate() {
+        let mut asked = request(&format!("avis.moyen.{i}@exemple.fr"));
+        asked["entreprise"] = serde_json::json!({"nom": format!("Entreprise {i}")});
+        if !pilot.is_empty() {
+            // From the same lycée's page: it leads again.
+            asked["lycee"] = pilot.clone().into();
+        }
+        let (status, created) = app.post_json("/api/v1/demandes", &asked).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().expect("id").to_string();
+        assert!(pilot.is_empty() || created["destinataires"][0]["uai"] == pilot.as_str(), "{created}");
+        pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+        let index = app.state.search.index();
+        let now = app.clock.now();
+        let service = &app.state.requests;
+        service.act(&index, &id, Action::new(Event::Take { uai: pilot.clone() }, officer), now).await.expect("prise");
+        let close = Event::Close { by: Actor::Lycee(pilot.clone()), outcome: Outcome::Realisee };
+        service.act(&index, &id, Action::new(close, officer), now).await.expect("clôture");
+        service.act(&index, &id, Action::new(Event::Rate { score }, "Zoé"), now).await.expect("avis");
+    }
+    let rbe = app.signed_in(&app.account("rbe.moyenne@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let home = rbe.get(format!("{}/espace", app.base)).send().await.expect("espace").text().await.expect("corps");
+    let line = home
+        .lines()
+        .find(|l| l.contains("avis des entreprises"))
+        .unwrap_or_else(|| panic!("the lycée's average: {home}"));
+    assert!(line.contains("4,5 sur 5 (2 avis)"), "{line}");
+    assert!(!line.contains("Martin") && !line.contains("Durand"), "never per person: {line}");
+}
+on_both_engines!(a_lycee_sees_its_average_satisfaction);
+
+/// Declining from the workspace with "Autre raison": without words, the
+/// French error next to the field and nothing stored; with words, stored
+/// with the reason and shown to the lycée in the request's story.
+async fn declining_for_another_reason_needs_words(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (status, created) = app.post_json("/api/v1/demandes", &request("autre.raison@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    let reference = created["reference"].as_str().expect("référence").to_string();
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let rbe = app.signed_in(&app.account("rbe.autre@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let page = format!("/espace/demandes/{reference}");
+    let decline = format!("{page}/decliner");
+    let row = || {
+        let (db, id, pilot) = (app.db.clone(), id.clone(), pilot.clone());
+        async move {
+            let sql = format!(
+                "SELECT statut || ':' || COALESCE(motif, '-') FROM destinataires WHERE demande_id = '{id}' AND uai = '{pilot}'"
+            );
+            match &db {
+                Db::Sqlite(p) => sqlx::query_scalar::<_, String>(&sql).fetch_one(p).await,
+                Db::Postgres(p) => sqlx::query_scalar::<_, String>(&sql).fetch_one(p).await,
+            }
+            .expect("destinataire")
+        }
+    };
+    let (status, _, html) = app.submit_form_as(&rbe, &page, &decline, &[("motif", "autre"), ("texte", "  ")]).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("Précisez la raison en quelques mots (« Autre raison »)."), "{html}");
+    assert!(html.contains("id=\"erreur-texte-motif\""), "the error next to its field: {html}");
+    assert_eq!(row().await, "nouvelle:-", "nothing stored");
+
+    let (status, _, html) = app
+        .submit_form_as(&rbe, &page, &decline, &[("motif", "autre"), ("texte", "Atelier fermé pour travaux.")])
+        .await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(row().await, "declinee:Autre raison : Atelier fermé pour travaux.");
+    let html = rbe.get(format!("{}{page}", app.base)).send().await.expect("page").text().await.expect("corps");
+    assert!(html.contains("a décliné (autre raison : Atelier fermé pour travaux.)"), "{html}");
+}
+on_both_engines!(declining_for_another_reason_needs_words);
+
+/// The business office's contact name follows the rule of people's names
+/// (no line breaks, no links): a French error next to the field and
+/// nothing stored; a good one is stored tidied. The showcase and the
+/// partners are written at the service's time (its clock), not the wall's.
+async fn showcase_contact_name_and_the_service_clock(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, created) = submit(&app, "vitrine.nom@exemple.fr").await;
+    let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();
+    let rbe = app.signed_in(&app.account("rbe.vitrine.nom@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let editor = format!("/espace/lycees/{pilot}/vitrine");
+    let stored = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            match &db {
+                Db::Sqlite(p) => sqlx::query_scalar::<_, String>(&sql).fetch_optional(p).await,
+                Db::Postgres(p) => sqlx::query_scalar::<_, String>(&sql).fetch_optional(p).await,
+            }
+            .expect("lecture")
+        }
+    };
+    let bad = "Mme Martin www.exemple.fr";
+    let (status, _, html) = app.submit_form_as(&rbe, &editor, &editor, &[("actions", "pfmp"), ("bde_nom", bad)]).await;
+    assert_eq!(status, 422, "{html}");
+    let message = domain::names::person_name(bad).expect_err("un lien").to_string().replace('\'', "&#39;");
+    assert!(html.contains("id=\"erreur-bde_nom\"") && html.contains(&message[1..]), "{message}: {html}");
+    assert!(html.contains("href=\"#bde-nom\""), "in the summary: {html}");
+    assert!(html.contains(&format!("value=\"{bad}\"")), "shown again as typed");
+    assert_eq!(stored(format!("SELECT bde_nom FROM vitrines WHERE uai = '{pilot}'")).await, None, "nothing stored");
+
+    // The service's time: a date the wall clock is not at.
+    app.clock.set(time::macros::datetime!(2031-05-06 08:00 UTC));
+    // Signed in again: sessions last 12 hours.
+    let rbe = app.signed_in(&app.account("rbe.vitrine.nom@ac-lyon.fr", Role::Rbe, &[&pilot], None).await).await;
+    let (status, _, html) =
+        app.submit_form_as(&rbe, &editor, &editor, &[("actions", "pfmp"), ("bde_nom", "  Mme   Martin ")]).await;
+    assert_eq!(status, 303, "{html}");
+    let row = stored(format!("SELECT bde_nom || ' ' || modifie_le FROM vitrines WHERE uai = '{pilot}'")).await;
+    assert!(row.as_deref().is_some_and(|r| r.starts_with("Mme Martin 2031-05-06")), "{row:?}");
+    let fields = [("lycee", pilot.as_str()), ("nom", "Boulangerie Horloge")];
+    let (status, _, html) = app.submit_form_as(&rbe, "/espace/partenaires", "/espace/partenaires", &fields).await;
+    assert_eq!(status, 303, "{html}");
+    let created = stored("SELECT cree_le FROM partenaires WHERE nom = 'Boulangerie Horloge'".into()).await;
+    assert!(created.as_deref().is_some_and(|c| c.starts_with("2031-05-06")), "{created:?}");
+}
+on_both_engines!(showcase_contact_name_and_the_service_clock);

@@ -382,8 +382,8 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         jeton_version: 0,
         jeton_emis_le: None,
         termine_le: s.ended.map(at),
-        issue: s.outcome.map(|o| o.code().to_string()),
-        cloture_par: s.outcome.map(|_| "lycee".to_string()),
+        issue: s.outcome,
+        cloture_par: s.outcome.map(|_| domain::lifecycle::ActorKind::Lycee),
         demarre_le: created,
         pris_le: s.taken.map(at),
         repondu_le: None,
@@ -396,6 +396,7 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         satisfaction: s.satisfaction.map(i64::from),
         satisfaction_commentaire: None,
         satisfaction_le: s.satisfaction.and(s.ended).map(at),
+        avis_demande_le: None,
         explication_rayon: None,
     }
 }

@@ -171,6 +171,51 @@ crate::codes!(
     }
 );
 
+crate::codes!(
+    /// What happened to a request, as counted on `/metrics`
+    /// (`mlp_demandes_transitions_total{transition="…"}`): one name per
+    /// transition, every one exported from the start (at 0).
+    Transition {
+        /// Submitted and sent to lycées.
+        Transmise = "transmise",
+        /// Submitted with no lycée to ask: the coordinator has it.
+        EnAttente = "en_attente",
+        /// Submitted again within the duplicate window.
+        Doublon = "doublon",
+        PriseEnCharge = "prise_en_charge",
+        Declinee = "declinee",
+        /// A lycée handed its place to another.
+        MainPassee = "main_passee",
+        /// The coordination gave the pilot role.
+        Reaffectee = "reaffectee",
+        Message = "message",
+        MessageEntreprise = "message_entreprise",
+        Note = "note",
+        Cloturee = "cloturee",
+        Annulee = "annulee",
+        Rouverte = "rouverte",
+        Avis = "avis",
+        RelancePilote = "relance_pilote",
+        PiloteChange = "pilote_change",
+        RelanceTous = "relance_tous",
+        Escaladee = "escaladee",
+        SansReponse = "sans_reponse",
+        RelanceMessage = "relance_message",
+        DemandeCloture = "demande_cloture",
+    }
+);
+
+impl Transition {
+    /// How a submission is counted: by the status it starts in.
+    pub fn submitted(status: RequestStatus) -> Transition {
+        match status {
+            RequestStatus::Doublon => Transition::Doublon,
+            RequestStatus::EnAttente => Transition::EnAttente,
+            _ => Transition::Transmise,
+        }
+    }
+}
+
 /// Who acts: a lycée (its business officer), the coordination (a
 /// coordinator or an administrator), the company, or the schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,11 +322,29 @@ pub struct Request {
     pub company_reopened: bool,
     /// The company's answer to "was it useful?" (1 to 5).
     pub satisfaction: Option<u8>,
+    /// The company was already asked whether it was useful: a request
+    /// re-opened and closed again does not ask twice.
+    pub satisfaction_asked: bool,
 }
 
 impl Request {
     fn recipient(&self, uai: &str) -> Option<&Recipient> {
         self.recipients.iter().find(|r| r.uai == uai && r.role != RecipientRole::Reserve)
+    }
+
+    /// The lycée whose working days the schedule counts in: the one
+    /// leading the answer (its message reminder, its close ask), else the
+    /// pilot still waiting to answer, else the first pilot of the request.
+    /// The deadlines are the lycée's: a Moselle lycée is closed on Good
+    /// Friday even when the company's commune is not. `None`: no lycée
+    /// (the company's commune is the only calendar left).
+    pub fn calendar_lycee(&self) -> Option<&str> {
+        let pilot = |waiting: bool| {
+            self.recipients
+                .iter()
+                .find(|r| r.role == RecipientRole::Pilote && (!waiting || r.status == RecipientStatus::Nouvelle))
+        };
+        self.responsible.as_deref().or_else(|| pilot(true).or_else(|| pilot(false)).map(|r| r.uai.as_str()))
     }
 
     /// The lycées part of the answer now.
@@ -450,6 +513,8 @@ pub enum Mark {
     Restarted,
     CompanyReopened,
     Satisfaction(u8),
+    /// The company is asked whether it was useful (once).
+    SatisfactionAsked,
     Outcome(Outcome),
 }
 
@@ -487,7 +552,7 @@ pub struct Plan {
     /// back in their "À traiter" until one of them opens it).
     pub unread: Vec<String>,
     /// The names of what happened, for the counters (`mlp_demandes_transitions_total`).
-    pub transitions: Vec<&'static str>,
+    pub transitions: Vec<Transition>,
 }
 
 impl Plan {
@@ -613,7 +678,7 @@ pub fn decide(
                 plan.emails.push(Email::CompanyTaken { uai: uai.clone() });
             }
             plan.story.push(Story::Taken { uai: uai.clone(), first });
-            plan.transitions.push("prise_en_charge");
+            plan.transitions.push(Transition::PriseEnCharge);
         }
         Event::Decline { uai, reason, has_text } => {
             let r = answerable(req, uai)?;
@@ -622,7 +687,7 @@ pub fn decide(
             }
             plan.story.push(Story::Declined { uai: uai.clone(), reason: *reason });
             step_aside(req, &mut plan, r, RecipientStatus::Declinee, Some(reason.label().to_string()));
-            plan.transitions.push("declinee");
+            plan.transitions.push(Transition::Declinee);
         }
         Event::HandOver { from, to, crosses_border } => {
             require_open(req)?;
@@ -674,7 +739,7 @@ pub fn decide(
             if *crosses_border {
                 plan.emails.push(Email::Coordination { cause: CoordinationCause::CrossBorder });
             }
-            plan.transitions.push(if from.is_some() { "main_passee" } else { "reaffectee" });
+            plan.transitions.push(if from.is_some() { Transition::MainPassee } else { Transition::Reaffectee });
         }
         Event::Write { by } => {
             require_open(req)?;
@@ -689,7 +754,7 @@ pub fn decide(
             }
             plan.story.push(Story::Text { by: by.clone(), public: true });
             plan.emails.push(Email::CompanyMessage { by: by.clone() });
-            plan.transitions.push("message");
+            plan.transitions.push(Transition::Message);
         }
         Event::CompanyWrites => {
             require_open(req)?;
@@ -701,7 +766,7 @@ pub fn decide(
             };
             plan.unread = uais.clone();
             plan.emails.push(Email::LyceesCompanyMessage { uais });
-            plan.transitions.push("message_entreprise");
+            plan.transitions.push(Transition::MessageEntreprise);
         }
         Event::Note { by } => {
             require_open(req)?;
@@ -709,7 +774,7 @@ pub fn decide(
                 req.recipient(u).ok_or(Refusal::NotRecipient)?;
             }
             plan.story.push(Story::Text { by: by.clone(), public: false });
-            plan.transitions.push("note");
+            plan.transitions.push(Transition::Note);
         }
         Event::Close { by, outcome } => {
             require_open(req)?;
@@ -734,10 +799,11 @@ pub fn decide(
                 }
                 _ => plan.emails.push(Email::CompanyClosed { by: by.clone(), outcome: *outcome }),
             }
-            if req.responsible.is_some() {
+            if req.responsible.is_some() && !req.satisfaction_asked && req.satisfaction.is_none() {
+                plan.marks.push(Mark::SatisfactionAsked);
                 plan.emails.push(Email::CompanySatisfaction);
             }
-            plan.transitions.push("cloturee");
+            plan.transitions.push(Transition::Cloturee);
         }
         Event::Cancel => {
             require_open(req)?;
@@ -750,7 +816,7 @@ pub fn decide(
             if !uais.is_empty() {
                 plan.emails.push(Email::LyceesEnded { uais, cancelled: true });
             }
-            plan.transitions.push("annulee");
+            plan.transitions.push(Transition::Annulee);
         }
         Event::Reopen { by, candidates } => reopen(req, &mut plan, by, candidates, now, deadlines)?,
         Event::Rate { score } => {
@@ -765,7 +831,7 @@ pub fn decide(
             }
             plan.marks.push(Mark::Satisfaction(*score));
             plan.story.push(Story::Rated { score: *score });
-            plan.transitions.push("avis");
+            plan.transitions.push(Transition::Avis);
         }
         Event::Tick => tick(req, &mut plan, now, calendar, deadlines)?,
     }
@@ -897,7 +963,7 @@ fn reopen(
         }
         Actor::System => return Err(Refusal::NothingDue),
     }
-    plan.transitions.push("rouverte");
+    plan.transitions.push(Transition::Rouverte);
     Ok(())
 }
 
@@ -922,7 +988,7 @@ fn tick(
             }
             plan.story.push(Story::NoAnswer);
             plan.emails.push(Email::CompanyNoAnswer);
-            plan.transitions.push("sans_reponse");
+            plan.transitions.push(Transition::SansReponse);
             return Ok(());
         }
         if let Some(pilot) =
@@ -939,7 +1005,7 @@ fn tick(
                     RecipientStatus::Expiree,
                     Some(format!("sans prise en charge sous {} jours ouvrés", d.pilot_moves)),
                 );
-                plan.transitions.push("pilote_change");
+                plan.transitions.push(Transition::PiloteChange);
             } else if waited >= d.pilot_reminder && !pilot.reminded {
                 plan.recipients.push(RecipientChange {
                     uai: pilot.uai.clone(),
@@ -952,7 +1018,7 @@ fn tick(
                 });
                 plan.story.push(Story::PilotReminded { uai: pilot.uai.clone() });
                 plan.emails.push(Email::PilotReminder { uai: pilot.uai.clone() });
-                plan.transitions.push("relance_pilote");
+                plan.transitions.push(Transition::RelancePilote);
             }
         }
         if elapsed >= d.everyone_reminder && !req.done.everyone_reminded {
@@ -969,13 +1035,13 @@ fn tick(
                 plan.story.push(Story::EveryoneReminded);
                 plan.emails.push(Email::EveryoneReminder { uais });
             }
-            plan.transitions.push("relance_tous");
+            plan.transitions.push(Transition::RelanceTous);
         }
         if elapsed >= d.escalation && !req.done.escalated {
             plan.marks.push(Mark::Escalated);
             plan.story.push(Story::Escalated);
             plan.emails.push(Email::Coordination { cause: CoordinationCause::Escalated });
-            plan.transitions.push("escaladee");
+            plan.transitions.push(Transition::Escaladee);
         }
     } else if let (Some(uai), Some(taken)) = (&req.responsible, req.taken_at) {
         if req.answered_at.is_none()
@@ -985,13 +1051,13 @@ fn tick(
             plan.marks.push(Mark::MessageReminded);
             plan.story.push(Story::MessageReminded { uai: uai.clone() });
             plan.emails.push(Email::MessageReminder { uai: uai.clone() });
-            plan.transitions.push("relance_message");
+            plan.transitions.push(Transition::RelanceMessage);
         }
         if !req.done.close_requested && now - taken >= Duration::days(d.close_request_days) {
             plan.marks.push(Mark::CloseRequested);
             plan.story.push(Story::CloseRequested { uai: uai.clone() });
             plan.emails.push(Email::CloseRequest { uai: uai.clone() });
-            plan.transitions.push("demande_cloture");
+            plan.transitions.push(Transition::DemandeCloture);
         }
     }
     if plan.transitions.is_empty() { Err(Refusal::NothingDue) } else { Ok(()) }
@@ -1044,6 +1110,7 @@ impl Request {
                 }
                 Mark::CompanyReopened => next.company_reopened = true,
                 Mark::Satisfaction(s) => next.satisfaction = Some(*s),
+                Mark::SatisfactionAsked => next.satisfaction_asked = true,
                 Mark::Outcome(_) => {}
             }
         }
@@ -1198,6 +1265,7 @@ mod unread_tests {
             done: Done::default(),
             company_reopened: false,
             satisfaction: None,
+            satisfaction_asked: false,
         }
     }
 

@@ -41,6 +41,7 @@ fn sent() -> Request {
         done: Done::default(),
         company_reopened: false,
         satisfaction: None,
+        satisfaction_asked: false,
     }
 }
 
@@ -248,6 +249,42 @@ fn closing_ends_every_recipient_and_asks_the_company() {
 }
 
 #[test]
+fn the_company_is_asked_its_word_once() {
+    let (cal, d, now) = (lyon(), Deadlines::default(), START);
+    let close = Event::Close { by: Actor::Lycee("A".into()), outcome: Outcome::Realisee };
+    let reopen = Event::Reopen { by: Actor::Lycee("A".into()), candidates: vec![] };
+    let asks =
+        |plan: &domain::lifecycle::Plan| plan.emails.iter().filter(|e| **e == Email::CompanySatisfaction).count();
+    let taken = with(RequestStatus::PriseEnCharge, RecipientStatus::PriseEnCharge, RecipientStatus::Nouvelle);
+    let first = decide(&taken, &close, now, &cal, &d).expect("clôturer");
+    assert_eq!(asks(&first), 1);
+    assert!(first.marks.contains(&Mark::SatisfactionAsked));
+    let closed = taken.apply(&first, now);
+    assert!(closed.satisfaction_asked);
+    // Re-opened, closed again: not asked a second time.
+    let reopened = closed.apply(&decide(&closed, &reopen, now, &cal, &d).expect("rouvrir"), now);
+    let again = decide(&reopened, &close, now, &cal, &d).expect("clôturer encore");
+    assert_eq!(asks(&again), 0, "asked once");
+    assert!(!again.marks.contains(&Mark::SatisfactionAsked));
+}
+
+#[test]
+fn the_schedule_counts_in_the_days_of_the_lycee_it_waits_for() {
+    let mut req = sent();
+    assert_eq!(req.calendar_lycee(), Some("A"), "the pilot that has not answered");
+    req.recipients[0].status = RecipientStatus::Expiree;
+    req.recipients[1].role = RecipientRole::Pilote;
+    assert_eq!(req.calendar_lycee(), Some("B"), "the pilot role moved on");
+    req.recipients[1].status = RecipientStatus::Declinee;
+    assert_eq!(req.calendar_lycee(), Some("A"), "nobody waiting: the first pilot");
+    req.responsible = Some("C".into());
+    assert_eq!(req.calendar_lycee(), Some("C"), "the lycée leading the answer");
+    req.recipients.clear();
+    req.responsible = None;
+    assert_eq!(req.calendar_lycee(), None);
+}
+
+#[test]
 fn pages_show_what_the_function_allows() {
     let (cal, d, now) = (lyon(), Deadlines::default(), START);
     let p = permissions(&sent(), &Viewer::Lycee("A".into()), now, &cal, &d);
@@ -388,4 +425,17 @@ fn codes_round_trip() {
         assert_eq!(s.code().parse::<Outcome>(), Ok(*s));
     }
     assert!("ouverte".parse::<RequestStatus>().is_err());
+}
+
+#[test]
+fn a_submission_counts_as_the_status_it_starts_in() {
+    use domain::lifecycle::Transition;
+    assert_eq!(Transition::submitted(RequestStatus::Transmise), Transition::Transmise);
+    assert_eq!(Transition::submitted(RequestStatus::EnAttente), Transition::EnAttente);
+    assert_eq!(Transition::submitted(RequestStatus::Doublon), Transition::Doublon);
+    // Every name once.
+    let mut codes: Vec<&str> = Transition::ALL.iter().map(|t| t.code()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), Transition::ALL.len());
 }

@@ -153,7 +153,9 @@ struct InboxPage {
     csrf: String,
     who: String,
     role_label: String,
-    lycees: Vec<(String, String)>,
+    /// The person's lycées: code, name, and the companies' word on the
+    /// requests it led (its average, never a person's).
+    lycees: Vec<(String, String, String)>,
     tab: String,
     tabs: Vec<(&'static str, &'static str, usize)>,
     /// Coordinators and administrators bring people in.
@@ -179,6 +181,7 @@ pub async fn inbox(
     let tabs = TABS.iter().map(|(c, l)| (*c, *l, all.iter().filter(|(_, i)| i.tabs.contains(c)).count())).collect();
     let truncated = all.len() as i64 >= INBOX_LIMIT;
     let index = state.search.index();
+    let ratings = store::satisfaction_by_lycee(&state.requests.db, &agent.lycees).await?;
     let page = InboxPage {
         chrome: Chrome::new("espace"),
         csrf: csrf.token(&state),
@@ -187,7 +190,11 @@ pub async fn inbox(
         lycees: agent
             .lycees
             .iter()
-            .map(|u| (u.clone(), index.lycee(u).map_or(u.clone(), |l| format!("{}, {}", l.nom, l.commune_nom))))
+            .map(|u| {
+                let name = index.lycee(u).map_or(u.clone(), |l| format!("{}, {}", l.nom, l.commune_nom));
+                let word = ratings.iter().find(|(r, _, _)| r == u).map(|(_, avg, n)| rating_words(*avg, *n));
+                (u.clone(), name, word.unwrap_or_default())
+            })
             .collect(),
         items: all.into_iter().map(|(_, i)| i).filter(|i| i.tabs.contains(&tab.as_str())).collect(),
         tab,
@@ -196,6 +203,11 @@ pub async fn inbox(
         manager: agent.role != Role::Rbe,
     };
     Ok(private(render(StatusCode::OK, &page)))
+}
+
+/// "4,5 sur 5 (2 avis)".
+fn rating_words(average: f64, n: i64) -> String {
+    format!("{} sur 5 ({n} avis)", format!("{average:.1}").replace('.', ","))
 }
 
 /// A line of the request's thread.
@@ -347,12 +359,13 @@ async fn request_page(
     let mine = views.iter().find(|r| agent.lycees.contains(&r.uai)).cloned();
     let events = store::events(&state.requests.db, &d.id).await?;
     let viewer = viewer_of(agent, &recips);
+    let lifecycle = crate::requests::lifecycle_state(&d, &recips);
     let can = match &viewer {
         Some(viewer) => domain::lifecycle::permissions(
-            &crate::requests::lifecycle_state(&d, &recips),
+            &lifecycle,
             viewer,
             state.clock.now(),
-            &state.requests.calendar(&index, &d),
+            &state.requests.lifecycle_calendar(&index, &d, &lifecycle),
             &state.requests.deadlines,
         ),
         None => Permissions::default(),

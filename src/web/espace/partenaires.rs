@@ -217,7 +217,7 @@ pub async fn create(
         page.draft = draft;
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
     }
-    let now = clock::now_rfc3339();
+    let now = clock::to_rfc3339(state.clock.now());
     let row = PartenaireRow {
         id: random_id(),
         uai: lycee.0,
@@ -227,10 +227,7 @@ pub async fn create(
     };
     match draft.check(row) {
         Ok(row) => {
-            let mut tx = state.requests.db.begin().await?;
-            store::upsert(&mut tx, &row).await?;
-            crate::accounts::audit(&mut tx, &agent.email, "partenaire_cree", &row.uai, &row.nom, &now).await?;
-            tx.commit().await?;
+            partners::create(&state.requests.db, &row, &agent.email, &now).await?;
             Ok(private(Redirect::to(&format!("/espace/partenaires/{}", row.id)).into_response()))
         }
         Err(errors) => {
@@ -401,7 +398,7 @@ pub async fn act(
         page.errors.insert("formulaire", crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
     }
-    let now = clock::now_rfc3339();
+    let now = clock::to_rfc3339(state.clock.now());
     let mut e = Errors::new();
     let db = &state.requests.db;
     let p = page.p.clone();
@@ -410,11 +407,7 @@ pub async fn act(
         "modifier" => {
             let draft = Draft::from_form(&form);
             match draft.check(PartenaireRow { modifie_le: now.clone(), ..p.clone() }) {
-                Ok(row) => {
-                    let mut tx = db.begin().await?;
-                    store::upsert(&mut tx, &row).await?;
-                    tx.commit().await?;
-                }
+                Ok(row) => partners::update(db, &row).await?,
                 Err(errors) => {
                     page.draft = draft;
                     e = errors;
@@ -437,9 +430,7 @@ pub async fn act(
                 e.insert("email", format!("{err}."));
             }
             if e.is_empty() {
-                let mut tx = db.begin().await?;
-                store::insert_contact(&mut tx, &row).await?;
-                tx.commit().await?;
+                partners::add_contact(db, &row).await?;
             }
         }
         "historique" => {
@@ -453,9 +444,8 @@ pub async fn act(
             }
             let texte = required(&form.raw("texte"), 2_000, "texte", &mut e);
             if e.is_empty() {
-                let mut tx = db.begin().await?;
-                store::insert_interaction(
-                    &mut tx,
+                partners::add_interaction(
+                    db,
                     &InteractionRow {
                         id: random_id(),
                         partenaire_id: p.id.clone(),
@@ -467,7 +457,6 @@ pub async fn act(
                     },
                 )
                 .await?;
-                tx.commit().await?;
             }
         }
         "convention" => {
@@ -492,9 +481,9 @@ pub async fn act(
                 e.insert("document", "Une adresse web commençant par https://.".into());
             }
             if e.is_empty() {
-                let mut tx = db.begin().await?;
-                store::insert_convention(
-                    &mut tx,
+                partners::add_convention(
+                    db,
+                    &p,
                     &ConventionRow {
                         id: random_id(),
                         partenaire_id: p.id.clone(),
@@ -505,20 +494,17 @@ pub async fn act(
                         document_url: url,
                         rappel_envoye_le: None,
                     },
+                    &agent.email,
+                    &now,
                 )
                 .await?;
-                crate::accounts::audit(&mut tx, &agent.email, "convention_ajoutee", &p.uai, &p.nom, &now).await?;
-                tx.commit().await?;
             }
         }
         "supprimer" => {
             if form.get("confirmation") != "oui" {
                 e.insert("confirmation", "Cochez la case pour confirmer la suppression.".into());
             } else {
-                let mut tx = db.begin().await?;
-                store::delete(&mut tx, &p.id).await?;
-                crate::accounts::audit(&mut tx, &agent.email, "partenaire_supprime", &p.uai, &p.nom, &now).await?;
-                tx.commit().await?;
+                partners::delete(db, &p, &agent.email, &now).await?;
                 return Ok(private(Redirect::to(&format!("/espace/partenaires?lycee={}", p.uai)).into_response()));
             }
         }

@@ -79,6 +79,7 @@ impl EditorPage {
                 let id = match *f {
                     "actions" => "actions".to_string(),
                     "capacite" => "capacite".to_string(),
+                    "bde_nom" => "bde-nom".to_string(),
                     "bde_email" => "bde-email".to_string(),
                     "bde_telephone" => "bde-telephone".to_string(),
                     other => format!("champ-{other}"),
@@ -219,11 +220,11 @@ pub async fn save(
         plateaux: text("plateaux", &mut errors),
         reussites: text("reussites", &mut errors),
         horaires: text("horaires", &mut errors),
-        bde_nom: Some(form.get("bde_nom")).filter(|s| !s.is_empty()).map(|s| s.chars().take(120).collect()),
+        bde_nom: crate::partners::name(&form.get("bde_nom"), false, "bde_nom", &mut errors),
         bde_email: Some(form.get("bde_email")).filter(|s| !s.is_empty()),
         bde_telephone: Some(form.get("bde_telephone")).filter(|s| !s.is_empty()),
         bde_public: form.get("bde_public") == "oui",
-        modifie_le: clock::now_rfc3339(),
+        modifie_le: clock::to_rfc3339(state.clock.now()),
         modifie_par: agent.email.clone(),
     };
     if let Some(e) = &v.bde_email
@@ -264,20 +265,14 @@ pub async fn save(
         page.paused = paused;
         page.capacity = capacity_text;
         page.v = v;
+        if errors.contains_key("bde_nom") {
+            // Shown again as typed, to be corrected.
+            page.v.bde_nom = Some(form.get("bde_nom"));
+        }
         page.errors = errors;
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
     }
-    let db = &state.requests.db;
-    let mut tx = db.begin().await?;
-    store::save(&mut tx, &v, &d).await?;
-    let details = format!(
-        "vitrine ; actions {} ; pause {} ; capacité {}",
-        d.actions.as_deref().unwrap_or("toutes"),
-        if paused { "oui" } else { "non" },
-        capacity.map_or("sans limite".to_string(), |c| c.to_string())
-    );
-    crate::accounts::audit(&mut tx, &agent.email, "vitrine_modifiee", &v.uai, &details, &v.modifie_le).await?;
-    tx.commit().await?;
+    crate::showcase::save(&state.requests.db, &v, &d, &agent.email).await?;
     refresh(&state).await;
     Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?enregistre=1", v.uai)).into_response()))
 }
@@ -349,9 +344,7 @@ pub async fn add_period(
         debut: start.unwrap_or_default(),
         fin: end.unwrap_or_default(),
     };
-    let mut tx = state.requests.db.begin().await?;
-    store::insert_periode(&mut tx, &row).await?;
-    tx.commit().await?;
+    crate::showcase::add_period(&state.requests.db, &row).await?;
     refresh(&state).await;
     Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?pfmp=ajoutee#pfmp", page.uai)).into_response()))
 }
@@ -368,9 +361,7 @@ pub async fn delete_period(
     if !csrf.accepts_form(&state, &form) {
         return Err(PageError::BadRequest(crate::web::csrf::EXPIRED.into()));
     }
-    let mut tx = state.requests.db.begin().await?;
-    let deleted = store::delete_periode(&mut tx, &page.uai, &id).await?;
-    tx.commit().await?;
+    let deleted = crate::showcase::delete_period(&state.requests.db, &page.uai, &id).await?;
     if !deleted {
         return Err(PageError::NotFound);
     }
