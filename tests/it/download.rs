@@ -226,6 +226,27 @@ async fn download_then_import_gives_the_directory_contacts(engine: Engine) {
         assert!(l["adresse"].as_str().is_some_and(|a| a.contains("rue de l'Exemple")), "{uai}: {}", l["adresse"]);
         let stored = siret_of(&db, uai).await;
         assert_eq!(stored.as_deref(), Some(siret), "{uai}");
+        // Routing writes to the address the directory gives: a company
+        // asking from the lycée's page, in its commune, reaches it without
+        // any business officer registered.
+        let body = serde_json::json!({
+            "action": "soutien",
+            "entreprise": {"nom": format!("Entreprise près de {uai}")},
+            "contact": {"prenom": "Zoé", "nom": "Martin", "email": format!("rh-{}@exemple.fr", uai.to_lowercase())},
+            "commune": f[8],
+            "rayon_km": 30,
+            "lycee": uai,
+            "message": "Nous voulons soutenir le lycée.",
+            "consentement": true
+        });
+        let (status, created) = app.post_json("/api/v1/demandes", &body).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["destinataires"][0]["uai"], uai, "the lycée of the page leads: {created}");
+        let sql = format!(
+            "SELECT COUNT(*) FROM outbox WHERE demande_id = '{}' AND destinataire LIKE '%{mail}%'",
+            created["id"].as_str().expect("id")
+        );
+        assert_eq!(count_of(&db, &sql).await, 1, "an email to {mail}");
         lycees += 1;
     }
     assert_eq!(lycees, 5);
@@ -236,6 +257,14 @@ async fn download_then_import_gives_the_directory_contacts(engine: Engine) {
 }
 
 on_both_engines!(download_then_import_gives_the_directory_contacts);
+
+async fn count_of(db: &monlyceepro::storage::Db, sql: &str) -> i64 {
+    match db {
+        monlyceepro::storage::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        monlyceepro::storage::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
 
 /// A cut in the middle: the same command resumes with a range, and a
 /// `.partiel` left by an earlier command is resumed too.

@@ -592,8 +592,9 @@ async fn requests_ended_before_the_lifecycle_end_their_recipients(engine: Engine
     let mut ids = Vec::new();
     for (email, statut) in [("ancienne.close@exemple.fr", "cloturee"), ("ancienne.muette@exemple.fr", "sans_reponse")] {
         let mut asked = request(email);
-        asked["entreprise"] = serde_json::json!({"nom": email});
-        let (_, created) = app.post_json("/api/v1/demandes", &asked).await;
+        asked["entreprise"] = serde_json::json!({"nom": format!("Entreprise {statut}")});
+        let (status, created) = app.post_json("/api/v1/demandes", &asked).await;
+        assert_eq!(status, 201, "{created}");
         let id = created["id"].as_str().expect("id").to_string();
         let follow = created["suivi_url"].as_str().expect("suivi").trim_start_matches(&app.base).to_string();
         // As the rows were before the lifecycle: ended, recipients untouched.
