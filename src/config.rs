@@ -150,6 +150,9 @@ pub struct Config {
     pub http: HttpLimits,
     /// The deadlines of the requests' schedule.
     pub deadlines: Deadlines,
+    /// `MLP_RETENTION_MOIS` (24): months after a request ended before the
+    /// company's personal data in it is anonymised (docs/rgpd.md).
+    pub retention_months: u32,
 }
 
 /// Limits of the HTTP server (`web::server`), so that clients that send
@@ -436,7 +439,9 @@ impl Config {
         let proconnect = ProConnectConfig::from_env()?;
         let http = HttpLimits::from_env()?;
         let deadlines = deadlines_from_vars(var)?;
+        let retention_months = retention_months_from_vars(var)?;
         Ok(Config {
+            retention_months,
             deadlines,
             entreprises_api_url,
             database_url: database_url.into(),
@@ -456,6 +461,19 @@ impl Config {
             http,
         })
     }
+}
+
+/// Default of `MLP_RETENTION_MOIS`.
+pub const RETENTION_MONTHS: u32 = 24;
+
+/// `MLP_RETENTION_MOIS`: a whole number of months, 1 to 120 (ten years is
+/// already far beyond what the register of processing allows).
+fn retention_months_from_vars(get: impl Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+    let n = number(&get, "MLP_RETENTION_MOIS", RETENTION_MONTHS.into(), 1)?;
+    u32::try_from(n).ok().filter(|n| *n <= 120).ok_or_else(|| ConfigError {
+        variable: "MLP_RETENTION_MOIS",
+        message: format!("nombre de mois attendu, de 1 à 120 (« {n} » reçu)"),
+    })
 }
 
 /// The secret generated on first start and kept under `var/` (laptops and
@@ -482,7 +500,7 @@ fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{HttpLimits, ProConnectConfig, deadlines_from_vars};
+    use super::{HttpLimits, ProConnectConfig, deadlines_from_vars, retention_months_from_vars};
     use std::time::Duration;
 
     #[test]
@@ -515,6 +533,17 @@ mod tests {
         for (name, bad) in [("MLP_ESCALADE_JOURS", "0"), ("MLP_PILOTE_JOURS", "1"), ("MLP_SANS_REPONSE_JOURS", "deux")]
         {
             assert_eq!(deadlines_from_vars(set(name, bad)).map_err(|e| e.variable), Err(name), "{name}={bad}");
+        }
+    }
+
+    #[test]
+    fn retention_is_a_setting_in_months() {
+        assert_eq!(retention_months_from_vars(|_| None).expect("défaut"), 24);
+        let set = |value: &'static str| move |n: &str| (n == "MLP_RETENTION_MOIS").then(|| value.to_string());
+        assert_eq!(retention_months_from_vars(set("36")).expect("valide"), 36);
+        for bad in ["0", "deux ans", "-1", "121"] {
+            let e = retention_months_from_vars(set(bad)).expect_err(bad);
+            assert_eq!(e.variable, "MLP_RETENTION_MOIS", "{bad}");
         }
     }
 

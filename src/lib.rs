@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod partners;
+pub mod privacy;
 pub mod proconnect;
 pub mod requests;
 pub mod search;

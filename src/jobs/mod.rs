@@ -56,6 +56,9 @@ pub struct Worker {
     /// How often (wall time) the periodic jobs run: [`SCHEDULE_EVERY`];
     /// tests that move time run them themselves.
     pub periodic_every: Duration,
+    /// `MLP_RETENTION_MOIS`: months after a request ended before the
+    /// company's personal data in it is anonymised.
+    pub retention_months: u32,
 }
 
 fn at(t: OffsetDateTime, d: Duration) -> String {
@@ -149,6 +152,27 @@ impl Worker {
         Ok(purged)
     }
 
+    /// Anonymises the company's personal data of the requests ended more
+    /// than `MLP_RETENTION_MOIS` months before `now`, if this worker holds
+    /// the job's lease (once an hour at most; each request is done once,
+    /// in its own transaction). How many requests were anonymised.
+    pub async fn anonymise_expired(&self, now: OffsetDateTime) -> anyhow::Result<usize> {
+        let db = &self.requests.db;
+        let lease = Duration::from_secs(3600);
+        if !store::claim_task(db, "effacement_donnees", &self.id, &clock::to_rfc3339(now), &at(now, lease)).await? {
+            return Ok(0);
+        }
+        let done = crate::privacy::anonymise_ended(&self.requests, self.retention_months, now).await?;
+        if done > 0 {
+            tracing::info!(
+                demandes = done,
+                mois = self.retention_months,
+                "données personnelles des entreprises effacées (durée de conservation atteinte)"
+            );
+        }
+        Ok(done)
+    }
+
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_overdue =
@@ -174,6 +198,9 @@ impl Worker {
                 }
                 if let Err(e) = self.purge_sent_emails(self.clock.now()).await {
                     tracing::warn!(erreur = %e, "effacement des courriels envoyés impossible");
+                }
+                if let Err(e) = self.anonymise_expired(self.clock.now()).await {
+                    tracing::warn!(erreur = %e, "effacement des données personnelles échues impossible");
                 }
             }
             if delivered as i64 == BATCH {

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod import;
 pub mod outbox;
 pub mod partners;
+pub mod privacy;
 pub mod proconnect;
 pub mod requests;
 pub mod search;

@@ -232,6 +232,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comptes/{id}/retirer", axum::routing::post(espace::admin::revoke))
         .route("/admin/comptes/{id}/role", axum::routing::post(espace::admin::change_role))
         .route("/admin/comptes/{id}/reactiver", axum::routing::post(espace::admin::reactivate))
+        .route("/admin/donnees/export", axum::routing::post(espace::admin::export_data))
+        .route("/admin/donnees/effacer", axum::routing::post(espace::admin::erase_data))
         .route("/accessibilite", get(accessibilite::page))
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))
@@ -396,6 +398,7 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
         retry_base: crate::jobs::RETRY_BASE,
         clock: state.clock.clone(),
         periodic_every: crate::jobs::SCHEDULE_EVERY,
+        retention_months: state.config.retention_months,
     }
 }
 

@@ -479,18 +479,28 @@ struct LegalPage {
     chrome: Chrome,
     title: &'static str,
     page: &'static str,
+    /// `MLP_RETENTION_MOIS`, stated on the personal data page.
+    retention_months: u32,
 }
 
 fn legal(title: &'static str, page: &'static str) -> Response {
-    render(StatusCode::OK, &LegalPage { chrome: Chrome::new(""), title, page })
+    let retention_months = crate::config::RETENTION_MONTHS;
+    render(StatusCode::OK, &LegalPage { chrome: Chrome::new(""), title, page, retention_months })
 }
 
 pub async fn mentions_legales() -> Response {
     legal("Mentions légales", "mentions")
 }
 
-pub async fn donnees_personnelles() -> Response {
-    legal("Données personnelles", "donnees")
+/// The page states the retention actually configured.
+pub async fn donnees_personnelles(State(state): State<AppState>) -> Response {
+    let page = LegalPage {
+        chrome: Chrome::new(""),
+        title: "Données personnelles",
+        page: "donnees",
+        retention_months: state.config.retention_months,
+    };
+    render(StatusCode::OK, &page)
 }
 
 pub async fn plan_du_site() -> Response {

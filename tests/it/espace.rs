@@ -375,6 +375,8 @@ async fn authorization_matrix(engine: Engine) {
         ("POST", "/espace/equipe/invitations", [303, 404, 404, 422, 422, 422]),
         ("GET", "/admin", [303, 404, 404, 404, 404, 200]),
         ("POST", "/admin/invitations", [303, 404, 404, 404, 404, 422]),
+        ("POST", "/admin/donnees/export", [303, 404, 404, 404, 404, 422]),
+        ("POST", "/admin/donnees/effacer", [303, 404, 404, 404, 404, 422]),
     ];
     // Last: it deactivates the Paris business officer.
     let revoke = format!("/admin/comptes/{}/retirer", ids[1].1);

@@ -16,6 +16,7 @@ mod lifecycle;
 mod operations;
 mod outages;
 mod pages;
+mod privacy;
 mod proconnect;
 mod relevance;
 mod request_delivery;

@@ -1,6 +1,7 @@
-//! `/admin`: national administration. The accounts, the audit log, and
-//! invitations (an account is created and its owner gets a sign-in link).
-//! Only administrators: anyone else gets a 404.
+//! `/admin`: national administration. The accounts, the audit log,
+//! invitations (an account is created and its owner gets a sign-in link),
+//! and the personal data held about one address (export, erasure on
+//! request: docs/rgpd.md). Only administrators: anyone else gets a 404.
 
 use super::{SignedIn, private};
 use crate::accounts::{NewAccount, Role};
@@ -13,8 +14,8 @@ use crate::web::layout::Chrome;
 use crate::web::suivi::when;
 use askama::Template;
 use axum::extract::{Extension, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 pub struct AccountLine {
     pub id: String,
@@ -54,8 +55,13 @@ struct AdminPage {
     role: String,
     lycees: String,
     academie: String,
-    /// The invitation form's field errors (ids `inv-…`).
+    /// The invitation form's field errors (ids `inv-…`), and the personal
+    /// data form's (`don-email`).
     errors: super::FieldErrors,
+    /// The address typed in the personal data form.
+    data_email: String,
+    /// The address whose erasure waits for its confirmation.
+    erase_pending: Option<String>,
 }
 
 async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agent) -> Result<AdminPage, PageError> {
@@ -103,6 +109,8 @@ async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agen
         lycees: String::new(),
         academie: String::new(),
         errors: super::FieldErrors::default(),
+        data_email: String::new(),
+        erase_pending: None,
     })
 }
 
@@ -268,5 +276,115 @@ pub async fn reactivate(
     } else {
         "Ce compte était déjà actif.".into()
     });
+    Ok(private(render(StatusCode::OK, &p)))
+}
+
+/// The address of the personal data form, after the CSRF check; the page
+/// to show again otherwise (the field error, or the expired form).
+async fn data_form(
+    state: &AppState,
+    csrf: &CsrfCookie,
+    agent: &crate::accounts::Agent,
+    form: &PostedForm,
+) -> Result<Result<(domain::Email, AdminPage), Response>, PageError> {
+    admin_only(agent)?;
+    let mut p = page(state, csrf, agent).await?;
+    p.data_email = form.get("email").chars().take(254).collect();
+    if !csrf.accepts_form(state, form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
+        return Ok(Err(private(render(StatusCode::FORBIDDEN, &p))));
+    }
+    match p.data_email.parse::<domain::Email>() {
+        Ok(email) => Ok(Ok((email, p))),
+        Err(_) => {
+            let message = if p.data_email.trim().is_empty() {
+                "Indiquez l'adresse électronique de la personne."
+            } else {
+                "Adresse électronique invalide : elle doit ressembler à nom@domaine.fr."
+            };
+            p.errors.add("don-email", message);
+            Ok(Err(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p))))
+        }
+    }
+}
+
+/// `POST /admin/donnees/export`: everything held about one address, as a
+/// JSON download (the right of access). Logged, the address as its
+/// pseudonym.
+pub async fn export_data(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let (email, _) = match data_form(&state, &csrf, &agent, &form).await? {
+        Ok(found) => found,
+        Err(res) => return Ok(res),
+    };
+    let now = state.clock.now();
+    let data = crate::privacy::export(&state.requests, &email, now).await?;
+    let count = |key: &str| data[key].as_array().map_or(0, Vec::len);
+    let details = format!(
+        "{} demande(s), {} compte(s), {} demande(s) d'accès, {} contact(s) de partenaire",
+        count("demandes"),
+        count("comptes"),
+        count("adhesions"),
+        count("contacts_partenaires")
+    );
+    crate::privacy::log(&state.requests, &agent.email, "donnees_exportees", &email, &details, now).await?;
+    let body = serde_json::to_string_pretty(&data).map_err(|e| PageError::Internal(e.to_string()))?;
+    let day = crate::clock::to_rfc3339(now).get(0..10).unwrap_or("export").to_string();
+    let mut res = body.into_response();
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    let disposition = format!("attachment; filename=\"donnees-personnelles-{day}.json\"");
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|_| PageError::Internal("nom de fichier".into()))?,
+    );
+    Ok(private(res))
+}
+
+/// `POST /admin/donnees/effacer`: erases one address on request (the right
+/// to erasure). A destructive action: the first post shows what will
+/// happen and asks for confirmation (`confirmer=oui`); the second erases
+/// and logs it.
+pub async fn erase_data(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let (email, mut p) = match data_form(&state, &csrf, &agent, &form).await? {
+        Ok(found) => found,
+        Err(res) => return Ok(res),
+    };
+    if email.normalized() == agent.email.to_lowercase() {
+        p.errors.add(
+            "don-email",
+            "Vous ne pouvez pas effacer votre propre compte : demandez-le à un autre administrateur.",
+        );
+        return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+    }
+    if form.get("confirmer") != "oui" {
+        p.erase_pending = Some(email.as_str().to_string());
+        return Ok(private(render(StatusCode::OK, &p)));
+    }
+    let now = state.clock.now();
+    let index = state.search.index();
+    let done = crate::privacy::erase(&state.requests, &index, &email, now).await?;
+    let details = format!(
+        "{} demande(s) anonymisée(s) dont {} annulée(s), {} compte(s), {} demande(s) d'accès, {} contact(s) de \
+         partenaire, {} courriel(s)",
+        done.requests.len(),
+        done.cancelled.len(),
+        done.held.comptes,
+        done.held.adhesions,
+        done.held.contacts_partenaires,
+        done.held.courriels
+    );
+    crate::privacy::log(&state.requests, &agent.email, "donnees_effacees", &email, &details, now).await?;
+    let mut p = page(&state, &csrf, &agent).await?;
+    p.notice = Some(format!("Données de {} effacées : {details} ; c'est inscrit au journal.", email.as_str()));
     Ok(private(render(StatusCode::OK, &p)))
 }
