@@ -34,11 +34,7 @@ pub fn request(email: &str) -> Value {
 }
 
 async fn scalar(db: &Db, sql: &str) -> i64 {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 /// The one-click link of `uai` in its email.

@@ -259,11 +259,7 @@ async fn download_then_import_gives_the_directory_contacts(engine: Engine) {
 on_both_engines!(download_then_import_gives_the_directory_contacts);
 
 async fn count_of(db: &monlyceepro::storage::Db, sql: &str) -> i64 {
-    match db {
-        monlyceepro::storage::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        monlyceepro::storage::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 /// A cut in the middle: the same command resumes with a range, and a

@@ -47,11 +47,7 @@ async fn get(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, Opti
 }
 
 async fn scalar_text(db: &Db, sql: &str) -> String {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 async fn submit(app: &TestApp, email: &str) -> (String, Value) {

@@ -12,12 +12,7 @@ fn real(rel: &str) -> Vec<u8> {
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) FROM {table}");
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(&sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(&sql).fetch_one(p).await,
-    }
-    .expect("count")
+    crate::support::one(db, &format!("SELECT COUNT(*) FROM {table}")).await
 }
 
 /// Imports one dataset from a folder where one file is broken and checks

@@ -7,27 +7,15 @@ use monlyceepro::import::{self, Dataset, Progress};
 use monlyceepro::storage::Db;
 
 async fn count(db: &Db, sql: &str) -> i64 {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 async fn text(db: &Db, sql: &str) -> Option<String> {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_optional(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_optional(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::maybe(db, sql).await
 }
 
 async fn texts(db: &Db, sql: &str) -> Vec<String> {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::all(db, sql).await
 }
 
 /// A fingerprint of every catalogue table's content, to prove a second

@@ -28,11 +28,7 @@ fn after(n: u32) -> OffsetDateTime {
 }
 
 async fn text(db: &Db, sql: &str) -> String {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 /// Moves time to `at` and lets the schedule run (the lease of the job

@@ -20,19 +20,11 @@ const START: OffsetDateTime = datetime!(2026-11-09 08:00 UTC);
 const COMPANY: &str = "zoe.lhote@exemple.fr";
 
 async fn text(db: &Db, sql: &str) -> String {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 async fn texts(db: &Db, sql: &str) -> Vec<String> {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::all(db, sql).await
 }
 
 /// A request of the company, taken by its pilot (who adds the company to

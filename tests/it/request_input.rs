@@ -336,11 +336,7 @@ fn says_why(text: &str) -> bool {
 }
 
 async fn scalar(db: &monlyceepro::storage::Db, sql: &str) -> i64 {
-    match db {
-        monlyceepro::storage::Db::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
-        monlyceepro::storage::Db::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 /// One rule of names at every door: the request API and the journey (a

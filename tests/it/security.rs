@@ -12,11 +12,7 @@ use monlyceepro::accounts::Role;
 use monlyceepro::storage::Db;
 
 async fn scalar_text(db: &Db, sql: &str) -> String {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    crate::support::one(db, sql).await
 }
 
 async fn headers_and_cookies(engine: Engine) {

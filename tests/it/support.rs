@@ -625,3 +625,51 @@ impl TestApp {
         (res.status().as_u16(), res.text().await.expect("corps"))
     }
 }
+
+/// A value a test reads straight from the database, on either engine.
+pub trait Column:
+    for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> Column for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + Send
+        + Unpin
+{
+}
+
+/// The one value of a query (test fixtures and checks).
+pub async fn one<T: Column>(db: &Db, sql: &str) -> T {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Every value of a query.
+pub async fn all<T: Column>(db: &Db, sql: &str) -> Vec<T> {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The value of a query, if it finds a row.
+pub async fn maybe<T: Column>(db: &Db, sql: &str) -> Option<T> {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_optional(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_optional(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}

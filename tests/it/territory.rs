@@ -135,13 +135,8 @@ async fn the_territory(engine: Engine) {
     let officer_line = line(&pilot(&lyon[0]));
     assert!(officer_line.contains(";oui;"), "the RBE registered for it: {officer_line}");
     let sql = "SELECT uai FROM lycees WHERE email IS NOT NULL AND email <> ''";
-    let emails: std::collections::HashSet<String> = match &app.db {
-        monlyceepro::storage::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
-        monlyceepro::storage::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
-    }
-    .expect("adresses")
-    .into_iter()
-    .collect();
+    let emails: std::collections::HashSet<String> =
+        crate::support::all::<String>(&app.db, sql).await.into_iter().collect();
     let unreachable_count = csv
         .lines()
         .skip(1)

@@ -281,9 +281,13 @@ fn project(marks: Vec<(domain::Position, Mark)>) -> Vec<Mark> {
 fn map_caption(national: bool) -> String {
     let shades = "Disques verts : 70 % des demandes prises ou plus ; orange : de 40 à 70 % ; rouge : moins de 40 % ; gris : aucune demande reçue.";
     if national {
-        format!("{shades} Les académies d'outre-mer ne sont pas dessinées ; le tableau des académies donne les chiffres de toutes.")
+        format!(
+            "{shades} Les académies d'outre-mer ne sont pas dessinées ; le tableau des académies donne les chiffres de toutes."
+        )
     } else {
-        format!("{shades} Carrés bleus : les communes des entreprises qui ont demandé. Le tableau des lycées et celui des communes donnent les mêmes chiffres.")
+        format!(
+            "{shades} Carrés bleus : les communes des entreprises qui ont demandé. Le tableau des lycées et celui des communes donnent les mêmes chiffres."
+        )
     }
 }
 
