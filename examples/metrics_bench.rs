@@ -151,8 +151,11 @@ mod former {
                 "# HELP mlp_http_requests_total Requêtes HTTP traitées.\n# TYPE mlp_http_requests_total counter\n",
             );
             for ((m, r, s), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-                let _ =
-                    writeln!(out, "mlp_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{s}\"}} {n}", escape(r));
+                let _ = writeln!(
+                    out,
+                    "mlp_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{s}\"}} {n}",
+                    escape(r)
+                );
             }
             out.push_str("# HELP mlp_http_request_duration_seconds Durée de traitement des requêtes.\n# TYPE mlp_http_request_duration_seconds histogram\n");
             for (r, h) in self.latency.lock().unwrap_or_else(|e| e.into_inner()).iter() {
@@ -164,7 +167,8 @@ mod former {
                         h.counts[i]
                     );
                 }
-                let _ = writeln!(out, "mlp_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", h.count);
+                let _ =
+                    writeln!(out, "mlp_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", h.count);
                 let _ = writeln!(out, "mlp_http_request_duration_seconds_sum{{route=\"{r}\"}} {}", h.sum);
                 let _ = writeln!(out, "mlp_http_request_duration_seconds_count{{route=\"{r}\"}} {}", h.count);
             }
@@ -178,5 +182,4 @@ mod former {
     fn escape(s: &str) -> String {
         s.replace('\\', "\\\\").replace('"', "\\\"")
     }
-
 }

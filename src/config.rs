@@ -348,7 +348,7 @@ fn dotenv() -> &'static HashMap<String, String> {
 
 /// The variables of a `.env` file (quotes, comments and `export` as a
 /// shell reads them); the lines before a malformed one are kept and the
-/// error is logged, no file at all is an empty map.
+/// error is printed, no file at all is an empty map.
 fn read_dotenv(path: &std::path::Path) -> HashMap<String, String> {
     let mut vars = HashMap::new();
     let Ok(iter) = dotenvy::from_path_iter(path) else {
@@ -360,7 +360,9 @@ fn read_dotenv(path: &std::path::Path) -> HashMap<String, String> {
                 vars.insert(k, v);
             }
             Err(e) => {
-                tracing::warn!(fichier = %path.display(), error = %e, "fichier .env mal formé : lecture arrêtée");
+                // Read before the logs are set up (RUST_LOG may come from
+                // this very file): straight to stderr.
+                eprintln!("{} mal formé, lu jusqu'à l'erreur : {e}", path.display());
                 break;
             }
         }

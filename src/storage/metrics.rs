@@ -61,9 +61,7 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
     })?;
 
     let count_of = |rows: &[(String, i64)], code: &str| rows.iter().find(|(c, _)| c == code).map_or(0, |(_, n)| *n);
-    let age = |since: Option<&str>| {
-        since.and_then(crate::clock::parse).map_or(0, |t| (now - t).whole_seconds().max(0))
-    };
+    let age = |since: Option<&str>| since.and_then(crate::clock::parse).map_or(0, |t| (now - t).whole_seconds().max(0));
     let unsent = emails.iter().find(|(s, _, _)| s == OutboxStatus::AEnvoyer.code()).and_then(|(_, _, t)| t.as_deref());
     Ok(BusinessFigures {
         by_status: RequestStatus::ALL.iter().map(|s| (*s, count_of(&statuses, s.code()))).collect(),

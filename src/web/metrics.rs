@@ -110,8 +110,14 @@ mod tests {
             Gauge::plain("mlp_lycees", "Lycées au catalogue.", 2090.0),
             Gauge::labelled("mlp_demandes", "Demandes par statut.", "statut", "nouvelle", 0.0),
         ]);
-        assert!(text.contains("mlp_http_requests_total{method=\"GET\",route=\"/lycees/{uai}\",status=\"200\"} 1"), "{text}");
-        assert!(text.contains("mlp_http_request_duration_seconds_bucket{route=\"/lycees/{uai}\",le=\"0.005\"} 1"), "{text}");
+        assert!(
+            text.contains("mlp_http_requests_total{method=\"GET\",route=\"/lycees/{uai}\",status=\"200\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("mlp_http_request_duration_seconds_bucket{route=\"/lycees/{uai}\",le=\"0.005\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("le=\"0.05\"} 2"), "{text}");
         assert!(text.contains("le=\"1\"} 2"), "{text}");
         assert!(text.contains("le=\"+Inf\"} 2"), "{text}");
@@ -129,6 +135,8 @@ mod tests {
             m.observe("GET", "/", 200, Duration::from_millis(1));
         }
         let text = m.render(&[]);
-        assert!(text.contains(&format!("mlp_http_request_duration_seconds_count{{route=\"/\"}} {}", UPKEEP_EVERY * 2 + 5)));
+        assert!(
+            text.contains(&format!("mlp_http_request_duration_seconds_count{{route=\"/\"}} {}", UPKEEP_EVERY * 2 + 5))
+        );
     }
 }

@@ -32,7 +32,6 @@ use crate::mail::Mailer;
 use crate::requests::RequestService;
 use crate::requests::entreprises::Entreprises;
 use crate::search::{Search, SearchIndex};
-use metrics::Gauge;
 use crate::security::Signer;
 use crate::storage::Db;
 use axum::Router;
@@ -41,6 +40,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use metrics::Gauge;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -335,7 +335,11 @@ async fn metrics_text(
         Gauge::plain("mlp_catalogue_lycees", "Lycées au catalogue.", f.lycees as f64),
         Gauge::plain("mlp_catalogue_version", "Version du catalogue servie.", state.catalogue.version() as f64),
         Gauge::plain("mlp_cache_pages", "Pages vitrines en cache.", state.pages.len() as f64),
-        Gauge::plain("mlp_search_index_bytes", "Taille de l'index des métiers.", state.search.index().jobs.memory_bytes() as f64),
+        Gauge::plain(
+            "mlp_search_index_bytes",
+            "Taille de l'index des métiers.",
+            state.search.index().jobs.memory_bytes() as f64,
+        ),
     ];
     match crate::storage::metrics::business_figures(state.catalogue.db(), state.clock.now()).await {
         Ok(b) => gauges.extend(business_gauges(&b)),
@@ -364,11 +368,21 @@ fn business_gauges(b: &crate::storage::metrics::BusinessFigures) -> Vec<Gauge> {
     for (o, n) in &b.by_outcome {
         g.push(Gauge::labelled("mlp_demandes_issues", "Demandes clôturées par issue.", "issue", o.code(), *n as f64));
     }
-    g.push(Gauge::plain("mlp_demandes_creees", "Demandes reçues depuis l'ouverture (doublons compris).", b.created as f64));
+    g.push(Gauge::plain(
+        "mlp_demandes_creees",
+        "Demandes reçues depuis l'ouverture (doublons compris).",
+        b.created as f64,
+    ));
     g.push(Gauge::plain("mlp_demandes_routees", "Demandes transmises à au moins un lycée.", b.routed as f64));
     g.push(Gauge::plain("mlp_demandes_prises", "Demandes prises en charge par un lycée.", b.taken as f64));
     for (s, n) in &b.emails {
-        g.push(Gauge::labelled("mlp_courriels", "Courriels de la file d'envoi par statut.", "statut", s.code(), *n as f64));
+        g.push(Gauge::labelled(
+            "mlp_courriels",
+            "Courriels de la file d'envoi par statut.",
+            "statut",
+            s.code(),
+            *n as f64,
+        ));
     }
     g.push(Gauge::plain(
         "mlp_courriels_plus_ancien_en_attente_secondes",

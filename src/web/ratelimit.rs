@@ -35,8 +35,8 @@ impl RateLimiter {
 
 impl<C: Clock> RateLimiter<C> {
     fn with_clock(per_minute: u32, clock: C) -> RateLimiter<C> {
-        let gcra = NonZeroU32::new(per_minute)
-            .map(|n| Gcra::dashmap_with_clock(Quota::per_minute(n).allow_burst(n), clock));
+        let gcra =
+            NonZeroU32::new(per_minute).map(|n| Gcra::dashmap_with_clock(Quota::per_minute(n).allow_burst(n), clock));
         RateLimiter { gcra, checks: AtomicU64::new(0) }
     }
 

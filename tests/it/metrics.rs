@@ -73,7 +73,8 @@ async fn business_figures(engine: Engine) {
     let page = format!("/espace/demandes/{reference}");
     let (status, _, html) = app.submit_form_as(&rbe, &page, &format!("{page}/prendre"), &[]).await;
     assert_eq!(status, 303, "{html}");
-    let (status, _, html) = app.submit_form_as(&rbe, &page, &format!("{page}/cloturer"), &[("issue", "realisee")]).await;
+    let (status, _, html) =
+        app.submit_form_as(&rbe, &page, &format!("{page}/cloturer"), &[("issue", "realisee")]).await;
     assert_eq!(status, 303, "{html}");
 
     let m = scrape(&app).await;
