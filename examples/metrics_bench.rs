@@ -41,8 +41,11 @@ fn sample(i: usize) -> (&'static str, u16, Duration) {
     (ROUTES[i % ROUTES.len()], STATUSES[(i / 7) % STATUSES.len()], Duration::from_micros((i % 5000) as u64 + 200))
 }
 
+/// Records one request (route, status, duration).
+type Observe = Arc<dyn Fn(&str, u16, Duration) + Send + Sync>;
+
 /// `ops` recordings split over `threads` threads; nanoseconds per recording.
-fn run(threads: usize, ops: usize, observe: Arc<dyn Fn(&str, u16, Duration) + Send + Sync>) -> f64 {
+fn run(threads: usize, ops: usize, observe: Observe) -> f64 {
     let started = Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|t| {

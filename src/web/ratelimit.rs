@@ -18,11 +18,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// that the memory follows the recent clients, not every address ever seen.
 const PRUNE_EVERY: u64 = 4096;
 
+/// governor's keyed limiter over a clock (a fake one in the unit tests).
+type KeyedGcra<C> = Gcra<IpAddr, DashMapStateStore<IpAddr>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
 /// A GCRA limiter keyed by client address: a burst of the per-minute
 /// figure, then one write every `60 / per_minute` seconds.
 #[derive(Debug)]
 pub struct RateLimiter<C: Clock = DefaultClock> {
-    gcra: Option<Gcra<IpAddr, DashMapStateStore<IpAddr>, C, NoOpMiddleware<C::Instant>>>,
+    gcra: Option<KeyedGcra<C>>,
     checks: AtomicU64,
 }
 
