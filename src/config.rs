@@ -341,22 +341,46 @@ impl ProConnectConfig {
 
 /// Values of the `.env` file of the working directory, if any: `KEY=VALUE`
 /// lines. The real environment always wins over the file.
+/// The `.env` file of the working directory, read once into a map: the
+/// process environment is left untouched (`dotenvy::from_path_iter`, not
+/// `dotenvy::dotenv`), so tests that build configurations stay isolated.
 fn dotenv() -> &'static HashMap<String, String> {
     static DOTENV: OnceLock<HashMap<String, String>> = OnceLock::new();
-    DOTENV.get_or_init(|| {
-        let text = std::fs::read_to_string(".env").unwrap_or_default();
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
-            .collect()
-    })
+    DOTENV.get_or_init(|| read_dotenv(std::path::Path::new(".env")))
+}
+
+/// The variables of a `.env` file (quotes, comments and `export` as a
+/// shell reads them); the lines before a malformed one are kept and the
+/// error is printed, no file at all is an empty map.
+fn read_dotenv(path: &std::path::Path) -> HashMap<String, String> {
+    let mut vars = HashMap::new();
+    let Ok(iter) = dotenvy::from_path_iter(path) else {
+        return vars;
+    };
+    for item in iter {
+        match item {
+            Ok((k, v)) => {
+                vars.insert(k, v);
+            }
+            Err(e) => {
+                // Read before the logs are set up (RUST_LOG may come from
+                // this very file): straight to stderr.
+                eprintln!("{} mal formé, lu jusqu'à l'erreur : {e}", path.display());
+                break;
+            }
+        }
+    }
+    vars
 }
 
 /// A configuration variable, from the environment or else the `.env` file.
 pub fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().or_else(|| dotenv().get(name).cloned()).filter(|v| !v.trim().is_empty())
+    lookup(name, |n| std::env::var(n).ok(), dotenv())
+}
+
+/// The environment first, then the `.env` file; a blank value counts as unset.
+fn lookup(name: &str, env: impl Fn(&str) -> Option<String>, dotenv: &HashMap<String, String>) -> Option<String> {
+    env(name).or_else(|| dotenv.get(name).cloned()).filter(|v| !v.trim().is_empty())
 }
 
 impl Config {
@@ -502,6 +526,32 @@ fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
 mod tests {
     use super::{HttpLimits, ProConnectConfig, deadlines_from_vars, retention_months_from_vars};
     use std::time::Duration;
+
+    #[test]
+    fn dotenv_reads_quotes_comments_and_export_and_the_environment_wins() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(".env");
+        std::fs::write(
+            &path,
+            "# a comment\n\
+             MLP_A=plain\n\
+             export MLP_B=\"with spaces # not a comment\"\n\
+             MLP_C='single'   # trailing comment\n\
+             MLP_D=\n\
+             MLP_E=from-file\n",
+        )
+        .expect("write .env");
+        let file = super::read_dotenv(&path);
+        assert_eq!(file.get("MLP_A").map(String::as_str), Some("plain"));
+        assert_eq!(file.get("MLP_B").map(String::as_str), Some("with spaces # not a comment"));
+        assert_eq!(file.get("MLP_C").map(String::as_str), Some("single"));
+        let env = |n: &str| (n == "MLP_E").then(|| "from-env".to_string());
+        assert_eq!(super::lookup("MLP_E", env, &file).as_deref(), Some("from-env"), "the environment wins");
+        assert_eq!(super::lookup("MLP_A", env, &file).as_deref(), Some("plain"));
+        assert_eq!(super::lookup("MLP_D", env, &file), None, "blank is unset");
+        assert_eq!(super::lookup("MLP_Z", env, &file), None);
+        assert!(super::read_dotenv(&dir.path().join("absent")).is_empty());
+    }
 
     #[test]
     fn http_limits_have_defaults_and_name_the_bad_variable() {

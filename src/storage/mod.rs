@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod backup;
 pub mod catalogue;
 pub mod import;
+pub mod metrics;
 pub mod outbox;
 pub mod partners;
 pub mod privacy;

@@ -40,6 +40,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use metrics::Gauge;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -332,12 +333,23 @@ async fn metrics_text(
         return (StatusCode::NOT_FOUND, "introuvable").into_response();
     }
     let f = state.catalogue.figures();
-    let mut body = state.metrics.render(&[
-        ("mlp_catalogue_lycees", "Lycées au catalogue.", f.lycees as f64),
-        ("mlp_catalogue_version", "Version du catalogue servie.", state.catalogue.version() as f64),
-        ("mlp_cache_pages", "Pages vitrines en cache.", state.pages.len() as f64),
-        ("mlp_search_index_bytes", "Taille de l'index des métiers.", state.search.index().jobs.memory_bytes() as f64),
-    ]);
+    let mut gauges = vec![
+        Gauge::plain("mlp_catalogue_lycees", "Lycées au catalogue.", f.lycees as f64),
+        Gauge::plain("mlp_catalogue_version", "Version du catalogue servie.", state.catalogue.version() as f64),
+        Gauge::plain("mlp_cache_pages", "Pages vitrines en cache.", state.pages.len() as f64),
+        Gauge::plain(
+            "mlp_search_index_bytes",
+            "Taille de l'index des métiers.",
+            state.search.index().jobs.memory_bytes() as f64,
+        ),
+    ];
+    match crate::storage::metrics::business_figures(state.catalogue.db(), state.clock.now()).await {
+        Ok(b) => gauges.extend(business_gauges(&b)),
+        // The HTTP figures are still worth serving; the missing series
+        // (and /healthz) tell that the database did not answer.
+        Err(e) => tracing::warn!(error = %e, "lecture des métriques métier impossible"),
+    }
+    let mut body = state.metrics.render(&gauges);
     body.push_str(
         "# HELP mlp_demandes_transitions_total Transitions du cycle de vie des demandes (par cette instance).\n\
          # TYPE mlp_demandes_transitions_total counter\n",
@@ -346,6 +358,45 @@ async fn metrics_text(
         body.push_str(&format!("mlp_demandes_transitions_total{{transition=\"{transition}\"}} {n}\n"));
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+/// The business figures as gauges (docs/operations.md § Métriques): read
+/// from the database, so every instance serves the same values.
+fn business_gauges(b: &crate::storage::metrics::BusinessFigures) -> Vec<Gauge> {
+    let mut g = Vec::new();
+    for (s, n) in &b.by_status {
+        g.push(Gauge::labelled("mlp_demandes", "Demandes par statut.", "statut", s.code(), *n as f64));
+    }
+    for (o, n) in &b.by_outcome {
+        g.push(Gauge::labelled("mlp_demandes_issues", "Demandes clôturées par issue.", "issue", o.code(), *n as f64));
+    }
+    g.push(Gauge::plain(
+        "mlp_demandes_creees",
+        "Demandes reçues depuis l'ouverture (doublons compris).",
+        b.created as f64,
+    ));
+    g.push(Gauge::plain("mlp_demandes_routees", "Demandes transmises à au moins un lycée.", b.routed as f64));
+    g.push(Gauge::plain("mlp_demandes_prises", "Demandes prises en charge par un lycée.", b.taken as f64));
+    for (s, n) in &b.emails {
+        g.push(Gauge::labelled(
+            "mlp_courriels",
+            "Courriels de la file d'envoi par statut.",
+            "statut",
+            s.code(),
+            *n as f64,
+        ));
+    }
+    g.push(Gauge::plain(
+        "mlp_courriels_plus_ancien_en_attente_secondes",
+        "Âge du plus ancien courriel pas encore envoyé (0 sans attente).",
+        b.oldest_unsent_secs as f64,
+    ));
+    g.push(Gauge::plain(
+        "mlp_echeancier_retard_secondes",
+        "Retard de l'échéancier : âge de la plus ancienne échéance dépassée d'une demande ouverte (0 sans retard).",
+        b.schedule_lag_secs as f64,
+    ));
+    g
 }
 
 /// Keeps the caches in step with the catalogue: another process (an

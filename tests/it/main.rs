@@ -13,6 +13,7 @@ mod espace;
 mod import_malformed;
 mod import_real;
 mod lifecycle;
+mod metrics;
 mod operations;
 mod outages;
 mod pages;
