@@ -122,7 +122,10 @@ async fn the_territory(engine: Engine) {
     assert!(html.contains("role=\"img\"") && html.contains("<circle"), "a map");
     assert!(html.contains("<rect x=") && html.contains("<title>Lyon : 3\u{a0}demandes</title>"), "{html}");
     assert!(html.contains("Le tableau des lycées et celui des communes"));
-    assert!(html.contains("role=\"figure\" aria-label=\"Disques verts"), "the figure named by its caption (RGAA 1.9.1)");
+    assert!(
+        html.contains("role=\"figure\" aria-label=\"Disques verts"),
+        "the figure named by its caption (RGAA 1.9.1)"
+    );
     assert!(
         html.contains("<summary>Les communes des demandes (1)</summary>") && html.contains("<td>Lyon</td><td>3</td>")
     );
