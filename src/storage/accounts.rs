@@ -6,8 +6,8 @@ use crate::{on_db, on_tx};
 use domain::account::JoinStatus;
 use sqlx::QueryBuilder;
 
-/// An account as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An account as stored (and as an export of personal data gives it).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct CompteRow {
     pub id: String,
     pub email: String,

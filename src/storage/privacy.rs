@@ -101,20 +101,6 @@ pub async fn requests_of(db: &Db, email: &str) -> sqlx::Result<Vec<String>> {
     ).bind(email).fetch_all(p).await)
 }
 
-/// A school staff account, as exported.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
-pub struct AccountData {
-    pub id: String,
-    pub email: String,
-    pub prenom: Option<String>,
-    pub nom: Option<String>,
-    pub role: String,
-    pub academie_code: Option<String>,
-    pub actif: bool,
-    pub cree_le: String,
-    pub derniere_connexion: Option<String>,
-}
-
 /// A request to join a lycée, as exported.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct JoinData {
@@ -170,7 +156,9 @@ pub struct AuditData {
 /// Everything held about one address outside the requests' own rows.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HeldData {
-    pub comptes: Vec<AccountData>,
+    /// Accounts as stored (the ProConnect identifier is data about the
+    /// person too).
+    pub comptes: Vec<super::accounts::CompteRow>,
     pub adhesions: Vec<JoinData>,
     pub contacts_partenaires: Vec<PartnerContactData>,
     pub courriels: Vec<EmailData>,
@@ -181,9 +169,8 @@ pub struct HeldData {
 /// partner registers, the outbox and the audit log.
 pub async fn held(db: &Db, email: &str) -> sqlx::Result<HeldData> {
     on_db!(db, p => {
-        let comptes = sqlx::query_as::<_, AccountData>(
-            "SELECT id, email, prenom, nom, role, academie_code, actif, cree_le, derniere_connexion \
-             FROM comptes WHERE LOWER(email) = $1 ORDER BY cree_le, id"
+        let comptes = sqlx::query_as::<_, super::accounts::CompteRow>(
+            "SELECT * FROM comptes WHERE LOWER(email) = $1 ORDER BY cree_le, id"
         ).bind(email).fetch_all(p).await?;
         let adhesions = sqlx::query_as::<_, JoinData>(
             "SELECT id, email, prenom, nom, uai, statut, cree_le, decide_le FROM adhesions \

@@ -210,7 +210,7 @@ async fn the_territory(engine: Engine) {
     assert_eq!(status, 200);
     assert!(html.contains("Le territoire national") && html.contains("Les académies"), "{html}");
     assert!(
-        html.contains("La carte des académies") && html.contains("<title>Académie de Lyon : 1 prises sur"),
+        html.contains("La carte des académies") && html.contains("<title>Académie de Lyon : 1\u{a0}prise sur"),
         "{html}"
     );
     assert!(!html.contains("Carrés bleus"), "no communes on the national map");

@@ -291,6 +291,16 @@ fn map_caption(national: bool) -> String {
     }
 }
 
+/// "1 prise sur 3 reçues", each count agreeing with its noun.
+fn taken_of(taken: usize, received: usize) -> String {
+    let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    format!(
+        "{} sur {}",
+        domain::text::count_of(n(taken), "prise", "prises"),
+        domain::text::count_of(n(received), "reçue", "reçues")
+    )
+}
+
 /// The marks of a territory: its lycées and the communes of its requests;
 /// for the whole country, one disc per metropolitan académie.
 fn map_marks(national: bool, lycees: &[LyceeLine], academies: &[AcademieLine], d: &Dashboard) -> Vec<Mark> {
@@ -298,8 +308,7 @@ fn map_marks(national: bool, lycees: &[LyceeLine], academies: &[AcademieLine], d
     if national {
         for a in academies {
             let Some(p) = a.position.filter(metropolitan) else { continue };
-            let title =
-                format!("Académie {} : {} prises sur {} reçues", domain::text::of_place(&a.nom), a.taken, a.received);
+            let title = format!("Académie {} : {}", domain::text::of_place(&a.nom), taken_of(a.taken, a.received));
             marks.push((p, Mark { x: 0.0, y: 0.0, fill: shade(a.share_taken()), title, square: false }));
         }
         return project(marks);
@@ -315,7 +324,7 @@ fn map_marks(national: bool, lycees: &[LyceeLine], academies: &[AcademieLine], d
     }
     for l in lycees {
         let Some(p) = l.position else { continue };
-        let title = format!("{} ({}) : {} prises sur {} reçues", l.nom, l.commune, l.taken, l.received);
+        let title = format!("{} ({}) : {}", l.nom, l.commune, taken_of(l.taken, l.received));
         marks.push((p, Mark { x: 0.0, y: 0.0, fill: shade(l.share_taken()), title, square: false }));
     }
     project(marks)
