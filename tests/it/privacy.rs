@@ -179,6 +179,17 @@ async fn export_and_erase(engine: Engine) {
     assert_eq!(res.status().as_u16(), 200);
     let page = res.text().await.expect("corps");
     assert!(page.contains("id=\"don-email\""), "the form is on the page");
+    // A wrong or missing address says so in French, next to the field.
+    for (given, said) in
+        [("pas-une-adresse", "Adresse électronique invalide"), ("", "Indiquez l'adresse électronique de la personne.")]
+    {
+        for action in ["/admin/donnees/export", "/admin/donnees/effacer"] {
+            let (status, body) = data_form(&app, &admin, action, &[("email", given)]).await;
+            assert_eq!(status, 422, "{action} {given:?}");
+            assert!(body.contains(&said.replace('\'', "&#39;")) || body.contains(said), "{action}: {body}");
+            assert!(body.contains("aria-invalid=\"true\""), "{action}: the field says it is in error");
+        }
+    }
     let (status, body) = data_form(&app, &admin, "/admin/donnees/export", &[("email", "Zoe.Lhote@exemple.fr")]).await;
     assert_eq!(status, 200, "{body}");
     let export: Value = serde_json::from_str(&body).expect("JSON");
