@@ -131,6 +131,9 @@ pub struct Config {
     pub contact_email: Option<String>,
     pub secret_key: Secret,
     pub rate_limit_per_minute: u32,
+    /// `MLP_API_KEY_RATE_LIMIT_PER_MINUTE`: the writes a partner's API key
+    /// may make (replaces the per-address limit for its calls; 0: none).
+    pub api_key_rate_limit_per_minute: u32,
     /// `MLP_METRICS_TOKEN`: with it, `/metrics` asks for this bearer token;
     /// without, it answers only clients on the loopback.
     pub metrics_token: Option<Secret>,
@@ -430,6 +433,13 @@ impl Config {
                 message: "nombre entier attendu (0 désactive la limite)".into(),
             })?,
         };
+        let api_key_rate_limit_per_minute = match var("MLP_API_KEY_RATE_LIMIT_PER_MINUTE") {
+            None => 600,
+            Some(v) => v.parse().map_err(|_| ConfigError {
+                variable: "MLP_API_KEY_RATE_LIMIT_PER_MINUTE",
+                message: "nombre entier attendu (0 désactive la limite)".into(),
+            })?,
+        };
         let secret_key: Secret = match var("MLP_SECRET_KEY") {
             Some(k) if k.len() >= 32 => k.into_bytes(),
             Some(_) => {
@@ -477,6 +487,7 @@ impl Config {
             contact_email: var("MLP_CONTACT_EMAIL").filter(|v| v.contains('@')),
             secret_key,
             rate_limit_per_minute,
+            api_key_rate_limit_per_minute,
             metrics_token,
             trusted_proxies,
             sqlite_sync,

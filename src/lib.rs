@@ -19,6 +19,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
+pub mod partner_api;
 pub mod partners;
 pub mod privacy;
 pub mod proconnect;

@@ -59,6 +59,8 @@ pub struct Worker {
     /// `MLP_RETENTION_MOIS`: months after a request ended before the
     /// company's personal data in it is anonymised.
     pub retention_months: u32,
+    /// Partners' webhooks, delivered by their own loop ([`Worker::run`]).
+    pub webhooks: crate::partner_api::Webhooks,
 }
 
 fn at(t: OffsetDateTime, d: Duration) -> String {
@@ -173,14 +175,48 @@ impl Worker {
         Ok(done)
     }
 
+    /// Delivers the partners' webhooks due now (see `crate::partner_api`).
+    pub async fn deliver_webhooks(&self) -> anyhow::Result<crate::partner_api::Round> {
+        self.webhooks.deliver_due(&self.id, self.clock.now(), self.retry_base, &self.clock).await
+    }
+
+    /// Delivers webhooks until `stop` turns true: a loop of its own, so
+    /// that a partner's slow endpoint never holds the emails back.
+    async fn run_webhooks(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let busy = match self.deliver_webhooks().await {
+                Ok(round) => round.delivered + round.failed > 0,
+                Err(e) => {
+                    tracing::warn!(erreur = %e, "file des webhooks inaccessible");
+                    false
+                }
+            };
+            if busy {
+                continue;
+            }
+            tokio::select! {
+                _ = self.webhooks.wake.notified() => {},
+                _ = tokio::time::sleep(self.poll) => {},
+                _ = stop.changed() => {},
+            }
+        }
+    }
+
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let webhooks = tokio::spawn(self.clone().run_webhooks(stop.clone()));
+        let _webhooks = AbortOnDrop(webhooks);
         let mut last_overdue =
             std::time::Instant::now().checked_sub(self.periodic_every).unwrap_or_else(std::time::Instant::now);
         loop {
             if *stop.borrow() {
                 return;
             }
+            // Whatever woke the emails may have queued webhooks too.
+            self.webhooks.wake.notify_one();
             let delivered = match self.deliver_due().await {
                 Ok(n) => n,
                 Err(e) => {
@@ -212,6 +248,15 @@ impl Worker {
                 _ = stop.changed() => {},
             }
         }
+    }
+}
+
+/// Stops the webhook loop with the worker that started it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -80,6 +80,9 @@ pub struct ValidRequest {
     pub lycee: Option<String>,
     /// See [`RequestInput::garder_rayon`].
     pub garder_rayon: bool,
+    /// The partner platform it came through (its API key, or its embedded
+    /// form): never read from the request's own fields.
+    pub partenaire: Option<String>,
 }
 
 impl ValidRequest {
@@ -434,6 +437,7 @@ pub fn validate(
             message,
             lycee,
             garder_rayon: input.garder_rayon,
+            partenaire: None,
         }),
         _ => Err(errors),
     }

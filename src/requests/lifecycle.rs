@@ -11,7 +11,8 @@ use crate::mail::outbox;
 use crate::search::SearchIndex;
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow};
 use domain::lifecycle::{
-    Actor, Done, Event, Mark, Plan, Recipient, RecipientRole, RecipientStatus, Request, RequestStatus, decide, next_due,
+    Actor, Done, Event, Mark, PartnerEvent, Plan, Recipient, RecipientRole, RecipientStatus, Request, RequestStatus,
+    decide, next_due,
 };
 use domain::routing::CoordinationReason;
 use time::OffsetDateTime;
@@ -194,6 +195,8 @@ impl RequestService {
             .plan_emails(index, &next, &rows, &plan.emails, &plan.story, &action.person, action.text.as_deref(), now)
             .await?;
         outbox::enqueue_all(&mut tx, &mails, &now_s).await?;
+        let told = PartnerEvent::of_plan(d.statut, &plan);
+        crate::partner_api::tell_partner(&mut tx, &next, &told, &now_s).await?;
         tx.commit().await?;
         self.changed();
         counters::record(&plan.transitions);

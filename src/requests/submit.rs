@@ -11,7 +11,9 @@ use crate::mail::templates;
 use crate::search::SearchIndex;
 use crate::security::{random_id, token_hash};
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow};
-use domain::lifecycle::{Done, RecipientRole, RecipientStatus, Request, RequestStatus, Transition, next_due};
+use domain::lifecycle::{
+    Done, PartnerEvent, RecipientRole, RecipientStatus, Request, RequestStatus, Transition, next_due,
+};
 use domain::matching::WantedJob;
 use domain::routing::{
     Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_label, km_words, route,
@@ -222,6 +224,8 @@ impl RequestService {
         store::insert_destinataires(&mut tx, &plan.recipients).await?;
         store::insert_events(&mut tx, &plan.events).await?;
         outbox::enqueue_all(&mut tx, &plan.mails, &now_s).await?;
+        let told = PartnerEvent::of_status(plan.demande.statut);
+        crate::partner_api::tell_partner(&mut tx, &plan.demande, told.as_slice(), &now_s).await?;
         store::count(&mut tx, &plan.notified, 1, 0, &month_of(now)).await?;
         tx.commit().await?;
         self.changed();
@@ -287,6 +291,7 @@ impl RequestService {
             satisfaction_le: None,
             avis_demande_le: None,
             explication_rayon: None,
+            partenaire: v.partenaire.clone(),
         }
     }
 

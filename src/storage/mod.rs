@@ -7,6 +7,7 @@
 //! Backend-specific SQL is the named exception (see `jobs`).
 
 pub mod accounts;
+pub mod api_keys;
 pub mod backup;
 pub mod catalogue;
 pub mod import;

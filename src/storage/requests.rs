@@ -80,6 +80,8 @@ pub struct DemandeRow {
     /// What the company was told of its radius when the job itself is only
     /// taught beyond it.
     pub explication_rayon: Option<String>,
+    /// The partner platform whose key created it (API.md, `source`).
+    pub partenaire: Option<String>,
 }
 
 impl DemandeRow {
@@ -108,13 +110,13 @@ fn code_of<T: std::fmt::Display>(v: Option<T>) -> Option<String> {
     v.map(|c| c.to_string())
 }
 
-const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise_siret, entreprise_naf, contact_prenom, \
+pub const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entreprise_siret, entreprise_naf, contact_prenom, \
     contact_nom, contact_email, contact_email_norm, contact_telephone, commune_code, commune_nom, rayon_km, metiers, \
     metier_texte, niveaux, nombre_eleves, periode_debut, periode_fin, message, lycee_origine, statut, rayon_utilise_km, \
     elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le, \
     jeton_version, jeton_emis_le, termine_le, issue, cloture_par, demarre_le, pris_le, repondu_le, relance_tous_le, \
     escalade_le, relance_message_le, demande_cloture_le, rouverte_par_entreprise, prochaine_echeance, satisfaction, \
-    satisfaction_commentaire, satisfaction_le, explication_rayon, avis_demande_le";
+    satisfaction_commentaire, satisfaction_le, explication_rayon, avis_demande_le, partenaire";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -266,7 +268,7 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
 }
 
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
-    let placeholders = (1..=52).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=53).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ({placeholders})");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
@@ -280,7 +282,7 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(&d.demarre_le).bind(&d.pris_le).bind(&d.repondu_le).bind(&d.relance_tous_le).bind(&d.escalade_le)
         .bind(&d.relance_message_le).bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise)
         .bind(&d.prochaine_echeance).bind(d.satisfaction).bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
-        .bind(&d.explication_rayon).bind(&d.avis_demande_le)
+        .bind(&d.explication_rayon).bind(&d.avis_demande_le).bind(&d.partenaire)
         .execute(&mut *c).await.map(|_| ()))
 }
 

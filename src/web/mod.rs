@@ -84,6 +84,11 @@ pub struct Services {
     pub accounts: crate::accounts::AccountService,
     pub entreprises: Entreprises,
     pub limiter: Arc<ratelimit::RateLimiter>,
+    /// Partner platforms' API keys, and the limit of each key's writes.
+    pub api_keys: crate::partner_api::ApiKeys,
+    pub key_limiter: Arc<ratelimit::RateLimiter<String>>,
+    /// Delivers partners' webhooks (the worker).
+    pub webhooks: crate::partner_api::Webhooks,
     /// Wakes the background worker when emails were queued.
     pub wake: Arc<tokio::sync::Notify>,
     /// The ProConnect client, when `MLP_PROCONNECT_*` is configured.
@@ -127,6 +132,9 @@ impl AppState {
             accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
             entreprises: Entreprises::new(&config.entreprises_api_url),
             limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
+            api_keys: crate::partner_api::ApiKeys::new(db.clone(), &config.base_url),
+            key_limiter: Arc::new(ratelimit::RateLimiter::new(config.api_key_rate_limit_per_minute)),
+            webhooks: crate::partner_api::Webhooks::new(db.clone(), &config.base_url)?,
             wake: Arc::new(tokio::sync::Notify::new()),
             signer,
             catalogue: Arc::new(catalogue),
@@ -450,6 +458,7 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
         clock: state.clock.clone(),
         periodic_every: crate::jobs::SCHEDULE_EVERY,
         retention_months: state.config.retention_months,
+        webhooks: state.webhooks.clone(),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Per-client rate limit of public writes (requests, sign-in links):
-//! `MLP_RATE_LIMIT_PER_MINUTE` per IP address, per instance (each instance
-//! counts alone: with N instances a client may write N times the figure).
+//! `MLP_RATE_LIMIT_PER_MINUTE` per IP address, and for partner platforms
+//! `MLP_API_KEY_RATE_LIMIT_PER_MINUTE` per API key; per instance (each
+//! instance counts alone: with N instances a client may write N times the
+//! figure).
 //!
 //! `governor`'s GCRA rather than our former fixed window: no double burst
 //! across a window's edge, and a well-tested, lock-sharded keyed store
@@ -10,6 +12,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter as Gcra};
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,25 +22,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const PRUNE_EVERY: u64 = 4096;
 
 /// governor's keyed limiter over a clock (a fake one in the unit tests).
-type KeyedGcra<C> = Gcra<IpAddr, DashMapStateStore<IpAddr>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type KeyedGcra<K, C> = Gcra<K, DashMapStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
-/// A GCRA limiter keyed by client address: a burst of the per-minute
-/// figure, then one write every `60 / per_minute` seconds.
+/// A GCRA limiter keyed by client (its address, or a partner's key): a
+/// burst of the per-minute figure, then one write every `60 / per_minute`
+/// seconds.
 #[derive(Debug)]
-pub struct RateLimiter<C: Clock = DefaultClock> {
-    gcra: Option<KeyedGcra<C>>,
+pub struct RateLimiter<K: Hash + Eq + Clone = IpAddr, C: Clock = DefaultClock> {
+    gcra: Option<KeyedGcra<K, C>>,
     checks: AtomicU64,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// `0` disables the limit (benchmarks).
-    pub fn new(per_minute: u32) -> RateLimiter {
+    pub fn new(per_minute: u32) -> RateLimiter<K> {
         RateLimiter::with_clock(per_minute, DefaultClock::default())
     }
 }
 
-impl<C: Clock> RateLimiter<C> {
-    fn with_clock(per_minute: u32, clock: C) -> RateLimiter<C> {
+impl<K: Hash + Eq + Clone, C: Clock> RateLimiter<K, C> {
+    fn with_clock(per_minute: u32, clock: C) -> RateLimiter<K, C> {
         let gcra =
             NonZeroU32::new(per_minute).map(|n| Gcra::dashmap_with_clock(Quota::per_minute(n).allow_burst(n), clock));
         RateLimiter { gcra, checks: AtomicU64::new(0) }
@@ -45,7 +49,7 @@ impl<C: Clock> RateLimiter<C> {
 
     /// Counts one write of `client`; `Err(seconds)` to wait (at least 1,
     /// for `Retry-After`) when over the limit.
-    pub fn check(&self, client: IpAddr) -> Result<(), u64> {
+    pub fn check(&self, client: K) -> Result<(), u64> {
         let Some(gcra) = &self.gcra else {
             return Ok(());
         };
@@ -75,7 +79,7 @@ mod tests {
     #[test]
     fn limits_per_client_with_a_burst_of_the_minute_figure() {
         let clock = FakeRelativeClock::default();
-        let r = RateLimiter::with_clock(2, clock.clone());
+        let r: RateLimiter<IpAddr, _> = RateLimiter::with_clock(2, clock.clone());
         let a: IpAddr = "127.0.0.1".parse().expect("ip");
         let b: IpAddr = "127.0.0.2".parse().expect("ip");
         assert!(r.check(a).is_ok());
@@ -87,13 +91,13 @@ mod tests {
         clock.advance(Duration::from_secs(1));
         assert!(r.check(a).is_ok(), "replenished");
         assert!(r.check(a).is_err());
-        assert!(RateLimiter::new(0).check(a).is_ok());
+        assert!(RateLimiter::<IpAddr>::new(0).check(a).is_ok());
     }
 
     #[test]
     fn forgets_clients_back_to_a_full_allowance() {
         let clock = FakeRelativeClock::default();
-        let r = RateLimiter::with_clock(60, clock.clone());
+        let r: RateLimiter<IpAddr, _> = RateLimiter::with_clock(60, clock.clone());
         for i in 0..1000u32 {
             assert!(r.check(IpAddr::from(i.to_be_bytes())).is_ok());
         }

@@ -398,6 +398,7 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         satisfaction_le: s.satisfaction.and(s.ended).map(at),
         avis_demande_le: None,
         explication_rayon: None,
+        partenaire: None,
     }
 }
 

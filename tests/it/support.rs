@@ -260,6 +260,7 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         deadlines: domain::lifecycle::Deadlines::default(),
         retention_months: monlyceepro::config::RETENTION_MONTHS,
         rate_limit_per_minute: 0,
+        api_key_rate_limit_per_minute: 0,
         // Nothing answers there: the journey must go on without it.
         entreprises_api_url: "http://127.0.0.1:9".into(),
         var_dir,

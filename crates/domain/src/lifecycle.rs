@@ -1230,6 +1230,54 @@ pub fn permissions(
     }
 }
 
+crate::codes!(
+    /// What a partner platform is told of its requests (API.md, "Partner
+    /// platforms"): the webhook's `evenement`.
+    PartnerEvent {
+        /// Sent to the lycées (or, when none fits, to the coordination);
+        /// also when it is re-opened.
+        Transmise = "demande.transmise",
+        PriseEnCharge = "demande.prise_en_charge",
+        /// A lycée or the coordination wrote to the company.
+        Message = "demande.message",
+        Cloturee = "demande.cloturee",
+        SansReponse = "demande.sans_reponse",
+        Annulee = "demande.annulee",
+    }
+);
+
+impl PartnerEvent {
+    /// The event of a request reaching `status`, if a partner is told of it
+    /// (a duplicate is not: the partner's own answer already said so).
+    pub fn of_status(status: RequestStatus) -> Option<PartnerEvent> {
+        match status {
+            RequestStatus::Transmise | RequestStatus::EnAttente => Some(PartnerEvent::Transmise),
+            RequestStatus::PriseEnCharge => Some(PartnerEvent::PriseEnCharge),
+            RequestStatus::Cloturee => Some(PartnerEvent::Cloturee),
+            RequestStatus::SansReponse => Some(PartnerEvent::SansReponse),
+            RequestStatus::Annulee => Some(PartnerEvent::Annulee),
+            RequestStatus::Doublon => None,
+        }
+    }
+
+    /// What a partner is told of `plan`, applied to a request that was
+    /// `before`, in order: a message first (written before a close, it is
+    /// read before it), then the new status on every change (the payload's
+    /// `statut` tells `en_attente` from `transmise`).
+    pub fn of_plan(before: RequestStatus, plan: &Plan) -> Vec<PartnerEvent> {
+        let mut events = Vec::new();
+        if plan.emails.iter().any(|e| matches!(e, Email::CompanyMessage { .. })) {
+            events.push(PartnerEvent::Message);
+        }
+        if plan.status != before
+            && let Some(e) = PartnerEvent::of_status(plan.status)
+        {
+            events.push(e);
+        }
+        events
+    }
+}
+
 #[cfg(test)]
 mod unread_tests {
     use super::*;
@@ -1281,5 +1329,63 @@ mod unread_tests {
         // A lycée's own message leaves nothing unread.
         let plan = decide(&request(Some("A")), &Event::Write { by: Actor::Lycee("A".into()) }, now, &cal, &d).unwrap();
         assert!(plan.unread.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod partner_event_tests {
+    use super::*;
+    use crate::calendar::WorkingCalendar;
+    use time::macros::datetime;
+
+    fn request() -> Request {
+        let at = datetime!(2026-11-09 08:00 UTC);
+        Request {
+            status: RequestStatus::Transmise,
+            started_at: at,
+            responsible: None,
+            taken_at: None,
+            answered_at: None,
+            ended_at: None,
+            recipients: vec![Recipient {
+                uai: "A".into(),
+                role: RecipientRole::Pilote,
+                status: RecipientStatus::Nouvelle,
+                notified_at: Some(at),
+                reminded: false,
+            }],
+            done: Done::default(),
+            company_reopened: false,
+            satisfaction: None,
+            satisfaction_asked: false,
+        }
+    }
+
+    #[test]
+    fn a_partner_is_told_each_status_change_and_each_answer_to_the_company() {
+        let cal = WorkingCalendar::new("69", Some("Lyon"), None);
+        let d = Deadlines::default();
+        let now = datetime!(2026-11-10 08:00 UTC);
+        let events = |r: &Request, e: Event| {
+            let plan = decide(r, &e, now, &cal, &d).expect("permis");
+            (PartnerEvent::of_plan(r.status, &plan), r.apply(&plan, now))
+        };
+        let r = request();
+        let (e, r) = events(&r, Event::Take { uai: "A".into() });
+        assert_eq!(e, vec![PartnerEvent::PriseEnCharge]);
+        let (e, r) = events(&r, Event::Write { by: Actor::Lycee("A".into()) });
+        assert_eq!(e, vec![PartnerEvent::Message]);
+        // A note, or the company's own message, tells the partner nothing.
+        let (e, r) = events(&r, Event::Note { by: Actor::Lycee("A".into()) });
+        assert!(e.is_empty());
+        let (e, r) = events(&r, Event::CompanyWrites);
+        assert!(e.is_empty());
+        let (e, _) = events(&r, Event::Close { by: Actor::Lycee("A".into()), outcome: Outcome::Realisee });
+        assert_eq!(e, vec![PartnerEvent::Cloturee]);
+        let (e, _) = events(&request(), Event::Cancel);
+        assert_eq!(e, vec![PartnerEvent::Annulee]);
+        assert_eq!(PartnerEvent::of_status(RequestStatus::Doublon), None);
+        assert_eq!(PartnerEvent::of_status(RequestStatus::EnAttente), Some(PartnerEvent::Transmise));
+        assert_eq!(PartnerEvent::SansReponse.code(), "demande.sans_reponse");
     }
 }

@@ -1,0 +1,247 @@
+//! Partner platforms' API keys, and the webhooks telling them what became
+//! of their requests (see `crate::partner_api`).
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// A partner's key, as stored (never the key itself: its SHA-256).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    pub id: String,
+    pub nom: String,
+    pub empreinte: String,
+    /// The key's first characters, to recognise it in a list.
+    pub debut: String,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
+    /// Origins allowed to embed the request form, space-separated.
+    pub origines: String,
+    pub cree_le: String,
+    pub cree_par: String,
+    pub revoquee_le: Option<String>,
+    pub utilisee_le: Option<String>,
+}
+
+const KEY_COLUMNS: &str = "id, nom, empreinte, debut, webhook_url, webhook_secret, origines, cree_le, cree_par, \
+    revoquee_le, utilisee_le";
+
+pub async fn insert_key(tx: &mut Tx, k: &KeyRow) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(&format!(
+        "INSERT INTO cles_api ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&k.id).bind(&k.nom).bind(&k.empreinte).bind(&k.debut).bind(&k.webhook_url).bind(&k.webhook_secret)
+    .bind(&k.origines).bind(&k.cree_le).bind(&k.cree_par).bind(&k.revoquee_le).bind(&k.utilisee_le)
+    .execute(&mut *c).await.map(|_| ()))
+}
+
+/// The key whose SHA-256 is `hash`, revoked or not.
+pub async fn key_by_hash(db: &Db, hash: &str) -> sqlx::Result<Option<KeyRow>> {
+    on_db!(db, p => sqlx::query_as::<_, KeyRow>(&format!("SELECT {KEY_COLUMNS} FROM cles_api WHERE empreinte = $1"))
+        .bind(hash).fetch_optional(p).await)
+}
+
+/// The key named `name`, revoked or not.
+pub async fn key_by_name(db: &Db, name: &str) -> sqlx::Result<Option<KeyRow>> {
+    on_db!(db, p => sqlx::query_as::<_, KeyRow>(&format!("SELECT {KEY_COLUMNS} FROM cles_api WHERE nom = $1"))
+        .bind(name).fetch_optional(p).await)
+}
+
+/// Whether a key (even revoked) already has this name, folded.
+pub async fn name_taken(tx: &mut Tx, name: &str) -> sqlx::Result<bool> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM cles_api WHERE LOWER(nom) = LOWER($1)")
+        .bind(name).fetch_one(&mut *c).await)?;
+    Ok(n > 0)
+}
+
+/// A key in the administrators' list: with how many requests it created.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyLine {
+    #[sqlx(flatten)]
+    pub key: KeyRow,
+    pub demandes: i64,
+}
+
+/// Every key, the newest first, with its request count.
+pub async fn list_keys(db: &Db) -> sqlx::Result<Vec<KeyLine>> {
+    let sql = format!(
+        "SELECT {cols}, (SELECT COUNT(*) FROM demandes d WHERE d.partenaire = k.nom) AS demandes \
+         FROM cles_api k ORDER BY k.cree_le DESC, k.nom",
+        cols = KEY_COLUMNS.split(", ").map(|c| format!("k.{c}")).collect::<Vec<_>>().join(", ")
+    );
+    on_db!(db, p => sqlx::query_as::<_, KeyLine>(&sql).fetch_all(p).await)
+}
+
+/// Revokes the key named `name`; false when there is none left to revoke.
+pub async fn revoke_key(tx: &mut Tx, name: &str, now: &str) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE cles_api SET revoquee_le = $2 WHERE nom = $1 AND revoquee_le IS NULL")
+        .bind(name).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Records the last use of a key.
+pub async fn touch_key(db: &Db, id: &str, now: &str) -> sqlx::Result<()> {
+    on_db!(db, p => sqlx::query("UPDATE cles_api SET utilisee_le = $2 WHERE id = $1").bind(id).bind(now)
+        .execute(p).await.map(|_| ()))
+}
+
+/// The webhook of the active key named `name`, if it has one: (key id).
+pub async fn webhook_key(tx: &mut Tx, name: &str) -> sqlx::Result<Option<String>> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM cles_api WHERE nom = $1 AND revoquee_le IS NULL AND webhook_url IS NOT NULL"
+    ).bind(name).fetch_optional(&mut *c).await)
+}
+
+domain::codes!(
+    /// Where a webhook delivery stands.
+    WebhookStatus {
+        /// Waiting for its (next) attempt.
+        AEnvoyer = "a_envoyer",
+        /// The partner answered 2xx.
+        Envoye = "envoye",
+        /// Given up after its last attempt.
+        Echec = "echec",
+    }
+);
+
+/// An event to deliver to a partner.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookRow {
+    /// The event id (`X-MLP-Evenement-Id`).
+    pub id: String,
+    pub cle_id: String,
+    pub demande_id: String,
+    pub ordre: i64,
+    pub evenement: String,
+    /// The exact bytes signed and sent.
+    pub corps: String,
+    pub tentatives: i64,
+}
+
+/// Queues events of a request for a key, after those already queued.
+pub async fn insert_webhooks(
+    tx: &mut Tx,
+    cle_id: &str,
+    demande_id: &str,
+    events: &[(String, String, String)],
+    now: &str,
+) -> sqlx::Result<()> {
+    let last: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT MAX(ordre) FROM webhooks WHERE demande_id = $1 AND cle_id = $2"
+    ).bind(demande_id).bind(cle_id).fetch_one(&mut *c).await)?;
+    let mut ordre = last.unwrap_or(0);
+    for (id, evenement, corps) in events {
+        ordre += 1;
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO webhooks (id, cle_id, demande_id, ordre, evenement, corps, statut, tentatives, prochain_essai, cree_le) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)"
+        ).bind(id).bind(cle_id).bind(demande_id).bind(ordre).bind(evenement).bind(corps)
+        .bind(WebhookStatus::AEnvoyer.code()).bind(now).execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Takes up to `limit` events due at `now` for `worker`, leased until
+/// `until`: only the first undelivered event of each request, so that a
+/// partner receives a request's events in order even when one waits for a
+/// retry. `FOR UPDATE SKIP LOCKED` on PostgreSQL, as for emails.
+pub async fn claim_webhooks(
+    db: &Db,
+    worker: &str,
+    now: &str,
+    until: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<WebhookRow>> {
+    let lock = match db {
+        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        Db::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE webhooks SET verrou = $1, verrou_jusqu = $3 WHERE id IN (\
+           SELECT w.id FROM webhooks w WHERE w.statut = $5 AND w.prochain_essai <= $2 \
+           AND (w.verrou_jusqu IS NULL OR w.verrou_jusqu < $2) \
+           AND NOT EXISTS (SELECT 1 FROM webhooks e WHERE e.demande_id = w.demande_id AND e.cle_id = w.cle_id \
+                           AND e.statut = $5 AND e.ordre < w.ordre) \
+           ORDER BY w.prochain_essai, w.id LIMIT $4{lock}) \
+         RETURNING id, cle_id, demande_id, ordre, evenement, corps, tentatives"
+    );
+    let mut tx = db.begin().await?;
+    let rows = on_tx!(&mut tx, c => sqlx::query_as::<_, WebhookRow>(&sql)
+        .bind(worker).bind(now).bind(until).bind(limit).bind(WebhookStatus::AEnvoyer.code())
+        .fetch_all(&mut *c).await)?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// One attempt at delivering an event.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub at: String,
+    pub code: Option<i64>,
+    pub error: Option<String>,
+    pub millis: i64,
+}
+
+/// Records an attempt and where the event stands after it (only if this
+/// worker still holds it): delivered, retried at `retry_at`, or given up.
+pub async fn webhook_attempted(
+    db: &Db,
+    w: &WebhookRow,
+    worker: &str,
+    attempt: &Attempt,
+    delivered: bool,
+    retry_at: Option<&str>,
+) -> sqlx::Result<bool> {
+    let (statut, next) = match (delivered, retry_at) {
+        (true, _) => (WebhookStatus::Envoye, None),
+        (false, Some(t)) => (WebhookStatus::AEnvoyer, Some(t)),
+        (false, None) => (WebhookStatus::Echec, None),
+    };
+    let mut tx = db.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE webhooks SET statut = $3, tentatives = tentatives + 1, dernier_code = $4, derniere_erreur = $5, \
+         prochain_essai = COALESCE($6, prochain_essai), envoye_le = CASE WHEN $7 THEN $8 ELSE envoye_le END, \
+         verrou = NULL, verrou_jusqu = NULL WHERE id = $1 AND verrou = $2"
+    ).bind(&w.id).bind(worker).bind(statut.code()).bind(attempt.code).bind(&attempt.error).bind(next)
+    .bind(delivered).bind(&attempt.at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 1 {
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO webhook_essais (webhook_id, numero, essai_le, code_http, erreur, duree_ms) VALUES ($1, $2, $3, $4, $5, $6)"
+        ).bind(&w.id).bind(w.tentatives + 1).bind(&attempt.at).bind(attempt.code).bind(&attempt.error).bind(attempt.millis)
+        .execute(&mut *c).await.map(|_| ()))?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
+/// Webhook events by status (metrics, the admin page).
+pub async fn webhook_counts(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, i64)>("SELECT statut, COUNT(*) FROM webhooks GROUP BY statut ORDER BY statut")
+        .fetch_all(p).await)
+}
+
+/// A partner's requests changed since `since`, oldest change first: the
+/// page asked and how many there are in all.
+pub async fn partner_requests(
+    db: &Db,
+    partner: &str,
+    since: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(i64, Vec<super::requests::DemandeRow>)> {
+    let total: i64 = on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM demandes WHERE partenaire = $1 AND modifie_le >= $2"
+    ).bind(partner).bind(since).fetch_one(p).await)?;
+    let sql = format!(
+        "SELECT {} FROM demandes WHERE partenaire = $1 AND modifie_le >= $2 ORDER BY modifie_le, id LIMIT $3 OFFSET $4",
+        super::requests::DEMANDE_COLUMNS
+    );
+    let rows = on_db!(db, p => sqlx::query_as::<_, super::requests::DemandeRow>(&sql)
+        .bind(partner).bind(since).bind(limit).bind(offset).fetch_all(p).await)?;
+    Ok((total, rows))
+}
+
+/// The key with this id, revoked or not (deliveries).
+pub async fn key_by_id(db: &Db, id: &str) -> sqlx::Result<Option<KeyRow>> {
+    on_db!(db, p => sqlx::query_as::<_, KeyRow>(&format!("SELECT {KEY_COLUMNS} FROM cles_api WHERE id = $1"))
+        .bind(id).fetch_optional(p).await)
+}
