@@ -37,6 +37,12 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Clés d'API des plateformes partenaires : création, liste, révocation.
+    #[command(name = "api-keys")]
+    ApiKeys {
+        #[command(subcommand)]
+        command: ApiKeysCommand,
+    },
     /// (Ré)importe les données de référence depuis le dossier de données.
     Import {
         /// N'importer que ce jeu de données : territoires (régions, académies,
@@ -89,6 +95,29 @@ enum UsersCommand {
     },
     /// Liste les comptes.
     List,
+}
+
+#[derive(Subcommand)]
+enum ApiKeysCommand {
+    /// Crée la clé d'une plateforme partenaire et l'affiche (une seule fois).
+    Add {
+        /// Nom de la plateforme, montré aux lycées (« via NOM ») et utilisé
+        /// dans l'adresse du formulaire intégrable.
+        nom: String,
+        /// Adresse https qui reçoit les événements signés de ses demandes.
+        #[arg(long, value_name = "URL")]
+        webhook: Option<String>,
+        /// Origine autorisée à intégrer le formulaire (https://…) ; répétable.
+        #[arg(long = "origine", value_name = "ORIGINE")]
+        origines: Vec<String>,
+    },
+    /// Liste les clés : dernière utilisation, demandes créées, état.
+    List,
+    /// Révoque une clé : ses appels suivants sont refusés (401).
+    Revoke {
+        /// Nom de la plateforme.
+        nom: String,
+    },
 }
 
 fn init_tracing() {
@@ -214,6 +243,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Users { command } => users(db, &config, command).await?,
+        Command::ApiKeys { command } => api_keys(db, &config, command).await?,
         Command::Backup { fichier } => match monlyceepro::storage::backup::backup(&db, &fichier).await? {
             monlyceepro::storage::backup::Backup::Copied { path, bytes } => {
                 println!(
@@ -308,6 +338,54 @@ async fn users(db: Db, config: &Config, command: UsersCommand) -> anyhow::Result
         }
     }
     Ok(())
+}
+
+async fn api_keys(db: Db, config: &Config, command: ApiKeysCommand) -> anyhow::Result<()> {
+    use monlyceepro::partner_api::{ApiKeys, NewKey};
+    let keys = ApiKeys::new(db, &config.base_url);
+    let by = format!("ligne de commande ({})", whoami());
+    let now = time::OffsetDateTime::now_utc();
+    match command {
+        ApiKeysCommand::Add { nom, webhook, origines } => {
+            let created = keys.create(&NewKey { name: nom, webhook, origins: origines }, &by, now).await?;
+            println!("Clé créée pour {} (elle ne sera plus jamais affichée) :", created.name);
+            println!("  {}", created.key);
+            if let Some(secret) = &created.webhook_secret {
+                println!("Secret de signature des webhooks (X-MLP-Signature) :");
+                println!("  {secret}");
+            }
+            println!("Formulaire intégrable : {}/integration/demande?partenaire={}", config.base_url, urlencoded(&created.name));
+        }
+        ApiKeysCommand::List => {
+            let all = keys.list().await?;
+            if all.is_empty() {
+                println!("Aucune clé. Créez la première : monlyceepro api-keys add NOM [--webhook URL] [--origine https://…]");
+            }
+            for line in all {
+                let k = &line.key;
+                println!(
+                    "{}\t{}…\t{}\t{}\t{}\t{}\t{}",
+                    k.nom,
+                    k.debut,
+                    domain::text::count_of(line.demandes, "demande", "demandes"),
+                    k.utilisee_le.as_deref().map_or("jamais utilisée".to_string(), |t| format!("utilisée le {t}")),
+                    k.webhook_url.as_deref().unwrap_or("sans webhook"),
+                    if k.origines.is_empty() { "-" } else { &k.origines },
+                    k.revoquee_le.as_deref().map_or("active".to_string(), |t| format!("révoquée le {t}")),
+                );
+            }
+        }
+        ApiKeysCommand::Revoke { nom } => {
+            keys.revoke(&nom, &by, now).await?;
+            println!("Clé de {nom} révoquée : ses appels sont désormais refusés.");
+        }
+    }
+    Ok(())
+}
+
+/// A value in a URL's query.
+fn urlencoded(v: &str) -> String {
+    form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 /// Who runs the command, for the audit log.

@@ -5,6 +5,7 @@
 use super::AppState;
 use super::error::ApiError;
 use crate::requests::input::{self, FieldErrors, ValidRequest};
+use crate::partner_api::{KeyRefused, Partner};
 use crate::requests::{RecipientView, Submitted};
 use crate::search::SearchIndex;
 use axum::Json;
@@ -79,12 +80,19 @@ mod client_ip_tests {
 
 /// 429 with `Retry-After`, in the API's error format.
 pub fn too_many(wait: u64) -> Response {
-    let mut res = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "trop_de_requetes",
-        format!("trop de demandes depuis votre adresse : réessayez dans {wait} s"),
+    too_many_saying(wait, format!("trop de demandes depuis votre adresse : réessayez dans {wait} s"))
+}
+
+/// 429 of a partner's key over its limit.
+fn too_many_for_key(wait: u64, partner: &str) -> Response {
+    too_many_saying(
+        wait,
+        format!("la clé de {partner} a dépassé sa limite de demandes par minute : réessayez dans {wait} s"),
     )
-    .into_response();
+}
+
+fn too_many_saying(wait: u64, message: String) -> Response {
+    let mut res = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "trop_de_requetes", message).into_response();
     if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
@@ -162,10 +170,39 @@ pub async fn submit(state: &AppState, index: &SearchIndex, valid: ValidRequest) 
     Ok(submitted)
 }
 
-/// `POST /api/v1/demandes`.
+/// 401 for a refused partner key, with `WWW-Authenticate`.
+fn unauthorized(why: KeyRefused) -> Response {
+    let mut res = ApiError::new(StatusCode::UNAUTHORIZED, "non_autorise", why.message()).into_response();
+    res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"monlyceepro\""));
+    res
+}
+
+/// The partner whose key the call carries: `Ok(None)` without an
+/// `Authorization` header, `Err` (the 401, or a 5xx when the database
+/// cannot say) for a key that is not a valid one.
+async fn partner_of(state: &AppState, headers: &HeaderMap) -> Result<Result<Option<Partner>, Response>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Ok(None)) };
+    let value = value.to_str().unwrap_or_default();
+    Ok(match state.api_keys.authenticate(value, state.clock.now()).await? {
+        Ok(p) => Ok(Some(p)),
+        Err(why) => Err(unauthorized(why)),
+    })
+}
+
+/// `POST /api/v1/demandes`: with a partner's key, the request is the
+/// partner's (`source`) and counts against the key's limit instead of the
+/// address's.
 pub async fn create(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    if let Err(wait) = state.limiter.check(client_ip(&req)) {
-        return Ok(too_many(wait));
+    let partner = match partner_of(&state, req.headers()).await? {
+        Ok(p) => p,
+        Err(refused) => return Ok(refused),
+    };
+    let limited = match &partner {
+        Some(p) => state.key_limiter.check(p.id.clone()).map_err(|wait| too_many_for_key(wait, &p.name)),
+        None => state.limiter.check(client_ip(&req)).map_err(too_many),
+    };
+    if let Err(res) = limited {
+        return Ok(res);
     }
     let json_type = req
         .headers()
@@ -187,7 +224,7 @@ pub async fn create(State(state): State<AppState>, req: Request) -> Result<Respo
     let (input, type_errors) = input::from_json(&value);
     let index = state.search.index();
     let valid = match (validate(&state, &index, &input), type_errors.is_empty()) {
-        (Ok(valid), true) => valid,
+        (Ok(valid), true) => ValidRequest { partenaire: partner.map(|p| p.name), ..valid },
         (Ok(_), false) => return Err(invalid(type_errors)),
         (Err(mut errors), _) => {
             // A value of the wrong type is reported as such, not as missing.
@@ -266,9 +303,63 @@ pub async fn read(
             "nom": d.academie_code.as_ref().and_then(|c| index.academies.values().find(|(code, _)| code == c)).map(|(_, n)| n.clone()),
         })),
         "doublon_de": d.doublon_de,
+        "source": d.partenaire,
         "issue": d.issue,
         "termine_le": d.termine_le,
         "evenements": events.iter().filter(|e| e.public).map(|e| json!({ "date": e.cree_le, "texte": e.texte })).collect::<Vec<_>>(),
     });
     Ok(Json(body).into_response())
+}
+
+/// `GET /api/v1/demandes?depuis=…` with a partner's key: the partner's own
+/// requests changed since that instant (all without it), the oldest change
+/// first, so that a partner polls with the last `modifie_le` it saw.
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let partner = match partner_of(&state, &headers).await? {
+        Ok(Some(p)) => p,
+        Ok(None) => return Ok(unauthorized(KeyRefused::Malformed)),
+        Err(refused) => return Ok(refused),
+    };
+    let p = super::api::Params::parse(raw.as_deref());
+    let page = p.int("page", 1, 100_000, 1)?;
+    let par_page = p.int("par_page", 1, 100, 20)?;
+    let since = match p.text("depuis") {
+        None => String::new(),
+        Some(t) => crate::clock::parse(t).map(crate::clock::to_rfc3339).ok_or_else(|| {
+            ApiError::bad_param("depuis", "date et heure RFC 3339 attendues, par exemple 2026-11-01T00:00:00Z")
+        })?,
+    };
+    let (total, rows) =
+        crate::storage::api_keys::partner_requests(&state.requests.db, &partner.name, &since, par_page, (page - 1) * par_page)
+            .await?;
+    let index = state.search.index();
+    let resultats: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "reference": d.reference,
+                "statut": d.statut,
+                "action": d.action,
+                "source": d.partenaire,
+                "cree_le": d.cree_le,
+                "modifie_le": d.modifie_le,
+                "entreprise": { "nom": d.entreprise_nom, "siret": d.entreprise_siret },
+                "commune": { "code_insee": d.commune_code, "nom": d.commune_nom },
+                "responsable": d.responsable_uai.as_ref().map(|u| json!({
+                    "uai": u,
+                    "nom": index.lycee(u).map(|l| l.nom.clone()),
+                })),
+                "doublon_de": d.doublon_de,
+                "issue": d.issue,
+                "termine_le": d.termine_le,
+            })
+        })
+        .collect();
+    let total = usize::try_from(total).unwrap_or(0);
+    Ok(Json(super::api::PageOf { total, page, par_page, resultats }).into_response())
 }

@@ -40,6 +40,19 @@ pub struct AuditLine {
     pub details: String,
 }
 
+/// A partner platform's key, as the administrators see it.
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub start: String,
+    pub created: String,
+    pub last_use: String,
+    pub requests: String,
+    pub webhook: String,
+    pub origins: String,
+    pub revoked: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
@@ -62,6 +75,15 @@ struct AdminPage {
     data_email: String,
     /// The address whose erasure waits for its confirmation.
     erase_pending: Option<String>,
+    /// Partner platforms' keys, and the creation form's values.
+    keys: Vec<KeyView>,
+    key_name: String,
+    key_webhook: String,
+    key_origins: String,
+    /// A key just created: shown this once.
+    created_key: Option<crate::partner_api::CreatedKey>,
+    /// The key whose revocation waits for its confirmation (id, name).
+    revoke_pending: Option<(String, String)>,
 }
 
 async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agent) -> Result<AdminPage, PageError> {
@@ -111,7 +133,36 @@ async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agen
         errors: super::FieldErrors::default(),
         data_email: String::new(),
         erase_pending: None,
+        keys: key_views(state).await?,
+        key_name: String::new(),
+        key_webhook: String::new(),
+        key_origins: String::new(),
+        created_key: None,
+        revoke_pending: None,
     })
+}
+
+async fn key_views(state: &AppState) -> Result<Vec<KeyView>, PageError> {
+    Ok(state
+        .api_keys
+        .list()
+        .await?
+        .into_iter()
+        .map(|l| {
+            let k = l.key;
+            KeyView {
+                id: k.id,
+                name: k.nom,
+                start: format!("{}…", k.debut),
+                created: when(&k.cree_le),
+                last_use: k.utilisee_le.as_deref().map_or("jamais".to_string(), when),
+                requests: domain::text::count_of(l.demandes, "demande", "demandes"),
+                webhook: k.webhook_url.unwrap_or_else(|| "—".into()),
+                origins: if k.origines.is_empty() { "—".into() } else { k.origines.replace(' ', ", ") },
+                revoked: k.revoquee_le.as_deref().map(when),
+            }
+        })
+        .collect())
 }
 
 fn admin_only(agent: &crate::accounts::Agent) -> Result<(), PageError> {
@@ -386,5 +437,80 @@ pub async fn erase_data(
     crate::privacy::log(&state.requests, &agent.email, "donnees_effacees", &email, &details, now).await?;
     let mut p = page(&state, &csrf, &agent).await?;
     p.notice = Some(format!("Données de {} effacées : {details} ; c'est inscrit au journal.", email.as_str()));
+    Ok(private(render(StatusCode::OK, &p)))
+}
+
+/// `POST /admin/cles`: creates a partner platform's key; the key (and its
+/// webhook secret) are shown on the page this once. Logged.
+pub async fn create_key(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    use crate::partner_api::{KeyError, NewKey};
+    admin_only(&agent)?;
+    let mut p = page(&state, &csrf, &agent).await?;
+    p.key_name = form.get("nom").chars().take(100).collect();
+    p.key_webhook = form.get("webhook").chars().take(500).collect();
+    p.key_origins = form.get("origines").chars().take(1000).collect();
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
+        return Ok(private(render(StatusCode::FORBIDDEN, &p)));
+    }
+    let new = NewKey {
+        name: p.key_name.clone(),
+        webhook: Some(p.key_webhook.clone()),
+        origins: p.key_origins.split([',', ' ', '\n', '\r']).filter(|o| !o.is_empty()).map(str::to_string).collect(),
+    };
+    match state.api_keys.create(&new, &agent.email, state.clock.now()).await {
+        Ok(created) => {
+            let mut p = page(&state, &csrf, &agent).await?;
+            p.created_key = Some(created);
+            Ok(private(render(StatusCode::OK, &p)))
+        }
+        Err(KeyError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let field = match &e {
+                KeyError::Name | KeyError::NameTaken => "cle-nom",
+                KeyError::Webhook(_) => "cle-webhook",
+                KeyError::Origin(_) => "cle-origines",
+                KeyError::Unknown | KeyError::Db(_) => "cle-nom",
+            };
+            p.errors.add(field, super::equipe::capitalized(&e.to_string()));
+            Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
+        }
+    }
+}
+
+/// `POST /admin/cles/{id}/revoquer`: revokes a key after a confirmation
+/// step (its partner's calls are refused at once). Logged.
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfCookie>,
+    SignedIn(agent): SignedIn,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    admin_only(&agent)?;
+    let mut p = page(&state, &csrf, &agent).await?;
+    let Some(name) = p.keys.iter().find(|k| k.id == id && k.revoked.is_none()).map(|k| k.name.clone()) else {
+        return Err(PageError::NotFound);
+    };
+    if !csrf.accepts_form(&state, &form) {
+        p.error = Some(crate::web::csrf::EXPIRED.into());
+        return Ok(private(render(StatusCode::FORBIDDEN, &p)));
+    }
+    if form.get("confirmer") != "oui" {
+        p.revoke_pending = Some((id, name));
+        return Ok(private(render(StatusCode::OK, &p)));
+    }
+    match state.api_keys.revoke(&name, &agent.email, state.clock.now()).await {
+        Ok(()) => {}
+        Err(crate::partner_api::KeyError::Db(e)) => return Err(e.into()),
+        Err(_) => {}
+    }
+    let mut p = page(&state, &csrf, &agent).await?;
+    p.notice = Some(format!("Clé de {name} révoquée : ses appels sont refusés ; c'est inscrit au journal."));
     Ok(private(render(StatusCode::OK, &p)))
 }
