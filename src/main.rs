@@ -354,12 +354,18 @@ async fn api_keys(db: Db, config: &Config, command: ApiKeysCommand) -> anyhow::R
                 println!("Secret de signature des webhooks (X-MLP-Signature) :");
                 println!("  {secret}");
             }
-            println!("Formulaire intégrable : {}/integration/demande?partenaire={}", config.base_url, urlencoded(&created.name));
+            println!(
+                "Formulaire intégrable : {}/integration/demande?partenaire={}",
+                config.base_url,
+                urlencoded(&created.name)
+            );
         }
         ApiKeysCommand::List => {
             let all = keys.list().await?;
             if all.is_empty() {
-                println!("Aucune clé. Créez la première : monlyceepro api-keys add NOM [--webhook URL] [--origine https://…]");
+                println!(
+                    "Aucune clé. Créez la première : monlyceepro api-keys add NOM [--webhook URL] [--origine https://…]"
+                );
             }
             for line in all {
                 let k = &line.key;

@@ -4,8 +4,8 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::requests::input::{self, FieldErrors, ValidRequest};
 use crate::partner_api::{KeyRefused, Partner};
+use crate::requests::input::{self, FieldErrors, ValidRequest};
 use crate::requests::{RecipientView, Submitted};
 use crate::search::SearchIndex;
 use axum::Json;
@@ -333,9 +333,14 @@ pub async fn list(
             ApiError::bad_param("depuis", "date et heure RFC 3339 attendues, par exemple 2026-11-01T00:00:00Z")
         })?,
     };
-    let (total, rows) =
-        crate::storage::api_keys::partner_requests(&state.requests.db, &partner.name, &since, par_page, (page - 1) * par_page)
-            .await?;
+    let (total, rows) = crate::storage::api_keys::partner_requests(
+        &state.requests.db,
+        &partner.name,
+        &since,
+        par_page,
+        (page - 1) * par_page,
+    )
+    .await?;
     let index = state.search.index();
     let resultats: Vec<serde_json::Value> = rows
         .iter()

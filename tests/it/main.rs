@@ -17,6 +17,7 @@ mod metrics;
 mod operations;
 mod outages;
 mod pages;
+mod partners_api;
 mod privacy;
 mod proconnect;
 mod relevance;

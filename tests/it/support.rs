@@ -276,6 +276,8 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// `MLP_RATE_LIMIT_PER_MINUTE` (0: no limit).
     pub rate_limit: u32,
+    /// `MLP_API_KEY_RATE_LIMIT_PER_MINUTE` (0: no limit).
+    pub api_key_rate_limit: u32,
     /// Base URL of the "Recherche d'entreprises" API.
     pub entreprises_url: Option<String>,
     /// Run the background worker (outbox, pilot deadlines).
@@ -331,6 +333,7 @@ impl TestApp {
         let mut config = test_config(&test_db.url, addr);
         config.smtp_url = opts.smtp_url.clone().map(Into::into);
         config.rate_limit_per_minute = opts.rate_limit;
+        config.api_key_rate_limit_per_minute = opts.api_key_rate_limit;
         if let Some(u) = &opts.entreprises_url {
             config.entreprises_api_url = u.clone();
         }

@@ -1,0 +1,421 @@
+//! Partner platforms (API.md, "Partner platforms"): a key, requests posted
+//! with it, the lycées' answers, and the partner's own receiver — a real
+//! HTTP server in the test that checks each signature with its own HMAC —
+//! getting every event once, in order per request, even after being down.
+
+use crate::demandes::request;
+use crate::on_both_engines;
+use crate::support::{Engine, Options, TestApp, all, one};
+use domain::lifecycle::{Actor, Event, Outcome};
+use hmac::{Hmac, Mac};
+use monlyceepro::clock::Clock as _;
+use monlyceepro::partner_api::NewKey;
+use monlyceepro::requests::Action;
+use serde_json::Value;
+use sha2::Sha256;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// How the test receiver answers.
+const UP: u8 = 0;
+const DOWN: u8 = 1;
+const REDIRECTS: u8 = 2;
+const HANGS: u8 = 3;
+
+/// What the receiver was sent: (event id, `X-MLP-Evenement`, body).
+type Received = Arc<Mutex<Vec<(String, String, Value)>>>;
+
+/// A partner's webhook receiver, as a partner would write it: checks the
+/// signature of the raw body with the secret it was given, refuses a bad
+/// one (401), records the event.
+struct Receiver {
+    url: String,
+    mode: Arc<AtomicU8>,
+    secret: Arc<Mutex<String>>,
+    received: Received,
+    /// Requests that reached the redirect's target (must stay 0).
+    followed: Arc<AtomicU8>,
+    bad_signatures: Arc<AtomicU8>,
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        use axum::http::{HeaderMap, StatusCode};
+        use axum::response::IntoResponse;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+        let url = format!("http://{}/webhooks/mlp", listener.local_addr().expect("adresse"));
+        let mode = Arc::new(AtomicU8::new(UP));
+        let secret = Arc::new(Mutex::new(String::new()));
+        let received: Received = Arc::default();
+        let followed = Arc::new(AtomicU8::new(0));
+        let bad_signatures = Arc::new(AtomicU8::new(0));
+        let (m, s, r, b) = (mode.clone(), secret.clone(), received.clone(), bad_signatures.clone());
+        let hook = move |headers: HeaderMap, body: axum::body::Bytes| {
+            let (m, s, r, b) = (m.clone(), s.clone(), r.clone(), b.clone());
+            async move {
+                match m.load(Ordering::SeqCst) {
+                    DOWN => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+                    REDIRECTS => {
+                        return (StatusCode::FOUND, [("location", "/ailleurs")]).into_response();
+                    }
+                    HANGS => {
+                        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                    }
+                    _ => {}
+                }
+                let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let secret = s.lock().expect("secret").clone();
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("hmac");
+                mac.update(&body);
+                let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+                if header("x-mlp-signature") != expected {
+                    b.fetch_add(1, Ordering::SeqCst);
+                    return StatusCode::UNAUTHORIZED.into_response();
+                }
+                let json: Value = serde_json::from_slice(&body).expect("JSON");
+                r.lock().expect("reçus").push((header("x-mlp-evenement-id"), header("x-mlp-evenement"), json));
+                StatusCode::NO_CONTENT.into_response()
+            }
+        };
+        let f = followed.clone();
+        let app = axum::Router::new().route("/webhooks/mlp", axum::routing::post(hook)).route(
+            "/ailleurs",
+            axum::routing::any(move || {
+                let f = f.clone();
+                async move {
+                    f.fetch_add(1, Ordering::SeqCst);
+                    "suivi"
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("récepteur") });
+        Receiver { url, mode, secret, received, followed, bad_signatures }
+    }
+
+    fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+    }
+}
+
+fn worker(app: &TestApp) -> monlyceepro::jobs::Worker {
+    let mailer =
+        monlyceepro::mail::Mailer::new(None, &app.state.config.mail_from, &app.state.config.var_dir).expect("courriel");
+    let mut w = monlyceepro::web::worker_of(&app.state, mailer);
+    w.retry_base = std::time::Duration::ZERO;
+    w
+}
+
+/// Delivers until nothing is left to deliver now; how many were delivered.
+async fn deliver_all(w: &monlyceepro::jobs::Worker) -> usize {
+    let mut delivered = 0;
+    for _ in 0..50 {
+        let round = w.deliver_webhooks().await.expect("livraison");
+        delivered += round.delivered;
+        if round.delivered + round.failed == 0 {
+            return delivered;
+        }
+        if round.delivered == 0 {
+            return delivered;
+        }
+    }
+    delivered
+}
+
+/// A request of its own company (no SIRET: the same SIRET and jobs would
+/// be a duplicate of the first).
+fn company(email: &str) -> Value {
+    let mut r = request(email);
+    r["entreprise"]["siret"] = Value::Null;
+    r
+}
+
+async fn post_with_key(app: &TestApp, key: &str, body: &Value) -> (u16, Value, reqwest::header::HeaderMap) {
+    let res = app
+        .client
+        .post(format!("{}/api/v1/demandes", app.base))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .expect("requête");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, res.json().await.unwrap_or(Value::Null), headers)
+}
+
+async fn list_with(app: &TestApp, key: Option<&str>, query: &str) -> (u16, Value) {
+    let mut req = app.client.get(format!("{}/api/v1/demandes{query}", app.base));
+    if let Some(k) = key {
+        req = req.bearer_auth(k);
+    }
+    let res = req.send().await.expect("requête");
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+/// The partner's story: a key → three requests → taken, answered and
+/// closed by lycées → each event reaches the receiver once, signed, in
+/// order per request, also those sent while it was down; the partner lists
+/// its requests; once revoked, its key is refused.
+async fn a_partner_follows_its_requests(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let receiver = Receiver::start().await;
+    let now = app.clock.now();
+    let created = app
+        .state
+        .api_keys
+        .create(
+            &NewKey { name: "1jeune1solution".into(), webhook: Some(receiver.url.clone()), origins: Vec::new() },
+            "test",
+            now,
+        )
+        .await
+        .expect("clé créée");
+    let key = created.key.clone();
+    *receiver.secret.lock().expect("secret") = created.webhook_secret.clone().expect("secret du webhook");
+    let stored: String = one(&app.db, "SELECT empreinte FROM cles_api").await;
+    assert!(!stored.contains(&key[4..]) && stored.len() == 64, "only the key's hash is stored");
+
+    // The receiver is down when the requests arrive.
+    receiver.set(DOWN);
+    let mut requests = Vec::new();
+    for i in 0..3 {
+        let (status, body, _) = post_with_key(&app, &key, &company(&format!("partenaire.{i}@exemple.fr"))).await;
+        assert_eq!(status, 201, "{body}");
+        requests.push((
+            body["id"].as_str().expect("id").to_string(),
+            body["reference"].as_str().expect("référence").to_string(),
+            body["destinataires"][0]["uai"].as_str().expect("pilote").to_string(),
+        ));
+    }
+    let sources: Vec<String> = all(&app.db, "SELECT COALESCE(partenaire, '-') FROM demandes ORDER BY cree_le").await;
+    assert_eq!(sources, vec!["1jeune1solution"; 3]);
+    let w = worker(&app);
+    let round = w.deliver_webhooks().await.expect("livraison");
+    assert_eq!((round.delivered, round.failed), (0, 3), "503: nothing delivered, nothing lost");
+    let waiting: i64 = one(&app.db, "SELECT COUNT(*) FROM webhooks WHERE statut = 'a_envoyer'").await;
+    assert_eq!(waiting, 3);
+    let codes: Vec<i64> = all(&app.db, "SELECT code_http FROM webhook_essais").await;
+    assert_eq!(codes, vec![503; 3], "each attempt recorded");
+
+    // The lycées answer while the receiver is still down.
+    let index = app.state.search.index();
+    let service = &app.state.requests;
+    for (id, _, pilot) in &requests {
+        let lycee = || Actor::Lycee(pilot.clone());
+        let at = app.clock.now();
+        service
+            .act(&index, id, Action::new(Event::Take { uai: pilot.clone() }, "Mme Martin"), at)
+            .await
+            .expect("prise");
+        let write = Action::new(Event::Write { by: lycee() }, "Mme Martin").with_text("Bonjour, nous vous appelons.");
+        service.act(&index, id, write, at).await.expect("message");
+        let note = Action::new(Event::Note { by: lycee() }, "Mme Martin").with_text("Note interne");
+        service.act(&index, id, note, at).await.expect("note");
+        let close = Action::new(Event::Close { by: lycee(), outcome: Outcome::Realisee }, "Mme Martin");
+        service.act(&index, id, close, at).await.expect("clôture");
+    }
+    // Still down: only the first event of each request is tried, the
+    // others wait behind it (order per request).
+    let round = w.deliver_webhooks().await.expect("livraison");
+    assert_eq!((round.delivered, round.failed), (0, 3));
+
+    // Back up: everything arrives, in order, once.
+    receiver.set(UP);
+    let delivered = deliver_all(&w).await;
+    assert_eq!(delivered, 12, "4 events × 3 requests");
+    assert_eq!(deliver_all(&w).await, 0, "nothing twice");
+    assert_eq!(receiver.bad_signatures.load(Ordering::SeqCst), 0, "every signature valid");
+    let got = receiver.received.lock().expect("reçus").clone();
+    let ids: std::collections::HashSet<&String> = got.iter().map(|(id, _, _)| id).collect();
+    assert_eq!(ids.len(), 12, "each event id once");
+    for (_, reference, _) in &requests {
+        let mine: Vec<(&str, &str)> = got
+            .iter()
+            .filter(|(_, _, b)| b["reference"] == reference.as_str())
+            .map(|(_, e, b)| (e.as_str(), b["statut"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            mine,
+            vec![
+                ("demande.transmise", "transmise"),
+                ("demande.prise_en_charge", "prise_en_charge"),
+                ("demande.message", "prise_en_charge"),
+                ("demande.cloturee", "cloturee"),
+            ],
+            "{reference}"
+        );
+    }
+    let (_, _, body) = &got[0];
+    let fields: Vec<&String> = body.as_object().expect("objet").keys().collect();
+    assert_eq!(fields, vec!["date", "evenement", "reference", "statut"], "the contract's payload");
+
+    // The partner lists its requests.
+    let (status, list) = list_with(&app, Some(&key), "?depuis=2000-01-01T00:00:00Z").await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["total"], 3);
+    assert!(
+        list["resultats"]
+            .as_array()
+            .expect("liste")
+            .iter()
+            .all(|r| r["statut"] == "cloturee" && r["source"] == "1jeune1solution")
+    );
+    let (status, list) = list_with(&app, Some(&key), "?depuis=2999-01-01T00:00:00Z").await;
+    assert_eq!((status, list["total"].clone()), (200, Value::from(0)));
+    let (status, err) = list_with(&app, Some(&key), "?depuis=hier").await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err["erreur"]["champs"]["depuis"].is_string(), "{err}");
+    let (status, _) = list_with(&app, None, "").await;
+    assert_eq!(status, 401, "no key, no list");
+    // Another partner does not see them.
+    let other = app
+        .state
+        .api_keys
+        .create(&NewKey { name: "Les entreprises s'engagent".into(), ..NewKey::default() }, "test", now)
+        .await
+        .expect("autre clé");
+    let (_, list) = list_with(&app, Some(&other.key), "").await;
+    assert_eq!(list["total"], 0, "{list}");
+    // The follow-up API says where a request came from.
+    let last_use: Option<String> = crate::support::maybe(
+        &app.db,
+        "SELECT utilisee_le FROM cles_api WHERE nom = '1jeune1solution' AND utilisee_le IS NOT NULL",
+    )
+    .await;
+    assert!(last_use.is_some(), "last use recorded");
+
+    // Revoked: refused at once, with the JSON error.
+    app.state.api_keys.revoke("1jeune1solution", "test", app.clock.now()).await.expect("révocation");
+    let (status, body, headers) = post_with_key(&app, &key, &request("apres.revocation@exemple.fr")).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["erreur"]["code"], "non_autorise");
+    assert!(body["erreur"]["message"].as_str().unwrap_or("").contains("révoquée"), "{body}");
+    assert!(headers.get("www-authenticate").is_some());
+    let (status, _) = list_with(&app, Some(&key), "").await;
+    assert_eq!(status, 401);
+    let stored_after: i64 = one(&app.db, "SELECT COUNT(*) FROM demandes").await;
+    assert_eq!(stored_after, 3, "nothing stored for a refused key");
+    // Unknown and malformed keys.
+    let unknown = format!("mlp_{}", "A".repeat(43));
+    for (bad, says) in [(unknown.as_str(), "inconnue"), ("mlp_court", "mal formée"), ("n'importe quoi", "mal formée")]
+    {
+        let (status, body, _) = post_with_key(&app, bad, &request("inconnu@exemple.fr")).await;
+        assert_eq!(status, 401, "{bad}: {body}");
+        assert!(body["erreur"]["message"].as_str().unwrap_or("").contains(says), "{bad}: {body}");
+    }
+    // The audit log has the creation and the revocation.
+    let logged: Vec<String> =
+        all(&app.db, "SELECT action FROM audit WHERE cible = '1jeune1solution' ORDER BY quand, action").await;
+    assert_eq!(logged, vec!["cle_api_creee", "cle_api_revoquee"]);
+}
+on_both_engines!(a_partner_follows_its_requests);
+
+/// A key over its limit gets 429 with `Retry-After`; the limit is the
+/// key's, not the address's (another key from the same address goes on).
+async fn a_key_has_its_own_limit(engine: Engine) {
+    let app = TestApp::spawn_with(engine, Options { api_key_rate_limit: 2, ..Options::default() }).await;
+    let now = app.clock.now();
+    let new = |name: &str| NewKey { name: name.into(), ..NewKey::default() };
+    let a = app.state.api_keys.create(&new("plateforme A"), "test", now).await.expect("clé A").key;
+    let b = app.state.api_keys.create(&new("plateforme B"), "test", now).await.expect("clé B").key;
+    for i in 0..2 {
+        let (status, body, _) = post_with_key(&app, &a, &company(&format!("limite.{i}@exemple.fr"))).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body, headers) = post_with_key(&app, &a, &request("limite.3@exemple.fr")).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["erreur"]["code"], "trop_de_requetes");
+    let wait: u64 =
+        headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+    assert!((1..=30).contains(&wait), "{wait}");
+    let (status, body, _) = post_with_key(&app, &b, &request("autre.cle@exemple.fr")).await;
+    assert_eq!(status, 201, "{body}");
+}
+on_both_engines!(a_key_has_its_own_limit);
+
+/// A partner's endpoint that hangs, or answers with a redirect, never holds
+/// requests back and is never followed elsewhere.
+async fn a_bad_endpoint_never_slows_requests(engine: Engine) {
+    let app = TestApp::spawn_with(engine, Options { worker: true, ..Options::default() }).await;
+    let receiver = Receiver::start().await;
+    let now = app.clock.now();
+    let created = app
+        .state
+        .api_keys
+        .create(
+            &NewKey { name: "branche".into(), webhook: Some(receiver.url.clone()), origins: Vec::new() },
+            "test",
+            now,
+        )
+        .await
+        .expect("clé");
+    *receiver.secret.lock().expect("secret") = created.webhook_secret.clone().expect("secret");
+    receiver.set(HANGS);
+    // The background worker is stuck on the hanging endpoint; requests are
+    // answered all the same (they never wait for a webhook).
+    for i in 0..3 {
+        let (status, body, _) = post_with_key(&app, &created.key, &company(&format!("lent.{i}@exemple.fr"))).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // A redirect is a failure, never followed.
+    receiver.set(REDIRECTS);
+    let w = worker(&app);
+    crate::support::exec(&app.db, "UPDATE webhooks SET verrou = NULL, verrou_jusqu = NULL").await;
+    let round = w.deliver_webhooks().await.expect("livraison");
+    assert!(round.failed >= 1, "{round:?}");
+    assert_eq!(receiver.followed.load(Ordering::SeqCst), 0, "redirect not followed");
+    let errors: Vec<String> =
+        all(&app.db, "SELECT COALESCE(erreur, '') FROM webhook_essais WHERE code_http = 302").await;
+    assert!(!errors.is_empty() && errors.iter().all(|e| e.contains("non suivie")), "{errors:?}");
+}
+on_both_engines!(a_bad_endpoint_never_slows_requests);
+
+/// `monlyceepro api-keys add|list|revoke`, the real binary: the key shown
+/// once, a private webhook address refused with its reason.
+async fn api_keys_command(engine: Engine) {
+    let test_db = crate::support::catalogue_db(engine).await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"))
+            .args(args)
+            .env("DATABASE_URL", &test_db.url)
+            .env("MLP_VAR_DIR", crate::support::scratch_dir())
+            .env("MLP_SECRET_KEY", "cle-des-tests-de-la-ligne-de-commande")
+            .env("MLP_BASE_URL", "https://monlyceepro.example.fr")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("binaire monlyceepro");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["api-keys", "list"]);
+    assert!(ok && out.contains("Aucune clé"), "{out}{err}");
+    let (ok, out, err) =
+        run(&["api-keys", "add", "1jeune1solution", "--origine", "https://www.1jeune1solution.gouv.fr"]);
+    assert!(ok, "{err}");
+    let key = out.lines().find_map(|l| l.trim().strip_prefix("mlp_")).expect("la clé affichée");
+    assert_eq!(key.len(), 43, "{out}");
+    assert!(out.contains("/integration/demande?partenaire=1jeune1solution"), "{out}");
+    for (args, says) in [
+        (vec!["api-keys", "add", "interne", "--webhook", "https://10.0.0.8/hook"], "adresse privée"),
+        (vec!["api-keys", "add", "boucle", "--webhook", "https://127.0.0.1/hook"], "adresse privée"),
+        (vec!["api-keys", "add", "clair", "--webhook", "http://example.org/hook"], "https://"),
+        (vec!["api-keys", "add", "1jeune1solution"], "déjà ce nom"),
+        (vec!["api-keys", "add", "x"], "de 2 à 60"),
+        (vec!["api-keys", "add", "site", "--origine", "http://site.fr"], "origine https"),
+        (vec!["api-keys", "revoke", "inconnue"], "aucune clé active"),
+    ] {
+        let (ok, _, err) = run(&args);
+        assert!(!ok && err.contains(says), "{args:?}: {err}");
+    }
+    let (ok, out, _) = run(&["api-keys", "list"]);
+    assert!(ok && out.contains("1jeune1solution") && out.contains("0\u{a0}demande") && out.contains("active"), "{out}");
+    assert!(!out.contains(key), "the key is never shown again");
+    let (ok, out, err) = run(&["api-keys", "revoke", "1jeune1solution"]);
+    assert!(ok && out.contains("révoquée"), "{out}{err}");
+    let (_, out, _) = run(&["api-keys", "list"]);
+    assert!(out.contains("révoquée le"), "{out}");
+}
+on_both_engines!(api_keys_command);
