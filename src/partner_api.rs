@@ -80,22 +80,47 @@ pub struct CreatedKey {
     pub webhook_secret: Option<String>,
 }
 
-/// Why a key is not created: each in the words shown to the administrator
-/// (the field it is about first).
+/// Why a key is not created: each in the words shown to the administrator,
+/// about one field ([`KeyError::field`]).
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("nom : de 2 à 60 lettres, chiffres, espaces, points, tirets ou apostrophes")]
+    #[error("nom : {}", self.detail())]
     Name,
-    #[error("nom : une clé porte déjà ce nom (même révoquée, un nom n'est pas redonné)")]
+    #[error("nom : {}", self.detail())]
     NameTaken,
-    #[error("webhook : {0}")]
+    #[error("webhook : {}", self.detail())]
     Webhook(String),
-    #[error("origine : « {0} » n'est pas une origine https (par exemple https://www.1jeune1solution.gouv.fr)")]
+    #[error("origine : {}", self.detail())]
     Origin(String),
-    #[error("aucune clé active ne porte ce nom")]
+    #[error("{}", self.detail())]
     Unknown,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+impl KeyError {
+    /// The field the error is about: `nom`, `webhook` or `origines`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            KeyError::Webhook(_) => "webhook",
+            KeyError::Origin(_) => "origines",
+            _ => "nom",
+        }
+    }
+
+    /// What is wrong, without the field's name (shown next to the field).
+    pub fn detail(&self) -> String {
+        match self {
+            KeyError::Name => "de 2 à 60 lettres, chiffres, espaces, points, tirets ou apostrophes".into(),
+            KeyError::NameTaken => "une clé porte déjà ce nom (même révoquée, un nom n'est pas redonné)".into(),
+            KeyError::Webhook(why) => why.clone(),
+            KeyError::Origin(o) => {
+                format!("« {o} » n'est pas une origine https (par exemple https://www.1jeune1solution.gouv.fr)")
+            }
+            KeyError::Unknown => "aucune clé active ne porte ce nom".into(),
+            KeyError::Db(e) => e.to_string(),
+        }
+    }
 }
 
 /// Why a call's key is refused (401).

@@ -7,6 +7,7 @@ use crate::demandes::request;
 use crate::on_both_engines;
 use crate::support::{Engine, Mail, Options, SmtpSink, TestApp};
 use monlyceepro::accounts::{NewAccount, Role};
+use monlyceepro::clock::Clock as _;
 use monlyceepro::storage::Db;
 use serde_json::Value;
 
@@ -374,6 +375,15 @@ async fn authorization_matrix(engine: Engine) {
         ("POST", "/admin/donnees/export", [303, 404, 404, 404, 404, 422]),
         ("POST", "/admin/donnees/effacer", [303, 404, 404, 404, 404, 422]),
     ];
+    // A partner platform's key: only administrators create or revoke keys
+    // (revoking asks for a confirmation first: 200).
+    let key = monlyceepro::partner_api::NewKey { name: "matrice".into(), ..Default::default() };
+    app.state.api_keys.create(&key, "test", app.clock.now()).await.expect("clé");
+    let key_id: String = crate::support::one(&app.db, "SELECT id FROM cles_api").await;
+    let revoke_key = format!("/admin/cles/{key_id}/revoquer");
+    matrix.push(("POST", "/admin/cles", [303, 404, 404, 404, 404, 422]));
+    matrix.push(("POST", &revoke_key, [303, 404, 404, 404, 404, 200]));
+    matrix.push(("POST", "/admin/cles/inconnue/revoquer", [303, 404, 404, 404, 404, 404]));
     // Last: it deactivates the Paris business officer.
     let revoke = format!("/admin/comptes/{}/retirer", ids[1].1);
     matrix.push(("POST", &revoke, [303, 404, 404, 404, 404, 200]));

@@ -419,3 +419,56 @@ async fn api_keys_command(engine: Engine) {
     assert!(out.contains("révoquée le"), "{out}");
 }
 on_both_engines!(api_keys_command);
+
+/// `/admin`: an administrator creates a key (shown this once, with its
+/// webhook secret), sees field errors in French, revokes after confirming.
+async fn the_admin_manages_keys(engine: Engine) {
+    use monlyceepro::accounts::Role;
+    let app = TestApp::spawn(engine).await;
+    let receiver = Receiver::start().await;
+    let admin_id = app.account("admin@education.gouv.fr", Role::Admin, &[], None).await;
+    let admin = app.signed_in(&admin_id).await;
+    let form = |name: &'static str, webhook: String, origins: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let fields = [("nom", name), ("webhook", webhook.as_str()), ("origines", origins)];
+            app.submit_form_as(admin, "/admin", "/admin/cles", &fields).await
+        }
+    };
+    for (name, webhook, origins, field, says) in [
+        ("x", String::new(), "", "erreur-cle-nom", "De 2 à 60"),
+        ("branche", "https://10.1.2.3/hook".to_string(), "", "erreur-cle-webhook", "adresse privée"),
+        ("branche", String::new(), "http://site.fr", "erreur-cle-origines", "origine https"),
+    ] {
+        let (status, _, html) = form(name, webhook, origins).await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains(&format!("id=\"{field}\"")) && html.contains(says), "{says}: {html}");
+        assert!(html.contains("aria-invalid=\"true\""));
+    }
+    let (status, _, html) = form("branche", receiver.url.clone(), "http://localhost:3000").await;
+    assert_eq!(status, 200, "{html}");
+    let key_start = html.find("<code>mlp_").expect("la clé affichée") + "<code>".len();
+    let key: String = html[key_start..].chars().take_while(|c| *c != '<').collect();
+    assert_eq!(key.len(), 47, "{key}");
+    assert!(html.contains("<code>whsec_"), "the webhook secret, once");
+    let (_, html) = app.get_text("/admin").await;
+    assert!(!html.contains(&key), "never shown again");
+    let html = admin.get(format!("{}/admin", app.base)).send().await.expect("page").text().await.expect("corps");
+    assert!(!html.contains(&key) && html.contains(&key[..8]) && html.contains("0\u{a0}demande"), "{html}");
+    // The key works, then is revoked after a confirmation.
+    let (status, body, _) = post_with_key(&app, &key, &company("admin.cle@exemple.fr")).await;
+    assert_eq!(status, 201, "{body}");
+    let id: String = one(&app.db, "SELECT id FROM cles_api WHERE nom = 'branche'").await;
+    let revoke = format!("/admin/cles/{id}/revoquer");
+    let (status, _, html) = app.submit_form_as(&admin, "/admin", &revoke, &[]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Confirmer la révocation de la clé de branche"), "{html}");
+    let (status, _, _) = post_with_key(&app, &key, &company("encore@exemple.fr")).await;
+    assert_eq!(status, 201, "not revoked before the confirmation");
+    let (status, _, html) = app.submit_form_as(&admin, "/admin", &revoke, &[("confirmer", "oui")]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Clé de branche révoquée"), "{html}");
+    let (status, _, _) = post_with_key(&app, &key, &company("trop.tard@exemple.fr")).await;
+    assert_eq!(status, 401);
+}
+on_both_engines!(the_admin_manages_keys);

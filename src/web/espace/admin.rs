@@ -471,13 +471,7 @@ pub async fn create_key(
         }
         Err(KeyError::Db(e)) => Err(e.into()),
         Err(e) => {
-            let field = match &e {
-                KeyError::Name | KeyError::NameTaken => "cle-nom",
-                KeyError::Webhook(_) => "cle-webhook",
-                KeyError::Origin(_) => "cle-origines",
-                KeyError::Unknown | KeyError::Db(_) => "cle-nom",
-            };
-            p.errors.add(field, super::equipe::capitalized(&e.to_string()));
+            p.errors.add(&format!("cle-{}", e.field()), super::equipe::capitalized(&e.detail()));
             Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
         }
     }
