@@ -219,8 +219,8 @@ pub async fn check_webhook_url(raw: &str, loopback: bool) -> Result<String, KeyE
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("pas d'identifiants dans l'adresse : le webhook est signé"));
     }
-    let https = url.scheme() == "https";
-    if !https && !(url.scheme() == "http" && loopback && is_loopback_host(&host)) {
+    let local_http = url.scheme() == "http" && loopback && is_loopback_host(&host);
+    if url.scheme() != "https" && !local_http {
         return Err(bad("l'adresse doit commencer par https://"));
     }
     let port = url.port_or_known_default().unwrap_or(443);
