@@ -274,7 +274,22 @@ async fn reference_and_operations(engine: Engine) {
 
     let (s, spec) = app.get_json("/api/v1/openapi.json").await;
     assert_eq!(s, 200);
-    assert_eq!(spec["openapi"], "3.0.3");
+    assert_eq!(spec["openapi"], "3.1.0");
+    // Partner platforms: the key's scheme, the list, every webhook event
+    // of the lifecycle with its payload (API.md, "Partner platforms").
+    assert_eq!(spec["components"]["securitySchemes"]["cleApi"]["scheme"], "bearer");
+    assert_eq!(spec["paths"]["/api/v1/demandes"]["get"]["security"][0]["cleApi"], serde_json::json!([]));
+    assert!(spec["paths"]["/api/v1/demandes"]["post"]["responses"]["401"].is_object());
+    for e in domain::lifecycle::PartnerEvent::ALL {
+        let hook = &spec["webhooks"][e.code()]["post"];
+        assert_eq!(
+            hook["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/EvenementDemande",
+            "{e}"
+        );
+        assert_eq!(hook["parameters"][0]["name"], "X-MLP-Signature");
+    }
+    assert!(!spec.to_string().contains("nullable"), "3.1: null is a type");
     for path in [
         "/api/v1/lycees/{uai}",
         "/api/v1/lycees",
