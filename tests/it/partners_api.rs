@@ -472,3 +472,59 @@ async fn the_admin_manages_keys(engine: Engine) {
     assert_eq!(status, 401);
 }
 on_both_engines!(the_admin_manages_keys);
+
+/// The code block of `lang` in docs/partenaires.md.
+fn documented(lang: &str) -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/partenaires.md")).expect("doc");
+    let start = doc.find(&format!("```{lang}\n")).unwrap_or_else(|| panic!("pas de bloc {lang}")) + lang.len() + 4;
+    let end = start + doc[start..].find("```").expect("fin du bloc");
+    doc[start..end].to_string()
+}
+
+/// The receivers of docs/partenaires.md, run as written (Python and Node.js)
+/// against bodies signed by the service: a valid signature passes; a body,
+/// secret or header changed fails.
+#[test]
+fn the_documented_receivers_verify_signatures() {
+    let body = r#"{"date":"2026-11-30T10:12:00Z","evenement":"demande.prise_en_charge","reference":"MLP-2026-000123","statut":"prise_en_charge"}"#;
+    let secret = "whsec_secret-de-test";
+    let good = monlyceepro::partner_api::signature(secret, body.as_bytes());
+    let tampered = body.replace("000123", "000124");
+    let cases = [
+        (secret, body, good.as_str(), "True"),
+        (secret, tampered.as_str(), good.as_str(), "False"),
+        ("whsec_autre", body, good.as_str(), "False"),
+        (secret, body, "", "False"),
+        (secret, body, "sha256=00", "False"),
+    ];
+    let dir = crate::support::scratch_dir();
+    let py = dir.join("recepteur.py");
+    std::fs::write(
+        &py,
+        format!(
+            "{}\nimport sys\nprint(signature_valide(sys.argv[1], bytes.fromhex(sys.argv[2]), sys.argv[3]))\n",
+            documented("python")
+        ),
+    )
+    .expect("python");
+    let js = dir.join("recepteur.js");
+    std::fs::write(
+        &js,
+        format!(
+            "{}\nconst [s, b, h] = process.argv.slice(2);\nconsole.log(signatureValide(s, Buffer.from(b, 'hex'), h) ? 'True' : 'False');\n",
+            documented("js")
+        ),
+    )
+    .expect("js");
+    for (program, script) in [("python3", &py), ("node", &js)] {
+        for (secret, body, header, expected) in cases {
+            let out = std::process::Command::new(program)
+                .arg(script)
+                .args([secret, &hex::encode(body), header])
+                .output()
+                .unwrap_or_else(|e| panic!("{program} : {e}"));
+            let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            assert_eq!(said, expected, "{program} {header:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
