@@ -5,7 +5,7 @@
 // partner. In the declared one, the form is walked with the keyboard to
 // the confirmation, axe-clean at two widths, then again with JavaScript
 // disabled; in the other, Chromium refuses to show it.
-import { launch, openPage, axe } from './lib.mjs';
+import { launch, openPage, axe, finish } from './lib.mjs';
 
 const [base, declared, other] = process.argv.slice(2);
 const failures = [];
@@ -161,8 +161,4 @@ async function stepTitle(frame) {
 }
 
 await browser.close();
-if (failures.length) {
-  console.error(`${failures.length} problème(s) :\n- ${failures.join('\n- ')}`);
-  process.exit(1);
-}
-console.log('formulaire intégré vérifié : cadre du partenaire au clavier et sans JavaScript, sans violation axe, refusé ailleurs');
+finish(failures, 'formulaire intégré vérifié : cadre du partenaire au clavier et sans JavaScript, sans violation axe, refusé ailleurs');
