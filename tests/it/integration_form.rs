@@ -4,7 +4,7 @@
 //! attributed to the partner.
 
 use crate::on_both_engines;
-use crate::support::{Engine, TestApp, csrf_of, one};
+use crate::support::{Engine, Options, TestApp, csrf_of, one};
 use monlyceepro::partner_api::NewKey;
 
 /// A partner platform's page, on the loopback as in the tests' service.
@@ -41,6 +41,27 @@ async fn post(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) 
     let status = res.status().as_u16();
     let location = header(&res, "location");
     (status, location, res.text().await.expect("corps"))
+}
+
+/// Every answer of the journey.
+const ANSWERS: [(&str, &str); 10] = [
+    ("action", "pfmp"),
+    ("metiers", "F1602"),
+    ("commune", "69123"),
+    ("commune_texte", "Lyon"),
+    ("message", "Deux élèves en électricité au printemps."),
+    ("entreprise_nom", "Lumière Lyon"),
+    ("prenom", "Inès"),
+    ("nom", "Roux"),
+    ("email", "ines.roux@exemple.fr"),
+    ("consentement", "oui"),
+];
+
+/// The form's token, [`ANSWERS`] and `extra` fields.
+fn with(extra: &[(&str, &str)], token: &str) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = vec![("csrf".into(), token.to_string())];
+    f.extend(ANSWERS.iter().chain(extra).map(|(k, v)| (k.to_string(), v.to_string())));
+    f
 }
 
 async fn text(client: &reqwest::Client, url: &str) -> String {
@@ -140,23 +161,6 @@ async fn embedded_journey_is_sent_for_the_partner(engine: Engine) {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Étape 2 sur 6") && page.contains(&format!(r#"action="{FORM}""#)));
     let token = csrf_of(&page).expect("jeton");
-    let answers = [
-        ("action", "pfmp"),
-        ("metiers", "F1602"),
-        ("commune", "69123"),
-        ("commune_texte", "Lyon"),
-        ("message", "Deux élèves en électricité au printemps."),
-        ("entreprise_nom", "Lumière Lyon"),
-        ("prenom", "Inès"),
-        ("nom", "Roux"),
-        ("email", "ines.roux@exemple.fr"),
-        ("consentement", "oui"),
-    ];
-    let with = |extra: &[(&'static str, &'static str)], token: &str| {
-        let mut f: Vec<(String, String)> = vec![("csrf".into(), token.to_string())];
-        f.extend(answers.iter().chain(extra).map(|(k, v)| (k.to_string(), v.to_string())));
-        f
-    };
     let review = with(&[("etape", "5"), ("aller", "6")], &token);
     let (status, _, page) = post(&app, &client, &as_refs(&review)).await;
     assert_eq!(status, 200, "{page}");
@@ -251,3 +255,21 @@ async fn embedded_journey_is_sent_for_the_partner(engine: Engine) {
 }
 
 on_both_engines!(embedded_journey_is_sent_for_the_partner);
+
+/// The embedded form is a public form: the per-address limit of sending
+/// applies to it as to the site's.
+async fn embedded_form_is_rate_limited(engine: Engine) {
+    let app = TestApp::spawn_with(engine, Options { rate_limit: 1, ..Options::default() }).await;
+    declare(&app, NAME, &[ORIGIN]).await;
+    let client = framed_browser();
+    let token = csrf_of(&text(&client, &format!("{}{FORM}", app.base)).await).expect("jeton");
+    let send = with(&[("etape", "6"), ("aller", "envoyer")], &token);
+    let (status, _, _) = post(&app, &client, &as_refs(&send)).await;
+    assert_eq!(status, 303);
+    let (status, location, page) = post(&app, &client, &as_refs(&send)).await;
+    assert_eq!((status, location), (429, None));
+    assert!(page.contains("Trop de demandes envoyées depuis votre adresse"), "{page}");
+    assert_eq!(count(&app).await, 1);
+}
+
+on_both_engines!(embedded_form_is_rate_limited);
