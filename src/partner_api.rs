@@ -195,7 +195,7 @@ pub async fn check_webhook_url(raw: &str, loopback: bool) -> Result<String, KeyE
         return Err(bad("pas d'identifiants dans l'adresse : le webhook est signé"));
     }
     let https = url.scheme() == "https";
-    if !(https || (url.scheme() == "http" && loopback && is_loopback_host(&host))) {
+    if !https && !(url.scheme() == "http" && loopback && is_loopback_host(&host)) {
         return Err(bad("l'adresse doit commencer par https://"));
     }
     let port = url.port_or_known_default().unwrap_or(443);
