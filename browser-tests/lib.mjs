@@ -50,3 +50,12 @@ export async function axe(page) {
 export function check(condition, message, failures) {
   if (!condition) failures.push(message);
 }
+
+// Ends a scenario: its problems on stderr and a failing exit, or `success`.
+export function finish(failures, success) {
+  if (failures.length) {
+    console.error(`${failures.length} problème(s) :\n- ${failures.join('\n- ')}`);
+    process.exit(1);
+  }
+  console.log(success);
+}

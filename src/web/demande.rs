@@ -4,6 +4,10 @@
 //! forth and validation errors. The rules are those of the API
 //! (`requests::input::validate`), and sending goes through the same
 //! `RequestService::submit`.
+//!
+//! The same journey is embedded by partner platforms
+//! (`/integration/demande?partenaire=NAME`, see [`super::integration`]):
+//! only its [`Door`] differs.
 
 use super::AppState;
 use super::api::Params;
@@ -12,10 +16,11 @@ use super::demandes_api::{self, ClientIp};
 use super::error::{PageError, render};
 use super::form::{PostedForm, date_text, typed_date};
 use super::layout::Chrome;
+use crate::partner_api::Partner;
 use crate::requests::input::{FieldErrors, RequestInput};
 use askama::Template;
 use axum::extract::{Extension, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::text::fold_place;
 use domain::{ActionType, Niveau};
@@ -269,6 +274,111 @@ impl Draft {
     }
 }
 
+/// What the embedded form's token is signed for.
+const EMBED_PURPOSE: &str = "formulaire-integre";
+/// How long an embedded form's token is accepted: a company may leave the
+/// form open for an afternoon; the site's own form token does not expire
+/// either, but it is bound to a cookie.
+const EMBED_TOKEN_SECONDS: i64 = 8 * 3600;
+
+/// Where the journey is shown, which decides where its forms post, how a
+/// post is known to come from the journey, the layout around it and where
+/// sending leads.
+///
+/// In a partner's frame the site is a third party: browsers do not send
+/// the `SameSite=Lax` CSRF cookie to a cross-site frame (and block
+/// third-party cookies more and more), so the site's cookie-bound token
+/// cannot work there. The embedded journey carries instead a token signed
+/// with the service's key, bound to the partner's name and valid
+/// [`EMBED_TOKEN_SECONDS`], and a post is accepted only when the browser
+/// says it comes from one of our own pages (`Sec-Fetch-Site:
+/// same-origin`, and `Origin`, when sent, ours). Another site cannot make
+/// a visitor's browser post the form (its origin gives it away), and the
+/// token ties the steps to the partner the form was opened for. There is
+/// no session to ride on (the form is anonymous); robots are held back,
+/// as on the site, by the honeypot and the per-address limit.
+#[derive(Debug, Clone)]
+pub enum Door {
+    /// `/demande`, on the site.
+    Site(CsrfCookie),
+    /// `/integration/demande?partenaire=NAME`, in the partner's frame.
+    Partner(Partner),
+}
+
+impl Door {
+    /// The token of the page's form.
+    fn token(&self, state: &AppState) -> String {
+        match self {
+            Door::Site(csrf) => csrf.token(state),
+            Door::Partner(p) => {
+                state.signer.sign(EMBED_PURPOSE, &p.name, state.clock.now().unix_timestamp() + EMBED_TOKEN_SECONDS)
+            }
+        }
+    }
+
+    /// Whether a post is the journey's own (see the type's comment).
+    fn accepts(&self, state: &AppState, token: &str, headers: &HeaderMap) -> bool {
+        match self {
+            Door::Site(csrf) => csrf.accepts(state, token),
+            Door::Partner(p) => {
+                from_our_pages(&state.config.base_url, headers)
+                    && state
+                        .signer
+                        .verify(EMBED_PURPOSE, token, state.clock.now().unix_timestamp())
+                        .is_ok_and(|name| name == p.name)
+            }
+        }
+    }
+
+    /// Where the journey's forms post.
+    fn action(&self) -> String {
+        match self {
+            Door::Site(_) => "/demande".into(),
+            Door::Partner(p) => partner_url("/integration/demande", p),
+        }
+    }
+
+    fn chrome(&self) -> Chrome {
+        match self {
+            Door::Site(_) => Chrome::new("demande"),
+            Door::Partner(_) => Chrome::framed(),
+        }
+    }
+
+    fn partner(&self) -> Option<&Partner> {
+        match self {
+            Door::Site(_) => None,
+            Door::Partner(p) => Some(p),
+        }
+    }
+
+    /// Where the company lands once its request is sent: its follow-up
+    /// page on the site; in a frame, a confirmation that can be framed
+    /// (the follow-up page cannot), linking to it in a new tab.
+    fn after_sending(&self, follow_token: &str) -> String {
+        match self {
+            Door::Site(_) => format!("/suivi/{follow_token}?envoi=1"),
+            Door::Partner(p) => partner_url(&format!("/integration/demande/envoyee/{follow_token}"), p),
+        }
+    }
+}
+
+/// `path?partenaire=NAME`, the name escaped.
+pub fn partner_url(path: &str, p: &Partner) -> String {
+    let name: String = form_urlencoded::byte_serialize(p.name.as_bytes()).collect();
+    format!("{path}?partenaire={name}")
+}
+
+/// Whether the browser says a post comes from one of our pages. Browsers
+/// send `Sec-Fetch-Site` (all current ones) and `Origin` with a form post;
+/// a client that sends neither is not a browser another site could drive.
+fn from_our_pages(base_url: &str, headers: &HeaderMap) -> bool {
+    let ours = reqwest::Url::parse(base_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let site_ok = headers.get("sec-fetch-site").is_none_or(|v| v.as_bytes() == b"same-origin");
+    let origin_ok = headers.get(header::ORIGIN).is_none_or(|v| v.to_str().is_ok_and(|o| o == ours));
+    site_ok && origin_ok
+}
+
 /// A choice in a list of radios or checkboxes.
 struct Choice {
     value: String,
@@ -281,6 +391,8 @@ struct Choice {
 #[template(path = "demande.html")]
 struct JourneyPage {
     chrome: Chrome,
+    /// Where the forms post (the site's journey, or a partner's).
+    action: String,
     step: usize,
     steps: usize,
     title: &'static str,
@@ -337,7 +449,7 @@ fn previous_step(d: &Draft, step: usize) -> usize {
 
 fn page(
     state: &AppState,
-    csrf: &CsrfCookie,
+    door: &Door,
     d: Draft,
     step: usize,
     errors: FieldErrors,
@@ -375,12 +487,13 @@ fn page(
     let place_label = index.places.get(&d.commune).map(|p| format!("{} ({})", p.nom, p.departement));
     let summary = recap(summary_of(state, &d));
     JourneyPage {
-        chrome: Chrome::new("demande"),
+        chrome: door.chrome(),
+        action: door.action(),
         step,
         steps: STEPS.len(),
         title: STEPS[step - 1],
         next_title: STEPS.get(next_step(&d, step) - 1).filter(|_| step < 6).copied(),
-        csrf: csrf.token(state),
+        csrf: door.token(state),
         hidden: d.hidden(step),
         actions: ActionType::ALL
             .iter()
@@ -426,7 +539,7 @@ fn page(
 /// when the answers do not validate or the database cannot say now).
 async fn page_with_preview(
     state: &AppState,
-    csrf: &CsrfCookie,
+    door: &Door,
     d: Draft,
     step: usize,
     errors: FieldErrors,
@@ -450,7 +563,7 @@ async fn page_with_preview(
     } else {
         None
     };
-    let mut p = page(state, csrf, d, step, errors, notice);
+    let mut p = page(state, door, d, step, errors, notice);
     p.preview = preview;
     p
 }
@@ -537,7 +650,12 @@ pub async fn start(
     Extension(csrf): Extension<CsrfCookie>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let p = Params::parse(raw.as_deref());
+    start_at(&state, &Door::Site(csrf), raw.as_deref())
+}
+
+/// The journey's first step, through `door`.
+pub fn start_at(state: &AppState, door: &Door, raw: Option<&str>) -> Response {
+    let p = Params::parse(raw);
     let mut d = Draft::from_query(&p);
     let index = state.search.index();
     // A lycée that is not in the catalogue is simply ignored.
@@ -562,7 +680,7 @@ pub async fn start(
         Some(_) if d.needs_jobs() && d.metiers.is_empty() => 2,
         Some(_) => 3,
     };
-    render(StatusCode::OK, &page(&state, &csrf, d, step, FieldErrors::new(), None))
+    render(StatusCode::OK, &page(state, door, d, step, FieldErrors::new(), None))
 }
 
 /// Errors of the fields of `step` only.
@@ -630,6 +748,18 @@ pub async fn step(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfCookie>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    step_at(&state, &Door::Site(csrf), ip, &headers, form).await
+}
+
+/// A step of the journey posted through `door`.
+pub async fn step_at(
+    state: &AppState,
+    door: &Door,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
     form: PostedForm,
 ) -> Result<Response, PageError> {
     let mut d = Draft::from_form(&form);
@@ -637,11 +767,11 @@ pub async fn step(
     if form.too_large {
         let mut e = FieldErrors::new();
         e.insert("message".into(), "votre message est beaucoup trop long".into());
-        return Ok(render(StatusCode::PAYLOAD_TOO_LARGE, &page(&state, &csrf, Draft::default(), 1, e, None)));
+        return Ok(render(StatusCode::PAYLOAD_TOO_LARGE, &page(state, door, Draft::default(), 1, e, None)));
     }
-    if !csrf.accepts(&state, &form.get("csrf")) {
+    if !door.accepts(state, &form.get("csrf"), headers) {
         let notice = Some("Le formulaire a expiré : vérifiez vos réponses et validez à nouveau.".to_string());
-        return Ok(render(StatusCode::FORBIDDEN, &page(&state, &csrf, d, current, FieldErrors::new(), notice)));
+        return Ok(render(StatusCode::FORBIDDEN, &page(state, door, d, current, FieldErrors::new(), notice)));
     }
     // A choice among homonyms replaces the typed place.
     let chosen = form.get("commune_choisie");
@@ -668,10 +798,10 @@ pub async fn step(
                 );
             }
             let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-            Ok(render(status, &page(&state, &csrf, d, 2, errors, None)))
+            Ok(render(status, &page(state, door, d, 2, errors, None)))
         }
-        "siret" => Ok(lookup_siret(&state, &csrf, d).await),
-        "envoyer" => send(&state, &csrf, d, &form, ip).await,
+        "siret" => Ok(lookup_siret(state, door, d).await),
+        "envoyer" => send(state, door, d, &form, ip).await,
         other => {
             let target = other.parse::<usize>().unwrap_or(current + 1).clamp(1, 6);
             if target <= current {
@@ -688,21 +818,21 @@ pub async fn step(
                 };
                 return Ok(render(
                     StatusCode::OK,
-                    &page_with_preview(&state, &csrf, d, to, FieldErrors::new(), None).await,
+                    &page_with_preview(state, door, d, to, FieldErrors::new(), None).await,
                 ));
             }
             if current == 3
-                && let Err((message, choices)) = resolve_place(&state, &mut d).await
+                && let Err((message, choices)) = resolve_place(state, &mut d).await
             {
                 let mut e = FieldErrors::new();
                 e.insert("commune".into(), message);
-                let mut p = page(&state, &csrf, d, 3, e, None);
+                let mut p = page(state, door, d, 3, e, None);
                 p.places = choices;
                 return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
             }
-            let errors = errors_of_step(&state, &d, current);
+            let errors = errors_of_step(state, &d, current);
             if !errors.is_empty() {
-                return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page(&state, &csrf, d, current, errors, None)));
+                return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page(state, door, d, current, errors, None)));
             }
             let to = if target == current + 1 { next_step(&d, current) } else { target };
             if to == 6 {
@@ -710,26 +840,26 @@ pub async fn step(
                 // (another action needs jobs) may leave a step to answer.
                 let mut all = FieldErrors::new();
                 for s in (1..=5).filter(|s| *s != 2 || d.needs_jobs()) {
-                    all.extend(errors_of_step(&state, &d, s));
+                    all.extend(errors_of_step(state, &d, s));
                 }
                 if !all.is_empty() {
                     d.revoir = true;
-                    return Ok(first_step_with_errors(&state, &csrf, d, all));
+                    return Ok(first_step_with_errors(state, door, d, all));
                 }
                 d.revoir = false;
             }
-            Ok(render(StatusCode::OK, &page_with_preview(&state, &csrf, d, to, FieldErrors::new(), None).await))
+            Ok(render(StatusCode::OK, &page_with_preview(state, door, d, to, FieldErrors::new(), None).await))
         }
     }
 }
 
-async fn lookup_siret(state: &AppState, csrf: &CsrfCookie, mut d: Draft) -> Response {
+async fn lookup_siret(state: &AppState, door: &Door, mut d: Draft) -> Response {
     let siret = match d.siret.parse::<domain::Siret>() {
         Ok(s) => s,
         Err(e) => {
             let mut errors = FieldErrors::new();
             errors.insert("entreprise.siret".into(), e.to_string());
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page(state, csrf, d, 2, errors, None));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page(state, door, d, 2, errors, None));
         }
     };
     let notice = match state.entreprises.lookup(&siret).await {
@@ -755,12 +885,12 @@ async fn lookup_siret(state: &AppState, csrf: &CsrfCookie, mut d: Draft) -> Resp
             "La recherche de votre entreprise est momentanément indisponible : décrivez simplement les métiers, votre demande n'en sera pas retardée.".into()
         }
     };
-    render(StatusCode::OK, &page(state, csrf, d, 2, FieldErrors::new(), Some(notice)))
+    render(StatusCode::OK, &page(state, door, d, 2, FieldErrors::new(), Some(notice)))
 }
 
 async fn send(
     state: &AppState,
-    csrf: &CsrfCookie,
+    door: &Door,
     mut d: Draft,
     form: &PostedForm,
     ip: std::net::IpAddr,
@@ -772,37 +902,40 @@ async fn send(
             Some("Votre demande n'a pas pu être envoyée. Si vous êtes une personne, contactez-nous.".to_string());
         return Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(state, csrf, Draft::default(), 1, FieldErrors::new(), notice),
+            &page(state, door, Draft::default(), 1, FieldErrors::new(), notice),
         ));
     }
     if let Err(wait) = state.limiter.check(ip) {
         let notice = Some(format!("Trop de demandes envoyées depuis votre adresse : réessayez dans {wait} secondes."));
-        return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page(state, csrf, d, 6, FieldErrors::new(), notice)));
+        return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page(state, door, d, 6, FieldErrors::new(), notice)));
     }
     if let Err((message, choices)) = resolve_place(state, &mut d).await {
         let mut e = FieldErrors::new();
         e.insert("commune".into(), message);
-        let mut p = page(state, csrf, d, 3, e, None);
+        let mut p = page(state, door, d, 3, e, None);
         p.places = choices;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
     }
     let index = state.search.index();
     let (input, mut errors) = d.to_input();
-    let valid = match demandes_api::validate(state, &index, &input) {
+    let mut valid = match demandes_api::validate(state, &index, &input) {
         Ok(v) if errors.is_empty() => v,
-        Ok(_) => return Ok(first_step_with_errors(state, csrf, d, errors)),
+        Ok(_) => return Ok(first_step_with_errors(state, door, d, errors)),
         Err(e) => {
             errors.extend(e);
-            return Ok(first_step_with_errors(state, csrf, d, errors));
+            return Ok(first_step_with_errors(state, door, d, errors));
         }
     };
+    // Through a partner's frame, the request is the partner's (shown to
+    // the lycées, told by its webhooks).
+    valid.partenaire = door.partner().map(|p| p.name.clone());
     let submitted = demandes_api::submit(state, &index, valid).await.map_err(PageError::from)?;
     let token = submitted.follow_url.rsplit('/').next().unwrap_or_default().to_string();
-    Ok(Redirect::to(&format!("/suivi/{token}?envoi=1")).into_response())
+    Ok(Redirect::to(&door.after_sending(&token)).into_response())
 }
 
-fn first_step_with_errors(state: &AppState, csrf: &CsrfCookie, d: Draft, errors: FieldErrors) -> Response {
+fn first_step_with_errors(state: &AppState, door: &Door, d: Draft, errors: FieldErrors) -> Response {
     let step = (1..=5).find(|s| errors.keys().any(|k| step_fields(*s).contains(&k.as_str()))).unwrap_or(5);
     let errors: FieldErrors = errors.into_iter().filter(|(k, _)| step_fields(step).contains(&k.as_str())).collect();
-    render(StatusCode::UNPROCESSABLE_ENTITY, &page(state, csrf, d, step, errors, None))
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page(state, door, d, step, errors, None))
 }

@@ -210,6 +210,12 @@ impl IntoResponse for PageError {
     }
 }
 
+/// An error page in the minimal layout of the pages partners frame
+/// (`/integration/…`), with its own words (an unknown partner).
+pub fn framed_error(status: StatusCode, title: &'static str, message: String) -> Response {
+    render(status, &ErrorPage { chrome: Chrome::framed(), status: status.as_u16(), title, message })
+}
+
 /// Renders a page template with a status; a rendering failure is logged
 /// and becomes a bare 500.
 pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {

@@ -1,4 +1,5 @@
-//! What every page shares: the DSFR header, footer and assets.
+//! What every page shares: the DSFR header, footer and assets (the
+//! header and footer left out of the pages shown in a partner's frame).
 
 use super::assets;
 
@@ -12,6 +13,10 @@ pub struct Chrome {
     pub app_js: &'static str,
     /// The conformance level of the accessibility statement (footer).
     pub accessibility: &'static str,
+    /// Shown inside a partner platform's page (`/integration/…`): no
+    /// header, footer or skip links, whose links would lead the frame to
+    /// pages that refuse to be framed; the partner's page is the site.
+    pub framed: bool,
 }
 
 impl Chrome {
@@ -22,7 +27,13 @@ impl Chrome {
             app_css: assets::APP_CSS,
             app_js: assets::APP_JS,
             accessibility: super::accessibilite::level(),
+            framed: false,
         }
+    }
+
+    /// The minimal layout of the pages embedded by partner platforms.
+    pub fn framed() -> Chrome {
+        Chrome { framed: true, ..Chrome::new("") }
     }
 }
 

@@ -15,15 +15,33 @@ use tracing::Instrument;
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Paths whose answers are private: one-click links of lycées, the
-/// company's follow-up, requests to join, sign-in, the workspace and the
-/// API's follow-up of a request.
-const PRIVATE_PREFIXES: [&str; 7] =
-    ["/r/", "/suivi/", "/rejoindre/", "/connexion", "/espace", "/admin", "/api/v1/demandes/"];
+/// company's follow-up, requests to join, sign-in, the workspace, the
+/// API's follow-up of a request and the form embedded by partners (a
+/// form's steps carry what the company typed).
+const PRIVATE_PREFIXES: [&str; 8] =
+    ["/r/", "/suivi/", "/rejoindre/", "/connexion", "/espace", "/admin", "/api/v1/demandes/", FRAMED_PREFIX];
+
+/// The pages partner platforms may show in a frame: they say by their own
+/// `Content-Security-Policy` which origins may frame them
+/// ([`csp_framed_by`]), and get no `X-Frame-Options` (which cannot name
+/// several origins, and whose `DENY` some browsers would obey over the
+/// CSP).
+pub const FRAMED_PREFIX: &str = "/integration/";
 
 /// Content Security Policy: only our own files; no inline script or style
 /// (the DSFR's icons are data: images).
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// [`CSP`] with `frame-ancestors` listing exactly `origins` (`'none'`
+/// when there are none): a partner's page may frame the embedded form,
+/// any other is refused by the browser. The origins were checked when the
+/// key was made (`https://host[:port]`, nothing else).
+pub fn csp_framed_by(origins: &[String]) -> HeaderValue {
+    let ancestors = if origins.is_empty() { "'none'".to_string() } else { origins.join(" ") };
+    let csp = CSP.replace("frame-ancestors 'none'", &format!("frame-ancestors {ancestors}"));
+    HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(CSP))
+}
 
 /// Whether a URL path, once its `%XX` escapes are decoded, is UTF-8 text.
 fn path_is_utf8(path: &str) -> bool {
@@ -63,6 +81,7 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "(inconnue)".to_string());
     let private = PRIVATE_PREFIXES.iter().any(|p| req.uri().path().starts_with(p));
+    let framable = req.uri().path().starts_with(FRAMED_PREFIX);
     let span = tracing::info_span!("requete", id = %id, method = %method, route = %route);
     let mut res = if !path_is_utf8(req.uri().path()) {
         // axum would answer in English plain text; the API speaks JSON and
@@ -110,7 +129,9 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     }
     set(h, header::CONTENT_SECURITY_POLICY, CSP);
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(h, header::X_FRAME_OPTIONS, "DENY");
+    if !framable {
+        set(h, header::X_FRAME_OPTIONS, "DENY");
+    }
     // Private follow-up links carry a token in their path: never send it
     // to another site.
     set(h, header::REFERRER_POLICY, "same-origin");
@@ -135,5 +156,19 @@ mod tests {
         assert!(super::path_is_utf8("/a%2"));
         assert!(!super::path_is_utf8("/api/v1/lycees/%FF"));
         assert!(!super::path_is_utf8("/lycees/%C3"));
+    }
+
+    #[test]
+    fn framed_pages_name_their_ancestors() {
+        let csp = |o: &[&str]| {
+            let origins: Vec<String> = o.iter().map(|s| s.to_string()).collect();
+            super::csp_framed_by(&origins).to_str().expect("ascii").to_string()
+        };
+        assert_eq!(csp(&[]), super::CSP);
+        let two = csp(&["https://www.1jeune1solution.gouv.fr", "https://lesentreprises-sengagent.gouv.fr"]);
+        assert!(two.ends_with(
+            "form-action 'self'; frame-ancestors https://www.1jeune1solution.gouv.fr https://lesentreprises-sengagent.gouv.fr"
+        ));
+        assert!(two.starts_with("default-src 'self';"));
     }
 }

@@ -11,6 +11,7 @@ pub mod demandes_api;
 pub mod error;
 pub mod espace;
 pub mod form;
+pub mod integration;
 pub mod layout;
 pub mod liens;
 pub mod metrics;
@@ -194,6 +195,8 @@ pub fn router(state: AppState) -> Router {
         .route("/lycees/{uai}", get(pages::lycee))
         .route("/recherche", get(search::page))
         .route("/demande", get(demande::start).post(demande::step))
+        .route("/integration/demande", get(integration::start).post(integration::step))
+        .route("/integration/demande/envoyee/{token}", get(integration::sent))
         .route("/suivi/{token}", get(suivi::page))
         .route("/suivi/{token}/message", axum::routing::post(suivi::message))
         .route("/suivi/{token}/annuler", axum::routing::post(suivi::cancel))

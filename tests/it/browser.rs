@@ -164,3 +164,41 @@ async fn statistics_are_accessible_in_chromium(engine: Engine) {
 }
 
 on_both_engines!(statistics_are_accessible_in_chromium);
+
+/// A partner platform's page, served by the test on another site
+/// (`http://localhost:PORT`, where the app is `http://127.0.0.1:PORT`):
+/// the one-line snippet of docs/partenaires.md framing `form` of the app.
+/// Its origin.
+async fn partner_site(form: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port libre");
+    let port = listener.local_addr().expect("adresse").port();
+    let html = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Plateforme partenaire</title><link rel=\"icon\" href=\"data:,\"></head>\
+         <body><main><h1>Plateforme partenaire</h1>\
+         <iframe src=\"{form}\" title=\"Demande à un lycée professionnel\" width=\"100%\" height=\"900\" style=\"border:0\"></iframe>\
+         </main></body></html>"
+    );
+    let site = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(html) }));
+    tokio::spawn(async move { axum::serve(listener, site).await.expect("site partenaire") });
+    format!("http://localhost:{port}")
+}
+
+/// The form embedded by a partner platform, in Chromium: inside the
+/// iframe of a page of a declared origin it loads, is walked with the
+/// keyboard to the confirmation, axe-clean at two widths, and works with
+/// JavaScript disabled; in the iframe of an undeclared origin the browser
+/// refuses to show it.
+async fn embedded_form_works_in_a_partner_frame_only(engine: Engine) {
+    use monlyceepro::partner_api::NewKey;
+    let app = TestApp::spawn(engine).await;
+    let form = format!("{}/integration/demande?partenaire=Plateforme+test", app.base);
+    let (declared, other) = (partner_site(form.clone()).await, partner_site(form).await);
+    let key = NewKey { name: "Plateforme test".into(), webhook: None, origins: vec![declared.clone()] };
+    app.state.api_keys.create(&key, "test", time::OffsetDateTime::now_utc()).await.expect("clé d'API");
+    let report = node("integration.mjs", &[app.base.clone(), declared, other]).await;
+    assert!(report.contains("formulaire intégré vérifié"), "{report}");
+    let via: Vec<Option<String>> = crate::support::all(&app.db, "SELECT partenaire FROM demandes").await;
+    assert_eq!(via, vec![Some("Plateforme test".to_string()); 2], "sent from the frame, with and without JavaScript");
+}
+
+on_both_engines!(embedded_form_works_in_a_partner_frame_only);

@@ -12,6 +12,7 @@ mod download;
 mod espace;
 mod import_malformed;
 mod import_real;
+mod integration_form;
 mod lifecycle;
 mod metrics;
 mod operations;

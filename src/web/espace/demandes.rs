@@ -60,6 +60,8 @@ pub struct Item {
     pub escalated: bool,
     /// A message of the company waits, unread by the person's lycée.
     pub unread: bool,
+    /// The partner platform it came through, if any.
+    pub via: Option<String>,
     tabs: Vec<&'static str>,
 }
 
@@ -107,6 +109,7 @@ fn item(
         action: described.action,
         entreprise: d.entreprise_nom.clone(),
         commune: d.commune_nom.clone(),
+        via: d.partenaire.clone(),
         statut: d.statut.label().to_string(),
         mine: mine.as_ref().map(|m| (m.nom.clone(), m.role_label().to_string(), m.statut_label().to_string())),
         responsable: described.responsable,
@@ -249,6 +252,9 @@ struct RequestPage {
     statut: String,
     entreprise: String,
     commune: String,
+    /// The partner platform it came through (its embedded form or its
+    /// API key): the lycée knows where the company found the service.
+    via: Option<String>,
     message: String,
     described: Described,
     recipients: Vec<RecipientView>,
@@ -382,6 +388,7 @@ async fn request_page(
         statut: d.statut.label().to_string(),
         entreprise: d.entreprise_nom.clone(),
         commune: d.commune_nom.clone(),
+        via: d.partenaire.clone(),
         message: d.message.clone(),
         described: describe(&index, &d),
         recipients: views.clone(),
