@@ -3,6 +3,7 @@
 //! is scraped and survive restarts. One grouped query each, portable SQL.
 
 use super::Db;
+use super::api_keys::WebhookStatus;
 use super::outbox::OutboxStatus;
 use crate::on_db;
 use domain::lifecycle::{Outcome, RequestStatus};
@@ -28,6 +29,10 @@ pub struct BusinessFigures {
     /// How late the schedule is: age of the oldest step due on an open
     /// request, in seconds (0 when none is due).
     pub schedule_lag_secs: i64,
+    /// Partners' webhook events by status, every status present.
+    pub webhooks: Vec<(WebhookStatus, i64)>,
+    /// Age of the oldest webhook event still to deliver, in seconds.
+    pub oldest_undelivered_webhook_secs: i64,
 }
 
 /// Reads the figures, ages measured at `now` (the application's clock).
@@ -46,6 +51,9 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
     ).fetch_one(p).await)?;
     let emails: Vec<(String, i64, Option<String>)> = on_db!(db, p => sqlx::query_as(
         "SELECT statut, COUNT(*), MIN(cree_le) FROM outbox GROUP BY statut"
+    ).fetch_all(p).await)?;
+    let webhooks: Vec<(String, i64, Option<String>)> = on_db!(db, p => sqlx::query_as(
+        "SELECT statut, COUNT(*), MIN(cree_le) FROM webhooks GROUP BY statut"
     ).fetch_all(p).await)?;
     let open: Vec<&str> = RequestStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code()).collect();
     let placeholders = (2..open.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
@@ -75,5 +83,13 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
             .collect(),
         oldest_unsent_secs: age(unsent),
         schedule_lag_secs: age(oldest_due.as_deref()),
+        webhooks: WebhookStatus::ALL
+            .iter()
+            .map(|s| (*s, webhooks.iter().find(|(c, _, _)| c == s.code()).map_or(0, |(_, n, _)| *n)))
+            .collect(),
+        oldest_undelivered_webhook_secs: age(webhooks
+            .iter()
+            .find(|(s, _, _)| s == WebhookStatus::AEnvoyer.code())
+            .and_then(|(_, _, t)| t.as_deref())),
     })
 }

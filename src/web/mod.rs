@@ -404,6 +404,20 @@ fn business_gauges(b: &crate::storage::metrics::BusinessFigures) -> Vec<Gauge> {
         "Âge du plus ancien courriel pas encore envoyé (0 sans attente).",
         b.oldest_unsent_secs as f64,
     ));
+    for (s, n) in &b.webhooks {
+        g.push(Gauge::labelled(
+            "mlp_webhooks",
+            "Événements des webhooks des plateformes partenaires par statut.",
+            "statut",
+            s.code(),
+            *n as f64,
+        ));
+    }
+    g.push(Gauge::plain(
+        "mlp_webhooks_plus_ancien_en_attente_secondes",
+        "Âge du plus ancien événement de webhook pas encore remis (0 sans attente).",
+        b.oldest_undelivered_webhook_secs as f64,
+    ));
     g.push(Gauge::plain(
         "mlp_echeancier_retard_secondes",
         "Retard de l'échéancier : âge de la plus ancienne échéance dépassée d'une demande ouverte (0 sans retard).",

@@ -245,6 +245,9 @@ async fn a_partner_follows_its_requests(engine: Engine) {
             "{reference}"
         );
     }
+    let (_, metrics) = app.get_text("/metrics").await;
+    assert!(metrics.contains("mlp_webhooks{statut=\"envoye\"} 12"), "{metrics}");
+    assert!(metrics.contains("mlp_webhooks_plus_ancien_en_attente_secondes 0"), "{metrics}");
     let (_, _, body) = &got[0];
     let fields: Vec<&String> = body.as_object().expect("objet").keys().collect();
     assert_eq!(fields, vec!["date", "evenement", "reference", "statut"], "the contract's payload");
