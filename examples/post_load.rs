@@ -4,7 +4,8 @@
 //! so a slow server cannot hide its queue (no coordinated omission).
 //!
 //! `cargo run --release --example post_load -- http://127.0.0.1:8080 200 10`
-//! (base URL, requests per second, seconds).
+//! (base URL, requests per second, seconds). With `MLP_BENCH_KEY=mlp_…`,
+//! every request carries that partner key (`Authorization: Bearer`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
     let latencies = Arc::new(Mutex::new(Vec::<Duration>::new()));
     let statuses = Arc::new(Mutex::new(std::collections::BTreeMap::<u16, u64>::new()));
+    let key = std::env::var("MLP_BENCH_KEY").ok().filter(|k| !k.is_empty());
     let run = format!("{:x}", rand::random::<u32>());
     let start = Instant::now();
     let total = rate * seconds;
@@ -50,8 +52,13 @@ async fn main() -> anyhow::Result<()> {
         });
         let (client, url, latencies, statuses) =
             (client.clone(), format!("{base}/api/v1/demandes"), latencies.clone(), statuses.clone());
+        let key = key.clone();
         tasks.push(tokio::spawn(async move {
-            let status = match client.post(&url).json(&body).send().await {
+            let mut post = client.post(&url).json(&body);
+            if let Some(k) = &key {
+                post = post.bearer_auth(k);
+            }
+            let status = match post.send().await {
                 Ok(r) => r.status().as_u16(),
                 Err(_) => 0,
             };
