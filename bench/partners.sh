@@ -41,6 +41,9 @@ class H(http.server.BaseHTTPRequestHandler):
         body = str(count).encode()
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
+# A listen backlog of 5 (the default) drops connections beyond it: the
+# worker sends a round of events at once, like a real partner would receive.
+http.server.ThreadingHTTPServer.request_queue_size = 256
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 SINK=$!

@@ -187,8 +187,19 @@ impl Worker {
             if *stop.borrow() {
                 return;
             }
+            let started = std::time::Instant::now();
             let busy = match self.deliver_webhooks().await {
-                Ok(round) => round.delivered + round.failed > 0,
+                Ok(round) => {
+                    if round.delivered + round.failed > 0 {
+                        tracing::debug!(
+                            remis = round.delivered,
+                            echecs = round.failed,
+                            ms = started.elapsed().as_millis() as u64,
+                            "webhooks : tour de livraison"
+                        );
+                    }
+                    round.delivered + round.failed > 0
+                }
                 Err(e) => {
                     tracing::warn!(erreur = %e, "file des webhooks inaccessible");
                     false
