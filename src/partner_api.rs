@@ -16,7 +16,7 @@
 
 use crate::clock;
 use crate::security::{random_id, random_token, token_hash};
-use crate::storage::api_keys::{self as store, Attempt, KeyLine, KeyRow, WebhookRow};
+use crate::storage::api_keys::{self as store, Attempt, Attempted, KeyLine, KeyRow, WebhookRow};
 use crate::storage::requests::DemandeRow;
 use crate::storage::{Db, Tx};
 use domain::lifecycle::PartnerEvent;
@@ -38,7 +38,7 @@ pub const MAX_ATTEMPTS: i64 = 30;
 /// How long a partner's endpoint may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// Events claimed per round (delivered concurrently).
-const BATCH: i64 = 20;
+pub const BATCH: i64 = 20;
 /// How long a claimed event is reserved for its worker.
 const LEASE: Duration = Duration::from_secs(120);
 /// The last use of a key is written at most this often.
@@ -453,6 +453,13 @@ pub struct Round {
     pub failed: usize,
 }
 
+impl Round {
+    /// Whether the round took all it could: more may be waiting.
+    pub fn full(&self) -> bool {
+        (self.delivered + self.failed) as i64 >= BATCH
+    }
+}
+
 impl Webhooks {
     pub fn new(db: Db, base_url: &str) -> anyhow::Result<Webhooks> {
         let loopback = base_is_loopback(base_url);
@@ -492,7 +499,6 @@ impl Webhooks {
             let key = keys.get(&w.cle_id).cloned().flatten();
             let this = self.clone();
             let clock = clock.clone();
-            let worker = worker.to_string();
             tasks.spawn(async move {
                 let started = Instant::now();
                 let outcome = this.send(&w, key.as_ref()).await;
@@ -503,7 +509,7 @@ impl Webhooks {
                     millis: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
                 };
                 let attempts = w.tentatives + 1;
-                let retry = (!outcome.delivered && !outcome.final_failure && attempts < MAX_ATTEMPTS).then(|| {
+                let retry_at = (!outcome.delivered && !outcome.final_failure && attempts < MAX_ATTEMPTS).then(|| {
                     let wait = crate::jobs::backoff(retry_base, attempts);
                     clock::to_rfc3339(clock.now() + time::Duration::try_from(wait).unwrap_or(time::Duration::ZERO))
                 });
@@ -513,20 +519,18 @@ impl Webhooks {
                         "webhook non remis, nouvel essai prévu"
                     );
                 }
-                store::webhook_attempted(&this.db, &w, &worker, &attempt, outcome.delivered, retry.as_deref())
-                    .await
-                    .map(|_| outcome.delivered)
+                Attempted { row: w, attempt, delivered: outcome.delivered, retry_at }
             });
         }
-        let mut round = Round::default();
-        while let Some(done) = tasks.join_next().await {
-            match done? {
-                Ok(true) => round.delivered += 1,
-                Ok(false) => round.failed += 1,
-                Err(e) => return Err(e.into()),
-            }
+        let mut done = Vec::new();
+        while let Some(a) = tasks.join_next().await {
+            done.push(a?);
         }
-        Ok(round)
+        store::webhooks_attempted(&self.db, worker, &done).await?;
+        Ok(Round {
+            delivered: done.iter().filter(|a| a.delivered).count(),
+            failed: done.iter().filter(|a| !a.delivered).count(),
+        })
     }
 
     /// One attempt: the signed POST.

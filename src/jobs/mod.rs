@@ -29,6 +29,9 @@ pub const SENT_BODY_HOURS: i64 = 24;
 /// see what failed.
 pub const FAILED_BODY_DAYS: i64 = 7;
 
+/// How long the webhook loop lets events gather after a wake-up.
+pub const WEBHOOK_GATHER: Duration = Duration::from_millis(100);
+
 /// First delay before retrying a failed email.
 pub const RETRY_BASE: Duration = Duration::from_secs(5);
 
@@ -181,14 +184,18 @@ impl Worker {
     }
 
     /// Delivers webhooks until `stop` turns true: a loop of its own, so
-    /// that a partner's slow endpoint never holds the emails back.
+    /// that a partner's slow endpoint never holds the emails back. After a
+    /// wake-up it lets [`WEBHOOK_GATHER`] pass, so that the events of a
+    /// burst of requests leave in one round (one claim and one commit for
+    /// up to a batch, instead of two commits per event competing with the
+    /// requests for the database).
     async fn run_webhooks(self, mut stop: watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
                 return;
             }
             let started = std::time::Instant::now();
-            let busy = match self.deliver_webhooks().await {
+            let full = match self.deliver_webhooks().await {
                 Ok(round) => {
                     if round.delivered + round.failed > 0 {
                         tracing::debug!(
@@ -198,14 +205,14 @@ impl Worker {
                             "webhooks : tour de livraison"
                         );
                     }
-                    round.delivered + round.failed > 0
+                    round.full()
                 }
                 Err(e) => {
                     tracing::warn!(erreur = %e, "file des webhooks inaccessible");
                     false
                 }
             };
-            if busy {
+            if full {
                 continue;
             }
             tokio::select! {
@@ -213,6 +220,7 @@ impl Worker {
                 _ = tokio::time::sleep(self.poll) => {},
                 _ = stop.changed() => {},
             }
+            tokio::time::sleep(WEBHOOK_GATHER).await;
         }
     }
 

@@ -181,36 +181,45 @@ pub struct Attempt {
     pub millis: i64,
 }
 
-/// Records an attempt and where the event stands after it (only if this
-/// worker still holds it): delivered, retried at `retry_at`, or given up.
-pub async fn webhook_attempted(
-    db: &Db,
-    w: &WebhookRow,
-    worker: &str,
-    attempt: &Attempt,
-    delivered: bool,
-    retry_at: Option<&str>,
-) -> sqlx::Result<bool> {
-    let (statut, next) = match (delivered, retry_at) {
-        (true, _) => (WebhookStatus::Envoye, None),
-        (false, Some(t)) => (WebhookStatus::AEnvoyer, Some(t)),
-        (false, None) => (WebhookStatus::Echec, None),
-    };
+/// What one attempt did to an event: delivered, or to retry at a time, or
+/// given up (neither).
+#[derive(Debug, Clone)]
+pub struct Attempted {
+    pub row: WebhookRow,
+    pub attempt: Attempt,
+    pub delivered: bool,
+    pub retry_at: Option<String>,
+}
+
+/// Records a round of attempts in one transaction (one commit per round,
+/// not per event: the request path shares the database), each only if
+/// this worker still holds its event. How many were recorded.
+pub async fn webhooks_attempted(db: &Db, worker: &str, round: &[Attempted]) -> sqlx::Result<usize> {
     let mut tx = db.begin().await?;
-    let n = on_tx!(&mut tx, c => sqlx::query(
-        "UPDATE webhooks SET statut = $3, tentatives = tentatives + 1, dernier_code = $4, derniere_erreur = $5, \
-         prochain_essai = COALESCE($6, prochain_essai), envoye_le = CASE WHEN $7 THEN $8 ELSE envoye_le END, \
-         verrou = NULL, verrou_jusqu = NULL WHERE id = $1 AND verrou = $2"
-    ).bind(&w.id).bind(worker).bind(statut.code()).bind(attempt.code).bind(&attempt.error).bind(next)
-    .bind(delivered).bind(&attempt.at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    if n == 1 {
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO webhook_essais (webhook_id, numero, essai_le, code_http, erreur, duree_ms) VALUES ($1, $2, $3, $4, $5, $6)"
-        ).bind(&w.id).bind(w.tentatives + 1).bind(&attempt.at).bind(attempt.code).bind(&attempt.error).bind(attempt.millis)
-        .execute(&mut *c).await.map(|_| ()))?;
+    let mut recorded = 0;
+    for a in round {
+        let statut = match (a.delivered, &a.retry_at) {
+            (true, _) => WebhookStatus::Envoye,
+            (false, Some(_)) => WebhookStatus::AEnvoyer,
+            (false, None) => WebhookStatus::Echec,
+        };
+        let next = if a.delivered { None } else { a.retry_at.clone() };
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE webhooks SET statut = $3, tentatives = tentatives + 1, dernier_code = $4, derniere_erreur = $5, \
+             prochain_essai = COALESCE($6, prochain_essai), envoye_le = CASE WHEN $7 THEN $8 ELSE envoye_le END, \
+             verrou = NULL, verrou_jusqu = NULL WHERE id = $1 AND verrou = $2"
+        ).bind(&a.row.id).bind(worker).bind(statut.code()).bind(a.attempt.code).bind(&a.attempt.error).bind(next)
+        .bind(a.delivered).bind(&a.attempt.at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        if n == 1 {
+            on_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO webhook_essais (webhook_id, numero, essai_le, code_http, erreur, duree_ms) VALUES ($1, $2, $3, $4, $5, $6)"
+            ).bind(&a.row.id).bind(a.row.tentatives + 1).bind(&a.attempt.at).bind(a.attempt.code).bind(&a.attempt.error)
+            .bind(a.attempt.millis).execute(&mut *c).await.map(|_| ()))?;
+            recorded += 1;
+        }
     }
     tx.commit().await?;
-    Ok(n == 1)
+    Ok(recorded)
 }
 
 /// Webhook events by status (metrics, the admin page).
