@@ -15,7 +15,7 @@ OUT=bench/out
 mkdir -p "$OUT"
 command -v sqlite3 >/dev/null || apt-get install -y -q sqlite3 >&2
 cargo build --release --quiet
-cargo build --release --quiet --example post_load
+cargo build --release --quiet --example post_load --example webhook_sink
 BIN="${CARGO_TARGET_DIR:-target}"/release/monlyceepro
 LOAD="${CARGO_TARGET_DIR:-target}"/release/examples/post_load
 DATA="${MLP_DATA_DIR:-../shared/data}"
@@ -27,25 +27,9 @@ echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); commit $(git rev-parse --short HEAD)"
 echo
 
-# The partner's receiver: answers 204 to every event, counts them.
-/usr/bin/python3 - "$SINK_PORT" >"$OUT/sink.log" 2>&1 <<'PY' &
-import sys, http.server
-count = 0
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        global count
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        count += 1
-        self.send_response(204); self.end_headers()
-    def do_GET(self):
-        body = str(count).encode()
-        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-    def log_message(self, *a): pass
-# A listen backlog of 5 (the default) drops connections beyond it: the
-# worker sends a round of events at once, like a real partner would receive.
-http.server.ThreadingHTTPServer.request_queue_size = 256
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
+# The partner's receiver (examples/webhook_sink.rs): answers 204 to every
+# event, counts them; in Rust, so that it takes little of the 2 cores.
+"${CARGO_TARGET_DIR:-target}"/release/examples/webhook_sink "$SINK_PORT" >"$OUT/sink.log" 2>&1 &
 SINK=$!
 trap 'kill $SINK 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$SINK_PORT/" >/dev/null && break; sleep 0.1; done

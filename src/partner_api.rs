@@ -392,7 +392,6 @@ pub async fn tell_partner(tx: &mut Tx, d: &DemandeRow, events: &[PartnerEvent], 
     if events.is_empty() {
         return Ok(());
     }
-    let Some(key_id) = store::webhook_key(tx, partner).await? else { return Ok(()) };
     let rows: Vec<(String, String, String)> = events
         .iter()
         .map(|e| {
@@ -405,7 +404,7 @@ pub async fn tell_partner(tx: &mut Tx, d: &DemandeRow, events: &[PartnerEvent], 
             (random_id(), e.code().to_string(), body.to_string())
         })
         .collect();
-    store::insert_webhooks(tx, &key_id, &d.id, &rows, now_s).await
+    store::insert_webhooks(tx, partner, &d.id, &rows, now_s).await
 }
 
 /// Resolves names for webhook deliveries, keeping only the addresses a

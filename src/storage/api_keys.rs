@@ -84,13 +84,6 @@ pub async fn touch_key(db: &Db, id: &str, now: &str) -> sqlx::Result<()> {
         .execute(p).await.map(|_| ()))
 }
 
-/// The webhook of the active key named `name`, if it has one: (key id).
-pub async fn webhook_key(tx: &mut Tx, name: &str) -> sqlx::Result<Option<String>> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT id FROM cles_api WHERE nom = $1 AND revoquee_le IS NULL AND webhook_url IS NOT NULL"
-    ).bind(name).fetch_optional(&mut *c).await)
-}
-
 domain::codes!(
     /// Where a webhook delivery stands.
     WebhookStatus {
@@ -117,24 +110,24 @@ pub struct WebhookRow {
     pub tentatives: i64,
 }
 
-/// Queues events of a request for a key, after those already queued.
+/// Queues events of a request for the active key named `partner`, if it
+/// has a webhook, after those already queued: one statement per event
+/// (usually one), in the transaction of the change — the key, its webhook
+/// and the next order found by the statement itself.
 pub async fn insert_webhooks(
     tx: &mut Tx,
-    cle_id: &str,
+    partner: &str,
     demande_id: &str,
     events: &[(String, String, String)],
     now: &str,
 ) -> sqlx::Result<()> {
-    let last: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT MAX(ordre) FROM webhooks WHERE demande_id = $1 AND cle_id = $2"
-    ).bind(demande_id).bind(cle_id).fetch_one(&mut *c).await)?;
-    let mut ordre = last.unwrap_or(0);
     for (id, evenement, corps) in events {
-        ordre += 1;
         on_tx!(tx, c => sqlx::query(
             "INSERT INTO webhooks (id, cle_id, demande_id, ordre, evenement, corps, statut, tentatives, prochain_essai, cree_le) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)"
-        ).bind(id).bind(cle_id).bind(demande_id).bind(ordre).bind(evenement).bind(corps)
+             SELECT $1, k.id, $3, COALESCE((SELECT MAX(w.ordre) FROM webhooks w WHERE w.demande_id = $3 AND w.cle_id = k.id), 0) + 1, \
+                    $4, $5, $6, 0, $7, $7 \
+             FROM cles_api k WHERE k.nom = $2 AND k.revoquee_le IS NULL AND k.webhook_url IS NOT NULL"
+        ).bind(id).bind(partner).bind(demande_id).bind(evenement).bind(corps)
         .bind(WebhookStatus::AEnvoyer.code()).bind(now).execute(&mut *c).await.map(|_| ()))?;
     }
     Ok(())
@@ -191,35 +184,77 @@ pub struct Attempted {
     pub retry_at: Option<String>,
 }
 
-/// Records a round of attempts in one transaction (one commit per round,
-/// not per event: the request path shares the database), each only if
-/// this worker still holds its event. How many were recorded.
+/// Records a round of attempts in one short transaction (the request path
+/// shares the database, and on SQLite its one writer): the delivered events
+/// in one statement per answer code (almost always one), the others one by
+/// one (rare), the attempts in one multi-row insert — each only if this
+/// worker still holds its event. How many were recorded.
 pub async fn webhooks_attempted(db: &Db, worker: &str, round: &[Attempted]) -> sqlx::Result<usize> {
+    use super::Val;
     let mut tx = db.begin().await?;
-    let mut recorded = 0;
-    for a in round {
-        let statut = match (a.delivered, &a.retry_at) {
-            (true, _) => WebhookStatus::Envoye,
-            (false, Some(_)) => WebhookStatus::AEnvoyer,
-            (false, None) => WebhookStatus::Echec,
-        };
-        let next = if a.delivered { None } else { a.retry_at.clone() };
+    let mut recorded: Vec<&Attempted> = Vec::new();
+    let delivered: Vec<&Attempted> = round.iter().filter(|a| a.delivered).collect();
+    let mut codes: Vec<Option<i64>> = delivered.iter().map(|a| a.attempt.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        let group: Vec<&Attempted> = delivered.iter().copied().filter(|a| a.attempt.code == code).collect();
+        let at = group.iter().map(|a| a.attempt.at.as_str()).max().unwrap_or_default().to_string();
+        let done: Vec<String> = on_tx!(&mut tx, c => {
+            let mut qb = sqlx::QueryBuilder::new("UPDATE webhooks SET statut = ");
+            qb.push_bind(WebhookStatus::Envoye.code())
+                .push(", tentatives = tentatives + 1, dernier_code = ")
+                .push_bind(code)
+                .push(", derniere_erreur = NULL, envoye_le = ")
+                .push_bind(at.clone())
+                .push(", verrou = NULL, verrou_jusqu = NULL WHERE verrou = ")
+                .push_bind(worker.to_string())
+                .push(" AND id IN (");
+            let mut ids = qb.separated(", ");
+            for a in &group {
+                ids.push_bind(a.row.id.clone());
+            }
+            qb.push(") RETURNING id");
+            qb.build_query_scalar::<String>().fetch_all(&mut *c).await
+        })?;
+        recorded.extend(group.into_iter().filter(|a| done.contains(&a.row.id)));
+    }
+    for a in round.iter().filter(|a| !a.delivered) {
+        let statut = if a.retry_at.is_some() { WebhookStatus::AEnvoyer } else { WebhookStatus::Echec };
         let n = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE webhooks SET statut = $3, tentatives = tentatives + 1, dernier_code = $4, derniere_erreur = $5, \
-             prochain_essai = COALESCE($6, prochain_essai), envoye_le = CASE WHEN $7 THEN $8 ELSE envoye_le END, \
-             verrou = NULL, verrou_jusqu = NULL WHERE id = $1 AND verrou = $2"
-        ).bind(&a.row.id).bind(worker).bind(statut.code()).bind(a.attempt.code).bind(&a.attempt.error).bind(next)
-        .bind(a.delivered).bind(&a.attempt.at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+             prochain_essai = COALESCE($6, prochain_essai), verrou = NULL, verrou_jusqu = NULL WHERE id = $1 AND verrou = $2"
+        ).bind(&a.row.id).bind(worker).bind(statut.code()).bind(a.attempt.code).bind(&a.attempt.error)
+        .bind(&a.retry_at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         if n == 1 {
-            on_tx!(&mut tx, c => sqlx::query(
-                "INSERT INTO webhook_essais (webhook_id, numero, essai_le, code_http, erreur, duree_ms) VALUES ($1, $2, $3, $4, $5, $6)"
-            ).bind(&a.row.id).bind(a.row.tentatives + 1).bind(&a.attempt.at).bind(a.attempt.code).bind(&a.attempt.error)
-            .bind(a.attempt.millis).execute(&mut *c).await.map(|_| ()))?;
-            recorded += 1;
+            recorded.push(a);
         }
     }
+    let rows: Vec<Vec<Val>> = recorded
+        .iter()
+        .map(|a| {
+            vec![
+                Val::from(a.row.id.clone()),
+                Val::from(a.row.tentatives + 1),
+                Val::from(a.attempt.at.clone()),
+                Val::from(a.attempt.code),
+                Val::from(a.attempt.error.clone()),
+                Val::from(a.attempt.millis),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        super::bulk_insert(
+            &mut tx,
+            "webhook_essais",
+            &["webhook_id", "numero", "essai_le", "code_http", "erreur", "duree_ms"],
+            &rows,
+            None,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(recorded)
+    Ok(recorded.len())
 }
 
 /// Webhook events by status (metrics, the admin page).
