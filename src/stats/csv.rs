@@ -30,7 +30,11 @@ pub const COLUMNS: &[Column] = &[
     col("periode_au", "Dernier mois de la période, inclus (AAAA-MM)."),
     col("filtre_academie", "Académie à laquelle toute la réponse est limitée ; vide : toutes les académies."),
     col("filtre_action", "Type d'action auquel toute la réponse est limité (code) ; vide : tous les types."),
-    col("groupe", "ensemble (toute la période), mois, action (type d'action) ou academie."),
+    col(
+        "groupe",
+        "ensemble (toute la période), mois, action (type d'action), academie ou source (le site, monlyceepro, \
+         ou une plateforme partenaire).",
+    ),
     col("code", "Le mois (AAAA-MM), le code du type d'action ou le code de l'académie ; vide pour l'ensemble."),
     col("libelle", "Le même en toutes lettres (« novembre 2026 », « Recruter des apprentis », « Lyon »)."),
     col("demandes", "Demandes d'entreprises créées dans le groupe (les doublons ne sont pas comptés)."),
@@ -117,6 +121,9 @@ pub fn write(report: &Report) -> String {
     for a in &report.by_academie {
         line("academie", &a.code, &a.name, &a.figures);
     }
+    for s in &report.by_source {
+        line("source", &s.source, &s.label, &s.figures);
+    }
     out
 }
 
@@ -139,13 +146,15 @@ mod tests {
                 taken_within_3_working_days: i < 3,
                 ending: None,
                 satisfaction: None,
+                source: None,
             })
             .collect();
-        let report = compute(&facts, &Scope { period, academies: &academies, academie: None, action: None });
+        let report =
+            compute(&facts, &Scope { period, academies: &academies, academie: None, action: None, sources: &[] });
         let text = write(&report);
         assert!(text.starts_with("\u{feff}periode_du;periode_au;"));
         let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
-        assert_eq!(lines.len(), 1 + 1 + 2 + 12 + 1, "header, whole, months, actions, académies");
+        assert_eq!(lines.len(), 1 + 1 + 2 + 12 + 1 + 1, "header, whole, months, actions, académies, the site");
         assert_eq!(lines[0].split(';').count(), COLUMNS.len());
         assert_eq!(lines[1], "2026-10;2026-11;;;ensemble;;;6;6;100.0;3;50.0;2.5;0;0;0;0;0;0;0;");
         assert_eq!(lines[2], "2026-10;2026-11;;;mois;2026-10;octobre 2026;;;;;;;;;;;;;;");

@@ -155,12 +155,14 @@ impl StatsService {
         let (requests, index, q) = (self.requests.clone(), index.clone(), q.clone());
         let work = tokio::task::spawn_blocking(move || {
             let academies = academies(&index);
-            let facts = facts(&requests, &index, &academies, &rows);
+            let sources = sources(&rows);
+            let facts = facts(&requests, &index, &academies, &sources, &rows);
             let scope = Scope {
                 period: q.period,
                 academie: q.academie.as_ref().and_then(|c| academies.iter().position(|(code, _)| code == c)),
                 academies: &academies,
                 action: q.action,
+                sources: &sources,
             };
             domain::stats::compute(&facts, &scope)
         });
@@ -225,6 +227,14 @@ fn instant(s: &str) -> Option<OffsetDateTime> {
     fast().or_else(|| clock::parse(s))
 }
 
+/// The partner platforms the rows came through, in alphabetical order.
+pub fn sources(rows: &[StatRow]) -> Vec<String> {
+    let mut all: Vec<String> = rows.iter().filter_map(|r| r.partenaire.clone()).collect();
+    all.sort_by_key(|n| domain::text::fold(n));
+    all.dedup();
+    all
+}
+
 /// Each row as the statistics count it: its month in Paris time, whether
 /// the lycée took it within three working days of its own commune's
 /// calendar (`add_working_days(created, 3)`), how it ended.
@@ -232,9 +242,11 @@ pub fn facts(
     requests: &RequestService,
     index: &SearchIndex,
     academies: &[(String, String)],
+    sources: &[String],
     rows: &[StatRow],
 ) -> Vec<Fact> {
     let position: HashMap<&str, usize> = academies.iter().enumerate().map(|(i, (c, _))| (c.as_str(), i)).collect();
+    let source: HashMap<&str, usize> = sources.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let mut calendars = HashMap::new();
     rows.iter()
         .filter_map(|r| {
@@ -265,6 +277,7 @@ pub fn facts(
                 taken_within_3_working_days: within,
                 ending,
                 satisfaction: r.satisfaction.and_then(|s| u8::try_from(s).ok()).filter(|s| (1..=5).contains(s)),
+                source: r.partenaire.as_deref().and_then(|n| source.get(n).copied()),
             })
         })
         .collect()

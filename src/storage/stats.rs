@@ -20,6 +20,8 @@ pub struct StatRow {
     /// When the lycée now answering took it.
     pub pris_le: Option<String>,
     pub satisfaction: Option<i64>,
+    /// The partner platform it came through (`None`: the site).
+    pub partenaire: Option<String>,
 }
 
 /// The requests created from `from` (included) to `to` (excluded), both
@@ -34,7 +36,7 @@ pub async fn rows(
 ) -> sqlx::Result<Vec<StatRow>> {
     on_db!(db, p => {
         let mut qb = QueryBuilder::new(
-            "SELECT cree_le, action, commune_code, academie_code, statut, issue, pris_le, satisfaction \
+            "SELECT cree_le, action, commune_code, academie_code, statut, issue, pris_le, satisfaction, partenaire \
              FROM demandes WHERE cree_le >= ",
         );
         qb.push_bind(from.to_string()).push(" AND cree_le < ").push_bind(to.to_string());

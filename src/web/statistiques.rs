@@ -350,12 +350,17 @@ fn sections(r: &Report) -> Vec<Section> {
         .iter()
         .map(|a| Item { label: a.label.to_string(), sublabel: None, total: a.figures.requests, part: a.figures.taken })
         .collect();
+    let by_source: Vec<Item> = r
+        .by_source
+        .iter()
+        .map(|s| Item { label: s.label.clone(), sublabel: None, total: s.figures.requests, part: s.figures.taken })
+        .collect();
     let by_academie: Vec<Item> = r
         .by_academie
         .iter()
         .map(|a| Item { label: a.name.clone(), sublabel: None, total: a.figures.requests, part: a.figures.taken })
         .collect();
-    vec![
+    let mut sections = vec![
         Section {
             id: "par-mois",
             title: "Demandes par mois".into(),
@@ -431,7 +436,30 @@ fn sections(r: &Report) -> Vec<Section> {
                 rows: r.by_academie.iter().map(|a| (a.name.clone(), row_cells(&a.figures))).collect(),
             },
         },
-    ]
+    ];
+    // The channels only mean something once a partner platform sent
+    // requests in the period: the site alone would be the whole again.
+    if r.by_source.len() > 1 {
+        sections.push(Section {
+            id: "par-source",
+            title: "Par canal de dépôt".into(),
+            chart: charts::bars(
+                "graphique-sources",
+                format!("Demandes et prises en charge par canal de dépôt, {period}"),
+                "Diagramme en barres : les demandes déposées sur le site et celles venues de chaque plateforme \
+                 partenaire, et, en foncé, celles prises en charge. Les valeurs sont dans le tableau qui suit."
+                    .into(),
+                &by_source,
+                charts::requests_and_taken(),
+            ),
+            table: Table {
+                caption: format!("Demandes par canal de dépôt, {period}"),
+                head: [&["Canal"][..], &ROW_HEAD[..]].concat(),
+                rows: r.by_source.iter().map(|s| (s.label.clone(), row_cells(&s.figures))).collect(),
+            },
+        });
+    }
+    sections
 }
 
 /// The months the selects offer: from the first month of activity (or a

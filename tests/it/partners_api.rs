@@ -279,7 +279,18 @@ async fn a_partner_follows_its_requests(engine: Engine) {
         .expect("autre clé");
     let (_, list) = list_with(&app, Some(&other.key), "").await;
     assert_eq!(list["total"], 0, "{list}");
-    // The follow-up API says where a request came from.
+    // The public statistics count the requests by source (3: withheld).
+    let (status, stats) = app.get_json("/api/v1/statistiques").await;
+    assert_eq!(status, 200, "{stats}");
+    let sources: Vec<(&str, &Value)> = stats["par_source"]
+        .as_array()
+        .expect("par_source")
+        .iter()
+        .map(|s| (s["source"].as_str().unwrap_or(""), &s["demandes"]))
+        .collect();
+    assert_eq!(sources, vec![("monlyceepro", &Value::Null), ("1jeune1solution", &Value::Null)], "{stats}");
+    let (_, page) = app.get_text("/statistiques").await;
+    assert!(page.contains("Par canal de dépôt") && page.contains("Via 1jeune1solution"), "{page}");
     let last_use: Option<String> = crate::support::maybe(
         &app.db,
         "SELECT utilisee_le FROM cles_api WHERE nom = '1jeune1solution' AND utilisee_le IS NOT NULL",

@@ -636,7 +636,12 @@ async fn figures_match_the_generated_year(engine: Engine) {
         &header[..8],
         ["periode_du", "periode_au", "filtre_academie", "filtre_action", "groupe", "code", "libelle", "demandes"]
     );
-    assert_eq!(lines.len(), 1 + 1 + 12 + ActionType::ALL.len() + 1, "header, whole, months, actions, Lyon");
+    assert_eq!(
+        lines.len(),
+        1 + 1 + 12 + ActionType::ALL.len() + 1 + 1,
+        "header, whole, months, actions, Lyon, the site (no partner in the generated year)"
+    );
+    assert!(lines.last().is_some_and(|l| l.contains(";source;monlyceepro;Le site MonLycéePro;")), "{csv}");
     let whole: Vec<&str> = lines[1].split(';').collect();
     assert_eq!(&whole[..7], ["2025-12", "2026-11", "Lyon", "", "ensemble", "", ""]);
     let cell = |name: &str| whole[header.iter().position(|h| *h == name).expect("colonne")];
@@ -670,7 +675,8 @@ async fn figures_match_the_generated_year(engine: Engine) {
     );
     assert_eq!(
         open.lines().count(),
-        2 + months(&first_month, "2026-11").len() + ActionType::ALL.len() + academies.len()
+        2 + months(&first_month, "2026-11").len() + ActionType::ALL.len() + academies.len() + 1,
+        "header, whole, months, actions, académies, the site"
     );
     let corse_line = open.lines().find(|l| l.contains(&format!(";academie;{corse};"))).expect("ligne de la Corse");
     let cells: Vec<&str> = corse_line.split(';').collect();

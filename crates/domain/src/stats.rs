@@ -207,6 +207,10 @@ pub struct Fact {
     pub ending: Option<Ending>,
     /// The company's word, 1 to 5.
     pub satisfaction: Option<u8>,
+    /// The partner platform it came through, as an index into
+    /// [`Scope::sources`]; `None` for the site (its pages and its API
+    /// without a key).
+    pub source: Option<usize>,
 }
 
 /// What the answer is about: the period, the académies it knows (code and
@@ -219,6 +223,8 @@ pub struct Scope<'a> {
     pub academie: Option<usize>,
     /// Only this action type.
     pub action: Option<ActionType>,
+    /// The partner platforms the facts name (API.md: `source`).
+    pub sources: &'a [String],
 }
 
 impl Scope<'_> {
@@ -304,6 +310,20 @@ pub struct AcademieFigures {
     pub figures: Figures,
 }
 
+/// What the site's own requests are called in `par_source`.
+pub const SITE_SOURCE: &str = "monlyceepro";
+
+/// The figures of a source: the site, or a partner platform.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceFigures {
+    /// `monlyceepro` for the site, else the partner's name.
+    pub source: String,
+    #[serde(rename = "libelle")]
+    pub label: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
 /// The filters an answer applied, as the API echoes them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Filters {
@@ -331,6 +351,10 @@ pub struct Report {
     /// Every académie the filters allow, in the order of the scope.
     #[serde(rename = "par_academie")]
     pub by_academie: Vec<AcademieFigures>,
+    /// The site first, then each partner platform with requests in the
+    /// answer, in the order of the scope.
+    #[serde(rename = "par_source")]
+    pub by_source: Vec<SourceFigures>,
 }
 
 /// The raw counts of a group, before the rule.
@@ -440,7 +464,12 @@ pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
     let mut months = vec![Tally::default(); period.len()];
     let mut by_action = vec![Tally::default(); ActionType::ALL.len()];
     let mut by_academie = vec![Tally::default(); scope.academies.len()];
+    // The site, then the partners.
+    let mut by_source = vec![Tally::default(); scope.sources.len() + 1];
     for f in facts.iter().filter(|f| scope.admits(f)) {
+        if let Some(t) = by_source.get_mut(f.source.map_or(0, |i| i + 1)) {
+            t.add(f);
+        }
         overall.add(f);
         if let Some(t) = usize::try_from(period.from.until(f.month)).ok().and_then(|i| months.get_mut(i)) {
             t.add(f);
@@ -482,6 +511,18 @@ pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
                 figures: by_academie[i].take().unwrap_or_default().publish(),
             })
             .collect(),
+        by_source: by_source
+            .into_iter()
+            .enumerate()
+            .filter(|(i, t)| *i == 0 || t.requests > 0)
+            .map(|(i, t)| {
+                let (source, label) = match i.checked_sub(1).and_then(|p| scope.sources.get(p)) {
+                    Some(name) => (name.clone(), format!("Via {name}")),
+                    None => (SITE_SOURCE.to_string(), "Le site MonLycéePro".to_string()),
+                };
+                SourceFigures { source, label, figures: t.publish() }
+            })
+            .collect(),
     }
 }
 
@@ -503,6 +544,7 @@ mod tests {
             taken_within_3_working_days: false,
             ending: None,
             satisfaction: None,
+            source: None,
         }
     }
 
@@ -549,6 +591,7 @@ mod tests {
             academies: &academies,
             academie: None,
             action: None,
+            sources: &[],
         };
         // January: 4 requests (a small group); February: 6, two of them
         // taken, one rated.
@@ -604,6 +647,7 @@ mod tests {
             academies: &academies,
             academie: Some(1),
             action: Some(ActionType::Visite),
+            sources: &[],
         };
         let mut facts: Vec<Fact> = (0..7).map(|_| fact("2026-01")).collect();
         for f in facts.iter_mut().take(5) {
@@ -633,5 +677,40 @@ mod tests {
         assert_eq!(json["par_action"][0]["libelle"], "Faire visiter l'entreprise à des élèves");
         assert_eq!(json["par_academie"][0]["academie"], "Paris");
         assert_eq!(json["par_academie"][0]["code"], "01");
+        assert_eq!(json["par_source"][0]["source"], "monlyceepro");
+        assert_eq!(json["par_source"][0]["demandes"], 5);
+    }
+
+    #[test]
+    fn each_partner_platform_has_its_group_after_the_site() {
+        let academies = academies();
+        let sources = vec!["1jeune1solution".to_string(), "Les entreprises s'engagent".to_string()];
+        let scope = Scope {
+            period: Period::new(m("2026-01"), m("2026-01")).expect("période"),
+            academies: &academies,
+            academie: None,
+            action: None,
+            sources: &sources,
+        };
+        // 6 from the site, 7 from the first partner (2 taken), none from
+        // the second: it is not listed.
+        let mut facts: Vec<Fact> = (0..6).map(|_| fact("2026-01")).collect();
+        for i in 0..7 {
+            let mut f = fact("2026-01");
+            f.source = Some(0);
+            if i < 2 {
+                f.taken_after_seconds = Some(3600);
+            }
+            facts.push(f);
+        }
+        let r = compute(&facts, &scope);
+        let groups: Vec<(&str, Option<u64>, Option<u64>)> =
+            r.by_source.iter().map(|s| (s.source.as_str(), s.figures.requests, s.figures.taken)).collect();
+        assert_eq!(groups, vec![("monlyceepro", Some(6), Some(0)), ("1jeune1solution", Some(7), Some(2))]);
+        assert_eq!(r.by_source[1].label, "Via 1jeune1solution");
+        assert_eq!(r.overall.requests, Some(13));
+        // A partner with fewer than 5 requests: listed, its figures withheld.
+        let r = compute(&facts[..9], &scope);
+        assert_eq!(r.by_source[1].figures.requests, None);
     }
 }
