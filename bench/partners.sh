@@ -34,8 +34,8 @@ SINK=$!
 trap 'kill $SINK 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$SINK_PORT/" >/dev/null && break; sleep 0.1; done
 
-run() { # engine url sql-command
-  local engine="$1" url="$2" sql="$3" port=18191
+run() { # engine url sql-command vacuum-command
+  local engine="$1" url="$2" sql="$3" vacuum="$4" port=18191
   local env=(RUST_LOG=warn DATABASE_URL="$url" MLP_BIND="127.0.0.1:$port" MLP_BASE_URL="http://127.0.0.1:$port"
     MLP_RATE_LIMIT_PER_MINUTE=0 MLP_API_KEY_RATE_LIMIT_PER_MINUTE=0 MLP_VAR_DIR="$OUT/var-partners" MLP_DATA_DIR="$DATA")
   rm -rf "$OUT/var-partners"
@@ -44,6 +44,14 @@ run() { # engine url sql-command
   env "${env[@]}" "$BIN" serve >"$OUT/serve-partners-$engine.log" 2>&1 &
   local pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  # Steady state, as in service: a warm-up of both kinds, then the
+  # planner's statistics and the queue tables' dead rows as autovacuum
+  # leaves them (tables grown from 0 to thousands of rows in seconds
+  # otherwise run on plans made for empty tables).
+  "$LOAD" "http://127.0.0.1:$port" "$RATE" 2 >/dev/null
+  MLP_BENCH_KEY="$key" "$LOAD" "http://127.0.0.1:$port" "$RATE" 2 >/dev/null
+  sleep 2
+  eval "$vacuum"
   local before_sink
   before_sink=$(curl -fs "http://127.0.0.1:$SINK_PORT/")
   echo "## $engine: $RATE requests/s for ${DURATION} s, anonymous (reference) then with the key, twice"
@@ -60,7 +68,7 @@ run() { # engine url sql-command
     sleep 1
   done
   echo
-  echo "Partner requests stored: $(eval "$sql \"SELECT COUNT(*) FROM demandes WHERE partenaire LIKE 'bench-$engine-%'\"");" \
+  echo "Partner requests stored (warm-up included): $(eval "$sql \"SELECT COUNT(*) FROM demandes WHERE partenaire LIKE 'bench-$engine-%'\"");" \
     "webhook events: $(eval "$sql \"SELECT statut || ' ' || COUNT(*) FROM webhooks GROUP BY statut\"" | tr '\n' ' ');" \
     "received by the sink: $(( $(curl -fs "http://127.0.0.1:$SINK_PORT/") - before_sink ))."
   echo
@@ -69,8 +77,8 @@ run() { # engine url sql-command
 
 rm -f "$OUT/partners.db"*
 DATABASE_URL="sqlite://$OUT/partners.db" MLP_DATA_DIR="$DATA" "$BIN" import >/dev/null
-run sqlite "sqlite://$OUT/partners.db" "sqlite3 $OUT/partners.db"
+run sqlite "sqlite://$OUT/partners.db" "sqlite3 $OUT/partners.db" "sqlite3 $OUT/partners.db 'ANALYZE'"
 psql -q "$PG" -c 'DROP DATABASE IF EXISTS mlp_partners WITH (FORCE)' -c 'CREATE DATABASE mlp_partners'
 PGP="${PG%/*}/mlp_partners"
 DATABASE_URL="$PGP" MLP_DATA_DIR="$DATA" "$BIN" import >/dev/null
-run postgres "$PGP" "psql -tA '$PGP' -c"
+run postgres "$PGP" "psql -tA '$PGP' -c" "psql -q '$PGP' -c 'VACUUM ANALYZE'"

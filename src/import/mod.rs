@@ -196,6 +196,13 @@ pub async fn run(db: &Db, opts: &Options, progress: &Progress) -> anyhow::Result
         }
         outcomes.push(import_one(db, dataset, opts, progress).await?);
     }
+    if outcomes.iter().any(|o| o.changed) {
+        // Tables rewritten in bulk: the planner's statistics are refreshed
+        // now rather than at autovacuum's next pass (on PostgreSQL, plans
+        // made for empty tables slowed the first minutes of traffic after
+        // a fresh import: docs/benchmarks.md, issue 15).
+        storage::execute_on(db, "ANALYZE").await?;
+    }
     Ok(outcomes)
 }
 

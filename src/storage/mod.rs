@@ -318,6 +318,12 @@ pub async fn execute(tx: &mut Tx, sql: &str) -> sqlx::Result<u64> {
     Ok(on_tx!(tx, c => sqlx::query(sql).execute(&mut *c).await?.rows_affected()))
 }
 
+/// Runs one statement outside any transaction (`ANALYZE`, which
+/// PostgreSQL's `VACUUM` family refuses inside one).
+pub async fn execute_on(db: &Db, sql: &str) -> sqlx::Result<u64> {
+    Ok(on_db!(db, p => sqlx::query(sql).execute(p).await?.rows_affected()))
+}
+
 /// Whether a database error means the database cannot serve right now
 /// (unreachable, restarting, out of disk, read-only, locked, pool
 /// exhausted) rather than a mistake in the query: the service answers 503
