@@ -383,7 +383,7 @@ async fn api_keys(db: Db, config: &Config, command: ApiKeysCommand) -> anyhow::R
         }
         ApiKeysCommand::Revoke { nom } => {
             keys.revoke(&nom, &by, now).await?;
-            println!("Clé de {nom} révoquée : ses appels sont désormais refusés.");
+            println!("Clé « {nom} » révoquée : ses appels sont désormais refusés.");
         }
     }
     Ok(())

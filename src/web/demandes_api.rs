@@ -87,7 +87,7 @@ pub fn too_many(wait: u64) -> Response {
 fn too_many_for_key(wait: u64, partner: &str) -> Response {
     too_many_saying(
         wait,
-        format!("la clé de {partner} a dépassé sa limite de demandes par minute : réessayez dans {wait} s"),
+        format!("la clé «\u{a0}{partner}\u{a0}» a dépassé sa limite de demandes par minute : réessayez dans {wait} s"),
     )
 }
 

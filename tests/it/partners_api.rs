@@ -476,12 +476,12 @@ async fn the_admin_manages_keys(engine: Engine) {
     let revoke = format!("/admin/cles/{id}/revoquer");
     let (status, _, html) = app.submit_form_as(&admin, "/admin", &revoke, &[]).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Confirmer la révocation de la clé de branche"), "{html}");
+    assert!(html.contains("Confirmer la révocation de la clé «&nbsp;branche&nbsp;»"), "{html}");
     let (status, _, _) = post_with_key(&app, &key, &company("encore@exemple.fr")).await;
     assert_eq!(status, 201, "not revoked before the confirmation");
     let (status, _, html) = app.submit_form_as(&admin, "/admin", &revoke, &[("confirmer", "oui")]).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Clé de branche révoquée"), "{html}");
+    assert!(html.contains("Clé «\u{a0}branche\u{a0}» révoquée"), "{html}");
     let (status, _, _) = post_with_key(&app, &key, &company("trop.tard@exemple.fr")).await;
     assert_eq!(status, 401);
 }

@@ -505,6 +505,6 @@ pub async fn revoke_key(
         Err(_) => {}
     }
     let mut p = page(&state, &csrf, &agent).await?;
-    p.notice = Some(format!("Clé de {name} révoquée : ses appels sont refusés ; c'est inscrit au journal."));
+    p.notice = Some(format!("Clé «\u{a0}{name}\u{a0}» révoquée : ses appels sont refusés ; c'est inscrit au journal."));
     Ok(private(render(StatusCode::OK, &p)))
 }
