@@ -130,6 +130,17 @@ async fn workspace_is_accessible_in_chromium(engine: Engine) {
             app.state.accounts.open_session(&added.agent.id, "test", now).await.expect("base").expect("session");
         sessions.push(token);
     }
+    // A partner platform's key, so that the administration shows its table
+    // (and a revoked one, with its date) to axe.
+    for name in ["1jeune1solution", "Les entreprises s'engagent"] {
+        let key = monlyceepro::partner_api::NewKey {
+            name: name.into(),
+            origins: vec!["https://www.1jeune1solution.gouv.fr".into()],
+            ..Default::default()
+        };
+        app.state.api_keys.create(&key, "test", now).await.expect("clé");
+    }
+    app.state.api_keys.revoke("Les entreprises s'engagent", "test", now).await.expect("révocation");
     let root = env!("CARGO_MANIFEST_DIR");
     let out = tokio::process::Command::new("node")
         .arg(format!("{root}/browser-tests/espace.mjs"))
