@@ -84,17 +84,9 @@ pub async fn touch_key(db: &Db, id: &str, now: &str) -> sqlx::Result<()> {
         .execute(p).await.map(|_| ()))
 }
 
-domain::codes!(
-    /// Where a webhook delivery stands.
-    WebhookStatus {
-        /// Waiting for its (next) attempt.
-        AEnvoyer = "a_envoyer",
-        /// The partner answered 2xx.
-        Envoye = "envoye",
-        /// Given up after its last attempt.
-        Echec = "echec",
-    }
-);
+/// Where a webhook event stands: the same three states as an email of the
+/// outbox (waiting or to retry, delivered, given up), one type for both.
+pub use super::outbox::OutboxStatus as WebhookStatus;
 
 /// An event to deliver to a partner.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -5,7 +5,8 @@ use super::{Db, Tx};
 use crate::{on_db, on_tx};
 
 domain::codes!(
-    /// Where an email of the outbox stands.
+    /// Where a message of an outbox stands: an email, or a partner's
+    /// webhook event (`api_keys::WebhookStatus` is this type).
     OutboxStatus {
         /// Waiting for its (next) attempt.
         AEnvoyer = "a_envoyer",

@@ -852,21 +852,7 @@ on_both_engines!(joining_and_importing);
 /// `monlyceepro users add|list`, the real binary against each engine.
 async fn users_command(engine: Engine) {
     let test_db = crate::support::catalogue_db(engine).await;
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"))
-            .args(args)
-            .env("DATABASE_URL", &test_db.url)
-            .env("MLP_VAR_DIR", crate::support::scratch_dir())
-            .env("MLP_SECRET_KEY", "cle-des-tests-de-la-ligne-de-commande")
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("binaire monlyceepro");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| crate::support::cli(&test_db.url, args);
     let (ok, out, err) = run(&["users", "list"]);
     assert!(ok, "{err}");
     assert!(out.contains("Aucun compte"), "{out}");

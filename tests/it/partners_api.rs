@@ -388,22 +388,7 @@ on_both_engines!(a_bad_endpoint_never_slows_requests);
 /// once, a private webhook address refused with its reason.
 async fn api_keys_command(engine: Engine) {
     let test_db = crate::support::catalogue_db(engine).await;
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"))
-            .args(args)
-            .env("DATABASE_URL", &test_db.url)
-            .env("MLP_VAR_DIR", crate::support::scratch_dir())
-            .env("MLP_SECRET_KEY", "cle-des-tests-de-la-ligne-de-commande")
-            .env("MLP_BASE_URL", "https://monlyceepro.example.fr")
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("binaire monlyceepro");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| crate::support::cli(&test_db.url, args);
     let (ok, out, err) = run(&["api-keys", "list"]);
     assert!(ok && out.contains("Aucune clé"), "{out}{err}");
     let (ok, out, err) =

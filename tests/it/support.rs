@@ -465,6 +465,26 @@ impl TestApp {
     }
 }
 
+/// Runs the real `monlyceepro` binary against the database at `url`, as an
+/// operator would (a public https base URL: no loopback exception);
+/// whether it succeeded, its standard output and its error output.
+pub fn cli(url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("MLP_VAR_DIR", scratch_dir())
+        .env("MLP_SECRET_KEY", "cle-des-tests-de-la-ligne-de-commande")
+        .env("MLP_BASE_URL", "https://monlyceepro.example.fr")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("binaire monlyceepro");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The CSRF token of the first form of a page.
 pub fn csrf_of(html: &str) -> Option<String> {
     let i = html.find("name=\"csrf\" value=\"")?;
