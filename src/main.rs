@@ -342,6 +342,7 @@ async fn users(db: Db, config: &Config, command: UsersCommand) -> anyhow::Result
 
 async fn api_keys(db: Db, config: &Config, command: ApiKeysCommand) -> anyhow::Result<()> {
     use monlyceepro::partner_api::{ApiKeys, NewKey};
+    use monlyceepro::web::suivi::when;
     let keys = ApiKeys::new(db, &config.base_url);
     let by = format!("ligne de commande ({})", whoami());
     let now = time::OffsetDateTime::now_utc();
@@ -374,10 +375,12 @@ async fn api_keys(db: Db, config: &Config, command: ApiKeysCommand) -> anyhow::R
                     k.nom,
                     k.debut,
                     domain::text::count_of(line.demandes, "demande", "demandes"),
-                    k.utilisee_le.as_deref().map_or("jamais utilisée".to_string(), |t| format!("utilisée le {t}")),
+                    k.utilisee_le
+                        .as_deref()
+                        .map_or("jamais utilisée".to_string(), |t| format!("utilisée le {}", when(t))),
                     k.webhook_url.as_deref().unwrap_or("sans webhook"),
                     if k.origines.is_empty() { "-" } else { &k.origines },
-                    k.revoquee_le.as_deref().map_or("active".to_string(), |t| format!("révoquée le {t}")),
+                    k.revoquee_le.as_deref().map_or("active".to_string(), |t| format!("révoquée le {}", when(t))),
                 );
             }
         }

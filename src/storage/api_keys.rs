@@ -249,12 +249,6 @@ pub async fn webhooks_attempted(db: &Db, worker: &str, round: &[Attempted]) -> s
     Ok(recorded.len())
 }
 
-/// Webhook events by status (metrics, the admin page).
-pub async fn webhook_counts(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
-    on_db!(db, p => sqlx::query_as::<_, (String, i64)>("SELECT statut, COUNT(*) FROM webhooks GROUP BY statut ORDER BY statut")
-        .fetch_all(p).await)
-}
-
 /// A partner's requests changed since `since`, oldest change first: the
 /// page asked and how many there are in all.
 pub async fn partner_requests(

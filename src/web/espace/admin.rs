@@ -499,12 +499,13 @@ pub async fn revoke_key(
         p.revoke_pending = Some((id, name));
         return Ok(private(render(StatusCode::OK, &p)));
     }
-    match state.api_keys.revoke(&name, &agent.email, state.clock.now()).await {
-        Ok(()) => {}
+    let notice = match state.api_keys.revoke(&name, &agent.email, state.clock.now()).await {
+        Ok(()) => format!("Clé «\u{a0}{name}\u{a0}» révoquée : ses appels sont refusés ; c'est inscrit au journal."),
         Err(crate::partner_api::KeyError::Db(e)) => return Err(e.into()),
-        Err(_) => {}
-    }
+        // Another administrator revoked it between the two steps.
+        Err(_) => format!("La clé «\u{a0}{name}\u{a0}» était déjà révoquée."),
+    };
     let mut p = page(&state, &csrf, &agent).await?;
-    p.notice = Some(format!("Clé «\u{a0}{name}\u{a0}» révoquée : ses appels sont refusés ; c'est inscrit au journal."));
+    p.notice = Some(notice);
     Ok(private(render(StatusCode::OK, &p)))
 }
