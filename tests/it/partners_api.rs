@@ -95,6 +95,15 @@ impl Receiver {
     fn set(&self, mode: u8) {
         self.mode.store(mode, Ordering::SeqCst);
     }
+
+    /// A partner key named `name` whose webhook is this receiver (which
+    /// then knows the secret to check); the key.
+    async fn key_of(&self, app: &TestApp, name: &str) -> String {
+        let new = NewKey { name: name.into(), webhook: Some(self.url.clone()), origins: Vec::new() };
+        let created = app.state.api_keys.create(&new, "test", app.clock.now()).await.expect("clé créée");
+        *self.secret.lock().expect("secret") = created.webhook_secret.expect("secret du webhook");
+        created.key
+    }
 }
 
 fn worker(app: &TestApp) -> monlyceepro::jobs::Worker {
@@ -160,18 +169,7 @@ async fn a_partner_follows_its_requests(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let receiver = Receiver::start().await;
     let now = app.clock.now();
-    let created = app
-        .state
-        .api_keys
-        .create(
-            &NewKey { name: "1jeune1solution".into(), webhook: Some(receiver.url.clone()), origins: Vec::new() },
-            "test",
-            now,
-        )
-        .await
-        .expect("clé créée");
-    let key = created.key.clone();
-    *receiver.secret.lock().expect("secret") = created.webhook_secret.clone().expect("secret du webhook");
+    let key = receiver.key_of(&app, "1jeune1solution").await;
     let stored: String = one(&app.db, "SELECT empreinte FROM cles_api").await;
     assert!(!stored.contains(&key[4..]) && stored.len() == 64, "only the key's hash is stored");
 
@@ -352,23 +350,12 @@ on_both_engines!(a_key_has_its_own_limit);
 async fn a_bad_endpoint_never_slows_requests(engine: Engine) {
     let app = TestApp::spawn_with(engine, Options { worker: true, ..Options::default() }).await;
     let receiver = Receiver::start().await;
-    let now = app.clock.now();
-    let created = app
-        .state
-        .api_keys
-        .create(
-            &NewKey { name: "branche".into(), webhook: Some(receiver.url.clone()), origins: Vec::new() },
-            "test",
-            now,
-        )
-        .await
-        .expect("clé");
-    *receiver.secret.lock().expect("secret") = created.webhook_secret.clone().expect("secret");
+    let key = receiver.key_of(&app, "branche").await;
     receiver.set(HANGS);
     // The background worker is stuck on the hanging endpoint; requests are
     // answered all the same (they never wait for a webhook).
     for i in 0..3 {
-        let (status, body, _) = post_with_key(&app, &created.key, &company(&format!("lent.{i}@exemple.fr"))).await;
+        let (status, body, _) = post_with_key(&app, &key, &company(&format!("lent.{i}@exemple.fr"))).await;
         assert_eq!(status, 201, "{body}");
     }
     // A redirect is a failure, never followed.
