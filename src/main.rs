@@ -349,7 +349,7 @@ async fn api_keys(db: Db, config: &Config, command: ApiKeysCommand) -> anyhow::R
     match command {
         ApiKeysCommand::Add { nom, webhook, origines } => {
             let created = keys.create(&NewKey { name: nom, webhook, origins: origines }, &by, now).await?;
-            println!("Clé créée pour {} (elle ne sera plus jamais affichée) :", created.name);
+            println!("Clé créée pour « {} » (elle ne sera plus jamais affichée) :", created.name);
             println!("  {}", created.key);
             if let Some(secret) = &created.webhook_secret {
                 println!("Secret de signature des webhooks (X-MLP-Signature) :");
