@@ -22,6 +22,7 @@ pub mod level;
 pub mod lifecycle;
 pub mod matching;
 pub mod names;
+pub mod placements;
 pub mod rome;
 pub mod routing;
 pub mod stats;

@@ -266,7 +266,7 @@ impl<'w> Asked<'w> {
     /// The best answer of one diploma to the asked jobs: the strongest, then
     /// the first asked job, then the diploma's first job (its main one). An
     /// exact job thus beats a related one of the same asked job.
-    fn best_for_offer<'a>(&self, offer: &'a Offer) -> Option<Match<'a>>
+    pub fn best_for_offer<'a>(&self, offer: &'a Offer) -> Option<Match<'a>>
     where
         'w: 'a,
     {
