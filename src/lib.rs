@@ -21,6 +21,7 @@ pub mod mail;
 pub mod markdown;
 pub mod partner_api;
 pub mod partners;
+pub mod placements;
 pub mod privacy;
 pub mod proconnect;
 pub mod requests;

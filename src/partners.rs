@@ -22,11 +22,18 @@ pub const KINDS: [(&str, &str); 5] = [
     ("autre", "Autre"),
 ];
 
+/// Kind of the interaction the service records when it sends a partner a
+/// call for placements ([`crate::placements::call`]).
+pub const CALL_KIND: &str = "appel_stages";
+
 /// The label of an interaction kind (including "demande", recorded by the
 /// service).
 pub fn kind_label(code: &str) -> &str {
     if code == "demande" {
         return "Demande reçue via MonLycéePro";
+    }
+    if code == CALL_KIND {
+        return "Appel à accueillir des élèves envoyé";
     }
     KINDS.iter().find(|(c, _)| *c == code).map_or(code, |(_, l)| l)
 }

@@ -112,7 +112,7 @@ impl Formation {
             None => format!("{demand} en {} (nombre de places non renseigné)", o.rentree),
         };
         Some(match (o.annee_entree, self.niveau.code) {
-            (1, _) => capitalise_first(&figures),
+            (1, _) => domain::text::capitalise(&figures),
             (2, "bac_pro") => format!("En première\u{a0}: {figures}"),
             (n, _) => format!("En {n}e\u{a0}année\u{a0}: {figures}"),
         })
@@ -162,10 +162,6 @@ impl Formation {
     }
 }
 
-fn capitalise_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
 
 /// InserJeunes outcomes, in percent.
 #[derive(Debug, Clone, Serialize)]

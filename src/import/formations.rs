@@ -86,14 +86,7 @@ fn read_bcn(path: &Path, encoding: Encoding, into: &mut BTreeMap<String, Diploma
     Ok(added)
 }
 
-/// Upper-cases the first letter of a label written in lowercase.
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
+use domain::text::capitalise;
 
 pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> {
     let mut diplomas = BTreeMap::new();

@@ -536,3 +536,45 @@ mod tests {
         assert!(coordination.body.contains("d'une entreprise d'Aurillac"), "{}", coordination.body);
     }
 }
+
+/// A lycée asks a partner whose hosting capacity fits to host students of
+/// a diploma over a PFMP period.
+#[derive(Template)]
+#[template(path = "email/appel_stages.txt")]
+pub struct CallForPlacements<'a> {
+    pub partenaire: &'a str,
+    /// The contact's first name, empty when unknown.
+    pub contact: &'a str,
+    pub lycee: &'a str,
+    pub commune: &'a str,
+    pub diploma: &'a str,
+    /// "du 12/01/2027 au 20/02/2027".
+    pub period: &'a str,
+    pub places: i64,
+    pub note: Option<&'a str>,
+    pub offer_url: &'a str,
+    pub guide_url: &'a str,
+    pub unsubscribe_url: &'a str,
+}
+
+impl CallForPlacements<'_> {
+    /// "Le lycée professionnel X".
+    pub fn the_lycee(&self) -> String {
+        text::SchoolName::new(self.lycee).the_capitalised()
+    }
+
+    /// "d'Aurillac", "de Lyon".
+    pub fn of_commune(&self) -> String {
+        text::of_place(self.commune)
+    }
+
+    /// "6\u{a0}élèves", "1\u{a0}élève".
+    pub fn students(&self) -> String {
+        text::count_of(self.places, "élève", "élèves")
+    }
+
+    pub fn render_email(&self) -> Rendered {
+        let subject = format!("{} cherche des entreprises d'accueil en {}", self.the_lycee(), self.diploma);
+        rendered("appel_stages", subject, self)
+    }
+}

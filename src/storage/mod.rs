@@ -14,6 +14,7 @@ pub mod import;
 pub mod metrics;
 pub mod outbox;
 pub mod partners;
+pub mod placements;
 pub mod privacy;
 pub mod proconnect;
 pub mod requests;

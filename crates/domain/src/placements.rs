@@ -102,7 +102,7 @@ pub fn months_label(months: &[u8]) -> String {
     if months.is_empty() || months.len() == 12 {
         return "toute l'année".into();
     }
-    let names: Vec<&str> = months.iter().filter_map(|m| MONTHS.get(usize::from(*m).wrapping_sub(1)).copied()).collect();
+    let names: Vec<&str> = months.iter().map(|m| crate::text::month_name(*m)).collect();
     match names.split_last() {
         Some((last, [])) => (*last).to_string(),
         Some((last, rest)) => format!("{} et {last}", rest.join(", ")),

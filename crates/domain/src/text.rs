@@ -448,9 +448,7 @@ impl SchoolName {
 
     /// "Le lycée professionnel X", to open a sentence.
     pub fn the_capitalised(&self) -> String {
-        let the = self.the();
-        let mut c = the.chars();
-        c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        capitalise(&self.the())
     }
 }
 
@@ -499,7 +497,9 @@ pub fn school_case(caps: &str) -> String {
     out.join(" ")
 }
 
-fn capitalise(w: &str) -> String {
+/// The same text with its first letter upper-cased ("le lycée…" → "Le
+/// lycée…"), to open a sentence.
+pub fn capitalise(w: &str) -> String {
     let mut c = w.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
