@@ -11,6 +11,7 @@ pub mod demandes;
 pub mod equipe;
 pub mod partenaires;
 pub mod proconnect;
+pub mod stages;
 pub mod territoire;
 pub mod vitrine;
 

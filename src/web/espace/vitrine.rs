@@ -279,7 +279,7 @@ pub async fn save(
 
 /// After a change of what the public page shows: this instance shows it at
 /// once; the others within seconds (they watch the catalogue version).
-async fn refresh(state: &AppState) {
+pub(super) async fn refresh(state: &AppState) {
     if let Ok(true) = state.catalogue.refresh().await {
         let (catalogue, search) = (state.catalogue.clone(), state.search.clone());
         tokio::spawn(async move {
