@@ -145,7 +145,7 @@ pub async fn upsert(tx: &mut Tx, p: &PartenaireRow) -> sqlx::Result<()> {
 
 /// Deletes a partner and everything recorded about it.
 pub async fn delete(tx: &mut Tx, id: &str) -> sqlx::Result<()> {
-    for table in ["partenaire_contacts", "interactions", "conventions"] {
+    for table in ["partenaire_contacts", "interactions", "conventions", "capacites_accueil", "appels_stages"] {
         let sql = format!("DELETE FROM {table} WHERE partenaire_id = $1");
         on_tx!(tx, c => sqlx::query(&sql).bind(id).execute(&mut *c).await.map(|_| ()))?;
     }

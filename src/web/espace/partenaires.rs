@@ -263,16 +263,48 @@ struct PartnerPage {
     history: Vec<HistoryLine>,
     conventions: Vec<(ConventionRow, String, String)>,
     kinds: &'static [(&'static str, &'static str)],
+    /// What the partner can host: (id, words).
+    capacities: Vec<(String, String)>,
+    /// The choices of the capacity form: the lycée's diplomas ("cfd:…")
+    /// and their jobs ("rome:…"), (value, label).
+    capacity_diplomas: Vec<(String, String)>,
+    capacity_jobs: Vec<(String, String)>,
     /// Which form the errors are about.
     form: String,
     errors: Errors,
     fields: std::collections::HashMap<String, String>,
+    /// Every field posted, in order (repeated names kept).
+    all_fields: Vec<(String, String)>,
     notice: Option<String>,
 }
 
 impl PartnerPage {
     fn error(&self, field: &str) -> Option<&String> {
         self.errors.get(field)
+    }
+
+    /// The capacity form's errors as (field id, message).
+    fn capacity_summary(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| (format!("capacite-{f}"), m.clone()))
+            .collect()
+    }
+
+    /// An error of the capacity form.
+    fn capacity_error(&self, field: &str) -> Option<&String> {
+        if self.form == "capacite" { self.errors.get(field) } else { None }
+    }
+
+    /// The months of the capacity form: (number, name, checked).
+    fn months(&self) -> Vec<(u8, &'static str, bool)> {
+        let typed = if self.form == "capacite" { self.fields_all("mois") } else { Vec::new() };
+        (1..=12u8).map(|m| (m, domain::text::month_name(m), typed.contains(&m.to_string()))).collect()
+    }
+
+    fn fields_all(&self, name: &str) -> Vec<String> {
+        self.all_fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
 
     /// Errors of the partner's own fields (not of the contact form).
@@ -321,6 +353,21 @@ async fn partner_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, id: &s
             reference,
         });
     }
+    let (mut capacity_diplomas, mut capacity_jobs) = (Vec::new(), Vec::new());
+    if let Some(l) = index.lycee(&p.uai) {
+        for o in &l.offers {
+            capacity_diplomas.push((format!("cfd:{}", o.cfd), o.label.clone()));
+            for r in &o.romes {
+                if let Some(label) = index.rome_labels.get(r)
+                    && !capacity_jobs.iter().any(|(v, _): &(String, String)| v.ends_with(r.as_str()))
+                {
+                    capacity_jobs.push((format!("rome:{r}"), label.clone()));
+                }
+            }
+        }
+    }
+    capacity_diplomas.sort_by(|a, b| a.1.cmp(&b.1));
+    capacity_jobs.sort_by(|a, b| a.1.cmp(&b.1));
     let conventions = store::conventions(db, &p.id)
         .await?
         .into_iter()
@@ -344,11 +391,19 @@ async fn partner_page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, id: &s
         history,
         conventions,
         kinds: &KINDS,
+        capacities: crate::storage::placements::capacites(db, &p.id)
+            .await?
+            .iter()
+            .map(|c| (c.id.clone(), crate::placements::capacity_words(&index, &p.uai, c)))
+            .collect(),
+        capacity_diplomas,
+        capacity_jobs,
         lycee,
         p,
         form: String::new(),
         errors: Errors::new(),
         fields: Default::default(),
+        all_fields: Vec::new(),
         notice: None,
     })
 }
@@ -372,6 +427,8 @@ pub async fn show(
         "contact" => Some("Contact ajouté.".to_string()),
         "historique" => Some("Échange ajouté à l'historique.".to_string()),
         "convention" => Some("Convention ajoutée ; un rappel sera envoyé avant sa fin.".to_string()),
+        "capacite" => Some("Capacité d'accueil ajoutée.".to_string()),
+        "capacite-supprimer" => Some("Capacité d'accueil supprimée.".to_string()),
         "ajout_garde" => Some(
             "Ce partenaire a été complété ou modifié depuis son ajout : il reste dans vos partenaires. \
              Vous pouvez le supprimer plus bas si vous le souhaitez."
@@ -394,6 +451,7 @@ pub async fn act(
     let mut page = partner_page(&state, &csrf, &agent, &id).await?;
     page.form = what.clone();
     page.fields = form.fields.0.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+    page.all_fields = form.fields.0.iter().filter(|(k, _)| k != "csrf").cloned().collect();
     if !csrf.accepts_form(&state, &form) {
         page.errors.insert("formulaire", crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
@@ -498,6 +556,38 @@ pub async fn act(
                     &now,
                 )
                 .await?;
+            }
+        }
+        "capacite" => {
+            let index = state.search.index();
+            let read = crate::placements::read_capacity(
+                &index,
+                &p.uai,
+                &form.get("pour"),
+                &form.all("mois"),
+                &form.get("places"),
+                &form.raw("note"),
+            );
+            match read {
+                Ok((diplome, rome, mois, places, note)) => {
+                    let row = crate::storage::placements::CapaciteRow {
+                        id: random_id(),
+                        partenaire_id: p.id.clone(),
+                        diplome,
+                        rome,
+                        mois,
+                        places,
+                        note,
+                        cree_le: now.clone(),
+                    };
+                    crate::placements::add_capacity(db, &row).await?;
+                }
+                Err(errors) => e = errors,
+            }
+        }
+        "capacite-supprimer" => {
+            if !crate::placements::delete_capacity(db, &p.id, &form.get("capacite")).await? {
+                return Err(PageError::NotFound);
             }
         }
         "supprimer" => {
