@@ -21,6 +21,7 @@ pub mod ratelimit;
 pub mod rejoindre;
 pub mod search;
 pub mod server;
+pub mod stages;
 pub mod statistiques;
 pub mod suivi;
 
@@ -194,6 +195,8 @@ pub fn router(state: AppState) -> Router {
         .route("/lycees", get(pages::browse))
         .route("/lycees/{uai}", get(pages::lycee))
         .route("/recherche", get(search::page))
+        .route("/stages", get(stages::page))
+        .route("/stages/desinscription/{token}", get(stages::unsubscribe_form).post(stages::unsubscribe))
         .route("/demande", get(demande::start).post(demande::step))
         .route("/integration/demande", get(integration::start).post(integration::step))
         .route("/integration/demande/envoyee/{token}", get(integration::sent))

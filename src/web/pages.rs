@@ -273,6 +273,31 @@ struct LyceePage<'a> {
     bde: Option<OfficeContact>,
     /// The day the page is written (ISO), for diplomas closed since.
     today: String,
+    /// The lycée's open placement needs, soonest first.
+    needs: Vec<PublicNeed>,
+}
+
+/// A placement need as companies read it (showcase, `/stages`).
+pub struct PublicNeed {
+    /// "Nous cherchons encore 6 entreprises d'accueil pour nos élèves de…".
+    pub sentence: String,
+    pub note: Option<String>,
+    /// The request journey pre-filled to offer to host.
+    pub offer_href: String,
+    /// The diploma, for the button's accessible name.
+    pub diploma: String,
+}
+
+impl PublicNeed {
+    pub fn of(index: &crate::search::SearchIndex, n: &crate::storage::placements::BesoinRow) -> PublicNeed {
+        let diploma = crate::placements::diploma_label(index, &n.uai, &n.diplome);
+        PublicNeed {
+            sentence: crate::placements::need_sentence(&diploma, n.places, &n.debut, &n.fin),
+            note: n.note.clone(),
+            offer_href: crate::placements::offer_path(index, n),
+            diploma,
+        }
+    }
 }
 
 impl LyceePage<'_> {
@@ -417,6 +442,12 @@ pub async fn lycee(
                 None => String::new(),
             };
             let mut vitrine = showcase(state.catalogue.db(), &l).await?;
+            let index = state.search.index();
+            let needs = crate::storage::placements::open_besoins(state.catalogue.db(), Some(uai.as_str()), &today)
+                .await?
+                .iter()
+                .map(|n| PublicNeed::of(&index, n))
+                .collect();
             let bde = vitrine.as_mut().and_then(|v| v.bde.take());
             let page = LyceePage {
                 chrome: Chrome::new("lycees"),
@@ -430,6 +461,7 @@ pub async fn lycee(
                 bde,
                 l: &l,
                 today,
+                needs,
             };
             let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;
             let b = Bytes::from(html);

@@ -574,37 +574,21 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     // The place: a code chosen in the suggestions, or the typed text.
     let index = state.search.index();
     let mut center = None;
-    // A code chosen in the suggestions counts only while the text still
-    // names that commune (else the user typed another place).
-    let chosen = index.places.get(&page.form.commune_code.to_ascii_uppercase()).filter(|p| {
-        page.form.commune.is_empty() || domain::text::fold_place(&p.nom) == domain::text::fold_place(&page.form.commune)
-    });
-    if let Some(place) = chosen {
-        center = Some(Center::Commune(place.code_insee.clone()));
-        page.place_label = Some(format!("{} ({})", domain::text::of_place(&place.nom), place.departement));
-    } else if !page.form.commune.is_empty() {
-        let found: Vec<Commune> = state.catalogue.communes(&page.form.commune, 6).await?;
-        match found.split_first() {
-            None => {
-                page.commune_error = Some(format!(
-                    "Nous ne trouvons pas la commune « {} ». Vérifiez l'orthographe ou indiquez un code postal.",
-                    page.form.commune
-                ));
-                page.searched = false;
-                return Ok(render(StatusCode::OK, &page));
-            }
-            Some((first, others)) => {
-                center = Some(Center::Commune(first.code_insee.clone()));
-                page.place_label = Some(format!("{} ({})", domain::text::of_place(&first.nom), first.departement));
-                let mut alt = page.form.clone();
-                // Homonyms only ("Saint-Denis" 93 and 974), not every name
-                // starting with the words typed.
-                let same_name = |c: &Commune| domain::text::fold_place(&c.nom) == domain::text::fold_place(&first.nom);
-                for o in others.iter().filter(|o| same_name(o)) {
-                    alt.commune_code = o.code_insee.clone();
-                    alt.commune = o.nom.clone();
-                    page.other_communes.push((format!("{} ({})", o.nom, o.departement), alt.url(None, None, 1)));
-                }
+    match place_of(&state, &index, &page.form.commune, &page.form.commune_code).await? {
+        Err(message) => {
+            page.commune_error = Some(message);
+            page.searched = false;
+            return Ok(render(StatusCode::OK, &page));
+        }
+        Ok(None) => {}
+        Ok(Some(place)) => {
+            center = Some(Center::Commune(place.code.clone()));
+            page.place_label = Some(place.label.clone());
+            let mut alt = page.form.clone();
+            for (code, nom, label) in &place.homonyms {
+                alt.commune_code = code.clone();
+                alt.commune = nom.clone();
+                page.other_communes.push((label.clone(), alt.url(None, None, 1)));
             }
         }
     }
@@ -639,6 +623,60 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         r.url = format!("{}?{context}", r.url);
     }
     Ok(render(StatusCode::OK, &page))
+}
+
+/// A place a company typed, found.
+pub struct FoundPlace {
+    pub code: String,
+    /// "de Lyon (69)", "d'Aurillac (15)".
+    pub label: String,
+    /// Communes of the same name elsewhere ("Saint-Denis" 93 and 974):
+    /// (code, name, "Saint-Denis (974)").
+    pub homonyms: Vec<(String, String, String)>,
+}
+
+/// The place of a search form: the code chosen in the suggestions while
+/// the text still names that commune (else the user typed another place),
+/// or the first commune the typed text names; `Ok(None)` when nothing was
+/// typed, `Err` with the French message for the field when nothing fits.
+pub async fn place_of(
+    state: &AppState,
+    index: &SearchIndex,
+    typed: &str,
+    code: &str,
+) -> Result<Result<Option<FoundPlace>, String>, PageError> {
+    use domain::text::{fold_place, of_place};
+    let chosen = index
+        .places
+        .get(&code.to_ascii_uppercase())
+        .filter(|p| typed.is_empty() || fold_place(&p.nom) == fold_place(typed));
+    if let Some(place) = chosen {
+        return Ok(Ok(Some(FoundPlace {
+            code: place.code_insee.clone(),
+            label: format!("{} ({})", of_place(&place.nom), place.departement),
+            homonyms: Vec::new(),
+        })));
+    }
+    if typed.is_empty() {
+        return Ok(Ok(None));
+    }
+    let found: Vec<Commune> = state.catalogue.communes(typed, 6).await?;
+    let Some((first, others)) = found.split_first() else {
+        return Ok(Err(format!(
+            "Nous ne trouvons pas la commune « {typed} ». Vérifiez l'orthographe ou indiquez un code postal."
+        )));
+    };
+    // Homonyms only, not every name starting with the words typed.
+    let homonyms = others
+        .iter()
+        .filter(|o| fold_place(&o.nom) == fold_place(&first.nom))
+        .map(|o| (o.code_insee.clone(), o.nom.clone(), format!("{} ({})", o.nom, o.departement)))
+        .collect();
+    Ok(Ok(Some(FoundPlace {
+        code: first.code_insee.clone(),
+        label: format!("{} ({})", of_place(&first.nom), first.departement),
+        homonyms,
+    })))
 }
 
 fn fill_results(

@@ -1,0 +1,260 @@
+//! `/stages`: the search the other way round. A company types its jobs
+//! and its place (understood as on `/recherche`) and sees the lycées whose
+//! students still need a host company in those jobs, nearest first, each
+//! with "Proposer d'accueillir" opening the request journey pre-filled.
+//! Also the unsubscribe link of the calls for placements.
+
+use super::AppState;
+use super::api::Params;
+use super::error::{PageError, render};
+use super::layout::{Chrome, km};
+use super::search::{DEFAULT_RADIUS, place_of};
+use crate::search::SearchQuery;
+use crate::storage::placements as store;
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::matching::Asked;
+
+/// Distances offered.
+const RADII: [u32; 6] = [10, 20, 30, 50, 100, 200];
+/// Most needs listed at once.
+const MAX_SHOWN: usize = 50;
+
+/// One need found.
+struct Found {
+    lycee: String,
+    uai: String,
+    commune: String,
+    distance: Option<String>,
+    need: super::pages::PublicNeed,
+    /// The diploma leads to a related job, not one typed.
+    related: bool,
+}
+
+#[derive(Template)]
+#[template(path = "stages.html")]
+struct StagesPage {
+    chrome: Chrome,
+    words: String,
+    commune: String,
+    commune_code: String,
+    radii: Vec<(String, String, bool)>,
+    words_error: Option<String>,
+    commune_error: Option<String>,
+    searched: bool,
+    /// "de Lyon (69)".
+    place_label: Option<String>,
+    /// Jobs understood from the words.
+    jobs: Vec<String>,
+    found: Vec<Found>,
+    total: usize,
+}
+
+impl StagesPage {
+    fn total_label(&self) -> String {
+        let mut s = domain::text::count_of(self.total as i64, "lycée cherche", "lycées cherchent");
+        s.push_str(" des entreprises d'accueil");
+        if !self.jobs.is_empty() {
+            s.push_str(" dans ces métiers");
+        }
+        if let Some(p) = &self.place_label {
+            s.push_str(&format!(" près {p}"));
+        }
+        s
+    }
+}
+
+/// `GET /stages`.
+pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
+    let p = Params::parse(raw.as_deref());
+    let take = |name: &str, max: usize| -> String { p.text(name).unwrap_or_default().trim().chars().take(max).collect() };
+    let (words, commune, commune_code) = (take("q", 200), take("commune", 100), take("commune_code", 5));
+    let radius = p
+        .text("rayon_km")
+        .and_then(|r| r.parse::<u32>().ok())
+        .filter(|r| RADII.contains(r))
+        .map_or(DEFAULT_RADIUS, f64::from);
+    let mut page = StagesPage {
+        chrome: Chrome::new("stages"),
+        radii: RADII
+            .iter()
+            .map(|r| (r.to_string(), format!("{r} km"), (f64::from(*r) - radius).abs() < 0.01))
+            .collect(),
+        searched: !words.is_empty() || !commune.is_empty() || !commune_code.is_empty(),
+        words,
+        commune,
+        commune_code,
+        words_error: None,
+        commune_error: None,
+        place_label: None,
+        jobs: Vec::new(),
+        found: Vec::new(),
+        total: 0,
+    };
+    let index = state.search.index();
+    let mut center = None;
+    match place_of(&state, &index, &page.commune, &page.commune_code).await? {
+        Err(message) => page.commune_error = Some(message),
+        Ok(None) => {}
+        Ok(Some(place)) => {
+            center = index.places.get(&place.code).and_then(|p| p.position).map(|pos| (place.code.clone(), pos));
+            page.place_label = Some(place.label);
+        }
+    }
+    // The jobs, understood as `/recherche` understands them.
+    let wanted = if page.words.is_empty() {
+        Vec::new()
+    } else {
+        let understood = state.search.understanding(&index, &page.words);
+        let query = SearchQuery {
+            words: Some(page.words.clone()),
+            romes: Vec::new(),
+            center: None,
+            radius_km: radius,
+            levels: Vec::new(),
+            secteur: None,
+            action: None,
+            page: 1,
+            per_page: 1,
+        };
+        match index.search(&query, &understood) {
+            Ok(outcome) => {
+                page.jobs = outcome.jobs.iter().map(|j| j.libelle.clone()).collect();
+                if outcome.wanted.is_empty() {
+                    page.words_error = Some(format!(
+                        "Nous ne reconnaissons pas de métier dans « {} » : essayez un autre mot (par exemple électricien, cuisine, vente).",
+                        page.words
+                    ));
+                }
+                outcome.wanted
+            }
+            Err(e) => {
+                page.words_error = Some(e.to_string());
+                Vec::new()
+            }
+        }
+    };
+    if page.words_error.is_some() || page.commune_error.is_some() {
+        page.searched = false;
+        return Ok(render(StatusCode::OK, &page));
+    }
+    let asked = Asked::new(&wanted, &index.kinship);
+    let today = state.clock.now().date().to_string();
+    let mut found: Vec<(Option<f64>, Found)> = Vec::new();
+    for n in store::open_besoins(state.catalogue.db(), None, &today).await? {
+        let Some(card) = index.lycee(&n.uai) else { continue };
+        let Some(offer) = card.offers.iter().find(|o| o.cfd == n.diplome) else { continue };
+        let related = if asked.is_empty() {
+            false
+        } else {
+            match asked.best_for_offer(offer) {
+                Some(m) => !m.exact,
+                None => continue,
+            }
+        };
+        let distance = match (&center, card.position) {
+            (Some((_, c)), Some(pos)) => Some(c.distance_km(&pos)),
+            (Some(_), None) => continue,
+            (None, _) => None,
+        };
+        if distance.is_some_and(|d| d > radius) {
+            continue;
+        }
+        let mut need = super::pages::PublicNeed::of(&index, &n);
+        if let Some((code, _)) = &center {
+            need.offer_href.push_str(&format!("&commune={code}"));
+        }
+        found.push((
+            distance,
+            Found {
+                lycee: card.nom.clone(),
+                uai: card.uai.clone(),
+                commune: card.commune_nom.clone(),
+                distance: distance.map(|d| format!("à {}", km(d))),
+                need,
+                related,
+            },
+        ));
+    }
+    // Nearest first; exact jobs before related ones at the same distance;
+    // then the soonest period (the order of `open_besoins`).
+    found.sort_by(|a, b| {
+        a.0.unwrap_or(0.0).total_cmp(&b.0.unwrap_or(0.0)).then(a.1.related.cmp(&b.1.related))
+    });
+    page.total = found.len();
+    page.found = found.into_iter().take(MAX_SHOWN).map(|(_, f)| f).collect();
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "desinscription.html")]
+struct UnsubscribePage {
+    chrome: Chrome,
+    /// The lycée's name, when the link is good.
+    lycee: Option<String>,
+    /// Why the link cannot be used.
+    problem: Option<&'static str>,
+    done: bool,
+    csrf: String,
+    token: String,
+}
+
+fn unsubscribe_page(state: &AppState, token: &str, csrf: String) -> (UnsubscribePage, Option<(String, String)>) {
+    let read = crate::placements::read_unsubscribe(&state.signer, token, state.clock.now().unix_timestamp());
+    let mut page = UnsubscribePage {
+        chrome: Chrome::new("stages"),
+        lycee: None,
+        problem: None,
+        done: false,
+        csrf,
+        token: token.to_string(),
+    };
+    match read {
+        Ok((uai, email)) => {
+            page.lycee = Some(state.search.index().lycee(&uai).map_or_else(|| uai.clone(), |l| l.nom.clone()));
+            (page, Some((uai, email)))
+        }
+        Err(crate::security::TokenError::Expired) => {
+            page.problem = Some("Ce lien de désinscription a expiré. Répondez au lycée pour lui demander de ne plus vous écrire.");
+            (page, None)
+        }
+        Err(_) => {
+            page.problem = Some("Ce lien de désinscription n'est pas valide : vérifiez qu'il a été copié en entier.");
+            (page, None)
+        }
+    }
+}
+
+/// `GET /stages/desinscription/{token}`: asks to confirm (a link opened by
+/// a mail scanner must not unsubscribe anyone).
+pub async fn unsubscribe_form(
+    State(state): State<AppState>,
+    axum::extract::Extension(csrf): axum::extract::Extension<super::csrf::CsrfCookie>,
+    Path(token): Path<String>,
+) -> Response {
+    let (page, ok) = unsubscribe_page(&state, &token, csrf.token(&state));
+    let status = if ok.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    super::espace::private(render(status, &page))
+}
+
+/// `POST /stages/desinscription/{token}`.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    axum::extract::Extension(csrf): axum::extract::Extension<super::csrf::CsrfCookie>,
+    Path(token): Path<String>,
+    form: super::form::PostedForm,
+) -> Result<Response, PageError> {
+    let (mut page, ok) = unsubscribe_page(&state, &token, csrf.token(&state));
+    let Some((uai, email)) = ok else {
+        return Ok(super::espace::private(render(StatusCode::NOT_FOUND, &page)));
+    };
+    if !csrf.accepts_form(&state, &form) {
+        return Err(PageError::BadRequest(super::csrf::EXPIRED.into()));
+    }
+    let now = crate::clock::to_rfc3339(state.clock.now());
+    crate::placements::unsubscribe(&state.requests.db, &uai, &email, &now).await?;
+    page.done = true;
+    Ok(super::espace::private(render(StatusCode::OK, &page)))
+}
