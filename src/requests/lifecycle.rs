@@ -273,9 +273,10 @@ impl RequestService {
             Event::HandOver { from: Some(f), .. } => {
                 format!("Confiée par {} ({})", domain::text::the_lycee(&lycee_name(index, f)), action.person)
             }
-            Event::HandOver { from: None, .. } => {
-                format!("Confiée par la coordination territoriale ({})", action.person)
-            }
+            Event::HandOver { from: None, .. } => match action.text.as_deref().filter(|t| !t.is_empty()) {
+                Some(why) => format!("Confiée par la coordination territoriale ({}), {why}", action.person),
+                None => format!("Confiée par la coordination territoriale ({})", action.person),
+            },
             _ => format!("Forme aussi aux métiers demandés, plus loin ({})", domain::routing::km_label(distance)),
         };
         DestinataireRow {

@@ -94,7 +94,10 @@ pub fn story_line(
         Story::HandedOver { from, to, role } => {
             let by = match from {
                 Some(u) => format!("Confiée par {} ({person})", the(u)),
-                None => format!("Confiée par la coordination territoriale ({person})"),
+                None => match text.filter(|t| !t.is_empty()) {
+                    Some(why) => format!("Confiée par la coordination territoriale ({person}), {why}"),
+                    None => format!("Confiée par la coordination territoriale ({person})"),
+                },
             };
             (system, format!("{} reprend la demande ({}). {by}.", name(to), role_words(*role)))
         }

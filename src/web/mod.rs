@@ -235,6 +235,7 @@ pub fn router(state: AppState) -> Router {
         .route("/espace/partenaires/{id}", get(espace::partenaires::show))
         .route("/espace/partenaires/{id}/{what}", axum::routing::post(espace::partenaires::act))
         .route("/espace/territoire", get(espace::territoire::show))
+        .route("/espace/territoire/stages", get(espace::pole::show).post(espace::pole::point))
         .route("/espace/territoire/reaffecter", axum::routing::post(espace::territoire::reassign))
         .route("/espace/territoire/{file}", get(espace::territoire::export))
         .route("/espace/equipe", get(espace::equipe::show))

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod demandes;
 pub mod equipe;
 pub mod partenaires;
+pub mod pole;
 pub mod proconnect;
 pub mod stages;
 pub mod territoire;

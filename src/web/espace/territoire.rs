@@ -24,7 +24,7 @@ use domain::lifecycle::Event;
 
 /// The territory of a person (404 for a business officer); an
 /// administrator may pick an académie (`academie`, code or name).
-fn scope_of(state: &AppState, agent: &Agent, params: &Params) -> Result<Scope, PageError> {
+pub(super) fn scope_of(state: &AppState, agent: &Agent, params: &Params) -> Result<Scope, PageError> {
     match agent.role {
         Role::Rbe => Err(PageError::NotFound),
         Role::Coordinateur => Ok(match &agent.academie {
