@@ -22,7 +22,7 @@ CREATE TABLE besoins_stages (
     periode_id TEXT,
     debut TEXT NOT NULL,
     fin TEXT NOT NULL,
-    places INTEGER NOT NULL,
+    places BIGINT NOT NULL,
     note TEXT,
     statut TEXT NOT NULL,
     cree_le TEXT NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE capacites_accueil (
     diplome TEXT,
     rome TEXT,
     mois TEXT NOT NULL,
-    places INTEGER NOT NULL,
+    places BIGINT NOT NULL,
     note TEXT,
     cree_le TEXT NOT NULL
 );

@@ -319,7 +319,11 @@ pub fn offer_path(index: &SearchIndex, need: &BesoinRow) -> String {
 }
 
 /// The lycée and address an unsubscribe token stands for.
-pub fn read_unsubscribe(signer: &Signer, token: &str, now_unix: i64) -> Result<(String, String), crate::security::TokenError> {
+pub fn read_unsubscribe(
+    signer: &Signer,
+    token: &str,
+    now_unix: i64,
+) -> Result<(String, String), crate::security::TokenError> {
     let payload = signer.verify(UNSUBSCRIBE_PURPOSE, token, now_unix)?;
     payload
         .split_once('|')

@@ -162,7 +162,6 @@ impl Formation {
     }
 }
 
-
 /// InserJeunes outcomes, in percent.
 #[derive(Debug, Clone, Serialize)]
 pub struct Insertion {

@@ -69,7 +69,8 @@ impl StagesPage {
 /// `GET /stages`.
 pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
     let p = Params::parse(raw.as_deref());
-    let take = |name: &str, max: usize| -> String { p.text(name).unwrap_or_default().trim().chars().take(max).collect() };
+    let take =
+        |name: &str, max: usize| -> String { p.text(name).unwrap_or_default().trim().chars().take(max).collect() };
     let (words, commune, commune_code) = (take("q", 200), take("commune", 100), take("commune_code", 5));
     let radius = p
         .text("rayon_km")
@@ -180,9 +181,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     }
     // Nearest first; exact jobs before related ones at the same distance;
     // then the soonest period (the order of `open_besoins`).
-    found.sort_by(|a, b| {
-        a.0.unwrap_or(0.0).total_cmp(&b.0.unwrap_or(0.0)).then(a.1.related.cmp(&b.1.related))
-    });
+    found.sort_by(|a, b| a.0.unwrap_or(0.0).total_cmp(&b.0.unwrap_or(0.0)).then(a.1.related.cmp(&b.1.related)));
     page.total = found.len();
     page.found = found.into_iter().take(MAX_SHOWN).map(|(_, f)| f).collect();
     Ok(render(StatusCode::OK, &page))
@@ -217,7 +216,8 @@ fn unsubscribe_page(state: &AppState, token: &str, csrf: String) -> (Unsubscribe
             (page, Some((uai, email)))
         }
         Err(crate::security::TokenError::Expired) => {
-            page.problem = Some("Ce lien de désinscription a expiré. Répondez au lycée pour lui demander de ne plus vous écrire.");
+            page.problem =
+                Some("Ce lien de désinscription a expiré. Répondez au lycée pour lui demander de ne plus vous écrire.");
             (page, None)
         }
         Err(_) => {

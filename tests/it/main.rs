@@ -19,6 +19,7 @@ mod operations;
 mod outages;
 mod pages;
 mod partners_api;
+mod placements;
 mod privacy;
 mod proconnect;
 mod relevance;

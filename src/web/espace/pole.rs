@@ -195,12 +195,7 @@ fn page_of(state: &AppState, csrf: &CsrfCookie, agent: &Agent, params: &Params, 
             reference: r.reference.clone(),
             company: r.entreprise_nom.clone(),
             commune: r.commune_nom.clone(),
-            jobs: r
-                .metiers
-                .split(',')
-                .filter_map(|m| index.rome_labels.get(m).cloned())
-                .collect::<Vec<_>>()
-                .join(", "),
+            jobs: r.metiers.split(',').filter_map(|m| index.rome_labels.get(m).cloned()).collect::<Vec<_>>().join(", "),
             period: period(r.periode_debut.as_deref(), r.periode_fin.as_deref())
                 .unwrap_or_else(|| "période non précisée".into()),
             suggestions,

@@ -59,7 +59,11 @@ impl NeedsPage {
     }
 
     fn summary(&self) -> Vec<(String, String)> {
-        self.errors.iter().filter(|(f, _)| **f != "formulaire").map(|(f, m)| (format!("besoin-{f}"), m.clone())).collect()
+        self.errors
+            .iter()
+            .filter(|(f, _)| **f != "formulaire")
+            .map(|(f, m)| (format!("besoin-{f}"), m.clone()))
+            .collect()
     }
 }
 
@@ -294,7 +298,9 @@ pub async fn show(
     let mut page = need_page(&state, &csrf, &agent, &uai, &id).await?;
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     page.notice = match (get("fait"), get("envoyes").and_then(|n| n.parse::<i64>().ok())) {
-        (Some("appel"), Some(0)) => Some("Aucun appel envoyé : tous ces contacts ont déjà été appelés pour ce besoin.".into()),
+        (Some("appel"), Some(0)) => {
+            Some("Aucun appel envoyé : tous ces contacts ont déjà été appelés pour ce besoin.".into())
+        }
         (Some("appel"), Some(n)) => Some(format!(
             "Appel envoyé : {} partira dans les prochaines minutes. Les réponses arriveront dans vos demandes.",
             count_of(n, "courriel", "courriels")
@@ -320,7 +326,8 @@ pub async fn act(
         return Ok(private(render(StatusCode::FORBIDDEN, &page)));
     }
     if page.state != NeedState::Open {
-        page.errors.insert("formulaire", format!("Ce besoin n'est plus ouvert ({}).", page.state.label().to_lowercase()));
+        page.errors
+            .insert("formulaire", format!("Ce besoin n'est plus ouvert ({}).", page.state.label().to_lowercase()));
         return Ok(private(render(StatusCode::CONFLICT, &page)));
     }
     let db = &state.requests.db;
