@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod demandes;
 mod download;
+mod guidance;
 mod espace;
 mod import_malformed;
 mod import_real;
