@@ -584,8 +584,16 @@ mod tests {
                 guidance_url: guide.into(),
             }
             .render_email(),
-            CompanyNotice { prenom, nom, reference, author: "Mme Martin", message: "Bonjour", follow_url, guidance_url: guide.into() }
-                .render_email(),
+            CompanyNotice {
+                prenom,
+                nom,
+                reference,
+                author: "Mme Martin",
+                message: "Bonjour",
+                follow_url,
+                guidance_url: guide.into(),
+            }
+            .render_email(),
             Closed {
                 prenom,
                 nom,

@@ -145,7 +145,8 @@ async fn the_company_email_links_to_the_guide(engine: Engine) {
         .wait_for(1, |m| m.to.iter().any(|t| t == "guide@exemple.fr") && m.header("Subject").contains("enregistrée"))
         .await;
     let body = mails[0].text();
-    let link = format!("Comprendre les façons de travailler avec un lycée professionnel\u{a0}: {}/entreprises", app.base);
+    let link =
+        format!("Comprendre les façons de travailler avec un lycée professionnel\u{a0}: {}/entreprises", app.base);
     assert!(body.contains(&link), "{link:?} in:\n{body}");
 }
 
