@@ -152,9 +152,10 @@ document.documentElement.classList.add('mlp-js');
 // content.
 document.querySelector('[data-mlp-focus]')?.focus();
 
-// "Copier le lien": copies the text of the element named by
-// `data-mlp-copy` and says so in a polite live region. Without JavaScript
-// the button stays hidden and the link can be selected.
+// "Copier le lien" (or a lycée's UAI): copies the text of the element named
+// by `data-mlp-copy` and says so in a polite live region (the message of
+// `data-mlp-copied`, "Lien copié." by default). Without JavaScript the
+// button stays hidden and the text can be selected.
 document.querySelectorAll('[data-mlp-copy]').forEach((button) => {
   const source = document.getElementById(button.dataset.mlpCopy);
   const status = document.getElementById(`${button.dataset.mlpCopy}-statut`);
@@ -163,9 +164,9 @@ document.querySelectorAll('[data-mlp-copy]').forEach((button) => {
   button.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(source.href || source.textContent.trim());
-      if (status) status.textContent = 'Lien copié.';
+      if (status) status.textContent = button.dataset.mlpCopied || 'Lien copié.';
     } catch {
-      if (status) status.textContent = 'La copie a échoué : sélectionnez le lien pour le copier.';
+      if (status) status.textContent = 'La copie a échoué : sélectionnez le texte pour le copier.';
     }
   });
 });

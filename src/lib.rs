@@ -4,6 +4,7 @@
 //! - `catalogue`: the lycées, their diplomas and the jobs they lead to;
 //! - `download`: fetching the national reference data from its sources;
 //! - `import`: loading it into the database;
+//! - `guidance`: what each way of working with a lycée involves, for companies;
 //! - `web`: pages (DSFR) and the public JSON API;
 //! - `storage`: the one database boundary (SQLite or PostgreSQL);
 //! - the pure rules (identifiers, geography, routing) live in the
@@ -15,6 +16,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod download;
+pub mod guidance;
 pub mod import;
 pub mod jobs;
 pub mod mail;

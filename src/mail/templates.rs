@@ -74,6 +74,9 @@ pub struct Confirmation<'a> {
     pub widened: Option<String>,
     pub coordination: Option<String>,
     pub follow_url: &'a str,
+    /// The guide for companies (`/entreprises`): what each way of working
+    /// with a lycée involves, one line at the end of the email.
+    pub guidance_url: String,
 }
 
 impl Confirmation<'_> {
@@ -116,6 +119,9 @@ pub struct Taken<'a> {
     pub email: Option<&'a str>,
     pub telephone: Option<&'a str>,
     pub follow_url: &'a str,
+    /// The guide for companies (`/entreprises`): what each way of working
+    /// with a lycée involves, one line at the end of the email.
+    pub guidance_url: String,
 }
 
 impl Taken<'_> {
@@ -216,6 +222,9 @@ pub struct CompanyNotice<'a> {
     pub author: &'a str,
     pub message: &'a str,
     pub follow_url: &'a str,
+    /// The guide for companies (`/entreprises`): what each way of working
+    /// with a lycée involves, one line at the end of the email.
+    pub guidance_url: String,
 }
 
 impl CompanyNotice<'_> {
@@ -425,6 +434,9 @@ pub struct Closed<'a> {
     pub outcome: String,
     pub follow_url: &'a str,
     pub new_request_url: String,
+    /// The guide for companies (`/entreprises`): what each way of working
+    /// with a lycée involves, one line at the end of the email.
+    pub guidance_url: String,
 }
 
 impl Closed<'_> {
@@ -534,6 +546,70 @@ mod tests {
         }
         .render_email();
         assert!(coordination.body.contains("d'une entreprise d'Aurillac"), "{}", coordination.body);
+    }
+
+    /// Every email about its request that a company receives (acknowledged,
+    /// taken, a message, closed) links to the guide for companies.
+    #[test]
+    fn company_emails_link_to_the_guide() {
+        let guide = "https://x.fr/entreprises";
+        let line = format!("Comprendre les façons de travailler avec un lycée professionnel\u{a0}: {guide}");
+        let (prenom, nom, reference, action, follow_url) =
+            ("Zoé", "L'Hôte", "MLP-2026-000001", "Recruter des apprentis", "https://x.fr/suivi/t");
+        let bodies = [
+            Confirmation {
+                prenom,
+                nom,
+                reference,
+                action,
+                commune: "Aurillac",
+                recipients: vec!["LP X (Aurillac), pilote".into()],
+                widened: None,
+                coordination: None,
+                follow_url,
+                guidance_url: guide.into(),
+            }
+            .render_email(),
+            Taken {
+                prenom,
+                nom,
+                reference,
+                action,
+                lycee: "Lycée professionnel Jacques de Flesselles",
+                commune: None,
+                person: "Mme Martin",
+                email: None,
+                telephone: None,
+                follow_url,
+                guidance_url: guide.into(),
+            }
+            .render_email(),
+            CompanyNotice {
+                prenom,
+                nom,
+                reference,
+                author: "Mme Martin",
+                message: "Bonjour",
+                follow_url,
+                guidance_url: guide.into(),
+            }
+            .render_email(),
+            Closed {
+                prenom,
+                nom,
+                reference,
+                action,
+                author: "Mme Martin",
+                outcome: "partenariat".into(),
+                follow_url,
+                new_request_url: "https://x.fr/demande".into(),
+                guidance_url: guide.into(),
+            }
+            .render_email(),
+        ];
+        for mail in bodies {
+            assert!(mail.body.contains(&line), "{}: {}", mail.template, mail.body);
+        }
     }
 }
 

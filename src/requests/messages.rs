@@ -392,6 +392,7 @@ impl RequestService {
                             email: addresses.get(uai).map(String::as_str),
                             telephone: phone.as_deref(),
                             follow_url: &follow_url,
+                            guidance_url: self.guidance_url(),
                         }
                         .render_email(),
                     );
@@ -404,6 +405,7 @@ impl RequestService {
                         author: &format!("{person} ({})", author(index, by)),
                         message: text.unwrap_or_default(),
                         follow_url: &follow_url,
+                        guidance_url: self.guidance_url(),
                     }
                     .render_email(),
                 ),
@@ -417,6 +419,7 @@ impl RequestService {
                         outcome: outcome.label().to_lowercase(),
                         follow_url: &follow_url,
                         new_request_url: format!("{}/demande", self.base_url),
+                        guidance_url: self.guidance_url(),
                     }
                     .render_email(),
                 ),

@@ -236,6 +236,12 @@ impl RequestService {
         format!("{}/suivi/{token}", self.base_url)
     }
 
+    /// The guide for companies, linked from every email a company receives
+    /// about its request: what each way of working with a lycée involves.
+    pub fn guidance_url(&self) -> String {
+        format!("{}/entreprises", self.base_url)
+    }
+
     /// Whether the follow-up link of a request no longer opens it: a link
     /// works while the request is open and for [`FOLLOW_LINK_DAYS`] days
     /// after the later of its end and the link's issue.

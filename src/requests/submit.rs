@@ -467,6 +467,7 @@ impl RequestService {
             widened: widened.clone(),
             coordination: coordination_text,
             follow_url: &follow_url,
+            guidance_url: self.guidance_url(),
         }
         .render_email();
         mails.push(outbox::message(Some(&id), &d.contact_email, confirmation));

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod csrf;
 pub mod demande;
 pub mod demandes_api;
+pub mod entreprises;
 pub mod error;
 pub mod espace;
 pub mod form;
@@ -259,6 +260,10 @@ pub fn router(state: AppState) -> Router {
         .route("/mentions-legales", get(pages::mentions_legales))
         .route("/donnees-personnelles", get(pages::donnees_personnelles))
         .route("/plan-du-site", get(pages::plan_du_site))
+        .route("/entreprises", get(entreprises::page))
+        .route("/entreprises/pfmp", get(entreprises::pfmp))
+        .route("/entreprises/apprentissage", get(entreprises::apprentissage))
+        .route("/entreprises/taxe-apprentissage", get(entreprises::taxe_apprentissage))
         .route("/statistiques", get(statistiques::page))
         .route("/statistiques/donnees.csv", get(statistiques::open_data))
         .route("/static/{*path}", get(assets::serve))

@@ -176,6 +176,17 @@ async fn statistics_are_accessible_in_chromium(engine: Engine) {
 
 on_both_engines!(statistics_are_accessible_in_chromium);
 
+/// The guide for companies and a showcase's "Soutenir ce lycée" block:
+/// axe-clean at two widths, readable without JavaScript, and walked with
+/// the keyboard from the home page to the journey.
+async fn guide_for_companies_is_accessible_in_chromium(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let report = node("entreprises.mjs", std::slice::from_ref(&app.base)).await;
+    assert!(report.contains("pages du guide vérifiées"), "{report}");
+}
+
+on_both_engines!(guide_for_companies_is_accessible_in_chromium);
+
 /// A partner platform's page, served by the test on another site
 /// (`http://localhost:PORT`, where the app is `http://127.0.0.1:PORT`):
 /// the one-line snippet of docs/partenaires.md framing `form` of the app.
