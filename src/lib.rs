@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod download;
+pub mod events;
 pub mod import;
 pub mod jobs;
 pub mod mail;
