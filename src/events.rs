@@ -395,7 +395,7 @@ pub async fn remind(
     db: &Db,
     signer: &Signer,
     base_url: &str,
-    lycee_of: &dyn Fn(&str) -> (String, String),
+    lycee_of: &(dyn Fn(&str) -> (String, String) + Sync),
     now: OffsetDateTime,
 ) -> anyhow::Result<usize> {
     let now_s = clock::to_rfc3339(now);
