@@ -464,10 +464,7 @@ mod tests {
         assert_eq!(clock::to_rfc3339(winter), "2027-01-14T13:30:00Z");
         let summer = instant(time::macros::date!(2027 - 06 - 14), time::macros::time!(14:30), "75");
         assert_eq!(clock::to_rfc3339(summer), "2027-06-14T12:30:00Z");
-        assert_eq!(
-            span("2027-01-14T13:30:00Z", "2027-01-14T16:00:00Z", "15"),
-            "le 14/01/2027 de 14 h 30 à 17 h 00"
-        );
+        assert_eq!(span("2027-01-14T13:30:00Z", "2027-01-14T16:00:00Z", "15"), "le 14/01/2027 de 14 h 30 à 17 h 00");
         assert_eq!(
             span("2027-01-14T08:00:00Z", "2027-01-15T16:00:00Z", "974"),
             "du 14/01/2027 à 12 h 00 au 15/01/2027 à 20 h 00"

@@ -149,8 +149,7 @@ impl Worker {
             Some(l) => (l.nom.clone(), l.departement.clone()),
             None => (uai.to_string(), "75".to_string()),
         };
-        let queued =
-            crate::events::remind(db, &self.requests.signer, &self.requests.base_url, &lycee_of, now).await?;
+        let queued = crate::events::remind(db, &self.requests.signer, &self.requests.base_url, &lycee_of, now).await?;
         if queued > 0 {
             tracing::info!(rappels = queued, "rappels des événements de demain en file");
             self.wake.notify_one();

@@ -241,7 +241,8 @@ pub async fn erase_held(tx: &mut Tx, email: &str, pseudonym: &str) -> sqlx::Resu
         "UPDATE outbox SET destinataire = 'efface+' || id || '@invalid', corps = $2 WHERE LOWER(destinataire) = $1"
     ).bind(email).bind(PURGED_BODY).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     erased.courriels = dropped + kept;
-    erased.inscriptions_evenements = super::events::anonymise(tx, Some(email), None, &crate::clock::now_rfc3339()).await?;
+    erased.inscriptions_evenements =
+        super::events::anonymise(tx, Some(email), None, &crate::clock::now_rfc3339()).await?;
     for column in ["qui", "cible"] {
         let sql = format!("UPDATE audit SET {column} = $2 WHERE LOWER({column}) = $1");
         erased.journal += on_tx!(tx, c => sqlx::query(&sql).bind(email).bind(pseudonym).execute(&mut *c).await.map(|r| r.rows_affected()))?;

@@ -77,7 +77,11 @@ pub fn shown(state: &AppState, e: &EventWithCounts, now: OffsetDateTime) -> Show
         over: events::is_over(ev, now),
         full: left == Some(0),
         places: left.filter(|n| *n > 0).map(|n| {
-            format!("{} {}", domain::text::count_of(n, "place", "places"), domain::text::plural(n, "restante", "restantes"))
+            format!(
+                "{} {}",
+                domain::text::count_of(n, "place", "places"),
+                domain::text::plural(n, "restante", "restantes")
+            )
         }),
     }
 }
@@ -269,7 +273,14 @@ impl EventPage {
                 "email",
             ),
             ("telephone", "Téléphone", "Facultatif.", &self.draft.telephone, "tel", "tel"),
-            ("personnes", "Nombre de personnes", "De 1 à 10 ; 1 si vous ne précisez pas.", &self.draft.personnes, "text", "off"),
+            (
+                "personnes",
+                "Nombre de personnes",
+                "De 1 à 10 ; 1 si vous ne précisez pas.",
+                &self.draft.personnes,
+                "text",
+                "off",
+            ),
         ]
     }
 
@@ -340,7 +351,8 @@ pub async fn register(
     }
     if !form.get("site_web").is_empty() {
         tracing::info!("inscription refusée : champ piège rempli");
-        page.notice = Some("Votre inscription n'a pas pu être enregistrée. Si vous êtes une personne, contactez-nous.".into());
+        page.notice =
+            Some("Votre inscription n'a pas pu être enregistrée. Si vous êtes une personne, contactez-nous.".into());
         page.draft = Draft::default();
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
@@ -541,7 +553,9 @@ pub async fn confirm(
              confirmer."
         }
         Confirmation::EventCancelled => "Cet événement a été annulé par le lycée : il n'y a plus rien à confirmer.",
-        Confirmation::EventPast => "Cet événement a déjà commencé ou est terminé : l'inscription ne peut plus être confirmée.",
+        Confirmation::EventPast => {
+            "Cet événement a déjà commencé ou est terminé : l'inscription ne peut plus être confirmée."
+        }
         Confirmation::RegistrationCancelled => {
             "Cette inscription a été annulée. Pour venir, inscrivez-vous à nouveau depuis la page de l'événement."
         }

@@ -400,7 +400,11 @@ pub async fn lycee(
     // The lycée's events change without the catalogue: the page is kept
     // per state of its events too (a new one, a change, a place taken).
     let (coming, past) = showcase_events(&state, uai.as_str(), now).await?;
-    let stamp = coming.iter().chain(&past).map(|e| format!("{}|{}|{}|{}|{:?}", e.id, e.titre, e.quand, e.full, e.places)).collect::<String>();
+    let stamp = coming
+        .iter()
+        .chain(&past)
+        .map(|e| format!("{}|{}|{}|{}|{:?}", e.id, e.titre, e.quand, e.full, e.places))
+        .collect::<String>();
     let key = format!("{uai}@{today}#{}", &crate::security::token_hash(&stamp)[..16]);
     let body = match state.pages.get(version, &key) {
         Some(b) => b,

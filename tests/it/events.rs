@@ -57,6 +57,9 @@ fn event_form<'a>(title: &'a str, date: &'a str, capacity: &'a str) -> Vec<(&'a 
     ]
 }
 
+/// A form's fields.
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 fn registration<'a>(company: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("entreprise", company),
@@ -79,8 +82,9 @@ async fn publish(app: &TestApp, officer: &reqwest::Client, uai: &str, title: &st
 /// The whole story, with the real SMTP sink and the injected clock.
 async fn an_event_with_two_places(engine: Engine) {
     let smtp = SmtpSink::start();
-    let app = TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Default::default() })
-        .await;
+    let app =
+        TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Default::default() })
+            .await;
     let (uai, _, paris) = lycees(&app);
     let rbe = app.account("rbe.cantal@ac-clermont.fr", Role::Rbe, &[&uai], None).await;
     let rbe_paris = app.account("rbe.paris@ac-paris.fr", Role::Rbe, &[&paris], None).await;
@@ -98,7 +102,8 @@ async fn an_event_with_two_places(engine: Engine) {
     assert!(list.contains("2\u{a0}places restantes"), "{list}");
     assert!(list.contains("2\u{a0}événements à venir"), "{list}");
     let (_, _, showcase) = get(&app, &app.client, &format!("/lycees/{uai}")).await;
-    let (section, contact) = (showcase.find("Les prochains événements ouverts aux entreprises</h2>"), showcase.find("id=\"contact\""));
+    let (section, contact) =
+        (showcase.find("Les prochains événements ouverts aux entreprises</h2>"), showcase.find("id=\"contact\""));
     assert!(section.is_some() && section < contact, "la section vient avant le contact");
     assert!(showcase.contains(&format!("/evenements/{id}")));
     assert!(!showcase.contains(&format!("/evenements/{far}")));
@@ -198,8 +203,9 @@ async fn an_event_with_two_places(engine: Engine) {
     assert_eq!(status, 404);
 
     // The reminder the day before, exactly once.
-    let mailer = monlyceepro::mail::Mailer::new(Some(&smtp.url), &app.state.config.mail_from, &app.state.config.var_dir)
-        .expect("courriel");
+    let mailer =
+        monlyceepro::mail::Mailer::new(Some(&smtp.url), &app.state.config.mail_from, &app.state.config.var_dir)
+            .expect("courriel");
     let worker = monlyceepro::web::worker_of(&app.state, mailer);
     let starts = monlyceepro::clock::parse(&expected_start).expect("début");
     app.clock.set(starts - time::Duration::days(2));
@@ -246,7 +252,12 @@ async fn an_event_with_two_places(engine: Engine) {
     // The lycée cancels: the two confirmed companies are told.
     app.clock.set(starts - time::Duration::hours(5));
     let (status, _, _) = app
-        .submit_form_as(&officer, &format!("/espace/lycees/{uai}/evenements/{id}"), &format!("/espace/lycees/{uai}/evenements/{id}/annuler"), &[])
+        .submit_form_as(
+            &officer,
+            &format!("/espace/lycees/{uai}/evenements/{id}"),
+            &format!("/espace/lycees/{uai}/evenements/{id}/annuler"),
+            &[],
+        )
         .await;
     assert_eq!(status, 303);
     let cancelled = smtp.wait_for(2, |m| m.header("Subject").contains("Événement annulé")).await;
@@ -284,7 +295,8 @@ async fn bad_inputs(engine: Engine) {
     assert_eq!(status, 410);
     assert!(body.contains("Ce lien a expiré"));
     // Signed for another purpose: worthless here.
-    let other = app.state.signer.sign("avis", "quelconque", (app.clock.now() + time::Duration::days(1)).unix_timestamp());
+    let other =
+        app.state.signer.sign("avis", "quelconque", (app.clock.now() + time::Duration::days(1)).unix_timestamp());
     let (status, _, _) = get(&app, &app.client, &format!("/evenements/inscription/{other}")).await;
     assert_eq!(status, 404);
 
@@ -292,7 +304,7 @@ async fn bad_inputs(engine: Engine) {
     let form_page = format!("/espace/lycees/{uai}/evenements");
     let long = "x".repeat(151);
     let yesterday = day(app.clock.now() - time::Duration::days(1));
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<(Fields, &str, &str)> = vec![
         (event_form("Capacité nulle", &date, "0"), "capacite", "Un nombre entier de 1 à 10 000"),
         (event_form("Capacité négative", &date, "-3"), "capacite", "Un nombre entier de 1 à 10 000"),
         (event_form("Capacité texte", &date, "beaucoup"), "capacite", "Un nombre entier de 1 à 10 000"),
@@ -342,9 +354,15 @@ async fn bad_inputs(engine: Engine) {
         (registration("Adresse fausse", "pas-une-adresse"), "email"),
         (registration(&long_name, "b@exemple.fr"), "entreprise"),
         (vec![("entreprise", "X SARL"), ("nom", "Durand"), ("email", "c@exemple.fr"), ("personnes", "0")], "personnes"),
-        (vec![("entreprise", "X SARL"), ("nom", "Durand"), ("email", "c@exemple.fr"), ("personnes", "-2")], "personnes"),
+        (
+            vec![("entreprise", "X SARL"), ("nom", "Durand"), ("email", "c@exemple.fr"), ("personnes", "-2")],
+            "personnes",
+        ),
         (vec![("entreprise", "X SARL"), ("nom", ""), ("email", "c@exemple.fr")], "nom"),
-        (vec![("entreprise", "X SARL"), ("nom", "Durand"), ("email", "c@exemple.fr"), ("telephone", "appelez-moi")], "telephone"),
+        (
+            vec![("entreprise", "X SARL"), ("nom", "Durand"), ("email", "c@exemple.fr"), ("telephone", "appelez-moi")],
+            "telephone",
+        ),
     ];
     for (fields, field) in cases {
         let (status, _, body) = app.submit_form(&page, &page, &fields).await;
@@ -387,7 +405,8 @@ async fn bad_inputs(engine: Engine) {
     let started_page = format!("/evenements/{started}");
     let (_, _, body) = get(&app, &app.client, &started_page).await;
     assert!(!body.contains("S'inscrire</button>"));
-    let (status, _, body) = app.submit_form("/connexion", &started_page, &registration("Tard SARL", "t@exemple.fr")).await;
+    let (status, _, body) =
+        app.submit_form("/connexion", &started_page, &registration("Tard SARL", "t@exemple.fr")).await;
     assert_eq!(status, 409);
     assert!(body.contains("déjà commencé ou est terminé"), "{body}");
 

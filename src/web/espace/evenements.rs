@@ -103,11 +103,26 @@ impl Draft {
             ("date", "Date", "JJ/MM/AAAA", &self.date),
             ("heure_debut", "Heure de début", "Par exemple 14:00", &self.heure_debut),
             ("heure_fin", "Heure de fin", "Par exemple 17:30", &self.heure_fin),
-            ("date_fin", "Date de fin", "Facultatif : seulement si l'événement dure plusieurs jours (JJ/MM/AAAA).", &self.date_fin),
+            (
+                "date_fin",
+                "Date de fin",
+                "Facultatif : seulement si l'événement dure plusieurs jours (JJ/MM/AAAA).",
+                &self.date_fin,
+            ),
             ("lieu", "Lieu", "Par exemple : gymnase du lycée", &self.lieu),
             ("adresse", "Adresse", "Facultatif : si elle diffère de celle du lycée.", &self.adresse),
-            ("public_vise", "Pour qui", "Par exemple : entreprises du BTP qui accueillent des élèves de CAP", &self.public_vise),
-            ("capacite", "Nombre d'entreprises accueillies", "Facultatif : laissez vide pour ne pas limiter.", &self.capacite),
+            (
+                "public_vise",
+                "Pour qui",
+                "Par exemple : entreprises du BTP qui accueillent des élèves de CAP",
+                &self.public_vise,
+            ),
+            (
+                "capacite",
+                "Nombre d'entreprises accueillies",
+                "Facultatif : laissez vide pour ne pas limiter.",
+                &self.capacite,
+            ),
         ]
     }
 
@@ -589,7 +604,8 @@ pub async fn csv(
     Path((uai, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let (e, _, _) = event_of(&state, &agent, &uai, &id).await?;
-    let mut out = String::from("\u{feff}Entreprise;Prénom;Nom;Courriel;Téléphone;Personnes;État;Inscrite le;Confirmée le\r\n");
+    let mut out =
+        String::from("\u{feff}Entreprise;Prénom;Nom;Courriel;Téléphone;Personnes;État;Inscrite le;Confirmée le\r\n");
     for r in store::registrations(&state.requests.db, &e.event.id).await? {
         let cells = [
             r.entreprise.clone(),
