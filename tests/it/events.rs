@@ -410,6 +410,31 @@ async fn bad_inputs(engine: Engine) {
     assert_eq!(status, 409);
     assert!(body.contains("déjà commencé ou est terminé"), "{body}");
 
+    // Personal data: exported and erased by address, and erased with the
+    // others after the retention delay (the company's name stays).
+    let (status, _, _) = app.submit_form(&page, &page, &registration("Données SARL", "Donnees@Exemple.fr")).await;
+    assert_eq!(status, 303);
+    let address: domain::Email = "donnees@exemple.fr".parse().expect("adresse");
+    let export = monlyceepro::privacy::export(&app.state.requests, &address, app.clock.now()).await.expect("export");
+    assert_eq!(export["inscriptions_evenements"][0]["entreprise"], "Données SARL", "{export}");
+    let index = app.state.search.index();
+    let erased =
+        monlyceepro::privacy::erase(&app.state.requests, &index, &address, app.clock.now()).await.expect("effacement");
+    assert_eq!(erased.held.inscriptions_evenements, 1);
+    let (nom, email): (String, String) = (
+        one(&app.db, "SELECT nom FROM inscriptions_evenements WHERE entreprise = 'Données SARL'").await,
+        one(&app.db, "SELECT email FROM inscriptions_evenements WHERE entreprise = 'Données SARL'").await,
+    );
+    assert_eq!(nom, "(effacé)");
+    assert!(email.ends_with("@invalid"));
+    let (status, _, _) = app.submit_form(&page, &page, &registration("Gardée SARL", "garde@exemple.fr")).await;
+    assert_eq!(status, 303);
+    let later = app.clock.now() + time::Duration::days(3 * 365);
+    assert_eq!(monlyceepro::events::anonymise_ended(&app.db, 12, app.clock.now()).await.expect("effacement"), 0);
+    assert_eq!(monlyceepro::events::anonymise_ended(&app.db, 12, later).await.expect("effacement"), 1);
+    let left: i64 = one(&app.db, "SELECT COUNT(*) FROM inscriptions_evenements WHERE email LIKE '%@exemple.fr'").await;
+    assert_eq!(left, 0);
+
     // Someone else's event through one's own lycée: 404.
     let (status, _, _) = get(&app, &officer, &format!("/espace/lycees/{uai}/evenements/inconnu")).await;
     assert_eq!(status, 404);
