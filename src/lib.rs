@@ -17,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod download;
 pub mod guidance;
+pub mod events;
 pub mod import;
 pub mod jobs;
 pub mod mail;

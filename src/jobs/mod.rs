@@ -132,6 +132,31 @@ impl Worker {
         Ok(queued)
     }
 
+    /// Queues the reminders of the events starting within a day, to their
+    /// confirmed registrants, if this worker holds the job's lease (once
+    /// every [`SCHEDULE_EVERY`] at most); each registration records its
+    /// reminder, so none leaves twice whoever runs the job.
+    pub async fn remind_events(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let db = &self.requests.db;
+        if !store::claim_task(db, "rappels_evenements", &self.id, &clock::to_rfc3339(now), &at(now, SCHEDULE_EVERY))
+            .await?
+        {
+            return Ok(0);
+        }
+        let index = self.search.index();
+        let lycee_of = |uai: &str| match index.lycee(uai) {
+            Some(l) => (l.nom.clone(), l.departement.clone()),
+            None => (uai.to_string(), "75".to_string()),
+        };
+        let queued = crate::events::remind(db, &self.requests.signer, &self.requests.base_url, &lycee_of, now).await?;
+        if queued > 0 {
+            tracing::info!(rappels = queued, "rappels des événements de demain en file");
+            self.wake.notify_one();
+        }
+        Ok(queued)
+    }
+
     /// Erases the bodies of old sent emails (and, without SMTP, the files
     /// they were written to), if this worker holds the job's lease (once an
     /// hour at most). How many outbox bodies were erased.
@@ -168,6 +193,14 @@ impl Worker {
             return Ok(0);
         }
         let done = crate::privacy::anonymise_ended(&self.requests, self.retention_months, now).await?;
+        let registrations = crate::events::anonymise_ended(db, self.retention_months, now).await?;
+        if registrations > 0 {
+            tracing::info!(
+                inscriptions = registrations,
+                mois = self.retention_months,
+                "données personnelles des inscriptions aux événements effacées (durée de conservation atteinte)"
+            );
+        }
         if done > 0 {
             tracing::info!(
                 demandes = done,
@@ -250,6 +283,9 @@ impl Worker {
                 }
                 if let Err(e) = self.remind_conventions().await {
                     tracing::warn!(erreur = %e, "rappels de fin de convention impossibles");
+                }
+                if let Err(e) = self.remind_events().await {
+                    tracing::warn!(erreur = %e, "rappels des événements impossibles");
                 }
                 if let Err(e) = self.purge_sent_emails(self.clock.now()).await {
                     tracing::warn!(erreur = %e, "effacement des courriels envoyés impossible");

@@ -654,3 +654,96 @@ impl CallForPlacements<'_> {
         rendered("appel_stages", subject, self)
     }
 }
+
+#[derive(Template)]
+#[template(path = "email/evenement_confirmation.txt")]
+pub struct EventConfirmAddress<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub titre: &'a str,
+    pub lycee: &'a str,
+    pub quand: String,
+    pub lien: String,
+    pub expire: String,
+}
+
+impl EventConfirmAddress<'_> {
+    /// "au lycée professionnel X".
+    pub fn the_lycee(&self) -> String {
+        text::at_lycee(self.lycee)
+    }
+
+    pub fn render_email(&self) -> Rendered {
+        rendered("evenement_confirmation", format!("Confirmez votre inscription : « {} »", self.titre), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/evenement_inscription_confirmee.txt")]
+pub struct EventConfirmed<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub titre: &'a str,
+    pub lycee: &'a str,
+    pub quand: String,
+    pub lieu: String,
+    pub ics: String,
+    pub lien: String,
+    pub evenement: String,
+}
+
+impl EventConfirmed<'_> {
+    /// "le lycée professionnel X".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
+    pub fn render_email(&self) -> Rendered {
+        rendered("evenement_inscription_confirmee", format!("Inscription confirmée : « {} »", self.titre), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/evenement_rappel.txt")]
+pub struct EventReminder<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub titre: &'a str,
+    pub lycee: &'a str,
+    pub quand: String,
+    pub lieu: String,
+    pub ics: String,
+    pub lien: String,
+}
+
+impl EventReminder<'_> {
+    /// "au lycée professionnel X".
+    pub fn at_lycee(&self) -> String {
+        text::at_lycee(self.lycee)
+    }
+
+    pub fn render_email(&self) -> Rendered {
+        rendered("evenement_rappel", format!("Rappel : « {} » demain", self.titre), self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/evenement_annule.txt")]
+pub struct EventCancelled<'a> {
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub titre: &'a str,
+    pub lycee: &'a str,
+    pub quand: String,
+}
+
+impl EventCancelled<'_> {
+    /// "le lycée professionnel X".
+    pub fn the_lycee(&self) -> String {
+        text::the_lycee(self.lycee)
+    }
+
+    pub fn render_email(&self) -> Rendered {
+        rendered("evenement_annule", format!("Événement annulé : « {} »", self.titre), self)
+    }
+}

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod backup;
 pub mod catalogue;
+pub mod events;
 pub mod import;
 pub mod metrics;
 pub mod outbox;

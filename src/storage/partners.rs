@@ -280,3 +280,11 @@ pub async fn untouched_since_request_tx(tx: &mut Tx, uai: &str, id: &str, demand
     on_tx!(tx, c => sqlx::query_scalar::<_, i64>(UNTOUCHED)
         .bind(id).bind(uai).bind(demande_id).fetch_one(&mut *c).await.map(|n| n > 0))
 }
+
+/// A lycée's partner with a contact of this address (compared lowercase).
+pub async fn find_by_contact_email(tx: &mut Tx, uai: &str, email: &str) -> sqlx::Result<Option<PartenaireRow>> {
+    on_tx!(tx, c => sqlx::query_as::<_, PartenaireRow>(
+        "SELECT p.* FROM partenaires p JOIN partenaire_contacts c ON c.partenaire_id = p.id \
+         WHERE p.uai = $1 AND LOWER(c.email) = LOWER($2) ORDER BY p.cree_le, p.id LIMIT 1"
+    ).bind(uai).bind(email).fetch_optional(c).await)
+}

@@ -163,6 +163,8 @@ pub struct HeldData {
     pub contacts_partenaires: Vec<PartnerContactData>,
     pub courriels: Vec<EmailData>,
     pub journal: Vec<AuditData>,
+    /// Registrations to the lycées' events made with the address.
+    pub inscriptions_evenements: Vec<super::events::RegistrationData>,
 }
 
 /// What is held about `email` (lowercase) in accounts, join requests,
@@ -189,7 +191,8 @@ pub async fn held(db: &Db, email: &str) -> sqlx::Result<HeldData> {
             "SELECT quand, qui, action, cible, details FROM audit \
              WHERE LOWER(qui) = $1 OR LOWER(cible) = $1 ORDER BY quand, id"
         ).bind(email).fetch_all(p).await?;
-        Ok(HeldData { comptes, adhesions, contacts_partenaires, courriels, journal })
+        let inscriptions_evenements = super::events::registrations_of(db, email).await?;
+        Ok(HeldData { comptes, adhesions, contacts_partenaires, courriels, journal, inscriptions_evenements })
     })
 }
 
@@ -201,6 +204,7 @@ pub struct Erased {
     pub contacts_partenaires: u64,
     pub courriels: u64,
     pub journal: u64,
+    pub inscriptions_evenements: u64,
 }
 
 /// Erases `email` (lowercase) from accounts (deactivated, signed out,
@@ -237,6 +241,8 @@ pub async fn erase_held(tx: &mut Tx, email: &str, pseudonym: &str) -> sqlx::Resu
         "UPDATE outbox SET destinataire = 'efface+' || id || '@invalid', corps = $2 WHERE LOWER(destinataire) = $1"
     ).bind(email).bind(PURGED_BODY).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     erased.courriels = dropped + kept;
+    erased.inscriptions_evenements =
+        super::events::anonymise(tx, Some(email), None, &crate::clock::now_rfc3339()).await?;
     for column in ["qui", "cible"] {
         let sql = format!("UPDATE audit SET {column} = $2 WHERE LOWER({column}) = $1");
         erased.journal += on_tx!(tx, c => sqlx::query(&sql).bind(email).bind(pseudonym).execute(&mut *c).await.map(|r| r.rows_affected()))?;

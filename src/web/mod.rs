@@ -11,6 +11,7 @@ pub mod demandes_api;
 pub mod entreprises;
 pub mod error;
 pub mod espace;
+pub mod evenements;
 pub mod form;
 pub mod integration;
 pub mod layout;
@@ -202,6 +203,12 @@ pub fn router(state: AppState) -> Router {
         .route("/integration/demande", get(integration::start).post(integration::step))
         .route("/integration/demande/envoyee/{token}", get(integration::sent))
         .route("/suivi/{token}", get(suivi::page))
+        .route("/evenements", get(evenements::list))
+        .route("/evenements/{id}", get(evenements::show).post(evenements::register))
+        .route("/evenements/inscription/{token}", get(evenements::registration))
+        .route("/evenements/inscription/{token}/confirmer", axum::routing::post(evenements::confirm))
+        .route("/evenements/inscription/{token}/annuler", axum::routing::post(evenements::cancel))
+        .route("/evenements/inscription/{token}/invitation.ics", get(evenements::ics))
         .route("/suivi/{token}/message", axum::routing::post(suivi::message))
         .route("/suivi/{token}/annuler", axum::routing::post(suivi::cancel))
         .route("/suivi/{token}/nouveau-lien", axum::routing::post(suivi::renew))
@@ -239,6 +246,11 @@ pub fn router(state: AppState) -> Router {
         .route("/espace/territoire/stages", get(espace::pole::show).post(espace::pole::point))
         .route("/espace/territoire/reaffecter", axum::routing::post(espace::territoire::reassign))
         .route("/espace/territoire/{file}", get(espace::territoire::export))
+        .route("/espace/evenements", get(espace::evenements::mine))
+        .route("/espace/lycees/{uai}/evenements", get(espace::evenements::list).post(espace::evenements::create))
+        .route("/espace/lycees/{uai}/evenements/{id}", get(espace::evenements::show).post(espace::evenements::save))
+        .route("/espace/lycees/{uai}/evenements/{id}/annuler", axum::routing::post(espace::evenements::cancel))
+        .route("/espace/lycees/{uai}/evenements/{id}/inscriptions.csv", get(espace::evenements::csv))
         .route("/espace/equipe", get(espace::equipe::show))
         .route("/espace/equipe/invitations", axum::routing::post(espace::equipe::invite_one))
         .route(

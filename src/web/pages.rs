@@ -273,6 +273,7 @@ struct LyceePage<'a> {
     bde: Option<OfficeContact>,
     /// The day the page is written (ISO), for diplomas closed since.
     today: String,
+<<<<<<< HEAD
     /// The lycée's open placement needs, soonest first.
     needs: Vec<PublicNeed>,
 }
@@ -298,6 +299,12 @@ impl PublicNeed {
             diploma,
         }
     }
+=======
+    /// The lycée's coming events open to companies.
+    coming: Vec<crate::web::evenements::Shown>,
+    /// Its events of the last twelve months (not cancelled).
+    past: Vec<crate::web::evenements::Shown>,
+>>>>>>> evenements
 }
 
 impl LyceePage<'_> {
@@ -416,8 +423,17 @@ pub async fn lycee(
     let version = state.catalogue.version();
     // The page says whether a diploma has closed as of today: a page is
     // kept for one catalogue version and one day.
-    let today = state.clock.now().date().to_string();
-    let key = format!("{uai}@{today}");
+    let now = state.clock.now();
+    let today = now.date().to_string();
+    // The lycée's events change without the catalogue: the page is kept
+    // per state of its events too (a new one, a change, a place taken).
+    let (coming, past) = showcase_events(&state, uai.as_str(), now).await?;
+    let stamp = coming
+        .iter()
+        .chain(&past)
+        .map(|e| format!("{}|{}|{}|{}|{:?}", e.id, e.titre, e.quand, e.full, e.places))
+        .collect::<String>();
+    let key = format!("{uai}@{today}#{}", &crate::security::token_hash(&stamp)[..16]);
     let body = match state.pages.get(version, &key) {
         Some(b) => b,
         None => {
@@ -461,7 +477,12 @@ pub async fn lycee(
                 bde,
                 l: &l,
                 today,
+<<<<<<< HEAD
                 needs,
+=======
+                coming,
+                past,
+>>>>>>> evenements
             };
             let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;
             let b = Bytes::from(html);
@@ -474,6 +495,29 @@ pub async fn lycee(
         None => body,
     };
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+/// The coming events of lycée `uai` (published, not over) and its past
+/// ones of the last twelve months (held, not cancelled), as shown.
+async fn showcase_events(
+    state: &AppState,
+    uai: &str,
+    now: time::OffsetDateTime,
+) -> Result<(Vec<crate::web::evenements::Shown>, Vec<crate::web::evenements::Shown>), PageError> {
+    let year_ago = crate::clock::to_rfc3339(now - time::Duration::days(365));
+    let all = crate::storage::events::of_lycee(&state.requests.db, uai).await?;
+    let mut coming = Vec::new();
+    let mut past = Vec::new();
+    for e in all.iter().filter(|e| e.event.etat == domain::events::EventState::Publie) {
+        let shown = crate::web::evenements::shown(state, e, now);
+        if !shown.over {
+            coming.push(shown);
+        } else if e.event.fin >= year_ago {
+            past.push(shown);
+        }
+    }
+    coming.reverse();
+    Ok((coming, past))
 }
 
 /// The search a showcase was opened from (`/lycees/X?q=…&commune=…`),

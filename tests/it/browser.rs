@@ -224,3 +224,50 @@ async fn embedded_form_works_in_a_partner_frame_only(engine: Engine) {
 }
 
 on_both_engines!(embedded_form_works_in_a_partner_frame_only);
+
+/// The events: `/evenements`, an event's page, the showcase and the
+/// workspace's events pages axe-clean at two widths and readable without
+/// JavaScript; the registration form sent with the keyboard only, with
+/// and without JavaScript (`browser-tests/evenements.mjs`).
+async fn events_are_accessible_in_chromium(engine: Engine) {
+    use monlyceepro::accounts::{NewAccount, Role};
+    let app = TestApp::spawn(engine).await;
+    let index = app.state.search.index();
+    let uai = index.lycees.iter().find(|l| l.departement == "15").expect("lycée du Cantal").uai.clone();
+    drop(index);
+    let now = time::OffsetDateTime::now_utc();
+    let added = app
+        .state
+        .accounts
+        .add(&NewAccount { lycees: vec![uai.clone()], ..NewAccount::new("rbe@ac-clermont.fr", Role::Rbe) }, "test", now)
+        .await
+        .expect("base")
+        .expect("compte");
+    let (session, _) =
+        app.state.accounts.open_session(&added.agent.id, "test", now).await.expect("base").expect("session");
+    let start = now + time::Duration::days(12);
+    let row = monlyceepro::storage::events::EventRow {
+        id: "forum-navigateur".into(),
+        uai: uai.clone(),
+        genre: domain::events::EventKind::ForumMetiers,
+        titre: "Forum des métiers de l'industrie".into(),
+        description: "Rencontrez nos élèves de bac pro.".into(),
+        debut: monlyceepro::clock::to_rfc3339(start),
+        fin: monlyceepro::clock::to_rfc3339(start + time::Duration::hours(3)),
+        lieu: "Atelier du lycée".into(),
+        adresse: String::new(),
+        commune_code: None,
+        public_vise: "Entreprises de la métallurgie".into(),
+        capacite: Some(10),
+        etat: domain::events::EventState::Publie,
+        cree_par: "test".into(),
+        cree_le: monlyceepro::clock::to_rfc3339(now),
+        modifie_le: monlyceepro::clock::to_rfc3339(now),
+        annule_le: None,
+    };
+    monlyceepro::events::publish(&app.db, &row, "test").await.expect("événement");
+    let report = node("evenements.mjs", &[app.base.clone(), row.id.clone(), session, uai]).await;
+    assert!(report.contains("événements vérifiés"), "{report}");
+}
+
+on_both_engines!(events_are_accessible_in_chromium);

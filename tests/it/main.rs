@@ -10,6 +10,7 @@ mod browser;
 mod demandes;
 mod download;
 mod espace;
+mod events;
 mod guidance;
 mod import_malformed;
 mod import_real;

@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod calendar;
 pub mod coverage;
 pub mod diplomas;
+pub mod events;
 pub mod fields;
 pub mod geo;
 pub mod ids;

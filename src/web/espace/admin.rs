@@ -426,13 +426,14 @@ pub async fn erase_data(
     let done = crate::privacy::erase(&state.requests, &index, &email, now).await?;
     let details = format!(
         "{} demande(s) anonymisée(s) dont {} annulée(s), {} compte(s), {} demande(s) d'accès, {} contact(s) de \
-         partenaire, {} courriel(s)",
+         partenaire, {} courriel(s), {} inscription(s) à un événement",
         done.requests.len(),
         done.cancelled.len(),
         done.held.comptes,
         done.held.adhesions,
         done.held.contacts_partenaires,
-        done.held.courriels
+        done.held.courriels,
+        done.held.inscriptions_evenements
     );
     crate::privacy::log(&state.requests, &agent.email, "donnees_effacees", &email, &details, now).await?;
     let mut p = page(&state, &csrf, &agent).await?;

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod demandes;
 pub mod equipe;
+pub mod evenements;
 pub mod partenaires;
 pub mod pole;
 pub mod proconnect;
