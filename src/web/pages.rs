@@ -273,9 +273,12 @@ struct LyceePage<'a> {
     bde: Option<OfficeContact>,
     /// The day the page is written (ISO), for diplomas closed since.
     today: String,
-<<<<<<< HEAD
     /// The lycée's open placement needs, soonest first.
     needs: Vec<PublicNeed>,
+    /// The lycée's coming events open to companies.
+    coming: Vec<crate::web::evenements::Shown>,
+    /// Its events of the last twelve months (not cancelled).
+    past: Vec<crate::web::evenements::Shown>,
 }
 
 /// A placement need as companies read it (showcase, `/stages`).
@@ -299,12 +302,6 @@ impl PublicNeed {
             diploma,
         }
     }
-=======
-    /// The lycée's coming events open to companies.
-    coming: Vec<crate::web::evenements::Shown>,
-    /// Its events of the last twelve months (not cancelled).
-    past: Vec<crate::web::evenements::Shown>,
->>>>>>> evenements
 }
 
 impl LyceePage<'_> {
@@ -477,12 +474,9 @@ pub async fn lycee(
                 bde,
                 l: &l,
                 today,
-<<<<<<< HEAD
                 needs,
-=======
                 coming,
                 past,
->>>>>>> evenements
             };
             let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;
             let b = Bytes::from(html);
