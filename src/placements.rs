@@ -338,7 +338,19 @@ pub async fn unsubscribe(db: &Db, uai: &str, email: &str, now: &str) -> sqlx::Re
     tx.commit().await
 }
 
-/// A hosting capacity checked from its form.
+/// A hosting capacity as checked from its form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityInput {
+    pub diploma: Option<String>,
+    pub rome: Option<String>,
+    /// "1,2" (empty: all year), as stored.
+    pub months: String,
+    pub places: i64,
+    pub note: Option<String>,
+}
+
+/// A hosting capacity checked from its form: `subject` is "cfd:…" (a
+/// diploma of lycée `uai`) or "rome:…" (a job).
 pub fn read_capacity(
     index: &SearchIndex,
     uai: &str,
@@ -346,7 +358,7 @@ pub fn read_capacity(
     months: &[String],
     places: &str,
     note: &str,
-) -> Result<(Option<String>, Option<String>, String, i64, Option<String>), Errors> {
+) -> Result<CapacityInput, Errors> {
     let mut errors = Errors::new();
     let (diploma, rome) = match subject.split_once(':') {
         Some(("cfd", cfd)) if index.lycee(uai).is_some_and(|l| l.offers.iter().any(|o| o.cfd == cfd)) => {
@@ -381,7 +393,7 @@ pub fn read_capacity(
         return Err(errors);
     }
     let months = chosen.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
-    Ok((diploma, rome, months, places, note))
+    Ok(CapacityInput { diploma, rome, months, places, note })
 }
 
 /// Records what partner `partner_id` can host.

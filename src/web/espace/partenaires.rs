@@ -569,15 +569,15 @@ pub async fn act(
                 &form.raw("note"),
             );
             match read {
-                Ok((diplome, rome, mois, places, note)) => {
+                Ok(c) => {
                     let row = crate::storage::placements::CapaciteRow {
                         id: random_id(),
                         partenaire_id: p.id.clone(),
-                        diplome,
-                        rome,
-                        mois,
-                        places,
-                        note,
+                        diplome: c.diploma,
+                        rome: c.rome,
+                        mois: c.months,
+                        places: c.places,
+                        note: c.note,
                         cree_le: now.clone(),
                     };
                     crate::placements::add_capacity(db, &row).await?;
