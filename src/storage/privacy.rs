@@ -165,6 +165,26 @@ pub struct HeldData {
     pub journal: Vec<AuditData>,
     /// Registrations to the lycées' events made with the address.
     pub inscriptions_evenements: Vec<super::events::RegistrationData>,
+    /// Calls for placements sent to the address (as a partner's contact).
+    pub appels_stages: Vec<CallData>,
+    /// Lycées the address asked for no more calls. Kept on erasure (with
+    /// nothing else): it is what lets the lycée honour that opposition.
+    pub desinscriptions_appels: Vec<UnsubscribeData>,
+}
+
+/// A call for placements sent to an address, as exported.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct CallData {
+    pub besoin_id: String,
+    pub partenaire_id: String,
+    pub envoye_le: String,
+}
+
+/// An unsubscribe from a lycée's calls, as exported.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct UnsubscribeData {
+    pub uai: String,
+    pub le: String,
 }
 
 /// What is held about `email` (lowercase) in accounts, join requests,
@@ -192,7 +212,22 @@ pub async fn held(db: &Db, email: &str) -> sqlx::Result<HeldData> {
              WHERE LOWER(qui) = $1 OR LOWER(cible) = $1 ORDER BY quand, id"
         ).bind(email).fetch_all(p).await?;
         let inscriptions_evenements = super::events::registrations_of(db, email).await?;
-        Ok(HeldData { comptes, adhesions, contacts_partenaires, courriels, journal, inscriptions_evenements })
+        let appels_stages = sqlx::query_as::<_, CallData>(
+            "SELECT besoin_id, partenaire_id, envoye_le FROM appels_stages WHERE email_norm = $1 ORDER BY envoye_le, id"
+        ).bind(email).fetch_all(p).await?;
+        let desinscriptions_appels = sqlx::query_as::<_, UnsubscribeData>(
+            "SELECT uai, le FROM desinscriptions_appels WHERE email_norm = $1 ORDER BY le, uai"
+        ).bind(email).fetch_all(p).await?;
+        Ok(HeldData {
+            comptes,
+            adhesions,
+            contacts_partenaires,
+            courriels,
+            journal,
+            inscriptions_evenements,
+            appels_stages,
+            desinscriptions_appels,
+        })
     })
 }
 
@@ -205,6 +240,7 @@ pub struct Erased {
     pub courriels: u64,
     pub journal: u64,
     pub inscriptions_evenements: u64,
+    pub appels_stages: u64,
 }
 
 /// Erases `email` (lowercase) from accounts (deactivated, signed out,
@@ -243,6 +279,8 @@ pub async fn erase_held(tx: &mut Tx, email: &str, pseudonym: &str) -> sqlx::Resu
     erased.courriels = dropped + kept;
     erased.inscriptions_evenements =
         super::events::anonymise(tx, Some(email), None, &crate::clock::now_rfc3339()).await?;
+    erased.appels_stages = on_tx!(tx, c => sqlx::query("DELETE FROM appels_stages WHERE email_norm = $1")
+        .bind(email).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     for column in ["qui", "cible"] {
         let sql = format!("UPDATE audit SET {column} = $2 WHERE LOWER({column}) = $1");
         erased.journal += on_tx!(tx, c => sqlx::query(&sql).bind(email).bind(pseudonym).execute(&mut *c).await.map(|r| r.rows_affected()))?;

@@ -49,12 +49,15 @@ struct StagesPage {
     /// Jobs understood from the words.
     jobs: Vec<String>,
     found: Vec<Found>,
+    /// Needs found (a lycée may have several).
     total: usize,
+    /// Lycées they belong to.
+    lycees: usize,
 }
 
 impl StagesPage {
     fn total_label(&self) -> String {
-        let mut s = domain::text::count_of(self.total as i64, "lycée cherche", "lycées cherchent");
+        let mut s = domain::text::count_of(self.lycees as i64, "lycée cherche", "lycées cherchent");
         s.push_str(" des entreprises d'accueil");
         if !self.jobs.is_empty() {
             s.push_str(" dans ces métiers");
@@ -93,6 +96,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         jobs: Vec::new(),
         found: Vec::new(),
         total: 0,
+        lycees: 0,
     };
     let index = state.search.index();
     let mut center = None;
@@ -137,7 +141,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             }
         }
     };
-    if page.words_error.is_some() || page.commune_error.is_some() {
+    if !page.searched || page.words_error.is_some() || page.commune_error.is_some() {
         page.searched = false;
         return Ok(render(StatusCode::OK, &page));
     }
@@ -183,6 +187,10 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     // then the soonest period (the order of `open_besoins`).
     found.sort_by(|a, b| a.0.unwrap_or(0.0).total_cmp(&b.0.unwrap_or(0.0)).then(a.1.related.cmp(&b.1.related)));
     page.total = found.len();
+    let mut uais: Vec<&str> = found.iter().map(|(_, f)| f.uai.as_str()).collect();
+    uais.sort_unstable();
+    uais.dedup();
+    page.lycees = uais.len();
     page.found = found.into_iter().take(MAX_SHOWN).map(|(_, f)| f).collect();
     Ok(render(StatusCode::OK, &page))
 }

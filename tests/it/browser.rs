@@ -271,3 +271,109 @@ async fn events_are_accessible_in_chromium(engine: Engine) {
 }
 
 on_both_engines!(events_are_accessible_in_chromium);
+
+/// Placements in Chromium: `/stages`, the showcase with a need, the
+/// unsubscribe page, the workspace's needs, need and partner pages and the
+/// pôle de stages, axe-clean at two widths and without JavaScript; the
+/// company's search and the officer's declaration with the keyboard only.
+async fn placements_are_accessible_in_chromium(engine: Engine) {
+    use monlyceepro::accounts::{NewAccount, Role};
+    let app = TestApp::spawn(engine).await;
+    let now = time::OffsetDateTime::now_utc();
+    let index = app.state.search.index();
+    let (uai, cfd) = index
+        .lycees
+        .iter()
+        .filter(|l| l.departement == "69" && l.position.is_some())
+        .find_map(|l| {
+            let o = l.offers.iter().find(|o| o.romes.first().is_some_and(|r| r == "F1602"))?;
+            Some((l.uai.clone(), o.cfd.clone()))
+        })
+        .expect("un lycée du Rhône qui forme des électriciens");
+    drop(index);
+    let mut sessions = Vec::new();
+    for new in [
+        NewAccount { lycees: vec![uai.clone()], ..NewAccount::new("rbe.stages@ac-lyon.fr", Role::Rbe) },
+        NewAccount { academie: Some("Lyon".into()), ..NewAccount::new("pole@ac-lyon.fr", Role::Coordinateur) },
+    ] {
+        let added = app.state.accounts.add(&new, "test", now).await.expect("base").expect("compte");
+        let (token, _) =
+            app.state.accounts.open_session(&added.agent.id, "test", now).await.expect("base").expect("session");
+        sessions.push(token);
+    }
+    // A period of its calendar (two of them: the keyboard declares one),
+    // a need, and a partner whose capacity fits it.
+    let day = |d: i64| (now + time::Duration::days(d)).date().to_string();
+    let mut period = None;
+    for (id, start, end) in [("pfmp-1", day(40), day(80)), ("pfmp-2", day(100), day(130))] {
+        let row = monlyceepro::storage::vitrines::PeriodeRow {
+            id: id.into(),
+            uai: uai.clone(),
+            diplome: cfd.clone(),
+            annee: "2026-2027".into(),
+            debut: start,
+            fin: end,
+        };
+        monlyceepro::showcase::add_period(&app.db, &row).await.expect("période");
+        period.get_or_insert(row);
+    }
+    let input = monlyceepro::placements::NeedInput {
+        period: period.expect("période"),
+        places: 6,
+        note: Some("Élèves mobiles sur la métropole.".into()),
+    };
+    let need = monlyceepro::placements::declare(&app.db, &uai, &input, "test", &monlyceepro::clock::to_rfc3339(now))
+        .await
+        .expect("besoin");
+    let mut tx = app.db.begin().await.expect("tx");
+    let partner = monlyceepro::storage::partners::PartenaireRow {
+        id: "partenaire-stages".into(),
+        uai: uai.clone(),
+        nom: "Électricité L'Hôte".into(),
+        nom_norm: "electricite l'hote".into(),
+        cree_le: monlyceepro::clock::to_rfc3339(now),
+        modifie_le: monlyceepro::clock::to_rfc3339(now),
+        ..Default::default()
+    };
+    monlyceepro::storage::partners::upsert(&mut tx, &partner).await.expect("partenaire");
+    let contact = monlyceepro::storage::partners::ContactRow {
+        id: "contact-stages".into(),
+        partenaire_id: partner.id.clone(),
+        prenom: Some("Zoé".into()),
+        nom: "L'Hôte".into(),
+        email: Some("zoe@exemple.fr".into()),
+        ..Default::default()
+    };
+    monlyceepro::storage::partners::insert_contact(&mut tx, &contact).await.expect("contact");
+    tx.commit().await.expect("commit");
+    let capacity = monlyceepro::storage::placements::CapaciteRow {
+        id: "capacite-stages".into(),
+        partenaire_id: partner.id.clone(),
+        diplome: Some(cfd.clone()),
+        mois: String::new(),
+        places: 2,
+        cree_le: monlyceepro::clock::to_rfc3339(now),
+        ..Default::default()
+    };
+    monlyceepro::placements::add_capacity(&app.db, &capacity).await.expect("capacité");
+    // An untaken PFMP request, for the pôle de stages.
+    let (status, created) = app.post_json("/api/v1/demandes", &crate::demandes::request("pole@exemple.fr")).await;
+    assert_eq!(status, 201, "{created}");
+    let token =
+        app.state.signer.sign("desinscription-appels", &format!("{uai}|zoe@exemple.fr"), now.unix_timestamp() + 3600);
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = tokio::process::Command::new("node")
+        .arg(format!("{root}/browser-tests/stages.mjs"))
+        .args([&app.base, &uai, &need.id, &partner.id, &format!("/stages/desinscription/{token}")])
+        .env("RBE_SESSION", &sessions[0])
+        .env("COORD_SESSION", &sessions[1])
+        .current_dir(root)
+        .output()
+        .await
+        .expect("node");
+    let report = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "stages.mjs en échec :\n{report}");
+    assert!(report.contains("stages vérifiés"), "{report}");
+}
+
+on_both_engines!(placements_are_accessible_in_chromium);

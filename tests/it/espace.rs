@@ -384,6 +384,35 @@ async fn authorization_matrix(engine: Engine) {
     matrix.push(("POST", "/admin/cles", [303, 404, 404, 404, 404, 422]));
     matrix.push(("POST", &revoke_key, [303, 404, 404, 404, 404, 200]));
     matrix.push(("POST", "/admin/cles/inconnue/revoquer", [303, 404, 404, 404, 404, 404]));
+    // Placement needs: the lycée's people (its officers, its académie's
+    // coordinator, administrators); the pôle de stages: coordinators and
+    // administrators. A need of the pilot, for the need routes.
+    let period = monlyceepro::storage::vitrines::PeriodeRow {
+        id: "periode-matrice".into(),
+        uai: pilot.clone(),
+        diplome: "40025510".into(),
+        annee: "2026-2027".into(),
+        debut: "2099-01-12".into(),
+        fin: "2099-02-20".into(),
+    };
+    monlyceepro::showcase::add_period(&app.db, &period).await.expect("période");
+    let input = monlyceepro::placements::NeedInput { period, places: 2, note: None };
+    let need = monlyceepro::placements::declare(&app.db, &pilot, &input, "test", "2026-11-23T00:00:00Z")
+        .await
+        .expect("besoin")
+        .id;
+    let needs = format!("/espace/lycees/{pilot}/stages");
+    let (need_page, need_places) = (format!("{needs}/{need}"), format!("{needs}/{need}/places"));
+    let (need_unknown, partner_capacity) = (format!("{needs}/inconnu"), format!("{partner}/capacite"));
+    matrix.push(("GET", &needs, [303, 200, 404, 200, 404, 200]));
+    matrix.push(("POST", &needs, [303, 422, 404, 422, 404, 422]));
+    matrix.push(("GET", &need_page, [303, 200, 404, 200, 404, 200]));
+    matrix.push(("POST", &need_places, [303, 422, 404, 422, 404, 422]));
+    matrix.push(("GET", &need_unknown, [303, 404, 404, 404, 404, 404]));
+    matrix.push(("GET", "/espace/lycees/0000000A/stages", [303, 404, 404, 404, 404, 404]));
+    matrix.push(("POST", &partner_capacity, [303, 422, 404, 422, 404, 422]));
+    matrix.push(("GET", "/espace/territoire/stages", [303, 404, 404, 200, 200, 200]));
+    matrix.push(("POST", "/espace/territoire/stages", [303, 404, 404, 409, 409, 409]));
     // Last: it deactivates the Paris business officer.
     let revoke = format!("/admin/comptes/{}/retirer", ids[1].1);
     matrix.push(("POST", &revoke, [303, 404, 404, 404, 404, 200]));

@@ -319,6 +319,9 @@ async fn a_call_reaches_fitting_partners_once(engine: Engine) {
     smtp.wait_for(5, |m| m.header("Subject").contains("cherche des entreprises d'accueil")).await;
     let to_b = smtp.mails().iter().filter(|m| m.to.iter().any(|t| t == "b@winter.fr")).count();
     assert_eq!(to_b, 1, "unsubscribe honoured");
+    // What is held about that address is in its RGPD export.
+    let held = monlyceepro::storage::privacy::held(&app.db, "b@winter.fr").await.expect("données");
+    assert_eq!((held.appels_stages.len(), held.desinscriptions_appels.len()), (1, 1));
 
     // Another lycée's officer sees none of it.
     let (other, ..) = electricity_lycee(&app, std::slice::from_ref(&uai));

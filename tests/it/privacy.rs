@@ -213,7 +213,7 @@ async fn export_and_erase(engine: Engine) {
     let (status, body) =
         data_form(&app, &admin, "/admin/donnees/effacer", &[("email", COMPANY), ("confirmer", "oui")]).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("2 demande(s) anonymisée(s) dont 1 annulée(s), 1 compte(s)"), "{body}");
+    assert!(body.contains("2\u{a0}demandes anonymisées dont 1\u{a0}annulée, 1\u{a0}compte"), "{body}");
     let open_id = open["id"].as_str().expect("id");
     assert_eq!(text(&app.db, &format!("SELECT statut FROM demandes WHERE id = '{open_id}'")).await, "annulee");
     assert_eq!(text(&app.db, &format!("SELECT contact_nom FROM demandes WHERE id = '{id}'")).await, "(effacé)");

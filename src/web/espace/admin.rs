@@ -16,6 +16,7 @@ use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::text::count_of;
 
 pub struct AccountLine {
     pub id: String,
@@ -424,17 +425,22 @@ pub async fn erase_data(
     let now = state.clock.now();
     let index = state.search.index();
     let done = crate::privacy::erase(&state.requests, &index, &email, now).await?;
-    let details = format!(
-        "{} demande(s) anonymisée(s) dont {} annulée(s), {} compte(s), {} demande(s) d'accès, {} contact(s) de \
-         partenaire, {} courriel(s), {} inscription(s) à un événement",
-        done.requests.len(),
-        done.cancelled.len(),
-        done.held.comptes,
-        done.held.adhesions,
-        done.held.contacts_partenaires,
-        done.held.courriels,
-        done.held.inscriptions_evenements
-    );
+    let n = |x: usize| x as i64;
+    let c = |x: u64| x as i64;
+    let details = [
+        format!(
+            "{} dont {}",
+            count_of(n(done.requests.len()), "demande anonymisée", "demandes anonymisées"),
+            count_of(n(done.cancelled.len()), "annulée", "annulées")
+        ),
+        count_of(c(done.held.comptes), "compte", "comptes"),
+        count_of(c(done.held.adhesions), "demande d'accès", "demandes d'accès"),
+        count_of(c(done.held.contacts_partenaires), "contact de partenaire", "contacts de partenaire"),
+        count_of(c(done.held.courriels), "courriel", "courriels"),
+        count_of(c(done.held.inscriptions_evenements), "inscription à un événement", "inscriptions à un événement"),
+        count_of(c(done.held.appels_stages), "appel à accueillir des stagiaires", "appels à accueillir des stagiaires"),
+    ]
+    .join(", ");
     crate::privacy::log(&state.requests, &agent.email, "donnees_effacees", &email, &details, now).await?;
     let mut p = page(&state, &csrf, &agent).await?;
     p.notice = Some(format!("Données de {} effacées : {details} ; c'est inscrit au journal.", email.as_str()));

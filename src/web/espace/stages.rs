@@ -302,8 +302,9 @@ pub async fn show(
             Some("Aucun appel envoyé : tous ces contacts ont déjà été appelés pour ce besoin.".into())
         }
         (Some("appel"), Some(n)) => Some(format!(
-            "Appel envoyé : {} partira dans les prochaines minutes. Les réponses arriveront dans vos demandes.",
-            count_of(n, "courriel", "courriels")
+            "Appel envoyé à {} : les courriels partent dans les prochaines minutes. Les propositions des \
+             entreprises arriveront dans vos demandes.",
+            count_of(n, "contact", "contacts")
         )),
         (Some("places"), _) => Some("Nombre d'élèves mis à jour.".into()),
         _ => None,
