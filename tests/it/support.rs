@@ -358,8 +358,13 @@ impl TestApp {
             w.poll = std::time::Duration::from_millis(50);
             w.retry_base = std::time::Duration::from_millis(200);
             // The schedule runs when a test moves time and asks for it,
-            // never behind its back.
-            w.periodic_every = std::time::Duration::from_secs(365 * 24 * 3600);
+            // never behind its back — not even once at start: a year back
+            // from the machine's boot is still a valid (negative) instant,
+            // so a year made the first round run at once, sometimes racing
+            // the test's own ticks for the schedule's lease
+            // (`lifecycle::nobody_answers`, about 1 run in 6). No instant is
+            // `u64::MAX` seconds back: the worker starts its count now.
+            w.periodic_every = std::time::Duration::from_secs(u64::MAX);
             tokio::spawn(w.run(stop_rx))
         });
         let server_state = state.clone();

@@ -81,22 +81,6 @@ pub fn parse_months(stored: &str) -> Vec<u8> {
     months
 }
 
-/// French month names, January first.
-pub const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 /// "toute l'année", or "janvier, février et juin".
 pub fn months_label(months: &[u8]) -> String {
     if months.is_empty() || months.len() == 12 {

@@ -3,6 +3,7 @@
 //! host company for a PFMP period, see the partners whose capacity fits,
 //! call them in one action, mark the need filled or withdraw it.
 
+use super::vitrine::lycee_of;
 use super::{SignedIn, private};
 use crate::accounts::Agent;
 use crate::clock;
@@ -115,17 +116,6 @@ impl NeedPage {
         }
         words.join(", ")
     }
-}
-
-/// The lycée `uai` if the person answers for it (else 404): its code and
-/// "name, commune".
-fn lycee_of(state: &AppState, agent: &Agent, uai: &str) -> Result<(String, String), PageError> {
-    let index = state.search.index();
-    let l = index.lycee(&uai.to_uppercase()).ok_or(PageError::NotFound)?;
-    if !agent.sees_lycee(&l.uai, l.academie.as_deref()) {
-        return Err(PageError::NotFound);
-    }
-    Ok((l.uai.clone(), format!("{}, {}", l.nom, l.commune_nom)))
 }
 
 fn today(state: &AppState) -> String {

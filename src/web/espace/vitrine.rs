@@ -119,8 +119,9 @@ impl EditorPage {
     }
 }
 
-/// The lycée `uai` if the person answers for it (else 404).
-fn lycee_of(state: &AppState, agent: &Agent, uai: &str) -> Result<(String, String), PageError> {
+/// The lycée `uai` if the person answers for it (else 404): its code and
+/// "name, commune". Every page of one lycée's workspace checks it.
+pub(super) fn lycee_of(state: &AppState, agent: &Agent, uai: &str) -> Result<(String, String), PageError> {
     let index = state.search.index();
     let l = index.lycee(&uai.to_uppercase()).ok_or(PageError::NotFound)?;
     if !agent.sees_lycee(&l.uai, l.academie.as_deref()) {
