@@ -72,6 +72,11 @@ pub struct Services {
     pub metrics: Arc<metrics::Metrics>,
     /// Rendered showcase pages and their JSON, for the current catalogue.
     pub pages: Arc<VersionedCache<Bytes>>,
+    /// The open placement needs of the country, per catalogue version and
+    /// day: every change of a need bumps the version (as the showcase's
+    /// periods do), so `/stages` filters them in memory instead of reading
+    /// thousands of rows per search.
+    pub open_needs: Arc<VersionedCache<Arc<Vec<crate::storage::placements::BesoinRow>>>>,
     pub json: Arc<VersionedCache<Bytes>>,
     /// Answers of `GET /api/v1/recherche` by query string: popular searches
     /// repeat ("électricien" around Lyon), the index only changes with the
@@ -146,6 +151,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
             pages: Arc::new(VersionedCache::new(256)),
+            open_needs: Arc::new(VersionedCache::new(4)),
             json: Arc::new(VersionedCache::new(512)),
             searches: Arc::new(VersionedCache::new(256)),
             instance: rand::random(),

@@ -148,7 +148,16 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     let asked = Asked::new(&wanted, &index.kinship);
     let today = state.clock.now().date().to_string();
     let mut found: Vec<(Option<f64>, Found)> = Vec::new();
-    for n in store::open_besoins(state.catalogue.db(), None, &today).await? {
+    let version = state.catalogue.version();
+    let needs = match state.open_needs.get(version, &today) {
+        Some(needs) => needs,
+        None => {
+            let needs = std::sync::Arc::new(store::open_besoins(state.catalogue.db(), None, &today).await?);
+            state.open_needs.insert(version, today.clone(), needs.clone());
+            needs
+        }
+    };
+    for n in needs.iter() {
         let Some(card) = index.lycee(&n.uai) else { continue };
         let Some(offer) = card.offers.iter().find(|o| o.cfd == n.diplome) else { continue };
         let related = if asked.is_empty() {
@@ -167,7 +176,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         if distance.is_some_and(|d| d > radius) {
             continue;
         }
-        let mut need = super::pages::PublicNeed::of(&index, &n);
+        let mut need = super::pages::PublicNeed::of(&index, n);
         if let Some((code, _)) = &center {
             need.offer_href.push_str(&format!("&commune={code}"));
         }
