@@ -35,6 +35,23 @@ pub struct NeedInput {
     pub note: Option<String>,
 }
 
+/// A number of students typed in a form (a need, its update, a hosting
+/// capacity): 1 to [`MAX_PLACES`], else an error on field `places`. The
+/// one rule of the three forms.
+pub fn read_places(typed: &str, errors: &mut Errors) -> i64 {
+    match typed.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_PLACES).contains(&n) => n,
+        Ok(_) => {
+            errors.insert("places", format!("Un nombre d'élèves entre 1 et {MAX_PLACES}."));
+            0
+        }
+        Err(_) => {
+            errors.insert("places", "Indiquez un nombre d'élèves, par exemple 6.".into());
+            0
+        }
+    }
+}
+
 /// Reads a need's form against the lycée's periods; field errors in French.
 pub fn read_need(
     periods: &[PeriodeRow],
@@ -54,17 +71,7 @@ pub fn read_need(
         }
         Some(_) => {}
     }
-    let places = match places.trim().parse::<i64>() {
-        Ok(n) if (1..=MAX_PLACES).contains(&n) => n,
-        Ok(_) => {
-            errors.insert("places", format!("Un nombre d'élèves entre 1 et {MAX_PLACES}."));
-            0
-        }
-        Err(_) => {
-            errors.insert("places", "Indiquez un nombre d'élèves, par exemple 6.".into());
-            0
-        }
-    };
+    let places = read_places(places, &mut errors);
     let note = crate::partners::optional(note, MAX_NOTE, "note", &mut errors);
     match period {
         Some(period) if errors.is_empty() => Ok(NeedInput { period, places, note }),
@@ -192,9 +199,12 @@ pub async fn fitting_partners(db: &Db, index: &SearchIndex, need: &BesoinRow) ->
     let contacts = crm::contacts_of(db, &ids).await?;
     let unsubscribed = store::unsubscribed(db, &need.uai).await?;
     let called = store::appels(db, &need.id).await?;
+    // The lycée's partners in one query (not one per fitting partner).
+    let mut partners: std::collections::HashMap<String, PartenaireRow> =
+        crm::list(db, std::slice::from_ref(&need.uai), "", "").await?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut out = Vec::new();
     for (id, caps) in by_partner {
-        let Some(partner) = crm::by_id(db, &id).await? else { continue };
+        let Some(partner) = partners.remove(&id) else { continue };
         let mut fit = Fitting {
             capacities: caps.iter().map(|c| capacity_words(index, &need.uai, c)).collect(),
             reachable: Vec::new(),
@@ -381,13 +391,7 @@ pub fn read_capacity(
     }
     chosen.sort_unstable();
     chosen.dedup();
-    let places = match places.trim().parse::<i64>() {
-        Ok(n) if (1..=MAX_PLACES).contains(&n) => n,
-        _ => {
-            errors.insert("places", format!("Un nombre d'élèves entre 1 et {MAX_PLACES}."));
-            0
-        }
-    };
+    let places = read_places(places, &mut errors);
     let note = crate::partners::optional(note, MAX_NOTE, "note", &mut errors);
     if !errors.is_empty() {
         return Err(errors);

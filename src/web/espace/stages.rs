@@ -340,13 +340,10 @@ pub async fn act(
             ))
         }
         "places" => {
-            let places = match form.get("places").trim().parse::<i64>() {
-                Ok(n) if (1..=placements::MAX_PLACES).contains(&n) => n,
-                _ => {
-                    page.errors.insert("places", format!("Un nombre d'élèves entre 1 et {}.", placements::MAX_PLACES));
-                    return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
-                }
-            };
+            let places = placements::read_places(&form.get("places"), &mut page.errors);
+            if !page.errors.is_empty() {
+                return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
+            }
             placements::set_places(db, &page.uai, &page.need.id, places, &now).await?;
             super::vitrine::refresh(&state).await;
             Ok(private(Redirect::to(&format!("{base}/{}?fait=places", page.need.id)).into_response()))
