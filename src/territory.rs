@@ -41,6 +41,8 @@ pub struct LyceeLine {
     pub satisfaction: Option<(f64, usize)>,
     pub has_officer: bool,
     pub has_address: bool,
+    /// Someone reads what is sent to it ([`domain::reach::Contacts::reachable`]).
+    pub reach: bool,
 }
 
 impl LyceeLine {
@@ -49,9 +51,10 @@ impl LyceeLine {
         (self.received > 0).then(|| self.taken as f64 / self.received as f64)
     }
 
-    /// Whether a request routed to it reaches anyone.
+    /// Whether a request routed to it reaches anyone (the one rule,
+    /// [`domain::reach::Contacts::reachable`], read when the line is made).
     pub fn reachable(&self) -> bool {
-        self.has_officer || self.has_address
+        self.reach
     }
 }
 
@@ -192,11 +195,12 @@ pub async fn dashboard(
     let answers = store::answer_counts(db, scope, filters).await?;
     let taken_delays = store::take_delays(db, scope, filters).await?;
     let uais: Vec<String> = cards.iter().map(|l| l.uai.clone()).collect();
-    let reach = store::reachability(db, &uais).await?;
+    let reach = crate::storage::reach::contacts(db, Some(&uais)).await?;
     let mut by_uai: HashMap<&str, LyceeLine> = cards
         .iter()
         .map(|l| {
-            let (has_officer, has_address) = reach.get(&l.uai).copied().unwrap_or_default();
+            let contacts = reach.get(&l.uai).cloned().unwrap_or_default();
+            let (has_officer, has_address) = (contacts.has_officer(), contacts.address().is_some());
             (
                 l.uai.as_str(),
                 LyceeLine {
@@ -207,6 +211,7 @@ pub async fn dashboard(
                     position: l.position,
                     has_officer,
                     has_address,
+                    reach: contacts.reachable(),
                     ..LyceeLine::default()
                 },
             )

@@ -73,6 +73,8 @@ pub struct Confirmation<'a> {
     pub recipients: Vec<String>,
     pub widened: Option<String>,
     pub coordination: Option<String>,
+    /// No lycée was written to: only the coordination has it (or nobody).
+    pub coordination_only: bool,
     pub follow_url: &'a str,
     /// The guide for companies (`/entreprises`): what each way of working
     /// with a lycée involves, one line at the end of the email.
@@ -144,10 +146,16 @@ pub struct Coordination<'a> {
     pub action: &'a str,
     pub reason: &'a str,
     pub recipients: Vec<String>,
+    /// Lycées that fit but nobody could write to: to call.
+    pub to_contact: Vec<String>,
     pub entreprise: &'a str,
     pub contact: String,
     pub jobs: String,
     pub message: &'a str,
+    /// The request in the workspace.
+    pub workspace_url: String,
+    /// Where a coordinator enters a lycée's address.
+    pub addresses_url: String,
 }
 
 impl Coordination<'_> {

@@ -131,6 +131,7 @@ impl AppState {
         let requests = RequestService {
             deadlines: config.deadlines,
             school: school_holidays(&config.data_dir).map(Arc::new),
+            national_contact: config.contact_email.clone(),
             ..RequestService::new(db.clone(), signer.clone(), &config.base_url)
         };
         Ok(AppState(Arc::new(Services {
@@ -400,6 +401,11 @@ async fn metrics_text(
     for (transition, n) in crate::requests::counters::snapshot() {
         body.push_str(&format!("mlp_demandes_transitions_total{{transition=\"{transition}\"}} {n}\n"));
     }
+    body.push_str(&format!(
+        "# HELP mlp_demandes_sans_contact_total Demandes que personne n'a pu recevoir à leur dépôt (par cette instance).\n\
+         # TYPE mlp_demandes_sans_contact_total counter\nmlp_demandes_sans_contact_total {}\n",
+        crate::requests::counters::no_contact_total()
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
@@ -420,6 +426,11 @@ fn business_gauges(b: &crate::storage::metrics::BusinessFigures) -> Vec<Gauge> {
     ));
     g.push(Gauge::plain("mlp_demandes_routees", "Demandes transmises à au moins un lycée.", b.routed as f64));
     g.push(Gauge::plain("mlp_demandes_prises", "Demandes prises en charge par un lycée.", b.taken as f64));
+    g.push(Gauge::plain(
+        "mlp_demandes_sans_contact",
+        "Demandes ouvertes que personne n'a pu recevoir (ni lycée, ni coordination, ni contact national).",
+        b.without_contact as f64,
+    ));
     for (s, n) in &b.emails {
         g.push(Gauge::labelled(
             "mlp_courriels",
