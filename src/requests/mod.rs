@@ -158,8 +158,10 @@ impl RequestService {
         }
     }
 
-    /// Records that a request changed (after the commit).
-    fn changed(&self) {
+    /// Records that a request changed (after the commit), or who can be
+    /// reached did: what is computed from them (statistics, dashboards)
+    /// computes again.
+    pub fn changed(&self) {
         self.revision.fetch_add(1, Ordering::Release);
     }
 

@@ -52,6 +52,20 @@ pub fn view_of(index: &SearchIndex, r: &DestinataireRow) -> RecipientView {
     }
 }
 
+/// A link of the coordination chain, in a sentence: "la coordination
+/// école-entreprise de l'académie de Clermont-Ferrand", "l'équipe
+/// nationale de MonLycéePro".
+pub fn coordination_who(level: domain::reach::CoordinationLevel, academie: Option<&str>) -> String {
+    use domain::reach::CoordinationLevel;
+    match (level, academie) {
+        (CoordinationLevel::Academie, Some(a)) => {
+            format!("la coordination école-entreprise de l'académie {}", domain::text::of_place(a))
+        }
+        (CoordinationLevel::Academie, None) => "la coordination école-entreprise de l'académie".to_string(),
+        (CoordinationLevel::National, _) => "l'équipe nationale de MonLycéePro".to_string(),
+    }
+}
+
 /// Who of the coordination chain has a request, and why, as the company,
 /// the API and the workspace see it (API.md, `coordination`).
 #[derive(Debug, Clone, PartialEq)]
@@ -89,14 +103,7 @@ impl CoordinationView {
     /// l'académie de Clermont-Ferrand", "l'équipe nationale de
     /// MonLycéePro"; `None` when nobody was written to.
     pub fn who(&self) -> Option<String> {
-        use domain::reach::CoordinationLevel;
-        match self.level? {
-            CoordinationLevel::Academie => Some(match &self.academie {
-                Some(a) => format!("la coordination école-entreprise de l'académie {}", domain::text::of_place(a)),
-                None => "la coordination école-entreprise de l'académie".to_string(),
-            }),
-            CoordinationLevel::National => Some("l'équipe nationale de MonLycéePro".to_string()),
-        }
+        Some(coordination_who(self.level?, self.academie.as_deref()))
     }
 
     /// The name the API gives the coordination (`coordination.nom`).
@@ -157,5 +164,30 @@ impl CoordinationView {
             (_, None) | (R::NoContact, Some(_)) => return None,
         };
         Some(words)
+    }
+}
+
+/// Where a request stands, in the company's words, saying who really has
+/// it: "Transmise au lycée Raymond Cortat", "Transmise à 3 lycées",
+/// "Confiée à la coordination école-entreprise de l'académie de Lyon" —
+/// never "aux lycées" when no lycée was written to.
+pub fn status_words(
+    index: &SearchIndex,
+    d: &crate::storage::requests::DemandeRow,
+    recipients: &[RecipientView],
+) -> String {
+    use domain::lifecycle::RequestStatus;
+    let told: Vec<&RecipientView> = recipients.iter().filter(|r| r.statut.is_involved()).collect();
+    match d.statut {
+        RequestStatus::Transmise => match told.as_slice() {
+            [one] => format!("Transmise {}", domain::text::at_lycee(&one.nom)),
+            [] => "Enregistrée".to_string(),
+            many => format!("Transmise à {} lycées", many.len()),
+        },
+        RequestStatus::EnAttente => match CoordinationView::of(index, d).and_then(|c| c.who()) {
+            Some(who) => format!("Confiée à {who}"),
+            None => "Enregistrée : aucun interlocuteur n'est encore désigné pour votre secteur".to_string(),
+        },
+        other => other.label().to_string(),
     }
 }

@@ -203,3 +203,24 @@ pub async fn clear_coordination(tx: &mut Tx, academie: &str) -> sqlx::Result<boo
     on_tx!(tx, c => sqlx::query("DELETE FROM coordinations WHERE academie_code = $1")
         .bind(academie).execute(&mut *c).await.map(|r| r.rows_affected() > 0))
 }
+
+/// Every address entered by a person, by lycée.
+pub async fn all_entered(db: &Db) -> sqlx::Result<HashMap<String, EnteredRow>> {
+    let rows = on_db!(db, p => sqlx::query_as::<_, EnteredRow>(
+        "SELECT uai, email, saisi_par, saisi_le FROM adresses_lycees"
+    ).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|r| (r.uai.clone(), r)).collect())
+}
+
+/// How many requests named each lycée "to contact" (it fitted, nobody
+/// could be written to): whom the coordination should call first.
+pub async fn missed_requests(db: &Db) -> sqlx::Result<HashMap<String, i64>> {
+    let rows: Vec<String> = on_db!(db, p => sqlx::query_scalar::<_, String>(
+        "SELECT lycees_a_contacter FROM demandes WHERE lycees_a_contacter IS NOT NULL AND lycees_a_contacter <> ''"
+    ).fetch_all(p).await)?;
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for uai in rows.iter().flat_map(|r| r.split(',')).filter(|u| !u.is_empty()) {
+        *out.entry(uai.to_string()).or_default() += 1;
+    }
+    Ok(out)
+}
