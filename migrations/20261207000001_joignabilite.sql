@@ -44,3 +44,9 @@ ALTER TABLE demandes RENAME COLUMN coordination_n TO coordination;
 -- a pilot nobody can read passes its role on at once, and a request left
 -- with nobody goes to the coordination.
 UPDATE demandes SET prochaine_echeance = cree_le WHERE statut = 'transmise' AND responsable_uai IS NULL;
+
+-- The public statistics read whether each request reached a lycée at once
+-- (its coordination reason): the covering index carries the column.
+DROP INDEX demandes_statistiques;
+CREATE INDEX demandes_statistiques ON demandes (cree_le, statut, action, academie_code, commune_code, issue, pris_le,
+    satisfaction, partenaire, coordination);

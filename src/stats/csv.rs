@@ -150,7 +150,7 @@ mod tests {
             })
             .collect();
         let report =
-            compute(&facts, &Scope { period, academies: &academies, academie: None, action: None, sources: &[] });
+            compute(&facts, &Scope { period, academies: &academies, academie: None, action: None, sources: &[], reach: Default::default() });
         let text = write(&report);
         assert!(text.starts_with("\u{feff}periode_du;periode_au;"));
         let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
