@@ -11,9 +11,10 @@ CREATE TABLE adresses_lycees (
     saisi_le TEXT NOT NULL
 );
 
--- Addresses whose delivery finally failed (a permanent refusal, or every
--- retry spent): a dead address is nobody, so reachability skips it until
--- someone enters it again or an email to it is delivered.
+-- Addresses the mail system refused for good (an unknown mailbox, a
+-- refused domain): a dead address is nobody, so reachability skips it
+-- until someone enters it again or an email to it is delivered. Retries
+-- spent on a passing fault (our own mail server down) mark nothing.
 CREATE TABLE courriels_en_echec (
     email_norm TEXT PRIMARY KEY,
     depuis TEXT NOT NULL,

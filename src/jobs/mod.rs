@@ -101,9 +101,13 @@ impl Worker {
                         }
                     }
                     outbox::outbox_failed(db, &mail.id, &self.id, &e.message, retry.as_deref()).await?;
-                    if retry.is_none() {
-                        // Nobody read it: the request goes on to whoever
-                        // comes next.
+                    if e.permanent {
+                        // The mail system refused the address for good:
+                        // nobody there read it, the request goes on to
+                        // whoever comes next. Retries spent on a passing
+                        // fault (our own mail server down) say nothing of
+                        // the address: the email stays "echec" for the
+                        // operators, nothing is marked dead.
                         let index = self.search.index();
                         let now = self.clock.now();
                         if let Err(err) = self.requests.undelivered(&index, &mail, &e.message, now).await {

@@ -106,7 +106,8 @@ impl Mailer {
         // A lycée with several business officers is written to all of them.
         let mut builder = Message::builder().from(self.from.clone());
         for one in to.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let mailbox: Mailbox = one.parse().map_err(|e| SendError::permanent(format!("adresse invalide {one} : {e}")))?;
+            let mailbox: Mailbox =
+                one.parse().map_err(|e| SendError::permanent(format!("adresse invalide {one} : {e}")))?;
             builder = builder.to(mailbox);
         }
         let message = builder

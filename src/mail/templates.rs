@@ -547,13 +547,22 @@ mod tests {
             action: "PFMP",
             reason: "aucun lycée n'a pu la prendre en charge",
             recipients: Vec::new(),
+            to_contact: vec!["Lycée des métiers de l'alimentation (Aurillac)".into()],
             entreprise: "Boulangerie Dupont",
             contact: String::new(),
             jobs: String::new(),
             message: "Bonjour",
+            workspace_url: "https://x.fr/espace/demandes/MLP-2026-000001".into(),
+            addresses_url: "https://x.fr/espace/territoire/adresses".into(),
         }
         .render_email();
         assert!(coordination.body.contains("d'une entreprise d'Aurillac"), "{}", coordination.body);
+        assert!(
+            coordination.body.contains("- Lycée des métiers de l'alimentation (Aurillac)"),
+            "{}",
+            coordination.body
+        );
+        assert!(coordination.body.contains("Aucun lycée n'a reçu cette demande"), "{}", coordination.body);
     }
 
     /// Every email about its request that a company receives (acknowledged,
@@ -574,6 +583,7 @@ mod tests {
                 recipients: vec!["LP X (Aurillac), pilote".into()],
                 widened: None,
                 coordination: None,
+                coordination_only: false,
                 follow_url,
                 guidance_url: guide.into(),
             }

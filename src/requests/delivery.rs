@@ -1,5 +1,5 @@
-//! An email of a request that was finally not delivered (a permanent
-//! refusal, or every retry spent): the person it was for was not told, so
+//! An email of a request the mail system refused for good (an unknown
+//! mailbox, a refused domain): the person it was for was not told, so
 //! the request goes on to whoever comes next — the next lycée, the next
 //! link of the coordination chain — and never counts the unsent email as
 //! "transmise" (PRODUCT.md, "A request is never lost").

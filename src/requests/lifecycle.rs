@@ -140,12 +140,9 @@ impl RequestService {
         // The coordination of the request's académie is written to: the
         // first link of its chain someone reads, else nobody (said so).
         if plan.emails.iter().any(|e| matches!(e, domain::lifecycle::Email::Coordination { .. })) {
-            let chain = crate::storage::reach::chain(
-                &self.db,
-                next.academie_code.as_deref(),
-                self.national_contact.as_deref(),
-            )
-            .await?;
+            let chain =
+                crate::storage::reach::chain(&self.db, next.academie_code.as_deref(), self.national_contact.as_deref())
+                    .await?;
             next.coordination_niveau = chain.first().map(|(level, _)| level);
             if next.coordination_niveau.is_none() && next.statut == RequestStatus::EnAttente {
                 next.coordination = Some(CoordinationReason::NoContact);

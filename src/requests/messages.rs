@@ -76,7 +76,8 @@ pub fn story_line(
     text: Option<&str>,
 ) -> (Actor, String) {
     // Who of the coordination chain has the request, if anyone.
-    let coordination = || super::views::CoordinationView::of(index, d).and_then(|c| c.who());
+    let coordination =
+        || d.coordination_niveau.map(|level| super::views::coordination_who(level, academie_name(index, d).as_deref()));
     // "Le lycée X" to open a sentence, "le lycée X" inside one.
     let name = |u: &str| school(index, u).the_capitalised();
     let the = |u: &str| school(index, u).the();
@@ -110,7 +111,9 @@ pub fn story_line(
         Story::ToCoordination => (
             system,
             match coordination() {
-                Some(who) => format!("Aucun autre lycée ne peut répondre pour l'instant : {who} reprend votre demande."),
+                Some(who) => {
+                    format!("Aucun autre lycée ne peut répondre pour l'instant : {who} reprend votre demande.")
+                }
                 None => "Aucun autre lycée ne peut répondre pour l'instant, et aucun interlocuteur n'est encore \
                          désigné pour votre secteur : votre demande reste enregistrée."
                     .to_string(),
@@ -118,7 +121,10 @@ pub fn story_line(
         ),
         Story::Undelivered { uai } => (
             system,
-            format!("Le courriel adressé {} n'a pas pu être remis : personne n'y a été prévenu.", school(index, uai).at()),
+            format!(
+                "Le courriel adressé {} n'a pas pu être remis : personne n'y a été prévenu.",
+                school(index, uai).at()
+            ),
         ),
         Story::Text { by, .. } => (by.clone(), text.unwrap_or_default().to_string()),
         Story::Closed { by: Actor::Company, outcome } => (
@@ -155,9 +161,11 @@ pub fn story_line(
             system,
             match coordination() {
                 Some(who) => format!("Sans réponse des lycées, la demande est signalée à {who}."),
-                None => "Sans réponse des lycées ; aucun interlocuteur de coordination n'est encore désigné pour votre \
+                None => {
+                    "Sans réponse des lycées ; aucun interlocuteur de coordination n'est encore désigné pour votre \
                          secteur."
-                    .to_string(),
+                        .to_string()
+                }
             },
         ),
         Story::NoAnswer => (
@@ -306,10 +314,9 @@ impl RequestService {
     ) -> Rendered {
         let why = match reason {
             CoordinationReason::TrainingOffer => "demande sur l'offre de formation".to_string(),
-            CoordinationReason::NoLyceeFits => format!(
-                "aucun lycée ne correspond à moins de {}",
-                domain::routing::km_words(super::WIDEST_RADIUS_KM)
-            ),
+            CoordinationReason::NoLyceeFits => {
+                format!("aucun lycée ne correspond à moins de {}", domain::routing::km_words(super::WIDEST_RADIUS_KM))
+            }
             CoordinationReason::NoReachableLycee => {
                 "des lycées correspondent, mais MonLycéePro ne peut écrire à personne dans aucun d'eux".to_string()
             }
@@ -482,7 +489,8 @@ impl RequestService {
                 Email::CompanyNoAnswer => {
                     let alternatives = self.alternatives(index, d, recips, now).await?;
                     let academie = academie_name(index, d);
-                    let chain = reach::chain(&self.db, d.academie_code.as_deref(), self.national_contact.as_deref()).await?;
+                    let chain =
+                        reach::chain(&self.db, d.academie_code.as_deref(), self.national_contact.as_deref()).await?;
                     let coordination_address =
                         chain.first().and_then(|(_, to)| to.first().cloned()).filter(|_| !chain.academie.is_empty());
                     company.push(

@@ -15,10 +15,8 @@ use domain::lifecycle::{
     Done, PartnerEvent, RecipientRole, RecipientStatus, Request, RequestStatus, Transition, next_due,
 };
 use domain::matching::WantedJob;
-use domain::routing::{
-    Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_words, route,
-};
 use domain::reach::{Chain, Target};
+use domain::routing::{Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_words, route};
 use domain::text::at_lycee;
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
@@ -193,7 +191,12 @@ impl RequestService {
             }
             None => None,
         };
-        Ok(RoutingPreview { recipients, widened_to: decision.widened.then_some(decision.radius_km), trade, coordination })
+        Ok(RoutingPreview {
+            recipients,
+            widened_to: decision.widened.then_some(decision.radius_km),
+            trade,
+            coordination,
+        })
     }
 
     /// Records and routes a request (or links it to the first one when it is
@@ -477,7 +480,11 @@ impl RequestService {
         }
         if let Some(c) = coordination.as_ref().filter(|c| !c.to_contact.is_empty()) {
             let names = c.to_contact.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ");
-            texts.push((None, format!("À contacter par la coordination (personne n'a pu leur écrire) : {names}."), false));
+            texts.push((
+                None,
+                format!("À contacter par la coordination (personne n'a pu leur écrire) : {names}."),
+                false,
+            ));
         }
         d.statut = if decision.pilot.is_some() && !recipients.is_empty() {
             RequestStatus::Transmise

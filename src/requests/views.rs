@@ -134,9 +134,9 @@ impl CoordinationView {
                  votre secteur figurent dans l'annuaire de l'éducation."
                     .to_string()
             }
-            (R::TrainingOffer, Some(who)) => format!(
-                "Une demande sur l'offre de formation concerne aussi l'académie : elle est transmise à {who}."
-            ),
+            (R::TrainingOffer, Some(who)) => {
+                format!("Une demande sur l'offre de formation concerne aussi l'académie : elle est transmise à {who}.")
+            }
             (R::NoLyceeFits, Some(who)) => format!(
                 "Aucun lycée ne correspond, même à {} : votre demande est transmise à {who}, qui la reprend.",
                 domain::routing::km_words(super::WIDEST_RADIUS_KM)

@@ -147,10 +147,20 @@ mod tests {
                 ending: None,
                 satisfaction: None,
                 source: None,
+                direct: true,
             })
             .collect();
-        let report =
-            compute(&facts, &Scope { period, academies: &academies, academie: None, action: None, sources: &[], reach: Default::default() });
+        let report = compute(
+            &facts,
+            &Scope {
+                period,
+                academies: &academies,
+                academie: None,
+                action: None,
+                sources: &[],
+                reach: Default::default(),
+            },
+        );
         let text = write(&report);
         assert!(text.starts_with("\u{feff}periode_du;periode_au;"));
         let lines: Vec<&str> = text.trim_end().split("\r\n").collect();

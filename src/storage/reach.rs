@@ -35,8 +35,7 @@ async fn pairs(db: &Db, sql: &str, column: &str, uais: Option<&[String]>) -> sql
 
 /// The normalised addresses whose delivery finally failed.
 pub async fn failed_addresses(db: &Db) -> sqlx::Result<BTreeSet<String>> {
-    let rows: Vec<String> =
-        on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT email_norm FROM courriels_en_echec").fetch_all(p).await)?;
+    let rows: Vec<String> = on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT email_norm FROM courriels_en_echec").fetch_all(p).await)?;
     Ok(rows.into_iter().collect())
 }
 

@@ -97,7 +97,13 @@ impl DemandeRow {
 
     /// The lycées nobody could write to, for the coordination to call.
     pub fn to_contact(&self) -> Vec<String> {
-        self.lycees_a_contacter.as_deref().unwrap_or("").split(',').filter(|u| !u.is_empty()).map(str::to_string).collect()
+        self.lycees_a_contacter
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -203,11 +209,7 @@ pub async fn find_duplicate(
 /// Availability, track record and reachability of the given lycées;
 /// `month` is the current calendar month ("2026-11"), whose requests make
 /// the fair share.
-pub async fn routing_status(
-    db: &Db,
-    uais: &[String],
-    month: &str,
-) -> sqlx::Result<HashMap<String, LyceeStatus>> {
+pub async fn routing_status(db: &Db, uais: &[String], month: &str) -> sqlx::Result<HashMap<String, LyceeStatus>> {
     let mut out: HashMap<String, LyceeStatus> = HashMap::new();
     if uais.is_empty() {
         return Ok(out);

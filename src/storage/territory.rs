@@ -192,4 +192,3 @@ pub async fn take_delays(db: &Db, scope: &Scope, f: &Filters) -> sqlx::Result<Ve
         qb.build_query_as::<(String, String, String)>().fetch_all(p).await
     })
 }
-

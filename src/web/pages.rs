@@ -448,13 +448,17 @@ pub async fn lycee(
         let index = state.search.index();
         let card = index.lycee(uai.as_str());
         let code = card.and_then(|c| c.academie.clone());
-        let academie = code.as_ref().and_then(|c| index.academies.values().find(|(k, _)| k == c)).map(|(_, n)| n.clone());
-        let chain =
-            crate::storage::reach::chain(state.catalogue.db(), code.as_deref(), state.requests.national_contact.as_deref())
-                .await?;
-        chain.first().map_or(String::new(), |(level, _)| {
-            crate::requests::views::coordination_who(level, academie.as_deref())
-        })
+        let academie =
+            code.as_ref().and_then(|c| index.academies.values().find(|(k, _)| k == c)).map(|(_, n)| n.clone());
+        let chain = crate::storage::reach::chain(
+            state.catalogue.db(),
+            code.as_deref(),
+            state.requests.national_contact.as_deref(),
+        )
+        .await?;
+        chain
+            .first()
+            .map_or(String::new(), |(level, _)| crate::requests::views::coordination_who(level, academie.as_deref()))
     };
     let key = format!("{uai}@{today}#{}#{reachable}#{via}", &crate::security::token_hash(&stamp)[..16]);
     let body = match state.pages.get(version, &key) {

@@ -284,7 +284,9 @@ fn coverage(c: &domain::stats::Coverage) -> (String, Vec<(String, String, String
     let rows = c
         .by_academie
         .iter()
-        .map(|a| (a.name.clone(), thousands(a.lycees as i64), thousands(a.reachable as i64), shown(a.direct_share, percent)))
+        .map(|a| {
+            (a.name.clone(), thousands(a.lycees as i64), thousands(a.reachable as i64), shown(a.direct_share, percent))
+        })
         .collect();
     (sentence, rows)
 }

@@ -753,6 +753,7 @@ async fn joining_and_importing(engine: Engine) {
     let paris = index.lycees.iter().find(|l| l.departement == "75").expect("Paris").uai.clone();
     crate::support::exec(&app.db, &format!("UPDATE lycees SET email = 'ce.{0}@ac-lyon.fr' WHERE uai = '{0}'", lyon[0]))
         .await;
+    crate::support::prefer_directory(&app.db).await;
     let visitor = app.new_client();
     for (email, uai, expected) in [
         ("zoe@gmail.com", lyon[0].as_str(), "adresse académique"),

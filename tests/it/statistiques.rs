@@ -399,6 +399,8 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         avis_demande_le: None,
         explication_rayon: None,
         partenaire: None,
+        coordination_niveau: None,
+        lycees_a_contacter: None,
     }
 }
 
@@ -691,7 +693,11 @@ async fn figures_match_the_generated_year(engine: Engine) {
     let (s, page) = app.get_text("/statistiques").await;
     assert_eq!(s, 200);
     assert_eq!(page.matches("role=\"img\"").count(), 4, "four charts");
-    assert_eq!(page.matches("<table>").count(), 5, "a table per chart and the columns of the file");
+    assert_eq!(
+        page.matches("<table>").count(),
+        6,
+        "a table per chart, the lycées reachable by académie and the columns of the file"
+    );
     let total = answer["demandes"].as_i64().expect("total");
     assert!(page.contains(&domain::text::thousands(total)), "the count, French style");
     assert!(page.contains("&lt; 5") && page.contains("non diffusé"));

@@ -8,6 +8,8 @@
 //! coordinator or an administrator entered, then the official directory or
 //! the regional file. An address whose delivery finally failed is skipped,
 //! so that the next one (or nobody) is used — a dead address is nobody.
+//! Emails go to the people who signed up to answer when there are some,
+//! else to the best known address.
 //!
 //! Routing, the showcase, the coordinator's territory, the statistics and
 //! the exports all ask [`Contacts`]: one rule, one answer.
@@ -136,13 +138,17 @@ impl Contacts {
             .or_else(|| self.usable(self.directory.as_ref()).map(|a| (a, AddressSource::Directory)))
     }
 
-    /// Everyone an email to the lycée goes to: its staff accounts, then
-    /// its known address (each once).
+    /// Everyone an email to the lycée goes to: its staff accounts (the
+    /// people who signed up to answer), else its known address.
     pub fn recipients(&self) -> Vec<String> {
+        let alive = |a: &&str| !a.trim().is_empty() && !self.failed.contains(&normalized(a));
+        let mut wanted: Vec<&str> = self.officers.iter().map(String::as_str).filter(alive).collect();
+        if wanted.is_empty() {
+            wanted.extend(self.address().map(|(a, _)| a));
+        }
         let mut out: Vec<String> = Vec::new();
-        let officers = self.officers.iter().map(|s| s.trim()).filter(|s| !self.failed.contains(&normalized(s)));
-        for a in officers.chain(self.address().map(|(a, _)| a)) {
-            if !a.is_empty() && !out.iter().any(|o| normalized(o) == normalized(a)) {
+        for a in wanted.into_iter().map(str::trim) {
+            if !out.iter().any(|o| normalized(o) == normalized(a)) {
                 out.push(a.to_string());
             }
         }
@@ -186,7 +192,10 @@ mod tests {
     fn the_chain_goes_on_to_the_next_link() {
         let both = Chain { academie: vec!["clee@ac.fr".into()], national: vec!["admin@gouv.fr".into()] };
         assert_eq!(both.first().map(|(l, _)| l), Some(CoordinationLevel::Academie));
-        assert_eq!(both.first_from(CoordinationLevel::National).map(|(l, to)| (l, to.to_vec())), Some((CoordinationLevel::National, vec!["admin@gouv.fr".to_string()])));
+        assert_eq!(
+            both.first_from(CoordinationLevel::National).map(|(l, to)| (l, to.to_vec())),
+            Some((CoordinationLevel::National, vec!["admin@gouv.fr".to_string()]))
+        );
         let national = Chain { academie: vec![], ..both.clone() };
         assert_eq!(national.first().map(|(l, _)| l), Some(CoordinationLevel::National));
         assert_eq!(Chain::default().first(), None);
@@ -199,9 +208,12 @@ mod tests {
         let failed = |a: &str| [normalized(a)].into_iter().collect::<BTreeSet<_>>();
         let cases: Vec<(&str, Contacts, Vec<&str>, Option<AddressSource>)> = vec![
             ("nobody", Contacts::default(), vec![], None),
-            ("directory only", Contacts { directory: s("ce.0150001@ac.fr"), ..Contacts::default() }, vec![
-                "ce.0150001@ac.fr",
-            ], Some(AddressSource::Directory)),
+            (
+                "directory only",
+                Contacts { directory: s("ce.0150001@ac.fr"), ..Contacts::default() },
+                vec!["ce.0150001@ac.fr"],
+                Some(AddressSource::Directory),
+            ),
             (
                 "the showcase's address before the directory's",
                 Contacts { showcase: s("bde@lycee.fr"), directory: s("ce@ac.fr"), ..Contacts::default() },
@@ -216,13 +228,21 @@ mod tests {
             ),
             (
                 "an account, and the address once",
-                Contacts {
-                    officers: vec!["rbe@ac.fr".into()],
-                    showcase: s(" RBE@ac.fr "),
-                    ..Contacts::default()
-                },
+                Contacts { officers: vec!["rbe@ac.fr".into()], showcase: s(" RBE@ac.fr "), ..Contacts::default() },
                 vec!["rbe@ac.fr"],
                 Some(AddressSource::Showcase),
+            ),
+            (
+                "an account: the directory's address is not written to",
+                Contacts { officers: vec!["rbe@ac.fr".into()], directory: s("ce@ac.fr"), ..Contacts::default() },
+                vec!["rbe@ac.fr"],
+                Some(AddressSource::Directory),
+            ),
+            (
+                "an account: the address is for when nobody signed up",
+                Contacts { officers: vec!["rbe@ac.fr".into()], entered: s("bde@lycee.fr"), ..Contacts::default() },
+                vec!["rbe@ac.fr"],
+                Some(AddressSource::Entered),
             ),
             (
                 "an account with no address",
@@ -236,6 +256,17 @@ mod tests {
                     showcase: s("mort@lycee.fr"),
                     directory: s("ce@ac.fr"),
                     failed: failed("Mort@lycee.fr"),
+                    ..Contacts::default()
+                },
+                vec!["ce@ac.fr"],
+                Some(AddressSource::Directory),
+            ),
+            (
+                "the account's address failed: the directory's is written to",
+                Contacts {
+                    officers: vec!["parti@ac.fr".into()],
+                    directory: s("ce@ac.fr"),
+                    failed: failed("parti@ac.fr"),
                     ..Contacts::default()
                 },
                 vec!["ce@ac.fr"],

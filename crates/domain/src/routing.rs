@@ -144,7 +144,10 @@ impl CoordinationReason {
     /// Whether the request went to no lycée at all (only the coordination,
     /// or nobody).
     pub fn without_lycee(self) -> bool {
-        matches!(self, CoordinationReason::NoLyceeFits | CoordinationReason::NoReachableLycee | CoordinationReason::NoContact)
+        matches!(
+            self,
+            CoordinationReason::NoLyceeFits | CoordinationReason::NoReachableLycee | CoordinationReason::NoContact
+        )
     }
 }
 

@@ -805,7 +805,10 @@ mod tests {
         let c = compute(&facts, &scope).coverage;
         assert_eq!((c.lycees, c.reachable), (123, 41));
         assert_eq!(c.direct_share, Some(60.0));
-        assert_eq!((c.by_academie[0].lycees, c.by_academie[0].reachable, c.by_academie[0].direct_share), (120, 40, Some(75.0)));
+        assert_eq!(
+            (c.by_academie[0].lycees, c.by_academie[0].reachable, c.by_academie[0].direct_share),
+            (120, 40, Some(75.0))
+        );
         assert_eq!((c.by_academie[1].lycees, c.by_academie[1].reachable), (3, 1), "lycées are never withheld");
         assert_eq!(c.by_academie[1].direct_share, None, "two requests: withheld");
         // One académie asked: its own counts.

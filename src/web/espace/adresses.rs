@@ -89,17 +89,11 @@ impl AddressesPage {
     }
 }
 
-async fn page(
-    state: &AppState,
-    csrf: &CsrfCookie,
-    agent: &Agent,
-    params: &Params,
-) -> Result<AddressesPage, PageError> {
+async fn page(state: &AppState, csrf: &CsrfCookie, agent: &Agent, params: &Params) -> Result<AddressesPage, PageError> {
     let scope = scope_of(state, agent, params)?;
     let index = state.search.index();
     let choose_academie = scope == Scope::National;
-    let lines =
-        if choose_academie { Vec::new() } else { address_lines(&state.requests.db, &index, &scope).await? };
+    let lines = if choose_academie { Vec::new() } else { address_lines(&state.requests.db, &index, &scope).await? };
     let title = match &scope {
         Scope::National => "Les adresses des lycées".to_string(),
         Scope::Academie(code, _) => {
@@ -160,7 +154,9 @@ pub async fn show(
     let params = Params::parse(raw.as_deref());
     let mut p = page(&state, &csrf, &agent, &params).await?;
     p.notice = match params.text("fait") {
-        Some("saisie") => Some("Adresse enregistrée : les prochaines demandes qui concernent ce lycée lui sont écrites.".into()),
+        Some("saisie") => {
+            Some("Adresse enregistrée : les prochaines demandes qui concernent ce lycée lui sont écrites.".into())
+        }
         Some("retiree") => Some("Adresse retirée.".into()),
         Some("import") => Some("Fichier importé : les adresses sont enregistrées.".into()),
         _ => None,

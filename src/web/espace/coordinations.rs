@@ -51,7 +51,11 @@ impl CoordinationsPage {
     }
 }
 
-async fn page(state: &AppState, csrf: &CsrfCookie, agent: &crate::accounts::Agent) -> Result<CoordinationsPage, PageError> {
+async fn page(
+    state: &AppState,
+    csrf: &CsrfCookie,
+    agent: &crate::accounts::Agent,
+) -> Result<CoordinationsPage, PageError> {
     let index = state.search.index();
     Ok(CoordinationsPage {
         chrome: Chrome::new("espace"),

@@ -329,8 +329,7 @@ pub async fn import(
         Ok(t) => t,
         Err(why) => {
             p.error = Some(why);
-            let status =
-                if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
             return Ok(private(render(status, &p)));
         }
     };

@@ -6,8 +6,8 @@
 //! 404, the same answer as something that does not exist, so that ids
 //! cannot be probed.
 
-pub mod adresses;
 pub mod admin;
+pub mod adresses;
 pub mod coordinations;
 pub mod demandes;
 pub mod equipe;
