@@ -134,12 +134,14 @@ impl AppState {
             national_contact: config.contact_email.clone(),
             ..RequestService::new(db.clone(), signer.clone(), &config.base_url)
         };
+        let reach_revision = requests.revision.clone();
         Ok(AppState(Arc::new(Services {
             proconnect,
             stats: Arc::new(crate::stats::StatsService::new(requests.clone())),
             dashboards: Arc::new(crate::territory::dashboard_cache()),
             requests,
-            accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
+            accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url)
+                .with_reach_revision(reach_revision),
             entreprises: Entreprises::new(&config.entreprises_api_url),
             limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
             api_keys: crate::partner_api::ApiKeys::new(db.clone(), &config.base_url),

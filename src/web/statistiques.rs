@@ -242,8 +242,8 @@ struct StatsPage {
     computed_at: String,
     columns: &'static [Column],
     /// The service's reach (`couverture`): one sentence, then a line per
-    /// académie (name, lycées, reachable lycées, share reaching a lycée).
-    coverage: Option<(String, Vec<(String, String, String, String)>)>,
+    /// académie.
+    coverage: Option<(String, Vec<ReachLine>)>,
 }
 
 impl StatsPage {
@@ -266,8 +266,12 @@ fn counted(n: Option<u64>, one: &str, many: &str) -> String {
     }
 }
 
+/// An académie's reach as the page shows it: name, lycées, reachable
+/// lycées, share of requests written directly to a lycée.
+type ReachLine = (String, String, String, String);
+
 /// The service's reach, in words and by académie.
-fn coverage(c: &domain::stats::Coverage) -> (String, Vec<(String, String, String, String)>) {
+fn coverage(c: &domain::stats::Coverage) -> (String, Vec<ReachLine>) {
     let lycees = |n: u64| domain::text::count_of(n as i64, "lycée", "lycées");
     let mut sentence = format!(
         "{} sur {} ont quelqu'un qui lit les demandes de MonLycéePro (un référent inscrit ou une adresse connue).",

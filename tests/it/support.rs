@@ -606,6 +606,16 @@ struct SinkHandler {
 }
 
 impl mailin_embedded::Handler for SinkHandler {
+    /// Addresses at `rebond.test` do not exist: refused for good (550), as
+    /// a real mail system answers an unknown mailbox.
+    fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
+        if to.to_lowercase().contains("@rebond.test") {
+            mailin_embedded::response::NO_MAILBOX
+        } else {
+            mailin_embedded::response::OK
+        }
+    }
+
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> mailin_embedded::Response {
         self.current = Mail { from: from.to_string(), to: to.to_vec(), data: Vec::new() };
         mailin_embedded::response::OK
