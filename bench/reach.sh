@@ -30,8 +30,8 @@ echo "# Reach of the requests $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); commit $(git rev-parse --short HEAD); $N requests, seed $SEED"
 echo
-echo "| set-up | written to someone | to a lycée directly | to the coordination (of which only it) | nobody | reasons |"
-echo "|---|---|---|---|---|---|"
+echo "| set-up | written to someone | to a lycée directly | to the coordination (of which only it) | nobody | coordination level | reasons |"
+echo "|---|---|---|---|---|---|---|"
 
 run() { # label contact-email coordinators…
   local label="$1" contact="$2"
@@ -54,7 +54,8 @@ label, path = sys.argv[1], sys.argv[2]
 r = json.load(open(path))
 p = r["parts"]
 reasons = ", ".join(f"{k} {v}" for k, v in sorted(r["raisons"].items()))
-print(f"| {label} | {p['ecrites']} % | {p['lycee_direct']} % | {p['coordination']} % ({p['coordination_seule']} %) | {p['personne']} % | {reasons} |")
+levels = ", ".join(f"{k} {v}" for k, v in sorted(r["niveaux"].items())) or "—"
+print(f"| {label} | {p['ecrites']} % | {p['lycee_direct']} % | {p['coordination']} % ({p['coordination_seule']} %) | {p['personne']} % | {levels} | {reasons} |")
 PY
 }
 
