@@ -26,6 +26,7 @@ pub mod server;
 pub mod stages;
 pub mod statistiques;
 pub mod suivi;
+pub mod text_rule;
 
 use crate::cache::VersionedCache;
 use crate::catalogue::Catalogue;
@@ -296,6 +297,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(text_rule::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
         .with_state(state)

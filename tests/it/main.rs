@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod api;
+mod bad_text;
 mod browser;
 mod demandes;
 mod download;
