@@ -92,7 +92,18 @@ pub struct PageOf<T: Serialize> {
 
 /// `GET /api/v1/lycees/{uai}`.
 pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    let uai: Uai = raw.parse().map_err(|e| ApiError::bad_param("uai", format!("{e}")))?;
+    // Seven digits and a letter that is not the check letter: the shape of
+    // a UAI, of no lycée (404, as OpenAPI's pattern says a UAI); anything
+    // else is not a UAI (400).
+    let shaped =
+        raw.len() == 8 && raw[..7].bytes().all(|b| b.is_ascii_digit()) && raw.as_bytes()[7].is_ascii_alphabetic();
+    let uai: Uai = raw.parse().map_err(|e| {
+        if shaped {
+            ApiError::not_found(format!("aucun lycée professionnel n'a l'UAI {raw} (lettre de contrôle fausse)"))
+        } else {
+            ApiError::bad_param("uai", format!("{e}"))
+        }
+    })?;
     let version = state.catalogue.version();
     let body = match state.json.get(version, uai.as_str()) {
         Some(b) => b,

@@ -77,22 +77,30 @@ fn percent_decode(path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn refused(api: bool, found: &Found) -> Response {
+/// The refusal: a page naming the field, or the API's error — 400 for the
+/// address or a query parameter (the request itself is malformed), 422 for
+/// a field of a body (API.md).
+fn refused(api: bool, in_body: bool, found: &Found) -> Response {
     let code = character_code(found.character);
     if api {
-        let mut e = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "champs_invalides",
-            format!("caractère non autorisé ({code})"),
-        );
+        let mut e = if in_body {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "champs_invalides",
+                format!("caractère non autorisé ({code})"),
+            )
+        } else {
+            ApiError::bad_request(format!("caractère non autorisé ({code})"))
+        };
         e.champs.insert(
             found.field.clone(),
             format!("caractère de contrôle non autorisé ({code}) : seuls le texte, les tabulations et les retours à la ligne sont admis"),
         );
         return e.into_response();
     }
+    let status = if in_body { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
     error_page(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        status,
         "Caractère non autorisé",
         format!(
             "Le champ « {} » contient un caractère invisible qui n'est pas du texte ({code}) : rien n'a été \
@@ -106,7 +114,7 @@ fn refused(api: bool, found: &Found) -> Response {
 pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     if let Some(found) = in_path(req.uri().path()).or_else(|| req.uri().query().and_then(|q| in_pairs(q.as_bytes()))) {
-        return refused(api, &found);
+        return refused(api, false, &found);
     }
     let kind = req
         .headers()
@@ -145,7 +153,7 @@ pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
         serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| in_json(&v, ""))
     };
     if let Some(found) = found {
-        return refused(api, &found);
+        return refused(api, true, &found);
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }

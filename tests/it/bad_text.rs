@@ -35,11 +35,11 @@ async fn nul_and_other_controls_are_refused(engine: Engine) {
     assert_eq!(messages, 0);
     // A query string and a path.
     let (status, html) = app.get_text("/integration/demande?partenaire=a%00b").await;
-    assert_eq!(status, 422, "{html}");
+    assert_eq!(status, 400, "{html}");
     let (status, answer) = app.get_json("/api/v1/recherche?q=elec%00trique").await;
-    assert_eq!(status, 422, "{answer}");
+    assert_eq!(status, 400, "a malformed request: {answer}");
     assert!(answer["erreur"]["champs"]["q"].is_string(), "{answer}");
     let (status, _) = app.get_text("/espace/demandes/MLP%00").await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 400);
 }
 on_both_engines!(nul_and_other_controls_are_refused);

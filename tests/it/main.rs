@@ -8,6 +8,7 @@ mod accounts;
 mod api;
 mod bad_text;
 mod browser;
+mod contract;
 mod demandes;
 mod download;
 mod espace;
