@@ -7,6 +7,7 @@ set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+/usr/bin/python3 -c 'import xlwt' >/dev/null 2>&1 || missing+=(python3-xlwt)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installation de ${missing[*]} (apt-get)…" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -107,6 +107,15 @@ impl Shape {
         }
     }
 
+    /// Where the producer's copy of a one-file shape is kept, under
+    /// `officiel/`: the layout path, with the producer's extension.
+    pub fn producer_copy(self, path: &str) -> String {
+        match (self, path.rsplit_once('.')) {
+            (Shape::Naf2025Xls, Some((stem, _))) => format!("{stem}.xls"),
+            _ => path.to_string(),
+        }
+    }
+
     /// The parts the shape needs, by name; `None`: exactly one, of any name.
     pub fn parts(self) -> Option<&'static [&'static str]> {
         match self {

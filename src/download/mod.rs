@@ -865,12 +865,12 @@ fn convert_and_check(shape: Shape, outputs: &[SourceFile], parts: Vec<(String, P
         let Some((_, bytes)) = converted.files.iter().find(|(p, _)| *p == f.path) else {
             return Err(format!("{} : la conversion ne l'a pas donné", f.path));
         };
-        let rows = f.check(bytes).map_err(|e| {
-            if shape.converts() {
+        let rows = f.check(bytes).map_err(|e| match (shape.converts(), locked.as_slice()) {
+            (false, _) => e.to_string(),
+            (true, [one]) => format!("{e} (converti depuis {})", one.url),
+            (true, _) => {
                 let names = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
                 format!("{e} (converti depuis {names})")
-            } else {
-                e.to_string()
             }
         })?;
         files.push((f.path.clone(), bytes.clone(), rows));
