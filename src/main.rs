@@ -236,7 +236,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Import { only, force } => {
             let opts = import::Options { data_dir: config.data_dir.clone(), only, force };
             let started = std::time::Instant::now();
-            let outcomes = import::run(&db, &opts, &Progress::auto()).await?;
+            let origin = monlyceepro::refresh::Origin::Command;
+            let outcomes = monlyceepro::refresh::import_recorded(&db, &opts, origin, &Progress::auto(), None).await?;
             println!(
                 "Import terminé en {:.1} s depuis {} :",
                 started.elapsed().as_secs_f64(),

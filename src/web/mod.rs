@@ -488,7 +488,8 @@ pub async fn import_if_empty(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
     tracing::info!(dossier = %config.data_dir.display(), "catalogue vide : import des données de référence");
     let opts = import::Options { data_dir: config.data_dir.clone(), only: None, force: false };
-    for o in import::run(db, &opts, &Progress::auto()).await? {
+    let first = crate::refresh::Origin::FirstStart;
+    for o in crate::refresh::import_recorded(db, &opts, first, &Progress::auto(), None).await? {
         tracing::info!(jeu = o.dataset.name(), resume = %o.summary, "données importées");
     }
     Ok(())
@@ -508,6 +509,7 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
         periodic_every: crate::jobs::SCHEDULE_EVERY,
         retention_months: state.config.retention_months,
         webhooks: state.webhooks.clone(),
+        refresh: crate::refresh::Schedule::of(&state.config),
     }
 }
 

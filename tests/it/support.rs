@@ -266,6 +266,8 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         var_dir,
         proconnect: None,
         http: monlyceepro::config::HttpLimits::default(),
+        // Never a download behind a test's back.
+        data_refresh: None,
     }
 }
 
