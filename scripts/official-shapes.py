@@ -24,7 +24,7 @@ measured (bench/download-official.sh) on files in the exact published shapes
 
 Every other file is served as it is in the layout folder.
 
-    /usr/bin/python3 scripts/official-shapes.py LAYOUT OUT BASE_URL
+    [ROME_EDITION=461] /usr/bin/python3 scripts/official-shapes.py LAYOUT OUT BASE_URL
 
 writes OUT/officiel/… and OUT/sources.toml, whose addresses are
 BASE_URL/officiel/… (the producers' shapes) and BASE_URL/layout/… (the other
@@ -41,7 +41,7 @@ import zipfile
 
 import xlwt
 
-ROME_EDITION = "460"
+ROME_EDITION = os.environ.get("ROME_EDITION", "460")
 CERTIF_INFO_FILE = "opendata-certifinfo-01122026.csv"
 NAF2025_FILE = "table-correspondance-naf2025.xls"
 

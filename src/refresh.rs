@@ -252,15 +252,15 @@ fn summary(outcomes: &[DatasetOutcome]) -> String {
     }
 }
 
-/// Downloads the reference data again (producers, or the mirror / the
-/// list of sources of the environment) and imports it.
-pub async fn refresh(db: &Db, config: &Config, origin: Origin) -> anyhow::Result<Vec<DatasetOutcome>> {
-    let settings = Settings::from_env(&config.data_dir)?;
-    let download_error = download::run(&settings, &Progress::quiet()).await.err().map(|e| format!("{e:#}"));
+/// Downloads the reference data again into `settings.data_dir` (from the
+/// producers, or the mirror or list of sources the settings name) and
+/// imports it.
+pub async fn refresh(db: &Db, settings: &Settings, origin: Origin) -> anyhow::Result<Vec<DatasetOutcome>> {
+    let download_error = download::run(settings, &Progress::quiet()).await.err().map(|e| format!("{e:#}"));
     if let Some(e) = &download_error {
         tracing::warn!(erreur = %e, "téléchargement des données de référence incomplet : les fichiers précédents sont gardés");
     }
-    let opts = import::Options { data_dir: config.data_dir.clone(), only: None, force: false };
+    let opts = import::Options { data_dir: settings.data_dir.clone(), only: None, force: false };
     import_recorded(db, &opts, origin, &Progress::quiet(), download_error).await
 }
 
@@ -314,7 +314,8 @@ impl Schedule {
             return Ok(());
         }
         tracing::info!(dossier = %self.config.data_dir.display(), "mise à jour des données de référence");
-        let outcomes = refresh(db, &self.config, Origin::Scheduled).await?;
+        let settings = Settings::from_env(&self.config.data_dir)?;
+        let outcomes = refresh(db, &settings, Origin::Scheduled).await?;
         let changed = outcomes.iter().filter(|o| o.changed).count();
         tracing::info!(jeux_reimportes = changed, "données de référence à jour");
         Ok(())

@@ -787,11 +787,7 @@ async fn fetch_unit(
     for fresh in [false, true] {
         let mut fetched = Vec::with_capacity(unit.parts.len());
         for ((name, url, _), partial) in unit.parts.iter().zip(&partials) {
-            let label = if unit.parts.len() > 1 || unit.shape.converts() {
-                format!("{} ({name})", unit.name)
-            } else {
-                unit.name.clone()
-            };
+            let label = if unit.parts.len() > 1 { format!("{} ({name})", unit.name) } else { unit.name.clone() };
             match download_part(client, settings, (url, partial), &label, bar).await? {
                 Some(t) => fetched.push(t),
                 None if !required => {

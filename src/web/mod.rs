@@ -272,6 +272,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comptes/{id}/reactiver", axum::routing::post(espace::admin::reactivate))
         .route("/admin/cles", axum::routing::post(espace::admin::create_key))
         .route("/admin/cles/{id}/revoquer", axum::routing::post(espace::admin::revoke_key))
+        .route("/admin/referentiels", get(espace::referentiels::show))
         .route("/admin/donnees/export", axum::routing::post(espace::admin::export_data))
         .route("/admin/donnees/effacer", axum::routing::post(espace::admin::erase_data))
         .route("/accessibilite", get(accessibilite::page))
