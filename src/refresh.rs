@@ -206,7 +206,19 @@ pub async fn import_recorded(
     progress: &Progress,
     download_error: Option<String>,
 ) -> anyhow::Result<Vec<DatasetOutcome>> {
-    let started = clock::now_rfc3339();
+    import_recorded_at(db, opts, origin, progress, download_error, OffsetDateTime::now_utc()).await
+}
+
+/// [`import_recorded`] begun at `started` (the worker's clock).
+async fn import_recorded_at(
+    db: &Db,
+    opts: &import::Options,
+    origin: Origin,
+    progress: &Progress,
+    download_error: Option<String>,
+    started: OffsetDateTime,
+) -> anyhow::Result<Vec<DatasetOutcome>> {
+    let elapsed = std::time::Instant::now();
     let before = store::snapshot(db).await?;
     let sources_before = last_sources(db).await?;
     let result = import::run(db, opts, progress).await;
@@ -228,8 +240,10 @@ pub async fn import_recorded(
     if changed || statut == "echec" || origin == Origin::Scheduled || !changes.editions.is_empty() {
         let row = UpdateRow {
             id: crate::security::random_id(),
-            debut: started,
-            fin: clock::now_rfc3339(),
+            debut: clock::to_rfc3339(started),
+            fin: clock::to_rfc3339(
+                started + time::Duration::try_from(elapsed.elapsed()).unwrap_or(time::Duration::ZERO),
+            ),
             origine: origin.code().into(),
             statut: statut.into(),
             resume,
@@ -254,14 +268,19 @@ fn summary(outcomes: &[DatasetOutcome]) -> String {
 
 /// Downloads the reference data again into `settings.data_dir` (from the
 /// producers, or the mirror or list of sources the settings name) and
-/// imports it.
-pub async fn refresh(db: &Db, settings: &Settings, origin: Origin) -> anyhow::Result<Vec<DatasetOutcome>> {
+/// imports it; `now` dates the record (the worker's clock).
+pub async fn refresh(
+    db: &Db,
+    settings: &Settings,
+    origin: Origin,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<DatasetOutcome>> {
     let download_error = download::run(settings, &Progress::quiet()).await.err().map(|e| format!("{e:#}"));
     if let Some(e) = &download_error {
         tracing::warn!(erreur = %e, "téléchargement des données de référence incomplet : les fichiers précédents sont gardés");
     }
     let opts = import::Options { data_dir: settings.data_dir.clone(), only: None, force: false };
-    import_recorded(db, &opts, origin, &Progress::quiet(), download_error).await
+    import_recorded_at(db, &opts, origin, &Progress::quiet(), download_error, now).await
 }
 
 /// Whether an update is due at `now`, after the last one (its end and
@@ -277,15 +296,28 @@ pub fn due(last: Option<(&str, &str)>, every: Duration, now: OffsetDateTime) -> 
 #[derive(Clone)]
 pub struct Schedule {
     pub every: Duration,
-    pub config: Arc<Config>,
+    /// Where and from what to download (the data folder, the producers or
+    /// the mirror or list of sources of the environment).
+    pub settings: Settings,
     /// An update is under way in this process.
     running: Arc<AtomicBool>,
 }
 
 impl Schedule {
+    pub fn new(every: Duration, settings: Settings) -> Schedule {
+        Schedule { every, settings, running: Arc::default() }
+    }
+
     /// The schedule of a configuration (`None` when `MLP_DATA_REFRESH=0`).
-    pub fn of(config: &Arc<Config>) -> Option<Schedule> {
-        config.data_refresh.map(|every| Schedule { every, config: config.clone(), running: Arc::default() })
+    pub fn of(config: &Config) -> Option<Schedule> {
+        let every = config.data_refresh?;
+        match Settings::from_env(&config.data_dir) {
+            Ok(settings) => Some(Schedule::new(every, settings)),
+            Err(e) => {
+                tracing::warn!(erreur = %e, "mise à jour planifiée des données de référence désactivée");
+                None
+            }
+        }
     }
 
     /// Starts an update in the background if one is due and this worker
@@ -304,21 +336,23 @@ impl Schedule {
         });
     }
 
-    async fn run_if_due(&self, db: &Db, worker: &str, now: OffsetDateTime) -> anyhow::Result<()> {
+    /// The update, if it is due at `now` and `worker` takes its lease;
+    /// whether it ran.
+    pub async fn run_if_due(&self, db: &Db, worker: &str, now: OffsetDateTime) -> anyhow::Result<bool> {
         let last = store::last_update(db).await?;
         if !due(last.as_ref().map(|(a, b)| (a.as_str(), b.as_str())), self.every, now) {
-            return Ok(());
+            return Ok(false);
         }
         let until = clock::to_rfc3339(now + time::Duration::try_from(LEASE).unwrap_or(time::Duration::HOUR));
         if !crate::storage::requests::claim_task(db, TASK, worker, &clock::to_rfc3339(now), &until).await? {
-            return Ok(());
+            return Ok(false);
         }
-        tracing::info!(dossier = %self.config.data_dir.display(), "mise à jour des données de référence");
-        let settings = Settings::from_env(&self.config.data_dir)?;
-        let outcomes = refresh(db, &settings, Origin::Scheduled).await?;
-        let changed = outcomes.iter().filter(|o| o.changed).count();
+        tracing::info!(dossier = %self.settings.data_dir.display(), "mise à jour des données de référence");
+        let result = refresh(db, &self.settings, Origin::Scheduled, now).await;
+        crate::storage::requests::release_task(db, TASK, worker).await?;
+        let changed = result?.iter().filter(|o| o.changed).count();
         tracing::info!(jeux_reimportes = changed, "données de référence à jour");
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -539,7 +539,11 @@ fn units<'m>(manifest: &'m Manifest, settings: &Settings) -> Vec<Result<Unit<'m>
     let mut out: Vec<Result<Unit<'m>, &'m SourceFile>> = Vec::new();
     for f in &manifest.file {
         let single = |url: String, shape: Shape| {
-            let keep = if shape.converts() { dir.join(PRODUCERS_DIR).join(&f.path) } else { dir.join(&f.path) };
+            let keep = if shape.converts() {
+                dir.join(PRODUCERS_DIR).join(shape.producer_copy(&f.path))
+            } else {
+                dir.join(&f.path)
+            };
             Ok(Unit { name: f.path.clone(), shape, parts: vec![(f.path.clone(), url, keep)], outputs: vec![f] })
         };
         match (&settings.mirror, &f.url, &f.from) {

@@ -24,6 +24,7 @@ mod partners_api;
 mod placements;
 mod privacy;
 mod proconnect;
+mod producers;
 mod relevance;
 mod request_delivery;
 mod request_input;
