@@ -427,8 +427,8 @@ on_both_engines!(a_naf2025_code_suggests_the_jobs_of_its_sector);
 /// CAP électricien given a closing day, a lycée gone from the national list.
 fn next_edition() -> PathBuf {
     let text = |p: &str| String::from_utf8(read(data_dir().join(p))).expect("UTF-8");
-    let without = |p: &str, needle: &str| {
-        text(p).split_inclusive('\n').filter(|l| !l.contains(needle)).collect::<String>().into_bytes()
+    let without = |p: &str, gone: &dyn Fn(&str) -> bool| {
+        text(p).split_inclusive('\n').filter(|l| !gone(l)).collect::<String>().into_bytes()
     };
     let mut sectors: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&text("naf/secteurs_naf_rome.json")).expect("JSON");
@@ -451,11 +451,14 @@ fn next_edition() -> PathBuf {
         })
         .collect();
     data_dir_with(&[
-        ("rome/rome.csv", &without("rome/rome.csv", "F1610")),
-        ("rome/metier.csv", &without("rome/metier.csv", ";F1610;")),
+        ("rome/rome.csv", &without("rome/rome.csv", &|l| l.starts_with("F1610;"))),
+        ("rome/metier.csv", &without("rome/metier.csv", &|l| l.contains(";F1610;"))),
         ("naf/secteurs_naf_rome.json", &serde_json::to_vec(&sectors).expect("JSON")),
         ("formations/vFormationDiplome_.csv", diplomas.as_bytes()),
-        ("etablissements/fr-en-ips_lycees.csv", &without("etablissements/fr-en-ips_lycees.csv", ";0690010L;")),
+        (
+            "etablissements/fr-en-ips_lycees.csv",
+            &without("etablissements/fr-en-ips_lycees.csv", &|l| l.contains(";0690010L;")),
+        ),
     ])
 }
 
