@@ -219,6 +219,10 @@ fn truncated(bytes: &[u8]) -> Vec<u8> {
     bytes[..cut].to_vec()
 }
 
+/// One bad file: its name, the dataset downloaded, the file served
+/// instead (`None`: a 404), and what the error must say.
+type BadCase<'a> = (&'a str, &'a str, Option<(&'a str, Vec<u8>)>, Vec<&'a str>);
+
 /// A changed header, a truncated file, a wrong encoding, a zip without the
 /// expected member, a 404 for a required file: each refused with a French
 /// message naming the file, and nothing in place replaced.
@@ -249,7 +253,7 @@ async fn a_bad_file_from_a_producer_is_refused_and_nothing_is_replaced() {
     let without_titles = rezip(&zip, |name, bytes| (name != titles).then_some(bytes));
     let liste_n3 = read(out.join("officiel/naf2008_liste_n3.xls"));
     let refused = "— fichier refusé, la version précédente est gardée";
-    let cases: Vec<(&str, &str, Option<(&str, Vec<u8>)>, Vec<&str>)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             "en-tête changé",
             "formations",
@@ -546,7 +550,7 @@ async fn a_refresh_keeps_what_people_entered_and_says_what_changed(engine: Engin
     // The catalogue follows the edition…
     assert_eq!(one::<i64>(&db, "SELECT COUNT(*) FROM romes WHERE code = 'F1610'").await, 0);
     assert_eq!(one::<String>(&db, "SELECT fermeture FROM diplomes WHERE cfd = '50025524'").await, "2027-08-31");
-    assert_eq!(one::<bool>(&db, "SELECT actif FROM lycees WHERE uai = '0690010L'").await, false);
+    assert!(!one::<bool>(&db, "SELECT actif FROM lycees WHERE uai = '0690010L'").await, "the lycée is kept, inactive");
     // …and what people entered keeps its codes.
     let sql = format!("SELECT metiers FROM demandes WHERE id = '{id}'");
     assert_eq!(one::<String>(&db, &sql).await, "F1602,F1610");
