@@ -104,14 +104,9 @@ async fn serve_file(mirror: Arc<Mirror>, uri: Uri, headers: HeaderMap) -> Respon
 
 /// Starts the mirror on a free port; returns its base URL.
 pub(crate) async fn start_mirror(mirror: Arc<Mirror>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port libre");
-    let addr = listener.local_addr().expect("adresse");
     let app =
         axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| serve_file(mirror.clone(), uri, headers));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+    crate::support::serve_local(app).await
 }
 
 fn mirror_with_directory() -> Mirror {

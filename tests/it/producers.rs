@@ -367,12 +367,7 @@ async fn naf2025_companies() -> String {
             _ => json!({"results": [], "total_results": 0}),
         })
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("adresse");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, axum::Router::new().route("/search", axum::routing::get(search))).await;
-    });
-    format!("http://{addr}")
+    crate::support::serve_local(axum::Router::new().route("/search", axum::routing::get(search))).await
 }
 
 /// With INSEE's correspondence table (in its shape, through the
