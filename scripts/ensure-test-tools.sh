@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests drive, from Debian's packages, when missing:
 # Chromium for the browser tests (never a browser downloaded by a test
-# tool), and python3-aiosmtpd, the SMTP server the outage test stops and
-# starts as a separate process.
+# tool), python3-aiosmtpd, the SMTP server the outage test stops and
+# starts as a separate process, and python3-xlwt, with which
+# scripts/official-shapes.py writes INSEE's .xls files for the download
+# tests (tests/it/producers.rs).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)

@@ -20,7 +20,7 @@ measured (bench/download-official.sh) on files in the exact published shapes
   empty row, "Code | Libellé", data);
 - INSEE's correspondence NAF rév. 2 → NAF 2025 (.xls, headers as InseeFrLab's
   programs read them). Its rows are ILLUSTRATIVE: no real copy is available
-  here; see tests/fixtures/README.md.
+  here (docs/decisions.md § 36).
 
 Every other file is served as it is in the layout folder.
 
