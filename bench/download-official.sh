@@ -71,7 +71,7 @@ for engine in $ENGINES; do
       ;;
   esac
   export -f url fresh
-  export WORK BIN DATA
+  export WORK BIN DATA PG
   echo "== $engine"
   hyperfine --shell bash --runs "$RUNS" --export-markdown "$WORK/$engine.md" \
     --prepare "fresh layout" \

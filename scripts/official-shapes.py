@@ -216,6 +216,7 @@ def write_sources(repo_sources, base, out):
 def main():
     layout, out, base = sys.argv[1], sys.argv[2], sys.argv[3].rstrip("/")
     repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sources.toml")
+    os.makedirs(out, exist_ok=True)
     official = write_sources(repo, base, out)
     o = f"{out}/officiel"
     os.makedirs(f"{o}/formations", exist_ok=True)
