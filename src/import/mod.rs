@@ -26,7 +26,7 @@ pub use source::SourceError;
 
 /// Bumped when the import logic changes what it writes, so that existing
 /// databases are re-imported even though the files did not change.
-const IMPORT_VERSION: &str = "5";
+const IMPORT_VERSION: &str = "6";
 
 /// The datasets, in dependency order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
