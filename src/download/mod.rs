@@ -1,14 +1,18 @@
-//! `monlyceepro download`: fetches the reference data from its official
-//! sources (or from a mirror, `MLP_DATA_MIRROR`) into the data directory.
+//! `monlyceepro download`: fetches the reference data from its producers,
+//! in the shapes they publish, into the data directory in the layout the
+//! importer reads (or from a mirror of that layout, `MLP_DATA_MIRROR`).
 //!
-//! What to fetch and what each file must look like is written once, in
-//! `sources.toml` at the root of the repository (embedded here). A file is
-//! written to `<file>.partiel` first, resumed from there with an HTTP range
-//! after a cut, and checked (encoding, separator, the columns the importer
-//! reads, a minimum number of lines); only then does it replace the
-//! previous one, by a rename. A changed upstream format is therefore
-//! refused at download, with the file and what changed, while the data in
-//! place stays usable. `SOURCES.lock` records what was fetched.
+//! What to fetch, how each producer publishes it and what each layout file
+//! must look like is written once, in `sources.toml` at the root of the
+//! repository (embedded here; `--sources` reads another list). A
+//! producer's file is written to `<file>.partiel` first, resumed from there
+//! with an HTTP range after a cut, converted to the layout ([`convert`]),
+//! and every layout file it gives is checked (encoding, separator, the
+//! columns the importer reads, a minimum number of lines); only then do
+//! they replace the previous ones, by renames. A changed upstream format is
+//! therefore refused at download, with the file and what changed, while the
+//! data in place stays usable. `SOURCES.lock` records what was fetched,
+//! from which producer's files, and in which edition.
 
 pub mod convert;
 
