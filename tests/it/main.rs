@@ -25,6 +25,7 @@ mod placements;
 mod privacy;
 mod proconnect;
 mod producers;
+mod reach;
 mod relevance;
 mod request_delivery;
 mod request_input;

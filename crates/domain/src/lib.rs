@@ -25,6 +25,7 @@ pub mod matching;
 pub mod naf;
 pub mod names;
 pub mod placements;
+pub mod reach;
 pub mod rome;
 pub mod routing;
 pub mod stats;
