@@ -474,8 +474,9 @@ fn settings(p: &Producers, dir: &Path) -> Settings {
 }
 
 /// Two editions a week apart, each taken by one of two workers at once:
-/// requests, showcases and recipients keep their codes when a job, a
-/// diploma and a lycée close, and the administration sees what changed.
+/// requests, recipients, showcases, PFMP periods and the addresses people
+/// entered keep their codes when a job, a diploma and a lycée close, and
+/// the administration sees what changed.
 async fn a_refresh_keeps_what_people_entered_and_says_what_changed(engine: Engine) {
     let test_db = catalogue_db(engine).await;
     let url = test_db.url.clone();
@@ -498,6 +499,13 @@ async fn a_refresh_keeps_what_people_entered_and_says_what_changed(engine: Engin
         &db,
         "INSERT INTO periodes_pfmp (id, uai, diplome, annee, debut, fin) \
          VALUES ('p1', '0690010L', '50025524', '1', '2027-01-04', '2027-02-12')",
+    )
+    .await;
+    crate::support::exec(
+        &db,
+        "INSERT INTO adresses_lycees (uai, email, saisi_par, saisi_le) \
+         VALUES ('0690010L', 'ddfpt.0690010L@ac-lyon.fr', 'coordination', '2026-12-01T08:00:00Z') \
+         ON CONFLICT (uai) DO UPDATE SET email = excluded.email",
     )
     .await;
 
@@ -556,6 +564,8 @@ async fn a_refresh_keeps_what_people_entered_and_says_what_changed(engine: Engin
         "Notre plateau photovoltaïque"
     );
     assert_eq!(one::<String>(&db, "SELECT diplome FROM periodes_pfmp WHERE id = 'p1'").await, "50025524");
+    let entered = "SELECT email FROM adresses_lycees WHERE uai = '0690010L'";
+    assert_eq!(one::<String>(&db, entered).await, "ddfpt.0690010L@ac-lyon.fr");
 
     // A server started on the updated catalogue: the company's follow-up
     // still names both jobs; the administration sees the changes.
