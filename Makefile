@@ -23,8 +23,10 @@ lint: front
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# MLP_DATA_REFRESH=0: no `serve` started by a test downloads the reference
+# data again behind its back (docs/operations.md).
 test: setup lint
-	MLP_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(CARGO) test --workspace --all-targets --no-fail-fast
+	MLP_DATA_REFRESH=0 MLP_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc
 
 bench: front

@@ -38,6 +38,7 @@ const pages = [
   ...(adminSession
     ? [
         [adminSession, '/admin'],
+        [adminSession, '/admin/referentiels'],
         [adminSession, '/espace/equipe'],
         [adminSession, '/espace/territoire'],
         [adminSession, '/espace/territoire?academie=10'],

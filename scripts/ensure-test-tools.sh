@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests drive, from Debian's packages, when missing:
 # Chromium for the browser tests (never a browser downloaded by a test
-# tool), and python3-aiosmtpd, the SMTP server the outage test stops and
-# starts as a separate process; and from PyPI, Schemathesis, the client
+# tool); python3-aiosmtpd, the SMTP server the outage test stops and
+# starts as a separate process; python3-xlwt, with which
+# scripts/official-shapes.py writes INSEE's .xls files for the download
+# tests (tests/it/producers.rs); and from PyPI, Schemathesis, the client
 # that checks the API against its OpenAPI document (tests/it/contract.rs).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+/usr/bin/python3 -c 'import xlwt' >/dev/null 2>&1 || missing+=(python3-xlwt)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installation de ${missing[*]} (apt-get)…" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -156,6 +156,9 @@ pub struct Config {
     /// `MLP_RETENTION_MOIS` (24): months after a request ended before the
     /// company's personal data in it is anonymised (docs/rgpd.md).
     pub retention_months: u32,
+    /// `MLP_DATA_REFRESH` (weekly): how often the worker downloads the
+    /// reference data again and imports it; `None` (`0`): never.
+    pub data_refresh: Option<Duration>,
 }
 
 /// Limits of the HTTP server (`web::server`), so that clients that send
@@ -474,8 +477,10 @@ impl Config {
         let http = HttpLimits::from_env()?;
         let deadlines = deadlines_from_vars(var)?;
         let retention_months = retention_months_from_vars(var)?;
+        let data_refresh = data_refresh_from(var("MLP_DATA_REFRESH").as_deref())?;
         Ok(Config {
             retention_months,
+            data_refresh,
             deadlines,
             entreprises_api_url,
             database_url: database_url.into(),
@@ -496,6 +501,40 @@ impl Config {
             http,
         })
     }
+}
+
+/// Default of `MLP_DATA_REFRESH`: the producers publish monthly at most
+/// (Certif Info), the ROME twice a year.
+pub const DATA_REFRESH: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// `MLP_DATA_REFRESH`: `0` (never), `quotidien`, `hebdomadaire` (default),
+/// `mensuel`, or a number of hours or days (`12h`, `3j`).
+pub fn data_refresh_from(value: Option<&str>) -> Result<Option<Duration>, ConfigError> {
+    const HOUR: u64 = 3600;
+    let err = || ConfigError {
+        variable: "MLP_DATA_REFRESH",
+        message: "0 (jamais), quotidien, hebdomadaire, mensuel, ou une durée comme 12h ou 3j".into(),
+    };
+    let Some(v) = value.map(|v| v.trim().to_lowercase()) else { return Ok(Some(DATA_REFRESH)) };
+    let hours = match v.as_str() {
+        "0" | "jamais" => return Ok(None),
+        "quotidien" => 24,
+        "hebdomadaire" => 7 * 24,
+        "mensuel" => 30 * 24,
+        other => {
+            let (n, unit) = other.split_at(other.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?);
+            let n: u64 = n.parse().map_err(|_| err())?;
+            match unit.trim() {
+                "h" => n,
+                "j" => n * 24,
+                _ => return Err(err()),
+            }
+        }
+    };
+    if hours == 0 {
+        return Ok(None);
+    }
+    Ok(Some(Duration::from_secs(hours * HOUR)))
 }
 
 /// Default of `MLP_RETENTION_MOIS`.
@@ -537,6 +576,23 @@ fn stored_secret(var_dir: &Path) -> Result<Vec<u8>, ConfigError> {
 mod tests {
     use super::{HttpLimits, ProConnectConfig, deadlines_from_vars, retention_months_from_vars};
     use std::time::Duration;
+
+    #[test]
+    fn the_data_refresh_reads_words_and_durations() {
+        let hours = |v: Option<&str>| {
+            super::data_refresh_from(v).map(|d| d.map(|d| d.as_secs() / 3600)).map_err(|e| e.variable)
+        };
+        assert_eq!(hours(None), Ok(Some(7 * 24)));
+        assert_eq!(hours(Some("0")), Ok(None));
+        assert_eq!(hours(Some("Quotidien")), Ok(Some(24)));
+        assert_eq!(hours(Some("12h")), Ok(Some(12)));
+        assert_eq!(hours(Some("3j")), Ok(Some(72)));
+        assert_eq!(hours(Some("0h")), Ok(None));
+        for bad in ["toujours", "12", "3 semaines", "-1j"] {
+            let e = super::data_refresh_from(Some(bad)).unwrap_err();
+            assert_eq!(e.variable, "MLP_DATA_REFRESH", "{bad}");
+        }
+    }
 
     #[test]
     fn dotenv_reads_quotes_comments_and_export_and_the_environment_wins() {

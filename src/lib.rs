@@ -27,6 +27,7 @@ pub mod partners;
 pub mod placements;
 pub mod privacy;
 pub mod proconnect;
+pub mod refresh;
 pub mod requests;
 pub mod search;
 pub mod security;

@@ -55,15 +55,20 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Télécharge les données de référence depuis leurs sources officielles
-    /// (ou le miroir MLP_DATA_MIRROR) dans le dossier de données : reprise
-    /// après coupure, chaque fichier vérifié avant de remplacer le précédent,
-    /// SOURCES.lock tenu à jour.
+    /// Télécharge les données de référence chez leurs producteurs, dans les
+    /// formes qu'ils publient (ou depuis le miroir MLP_DATA_MIRROR), et les
+    /// met dans la disposition du dossier de données : reprise après
+    /// coupure, chaque fichier converti et vérifié avant de remplacer le
+    /// précédent, SOURCES.lock tenu à jour.
     Download {
         /// Ne télécharger que ce jeu : etablissements, formations, rome, naf,
         /// territoires, insertion ou calendrier.
         #[arg(long, value_name = "JEU", value_parser = monlyceepro::download::parse_dataset)]
         only: Option<String>,
+        /// Lire une autre liste de sources que celle du dépôt (même format
+        /// que sources.toml) : miroir privé des fichiers des producteurs, essais.
+        #[arg(long, value_name = "FICHIER")]
+        sources: Option<std::path::PathBuf>,
     },
     /// Sauvegarde la base pendant que le service tourne (SQLite : copie
     /// vérifiée dans FICHIER ; PostgreSQL : la commande pg_dump à lancer).
@@ -219,8 +224,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
-    if let Command::Download { only } = command {
-        return download(only, &config).await;
+    if let Command::Download { only, sources } = command {
+        return download(only, sources, &config).await;
     }
     let db = Db::connect_with(&config.database_url, config.sqlite_sync).await?;
     db.migrate().await?;
@@ -231,7 +236,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Import { only, force } => {
             let opts = import::Options { data_dir: config.data_dir.clone(), only, force };
             let started = std::time::Instant::now();
-            let outcomes = import::run(&db, &opts, &Progress::auto()).await?;
+            let origin = monlyceepro::refresh::Origin::Command;
+            let outcomes = monlyceepro::refresh::import_recorded(&db, &opts, origin, &Progress::auto(), None).await?;
             println!(
                 "Import terminé en {:.1} s depuis {} :",
                 started.elapsed().as_secs_f64(),
@@ -265,22 +271,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 /// `monlyceepro download`: needs no database.
-async fn download(only: Option<String>, config: &Config) -> anyhow::Result<()> {
+async fn download(only: Option<String>, sources: Option<std::path::PathBuf>, config: &Config) -> anyhow::Result<()> {
     use monlyceepro::download::{self, Outcome, Settings};
     let settings = match Settings::from_env(&config.data_dir) {
-        Ok(s) => Settings { only, ..s },
+        Ok(s) => Settings { only, sources: sources.or(s.sources.clone()), ..s },
         Err(e) => {
             eprintln!("configuration invalide : {e}");
             std::process::exit(2);
         }
     };
+    if let Err(e) = settings.manifest() {
+        eprintln!("erreur : {e:#}");
+        std::process::exit(2);
+    }
     let started = std::time::Instant::now();
     let outcomes = download::run(&settings, &Progress::auto()).await?;
     println!(
         "Téléchargement terminé en {:.1} s dans {}{} :",
         started.elapsed().as_secs_f64(),
         config.data_dir.display(),
-        settings.mirror.as_ref().map_or(String::new(), |m| format!(" (miroir {m})"))
+        match (&settings.mirror, &settings.sources) {
+            (Some(m), _) => format!(" (miroir {m})"),
+            (None, Some(s)) => format!(" (sources de {})", s.display()),
+            (None, None) => String::new(),
+        }
     );
     for o in outcomes {
         match o {

@@ -4,7 +4,8 @@
 //! `Code_Rome_1..5`). Two gaps are filled from the same official data:
 //! the common first year of a "famille de métiers" leads to the jobs of the
 //! family's specialities, and a diploma replaced by a newer one leads to the
-//! jobs of its successor (Certif Info's `Code_Ancien_Scolarité`).
+//! jobs of its successor (Certif Info's `Code_Ancien_Scolarité`, else the
+//! BCN's `NOUVEAU_DIPLOME_1..7`).
 
 use super::progress::DatasetProgress;
 use super::source::{Csv, CsvSpec, Encoding};
@@ -46,8 +47,18 @@ fn bcn_date(raw: &str) -> Option<String> {
     ok.then(|| format!("{y}-{m}-{d}"))
 }
 
-fn read_bcn(path: &Path, encoding: Encoding, into: &mut BTreeMap<String, Diploma>) -> anyhow::Result<usize> {
+/// The BCN's successors of a diploma (`NOUVEAU_DIPLOME_1..7` of
+/// `N_FORMATION_DIPLOME`): old CFD → new CFDs, in the BCN's order.
+type Successors = HashMap<String, Vec<String>>;
+
+fn read_bcn(
+    path: &Path,
+    encoding: Encoding,
+    into: &mut BTreeMap<String, Diploma>,
+    successors: &mut Successors,
+) -> anyhow::Result<usize> {
     let csv = Csv::read(path, &CsvSpec { encoding, required: BCN_COLUMNS })?;
+    let c_new: Vec<_> = (1..=7).map(|i| csv.col(&format!("NOUVEAU_DIPLOME_{i}"))).collect();
     let (c_cfd, c_niv, c_grp, c_lib, c_end) = (
         csv.col("FORMATION_DIPLOME"),
         csv.col("NIVEAU_FORMATION_DIPLOME"),
@@ -62,6 +73,11 @@ fn read_bcn(path: &Path, encoding: Encoding, into: &mut BTreeMap<String, Diploma
             return Err(csv
                 .error(r, c_cfd, format!("code diplôme (CFD) de 8 caractères attendu, trouvé « {cfd} »"))
                 .into());
+        }
+        let news: Vec<String> =
+            c_new.iter().map(|c| r.get(*c)).filter(|n| n.len() == 8 && *n != cfd).map(str::to_string).collect();
+        if !news.is_empty() {
+            push_unique(successors.entry(cfd.to_string()).or_default(), &news);
         }
         if into.contains_key(cfd) {
             continue;
@@ -90,9 +106,10 @@ use domain::text::capitalise;
 
 pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> {
     let mut diplomas = BTreeMap::new();
-    read_bcn(&dir.join(FILES[0]), Encoding::Utf8, &mut diplomas)?;
+    let mut bcn_successors = Successors::new();
+    read_bcn(&dir.join(FILES[0]), Encoding::Utf8, &mut diplomas, &mut bcn_successors)?;
     bar.step("diplômes (BCN)");
-    let older = read_bcn(&dir.join(FILES[1]), Encoding::Latin1, &mut diplomas)?;
+    let older = read_bcn(&dir.join(FILES[1]), Encoding::Latin1, &mut diplomas, &mut bcn_successors)?;
     bar.step("anciens diplômes (BCN, ISO-8859-1)");
 
     let ci = Csv::read(&dir.join(FILES[2]), &CsvSpec { encoding: Encoding::Utf8, required: CERTIF_INFO_COLUMNS })?;
@@ -124,6 +141,23 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         }
     }
     bar.step("Certif Info (diplôme → métiers)");
+    // A diploma Certif Info does not link to its successor: the BCN's
+    // successors' jobs (a diploma renewed under a new code is the same
+    // training).
+    for (old, news) in &bcn_successors {
+        if successor_romes.get(old).is_some_and(|r| !r.is_empty()) {
+            continue;
+        }
+        let mut romes = Vec::new();
+        for n in news {
+            if let Some(r) = romes_of.get(n) {
+                push_unique(&mut romes, r);
+            }
+        }
+        if !romes.is_empty() {
+            successor_romes.insert(old.clone(), romes);
+        }
+    }
 
     let fam = Csv::read(&dir.join(FILES[3]), &CsvSpec { encoding: Encoding::Utf8, required: FAMILLE_COLUMNS })?;
     let (f_fam, f_common, f_spec) = (fam.col("FAMILLE"), fam.col("CFD_COMMUN"), fam.col("CFD_SPECIALITE"));

@@ -26,6 +26,12 @@ pub(super) const ROME_COLUMNS: &[&str] = &["code_rome", "libelle_rome"];
 pub(super) const APPELLATION_COLUMNS: &[&str] =
     &["code_ogr", "libelle_appellation_long", "libelle_appellation_court", "code_rome"];
 
+/// INSEE's correspondence NAF 2025 → NAF rév. 2, as `monlyceepro download`
+/// writes it (optional: without it a company known only by its NAF 2025
+/// code gets no job suggested from its sector, and the journey says so).
+pub(super) const NAF2025_FILE: &str = crate::download::convert::NAF2025_OUTPUT;
+pub(super) const NAF2025_COLUMNS: &[&str] = &["naf2025", "libelle_naf2025", "naf_rev2"];
+
 #[derive(Deserialize)]
 struct Labelled {
     code: String,
@@ -143,8 +149,14 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
     let link_rows: Vec<Vec<Val>> = links.into_iter().map(|(d, r)| vec![Val::from(d), Val::from(r)]).collect();
     bar.step("secteurs NAF → métiers");
 
+    let (naf2025_rows, naf2025_codes) = naf2025(dir)?;
+    let naf2025_summary = match naf2025_codes {
+        0 => "pas de correspondance NAF 2025 (fichier facultatif absent)".to_string(),
+        n => format!("{} codes NAF 2025 rapprochés de la NAF rév. 2", thousands(n)),
+    };
+
     let summary = format!(
-        "{} fiches ROME, {} appellations, {} domaines, {} codes NAF, {} liens NAF → ROME",
+        "{} fiches ROME, {} appellations, {} domaines, {} codes NAF, {} liens NAF → ROME, {naf2025_summary}",
         romes.len(),
         thousands(appellations.len()),
         domaines.len(),
@@ -178,7 +190,41 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
                 rows: link_rows,
                 mode: WriteMode::Replace,
             },
+            TableData {
+                table: "naf2025",
+                columns: &["code", "libelle", "naf_rev2"],
+                rows: naf2025_rows,
+                mode: WriteMode::Replace,
+            },
         ],
         summary,
     })
+}
+
+/// The links NAF 2025 sub-class → NAF rév. 2 sub-class of the optional
+/// correspondence file (none without it), and how many NAF 2025 codes.
+fn naf2025(dir: &Path) -> anyhow::Result<(Vec<Vec<Val>>, usize)> {
+    let path = dir.join(NAF2025_FILE);
+    if !path.is_file() {
+        return Ok((Vec::new(), 0));
+    }
+    let csv = Csv::read(&path, &utf8(NAF2025_COLUMNS))?;
+    let (c_code, c_label, c_rev2) = (csv.col("naf2025"), csv.col("libelle_naf2025"), csv.col("naf_rev2"));
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut rows = Vec::new();
+    for r in &csv.records {
+        for col in [c_code, c_rev2] {
+            let code = r.get(col);
+            if !domain::naf::is_subclass(code) {
+                return Err(csv
+                    .error(r, col, format!("sous-classe NAF comme 43.21A attendue, trouvé « {code} »"))
+                    .into());
+            }
+        }
+        if seen.insert((r.get(c_code).to_string(), r.get(c_rev2).to_string())) {
+            rows.push(vec![Val::from(r.get(c_code)), Val::from(r.get(c_label)), Val::from(r.get(c_rev2))]);
+        }
+    }
+    let codes: HashSet<&str> = seen.iter().map(|(c, _)| c.as_str()).collect();
+    Ok((rows, codes.len()))
 }

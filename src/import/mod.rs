@@ -26,7 +26,7 @@ pub use source::SourceError;
 
 /// Bumped when the import logic changes what it writes, so that existing
 /// databases are re-imported even though the files did not change.
-const IMPORT_VERSION: &str = "5";
+const IMPORT_VERSION: &str = "6";
 
 /// The datasets, in dependency order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -125,6 +125,9 @@ fn files_of(dataset: Dataset, dir: &Path) -> Vec<PathBuf> {
     if dataset == Dataset::Lycees {
         files.extend(lycees::directory_files(dir));
     }
+    if dataset == Dataset::Metiers && dir.join(metiers::NAF2025_FILE).is_file() {
+        files.push(dir.join(metiers::NAF2025_FILE));
+    }
     files
 }
 
@@ -140,6 +143,7 @@ pub fn required_columns(path: &str) -> Vec<&'static str> {
         (metiers::FILES[0], metiers::DOMAINE_COLUMNS),
         (metiers::FILES[1], metiers::ROME_COLUMNS),
         (metiers::FILES[2], metiers::APPELLATION_COLUMNS),
+        (metiers::NAF2025_FILE, metiers::NAF2025_COLUMNS),
         (formations::FILES[0], formations::BCN_COLUMNS),
         (formations::FILES[1], formations::BCN_COLUMNS),
         (formations::FILES[2], formations::CERTIF_INFO_COLUMNS),

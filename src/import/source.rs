@@ -113,7 +113,7 @@ pub fn decode(path: &Path, bytes: &[u8], encoding: Encoding) -> Result<String, S
 /// line of a CRLF file (the DEPP's, the IPS's) was reported one too early,
 /// and all of a CR-only file as line 1. A line break inside a quoted field
 /// becomes `\n` too.
-fn one_line_ending(text: String) -> String {
+pub(crate) fn one_line_ending(text: String) -> String {
     if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text }
 }
 
@@ -244,7 +244,7 @@ impl Record {
     }
 }
 
-fn csv_error(path: &Path, e: &csv::Error) -> SourceError {
+pub(crate) fn csv_error(path: &Path, e: &csv::Error) -> SourceError {
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => {
             let line = pos.as_ref().map(|p| p.line());

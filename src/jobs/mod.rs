@@ -64,6 +64,9 @@ pub struct Worker {
     pub retention_months: u32,
     /// Partners' webhooks, delivered by their own loop ([`Worker::run`]).
     pub webhooks: crate::partner_api::Webhooks,
+    /// The reference data downloaded again and imported on a schedule
+    /// (`MLP_DATA_REFRESH`; `None`: never, as in the tests).
+    pub refresh: Option<crate::refresh::Schedule>,
 }
 
 fn at(t: OffsetDateTime, d: Duration) -> String {
@@ -316,6 +319,9 @@ impl Worker {
                 }
                 if let Err(e) = self.anonymise_expired(self.clock.now()).await {
                     tracing::warn!(erreur = %e, "effacement des données personnelles échues impossible");
+                }
+                if let Some(refresh) = &self.refresh {
+                    refresh.tick(&self.requests.db, &self.id, self.clock.now());
                 }
             }
             if delivered as i64 == BATCH {

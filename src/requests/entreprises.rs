@@ -13,6 +13,9 @@ pub struct Company {
     pub nom: String,
     /// NAF rév. 2 code of the site ("43.21A").
     pub naf: Option<String>,
+    /// NAF 2025 code of the site ("43.21Y"): Sirene gives it beside the
+    /// NAF rév. 2 one since December 2025, and instead of it from 2027.
+    pub naf2025: Option<String>,
     /// INSEE code of the site's commune.
     pub commune: Option<String>,
 }
@@ -35,6 +38,11 @@ struct Unit {
     nom_complet: Option<String>,
     nom_raison_sociale: Option<String>,
     activite_principale: Option<String>,
+    #[serde(default)]
+    activite_principale_naf25: Option<String>,
+    /// Which NAF `activite_principale` is from ("NAFRev2"), when given.
+    #[serde(default)]
+    nomenclature_activite_principale: Option<String>,
     siege: Option<Site>,
     #[serde(default)]
     matching_etablissements: Vec<Site>,
@@ -44,7 +52,28 @@ struct Unit {
 struct Site {
     siret: Option<String>,
     activite_principale: Option<String>,
+    #[serde(default)]
+    activite_principale_naf25: Option<String>,
+    #[serde(default)]
+    nomenclature_activite_principale: Option<String>,
     commune: Option<String>,
+}
+
+/// (NAF rév. 2, NAF 2025) of a site or a unit: `activite_principale` is
+/// NAF rév. 2 unless its nomenclature says NAF 2025 (after the switch of
+/// January 2027; the API's spelling of that switch could not be checked
+/// from here), `activite_principale_naf25` is NAF 2025.
+fn sector(
+    main: Option<&String>,
+    nomenclature: Option<&String>,
+    naf25: Option<&String>,
+) -> (Option<String>, Option<String>) {
+    let main = main.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let naf25 = naf25.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    match nomenclature.and_then(|n| domain::naf::Nomenclature::from_sirene(n)) {
+        Some(domain::naf::Nomenclature::Naf2025) => (None, naf25.or(main)),
+        _ => (main, naf25),
+    }
 }
 
 impl Entreprises {
@@ -74,10 +103,23 @@ impl Entreprises {
             .iter()
             .find(|s| s.siret.as_deref() == Some(siret.as_str()))
             .or(unit.siege.as_ref().filter(|s| s.siret.as_deref() == Some(siret.as_str())));
+        let (site_naf, site_naf2025) = site.map_or((None, None), |s| {
+            sector(
+                s.activite_principale.as_ref(),
+                s.nomenclature_activite_principale.as_ref(),
+                s.activite_principale_naf25.as_ref(),
+            )
+        });
+        let (unit_naf, unit_naf2025) = sector(
+            unit.activite_principale.as_ref(),
+            unit.nomenclature_activite_principale.as_ref(),
+            unit.activite_principale_naf25.as_ref(),
+        );
         let nom = unit.nom_complet.or(unit.nom_raison_sociale).unwrap_or_default();
         Ok(Some(Company {
             nom,
-            naf: site.and_then(|s| s.activite_principale.clone()).or(unit.activite_principale),
+            naf: site_naf.or(unit_naf),
+            naf2025: site_naf2025.or(unit_naf2025),
             commune: site.and_then(|s| s.commune.clone()),
         }))
     }

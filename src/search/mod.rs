@@ -62,6 +62,9 @@ pub struct SearchIndex {
     pub availability: HashMap<String, domain::routing::Availability>,
     /// NAF division → jobs typical of the sector.
     pub division_romes: HashMap<String, Vec<String>>,
+    /// NAF 2025 sub-class → the NAF rév. 2 divisions it comes from (INSEE's
+    /// correspondence, when the optional file was imported).
+    pub naf2025_divisions: HashMap<String, Vec<String>>,
     /// How many lycées teach each job (to order suggestions).
     pub lycees_per_rome: HashMap<String, usize>,
     /// Diploma specialties, fields and related jobs.
@@ -121,6 +124,15 @@ impl SearchIndex {
         }
         let jobs = JobIndex::build(texts, rome_labels.clone())?;
         let division_romes = romes_of_division.clone();
+        let mut naf2025_divisions: HashMap<String, Vec<String>> = HashMap::new();
+        for (code, rev2) in storage::search::naf2025(db).await? {
+            let divisions = naf2025_divisions.entry(code).or_default();
+            if let Some(d) = domain::naf::division(&rev2)
+                && !divisions.contains(&d)
+            {
+                divisions.push(d);
+            }
+        }
 
         let mut offers: HashMap<String, Vec<Offer>> = HashMap::new();
         for o in storage::search::offers(db).await? {
@@ -220,6 +232,7 @@ impl SearchIndex {
             rome_labels,
             academies,
             division_romes,
+            naf2025_divisions,
             lycees_per_rome,
             vocabulary,
             build_time: started.elapsed(),
@@ -323,6 +336,24 @@ impl SearchIndex {
             .collect();
         romes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         romes.into_iter().take(limit).map(|(_, r)| r).collect()
+    }
+
+    /// Jobs typical of a company's NAF 2025 sector ("43.21Y"), through the
+    /// NAF rév. 2 divisions INSEE's correspondence gives it; `None` when
+    /// the correspondence does not know the code (or was not imported):
+    /// the journey then says it cannot suggest jobs from the sector.
+    pub fn jobs_of_naf2025(&self, code: &str, limit: usize) -> Option<Vec<String>> {
+        let divisions = self.naf2025_divisions.get(code.trim())?;
+        let mut romes: Vec<(usize, String)> = Vec::new();
+        for d in divisions {
+            for r in self.jobs_of_sector(d, usize::MAX) {
+                if !romes.iter().any(|(_, x)| *x == r) {
+                    romes.push((self.lycees_per_rome.get(&r).copied().unwrap_or(0), r));
+                }
+            }
+        }
+        romes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        Some(romes.into_iter().take(limit).map(|(_, r)| r).collect())
     }
 
     /// The lycée with this UAI.

@@ -97,3 +97,81 @@ pub async fn lycee_context(db: &Db) -> sqlx::Result<LyceeContext> {
     }
     Ok(ctx)
 }
+
+/// What an update of the reference data is compared on: the active
+/// lycées (UAI → name) and the diplomas (CFD → label, closing day).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CatalogueSnapshot {
+    pub lycees: std::collections::BTreeMap<String, String>,
+    pub diplomas: std::collections::BTreeMap<String, (String, Option<String>)>,
+}
+
+/// The catalogue as it is now, for [`CatalogueSnapshot`].
+pub async fn snapshot(db: &Db) -> sqlx::Result<CatalogueSnapshot> {
+    let lycees: Vec<(String, String)> =
+        on_db!(db, p => sqlx::query_as("SELECT uai, nom FROM lycees WHERE actif").fetch_all(p).await)?;
+    let diplomas: Vec<(String, String, Option<String>)> =
+        on_db!(db, p => sqlx::query_as("SELECT cfd, libelle, fermeture FROM diplomes").fetch_all(p).await)?;
+    Ok(CatalogueSnapshot {
+        lycees: lycees.into_iter().collect(),
+        diplomas: diplomas.into_iter().map(|(c, l, f)| (c, (l, f))).collect(),
+    })
+}
+
+/// One update of the reference data, as the administration reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UpdateRow {
+    pub id: String,
+    pub debut: String,
+    pub fin: String,
+    /// `planifiee`, `commande` or `premier_demarrage`.
+    pub origine: String,
+    /// `reussie` or `echec`.
+    pub statut: String,
+    pub resume: String,
+    /// JSON of `crate::refresh::Changes`.
+    pub changements: String,
+}
+
+/// Records an update.
+pub async fn record_update(db: &Db, u: &UpdateRow) -> sqlx::Result<()> {
+    on_db!(db, p => sqlx::query(
+        "INSERT INTO donnees_mises_a_jour (id, debut, fin, origine, statut, resume, changements) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&u.id).bind(&u.debut).bind(&u.fin).bind(&u.origine).bind(&u.statut).bind(&u.resume).bind(&u.changements)
+    .execute(p)
+    .await
+    .map(|_| ()))
+}
+
+/// The latest updates, newest first.
+pub async fn updates(db: &Db, limit: i64) -> sqlx::Result<Vec<UpdateRow>> {
+    on_db!(db, p => sqlx::query_as::<_, UpdateRow>(
+        "SELECT id, debut, fin, origine, statut, resume, changements FROM donnees_mises_a_jour \
+         ORDER BY debut DESC, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+/// When the reference data was last brought up to date, or tried to be:
+/// (end of the last update, its status), else the last import of a
+/// dataset (a database imported before updates were recorded).
+pub async fn last_update(db: &Db) -> sqlx::Result<Option<(String, String)>> {
+    let last: Option<(String, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT fin, statut FROM donnees_mises_a_jour ORDER BY fin DESC LIMIT 1"
+    ).fetch_optional(p).await)?;
+    if last.is_some() {
+        return Ok(last);
+    }
+    let imported: Option<String> =
+        on_db!(db, p => sqlx::query_scalar("SELECT MAX(imported_at) FROM import_datasets").fetch_one(p).await)?;
+    Ok(imported.map(|t| (t, "reussie".to_string())))
+}
+
+/// How many NAF 2025 codes INSEE's correspondence maps (0 without it).
+pub async fn naf2025_codes(db: &Db) -> sqlx::Result<i64> {
+    on_db!(db, p => sqlx::query_scalar("SELECT COUNT(DISTINCT code) FROM naf2025").fetch_one(p).await)
+}

@@ -535,6 +535,13 @@ pub async fn claim_task(db: &Db, name: &str, worker: &str, now: &str, until: &st
     })
 }
 
+/// Gives a named job's lease back before its end (a job that ran long
+/// and finished: the next run may come from any worker as soon as due).
+pub async fn release_task(db: &Db, name: &str, worker: &str) -> sqlx::Result<()> {
+    on_db!(db, p => sqlx::query("UPDATE taches SET verrou_jusqu = NULL WHERE nom = $1 AND verrou = $2")
+        .bind(name).bind(worker).execute(p).await.map(|_| ()))
+}
+
 /// Whose requests a workspace shows: everything (national), an académie,
 /// and/or the requests that went to some lycées.
 #[derive(Debug, Clone, Default)]

@@ -78,6 +78,13 @@ pub async fn naf_romes(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
     ).fetch_all(p).await)
 }
 
+/// (NAF 2025 sub-class, NAF rév. 2 sub-class) links of INSEE's
+/// correspondence.
+pub async fn naf2025(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>("SELECT code, naf_rev2 FROM naf2025 ORDER BY code, naf_rev2")
+        .fetch_all(p).await)
+}
+
 /// A commune as a place to search around.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlaceRow {

@@ -57,6 +57,8 @@ struct Draft {
     metiers: Vec<String>,
     siret: String,
     naf: String,
+    /// The company's NAF 2025 code, when Sirene gave no NAF rév. 2 one.
+    naf2025: String,
     entreprise_nom: String,
     commune_text: String,
     commune: String,
@@ -120,6 +122,7 @@ impl Draft {
             metiers: all("metiers").into_iter().take(20).map(|m| clip(m, 10)).collect(),
             siret: clip(get("siret"), 40),
             naf: clip(get("naf"), 10),
+            naf2025: clip(get("naf2025"), 10),
             entreprise_nom: clip(get("entreprise_nom"), 400),
             commune_text: clip(get("commune_texte"), 100),
             commune: clip(get("commune"), 5),
@@ -207,7 +210,9 @@ impl Draft {
             action: self.action.clone(),
             entreprise_nom: self.entreprise_nom.clone(),
             siret: self.siret.clone(),
-            naf: self.naf.clone(),
+            // The request keeps the sector it was made from: NAF rév. 2,
+            // or NAF 2025 when that is all Sirene gave.
+            naf: if self.naf.is_empty() { self.naf2025.clone() } else { self.naf.clone() },
             prenom: self.prenom.clone(),
             nom: self.nom.clone(),
             email: self.email.clone(),
@@ -240,6 +245,7 @@ impl Draft {
             h.push(("siret", self.siret.clone()));
         }
         h.push(("naf", self.naf.clone()));
+        h.push(("naf2025", self.naf2025.clone()));
         if step != 3 {
             h.push(("commune_texte", self.commune_text.clone()));
             h.push(("rayon_km", self.rayon.clone()));
@@ -477,10 +483,13 @@ fn page(
             push_job(&j.rome, false, hint);
         }
     }
-    if !d.naf.is_empty() {
-        for r in index.jobs_of_sector(&d.naf, 10) {
-            push_job(&r, false, "métier courant de votre secteur".into());
-        }
+    let sector_jobs = if d.naf.is_empty() {
+        index.jobs_of_naf2025(&d.naf2025, 10).unwrap_or_default()
+    } else {
+        index.jobs_of_sector(&d.naf, 10)
+    };
+    for r in sector_jobs {
+        push_job(&r, false, "métier courant de votre secteur".into());
     }
     let radius = d.rayon.parse::<f64>().unwrap_or(30.0);
     let lycee_name = index.lycee(&d.lycee).map(|l| format!("{} ({})", l.nom, l.commune_nom));
@@ -876,7 +885,18 @@ async fn lookup_siret(state: &AppState, door: &Door, mut d: Draft) -> Response {
                 d.commune_text = p.nom.clone();
             }
             d.naf = c.naf.clone().unwrap_or_default();
-            let sector = c.naf.as_deref().map(|n| format!(" (secteur NAF {n})")).unwrap_or_default();
+            d.naf2025 = c.naf2025.clone().unwrap_or_default();
+            let sector = match (&c.naf, &c.naf2025) {
+                (Some(n), _) => format!(" (secteur NAF {n})"),
+                (None, Some(n)) if index.jobs_of_naf2025(n, 1).is_some() => format!(" (secteur NAF 2025 {n})"),
+                // INSEE's correspondence does not know the code, or was
+                // not imported: say so rather than suggest nothing silently.
+                (None, Some(n)) => format!(
+                    " (secteur NAF 2025 {n} : nous ne savons pas encore le rapprocher des métiers, \
+                     choisissez-les ci-dessous)"
+                ),
+                (None, None) => String::new(),
+            };
             format!("Entreprise trouvée : {}{sector}. Cochez les métiers qui vous concernent.", c.nom)
         }
         Ok(None) => "Ce SIRET n'est pas connu de l'annuaire des entreprises : décrivez simplement les métiers.".into(),

@@ -279,6 +279,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/comptes/{id}/reactiver", axum::routing::post(espace::admin::reactivate))
         .route("/admin/cles", axum::routing::post(espace::admin::create_key))
         .route("/admin/cles/{id}/revoquer", axum::routing::post(espace::admin::revoke_key))
+        .route("/admin/referentiels", get(espace::referentiels::show))
         .route("/admin/donnees/export", axum::routing::post(espace::admin::export_data))
         .route("/admin/donnees/effacer", axum::routing::post(espace::admin::erase_data))
         .route("/accessibilite", get(accessibilite::page))
@@ -506,7 +507,8 @@ pub async fn import_if_empty(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
     tracing::info!(dossier = %config.data_dir.display(), "catalogue vide : import des données de référence");
     let opts = import::Options { data_dir: config.data_dir.clone(), only: None, force: false };
-    for o in import::run(db, &opts, &Progress::auto()).await? {
+    let first = crate::refresh::Origin::FirstStart;
+    for o in crate::refresh::import_recorded(db, &opts, first, &Progress::auto(), None).await? {
         tracing::info!(jeu = o.dataset.name(), resume = %o.summary, "données importées");
     }
     Ok(())
@@ -526,6 +528,7 @@ pub fn worker_of(state: &AppState, mailer: Mailer) -> Worker {
         periodic_every: crate::jobs::SCHEDULE_EVERY,
         retention_months: state.config.retention_months,
         webhooks: state.webhooks.clone(),
+        refresh: crate::refresh::Schedule::of(&state.config),
     }
 }
 

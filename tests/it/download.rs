@@ -18,22 +18,28 @@ use std::sync::{Arc, Mutex};
 const DIRECTORY: &str = "etablissements/fr-en-annuaire-education.csv";
 const IPS: &str = "etablissements/fr-en-ips_lycees.csv";
 
-fn fixture() -> Vec<u8> {
+pub(crate) fn fixture() -> Vec<u8> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/annuaire/fr-en-annuaire-education.csv"))
         .expect("fixture de l'annuaire")
 }
 
 /// What the mirror serves and how it misbehaves.
 #[derive(Default)]
-struct Mirror {
+pub(crate) struct Mirror {
     /// Files served instead of (or besides) those of `shared/data`.
-    files: HashMap<String, Vec<u8>>,
+    pub(crate) files: HashMap<String, Vec<u8>>,
+    /// Paths answered 404 whatever the folders hold.
+    pub(crate) gone: Vec<String>,
+    /// The producers' shapes (`scripts/official-shapes.py`): paths under
+    /// `officiel/` from this folder, under `layout/` from the layout
+    /// folder they were made from.
+    pub(crate) producers: Option<(PathBuf, PathBuf)>,
     /// The first answer for this path stops after this many bytes.
-    cut_once: Mutex<HashMap<String, usize>>,
+    pub(crate) cut_once: Mutex<HashMap<String, usize>>,
     /// This many 500 answers for this path before the file.
-    errors: Mutex<HashMap<String, u32>>,
+    pub(crate) errors: Mutex<HashMap<String, u32>>,
     /// Every request: path and `Range` header.
-    log: Mutex<Vec<(String, Option<String>)>>,
+    pub(crate) log: Mutex<Vec<(String, Option<String>)>>,
 }
 
 impl Mirror {
@@ -52,13 +58,23 @@ async fn serve_file(mirror: Arc<Mirror>, uri: Uri, headers: HeaderMap) -> Respon
         *n -= 1;
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    if mirror.gone.contains(&path) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let bytes = match mirror.files.get(&path) {
         Some(b) => b.clone(),
         None if path.split('/').any(|s| s == "..") => return StatusCode::BAD_REQUEST.into_response(),
-        None => match std::fs::read(data_dir().join(&path)) {
-            Ok(b) => b,
-            Err(_) => return StatusCode::NOT_FOUND.into_response(),
-        },
+        None => {
+            let file = match (&mirror.producers, path.strip_prefix("layout/")) {
+                (Some((_, layout)), Some(rest)) => layout.join(rest),
+                (Some((out, _)), None) => out.join(&path),
+                (None, _) => data_dir().join(&path),
+            };
+            match std::fs::read(file) {
+                Ok(b) => b,
+                Err(_) => return StatusCode::NOT_FOUND.into_response(),
+            }
+        }
     };
     let len = bytes.len();
     if let Some(cut) = mirror.cut_once.lock().expect("cut").remove(&path) {
@@ -87,15 +103,10 @@ async fn serve_file(mirror: Arc<Mirror>, uri: Uri, headers: HeaderMap) -> Respon
 }
 
 /// Starts the mirror on a free port; returns its base URL.
-async fn start_mirror(mirror: Arc<Mirror>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port libre");
-    let addr = listener.local_addr().expect("adresse");
+pub(crate) async fn start_mirror(mirror: Arc<Mirror>) -> String {
     let app =
         axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| serve_file(mirror.clone(), uri, headers));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+    crate::support::serve_local(app).await
 }
 
 fn mirror_with_directory() -> Mirror {
@@ -105,23 +116,30 @@ fn mirror_with_directory() -> Mirror {
 static DIRS: AtomicU32 = AtomicU32::new(0);
 
 /// A new empty folder of the test run.
-fn fresh_dir(name: &str) -> PathBuf {
+pub(crate) fn fresh_dir(name: &str) -> PathBuf {
     let d = scratch_dir().join(format!("{name}-{}", DIRS.fetch_add(1, Ordering::Relaxed)));
     std::fs::create_dir_all(&d).expect("dossier");
     d
 }
 
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) ok: bool,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Runs the real binary with only the variables given (and fast retries).
-async fn monlyceepro(args: &[&str], vars: &[(&str, &str)], cwd: &Path) -> Run {
+pub(crate) async fn monlyceepro(args: &[&str], vars: &[(&str, &str)], cwd: &Path) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"));
     cmd.args(args).current_dir(cwd).kill_on_drop(true);
-    for v in ["MLP_DATA_DIR", "MLP_DATA_MIRROR", "DATABASE_URL", "MLP_VAR_DIR", "MLP_DOWNLOAD_TENTATIVES"] {
+    for v in [
+        "MLP_DATA_DIR",
+        "MLP_DATA_MIRROR",
+        "MLP_DATA_SOURCES",
+        "DATABASE_URL",
+        "MLP_VAR_DIR",
+        "MLP_DOWNLOAD_TENTATIVES",
+    ] {
         cmd.env_remove(v);
     }
     cmd.env("MLP_DOWNLOAD_ATTENTE_MS", "20").env("RUST_LOG", "warn");
@@ -158,12 +176,12 @@ async fn siret_of(db: &monlyceepro::storage::Db, uai: &str) -> Option<String> {
     .expect("lycée")
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// The lines of SOURCES.lock by path: (url, size, sha256, date).
-fn lock_of(dir: &Path) -> HashMap<String, (String, u64, String, String)> {
+pub(crate) fn lock_of(dir: &Path) -> HashMap<String, (String, u64, String, String)> {
     monlyceepro::download::read_lock(dir)
         .expect("SOURCES.lock")
         .into_iter()
@@ -345,44 +363,4 @@ async fn server_errors_are_retried_with_backoff() {
         "{}",
         run.stderr
     );
-}
-
-/// A fresh machine: no data folder anywhere, `serve` fetches the data from
-/// the mirror into var/data, imports it and serves the directory's lycées.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_on_a_fresh_machine_downloads_then_imports() {
-    let mirror = Arc::new(mirror_with_directory());
-    let base = start_mirror(mirror).await;
-    let home = fresh_dir("machine-neuve");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-        l.local_addr().expect("adresse").port()
-    };
-    let bind = format!("127.0.0.1:{port}");
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"));
-    cmd.arg("serve").current_dir(&home).kill_on_drop(true);
-    for v in ["MLP_DATA_DIR", "DATABASE_URL", "MLP_VAR_DIR"] {
-        cmd.env_remove(v);
-    }
-    cmd.env("MLP_DATA_MIRROR", &base).env("MLP_BIND", &bind).env("RUST_LOG", "warn");
-    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn().expect("serve");
-    let client = reqwest::Client::new();
-    let url = format!("http://{bind}/api/v1/lycees/0640028H");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
-    let body = loop {
-        if let Ok(r) = client.get(&url).send().await
-            && r.status() == 200
-        {
-            break r.json::<serde_json::Value>().await.expect("JSON");
-        }
-        assert!(child.try_wait().expect("état").is_none(), "serve s'est arrêté");
-        assert!(std::time::Instant::now() < deadline, "serve n'a pas répondu à temps");
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    };
-    let _ = child.kill().await;
-    assert_eq!(body["contact"]["email"], "ce.0640028H@ac-bordeaux.fr");
-    assert_eq!(body["position"]["precision"], "exacte");
-    assert!(home.join("var/data/SOURCES.lock").is_file());
-    assert!(home.join("var/data/territoires/communes.json").is_file());
 }

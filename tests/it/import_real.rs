@@ -96,6 +96,15 @@ async fn imports_the_national_catalogue(engine: Engine) {
     )
     .await;
     assert!(bac_pro_f1602 >= 1);
+    // A diploma Certif Info does not link to jobs leads to those of its
+    // successor in the BCN (N_FORMATION_DIPLOME's NOUVEAU_DIPLOME_1..7):
+    // the old Bac pro Commerce, still taught in 2020, to the jobs of the
+    // Bac pro that replaced it.
+    let commerce = "SELECT rome_code FROM diplome_romes WHERE cfd = '40031202' ORDER BY rang";
+    assert_eq!(texts(db, commerce).await, ["D1403", "D1408"]);
+    let summary =
+        text(db, "SELECT summary FROM import_datasets WHERE dataset = 'formations'").await.unwrap_or_default();
+    assert!(summary.contains("3\u{202f}906 menant à des métiers ROME"), "{summary}");
 
     // What each lycée teaches: the 2020 constat and the 2022 offer merged
     // (figures of the real files, see docs/decisions.md § 20).

@@ -26,6 +26,7 @@ mod partners_api;
 mod placements;
 mod privacy;
 mod proconnect;
+mod producers;
 mod reach;
 mod relevance;
 mod request_delivery;

@@ -492,12 +492,7 @@ async fn fake_entreprises_api() -> String {
             _ => axum::Json(json!({"results": [], "total_results": 0})).into_response(),
         }
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let addr = listener.local_addr().expect("adresse");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, axum::Router::new().route("/search", axum::routing::get(search))).await;
-    });
-    format!("http://{addr}")
+    crate::support::serve_local(axum::Router::new().route("/search", axum::routing::get(search))).await
 }
 
 /// The SIRET gives the company's name and sector, whose jobs are

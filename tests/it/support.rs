@@ -242,6 +242,17 @@ async fn drop_stale_databases(adm: &Db) {
     }
 }
 
+/// Serves a router of the test (a stand-in for an outside service) on a
+/// free port of the loopback; returns its base URL.
+pub async fn serve_local(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port libre");
+    let addr = listener.local_addr().expect("adresse");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
 /// The configuration of a test server.
 pub fn test_config(url: &str, addr: SocketAddr) -> Config {
     let var_dir = scratch_dir().join(format!("var-{}", COUNTER.fetch_add(1, Ordering::Relaxed)));
@@ -266,6 +277,8 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         var_dir,
         proconnect: None,
         http: monlyceepro::config::HttpLimits::default(),
+        // Never a download behind a test's back.
+        data_refresh: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod level;
 pub mod lifecycle;
 pub mod matching;
+pub mod naf;
 pub mod names;
 pub mod placements;
 pub mod reach;

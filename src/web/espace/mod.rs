@@ -15,6 +15,7 @@ pub mod evenements;
 pub mod partenaires;
 pub mod pole;
 pub mod proconnect;
+pub mod referentiels;
 pub mod stages;
 pub mod territoire;
 pub mod vitrine;
