@@ -30,6 +30,7 @@ pub mod proconnect;
 pub mod requests;
 pub mod search;
 pub mod security;
+pub mod seed;
 pub mod showcase;
 pub mod stats;
 pub mod storage;

@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod proconnect;
 pub mod requests;
 pub mod search;
+pub mod seed;
 pub mod stats;
 pub mod territory;
 pub mod vitrines;

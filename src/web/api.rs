@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::catalogue::LyceeSummary;
+use crate::catalogue::{Commune, LyceeSummary};
 use crate::storage::catalogue::LyceeFilter;
 use axum::Json;
 use axum::body::Bytes;
@@ -141,11 +141,9 @@ pub async fn lycees(
     let mut around = None;
     if let Some(c) = p.text("commune") {
         let code: InseeCode = c.parse().map_err(|e| ApiError::bad_param("commune", format!("{e}")))?;
-        let commune = state
-            .catalogue
-            .commune(code.as_str())
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("commune inconnue : {code}")))?;
+        let index = state.search.index();
+        let commune =
+            index.places.get(code.as_str()).ok_or_else(|| ApiError::not_found(format!("commune inconnue : {code}")))?;
         match radius {
             Some(km) => {
                 let center = commune.position.ok_or_else(|| {
@@ -158,9 +156,7 @@ pub async fn lycees(
             }
             None => {
                 filter.communes = vec![commune.code_insee.clone()];
-                filter.communes.extend(
-                    crate::storage::catalogue::arrondissements_of(state.catalogue.db(), &commune.code_insee).await?,
-                );
+                filter.communes.extend(index.places.arrondissements(&commune.code_insee).map(|a| a.code_insee.clone()));
             }
         }
     } else if radius.is_some() {
@@ -179,7 +175,9 @@ pub async fn communes(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
     let p = Params::parse(raw.as_deref());
     let q = required_text(&p, "q", 100)?;
     let limit = p.int("limit", 1, 50, 10)?;
-    Ok(Json(state.catalogue.communes(q, limit as usize).await?).into_response())
+    let index = state.search.index();
+    let found: Vec<Commune> = index.places.find(q, limit as usize).into_iter().map(Commune::of).collect();
+    Ok(Json(found).into_response())
 }
 
 /// `GET /api/v1/metiers?q=`.

@@ -120,10 +120,10 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     if !typed.is_empty() {
         // The same understanding of places as the search: a name, a
         // postcode or an INSEE code, the first commune found.
-        match state.catalogue.communes(&typed, 1).await?.into_iter().next() {
+        match index.places.find(&typed, 1).first() {
             Some(c) => {
                 place_label = Some(format!("autour {} ({})", domain::text::of_place(&c.nom), c.departement));
-                center = c.position.or_else(|| index.places.get(&c.code_insee).and_then(|pl| pl.position));
+                center = c.position;
             }
             None => {
                 place_error = Some(format!(

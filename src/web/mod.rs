@@ -21,6 +21,7 @@ pub mod middleware;
 pub mod pages;
 pub mod ratelimit;
 pub mod rejoindre;
+pub mod routes;
 pub mod search;
 pub mod server;
 pub mod stages;
@@ -185,7 +186,17 @@ fn school_holidays(data_dir: &std::path::Path) -> Option<domain::calendar::Schoo
 
 /// The router of the whole service.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    routes()
+        .into_router()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .with_state(state)
+}
+
+/// Every route of the service, each path recorded as it is added: the
+/// route walk and its test read them (`routes::GET_ROUTES`).
+pub fn routes() -> routes::RouteBook {
+    let api = routes::RouteBook::new()
         .route("/lycees", get(api::lycees))
         .route("/lycees/{uai}", get(api::lycee))
         .route("/communes", get(api::communes))
@@ -198,7 +209,7 @@ pub fn router(state: AppState) -> Router {
         .route("/statistiques.csv", get(statistiques::api_csv))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::not_found);
-    Router::new()
+    routes::RouteBook::new()
         .route("/", get(pages::home))
         .route("/lycees", get(pages::browse))
         .route("/lycees/{uai}", get(pages::lycee))
@@ -290,9 +301,6 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
-        .with_state(state)
 }
 
 /// How long a write check of `/healthz` stands for: probes every second

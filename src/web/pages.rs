@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::{ActionType, Position, Uai};
+use domain::{ActionType, Uai};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -183,10 +183,11 @@ async fn browse_departement(state: &AppState, code: &str) -> Result<BrowsePage, 
 
 async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
     let db = state.catalogue.db();
-    let c = q::commune(db, &code.to_ascii_uppercase()).await?.ok_or(PageError::NotFound)?;
+    let index = state.search.index();
+    let c = index.places.get(&code.to_ascii_uppercase()).ok_or(PageError::NotFound)?;
     let mut p = BrowsePage::new(format!("Les lycées professionnels {}", domain::text::at_place(&c.nom)));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
-    if let Some(d) = q::departement(db, &c.departement_code).await? {
+    if let Some(d) = q::departement(db, &c.departement).await? {
         if let Some(ac) = &d.academie_code
             && let Some(a) = q::academie(db, ac).await?
         {
@@ -200,15 +201,12 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
     p.here = c.nom.clone();
     // A whole city (Paris, Lyon, Marseille) stands for its arrondissements.
     let mut communes = vec![c.code_insee.clone()];
-    communes.extend(q::arrondissements_of(db, &c.code_insee).await?);
+    communes.extend(index.places.arrondissements(&c.code_insee).map(|a| a.code_insee.clone()));
     let rows = state.catalogue.list(LyceeFilter { communes, ..LyceeFilter::default() }, None).await?;
     if rows.is_empty() {
-        let nearest = match (c.lat, c.lon) {
-            (Some(lat), Some(lon)) => match Position::new(lat, lon) {
-                Some(center) => state.catalogue.list(LyceeFilter::default(), Some((center, 50.0))).await?,
-                None => Vec::new(),
-            },
-            _ => Vec::new(),
+        let nearest = match c.position {
+            Some(center) => state.catalogue.list(LyceeFilter::default(), Some((center, 50.0))).await?,
+            None => Vec::new(),
         };
         let nearest: Vec<_> = nearest.into_iter().take(10).collect();
         p.notice = Some(if nearest.is_empty() {
@@ -230,7 +228,8 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
 
 async fn browse_search(state: &AppState, text: &str) -> Result<BrowsePage, PageError> {
     let text: String = text.chars().take(100).collect();
-    let communes = state.catalogue.communes(&text, 20).await?;
+    let index = state.search.index();
+    let communes = index.places.find(&text, 20);
     let mut p = BrowsePage::new(format!("Communes correspondant à «\u{a0}{text}\u{a0}»"));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
     p.query = text.clone();
@@ -245,7 +244,7 @@ async fn browse_search(state: &AppState, text: &str) -> Result<BrowsePage, PageE
         .map(|c| Area {
             href: format!("/lycees?commune={}", c.code_insee),
             label: format!("{} ({})", c.nom, c.departement),
-            count: match c.codes_postaux.as_slice() {
+            count: match c.postcodes.as_slice() {
                 [] => String::new(),
                 [one] => one.clone(),
                 [first, .., last] => format!("{first} à {last}"),

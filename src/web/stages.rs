@@ -100,7 +100,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     };
     let index = state.search.index();
     let mut center = None;
-    match place_of(&state, &index, &page.commune, &page.commune_code).await? {
+    match place_of(&index, &page.commune, &page.commune_code) {
         Err(message) => page.commune_error = Some(message),
         Ok(None) => {}
         Ok(Some(place)) => {

@@ -28,6 +28,7 @@ mod relevance;
 mod request_delivery;
 mod request_input;
 mod resilience;
+mod routes;
 mod search;
 mod security;
 mod statistiques;
