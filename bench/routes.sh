@@ -11,6 +11,7 @@
 #   bench/routes.sh                               national volume, both engines
 #   VOLUME=small DURATION=2 ENGINES=sqlite bench/routes.sh
 #   BIN=/path/to/old/monlyceepro bench/routes.sh  another server on the same data
+#   RESEED=1 bench/routes.sh                      seed again (else the last seeded copy)
 #
 # Goals: public pages and the API ≥ 25 % of /livez with p99 < 20 ms;
 # workspace pages p99 < 50 ms; distinct searches ≥ 35 % with p99 < 5 ms;
@@ -65,7 +66,13 @@ run() { # engine url
   local engine="$1" url="$2"
   export DATABASE_URL="$url"
   local seeded
-  seeded=$( { /usr/bin/time -f '%e s, %M KB' "$SEEDER" seed --volume "$VOLUME"; } 2>&1 )
+  if [ -f "$OUT/seed-$engine-$VOLUME.txt" ] && [ -z "${RESEED:-}" ]; then
+    seeded="$(cat "$OUT/seed-$engine-$VOLUME.txt")"
+  else
+    seeded=$( { /usr/bin/time -f 'temps et mémoire du remplissage : %e s, %M KB' "$SEEDER" seed --volume "$VOLUME"; } 2>&1 )
+    printf '%s\n' "$seeded" >"$OUT/seed-$engine-$VOLUME.txt"
+    keep "$engine"
+  fi
   local key
   key=$(printf '%s\n' "$seeded" | awk -F' : ' '/clé d.API « Banc 1jeune1solution »/ {print $2}')
   echo "## $engine"
@@ -139,16 +146,37 @@ run() { # engine url
   wait "$pid" 2>/dev/null || true
 }
 
+# A seeded database is kept (SQLite: a copy; PostgreSQL: a template) and
+# reused by the next run of the same volume unless RESEED=1: another server
+# (BIN=…) is then measured on the same data.
+PGDB="${PGDB:-mlp_bench_routes}"
+keep() { # engine
+  case "$1" in
+    sqlite) sqlite3 "$OUT/routes.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null; cp "$OUT/routes.db" "$OUT/routes-seeded-$VOLUME.db" ;;
+    postgres)
+      psql -q "$PG" -c "DROP DATABASE IF EXISTS ${PGDB}_seeded_$VOLUME WITH (FORCE)" \
+        -c "CREATE DATABASE ${PGDB}_seeded_$VOLUME TEMPLATE $PGDB"
+      ;;
+  esac
+}
 for engine in $ENGINES; do
   case "$engine" in
     sqlite)
       rm -f "$OUT/routes.db" "$OUT/routes.db-wal" "$OUT/routes.db-shm"
+      if [ -f "$OUT/seed-sqlite-$VOLUME.txt" ] && [ -z "${RESEED:-}" ]; then
+        cp "$OUT/routes-seeded-$VOLUME.db" "$OUT/routes.db"
+      fi
       run sqlite "sqlite://$OUT/routes.db"
       ;;
     postgres)
       PG="$(scripts/ensure-postgres.sh)"
-      psql -q "$PG" -c 'DROP DATABASE IF EXISTS mlp_bench_routes WITH (FORCE)' -c 'CREATE DATABASE mlp_bench_routes'
-      run postgres "${PG%/*}/mlp_bench_routes"
+      psql -q "$PG" -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)"
+      if [ -f "$OUT/seed-postgres-$VOLUME.txt" ] && [ -z "${RESEED:-}" ]; then
+        psql -q "$PG" -c "CREATE DATABASE $PGDB TEMPLATE ${PGDB}_seeded_$VOLUME"
+      else
+        psql -q "$PG" -c "CREATE DATABASE $PGDB"
+      fi
+      run postgres "${PG%/*}/$PGDB"
       ;;
   esac
 done

@@ -23,6 +23,7 @@ pub mod search;
 pub mod seed;
 pub mod stats;
 pub mod territory;
+pub mod versions;
 pub mod vitrines;
 
 use anyhow::Context;

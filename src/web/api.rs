@@ -93,7 +93,7 @@ pub struct PageOf<T: Serialize> {
 /// `GET /api/v1/lycees/{uai}`.
 pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
     let uai: Uai = raw.parse().map_err(|e| ApiError::bad_param("uai", format!("{e}")))?;
-    let version = state.catalogue.version();
+    let version = state.current().await?.catalogue;
     let body = match state.json.get(version, uai.as_str()) {
         Some(b) => b,
         None => {

@@ -107,6 +107,14 @@ pub struct Services {
     pub health: Arc<Health>,
     /// Where the time comes from: the system's clock, or a clock tests move.
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// The database's change counters, read afresh for the pages whose
+    /// caches they key ([`AppState::current`]).
+    pub versions: crate::cache::Fresh<crate::storage::versions::Versions>,
+    /// One reload of the catalogue at a time.
+    reloading: tokio::sync::Mutex<()>,
+    /// The published events not over, per events counter and day:
+    /// `/evenements` and the showcases filter them in memory.
+    pub coming_events: VersionedCache<Arc<Vec<crate::storage::events::EventWithCounts>>>,
 }
 
 impl AppState {
@@ -158,7 +166,58 @@ impl AppState {
             instance: rand::random(),
             health: Arc::new(Health::default()),
             clock,
+            versions: crate::cache::Fresh::new(),
+            reloading: tokio::sync::Mutex::new(()),
+            coming_events: VersionedCache::new(4),
         })))
+    }
+
+    /// The database's change counters as of now (a read begun after this
+    /// call, shared with concurrent callers: `cache::Fresh`), with this
+    /// instance's catalogue brought to that version first: a change any
+    /// instance committed shows at once on the pages keyed by them. The
+    /// search index follows in the background, as after a change here.
+    pub async fn current(&self) -> sqlx::Result<crate::storage::versions::Versions> {
+        let db = self.catalogue.db();
+        let v = self.versions.get(|| crate::storage::versions::read(db)).await?;
+        if v.catalogue != self.catalogue.version() {
+            let _one = self.reloading.lock().await;
+            if v.catalogue != self.catalogue.version() && self.catalogue.refresh().await? {
+                self.rebuild_search();
+            }
+        }
+        Ok(v)
+    }
+
+    /// Rebuilds the search index for the current catalogue, in the
+    /// background.
+    pub fn rebuild_search(&self) {
+        let (catalogue, search) = (self.catalogue.clone(), self.search.clone());
+        tokio::spawn(async move {
+            match SearchIndex::build(catalogue.db(), catalogue.version()).await {
+                Ok(index) => search.replace(index),
+                Err(e) => tracing::warn!(error = %e, "reconstruction de l'index de recherche impossible"),
+            }
+        });
+    }
+
+    /// The published events not over at `now` (all of France), soonest
+    /// first, for the events counter `events`.
+    pub async fn coming_events(
+        &self,
+        events: i64,
+        now: time::OffsetDateTime,
+    ) -> sqlx::Result<Arc<Vec<crate::storage::events::EventWithCounts>>> {
+        // Kept for a day: an event over since is left out by its reader.
+        let day = now.date().to_string();
+        if let Some(all) = self.coming_events.get(events, &day) {
+            return Ok(all);
+        }
+        let start = now.replace_time(time::Time::MIDNIGHT);
+        let all =
+            Arc::new(crate::storage::events::coming(self.catalogue.db(), &crate::clock::to_rfc3339(start)).await?);
+        self.coming_events.insert(events, day, all.clone());
+        Ok(all)
     }
 }
 

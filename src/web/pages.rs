@@ -416,23 +416,27 @@ pub async fn lycee(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let uai: Uai = uai.parse().map_err(|_| PageError::NotFound)?;
-    let version = state.catalogue.version();
-    // The page says whether a diploma has closed as of today: a page is
-    // kept for one catalogue version and one day.
+    // The page is kept for one catalogue version (the showcase, its
+    // periods and needs) and one state of the events (a new one, a
+    // change, a place taken), both read afresh, and one day (whether a
+    // diploma has closed as of today, which events are over).
+    let versions = state.current().await?;
+    let version = versions.catalogue;
     let now = state.clock.now();
     let today = now.date().to_string();
-    // The lycée's events change without the catalogue: the page is kept
-    // per state of its events too (a new one, a change, a place taken).
-    let (coming, past) = showcase_events(&state, uai.as_str(), now).await?;
-    let stamp = coming
+    // An event ending today moves from "coming" to "past": the count of
+    // the lycée's events not over is part of the key.
+    let live = state
+        .coming_events(versions.events, now)
+        .await?
         .iter()
-        .chain(&past)
-        .map(|e| format!("{}|{}|{}|{}|{:?}", e.id, e.titre, e.quand, e.full, e.places))
-        .collect::<String>();
-    let key = format!("{uai}@{today}#{}", &crate::security::token_hash(&stamp)[..16]);
+        .filter(|e| e.event.uai == uai.as_str() && !crate::events::is_over(&e.event, now))
+        .count();
+    let key = format!("{uai}@{today}#{}.{live}", versions.events);
     let body = match state.pages.get(version, &key) {
         Some(b) => b,
         None => {
+            let (coming, past) = showcase_events(&state, uai.as_str(), now).await?;
             let l = state.catalogue.lycee(&uai).await?.ok_or(PageError::NotFound)?;
             let mut crumbs = vec![Crumb::new("Accueil", "/"), Crumb::new("Les lycées", "/lycees")];
             if let Some(a) = &l.academie

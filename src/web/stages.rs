@@ -148,7 +148,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     let asked = Asked::new(&wanted, &index.kinship);
     let today = state.clock.now().date().to_string();
     let mut found: Vec<(Option<f64>, Found)> = Vec::new();
-    let version = state.catalogue.version();
+    let version = state.current().await?.catalogue;
     let needs = match state.open_needs.get(version, &today) {
         Some(needs) => needs,
         None => {
