@@ -11,6 +11,7 @@ mod demandes;
 mod download;
 mod espace;
 mod events;
+mod freshness;
 mod guidance;
 mod import_malformed;
 mod import_real;

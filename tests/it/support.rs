@@ -380,6 +380,11 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client, state, db, clock, _db: test_db, server, stop, worker }
     }
 
+    /// The URL of the server's database (another instance may share it).
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Creates a workspace account (as `monlyceepro users add` does); its id.
     pub async fn account(
         &self,
