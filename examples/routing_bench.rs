@@ -6,7 +6,7 @@
 //! `cargo run --release --example routing_bench` (reads `DATABASE_URL`).
 
 use domain::matching::WantedJob;
-use domain::routing::{Availability, RoutingRequest, TrackRecord, route};
+use domain::routing::{LyceeStatus, RoutingRequest, route};
 use domain::{ActionType, Position};
 use monlyceepro::on_db;
 use monlyceepro::search::SearchIndex;
@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let rounds: u32 = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(200);
     let db = Db::connect(&url).await?;
     let index = SearchIndex::build(&db, 0).await?;
-    let status = |_: &str| (Availability::default(), TrackRecord::default());
+    let status = |_: &str| LyceeStatus { reachable: true, ..LyceeStatus::default() };
     let mut times: Vec<Duration> = Vec::new();
     let mut naive_total = Duration::ZERO;
     for round in 0..rounds {

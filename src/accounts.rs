@@ -189,6 +189,11 @@ pub struct AccountService {
     /// run after the form's answer, so two quick submissions would
     /// otherwise both find no pending request (PostgreSQL) and write two.
     join_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Bumped when an account change may change who can be reached (an
+    /// account for a lycée, its role, its state): the application shares
+    /// it with the requests' revision, so that the statistics and the
+    /// dashboards computed from reachability follow at once.
+    reach_revision: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How long the link of a request to join works, in days.
@@ -255,7 +260,19 @@ impl AccountService {
             signer,
             base_url: base_url.trim_end_matches('/').to_string(),
             join_lock: std::sync::Arc::default(),
+            reach_revision: std::sync::Arc::default(),
         }
+    }
+
+    /// Shares `revision` (the requests') as the counter bumped when
+    /// reachability may have changed.
+    pub fn with_reach_revision(mut self, revision: std::sync::Arc<std::sync::atomic::AtomicU64>) -> AccountService {
+        self.reach_revision = revision;
+        self
+    }
+
+    fn reach_changed(&self) {
+        self.reach_revision.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// Checks a request to join a lycée's workspace: the address is an
@@ -419,6 +436,7 @@ impl AccountService {
             enqueue(&mut tx, None, &a.email, mail, &now_s).await?;
         }
         tx.commit().await?;
+        self.reach_changed();
         if matches!(decision, JoinDecision::Accepted(_)) {
             self.send_link(&a.email, now).await?;
         }
@@ -506,6 +524,7 @@ impl AccountService {
         };
         let added = self.grant_in(&mut tx, row, &c.uais, by, &now_s, created).await?;
         tx.commit().await?;
+        self.reach_changed();
         Ok(Ok(added))
     }
 
@@ -530,6 +549,7 @@ impl AccountService {
         let added = self.invite_in(&mut tx, &c, by, &now_s).await?;
         if added.is_ok() {
             tx.commit().await?;
+            self.reach_changed();
         }
         Ok(added)
     }
@@ -674,6 +694,7 @@ impl AccountService {
         // session opened under the old one.
         store::delete_sessions(&mut tx, &row.id).await?;
         tx.commit().await?;
+        self.reach_changed();
         Ok(Ok(Agent::of(row, lycees)))
     }
 
@@ -693,6 +714,7 @@ impl AccountService {
         }
         audit(&mut tx, &by.email, "compte_reactive", &row.email, "", &now_s).await?;
         tx.commit().await?;
+        self.reach_changed();
         Ok(true)
     }
 
@@ -850,6 +872,7 @@ impl AccountService {
             None => false,
         };
         tx.commit().await?;
+        self.reach_changed();
         Ok(done)
     }
 

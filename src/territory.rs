@@ -41,6 +41,8 @@ pub struct LyceeLine {
     pub satisfaction: Option<(f64, usize)>,
     pub has_officer: bool,
     pub has_address: bool,
+    /// Someone reads what is sent to it ([`domain::reach::Contacts::reachable`]).
+    pub reach: bool,
 }
 
 impl LyceeLine {
@@ -49,9 +51,10 @@ impl LyceeLine {
         (self.received > 0).then(|| self.taken as f64 / self.received as f64)
     }
 
-    /// Whether a request routed to it reaches anyone.
+    /// Whether a request routed to it reaches anyone (the one rule,
+    /// [`domain::reach::Contacts::reachable`], read when the line is made).
     pub fn reachable(&self) -> bool {
-        self.has_officer || self.has_address
+        self.reach
     }
 }
 
@@ -192,11 +195,12 @@ pub async fn dashboard(
     let answers = store::answer_counts(db, scope, filters).await?;
     let taken_delays = store::take_delays(db, scope, filters).await?;
     let uais: Vec<String> = cards.iter().map(|l| l.uai.clone()).collect();
-    let reach = store::reachability(db, &uais).await?;
+    let reach = crate::storage::reach::contacts(db, Some(&uais)).await?;
     let mut by_uai: HashMap<&str, LyceeLine> = cards
         .iter()
         .map(|l| {
-            let (has_officer, has_address) = reach.get(&l.uai).copied().unwrap_or_default();
+            let contacts = reach.get(&l.uai).cloned().unwrap_or_default();
+            let (has_officer, has_address) = (contacts.has_officer(), contacts.address().is_some());
             (
                 l.uai.as_str(),
                 LyceeLine {
@@ -207,6 +211,7 @@ pub async fn dashboard(
                     position: l.position,
                     has_officer,
                     has_address,
+                    reach: contacts.reachable(),
                     ..LyceeLine::default()
                 },
             )
@@ -377,4 +382,226 @@ mod tests {
         assert_eq!(median(vec![5.0, 1.0, 3.0]), Some(3.0));
         assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
     }
+}
+
+/// Most lines of one import of addresses.
+pub const MAX_ADDRESS_LINES: usize = 5000;
+
+/// One address to enter for a lycée, as read from a form or a file line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressEntry {
+    pub uai: String,
+    pub email: String,
+}
+
+/// Whether `agent` may enter addresses for lycée `uai` of the catalogue:
+/// the coordinator of its territory, an administrator. A lycée's own team
+/// says its address on its showcase instead.
+fn may_enter(index: &SearchIndex, agent: &crate::accounts::Agent, uai: &str) -> Result<(), String> {
+    let card = index.lycee(uai).ok_or_else(|| format!("lycée {uai} inconnu"))?;
+    let allowed = agent.role != crate::accounts::Role::Rbe && agent.sees_lycee(uai, card.academie.as_deref());
+    if allowed { Ok(()) } else { Err(format!("le lycée {uai} n'est pas dans votre territoire")) }
+}
+
+/// Checks one entry: a lycée of the agent's territory, an address that
+/// looks like one. The message says what is wrong, in French.
+pub fn check_address(
+    index: &SearchIndex,
+    agent: &crate::accounts::Agent,
+    uai: &str,
+    email: &str,
+) -> Result<AddressEntry, String> {
+    let uai = uai.trim().to_uppercase();
+    let uai = uai.parse::<domain::ids::Uai>().map_err(|e| e.to_string())?.as_str().to_string();
+    may_enter(index, agent, &uai)?;
+    let email = email.trim().parse::<domain::ids::Email>().map_err(|e| e.to_string())?.to_string();
+    Ok(AddressEntry { uai, email })
+}
+
+/// Reads a file of `UAI;adresse` lines (a header line is allowed): every
+/// line checked, every problem said with its line number; nothing is kept
+/// when one line is wrong.
+pub fn read_addresses(
+    index: &SearchIndex,
+    agent: &crate::accounts::Agent,
+    text: &str,
+) -> Result<Vec<AddressEntry>, Vec<String>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (uai, email) = line.split_once(';').or_else(|| line.split_once(',')).unwrap_or((line, ""));
+        if i == 0 && domain::text::fold(uai.trim()) == "uai" {
+            continue;
+        }
+        match check_address(index, agent, uai, email) {
+            Ok(e) => out.push(e),
+            Err(why) => errors.push(format!("ligne {} : {why}", i + 1)),
+        }
+    }
+    if out.len() > MAX_ADDRESS_LINES {
+        errors.push(format!("{} lignes : {MAX_ADDRESS_LINES} au plus par import", out.len()));
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push("le fichier ne contient aucune ligne à importer".into());
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// Enters addresses for lycées (one, or a whole checked file) in one
+/// transaction, each change in the audit log; they are used at once (the
+/// routing reads them with every request) and no import overwrites them.
+pub async fn enter_addresses(
+    requests: &RequestService,
+    agent: &crate::accounts::Agent,
+    entries: &[AddressEntry],
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let now_s = clock::to_rfc3339(now);
+    let mut tx = requests.db.begin().await?;
+    for e in entries {
+        let before = crate::storage::reach::entered(&requests.db, &e.uai).await?;
+        crate::storage::reach::set_entered(&mut tx, &e.uai, &e.email, &agent.email, &now_s).await?;
+        let details = match before {
+            Some(b) => format!("{} → {}", b.email, e.email),
+            None => e.email.clone(),
+        };
+        crate::accounts::audit(&mut tx, &agent.email, "adresse_lycee_saisie", &e.uai, &details, &now_s).await?;
+    }
+    tx.commit().await?;
+    requests.changed();
+    Ok(())
+}
+
+/// Removes the address entered for a lycée of the agent's territory;
+/// whether there was one.
+pub async fn remove_address(
+    requests: &RequestService,
+    index: &SearchIndex,
+    agent: &crate::accounts::Agent,
+    uai: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<Result<bool, String>> {
+    if let Err(why) = may_enter(index, agent, uai) {
+        return Ok(Err(why));
+    }
+    let now_s = clock::to_rfc3339(now);
+    let before = crate::storage::reach::entered(&requests.db, uai).await?;
+    let mut tx = requests.db.begin().await?;
+    let gone = crate::storage::reach::clear_entered(&mut tx, uai).await?;
+    if gone {
+        let details = before.map(|b| b.email).unwrap_or_default();
+        crate::accounts::audit(&mut tx, &agent.email, "adresse_lycee_retiree", uai, &details, &now_s).await?;
+    }
+    tx.commit().await?;
+    requests.changed();
+    Ok(Ok(gone))
+}
+
+/// A lycée of a territory as the address page shows it.
+#[derive(Debug, Clone)]
+pub struct AddressLine {
+    pub uai: String,
+    pub nom: String,
+    pub commune: String,
+    pub reachable: bool,
+    /// The address used and where it comes from.
+    pub address: Option<(String, domain::reach::AddressSource)>,
+    /// The address entered by a person, by whom and when.
+    pub entered: Option<crate::storage::reach::EnteredRow>,
+    /// Requests that named it "to contact" (it fitted, nobody could be
+    /// written to).
+    pub missed: i64,
+}
+
+/// The lycées of a scope with who can be written to in each, the
+/// unreachable first (by requests missed), then by name.
+pub async fn address_lines(db: &Db, index: &SearchIndex, scope: &Scope) -> sqlx::Result<Vec<AddressLine>> {
+    let cards = lycees_of(index, scope);
+    let uais: Vec<String> = cards.iter().map(|l| l.uai.clone()).collect();
+    let contacts = crate::storage::reach::contacts(db, Some(&uais)).await?;
+    let entered = crate::storage::reach::all_entered(db).await?;
+    let missed = crate::storage::reach::missed_requests(db).await?;
+    let mut out: Vec<AddressLine> = cards
+        .iter()
+        .map(|l| {
+            let c = contacts.get(&l.uai).cloned().unwrap_or_default();
+            AddressLine {
+                uai: l.uai.clone(),
+                nom: l.nom.clone(),
+                commune: l.commune_nom.clone(),
+                reachable: c.reachable(),
+                address: c.address().map(|(a, s)| (a.to_string(), s)),
+                entered: entered.get(&l.uai).cloned(),
+                missed: missed.get(&l.uai).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.reachable.cmp(&b.reachable).then(b.missed.cmp(&a.missed)).then(a.nom.cmp(&b.nom)).then(a.uai.cmp(&b.uai))
+    });
+    Ok(out)
+}
+
+/// An académie's coordination as the administration sees it: its stated
+/// address, and its coordinators' accounts (both written to).
+#[derive(Debug, Clone)]
+pub struct CoordinationLine {
+    pub code: String,
+    pub nom: String,
+    pub email: Option<String>,
+    pub label: Option<String>,
+    pub coordinators: Vec<String>,
+}
+
+/// Every académie with its coordination (the first link of the chain).
+pub async fn coordination_lines(db: &Db, index: &SearchIndex) -> sqlx::Result<Vec<CoordinationLine>> {
+    let stated = crate::storage::reach::coordinations(db).await?;
+    let mut academies: Vec<(String, String)> = index.academies.values().cloned().collect();
+    academies.sort_by(|a, b| a.1.cmp(&b.1));
+    academies.dedup();
+    let mut out = Vec::new();
+    for (code, nom) in academies {
+        let chain = crate::storage::reach::chain(db, Some(&code), None).await?;
+        let s = stated.iter().find(|(c, _, _)| *c == code);
+        let email = s.map(|(_, e, _)| e.clone());
+        out.push(CoordinationLine {
+            coordinators: chain.academie.into_iter().filter(|a| Some(a) != email.as_ref()).collect(),
+            label: s.and_then(|(_, _, n)| n.clone()),
+            email,
+            code,
+            nom,
+        });
+    }
+    Ok(out)
+}
+
+/// Sets (`Some`) or removes (`None`) an académie's coordination address,
+/// audited. The address is checked by the caller.
+pub async fn set_coordination(
+    requests: &RequestService,
+    agent: &crate::accounts::Agent,
+    academie: &str,
+    address: Option<(&str, Option<&str>)>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let now_s = clock::to_rfc3339(now);
+    let mut tx = requests.db.begin().await?;
+    match address {
+        Some((email, nom)) => {
+            crate::storage::reach::set_coordination(&mut tx, academie, email, nom).await?;
+            crate::accounts::audit(&mut tx, &agent.email, "coordination_saisie", academie, email, &now_s).await?;
+        }
+        None => {
+            if crate::storage::reach::clear_coordination(&mut tx, academie).await? {
+                crate::accounts::audit(&mut tx, &agent.email, "coordination_retiree", academie, "", &now_s).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    requests.changed();
+    Ok(())
 }

@@ -83,13 +83,37 @@ impl Worker {
                     if outbox::outbox_sent(db, &mail.id, &self.id, &clock::to_rfc3339(self.clock.now())).await? {
                         sent += 1;
                     }
+                    // An address that failed before is read again.
+                    if mail.cible.is_some() && crate::storage::reach::any_failed(db).await? {
+                        crate::storage::reach::clear_failed(db, &mail.destinataire).await?;
+                    }
                 }
                 Err(e) => {
                     let attempts = mail.tentatives + 1;
-                    let retry =
-                        (attempts < MAX_ATTEMPTS).then(|| at(self.clock.now(), backoff(self.retry_base, attempts)));
-                    tracing::warn!(courriel = %mail.id, tentative = attempts, erreur = %e, "envoi impossible, nouvel essai prévu");
-                    outbox::outbox_failed(db, &mail.id, &self.id, &e, retry.as_deref()).await?;
+                    let retry = (attempts < MAX_ATTEMPTS && !e.permanent)
+                        .then(|| at(self.clock.now(), backoff(self.retry_base, attempts)));
+                    match &retry {
+                        Some(_) => {
+                            tracing::warn!(courriel = %mail.id, tentative = attempts, erreur = %e, "envoi impossible, nouvel essai prévu")
+                        }
+                        None => {
+                            tracing::warn!(courriel = %mail.id, tentative = attempts, erreur = %e, "envoi abandonné")
+                        }
+                    }
+                    outbox::outbox_failed(db, &mail.id, &self.id, &e.message, retry.as_deref()).await?;
+                    if e.permanent {
+                        // The mail system refused the address for good:
+                        // nobody there read it, the request goes on to
+                        // whoever comes next. Retries spent on a passing
+                        // fault (our own mail server down) say nothing of
+                        // the address: the email stays "echec" for the
+                        // operators, nothing is marked dead.
+                        let index = self.search.index();
+                        let now = self.clock.now();
+                        if let Err(err) = self.requests.undelivered(&index, &mail, &e.message, now).await {
+                            tracing::error!(courriel = %mail.id, erreur = %err, "suite d'un courriel non distribué impossible");
+                        }
+                    }
                 }
             }
         }

@@ -21,6 +21,27 @@ enum Transport {
     Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
+/// Why an email could not be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    /// The mail system refused it for good (an unknown mailbox, an invalid
+    /// address): retrying is pointless.
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl SendError {
+    fn permanent(message: String) -> SendError {
+        SendError { permanent: true, message }
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Sends one email at a time through the configured transport.
 pub struct Mailer {
     transport: Transport,
@@ -81,11 +102,12 @@ impl Mailer {
     /// Sends a plain-text email. The message id is stable for an outbox
     /// line, so that a resent email (a worker cut off between sending and
     /// recording) can be recognised by mail systems.
-    pub async fn send(&self, to: &str, subject: &str, body: &str, message_id: &str) -> Result<(), String> {
+    pub async fn send(&self, to: &str, subject: &str, body: &str, message_id: &str) -> Result<(), SendError> {
         // A lycée with several business officers is written to all of them.
         let mut builder = Message::builder().from(self.from.clone());
         for one in to.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let mailbox: Mailbox = one.parse().map_err(|e| format!("adresse invalide {one} : {e}"))?;
+            let mailbox: Mailbox =
+                one.parse().map_err(|e| SendError::permanent(format!("adresse invalide {one} : {e}")))?;
             builder = builder.to(mailbox);
         }
         let message = builder
@@ -93,10 +115,17 @@ impl Mailer {
             .message_id(Some(format!("<{message_id}@monlyceepro>")))
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
-            .map_err(|e| format!("message invalide : {e}"))?;
+            .map_err(|e| SendError::permanent(format!("message invalide : {e}")))?;
         match &self.transport {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+                // A 5xx answer (unknown mailbox, refused domain): no retry
+                // will change it.
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            }),
+            Transport::Files(t, _) => {
+                t.send(message).await.map(|_| ()).map_err(|e| SendError { permanent: false, message: e.to_string() })
+            }
         }
     }
 }

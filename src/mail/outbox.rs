@@ -19,7 +19,18 @@ pub fn message(about: Option<&str>, to: &str, r: Rendered) -> OutboxRow {
         sujet: r.subject,
         corps: r.body,
         tentatives: 0,
+        cible: None,
     }
+}
+
+/// The outbox rows of an email to every address of one link of a request's
+/// chain (a lycée, a level of the coordination): one row per address, so
+/// that one dead address never keeps the others from being written to, and
+/// each failure is known by its address.
+pub fn to_link(about: &str, to: &[String], r: &Rendered, cible: &str) -> Vec<OutboxRow> {
+    to.iter()
+        .map(|address| OutboxRow { cible: Some(cible.to_string()), ..message(Some(about), address, r.clone()) })
+        .collect()
 }
 
 /// Queues one email in `tx`.

@@ -73,6 +73,8 @@ pub struct Confirmation<'a> {
     pub recipients: Vec<String>,
     pub widened: Option<String>,
     pub coordination: Option<String>,
+    /// No lycée was written to: only the coordination has it (or nobody).
+    pub coordination_only: bool,
     pub follow_url: &'a str,
     /// The guide for companies (`/entreprises`): what each way of working
     /// with a lycée involves, one line at the end of the email.
@@ -144,10 +146,16 @@ pub struct Coordination<'a> {
     pub action: &'a str,
     pub reason: &'a str,
     pub recipients: Vec<String>,
+    /// Lycées that fit but nobody could write to: to call.
+    pub to_contact: Vec<String>,
     pub entreprise: &'a str,
     pub contact: String,
     pub jobs: String,
     pub message: &'a str,
+    /// The request in the workspace.
+    pub workspace_url: String,
+    /// Where a coordinator enters a lycée's address.
+    pub addresses_url: String,
 }
 
 impl Coordination<'_> {
@@ -539,13 +547,22 @@ mod tests {
             action: "PFMP",
             reason: "aucun lycée n'a pu la prendre en charge",
             recipients: Vec::new(),
+            to_contact: vec!["Lycée des métiers de l'alimentation (Aurillac)".into()],
             entreprise: "Boulangerie Dupont",
             contact: String::new(),
             jobs: String::new(),
             message: "Bonjour",
+            workspace_url: "https://x.fr/espace/demandes/MLP-2026-000001".into(),
+            addresses_url: "https://x.fr/espace/territoire/adresses".into(),
         }
         .render_email();
         assert!(coordination.body.contains("d'une entreprise d'Aurillac"), "{}", coordination.body);
+        assert!(
+            coordination.body.contains("- Lycée des métiers de l'alimentation (Aurillac)"),
+            "{}",
+            coordination.body
+        );
+        assert!(coordination.body.contains("Aucun lycée n'a reçu cette demande"), "{}", coordination.body);
     }
 
     /// Every email about its request that a company receives (acknowledged,
@@ -566,6 +583,7 @@ mod tests {
                 recipients: vec!["LP X (Aurillac), pilote".into()],
                 widened: None,
                 coordination: None,
+                coordination_only: false,
                 follow_url,
                 guidance_url: guide.into(),
             }

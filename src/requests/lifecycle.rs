@@ -71,6 +71,9 @@ pub fn to_domain(d: &DemandeRow, recips: &[DestinataireRow]) -> Request {
                 status: r.statut,
                 notified_at: at(r.notifie_le.as_deref()),
                 reminded: r.relance_le.is_some(),
+                // Read by the service before it acts (`act`); pages that
+                // only ask what a person may do need not know.
+                reachable: true,
             })
             .collect(),
         done: Done {
@@ -106,7 +109,23 @@ impl RequestService {
         if let Event::Reopen { by: Actor::Company, candidates } = &mut action.event {
             *candidates = self.alternatives(index, &d, &recips, now).await?.into_iter().map(|(u, _)| u).collect();
         }
-        let state = to_domain(&d, &recips);
+        // Who can be read now: the schedule gives no role to, and reminds
+        // nobody in, a lycée nobody reads; nobody is handed a request there.
+        let mut involved: Vec<String> = recips.iter().map(|r| r.uai.clone()).collect();
+        if let Event::HandOver { to, .. } = &action.event {
+            involved.push(to.clone());
+        }
+        let contacts = crate::storage::reach::contacts(&self.db, Some(&involved)).await?;
+        let reachable = |uai: &str| contacts.get(uai).is_some_and(domain::reach::Contacts::reachable);
+        if let Event::HandOver { to, .. } = &action.event
+            && !reachable(to)
+        {
+            return Err(AnswerError::Refused(domain::lifecycle::Refusal::Unreachable));
+        }
+        let mut state = to_domain(&d, &recips);
+        for r in &mut state.recipients {
+            r.reachable = reachable(&r.uai);
+        }
         let calendar = self.lifecycle_calendar(index, &d, &state);
         let plan = decide(&state, &action.event, now, &calendar, &self.deadlines)?;
         let after = state.apply(&plan, now);
@@ -118,6 +137,19 @@ impl RequestService {
         let mut next = d.clone();
         self.update_request(&mut next, &plan, &after, &action, &now_s);
         next.prochaine_echeance = next_due(&after, &calendar, &self.deadlines).map(clock::to_rfc3339);
+        // The coordination of the request's académie is written to: the
+        // first link of its chain someone reads, else nobody (said so).
+        if plan.emails.iter().any(|e| matches!(e, domain::lifecycle::Email::Coordination { .. })) {
+            let chain =
+                crate::storage::reach::chain(&self.db, next.academie_code.as_deref(), self.national_contact.as_deref())
+                    .await?;
+            next.coordination_niveau = chain.first().map(|(level, _)| level);
+            if next.coordination_niveau.is_none() && next.statut == RequestStatus::EnAttente {
+                next.coordination = Some(CoordinationReason::NoContact);
+                tracing::error!(demande = %next.reference, "demande sans aucun contact : personne à qui la confier");
+                counters::no_contact();
+            }
+        }
         store::update_demande(&mut tx, &next).await?;
 
         let mut rows = recips.clone();

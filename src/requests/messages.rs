@@ -8,8 +8,11 @@ use crate::clock;
 use crate::mail::outbox::{self, OutboxRow};
 use crate::mail::templates::{self, Rendered};
 use crate::search::SearchIndex;
+use crate::storage::reach;
 use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow};
 use domain::lifecycle::{Actor, CoordinationCause, Email, Outcome, RecipientRole, Story};
+use domain::reach::Target;
+use domain::routing::CoordinationReason;
 use domain::{ActionType, Niveau};
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
@@ -67,10 +70,14 @@ fn author(index: &SearchIndex, by: &Actor) -> String {
 pub fn story_line(
     index: &SearchIndex,
     svc: &RequestService,
+    d: &DemandeRow,
     story: &Story,
     person: &str,
     text: Option<&str>,
 ) -> (Actor, String) {
+    // Who of the coordination chain has the request, if anyone.
+    let coordination =
+        || d.coordination_niveau.map(|level| super::views::coordination_who(level, academie_name(index, d).as_deref()));
     // "Le lycée X" to open a sentence, "le lycée X" inside one.
     let name = |u: &str| school(index, u).the_capitalised();
     let the = |u: &str| school(index, u).the();
@@ -103,9 +110,21 @@ pub fn story_line(
         }
         Story::ToCoordination => (
             system,
-            "Aucun autre lycée ne peut répondre pour l'instant : le chargé de mission école-entreprise de \
-             l'académie reprend votre demande."
-                .to_string(),
+            match coordination() {
+                Some(who) => {
+                    format!("Aucun autre lycée ne peut répondre pour l'instant : {who} reprend votre demande.")
+                }
+                None => "Aucun autre lycée ne peut répondre pour l'instant, et aucun interlocuteur n'est encore \
+                         désigné pour votre secteur : votre demande reste enregistrée."
+                    .to_string(),
+            },
+        ),
+        Story::Undelivered { uai } => (
+            system,
+            format!(
+                "Le courriel adressé {} n'a pas pu être remis : personne n'y a été prévenu.",
+                school(index, uai).at()
+            ),
         ),
         Story::Text { by, .. } => (by.clone(), text.unwrap_or_default().to_string()),
         Story::Closed { by: Actor::Company, outcome } => (
@@ -140,8 +159,14 @@ pub fn story_line(
         ),
         Story::Escalated => (
             system,
-            "Sans réponse des lycées, la demande est signalée au chargé de mission école-entreprise de l'académie."
-                .to_string(),
+            match coordination() {
+                Some(who) => format!("Sans réponse des lycées, la demande est signalée à {who}."),
+                None => {
+                    "Sans réponse des lycées ; aucun interlocuteur de coordination n'est encore désigné pour votre \
+                         secteur."
+                        .to_string()
+                }
+            },
         ),
         Story::NoAnswer => (
             system,
@@ -188,7 +213,7 @@ pub fn story_rows(
         .iter()
         .enumerate()
         .map(|(i, story)| {
-            let (by, texte) = story_line(index, svc, story, person, text);
+            let (by, texte) = story_line(index, svc, d, story, person, text);
             let named = !matches!(by, Actor::System) && person != super::schedule::SYSTEM_PERSON;
             EventRow {
                 id: crate::security::random_id(),
@@ -248,7 +273,9 @@ impl RequestService {
         .render_email()
     }
 
-    /// The coordination email of a request, for `reason`.
+    /// The coordination email of a request, for `reason` (in words):
+    /// `recipients` are the lycées that have it, and the lycées nobody
+    /// could write to are listed to call.
     pub(super) fn coordination_email(
         &self,
         index: &SearchIndex,
@@ -264,12 +291,45 @@ impl RequestService {
             action: action_label(d),
             reason,
             recipients,
+            to_contact: super::views::CoordinationView::of(index, d)
+                .map(|c| c.to_contact.into_iter().map(|(_, n)| n).collect())
+                .unwrap_or_default(),
             entreprise: &d.entreprise_nom,
             contact: format!("{} {} <{}>", d.contact_prenom, d.contact_nom, d.contact_email),
             jobs: jobs_text(index, d),
             message: &d.message,
+            workspace_url: format!("{}/espace/demandes/{}", self.base_url, d.reference),
+            addresses_url: format!("{}/espace/territoire/adresses", self.base_url),
         }
         .render_email()
+    }
+
+    /// The coordination email of a request just routed.
+    pub(super) fn routed_coordination_email(
+        &self,
+        index: &SearchIndex,
+        d: &DemandeRow,
+        recipients: &[super::RecipientView],
+        reason: CoordinationReason,
+    ) -> Rendered {
+        let why = match reason {
+            CoordinationReason::TrainingOffer => "demande sur l'offre de formation".to_string(),
+            CoordinationReason::NoLyceeFits => {
+                format!("aucun lycée ne correspond à moins de {}", domain::routing::km_words(super::WIDEST_RADIUS_KM))
+            }
+            CoordinationReason::NoReachableLycee => {
+                "des lycées correspondent, mais MonLycéePro ne peut écrire à personne dans aucun d'eux".to_string()
+            }
+            CoordinationReason::ToContact => {
+                "la demande est transmise, mais un lycée qui correspond mieux (ou celui que l'entreprise a choisi) \
+                 n'a pas d'adresse connue"
+                    .to_string()
+            }
+            CoordinationReason::NoContact => "aucun contact".to_string(),
+        };
+        let academie = academie_name(index, d).unwrap_or_else(|| "académie inconnue".into());
+        let asked = recipients.iter().map(|r| format!("{} ({})", r.nom, r.role.label())).collect();
+        self.coordination_email(index, d, &academie, &why, asked)
     }
 
     /// Lycées farther away that teach the request's jobs and were not asked
@@ -360,16 +420,19 @@ impl RequestService {
                 _ => Vec::new(),
             })
             .collect();
-        let addresses: HashMap<String, String> = store::lycee_emails(&self.db, &to_lycees).await?;
+        let addresses: HashMap<String, Vec<String>> =
+            crate::storage::reach::recipients_of(&self.db, &to_lycees).await?;
         let follow_url = self.follow_url(&self.follow_token(d));
         let recipient = |uai: &str| recips.iter().find(|r| r.uai == uai);
+        // A lycée nobody reads is written to by nobody: the lifecycle gives
+        // it no role and reminds it of nothing.
         let mut lycee = |uai: &str, mail: Rendered| {
             if let Some(to) = addresses.get(uai) {
-                out.push(outbox::message(Some(&d.id), to, mail));
+                out.extend(outbox::to_link(&d.id, to, &mail, &Target::Lycee(uai.to_string()).code()));
             }
         };
         let mut company: Vec<Rendered> = Vec::new();
-        let mut coordination: Vec<(String, Rendered)> = Vec::new();
+        let mut coordination: Vec<OutboxRow> = Vec::new();
         for email in emails {
             match email {
                 Email::LyceeNew { uai, role } => {
@@ -389,7 +452,7 @@ impl RequestService {
                             lycee: &lycee_name(index, uai),
                             commune: l.map(|l| l.commune_nom.as_str()),
                             person,
-                            email: addresses.get(uai).map(String::as_str),
+                            email: addresses.get(uai).and_then(|a| a.first()).map(String::as_str),
                             telephone: phone.as_deref(),
                             follow_url: &follow_url,
                             guidance_url: self.guidance_url(),
@@ -426,10 +489,10 @@ impl RequestService {
                 Email::CompanyNoAnswer => {
                     let alternatives = self.alternatives(index, d, recips, now).await?;
                     let academie = academie_name(index, d);
-                    let coordination_address = match &d.academie_code {
-                        Some(code) => store::coordination_of(&self.db, code).await?.map(|(a, _)| a),
-                        None => None,
-                    };
+                    let chain =
+                        reach::chain(&self.db, d.academie_code.as_deref(), self.national_contact.as_deref()).await?;
+                    let coordination_address =
+                        chain.first().and_then(|(_, to)| to.first().cloned()).filter(|_| !chain.academie.is_empty());
                     company.push(
                         templates::NoAnswer {
                             prenom: &d.contact_prenom,
@@ -555,19 +618,20 @@ impl RequestService {
                         CoordinationCause::CrossBorder => crossing(index, d, story, person),
                     };
                     for code in academies {
-                        if let Some((address, _)) = store::coordination_of(&self.db, &code).await? {
-                            let name = index
-                                .academies
-                                .values()
-                                .find(|(c, _)| *c == code)
-                                .map_or(code.clone(), |(_, n)| n.clone());
-                            let asked = recips
-                                .iter()
-                                .filter(|r| r.role != RecipientRole::Reserve && r.statut.is_involved())
-                                .map(|r| format!("{} ({})", lycee_name(index, &r.uai), r.statut.label()))
-                                .collect();
-                            coordination.push((address, self.coordination_email(index, d, &name, &reason, asked)));
-                        }
+                        let chain = reach::chain(&self.db, Some(&code), self.national_contact.as_deref()).await?;
+                        let Some((level, to)) = chain.first() else {
+                            tracing::error!(demande = %d.reference, academie = %code, "coordination : personne à qui écrire");
+                            continue;
+                        };
+                        let name =
+                            index.academies.values().find(|(c, _)| *c == code).map_or(code.clone(), |(_, n)| n.clone());
+                        let asked = recips
+                            .iter()
+                            .filter(|r| r.role != RecipientRole::Reserve && r.statut.is_involved())
+                            .map(|r| format!("{} ({})", lycee_name(index, &r.uai), r.statut.label()))
+                            .collect();
+                        let mail = self.coordination_email(index, d, &name, &reason, asked);
+                        coordination.extend(outbox::to_link(&d.id, to, &mail, &Target::Coordination(level).code()));
                     }
                 }
             }
@@ -575,9 +639,7 @@ impl RequestService {
         for mail in company {
             out.push(outbox::message(Some(&d.id), &d.contact_email, mail));
         }
-        for (to, mail) in coordination {
-            out.push(outbox::message(Some(&d.id), &to, mail));
-        }
+        out.extend(coordination);
         Ok(out)
     }
 

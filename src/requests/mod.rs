@@ -16,6 +16,7 @@
 //! emails (outbox): a request is never lost, an email is never sent for
 //! something that did not happen.
 
+mod delivery;
 pub mod entreprises;
 pub mod input;
 mod lifecycle;
@@ -28,7 +29,7 @@ pub use lifecycle::{Action, Applied, to_domain as lifecycle_state};
 pub use messages::{day_of, lycee_name};
 pub use schedule::SYSTEM_PERSON;
 pub use submit::{RoutingPreview, TradeNotice};
-pub use views::{RecipientView, view_of};
+pub use views::{CoordinationView, RecipientView, view_of};
 
 use crate::clock;
 use crate::mail::outbox;
@@ -72,6 +73,9 @@ pub struct RequestService {
     /// lifecycle), so that what is computed from requests (the public
     /// statistics) knows when to compute again.
     pub revision: Arc<AtomicU64>,
+    /// `MLP_CONTACT_EMAIL`: the national contact, the last link of the
+    /// coordination chain with the administrators.
+    pub national_contact: Option<String>,
 }
 
 /// The result of a submission (`201` of `POST /api/v1/demandes`).
@@ -85,8 +89,8 @@ pub struct Submitted {
     /// Why the job itself is taught beyond the company's radius, and what
     /// was done about it.
     pub radius_note: Option<String>,
-    /// `("academie", name)` when the territorial coordinator is involved.
-    pub coordination: Option<(String, String)>,
+    /// The coordination, when it has the request too (or only it).
+    pub coordination: Option<views::CoordinationView>,
     pub duplicate_of: Option<String>,
     pub token: String,
     pub follow_url: String,
@@ -151,11 +155,14 @@ impl RequestService {
             deadlines: Deadlines::default(),
             school: None,
             revision: Arc::new(AtomicU64::new(0)),
+            national_contact: None,
         }
     }
 
-    /// Records that a request changed (after the commit).
-    fn changed(&self) {
+    /// Records that a request changed (after the commit), or who can be
+    /// reached did: what is computed from them (statistics, dashboards)
+    /// computes again.
+    pub fn changed(&self) {
         self.revision.fetch_add(1, Ordering::Release);
     }
 
@@ -357,6 +364,19 @@ pub mod counters {
     fn slot(t: Transition) -> &'static AtomicU64 {
         let i = Transition::ALL.iter().position(|x| *x == t).unwrap_or_default();
         &TRANSITIONS[i]
+    }
+
+    /// Requests nobody at all could be written to, on this instance.
+    static NO_CONTACT: AtomicU64 = AtomicU64::new(0);
+
+    /// Counts a request written to nobody (`mlp_demandes_sans_contact_total`).
+    pub fn no_contact() {
+        NO_CONTACT.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many requests were written to nobody on this instance.
+    pub fn no_contact_total() -> u64 {
+        NO_CONTACT.load(Ordering::Relaxed)
     }
 
     /// Counts transitions that were committed.

@@ -3,7 +3,7 @@
 //! emails in one transaction, before the company sees its confirmation.
 
 use super::input::ValidRequest;
-use super::views::RecipientView;
+use super::views::{CoordinationView, RecipientView};
 use super::{DUPLICATE_DAYS, RequestService, Submitted, WIDEST_RADIUS_KM, follow_token_of, month_of};
 use crate::clock;
 use crate::mail::outbox::{self, OutboxRow};
@@ -15,9 +15,8 @@ use domain::lifecycle::{
     Done, PartnerEvent, RecipientRole, RecipientStatus, Request, RequestStatus, Transition, next_due,
 };
 use domain::matching::WantedJob;
-use domain::routing::{
-    Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_label, km_words, route,
-};
+use domain::reach::{Chain, Target};
+use domain::routing::{Candidate, CoordinationReason, Decision, RoutingRequest, TradeBeyond, km_words, route};
 use domain::text::at_lycee;
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
@@ -35,6 +34,12 @@ fn line(d: &DemandeRow, ordre: i64, uai: Option<&str>, texte: String, public: bo
         public,
         cree_le: now_s.to_string(),
     }
+}
+
+/// "au lycée A (coordonne la réponse), au lycée B (participe à la
+/// réponse)": where a request went, for its story.
+fn sent_to(recipients: &[RecipientView]) -> String {
+    recipients.iter().map(|r| format!("{} ({})", at_lycee(&r.nom), r.role.label())).collect::<Vec<_>>().join(", ")
 }
 
 /// Everything a submission writes, prepared before its transaction.
@@ -59,8 +64,9 @@ pub struct RoutingPreview {
     pub widened_to: Option<f64>,
     /// The job itself is only taught beyond the company's radius.
     pub trade: Option<TradeNotice>,
-    /// The académie's coordinator is involved.
-    pub coordination: bool,
+    /// What the company would read of the coordination, when it would
+    /// have the request too (or only it).
+    pub coordination: Option<String>,
 }
 
 /// What the company is told when the job itself is only taught beyond its
@@ -164,11 +170,32 @@ impl RequestService {
                 kept: !b.reached,
             }
         });
+        let coordination = match decision.coordination {
+            Some(reason) => {
+                let academie_code = v.commune.academie.as_ref().map(|(c, _)| c.as_str());
+                let chain =
+                    crate::storage::reach::chain(&self.db, academie_code, self.national_contact.as_deref()).await?;
+                let level = chain.first().map(|(level, _)| level);
+                let nobody = level.is_none() && (reason.without_lycee() || decision.pilot.is_none());
+                CoordinationView {
+                    level,
+                    academie: v.commune.academie.as_ref().map(|(_, n)| n.clone()),
+                    reason: if nobody { CoordinationReason::NoContact } else { reason },
+                    to_contact: decision
+                        .to_contact
+                        .iter()
+                        .map(|c| (c.lycee.uai.clone(), format!("{} ({})", c.lycee.nom, c.lycee.commune_nom)))
+                        .collect(),
+                }
+                .sentence()
+            }
+            None => None,
+        };
         Ok(RoutingPreview {
             recipients,
             widened_to: decision.widened.then_some(decision.radius_km),
             trade,
-            coordination: decision.coordination.is_some(),
+            coordination,
         })
     }
 
@@ -202,17 +229,21 @@ impl RequestService {
             d.reference = self.next_reference(now).await?;
             return Ok(self.plan_duplicate(d, original));
         }
-        // Routing, on the in-memory catalogue and the lycées' track records.
+        // Routing, on the in-memory catalogue and the lycées' track records
+        // and reachability.
         let decision = self.decide(index, v, now).await?;
         let told: Vec<String> =
             decision.pilot.iter().chain(decision.supports.iter()).map(|c| c.lycee.uai.clone()).collect();
-        let emails = store::lycee_emails(&self.db, &told).await?;
-        let coordinator = match (decision.coordination, &d.academie_code) {
-            (Some(_), Some(ac)) => store::coordination_of(&self.db, ac).await?,
-            _ => None,
+        let addresses = crate::storage::reach::recipients_of(&self.db, &told).await?;
+        let chain = match decision.coordination {
+            Some(_) => Some(
+                crate::storage::reach::chain(&self.db, d.academie_code.as_deref(), self.national_contact.as_deref())
+                    .await?,
+            ),
+            None => None,
         };
         d.reference = self.next_reference(now).await?;
-        Ok(self.plan_routed(index, v, d, &decision, &emails, coordinator.map(|(to, _)| to), now))
+        Ok(self.plan_routed(index, v, d, &decision, &addresses, chain.as_ref(), now))
     }
 
     /// Writes a planned submission in one transaction (a few multi-row
@@ -292,6 +323,8 @@ impl RequestService {
             avis_demande_le: None,
             explication_rayon: None,
             partenaire: v.partenaire.clone(),
+            coordination_niveau: None,
+            lycees_a_contacter: None,
         }
     }
 
@@ -334,7 +367,8 @@ impl RequestService {
     /// A routed request: its recipients (pilot, supports, reserves), the
     /// first lines of its story, the lycées', the coordinator's and the
     /// company's emails, and when the schedule first looks at it. No I/O:
-    /// `emails` are the lycées' addresses, `coordinator` the académie's.
+    /// `addresses` are the lycées' (those someone reads), `chain` the
+    /// coordination's when the decision involves it.
     #[allow(clippy::too_many_arguments)]
     fn plan_routed(
         &self,
@@ -342,28 +376,28 @@ impl RequestService {
         v: &ValidRequest,
         mut d: DemandeRow,
         decision: &Decision<'_>,
-        emails: &HashMap<String, String>,
-        coordinator: Option<String>,
+        addresses: &HashMap<String, Vec<String>>,
+        chain: Option<&Chain>,
         now: OffsetDateTime,
     ) -> SubmissionPlan {
         let now_s = d.cree_le.clone();
         let id = d.id.clone();
         let token = follow_token_of(&self.signer, &id, 0);
         let follow_url = self.follow_url(&token);
-        let academie = v.commune.academie.clone();
         d.rayon_utilise_km = decision.radius_km;
         d.elargie = decision.widened;
         d.explication_rayon =
             decision.trade_beyond.as_ref().map(|b| trade_sentence(index, v.rayon_km, b, decision.radius_km));
         d.coordination = decision.coordination;
-        d.statut = if decision.pilot.is_some() { RequestStatus::Transmise } else { RequestStatus::EnAttente };
+
+        d.lycees_a_contacter = (!decision.to_contact.is_empty())
+            .then(|| decision.to_contact.iter().map(|c| c.lycee.uai.as_str()).collect::<Vec<_>>().join(","));
 
         let mut chosen: Vec<(&Candidate<'_>, RecipientRole)> = Vec::new();
         if let Some(p) = &decision.pilot {
             chosen.push((p, RecipientRole::Pilote));
         }
         chosen.extend(decision.supports.iter().map(|c| (c, RecipientRole::Appui)));
-        let notified: Vec<String> = chosen.iter().map(|(c, _)| c.lycee.uai.clone()).collect();
         let mut recipients = Vec::new();
         let mut rows: Vec<DestinataireRow> = Vec::new();
         let mut texts: Vec<(Option<String>, String, bool)> = Vec::new();
@@ -371,26 +405,28 @@ impl RequestService {
         let all =
             chosen.iter().map(|(c, r)| (*c, *r)).chain(decision.reserves.iter().map(|c| (c, RecipientRole::Reserve)));
         for (rank, (c, role)) in all.enumerate() {
-            let reserve = role == RecipientRole::Reserve;
+            // A lycée is told only when an email to someone there is queued
+            // in this very transaction: routing chose reachable lycées, and
+            // their addresses were read with the decision.
+            let to = addresses.get(&c.lycee.uai).filter(|_| role != RecipientRole::Reserve);
+            let told = to.is_some();
             rows.push(DestinataireRow {
                 demande_id: id.clone(),
                 uai: c.lycee.uai.clone(),
-                role,
+                role: if told || role == RecipientRole::Reserve { role } else { RecipientRole::Reserve },
                 rang: rank as i64 + 1,
-                statut: if reserve { RecipientStatus::EnAttente } else { RecipientStatus::Nouvelle },
+                statut: if told { RecipientStatus::Nouvelle } else { RecipientStatus::EnAttente },
                 raisons: c.reasons.join("\n"),
                 distance_km: domain::geo::round_km(c.distance_km),
                 score: c.score,
                 motif: None,
                 issue: None,
-                notifie_le: (!reserve).then(|| now_s.clone()),
+                notifie_le: told.then(|| now_s.clone()),
                 decide_le: None,
                 decide_par: None,
                 relance_le: None,
             });
-            if reserve {
-                continue;
-            }
+            let Some(to) = to else { continue };
             recipients.push(RecipientView {
                 uai: c.lycee.uai.clone(),
                 nom: c.lycee.nom.clone(),
@@ -400,63 +436,61 @@ impl RequestService {
                 distance_km: domain::geo::round_km(c.distance_km),
                 raisons: c.reasons.clone(),
             });
-            match emails.get(&c.lycee.uai) {
-                Some(to) => mails.push(outbox::message(
-                    Some(&id),
-                    to,
-                    self.lycee_email(index, &d, &c.lycee.uai, role, &c.reasons, now),
-                )),
-                None => texts.push((
-                    Some(c.lycee.uai.clone()),
-                    format!(
-                        "{} n'a pas d'adresse électronique connue : la demande reste visible du chargé de mission de l'académie.",
-                        c.lycee.nom
-                    ),
-                    false,
-                )),
-            }
+            let mail = self.lycee_email(index, &d, &c.lycee.uai, role, &c.reasons, now);
+            mails.extend(outbox::to_link(&id, to, &mail, &Target::Lycee(c.lycee.uai.clone()).code()));
         }
-        let sent_to = recipients
-            .iter()
-            .map(|r| format!("{} ({})", at_lycee(&r.nom), r.role.label()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let notified: Vec<String> = recipients.iter().map(|r| r.uai.clone()).collect();
         if !recipients.is_empty() {
             // The first line of the story says where the request went.
-            texts.insert(0, (None, format!("Demande transmise {sent_to}."), true));
+            texts.insert(0, (None, format!("Demande transmise {}.", sent_to(&recipients)), true));
         }
         let widened = super::messages::radius_sentence(&d);
         if let Some(w) = &widened {
             texts.push((None, w.clone(), true));
         }
-        let coordination_text = decision.coordination.map(|c| {
-            let academie = academie.as_ref().map_or("votre académie".to_string(), |(_, n)| format!("l'académie {}", domain::text::of_place(n)));
-            match c {
-                CoordinationReason::TrainingOffer => format!(
-                    "Une demande sur l'offre de formation concerne aussi {academie} : le chargé de mission école-entreprise en est informé."
+        // The coordination chain: the académie's, else the national one,
+        // else nobody — then the request is kept and the company told so.
+        if let Some(reason) = decision.coordination {
+            match chain.and_then(|c| c.first()) {
+                Some((level, to)) => {
+                    d.coordination_niveau = Some(level);
+                    let mail = self.routed_coordination_email(index, &d, &recipients, reason);
+                    mails.extend(outbox::to_link(&id, to, &mail, &Target::Coordination(level).code()));
+                }
+                None if reason.without_lycee() || recipients.is_empty() => {
+                    d.coordination = Some(CoordinationReason::NoContact);
+                    tracing::error!(
+                        demande = %d.reference,
+                        academie = ?d.academie_code,
+                        "demande sans aucun contact : ni lycée, ni coordination, ni contact national ne peuvent être écrits"
+                    );
+                    super::counters::no_contact();
+                }
+                None => tracing::warn!(
+                    demande = %d.reference,
+                    academie = ?d.academie_code,
+                    "aucune coordination joignable : les lycées ont la demande, personne n'est prévenu des lycées à contacter"
                 ),
-                CoordinationReason::NoLyceeFits => format!(
-                    "Aucun lycée ne correspond, même à {} : le chargé de mission école-entreprise de {academie} reprend votre demande.",
-                    km_label(WIDEST_RADIUS_KM)
-                ),
-            }
-        });
-        if let Some(t) = &coordination_text {
-            texts.push((None, t.clone(), true));
-            if let (Some(to), Some((_, academie_name)), Some(reason)) = (&coordinator, &academie, decision.coordination)
-            {
-                let why = match reason {
-                    CoordinationReason::TrainingOffer => "demande sur l'offre de formation",
-                    CoordinationReason::NoLyceeFits => "aucun lycée ne correspond à moins de 100 km",
-                };
-                let asked = recipients.iter().map(|r| format!("{} ({})", r.nom, r.role.label())).collect();
-                mails.push(outbox::message(
-                    Some(&id),
-                    to,
-                    self.coordination_email(index, &d, academie_name, why, asked),
-                ));
             }
         }
+        let coordination = CoordinationView::of(index, &d);
+        let coordination_text = coordination.as_ref().and_then(CoordinationView::sentence);
+        if let Some(t) = &coordination_text {
+            texts.push((None, t.clone(), true));
+        }
+        if let Some(c) = coordination.as_ref().filter(|c| !c.to_contact.is_empty()) {
+            let names = c.to_contact.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ");
+            texts.push((
+                None,
+                format!("À contacter par la coordination (personne n'a pu leur écrire) : {names}."),
+                false,
+            ));
+        }
+        d.statut = if decision.pilot.is_some() && !recipients.is_empty() {
+            RequestStatus::Transmise
+        } else {
+            RequestStatus::EnAttente
+        };
         let confirmation = templates::Confirmation {
             prenom: &d.contact_prenom,
             nom: &d.contact_nom,
@@ -466,6 +500,7 @@ impl RequestService {
             recipients: recipients.iter().map(|r| format!("{} ({}), {}", r.nom, r.commune, r.role.label())).collect(),
             widened: widened.clone(),
             coordination: coordination_text,
+            coordination_only: recipients.is_empty(),
             follow_url: &follow_url,
             guidance_url: self.guidance_url(),
         }
@@ -492,6 +527,7 @@ impl RequestService {
                     status: r.statut,
                     notified_at: r.notifie_le.as_ref().map(|_| now),
                     reminded: false,
+                    reachable: r.notifie_le.is_some() || r.role == RecipientRole::Reserve,
                 })
                 .collect(),
             done: Done::default(),
@@ -508,11 +544,7 @@ impl RequestService {
             recipients,
             widened_to: decision.widened.then_some(decision.radius_km),
             radius_note: d.explication_rayon.clone(),
-            coordination: match (&d.coordination, &academie) {
-                (Some(_), Some((_, nom))) => Some(("academie".to_string(), nom.clone())),
-                (Some(_), None) => Some(("academie".to_string(), String::new())),
-                _ => None,
-            },
+            coordination,
             duplicate_of: None,
             token,
             follow_url,

@@ -59,7 +59,30 @@ pub const COLUMNS: &[Column] = &[
     col("issue_annulee", "Demandes annulées par l'entreprise."),
     col("satisfaction_reponses", "Entreprises qui ont donné leur avis après la clôture (de 1 à 5)."),
     col("satisfaction_moyenne", "Note moyenne de ces avis, sur 5 (une décimale)."),
+    col(
+        "lycees",
+        "Lycées professionnels du groupe (ensemble et académies seulement ; les lycées sont publics, jamais masqués).",
+    ),
+    col(
+        "lycees_joignables",
+        "Lycées que MonLycéePro peut joindre : un référent inscrit ou une adresse connue (ensemble et académies).",
+    ),
+    col(
+        "part_demandes_lycee_direct",
+        "Demandes écrites directement à au moins un lycée à leur dépôt, en % des demandes (une décimale ; ensemble \
+         et académies).",
+    ),
 ];
+
+/// The reach cells of a line: lycées, reachable lycées, share of requests
+/// written directly to a lycée; empty where the group has none (months,
+/// actions, sources) or the reach was not computed.
+fn reach(lycees: u64, reachable: u64, share: Option<f64>) -> [String; 3] {
+    if lycees == 0 {
+        return Default::default();
+    }
+    [lycees.to_string(), reachable.to_string(), number(share)]
+}
 
 fn count(n: Option<u64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
@@ -100,29 +123,33 @@ pub fn write(report: &Report) -> String {
         report.filters.academie.clone().unwrap_or_default(),
         report.filters.action.map(|a| a.code().to_string()).unwrap_or_default(),
     ];
-    let mut line = |group: &str, code: &str, label: &str, f: &Figures| {
+    let mut line = |group: &str, code: &str, label: &str, f: &Figures, r: [String; 3]| {
         let cells: Vec<String> = head
             .iter()
             .cloned()
             .chain([group.to_string(), code.to_string(), label.to_string()])
             .chain(figures(f))
+            .chain(r)
             .map(|c| cell(&c))
             .collect();
         out.push_str(&cells.join(";"));
         out.push_str("\r\n");
     };
-    line("ensemble", "", "", &report.overall);
+    let c = &report.coverage;
+    line("ensemble", "", "", &report.overall, reach(c.lycees, c.reachable, c.direct_share));
     for m in &report.by_month {
-        line("mois", &m.month.to_string(), &m.month.label(), &m.figures);
+        line("mois", &m.month.to_string(), &m.month.label(), &m.figures, Default::default());
     }
     for a in &report.by_action {
-        line("action", a.action.code(), a.label, &a.figures);
+        line("action", a.action.code(), a.label, &a.figures, Default::default());
     }
     for a in &report.by_academie {
-        line("academie", &a.code, &a.name, &a.figures);
+        let r = c.by_academie.iter().find(|x| x.code == a.code);
+        let r = r.map_or_else(Default::default, |r| reach(r.lycees, r.reachable, r.direct_share));
+        line("academie", &a.code, &a.name, &a.figures, r);
     }
     for s in &report.by_source {
-        line("source", &s.source, &s.label, &s.figures);
+        line("source", &s.source, &s.label, &s.figures, Default::default());
     }
     out
 }
@@ -147,17 +174,27 @@ mod tests {
                 ending: None,
                 satisfaction: None,
                 source: None,
+                direct: true,
             })
             .collect();
-        let report =
-            compute(&facts, &Scope { period, academies: &academies, academie: None, action: None, sources: &[] });
+        let report = compute(
+            &facts,
+            &Scope {
+                period,
+                academies: &academies,
+                academie: None,
+                action: None,
+                sources: &[],
+                reach: Default::default(),
+            },
+        );
         let text = write(&report);
         assert!(text.starts_with("\u{feff}periode_du;periode_au;"));
         let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
         assert_eq!(lines.len(), 1 + 1 + 2 + 12 + 1 + 1, "header, whole, months, actions, académies, the site");
         assert_eq!(lines[0].split(';').count(), COLUMNS.len());
-        assert_eq!(lines[1], "2026-10;2026-11;;;ensemble;;;6;6;100.0;3;50.0;2.5;0;0;0;0;0;0;0;");
-        assert_eq!(lines[2], "2026-10;2026-11;;;mois;2026-10;octobre 2026;;;;;;;;;;;;;;");
+        assert_eq!(lines[1], "2026-10;2026-11;;;ensemble;;;6;6;100.0;3;50.0;2.5;0;0;0;0;0;0;0;;;;");
+        assert_eq!(lines[2], "2026-10;2026-11;;;mois;2026-10;octobre 2026;;;;;;;;;;;;;;;;;");
         assert!(lines[4].starts_with("2026-10;2026-11;;;action;pfmp;Accueillir des élèves en stage (PFMP);6;"));
         assert!(lines[16].starts_with("2026-10;2026-11;;;academie;10;Lyon;6;6;"));
         for l in &lines {

@@ -152,17 +152,20 @@ impl StatsService {
             q.action.map(ActionType::code),
         )
         .await?;
+        let contacts = crate::storage::reach::contacts(&self.requests.db, None).await?;
         let (requests, index, q) = (self.requests.clone(), index.clone(), q.clone());
         let work = tokio::task::spawn_blocking(move || {
             let academies = academies(&index);
             let sources = sources(&rows);
             let facts = facts(&requests, &index, &academies, &sources, &rows);
+            let (by_academie, total) = reach_by_academie(&index, &academies, &contacts);
             let scope = Scope {
                 period: q.period,
                 academie: q.academie.as_ref().and_then(|c| academies.iter().position(|(code, _)| code == c)),
                 academies: &academies,
                 action: q.action,
                 sources: &sources,
+                reach: domain::stats::Reach { by_academie: &by_academie, total },
             };
             domain::stats::compute(&facts, &scope)
         });
@@ -180,6 +183,28 @@ impl StatsService {
         self.first.insert("premier".into(), revision, m);
         Ok(m)
     }
+}
+
+/// The lycées of the catalogue and those someone reads, by académie (the
+/// order of `academies`) and in all.
+pub fn reach_by_academie(
+    index: &SearchIndex,
+    academies: &[(String, String)],
+    contacts: &HashMap<String, domain::reach::Contacts>,
+) -> (Vec<(u64, u64)>, (u64, u64)) {
+    let position: HashMap<&str, usize> = academies.iter().enumerate().map(|(i, (c, _))| (c.as_str(), i)).collect();
+    let mut by = vec![(0u64, 0u64); academies.len()];
+    let mut total = (0u64, 0u64);
+    for l in &index.lycees {
+        let reachable = u64::from(contacts.get(&l.uai).is_some_and(domain::reach::Contacts::reachable));
+        total.0 += 1;
+        total.1 += reachable;
+        if let Some(i) = l.academie.as_deref().and_then(|c| position.get(c)) {
+            by[*i].0 += 1;
+            by[*i].1 += reachable;
+        }
+    }
+    (by, total)
 }
 
 /// The académies the statistics know (code, name), in alphabetical order
@@ -278,6 +303,11 @@ pub fn facts(
                 ending,
                 satisfaction: r.satisfaction.and_then(|s| u8::try_from(s).ok()).filter(|s| (1..=5).contains(s)),
                 source: r.partenaire.as_deref().and_then(|n| source.get(n).copied()),
+                direct: !r
+                    .coordination
+                    .as_deref()
+                    .and_then(|c| c.parse::<domain::routing::CoordinationReason>().ok())
+                    .is_some_and(domain::routing::CoordinationReason::without_lycee),
             })
         })
         .collect()

@@ -22,6 +22,9 @@ pub struct BusinessFigures {
     pub routed: i64,
     /// Requests a lycée took.
     pub taken: i64,
+    /// Open requests nobody at all could be written to (no lycée, no
+    /// coordination, no national contact): each one a person to find.
+    pub without_contact: i64,
     /// Emails by status, every status present.
     pub emails: Vec<(OutboxStatus, i64)>,
     /// Age of the oldest email still to send, in seconds (0 when none).
@@ -49,6 +52,19 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
                 COUNT(pris_le) \
          FROM demandes d"
     ).fetch_one(p).await)?;
+    let open_codes: Vec<&str> = RequestStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code()).collect();
+    let without_contact_sql = format!(
+        "SELECT COUNT(*) FROM demandes WHERE coordination = $1 AND statut IN ({})",
+        (2..open_codes.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    );
+    let without_contact: i64 = on_db!(db, p => {
+        let mut q = sqlx::query_scalar::<_, i64>(&without_contact_sql)
+        .bind(domain::routing::CoordinationReason::NoContact.code());
+        for code in &open_codes {
+            q = q.bind(*code);
+        }
+        q.fetch_one(p).await
+    })?;
     let emails: Vec<(String, i64, Option<String>)> = on_db!(db, p => sqlx::query_as(
         "SELECT statut, COUNT(*), MIN(cree_le) FROM outbox GROUP BY statut"
     ).fetch_all(p).await)?;
@@ -77,6 +93,7 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
         created,
         routed,
         taken,
+        without_contact,
         emails: OutboxStatus::ALL
             .iter()
             .map(|s| (*s, emails.iter().find(|(c, _, _)| c == s.code()).map_or(0, |(_, n, _)| *n)))

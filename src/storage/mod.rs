@@ -18,6 +18,7 @@ pub mod partners;
 pub mod placements;
 pub mod privacy;
 pub mod proconnect;
+pub mod reach;
 pub mod requests;
 pub mod search;
 pub mod seed;

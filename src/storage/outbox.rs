@@ -26,6 +26,10 @@ pub struct OutboxRow {
     pub sujet: String,
     pub corps: String,
     pub tentatives: i64,
+    /// Which link of a request's chain it is for (`lycee:UAI`,
+    /// `coordination:academie`, `coordination:national`): when it finally
+    /// fails, the request goes on to the next link.
+    pub cible: Option<String>,
 }
 
 /// Queues several emails in one statement.
@@ -45,6 +49,7 @@ pub async fn insert_outboxes(tx: &mut Tx, rows: &[OutboxRow], now: &str) -> sqlx
                 Val::from(0i64),
                 Val::from(now),
                 Val::from(now),
+                Val::from(o.cible.clone()),
             ]
         })
         .collect();
@@ -62,6 +67,7 @@ pub async fn insert_outboxes(tx: &mut Tx, rows: &[OutboxRow], now: &str) -> sqlx
             "tentatives",
             "prochain_essai",
             "cree_le",
+            "cible",
         ],
         &values,
         None,
@@ -72,11 +78,11 @@ pub async fn insert_outboxes(tx: &mut Tx, rows: &[OutboxRow], now: &str) -> sqlx
 /// Queues an email, in the transaction of what it tells.
 pub async fn insert_outbox(tx: &mut Tx, o: &OutboxRow, now: &str) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO outbox (id, demande_id, modele, destinataire, sujet, corps, statut, tentatives, prochain_essai, cree_le) \
-         VALUES ($1, $2, $3, $4, $5, $6, $8, 0, $7, $7)"
+        "INSERT INTO outbox (id, demande_id, modele, destinataire, sujet, corps, statut, tentatives, prochain_essai, cree_le, \
+         cible) VALUES ($1, $2, $3, $4, $5, $6, $8, 0, $7, $7, $9)"
     )
     .bind(&o.id).bind(&o.demande_id).bind(&o.modele).bind(&o.destinataire).bind(&o.sujet).bind(&o.corps).bind(now)
-    .bind(OutboxStatus::AEnvoyer.code())
+    .bind(OutboxStatus::AEnvoyer.code()).bind(&o.cible)
     .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -94,7 +100,7 @@ pub async fn claim_outbox(db: &Db, worker: &str, now: &str, until: &str, limit: 
         "UPDATE outbox SET verrou = $1, verrou_jusqu = $3 WHERE id IN (\
            SELECT id FROM outbox WHERE statut = $5 AND prochain_essai <= $2 \
            AND (verrou_jusqu IS NULL OR verrou_jusqu < $2) ORDER BY prochain_essai, id LIMIT $4{lock}) \
-         RETURNING id, demande_id, modele, destinataire, sujet, corps, tentatives"
+         RETURNING id, demande_id, modele, destinataire, sujet, corps, tentatives, cible"
     );
     let mut tx = db.begin().await?;
     let rows = on_tx!(&mut tx, c => sqlx::query_as::<_, OutboxRow>(&sql)

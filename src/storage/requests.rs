@@ -3,9 +3,8 @@
 
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
-use domain::account::Role;
 use domain::lifecycle::{ActorKind, Outcome, RecipientRole, RecipientStatus, RequestStatus};
-use domain::routing::{Availability, CoordinationReason, TrackRecord};
+use domain::routing::{Availability, CoordinationReason, LyceeStatus, TrackRecord};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
@@ -82,12 +81,29 @@ pub struct DemandeRow {
     pub explication_rayon: Option<String>,
     /// The partner platform whose key created it (API.md, `source`).
     pub partenaire: Option<String>,
+    /// Which link of the coordination chain was written to, if any.
+    #[sqlx(try_from = "NullableCode")]
+    pub coordination_niveau: Option<domain::reach::CoordinationLevel>,
+    /// Lycées that fit but nobody could write to (UAIs, comma-separated),
+    /// for the coordination to call.
+    pub lycees_a_contacter: Option<String>,
 }
 
 impl DemandeRow {
     /// How it ended, when it did.
     pub fn outcome(&self) -> Option<Outcome> {
         self.issue
+    }
+
+    /// The lycées nobody could write to, for the coordination to call.
+    pub fn to_contact(&self) -> Vec<String> {
+        self.lycees_a_contacter
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -116,7 +132,8 @@ pub const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entrep
     elargie, coordination, academie_code, doublon_de, jeton_hash, responsable_uai, responsable_nom, cree_le, modifie_le, \
     jeton_version, jeton_emis_le, termine_le, issue, cloture_par, demarre_le, pris_le, repondu_le, relance_tous_le, \
     escalade_le, relance_message_le, demande_cloture_le, rouverte_par_entreprise, prochaine_echeance, satisfaction, \
-    satisfaction_commentaire, satisfaction_le, explication_rayon, avis_demande_le, partenaire";
+    satisfaction_commentaire, satisfaction_le, explication_rayon, avis_demande_le, partenaire, coordination_niveau, \
+    lycees_a_contacter";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -189,16 +206,16 @@ pub async fn find_duplicate(
     .fetch_optional(p).await)
 }
 
-/// Availability and track record of the given lycées; `month` is the
-/// current calendar month ("2026-11"), whose requests make the fair share.
-pub async fn routing_status(
-    db: &Db,
-    uais: &[String],
-    month: &str,
-) -> sqlx::Result<HashMap<String, (Availability, TrackRecord)>> {
-    let mut out: HashMap<String, (Availability, TrackRecord)> = HashMap::new();
+/// Availability, track record and reachability of the given lycées;
+/// `month` is the current calendar month ("2026-11"), whose requests make
+/// the fair share.
+pub async fn routing_status(db: &Db, uais: &[String], month: &str) -> sqlx::Result<HashMap<String, LyceeStatus>> {
+    let mut out: HashMap<String, LyceeStatus> = HashMap::new();
     if uais.is_empty() {
         return Ok(out);
+    }
+    for (uai, c) in super::reach::contacts(db, Some(uais)).await? {
+        out.entry(uai).or_default().reachable = c.reachable();
     }
     let records: Vec<(String, i64, i64, String, i64)> = on_db!(db, p => {
         let mut qb = QueryBuilder::new("SELECT uai, recues, prises, mois, recues_mois FROM lycee_compteurs WHERE uai IN (");
@@ -212,7 +229,7 @@ pub async fn routing_status(
     for (uai, received, taken, m, this_month) in records {
         let to_u32 = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         let recent = if m == month { to_u32(this_month) } else { 0 };
-        out.entry(uai).or_default().1 = TrackRecord { received: to_u32(received), taken: to_u32(taken), recent };
+        out.entry(uai).or_default().record = TrackRecord { received: to_u32(received), taken: to_u32(taken), recent };
     }
     let availability: Vec<(String, Option<String>, bool, Option<i64>)> = on_db!(db, p => {
         let mut qb = QueryBuilder::new("SELECT uai, actions, en_pause, capacite FROM lycee_disponibilites WHERE uai IN (");
@@ -224,7 +241,7 @@ pub async fn routing_status(
         qb.build_query_as::<(String, Option<String>, bool, Option<i64>)>().fetch_all(p).await
     })?;
     for (uai, actions, paused, capacity) in availability {
-        out.entry(uai).or_default().0 = Availability {
+        out.entry(uai).or_default().availability = Availability {
             accepts: actions.map(|a| a.split(',').filter_map(domain::ActionType::from_code).collect()),
             paused,
             capacity_left: capacity.map(|c| u32::try_from(c.max(0)).unwrap_or(0)),
@@ -268,7 +285,7 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
 }
 
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
-    let placeholders = (1..=53).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=55).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ({placeholders})");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
@@ -283,6 +300,7 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(&d.relance_message_le).bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise)
         .bind(&d.prochaine_echeance).bind(d.satisfaction).bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
         .bind(&d.explication_rayon).bind(&d.avis_demande_le).bind(&d.partenaire)
+        .bind(code_of(d.coordination_niveau)).bind(&d.lycees_a_contacter)
         .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -358,13 +376,14 @@ pub async fn update_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
          termine_le = $7, issue = $8, cloture_par = $9, demarre_le = $10, pris_le = $11, repondu_le = $12, \
          relance_tous_le = $13, escalade_le = $14, relance_message_le = $15, demande_cloture_le = $16, \
          rouverte_par_entreprise = $17, prochaine_echeance = $18, satisfaction = $19, satisfaction_commentaire = $20, \
-         satisfaction_le = $21, avis_demande_le = $22 WHERE id = $1"
+         satisfaction_le = $21, avis_demande_le = $22, coordination_niveau = $23, lycees_a_contacter = $24 WHERE id = $1"
     )
     .bind(&d.id).bind(d.statut.code()).bind(&d.responsable_uai).bind(&d.responsable_nom).bind(code_of(d.coordination))
     .bind(&d.modifie_le).bind(&d.termine_le).bind(code_of(d.issue)).bind(code_of(d.cloture_par)).bind(&d.demarre_le).bind(&d.pris_le)
     .bind(&d.repondu_le).bind(&d.relance_tous_le).bind(&d.escalade_le).bind(&d.relance_message_le)
     .bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise).bind(&d.prochaine_echeance).bind(d.satisfaction)
     .bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le).bind(&d.avis_demande_le)
+    .bind(code_of(d.coordination_niveau)).bind(&d.lycees_a_contacter)
     .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -483,43 +502,11 @@ pub async fn satisfaction_by_lycee(db: &Db, uais: &[String]) -> sqlx::Result<Vec
     })
 }
 
-/// Where to write to lycées: their registered business officers when they
-/// have any (addresses separated by ", "), else their official contact.
+/// The addresses of each lycée of `uais` that someone reads
+/// ([`domain::reach::Contacts::recipients`]), separated by ", " (one email
+/// to all of them). Lycées nobody reads are absent.
 pub async fn lycee_emails(db: &Db, uais: &[String]) -> sqlx::Result<HashMap<String, String>> {
-    if uais.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut officers: HashMap<String, String> = HashMap::new();
-    for (uai, email) in super::accounts::rbe_emails(db, uais).await? {
-        officers.entry(uai).and_modify(|e| *e = format!("{e}, {email}")).or_insert(email);
-    }
-    let rows: Vec<(String, String)> = on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT uai, email FROM lycees WHERE email IS NOT NULL AND uai IN (");
-        let mut sep = qb.separated(", ");
-        for u in uais {
-            sep.push_bind(u.clone());
-        }
-        qb.push(")");
-        qb.build_query_as::<(String, String)>().fetch_all(p).await
-    })?;
-    let mut out: HashMap<String, String> = rows.into_iter().collect();
-    out.extend(officers);
-    Ok(out)
-}
-
-/// The territorial coordination of an académie: its stated address, else
-/// the addresses of its coordinators' accounts (separated by ", ").
-pub async fn coordination_of(db: &Db, academie: &str) -> sqlx::Result<Option<(String, Option<String>)>> {
-    let stated = on_db!(db, p => sqlx::query_as::<_, (String, Option<String>)>(
-        "SELECT email, nom FROM coordinations WHERE academie_code = $1"
-    ).bind(academie).fetch_optional(p).await)?;
-    if stated.is_some() {
-        return Ok(stated);
-    }
-    let accounts: Vec<String> = on_db!(db, p => sqlx::query_scalar::<_, String>(
-        "SELECT email FROM comptes WHERE actif AND role = $2 AND academie_code = $1 ORDER BY email"
-    ).bind(academie).bind(Role::Coordinateur.code()).fetch_all(p).await)?;
-    Ok((!accounts.is_empty()).then(|| (accounts.join(", "), None)))
+    Ok(super::reach::recipients_of(db, uais).await?.into_iter().map(|(uai, to)| (uai, to.join(", "))).collect())
 }
 
 /// Open requests whose next step of the schedule is due at `now`

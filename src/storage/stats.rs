@@ -22,6 +22,9 @@ pub struct StatRow {
     pub satisfaction: Option<i64>,
     /// The partner platform it came through (`None`: the site).
     pub partenaire: Option<String>,
+    /// Why the coordination has it (`CoordinationReason`): whether a lycée
+    /// was written to at once.
+    pub coordination: Option<String>,
 }
 
 /// The requests created from `from` (included) to `to` (excluded), both
@@ -36,7 +39,7 @@ pub async fn rows(
 ) -> sqlx::Result<Vec<StatRow>> {
     on_db!(db, p => {
         let mut qb = QueryBuilder::new(
-            "SELECT cree_le, action, commune_code, academie_code, statut, issue, pris_le, satisfaction, partenaire \
+            "SELECT cree_le, action, commune_code, academie_code, statut, issue, pris_le, satisfaction, partenaire, coordination \
              FROM demandes WHERE cree_le >= ",
         );
         qb.push_bind(from.to_string()).push(" AND cree_le < ").push_bind(to.to_string());

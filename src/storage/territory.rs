@@ -4,7 +4,6 @@
 use super::Db;
 use super::requests::DemandeRow;
 use crate::on_db;
-use domain::account::Role;
 use domain::lifecycle::{RecipientRole, RecipientStatus, RequestStatus};
 use sqlx::QueryBuilder;
 
@@ -192,48 +191,4 @@ pub async fn take_delays(db: &Db, scope: &Scope, f: &Filters) -> sqlx::Result<Ve
             .push(") AND d.notifie_le IS NOT NULL AND d.decide_le IS NOT NULL");
         qb.build_query_as::<(String, String, String)>().fetch_all(p).await
     })
-}
-
-/// Whether lycées can be reached: a registered business officer, an
-/// official address (uai → (officer, address)).
-pub async fn reachability(db: &Db, uais: &[String]) -> sqlx::Result<std::collections::HashMap<String, (bool, bool)>> {
-    let mut out: std::collections::HashMap<String, (bool, bool)> =
-        uais.iter().map(|u| (u.clone(), (false, false))).collect();
-    if uais.is_empty() {
-        return Ok(out);
-    }
-    for chunk in uais.chunks(1000) {
-        let officers: Vec<String> = on_db!(db, p => {
-            let mut qb = QueryBuilder::new(
-                "SELECT DISTINCT l.uai FROM compte_lycees l JOIN comptes c ON c.id = l.compte_id WHERE c.actif AND c.role = ",
-            );
-            qb.push_bind(Role::Rbe.code()).push(" AND l.uai IN (");
-            let mut sep = qb.separated(", ");
-            for u in chunk {
-                sep.push_bind(u.clone());
-            }
-            qb.push(")");
-            qb.build_query_scalar::<String>().fetch_all(p).await
-        })?;
-        for u in officers {
-            if let Some(e) = out.get_mut(&u) {
-                e.0 = true;
-            }
-        }
-        let addressed: Vec<String> = on_db!(db, p => {
-            let mut qb = QueryBuilder::new("SELECT uai FROM lycees WHERE email IS NOT NULL AND email <> '' AND uai IN (");
-            let mut sep = qb.separated(", ");
-            for u in chunk {
-                sep.push_bind(u.clone());
-            }
-            qb.push(")");
-            qb.build_query_scalar::<String>().fetch_all(p).await
-        })?;
-        for u in addressed {
-            if let Some(e) = out.get_mut(&u) {
-                e.1 = true;
-            }
-        }
-    }
-    Ok(out)
 }

@@ -240,11 +240,23 @@ pub async fn create(State(state): State<AppState>, req: Request) -> Result<Respo
         destinataires: recipients_out(&submitted.recipients),
         elargissement: submitted.widened_to.map(|km| json!({ "rayon_km": km })),
         explication_rayon: submitted.radius_note.as_deref(),
-        coordination: submitted.coordination.as_ref().map(|(niveau, nom)| json!({ "niveau": niveau, "nom": nom })),
+        coordination: submitted.coordination.as_ref().map(coordination_json),
         doublon_de: submitted.duplicate_of.as_deref(),
         suivi_url: &submitted.follow_url,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The coordination of a request as the API says it (API.md,
+/// `coordination`): who of the chain has it (`niveau` null when nobody
+/// could be written to), why, and the lycées nobody could write to.
+fn coordination_json(c: &crate::requests::CoordinationView) -> serde_json::Value {
+    json!({
+        "niveau": c.level,
+        "nom": c.name(),
+        "raison": c.reason,
+        "lycees_a_contacter": c.to_contact.iter().map(|(uai, nom)| json!({ "uai": uai, "nom": nom })).collect::<Vec<_>>(),
+    })
 }
 
 /// The token of a follow-up call: `Authorization: Bearer …` or `?jeton=`.
@@ -298,10 +310,7 @@ pub async fn read(
         "destinataires": recipients_out(&recipients),
         "elargissement": d.elargie.then(|| json!({ "rayon_km": d.rayon_utilise_km })),
         "explication_rayon": d.explication_rayon,
-        "coordination": d.coordination.as_ref().map(|_| json!({
-            "niveau": "academie",
-            "nom": d.academie_code.as_ref().and_then(|c| index.academies.values().find(|(code, _)| code == c)).map(|(_, n)| n.clone()),
-        })),
+        "coordination": crate::requests::CoordinationView::of(&index, &d).as_ref().map(coordination_json),
         "doublon_de": d.doublon_de,
         "source": d.partenaire,
         "issue": d.issue,

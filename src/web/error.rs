@@ -210,6 +210,12 @@ impl IntoResponse for PageError {
     }
 }
 
+/// An error page of the site's layout with its own words (a refusal
+/// decided before any handler: a forbidden character, a body too large).
+pub fn error_page(status: StatusCode, title: &'static str, message: String) -> Response {
+    render(status, &ErrorPage { chrome: Chrome::new(""), status: status.as_u16(), title, message })
+}
+
 /// An error page in the minimal layout of the pages partners frame
 /// (`/integration/…`), with its own words (an unknown partner).
 pub fn framed_error(status: StatusCode, title: &'static str, message: String) -> Response {

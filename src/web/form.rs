@@ -92,3 +92,70 @@ mod tests {
         assert_eq!(date_text(jan11), "11/01/2027");
     }
 }
+
+/// A file sent with a form (`multipart/form-data`): the form's CSRF token
+/// and the one file field, read without ever rejecting the request.
+#[derive(Debug, Default)]
+pub struct Upload {
+    /// The `csrf` field.
+    pub csrf: String,
+    /// The file's name and bytes, when one was chosen.
+    pub file: Option<(String, Vec<u8>)>,
+    /// The file, or the body, was over the limit.
+    pub too_large: bool,
+}
+
+impl Upload {
+    /// Reads `multipart` (the file in field `field`, at most `max` bytes);
+    /// `None` when the body is not a multipart form at all.
+    pub async fn read(
+        multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+        field: &str,
+        max: usize,
+    ) -> Option<Upload> {
+        let mut m = multipart.ok()?;
+        let mut out = Upload::default();
+        loop {
+            match m.next_field().await {
+                Ok(Some(f)) => {
+                    let name = f.name().unwrap_or("").to_string();
+                    let filename = f.file_name().unwrap_or("").to_string();
+                    match f.bytes().await {
+                        Ok(b) if name == "csrf" => out.csrf = String::from_utf8_lossy(&b).into_owned(),
+                        Ok(b) if name == field => {
+                            out.too_large |= b.len() > max;
+                            out.file = Some((filename, b.to_vec()));
+                        }
+                        Ok(_) => {}
+                        Err(_) => {
+                            out.too_large = true;
+                            break;
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    out.too_large = true;
+                    break;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The chosen file as CSV text, or what is wrong with it, in French.
+    pub fn csv_text(self, max_label: &str) -> Result<String, String> {
+        if self.too_large {
+            return Err(format!("Fichier trop volumineux : {max_label} au plus."));
+        }
+        let Some((filename, bytes)) = self.file.filter(|(f, b)| !f.is_empty() || !b.is_empty()) else {
+            return Err("Choisissez un fichier CSV.".into());
+        };
+        let lower = filename.to_lowercase();
+        if !(lower.ends_with(".csv") || lower.ends_with(".txt")) {
+            return Err("Le fichier doit être un CSV (extension .csv).".into());
+        }
+        String::from_utf8(bytes)
+            .map_err(|_| "Le fichier n'est pas en UTF-8 : dans votre tableur, enregistrez-le en « CSV UTF-8 ».".into())
+    }
+}

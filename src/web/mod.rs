@@ -27,6 +27,7 @@ pub mod server;
 pub mod stages;
 pub mod statistiques;
 pub mod suivi;
+pub mod text_rule;
 
 use crate::cache::VersionedCache;
 use crate::catalogue::Catalogue;
@@ -140,14 +141,17 @@ impl AppState {
         let requests = RequestService {
             deadlines: config.deadlines,
             school: school_holidays(&config.data_dir).map(Arc::new),
+            national_contact: config.contact_email.clone(),
             ..RequestService::new(db.clone(), signer.clone(), &config.base_url)
         };
+        let reach_revision = requests.revision.clone();
         Ok(AppState(Arc::new(Services {
             proconnect,
             stats: Arc::new(crate::stats::StatsService::new(requests.clone())),
             dashboards: Arc::new(crate::territory::dashboard_cache()),
             requests,
-            accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url),
+            accounts: crate::accounts::AccountService::new(db.clone(), signer.clone(), &config.base_url)
+                .with_reach_revision(reach_revision),
             entreprises: Entreprises::new(&config.entreprises_api_url),
             limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
             api_keys: crate::partner_api::ApiKeys::new(db.clone(), &config.base_url),
@@ -247,6 +251,7 @@ fn school_holidays(data_dir: &std::path::Path) -> Option<domain::calendar::Schoo
 pub fn router(state: AppState) -> Router {
     routes()
         .into_router()
+        .layer(axum::middleware::from_fn(text_rule::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
         .with_state(state)
@@ -321,6 +326,8 @@ pub fn routes() -> routes::RouteBook {
         .route("/espace/territoire", get(espace::territoire::show))
         .route("/espace/territoire/stages", get(espace::pole::show).post(espace::pole::point))
         .route("/espace/territoire/reaffecter", axum::routing::post(espace::territoire::reassign))
+        .route("/espace/territoire/adresses", get(espace::adresses::show).post(espace::adresses::save))
+        .route("/espace/territoire/adresses/import", axum::routing::post(espace::adresses::import))
         .route("/espace/territoire/{file}", get(espace::territoire::export))
         .route("/espace/evenements", get(espace::evenements::mine))
         .route("/espace/lycees/{uai}/evenements", get(espace::evenements::list).post(espace::evenements::create))
@@ -336,6 +343,7 @@ pub fn routes() -> routes::RouteBook {
         )
         .route("/espace/equipe/adhesions/{id}/{decision}", axum::routing::post(espace::equipe::decide))
         .route("/admin", get(espace::admin::show))
+        .route("/admin/coordinations", get(espace::coordinations::show).post(espace::coordinations::save))
         .route("/admin/invitations", axum::routing::post(espace::admin::invite))
         .route("/admin/comptes/{id}/retirer", axum::routing::post(espace::admin::revoke))
         .route("/admin/comptes/{id}/role", axum::routing::post(espace::admin::change_role))
@@ -467,6 +475,11 @@ async fn metrics_text(
     for (transition, n) in crate::requests::counters::snapshot() {
         body.push_str(&format!("mlp_demandes_transitions_total{{transition=\"{transition}\"}} {n}\n"));
     }
+    body.push_str(&format!(
+        "# HELP mlp_demandes_sans_contact_total Demandes que personne n'a pu recevoir à leur dépôt (par cette instance).\n\
+         # TYPE mlp_demandes_sans_contact_total counter\nmlp_demandes_sans_contact_total {}\n",
+        crate::requests::counters::no_contact_total()
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
@@ -487,6 +500,11 @@ fn business_gauges(b: &crate::storage::metrics::BusinessFigures) -> Vec<Gauge> {
     ));
     g.push(Gauge::plain("mlp_demandes_routees", "Demandes transmises à au moins un lycée.", b.routed as f64));
     g.push(Gauge::plain("mlp_demandes_prises", "Demandes prises en charge par un lycée.", b.taken as f64));
+    g.push(Gauge::plain(
+        "mlp_demandes_sans_contact",
+        "Demandes ouvertes que personne n'a pu recevoir (ni lycée, ni coordination, ni contact national).",
+        b.without_contact as f64,
+    ));
     for (s, n) in &b.emails {
         g.push(Gauge::labelled(
             "mlp_courriels",

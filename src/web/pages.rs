@@ -278,6 +278,15 @@ struct LyceePage<'a> {
     coming: Vec<crate::web::evenements::Shown>,
     /// Its events of the last twelve months (not cancelled).
     past: Vec<crate::web::evenements::Shown>,
+    /// Someone at the lycée reads what MonLycéePro sends it
+    /// ([`domain::reach::Contacts::reachable`]); when not, the company is
+    /// told before it writes that its request goes through the
+    /// coordination.
+    reachable: bool,
+    /// Who a request goes through when the lycée cannot be reached ("la
+    /// coordination école-entreprise de l'académie de Lyon"); empty when
+    /// nobody can be written to at all.
+    via: String,
 }
 
 /// A placement need as companies read it (showcase, `/stages`).
@@ -432,7 +441,28 @@ pub async fn lycee(
         .iter()
         .filter(|e| e.event.uai == uai.as_str() && !crate::events::is_over(&e.event, now))
         .count();
-    let key = format!("{uai}@{today}#{}.{live}", versions.events);
+    // Whether anyone reads the lycée changes without the catalogue too (an
+    // account, an address entered, an address that failed).
+    let reachable = crate::storage::reach::reachable(state.catalogue.db(), uai.as_str()).await?;
+    let via = if reachable {
+        String::new()
+    } else {
+        let index = state.search.index();
+        let card = index.lycee(uai.as_str());
+        let code = card.and_then(|c| c.academie.clone());
+        let academie =
+            code.as_ref().and_then(|c| index.academies.values().find(|(k, _)| k == c)).map(|(_, n)| n.clone());
+        let chain = crate::storage::reach::chain(
+            state.catalogue.db(),
+            code.as_deref(),
+            state.requests.national_contact.as_deref(),
+        )
+        .await?;
+        chain
+            .first()
+            .map_or(String::new(), |(level, _)| crate::requests::views::coordination_who(level, academie.as_deref()))
+    };
+    let key = format!("{uai}@{today}#{}.{live}#{reachable}#{via}", versions.events);
     let body = match state.pages.get(version, &key) {
         Some(b) => b,
         None => {
@@ -480,6 +510,8 @@ pub async fn lycee(
                 needs,
                 coming,
                 past,
+                reachable,
+                via,
             };
             let html = page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?;
             let b = Bytes::from(html);

@@ -208,6 +208,7 @@ pub const GET_ROUTES: &[GetRoute] = &[
     get("/espace/partenaires/{id}", Rbe, &["/espace/partenaires/{partner}"]),
     get("/espace/territoire", Coordinator, &["/espace/territoire", "/espace/territoire?action=pfmp"]),
     get("/espace/territoire/stages", Coordinator, &["/espace/territoire/stages"]),
+    get("/espace/territoire/adresses", Coordinator, &["/espace/territoire/adresses"]),
     get(
         "/espace/territoire/{file}",
         Coordinator,
@@ -224,6 +225,7 @@ pub const GET_ROUTES: &[GetRoute] = &[
     ),
     get("/espace/equipe", Coordinator, &["/espace/equipe"]),
     get("/admin", Admin, &["/admin"]),
+    get("/admin/coordinations", Admin, &["/admin/coordinations"]),
     get("/accessibilite", Anyone, &["/accessibilite"]),
     get("/mentions-legales", Anyone, &["/mentions-legales"]),
     get("/donnees-personnelles", Anyone, &["/donnees-personnelles"]),

@@ -241,6 +241,9 @@ struct StatsPage {
     api_href: String,
     computed_at: String,
     columns: &'static [Column],
+    /// The service's reach (`couverture`): one sentence, then a line per
+    /// académie.
+    coverage: Option<(String, Vec<ReachLine>)>,
 }
 
 impl StatsPage {
@@ -261,6 +264,35 @@ fn counted(n: Option<u64>, one: &str, many: &str) -> String {
         Some(n) => domain::text::count_of(n as i64, one, many),
         None => format!("{}\u{a0}{many}", count(None)),
     }
+}
+
+/// An académie's reach as the page shows it: name, lycées, reachable
+/// lycées, share of requests written directly to a lycée.
+type ReachLine = (String, String, String, String);
+
+/// The service's reach, in words and by académie.
+fn coverage(c: &domain::stats::Coverage) -> (String, Vec<ReachLine>) {
+    let lycees = |n: u64| domain::text::count_of(n as i64, "lycée", "lycées");
+    let mut sentence = format!(
+        "{} sur {} ont quelqu'un qui lit les demandes de MonLycéePro (un référent inscrit ou une adresse connue).",
+        domain::text::capitalise(&lycees(c.reachable)),
+        thousands(c.lycees as i64)
+    );
+    if let Some(share) = c.direct_share {
+        sentence.push_str(&format!(
+            " {} des demandes de la période ont été écrites directement à un lycée ; les autres sont allées à la \
+             coordination de leur académie, qui contacte les lycées.",
+            percent(share)
+        ));
+    }
+    let rows = c
+        .by_academie
+        .iter()
+        .map(|a| {
+            (a.name.clone(), thousands(a.lycees as i64), thousands(a.reachable as i64), shown(a.direct_share, percent))
+        })
+        .collect();
+    (sentence, rows)
 }
 
 /// A rate, median or mean as pages show it (withheld: "non diffusé").
@@ -515,6 +547,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         api_href: "/api/v1/statistiques".into(),
         computed_at: String::new(),
         columns: COLUMNS,
+        coverage: None,
     };
     let Some(q) = q else {
         return Ok(render(StatusCode::BAD_REQUEST, &page));
@@ -533,6 +566,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     );
     page.keys = key_figures(&r.overall);
     page.sections = sections(r);
+    page.coverage = Some(coverage(&r.coverage));
     let qs = query_string(&q);
     page.csv_href = format!("/statistiques/donnees.csv?{qs}");
     page.api_href = format!("/api/v1/statistiques?{qs}");

@@ -19,7 +19,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ActionType;
 use domain::lifecycle::{ActorKind, Event, Outcome, Permissions, RecipientRole, RequestStatus, Viewer};
-use domain::routing::CoordinationReason;
 
 struct Line {
     date: String,
@@ -36,8 +35,10 @@ struct FollowPage {
     follow_url: String,
     csrf: String,
     reference: String,
-    status: &'static str,
+    status: String,
     open: bool,
+    /// No lycée has the request: only the coordination (or nobody).
+    without_lycee: bool,
     /// What the company may do now, asked of the lifecycle.
     can: Permissions,
     /// How it ended, once it did ("Clôturée le 12/01/2027 : …").
@@ -180,19 +181,15 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         &state.requests.deadlines,
     );
     let events = store::events(&state.requests.db, &d.id).await?;
-    let academie = d
-        .academie_code
-        .as_ref()
-        .and_then(|c| index.academies.values().find(|(code, _)| code == c))
-        .map(|(_, n)| n.clone());
     Ok(FollowPage {
         chrome: Chrome::new(""),
         just_sent: false,
         token: token.to_string(),
         follow_url: state.requests.follow_url(token),
         csrf: csrf.token(state),
-        status: d.statut.label(),
+        status: crate::requests::views::status_words(&index, &d, &recipients),
         open: d.statut.is_open(),
+        without_lycee: !recipients.iter().any(|r| r.statut.is_involved()) && d.responsable_uai.is_none(),
         can,
         rated: d.satisfaction,
         ended: d.termine_le.as_deref().filter(|_| !d.statut.is_open()).map(|at| {
@@ -225,18 +222,7 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
             }
         }),
         widened: crate::requests::messages::radius_sentence(&d),
-        coordination: d.coordination.as_ref().map(|c| {
-            let who = academie
-                .as_deref()
-                .map_or("de l'académie".to_string(), |a| format!("de l'académie {}", domain::text::of_place(a)));
-            if *c == CoordinationReason::TrainingOffer {
-                format!(
-                    "Le chargé de mission école-entreprise {who} est associé à cette demande sur l'offre de formation."
-                )
-            } else {
-                format!("Le chargé de mission école-entreprise {who} reprend cette demande.")
-            }
-        }),
+        coordination: crate::requests::CoordinationView::of(&index, &d).and_then(|c| c.sentence()),
         duplicate_of: d.doublon_de.clone(),
         lines: events
             .iter()

@@ -333,6 +333,7 @@ async fn joining_never_changes_an_account(engine: Engine) {
         &format!("UPDATE lycees SET email = 'ce.lycee@ac-lyon.fr' WHERE uai = '{}'", place.lyon),
     )
     .await;
+    crate::support::prefer_directory(&app.db).await;
     let coord =
         app.signed_in(&app.account("coord.rejoindre@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
     let paris_coord =

@@ -377,3 +377,59 @@ async fn placements_are_accessible_in_chromium(engine: Engine) {
 }
 
 on_both_engines!(placements_are_accessible_in_chromium);
+
+/// Who really received a request, as the company reads it (issue 23):
+/// the showcase of a lycée nobody can be written to, and the page right
+/// after sending — to the coordination only (Aurillac), to lycées (Paris).
+/// Pages only (the storage of reach is tested on both engines in
+/// `reach.rs`): one engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_received_a_request_is_told_in_chromium() {
+    let app =
+        TestApp::spawn_with(Engine::Sqlite, crate::support::Options { real_reach: true, ..Default::default() }).await;
+    let index = app.state.search.index();
+    let clermont =
+        index.lycees.iter().find(|l| l.departement == "15").and_then(|l| l.academie.clone()).expect("académie");
+    drop(index);
+    crate::support::exec(
+        &app.db,
+        &format!(
+            "INSERT INTO coordinations (academie_code, email, nom) VALUES ('{clermont}', 'clee@ac-clermont.fr', NULL)"
+        ),
+    )
+    .await;
+    let ask = |email: &str, commune: &str, rome: &str| {
+        serde_json::json!({
+            "action": "pfmp", "entreprise": {"nom": "Maison Test"},
+            "contact": {"prenom": "Jeanne", "nom": "Lafon", "email": email},
+            "commune": commune, "rayon_km": 30, "metiers": [rome], "niveaux": [],
+            "message": "Deux élèves en stage.", "consentement": true
+        })
+    };
+    let follow = |created: &serde_json::Value| {
+        let url = created["suivi_url"].as_str().expect("suivi");
+        format!("{}?envoi=1", &url[url.find("/suivi/").expect("chemin")..])
+    };
+    let (_, aurillac) = app.post_json("/api/v1/demandes", &ask("fournil@aurillac.fr", "15014", "D1102")).await;
+    assert_eq!(aurillac["coordination"]["raison"], "aucun_lycee_joignable", "{aurillac}");
+    // A lycée of the Cantal, which nobody can be written to in the data.
+    let unreachable = {
+        let index = app.state.search.index();
+        let mut found = None;
+        for l in index.lycees.iter().filter(|l| l.departement == "15") {
+            if !monlyceepro::storage::reach::reachable(&app.db, &l.uai).await.expect("base") {
+                found = Some(l.uai.clone());
+                break;
+            }
+        }
+        found.expect("un lycée du Cantal sans interlocuteur")
+    };
+    let (_, paris) = app.post_json("/api/v1/demandes", &ask("elec@paris.fr", "75056", "F1602")).await;
+    assert_eq!(paris["statut"], "transmise", "{paris}");
+    let report = node(
+        "joignabilite.mjs",
+        &[app.base.clone(), format!("/lycees/{unreachable}"), follow(&aurillac), follow(&paris)],
+    )
+    .await;
+    assert!(report.contains("joignabilité : pages vérifiées"), "{report}");
+}

@@ -413,6 +413,13 @@ async fn authorization_matrix(engine: Engine) {
     matrix.push(("POST", &partner_capacity, [303, 422, 404, 422, 404, 422]));
     matrix.push(("GET", "/espace/territoire/stages", [303, 404, 404, 200, 200, 200]));
     matrix.push(("POST", "/espace/territoire/stages", [303, 404, 404, 409, 409, 409]));
+    // Lycées' addresses: coordinators (their territory) and administrators;
+    // the académies' coordination addresses: administrators.
+    matrix.push(("GET", "/espace/territoire/adresses", [303, 404, 404, 200, 200, 200]));
+    matrix.push(("POST", "/espace/territoire/adresses", [303, 404, 404, 422, 422, 422]));
+    matrix.push(("POST", "/espace/territoire/adresses/import", [303, 404, 404, 400, 400, 400]));
+    matrix.push(("GET", "/admin/coordinations", [303, 404, 404, 404, 404, 200]));
+    matrix.push(("POST", "/admin/coordinations", [303, 404, 404, 404, 404, 422]));
     // Last: it deactivates the Paris business officer.
     let revoke = format!("/admin/comptes/{}/retirer", ids[1].1);
     matrix.push(("POST", &revoke, [303, 404, 404, 404, 404, 200]));
@@ -753,6 +760,7 @@ async fn joining_and_importing(engine: Engine) {
     let paris = index.lycees.iter().find(|l| l.departement == "75").expect("Paris").uai.clone();
     crate::support::exec(&app.db, &format!("UPDATE lycees SET email = 'ce.{0}@ac-lyon.fr' WHERE uai = '{0}'", lyon[0]))
         .await;
+    crate::support::prefer_directory(&app.db).await;
     let visitor = app.new_client();
     for (email, uai, expected) in [
         ("zoe@gmail.com", lyon[0].as_str(), "adresse académique"),

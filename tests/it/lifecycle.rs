@@ -63,6 +63,7 @@ async fn addresses(app: &TestApp) {
          OR departement_code = '38' OR departement_code = '42'",
     )
     .await;
+    crate::support::prefer_directory(&app.db).await;
 }
 
 /// Nobody takes a request: reminded on the right working days (not on 11
@@ -134,7 +135,7 @@ async fn nobody_answers(engine: Engine) {
     tick_at(&app, &w, after(8)).await;
     smtp.wait_for(1, |m| m.to.iter().any(|t| t == "cmee@ac-lyon.fr") && m.text().contains("8 jours ouvrés")).await;
     let (_, page) = app.get_text(&follow).await;
-    assert!(page.contains("la demande est signalée au chargé de mission école-entreprise de l"), "{page}");
+    assert!(page.contains("la demande est signalée à la coordination école-entreprise de l"), "{page}");
     let coordinator =
         app.signed_in(&app.account("cmee2@ac-lyon.fr", Role::Coordinateur, &[], Some("Lyon")).await).await;
     let inbox = coordinator
@@ -454,6 +455,7 @@ async fn a_moselle_lycee_keeps_good_friday(engine: Engine) {
         .expect("un lycée mosellan qui forme à l'électricité");
     drop(index);
     exec(&app.db, &format!("UPDATE lycees SET email = 'ce.moselle@ac-nancy-metz.fr' WHERE uai = '{lycee}'")).await;
+    crate::support::prefer_directory(&app.db).await;
     let ask = |email: &str| {
         let mut r = request(email);
         r["entreprise"] = serde_json::json!({"nom": "Électricité Klein"});

@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod api;
+mod bad_text;
 mod browser;
 mod demandes;
 mod download;
@@ -25,6 +26,7 @@ mod partners_api;
 mod placements;
 mod privacy;
 mod proconnect;
+mod reach;
 mod relevance;
 mod request_delivery;
 mod request_input;

@@ -54,6 +54,7 @@ fn worker(app: &TestApp, smtp_url: Option<&str>) -> monlyceepro::jobs::Worker {
 async fn business_figures(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     exec(&app.db, "UPDATE lycees SET email = 'ce.' || LOWER(uai) || '@ac-lyon.fr' WHERE departement_code = '69'").await;
+    crate::support::prefer_directory(&app.db).await;
     app.clock.set(START);
 
     let m = scrape(&app).await;

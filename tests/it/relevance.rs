@@ -5,7 +5,7 @@
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 use domain::matching::{LyceeCard, WantedJob, rome_id};
-use domain::routing::{Availability, RoutingRequest, TrackRecord, route};
+use domain::routing::{LyceeStatus, RoutingRequest, route};
 use domain::{ActionType, Position};
 use monlyceepro::search::SearchIndex;
 use serde_json::{Value, json};
@@ -176,7 +176,7 @@ fn pfmp_within_30_km<'a>(index: &'a SearchIndex, wanted: &'a [WantedJob], center
 async fn near_trades_stay_pilot(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let index: std::sync::Arc<SearchIndex> = app.state.search.index();
-    let everyone = |_: &str| (Availability::default(), TrackRecord::default());
+    let everyone = |_: &str| LyceeStatus { reachable: true, ..LyceeStatus::default() };
     for (commune, rome) in [
         ("69123", "F1602"), // Lyon, electricians
         ("13055", "G1602"), // Marseille, cooks
@@ -220,7 +220,7 @@ async fn a_national_sample_always_reaches_the_trade(engine: Engine) {
     communes.sort_by(|a, b| a.0.cmp(b.0));
     let mut jobs: Vec<&String> = index.lycees_per_rome.keys().collect();
     jobs.sort();
-    let everyone = |_: &str| (Availability::default(), TrackRecord::default());
+    let everyone = |_: &str| LyceeStatus { reachable: true, ..LyceeStatus::default() };
     let mut rng = Rng(0x2026_1130);
     let (mut asked, mut exact, mut told) = (0, 0, 0);
     while asked < 400 {

@@ -151,6 +151,7 @@ async fn emails_are_written_in_french(engine: Engine) {
         TestApp::spawn_with(engine, Options { smtp_url: Some(smtp.url.clone()), worker: true, ..Options::default() })
             .await;
     exec(&app.db, "UPDATE lycees SET email = 'ce.' || LOWER(uai) || '@ac-lyon.fr' WHERE departement_code = '69'").await;
+    crate::support::prefer_directory(&app.db).await;
     let (status, created) = app.post_json("/api/v1/demandes", &crate::demandes::request("francais@exemple.fr")).await;
     assert_eq!(status, 201, "{created}");
     let pilot = created["destinataires"][0]["uai"].as_str().expect("pilote").to_string();

@@ -292,7 +292,13 @@ async fn follow_up_message_and_cancel(engine: Engine) {
     let path = &url[url.find("/suivi/").expect("chemin")..];
     let (s, page) = app.get_text(path).await;
     assert_eq!(s, 200);
-    assert!(page.contains("Transmise aux lycées") && page.contains(created["reference"].as_str().expect("ref")));
+    let told = created["destinataires"].as_array().expect("destinataires").len();
+    assert!(told >= 2, "{created}");
+    assert!(
+        page.contains(&format!("Transmise à {told} lycées"))
+            && page.contains(created["reference"].as_str().expect("ref")),
+        "the status names how many lycées have it"
+    );
     let (s, location, _) = app
         .submit_form(path, &format!("{path}/message"), &[("message", "Nous pouvons aussi accueillir en mars.")])
         .await;

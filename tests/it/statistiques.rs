@@ -399,6 +399,8 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         avis_demande_le: None,
         explication_rayon: None,
         partenaire: None,
+        coordination_niveau: None,
+        lycees_a_contacter: None,
     }
 }
 
@@ -680,7 +682,12 @@ async fn figures_match_the_generated_year(engine: Engine) {
     );
     let corse_line = open.lines().find(|l| l.contains(&format!(";academie;{corse};"))).expect("ligne de la Corse");
     let cells: Vec<&str> = corse_line.split(';').collect();
-    assert!(cells[7..].iter().all(|c| c.is_empty()), "withheld figures are empty cells: {corse_line}");
+    // The request figures are withheld; the lycées (public) are not, and
+    // the share reaching a lycée follows the requests' rule.
+    let n = cells.len();
+    assert!(cells[7..n - 3].iter().all(|c| c.is_empty()), "withheld figures are empty cells: {corse_line}");
+    assert!(cells[n - 3].parse::<u64>().is_ok_and(|l| l > 0), "the lycées are counted: {corse_line}");
+    assert!(cells[n - 1].is_empty(), "the share is withheld: {corse_line}");
 
     let (_, spec) = app.get_json("/api/v1/openapi.json").await;
     for path in ["/api/v1/statistiques", "/api/v1/statistiques.csv"] {
@@ -691,7 +698,11 @@ async fn figures_match_the_generated_year(engine: Engine) {
     let (s, page) = app.get_text("/statistiques").await;
     assert_eq!(s, 200);
     assert_eq!(page.matches("role=\"img\"").count(), 4, "four charts");
-    assert_eq!(page.matches("<table>").count(), 5, "a table per chart and the columns of the file");
+    assert_eq!(
+        page.matches("<table>").count(),
+        6,
+        "a table per chart, the lycées reachable by académie and the columns of the file"
+    );
     let total = answer["demandes"].as_i64().expect("total");
     assert!(page.contains(&domain::text::thousands(total)), "the count, French style");
     assert!(page.contains("&lt; 5") && page.contains("non diffusé"));

@@ -290,6 +290,37 @@ pub struct Options {
     pub http: Option<monlyceepro::config::HttpLimits>,
     /// Another data directory (e.g. with the school calendar).
     pub data_dir: Option<PathBuf>,
+    /// Keep the national data's reach as it is (most lycées without an
+    /// address): the stories of `reach.rs`. Otherwise every lycée without
+    /// a known address is given one, as a coordinator would enter it.
+    pub real_reach: bool,
+}
+
+/// Gives every lycée that has no address in the directory one
+/// (`bde.UAI@lycees.test`), entered as a coordinator would: most stories
+/// are about what lycées do with a request, and the national data reaches
+/// only about a sixth of them (issue 23). The reach stories keep the data
+/// as it is. A database a story made read-only on purpose is left alone.
+pub async fn reach_every_lycee(db: &Db) {
+    let sql = "INSERT INTO adresses_lycees (uai, email, saisi_par, saisi_le) \
+               SELECT uai, 'bde.' || lower(uai) || '@lycees.test', 'tests', '2026-01-01T00:00:00Z' FROM lycees \
+               WHERE (email IS NULL OR email = '') AND uai NOT IN (SELECT uai FROM adresses_lycees)";
+    let _ = match db {
+        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    };
+}
+
+/// After a story gives lycées a directory address: the addresses
+/// [`reach_every_lycee`] entered for them step aside, so that the story's
+/// own address is the one written to.
+pub async fn prefer_directory(db: &Db) {
+    exec(
+        db,
+        "DELETE FROM adresses_lycees WHERE saisi_par = 'tests' \
+         AND uai IN (SELECT uai FROM lycees WHERE email IS NOT NULL AND email <> '')",
+    )
+    .await;
 }
 
 /// The real server, on a free port, against its own database.
@@ -328,6 +359,9 @@ impl TestApp {
     }
 
     pub async fn spawn_on(test_db: TestDb, opts: Options) -> TestApp {
+        if !opts.real_reach {
+            reach_every_lycee(&test_db.db).await;
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port libre");
         let addr = listener.local_addr().expect("adresse");
         let mut config = test_config(&test_db.url, addr);
@@ -577,6 +611,16 @@ struct SinkHandler {
 }
 
 impl mailin_embedded::Handler for SinkHandler {
+    /// Addresses at `rebond.test` do not exist: refused for good (550), as
+    /// a real mail system answers an unknown mailbox.
+    fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
+        if to.to_lowercase().contains("@rebond.test") {
+            mailin_embedded::response::NO_MAILBOX
+        } else {
+            mailin_embedded::response::OK
+        }
+    }
+
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> mailin_embedded::Response {
         self.current = Mail { from: from.to_string(), to: to.to_vec(), data: Vec::new() };
         mailin_embedded::response::OK

@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod matching;
 pub mod names;
 pub mod placements;
+pub mod reach;
 pub mod rome;
 pub mod routing;
 pub mod stats;

@@ -202,6 +202,8 @@ crate::codes!(
         SansReponse = "sans_reponse",
         RelanceMessage = "relance_message",
         DemandeCloture = "demande_cloture",
+        /// A lycée's email could not be delivered: it steps aside.
+        NonDistribuee = "non_distribuee",
     }
 );
 
@@ -292,6 +294,10 @@ pub struct Recipient {
     pub notified_at: Option<OffsetDateTime>,
     /// Whether it was reminded as pilot.
     pub reminded: bool,
+    /// Someone will read what is sent to it ([`crate::reach::Contacts`]):
+    /// the schedule never gives a role to, nor reminds, a lycée nobody
+    /// reads.
+    pub reachable: bool,
 }
 
 /// What the schedule already did (each step happens once).
@@ -384,6 +390,10 @@ pub enum Event {
     Rate { score: u8 },
     /// The schedule looks at the request: whatever is due now happens.
     Tick,
+    /// An email to lycée `uai` could not be delivered, after every retry:
+    /// nobody there was told. A lycée still waiting to answer steps aside
+    /// as if it had not answered, and the next one is told.
+    Undelivered { uai: String },
 }
 
 /// Why the coordination is written to.
@@ -443,6 +453,10 @@ pub enum Story {
     Expired {
         uai: String,
     },
+    /// The email to a lycée could not be delivered.
+    Undelivered {
+        uai: String,
+    },
     Joined {
         uai: String,
         role: RecipientRole,
@@ -491,6 +505,7 @@ impl Story {
             Story::Taken { first, .. } => *first,
             Story::Declined { .. }
             | Story::Expired { .. }
+            | Story::Undelivered { .. }
             | Story::MessageReminded { .. }
             | Story::CloseRequested { .. }
             | Story::Rated { .. } => false,
@@ -629,6 +644,8 @@ pub enum Refusal {
     BadScore,
     #[error("rien à faire pour l'instant")]
     NothingDue,
+    #[error("personne ne peut être joint dans ce lycée : indiquez d'abord l'adresse de son bureau des entreprises")]
+    Unreachable,
 }
 
 fn ended(status: RequestStatus) -> Refusal {
@@ -834,6 +851,13 @@ pub fn decide(
             plan.transitions.push(Transition::Avis);
         }
         Event::Tick => tick(req, &mut plan, now, calendar, deadlines)?,
+        Event::Undelivered { uai } => {
+            require_open(req).map_err(|_| Refusal::NothingDue)?;
+            let r = req.recipient(uai).filter(|r| r.status == RecipientStatus::Nouvelle).ok_or(Refusal::NothingDue)?;
+            plan.story.push(Story::Undelivered { uai: uai.clone() });
+            step_aside(req, &mut plan, r, RecipientStatus::Expiree, Some("courriel non distribué".into()));
+            plan.transitions.push(Transition::NonDistribuee);
+        }
     }
     Ok(plan)
 }
@@ -848,11 +872,13 @@ fn step_aside(req: &Request, plan: &mut Plan, leaving: &Recipient, status: Recip
     if let Some(r) = recips.iter_mut().find(|r| r.uai == leaving.uai) {
         r.status = status;
     }
-    let open = |r: &Recipient| r.role != RecipientRole::Reserve && r.status.is_involved();
+    // Only a lycée someone reads counts as "someone left to answer".
+    let open = |r: &Recipient| r.role != RecipientRole::Reserve && r.status.is_involved() && r.reachable;
     if leaving.role == RecipientRole::Pilote
         && req.responsible.is_none()
-        && let Some(next) =
-            recips.iter_mut().find(|r| r.role == RecipientRole::Appui && r.status == RecipientStatus::Nouvelle)
+        && let Some(next) = recips
+            .iter_mut()
+            .find(|r| r.role == RecipientRole::Appui && r.status == RecipientStatus::Nouvelle && r.reachable)
     {
         next.role = RecipientRole::Pilote;
         plan.recipients.push(RecipientChange {
@@ -868,8 +894,9 @@ fn step_aside(req: &Request, plan: &mut Plan, leaving: &Recipient, status: Recip
         plan.emails.push(Email::LyceeNew { uai: next.uai.clone(), role: RecipientRole::Pilote });
     }
     let has_pilot = recips.iter().any(|r| open(r) && r.role == RecipientRole::Pilote);
-    if let Some(next) =
-        recips.iter_mut().find(|r| r.role == RecipientRole::Reserve && r.status == RecipientStatus::EnAttente)
+    if let Some(next) = recips
+        .iter_mut()
+        .find(|r| r.role == RecipientRole::Reserve && r.status == RecipientStatus::EnAttente && r.reachable)
     {
         let role = if has_pilot || req.responsible.is_some() { RecipientRole::Appui } else { RecipientRole::Pilote };
         next.role = role;
@@ -996,7 +1023,9 @@ fn tick(
             && let Some(since) = pilot.notified_at
         {
             let waited = cal.working_days_between(since, now);
-            if waited >= d.pilot_moves {
+            // A pilot nobody reads is not waited for: its role moves on at
+            // the first look of the schedule.
+            if waited >= d.pilot_moves || !pilot.reachable {
                 plan.story.push(Story::Expired { uai: pilot.uai.clone() });
                 step_aside(
                     req,
@@ -1006,7 +1035,7 @@ fn tick(
                     Some(format!("sans prise en charge sous {} jours ouvrés", d.pilot_moves)),
                 );
                 plan.transitions.push(Transition::PiloteChange);
-            } else if waited >= d.pilot_reminder && !pilot.reminded {
+            } else if waited >= d.pilot_reminder && !pilot.reminded && pilot.reachable {
                 plan.recipients.push(RecipientChange {
                     uai: pilot.uai.clone(),
                     role: pilot.role,
@@ -1024,7 +1053,7 @@ fn tick(
         if elapsed >= d.everyone_reminder && !req.done.everyone_reminded {
             let uais: Vec<String> = req
                 .involved()
-                .filter(|r| r.status == RecipientStatus::Nouvelle)
+                .filter(|r| r.status == RecipientStatus::Nouvelle && r.reachable)
                 // Not those this very plan changes (a pilot that just left,
                 // a lycée just told).
                 .filter(|r| !plan.recipients.iter().any(|c| c.uai == r.uai))
@@ -1094,6 +1123,8 @@ impl Request {
                     status: c.status,
                     notified_at: c.notify.then_some(now),
                     reminded: c.reminded,
+                    // A lycée joins only when someone there can be written to.
+                    reachable: true,
                 }),
             }
         }
@@ -1140,6 +1171,10 @@ pub fn next_due(req: &Request, cal: &WorkingCalendar<'_>, d: &Deadlines) -> Opti
                 && let Some(since) = pilot.notified_at
             {
                 due.push(cal.add_working_days(since, d.pilot_moves));
+                // Nobody reads it: its role moves on at once.
+                if !pilot.reachable {
+                    due.push(since);
+                }
                 if !pilot.reminded {
                     due.push(cal.add_working_days(since, d.pilot_reminder));
                 }
@@ -1292,6 +1327,7 @@ mod unread_tests {
             status,
             notified_at: Some(at),
             reminded: false,
+            reachable: true,
         };
         let taken = responsible.is_some();
         Request {
@@ -1353,6 +1389,7 @@ mod partner_event_tests {
                 status: RecipientStatus::Nouvelle,
                 notified_at: Some(at),
                 reminded: false,
+                reachable: true,
             }],
             done: Done::default(),
             company_reopened: false,

@@ -90,10 +90,26 @@ pub struct RoutingRequest<'a> {
     pub keep_radius: bool,
 }
 
+/// What the router needs to know of one lycée besides the catalogue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LyceeStatus {
+    pub availability: Availability,
+    pub record: TrackRecord,
+    /// Someone will read what is sent to it ([`crate::reach::Contacts`]).
+    /// By default a lycée is not: nobody known is nobody.
+    pub reachable: bool,
+}
+
+/// At most this many unreachable lycées are named to the coordination
+/// for one request.
+pub const MAX_TO_CONTACT: usize = 3;
+
 /// A lycée chosen, with its rank and reasons in words.
 #[derive(Debug, Clone)]
 pub struct Candidate<'a> {
     pub lycee: &'a LyceeCard,
+    /// Someone will read what is sent to it.
+    pub reachable: bool,
     pub distance_km: f64,
     /// Best match strength (1 exact, 0.5 related), 1 without jobs.
     pub relevance: f64,
@@ -111,8 +127,29 @@ crate::codes!(
         TrainingOffer = "formation",
         /// No lycée fits, even within 100 km (or none is left).
         NoLyceeFits = "aucun_lycee",
+        /// Lycées fit, but nobody can be written to in any of them: the
+        /// coordination has the request at once, and calls them.
+        NoReachableLycee = "aucun_lycee_joignable",
+        /// Reachable lycées have the request, but a lycée that fits better
+        /// (or the one the company chose) cannot be written to: the
+        /// coordination is asked to call it.
+        ToContact = "lycee_a_contacter",
+        /// Nobody at all could be written to (no lycée, no coordination,
+        /// no national contact): the request is kept, the company told.
+        NoContact = "aucun_contact",
     }
 );
+
+impl CoordinationReason {
+    /// Whether the request went to no lycée at all (only the coordination,
+    /// or nobody).
+    pub fn without_lycee(self) -> bool {
+        matches!(
+            self,
+            CoordinationReason::NoLyceeFits | CoordinationReason::NoReachableLycee | CoordinationReason::NoContact
+        )
+    }
+}
 
 /// The nearest lycée teaching an asked job exactly, when none does within
 /// the company's radius: what the company is told.
@@ -134,6 +171,10 @@ pub struct Decision<'a> {
     pub pilot: Option<Candidate<'a>>,
     pub supports: Vec<Candidate<'a>>,
     pub reserves: Vec<Candidate<'a>>,
+    /// Lycées nobody can write to that fit better than those chosen (or
+    /// fit when none reachable does), best first: named to the
+    /// coordination, to call.
+    pub to_contact: Vec<Candidate<'a>>,
     /// The radius the lycées were found in.
     pub radius_km: f64,
     /// Whether it had to be widened beyond the company's radius.
@@ -194,7 +235,7 @@ fn candidates<'a, 'r>(
     asked: &Asked<'r>,
     lycees: &'a [LyceeCard],
     radius: f64,
-    status: &dyn Fn(&str) -> (Availability, TrackRecord),
+    status: &dyn Fn(&str) -> LyceeStatus,
 ) -> Vec<Candidate<'a>> {
     let (la0, la1, lo0, lo1) = req.center.bounding_box(radius);
     let with_jobs = !req.wanted.is_empty();
@@ -208,7 +249,7 @@ fn candidates<'a, 'r>(
         if distance > radius || req.excluded.contains(&card.uai) {
             continue;
         }
-        let (availability, record) = status(&card.uai);
+        let LyceeStatus { availability, record, reachable } = status(&card.uai);
         if !availability.allows(req.action) {
             continue;
         }
@@ -230,6 +271,7 @@ fn candidates<'a, 'r>(
         let origin = req.origin == Some(card.uai.as_str());
         out.push(Candidate {
             lycee: card,
+            reachable,
             distance_km: distance,
             relevance,
             exact,
@@ -266,11 +308,17 @@ fn nearest_exact(found: &[Candidate<'_>], req: &RoutingRequest<'_>, reached: boo
 }
 
 /// Routes a request over the national catalogue. `status` gives each
-/// lycée's availability and track record.
+/// lycée's availability, track record and whether it can be reached.
+///
+/// The radius is decided on what fits (the widening rules do not depend on
+/// who has signed up); then only reachable lycées are written to: the best
+/// reachable one leads, and the unreachable ones ranked before it are named
+/// to the coordination ([`Decision::to_contact`]). When none reachable
+/// fits, the coordination has the request at once.
 pub fn route<'a>(
     req: &RoutingRequest<'_>,
     lycees: &'a [LyceeCard],
-    status: &dyn Fn(&str) -> (Availability, TrackRecord),
+    status: &dyn Fn(&str) -> LyceeStatus,
 ) -> Decision<'a> {
     let asked = Asked::new(req.wanted, req.kinship);
     let mut radius = req.radius_km;
@@ -304,14 +352,30 @@ pub fn route<'a>(
             }
         }
     }
-    let mut rest = found.into_iter();
+    let fitting = !found.is_empty();
+    // The unreachable lycées ranked before the first reachable one.
+    let first_reachable = found.iter().position(|c| c.reachable).unwrap_or(found.len());
+    let mut to_contact = Vec::new();
+    let mut reachable = Vec::new();
+    for (i, c) in found.into_iter().enumerate() {
+        if c.reachable {
+            reachable.push(c);
+        } else if i < first_reachable && to_contact.len() < MAX_TO_CONTACT {
+            to_contact.push(c);
+        }
+    }
+    let mut rest = reachable.into_iter();
     let pilot = rest.next();
     let supports: Vec<Candidate<'a>> = rest.by_ref().take(MAX_SUPPORTS).collect();
     let reserves: Vec<Candidate<'a>> = rest.take(MAX_RESERVES).collect();
     let coordination = if req.action == ActionType::Formation {
         Some(CoordinationReason::TrainingOffer)
+    } else if pilot.is_none() && fitting {
+        Some(CoordinationReason::NoReachableLycee)
     } else if pilot.is_none() {
         Some(CoordinationReason::NoLyceeFits)
+    } else if !to_contact.is_empty() {
+        Some(CoordinationReason::ToContact)
     } else {
         None
     };
@@ -319,6 +383,7 @@ pub fn route<'a>(
         pilot,
         supports,
         reserves,
+        to_contact,
         radius_km: radius,
         widened: widened && radius > req.radius_km,
         trade_beyond,
@@ -413,8 +478,8 @@ mod tests {
         KIN.get_or_init(|| Kinship::from_pairs(&[("F1602", "F1605")]))
     }
 
-    fn everyone_available(_: &str) -> (Availability, TrackRecord) {
-        (Availability::default(), TrackRecord::default())
+    fn everyone_available(_: &str) -> LyceeStatus {
+        LyceeStatus { reachable: true, ..LyceeStatus::default() }
     }
 
     fn roles(d: &Decision<'_>) -> (Option<String>, Vec<String>, Vec<String>) {
@@ -546,14 +611,14 @@ mod tests {
         let cat = catalogue();
         let labels = labels();
         let wanted = [WantedJob::new("F1602", 1.0)];
-        let status = |uai: &str| -> (Availability, TrackRecord) {
+        let status = |uai: &str| -> LyceeStatus {
             let a = match uai {
                 "A" => Availability { paused: true, ..Availability::default() },
                 "B" => Availability { capacity_left: Some(0), ..Availability::default() },
                 "D" => Availability { accepts: Some(vec![ActionType::Visite]), ..Availability::default() },
                 _ => Availability::default(),
             };
-            (a, TrackRecord::default())
+            LyceeStatus { availability: a, reachable: true, ..LyceeStatus::default() }
         };
         let d = route(&request(ActionType::Pfmp, &wanted, 30.0, &labels), &cat, &status);
         assert_eq!(d.pilot.map(|p| p.lycee.uai.clone()).as_deref(), Some("C"), "only the same-domain lycée is left");
@@ -565,13 +630,13 @@ mod tests {
         let labels = labels();
         let wanted = [WantedJob::new("F1602", 1.0)];
         // A (2 km) never takes requests and got many lately; B (5 km) takes them all.
-        let status = |uai: &str| -> (Availability, TrackRecord) {
+        let status = |uai: &str| -> LyceeStatus {
             let r = match uai {
                 "A" => TrackRecord { received: 10, taken: 0, recent: 10 },
                 "B" => TrackRecord { received: 10, taken: 10, recent: 0 },
                 _ => TrackRecord::default(),
             };
-            (Availability::default(), r)
+            LyceeStatus { record: r, reachable: true, ..LyceeStatus::default() }
         };
         let d = route(&request(ActionType::Pfmp, &wanted, 30.0, &labels), &cat, &status);
         assert_eq!(d.pilot.as_ref().map(|p| p.lycee.uai.as_str()), Some("B"));
@@ -663,5 +728,65 @@ mod tests {
         let f1605 = [WantedJob::new("F1605", 1.0)];
         let req = RoutingRequest { origin: Some("C"), ..request(ActionType::Pfmp, &f1605, 30.0, &labels) };
         assert_eq!(roles(&route(&req, &cat, &everyone_available)).0.as_deref(), Some("C"));
+    }
+
+    /// Only reachable lycées are written to; the better ones nobody can
+    /// read are named to the coordination; none reachable: the
+    /// coordination at once.
+    #[test]
+    fn only_reachable_lycees_are_written_to() {
+        let cat = catalogue();
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        let reachable_only = |set: &'static [&'static str]| {
+            move |uai: &str| LyceeStatus { reachable: set.contains(&uai), ..LyceeStatus::default() }
+        };
+        let req = request(ActionType::Pfmp, &wanted, 30.0, &labels);
+        let names = |v: &[Candidate<'_>]| v.iter().map(|c| c.lycee.uai.clone()).collect::<Vec<_>>();
+
+        // A (2 km, exact) cannot be reached: B leads, A is to contact.
+        let d = route(&req, &cat, &reachable_only(&["B", "C", "D"]));
+        assert_eq!(roles(&d), (Some("B".into()), vec!["D".into(), "C".into()], vec![]));
+        assert_eq!(names(&d.to_contact), ["A"]);
+        assert_eq!(d.coordination, Some(CoordinationReason::ToContact));
+        assert!(d.pilot.iter().chain(&d.supports).all(|c| c.reachable));
+
+        // Only the related lycée can be reached: it leads (the exact trade
+        // stays first in rank, so the three exact ones are to contact).
+        let d = route(&req, &cat, &reachable_only(&["C"]));
+        assert_eq!(roles(&d).0.as_deref(), Some("C"));
+        assert_eq!(names(&d.to_contact), ["A", "B", "D"]);
+
+        // Nobody reachable: nothing is written to a lycée, the
+        // coordination has it at once, with whom to call; no widening for
+        // reachability (the lycées that fit are here).
+        let d = route(&req, &cat, &reachable_only(&[]));
+        assert!(d.pilot.is_none() && d.supports.is_empty() && d.reserves.is_empty());
+        assert_eq!(d.coordination, Some(CoordinationReason::NoReachableLycee));
+        assert_eq!(names(&d.to_contact), ["A", "B", "D"]);
+        assert!(!d.widened);
+
+        // Reachable lycées ranked after the best are not "to contact".
+        let d = route(&req, &cat, &reachable_only(&["A", "B", "C", "D"]));
+        assert!(d.to_contact.is_empty() && d.coordination.is_none());
+
+        // The lycée the company came from cannot be reached: it is named
+        // first, the best reachable one leads.
+        let from_d = RoutingRequest { origin: Some("D"), ..request(ActionType::Pfmp, &wanted, 30.0, &labels) };
+        let d = route(&from_d, &cat, &reachable_only(&["A", "B"]));
+        assert_eq!(roles(&d).0.as_deref(), Some("A"));
+        assert_eq!(names(&d.to_contact), ["D"]);
+
+        // Nothing fits at all: as before.
+        let n1101 = [WantedJob::new("N1101", 1.0)];
+        let d = route(&request(ActionType::Pfmp, &n1101, 30.0, &labels), &cat, &reachable_only(&[]));
+        assert_eq!(d.coordination, Some(CoordinationReason::NoLyceeFits));
+        assert!(d.to_contact.is_empty());
+
+        // A training-offer request keeps its reason, and still names whom
+        // to call.
+        let d = route(&request(ActionType::Formation, &wanted, 30.0, &labels), &cat, &reachable_only(&["B"]));
+        assert_eq!(d.coordination, Some(CoordinationReason::TrainingOffer));
+        assert_eq!(names(&d.to_contact), ["A"]);
     }
 }

@@ -211,6 +211,9 @@ pub struct Fact {
     /// [`Scope::sources`]; `None` for the site (its pages and its API
     /// without a key).
     pub source: Option<usize>,
+    /// It was written to a lycée at once (not only to the coordination,
+    /// nor kept for nobody).
+    pub direct: bool,
 }
 
 /// What the answer is about: the period, the académies it knows (code and
@@ -225,6 +228,43 @@ pub struct Scope<'a> {
     pub action: Option<ActionType>,
     /// The partner platforms the facts name (API.md: `source`).
     pub sources: &'a [String],
+    /// How many lycées there are and how many someone reads, by académie.
+    pub reach: Reach<'a>,
+}
+
+/// Lycées and reachable lycées (those someone reads: `crate::reach`), by
+/// académie (same order as [`Scope::academies`]) and in all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reach<'a> {
+    pub by_academie: &'a [(u64, u64)],
+    pub total: (u64, u64),
+}
+
+/// The service's reach (API.md, `couverture`): lycées are public, so their
+/// counts are never withheld; the share of requests that reached a lycée
+/// directly follows the rule of requests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    pub lycees: u64,
+    #[serde(rename = "lycees_joignables")]
+    pub reachable: u64,
+    #[serde(rename = "part_demandes_lycee_direct")]
+    pub direct_share: Option<f64>,
+    #[serde(rename = "par_academie")]
+    pub by_academie: Vec<AcademieCoverage>,
+}
+
+/// The reach of one académie.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcademieCoverage {
+    #[serde(rename = "academie")]
+    pub name: String,
+    pub code: String,
+    pub lycees: u64,
+    #[serde(rename = "lycees_joignables")]
+    pub reachable: u64,
+    #[serde(rename = "part_demandes_lycee_direct")]
+    pub direct_share: Option<f64>,
 }
 
 impl Scope<'_> {
@@ -355,6 +395,8 @@ pub struct Report {
     /// answer, in the order of the scope.
     #[serde(rename = "par_source")]
     pub by_source: Vec<SourceFigures>,
+    #[serde(rename = "couverture")]
+    pub coverage: Coverage,
 }
 
 /// The raw counts of a group, before the rule.
@@ -369,11 +411,13 @@ struct Tally {
     cancelled: u64,
     ratings: u64,
     rating_sum: u64,
+    direct: u64,
 }
 
 impl Tally {
     fn add(&mut self, f: &Fact) {
         self.requests += 1;
+        self.direct += u64::from(f.direct);
         if let Some(d) = f.taken_after_seconds {
             self.taken += 1;
             self.delays.push(d);
@@ -482,6 +526,27 @@ pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
             t.add(f);
         }
     }
+    let coverage = Coverage {
+        lycees: match scope.academie {
+            Some(i) => scope.reach.by_academie.get(i).map_or(0, |r| r.0),
+            None => scope.reach.total.0,
+        },
+        reachable: match scope.academie {
+            Some(i) => scope.reach.by_academie.get(i).map_or(0, |r| r.1),
+            None => scope.reach.total.1,
+        },
+        direct_share: rate(overall.direct, overall.requests),
+        by_academie: academies
+            .iter()
+            .map(|&i| AcademieCoverage {
+                name: scope.academies[i].1.clone(),
+                code: scope.academies[i].0.clone(),
+                lycees: scope.reach.by_academie.get(i).map_or(0, |r| r.0),
+                reachable: scope.reach.by_academie.get(i).map_or(0, |r| r.1),
+                direct_share: rate(by_academie[i].direct, by_academie[i].requests),
+            })
+            .collect(),
+    };
     let mut by_action: Vec<Option<Tally>> = by_action.into_iter().map(Some).collect();
     let mut by_academie: Vec<Option<Tally>> = by_academie.into_iter().map(Some).collect();
     Report {
@@ -523,6 +588,7 @@ pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
                 SourceFigures { source, label, figures: t.publish() }
             })
             .collect(),
+        coverage,
     }
 }
 
@@ -545,6 +611,7 @@ mod tests {
             ending: None,
             satisfaction: None,
             source: None,
+            direct: true,
         }
     }
 
@@ -592,6 +659,7 @@ mod tests {
             academie: None,
             action: None,
             sources: &[],
+            reach: Reach::default(),
         };
         // January: 4 requests (a small group); February: 6, two of them
         // taken, one rated.
@@ -648,6 +716,7 @@ mod tests {
             academie: Some(1),
             action: Some(ActionType::Visite),
             sources: &[],
+            reach: Reach::default(),
         };
         let mut facts: Vec<Fact> = (0..7).map(|_| fact("2026-01")).collect();
         for f in facts.iter_mut().take(5) {
@@ -691,6 +760,7 @@ mod tests {
             academie: None,
             action: None,
             sources: &sources,
+            reach: Reach::default(),
         };
         // 6 from the site, 7 from the first partner (2 taken), none from
         // the second: it is not listed.
@@ -712,5 +782,38 @@ mod tests {
         // A partner with fewer than 5 requests: listed, its figures withheld.
         let r = compute(&facts[..9], &scope);
         assert_eq!(r.by_source[1].figures.requests, None);
+    }
+
+    /// Lycées are counted as they are (public); the share of requests that
+    /// reached a lycée directly follows the rule of requests.
+    #[test]
+    fn coverage_counts_lycees_and_the_share_reaching_one() {
+        let academies = academies();
+        let scope = Scope {
+            period: Period::new(m("2026-01"), m("2026-01")).expect("période"),
+            academies: &academies,
+            academie: None,
+            action: None,
+            sources: &[],
+            reach: Reach { by_academie: &[(120, 40), (3, 1)], total: (123, 41) },
+        };
+        // Lyon: 8 requests, 6 reached a lycée; Paris: 2 (a small group).
+        let mut facts: Vec<Fact> = (0..8).map(|_| fact("2026-01")).collect();
+        facts[0].direct = false;
+        facts[1].direct = false;
+        facts.extend((0..2).map(|_| Fact { academie: Some(1), direct: false, ..fact("2026-01") }));
+        let c = compute(&facts, &scope).coverage;
+        assert_eq!((c.lycees, c.reachable), (123, 41));
+        assert_eq!(c.direct_share, Some(60.0));
+        assert_eq!(
+            (c.by_academie[0].lycees, c.by_academie[0].reachable, c.by_academie[0].direct_share),
+            (120, 40, Some(75.0))
+        );
+        assert_eq!((c.by_academie[1].lycees, c.by_academie[1].reachable), (3, 1), "lycées are never withheld");
+        assert_eq!(c.by_academie[1].direct_share, None, "two requests: withheld");
+        // One académie asked: its own counts.
+        let lyon = Scope { academie: Some(0), ..scope };
+        let c = compute(&facts, &lyon).coverage;
+        assert_eq!((c.lycees, c.reachable, c.by_academie.len()), (120, 40, 1));
     }
 }

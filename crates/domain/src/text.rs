@@ -750,3 +750,40 @@ mod tests {
         }
     }
 }
+
+/// The first character of `s` that has no business in text a person
+/// typed: the control characters (NUL, escape, the C1 controls…), except
+/// tab, line feed and carriage return, which multi-line fields keep. One
+/// rule for every field at the boundary (forms, JSON bodies, query strings,
+/// paths): PostgreSQL refuses NUL in text, and none of them is ever meant.
+pub fn forbidden_character(s: &str) -> Option<char> {
+    s.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// How a forbidden character is named in a message: "U+0000".
+pub fn character_code(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+#[cfg(test)]
+mod forbidden_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_but_line_breaks_and_tabs() {
+        for (s, found) in [
+            ("Bonjour", None),
+            ("ligne 1\nligne 2\r\n\tfin", None),
+            ("café — «\u{a0}Lyon\u{a0}» 😀", None),
+            ("a\u{0}b", Some('\u{0}')),
+            ("esc\u{1b}[31m", Some('\u{1b}')),
+            ("suppr\u{7f}", Some('\u{7f}')),
+            ("c1\u{85}", Some('\u{85}')),
+            ("bell\u{7}", Some('\u{7}')),
+        ] {
+            assert_eq!(forbidden_character(s), found, "{s:?}");
+        }
+        assert_eq!(character_code('\u{0}'), "U+0000");
+        assert_eq!(character_code('\u{85}'), "U+0085");
+    }
+}

@@ -21,7 +21,7 @@ fn lyon() -> WorkingCalendar<'static> {
 
 fn recipient(uai: &str, role: RecipientRole, status: RecipientStatus) -> Recipient {
     let told = role != RecipientRole::Reserve;
-    Recipient { uai: uai.into(), role, status, notified_at: told.then_some(START), reminded: false }
+    Recipient { uai: uai.into(), role, status, notified_at: told.then_some(START), reminded: false, reachable: true }
 }
 
 /// A request sent to A (pilot) and B (support), C in reserve.
@@ -107,6 +107,7 @@ fn events() -> Vec<(&'static str, Event)> {
         ("rouvrir entreprise", Event::Reopen { by: Actor::Company, candidates: vec!["D".into()] }),
         ("avis", Event::Rate { score: 4 }),
         ("échéancier", Event::Tick),
+        ("non distribué A", Event::Undelivered { uai: "A".into() }),
     ]
 }
 
@@ -132,18 +133,19 @@ fn every_state_against_every_event() {
     let expected: Vec<(&str, Vec<String>)> = vec![
         ("transmise", vec![ok.clone(), ok.clone(), s("NotRecipient"), ok.clone(), s("ReasonNeeded"), ok.clone(), ok.clone(),
             s("NotTaken"), ok.clone(), ok.clone(), ok.clone(), ok.clone(), s("NotTaken"), ok.clone(), ok.clone(), ok.clone(),
-            s("NotEnded"), s("NotEnded"), s("NotEnded"), s("NotYetRateable"), s("NothingDue")]),
+            s("NotEnded"), s("NotEnded"), s("NotEnded"), s("NotYetRateable"), s("NothingDue"), ok.clone()]),
         ("prise_en_charge", vec![s("AlreadyTaken"), ok.clone(), s("NotRecipient"), s("AlreadyTaken"), s("AlreadyTaken"),
             ok.clone(), s("TakenByAnother"), ok.clone(), ok.clone(), ok.clone(), ok.clone(), ok.clone(), ok.clone(), ok.clone(),
-            ok.clone(), ok.clone(), s("NotEnded"), s("NotEnded"), s("NotEnded"), s("NotYetRateable"), s("NothingDue")]),
+            ok.clone(), ok.clone(), s("NotEnded"), s("NotEnded"), s("NotEnded"), s("NotYetRateable"), s("NothingDue"),
+            s("NothingDue")]),
         ("en_attente", vec![s("AlreadyDeclined"), s("AlreadyDeclined"), s("NotRecipient"), s("AlreadyDeclined"),
             s("AlreadyDeclined"), s("NotInvolved"), ok.clone(), s("NotTaken"), ok.clone(), ok.clone(), ok.clone(), ok.clone(),
             s("NotTaken"), ok.clone(), ok.clone(), ok.clone(), s("NotEnded"), s("NotEnded"), s("NotEnded"),
-            s("NotYetRateable"), s("NothingDue")]),
-        ("cloturee", [vec![closed.clone(); 16], vec![ok.clone(), ok.clone(), s("NotReopenable"), ok.clone(), s("NothingDue")]].concat()),
-        ("annulee", [vec![cancelled.clone(); 18], vec![s("NotReopenable"), s("NotYetRateable"), s("NothingDue")]].concat()),
-        ("doublon", [vec![duplicate.clone(); 18], vec![s("NotReopenable"), s("NotYetRateable"), s("NothingDue")]].concat()),
-        ("sans_reponse", [vec![no_answer.clone(); 18], vec![ok.clone(), s("NotYetRateable"), s("NothingDue")]].concat()),
+            s("NotYetRateable"), s("NothingDue"), s("NothingDue")]),
+        ("cloturee", [vec![closed.clone(); 16], vec![ok.clone(), ok.clone(), s("NotReopenable"), ok.clone(), s("NothingDue"), s("NothingDue")]].concat()),
+        ("annulee", [vec![cancelled.clone(); 18], vec![s("NotReopenable"), s("NotYetRateable"), s("NothingDue"), s("NothingDue")]].concat()),
+        ("doublon", [vec![duplicate.clone(); 18], vec![s("NotReopenable"), s("NotYetRateable"), s("NothingDue"), s("NothingDue")]].concat()),
+        ("sans_reponse", [vec![no_answer.clone(); 18], vec![ok.clone(), s("NotYetRateable"), s("NothingDue"), s("NothingDue")]].concat()),
     ];
     let cal = lyon();
     let d = Deadlines::default();
@@ -205,6 +207,53 @@ fn declining_pilot_promotes_support_and_brings_the_reserve() {
             assert_eq!(plan.status, RequestStatus::EnAttente);
             assert!(plan.emails.contains(&Email::Coordination { cause: CoordinationCause::NoneLeft }));
             assert!(plan.story.contains(&Story::ToCoordination));
+        }
+    }
+}
+
+/// Nobody reads B and C: the schedule neither reminds them nor gives them
+/// a role; an email that could not be delivered makes its lycée step
+/// aside; with nobody reachable left, the coordination has the request.
+#[test]
+fn lycees_nobody_reads_are_skipped() {
+    let (cal, d) = (lyon(), Deadlines::default());
+    let mut req = sent();
+    req.recipients[2].reachable = false; // C, in reserve
+    // A's email bounced: B (reachable) leads, C is not told.
+    let plan = decide(&req, &Event::Undelivered { uai: "A".into() }, START, &cal, &d).expect("non distribué");
+    assert_eq!(plan.story[0], Story::Undelivered { uai: "A".into() });
+    assert!(!plan.story[0].public(), "an internal line");
+    assert!(plan.emails.contains(&Email::LyceeNew { uai: "B".into(), role: RecipientRole::Pilote }));
+    assert!(!plan.emails.iter().any(|e| matches!(e, Email::LyceeNew { uai, .. } if uai == "C")));
+    let after = req.apply(&plan, START);
+    assert_eq!(after.recipients[0].status, RecipientStatus::Expiree);
+    assert_eq!(after.recipients[2].status, RecipientStatus::EnAttente, "C stays in reserve");
+    // B's email bounces too: nobody reachable is left, the coordination
+    // has it at once.
+    let plan = decide(&after, &Event::Undelivered { uai: "B".into() }, START, &cal, &d).expect("non distribué");
+    assert_eq!(plan.status, RequestStatus::EnAttente);
+    assert!(plan.emails.contains(&Email::Coordination { cause: CoordinationCause::NoneLeft }));
+    // Twice the same bounce: nothing more to do.
+    let after = after.apply(&plan, START);
+    assert_eq!(decide(&after, &Event::Undelivered { uai: "B".into() }, START, &cal, &d), Err(Refusal::NothingDue));
+
+    // A pilot nobody reads is not reminded: its role moves on at the
+    // first look of the schedule, to the reachable support.
+    let mut req = sent();
+    req.recipients[0].reachable = false;
+    let due = domain::lifecycle::next_due(&req, &cal, &d).expect("échéance");
+    assert_eq!(due, START, "at once");
+    let plan = decide(&req, &Event::Tick, START + time::Duration::minutes(1), &cal, &d).expect("échéancier");
+    assert!(plan.story.contains(&Story::Expired { uai: "A".into() }));
+    assert!(plan.emails.contains(&Email::LyceeNew { uai: "B".into(), role: RecipientRole::Pilote }));
+    assert!(!plan.emails.iter().any(|e| matches!(e, Email::PilotReminder { .. })));
+    // Reminding everyone skips those nobody reads.
+    let mut req = sent();
+    req.recipients[1].reachable = false;
+    let plan = decide(&req, &Event::Tick, datetime!(2026-11-17 08:00 UTC), &cal, &d).expect("relance");
+    for e in &plan.emails {
+        if let Email::EveryoneReminder { uais } = e {
+            assert!(!uais.contains(&"B".to_string()), "{uais:?}");
         }
     }
 }

@@ -267,6 +267,11 @@ struct RequestPage {
     can: Permissions,
     /// Nobody took it in time: the coordination was told (when).
     escalated: Option<String>,
+    /// Who of the coordination chain has it and why, with the lycées that
+    /// fit but nobody could write to (for the coordination to call).
+    coordination: Option<crate::requests::CoordinationView>,
+    /// The person coordinates a territory (enters lycées' addresses).
+    coordinating: bool,
     /// The company's word, once the request is closed.
     satisfaction: Option<String>,
     reasons_choices: Vec<(&'static str, &'static str)>,
@@ -397,6 +402,8 @@ async fn request_page(
         viewer,
         can,
         escalated: d.escalade_le.as_deref().filter(|_| d.statut.is_open() && d.responsable_uai.is_none()).map(when),
+        coordination: crate::requests::CoordinationView::of(&index, &d),
+        coordinating: agent.role != crate::accounts::Role::Rbe,
         satisfaction: d.satisfaction.map(|s| {
             let comment = d.satisfaction_commentaire.as_deref().map(|c| format!(" — « {c} »")).unwrap_or_default();
             format!("{s} sur 5{comment}")

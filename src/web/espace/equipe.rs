@@ -10,7 +10,7 @@ use crate::storage::accounts as store;
 use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
 use crate::web::error::{PageError, render};
-use crate::web::form::PostedForm;
+use crate::web::form::{PostedForm, Upload};
 use crate::web::layout::Chrome;
 use askama::Template;
 use axum::extract::{Extension, Multipart, Path, State};
@@ -316,63 +316,22 @@ pub async fn import(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
     let mut p = page(&state, &csrf, &agent).await?;
-    let mut token = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut too_large = false;
-    match multipart {
-        Ok(mut m) => loop {
-            match m.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or("").to_string();
-                    let filename = field.file_name().unwrap_or("").to_string();
-                    match field.bytes().await {
-                        Ok(b) if name == "csrf" => token = String::from_utf8_lossy(&b).into_owned(),
-                        Ok(b) if name == "fichier" => {
-                            too_large |= b.len() > MAX_IMPORT_BYTES;
-                            file = Some((filename, b.to_vec()));
-                        }
-                        Ok(_) => {}
-                        Err(_) => {
-                            too_large = true;
-                            break;
-                        }
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    too_large = true;
-                    break;
-                }
-            }
-        },
-        Err(_) => {
-            p.error = Some("Envoyez le fichier avec le formulaire de la page.".into());
-            return Ok(private(render(StatusCode::BAD_REQUEST, &p)));
-        }
-    }
-    if !csrf.accepts(&state, &token) {
+    let Some(upload) = Upload::read(multipart, "fichier", MAX_IMPORT_BYTES).await else {
+        p.error = Some("Envoyez le fichier avec le formulaire de la page.".into());
+        return Ok(private(render(StatusCode::BAD_REQUEST, &p)));
+    };
+    if !csrf.accepts(&state, &upload.csrf) {
         p.error = Some(crate::web::csrf::EXPIRED.into());
         return Ok(private(render(StatusCode::FORBIDDEN, &p)));
     }
-    let problem = |p: &mut TeamPage, status: StatusCode, message: &str| {
-        p.error = Some(message.to_string());
-        Ok(private(render(status, &*p)))
-    };
-    if too_large {
-        return problem(&mut p, StatusCode::PAYLOAD_TOO_LARGE, "Fichier trop volumineux : 1 Mo au plus.");
-    }
-    let Some((filename, bytes)) = file.filter(|(f, b)| !f.is_empty() || !b.is_empty()) else {
-        return problem(&mut p, StatusCode::UNPROCESSABLE_ENTITY, "Choisissez un fichier CSV.");
-    };
-    if !(filename.to_lowercase().ends_with(".csv") || filename.to_lowercase().ends_with(".txt")) {
-        return problem(&mut p, StatusCode::UNPROCESSABLE_ENTITY, "Le fichier doit être un CSV (extension .csv).");
-    }
-    let Ok(text) = String::from_utf8(bytes) else {
-        return problem(
-            &mut p,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Le fichier n'est pas en UTF-8 : dans votre tableur, enregistrez-le en « CSV UTF-8 ».",
-        );
+    let too_large = upload.too_large;
+    let text = match upload.csv_text("1 Mo") {
+        Ok(t) => t,
+        Err(why) => {
+            p.error = Some(why);
+            let status = if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+            return Ok(private(render(status, &p)));
+        }
     };
     let lines = match read_import(&text) {
         Ok(l) => l,

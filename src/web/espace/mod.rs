@@ -7,6 +7,8 @@
 //! cannot be probed.
 
 pub mod admin;
+pub mod adresses;
+pub mod coordinations;
 pub mod demandes;
 pub mod equipe;
 pub mod evenements;

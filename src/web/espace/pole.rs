@@ -286,6 +286,13 @@ pub async fn point(
         Err(AnswerError::Internal) => {
             return Err(PageError::Internal(format!("orientation de la demande {reference} vers un besoin")));
         }
+        Err(AnswerError::Refused(domain::lifecycle::Refusal::Unreachable)) => {
+            page.error = Some(format!(
+                "La demande {reference} n'a pas été confiée : personne ne peut être joint dans ce lycée. Indiquez \
+                 d'abord l'adresse de son bureau des entreprises (page « Adresses des lycées » de votre territoire)."
+            ));
+            return Ok(private(render(StatusCode::CONFLICT, &page)));
+        }
         Err(AnswerError::Unknown | AnswerError::Refused(_)) => {
             page.error = Some(format!(
                 "La demande {reference} n'a pas pu être confiée à ce lycée : elle a changé entre-temps (prise en \

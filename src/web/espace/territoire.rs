@@ -574,6 +574,12 @@ pub async fn reassign(
             "reaffecter-lycee",
             "Lycée inconnu : donnez son UAI (7 chiffres et une lettre, par exemple 0690043X).",
         );
+    } else if !crate::storage::reach::reachable(&state.requests.db, &to).await? {
+        p.errors.add(
+            "reaffecter-lycee",
+            "Personne ne peut être joint dans ce lycée : indiquez d'abord l'adresse de son bureau des entreprises \
+             (page « Adresses des lycées »).",
+        );
     }
     let refs = form.all("ref");
     if refs.is_empty() {

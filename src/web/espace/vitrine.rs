@@ -274,6 +274,9 @@ pub async fn save(
         return Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
     }
     crate::showcase::save(&state.requests.db, &v, &d, &agent.email).await?;
+    // The bureau's address may make the lycée reachable (or not): what is
+    // computed from reachability follows at once.
+    state.requests.changed();
     refresh(&state).await;
     Ok(private(Redirect::to(&format!("/espace/lycees/{}/vitrine?enregistre=1", v.uai)).into_response()))
 }
