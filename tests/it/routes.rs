@@ -1,29 +1,55 @@
 //! The route walk of the benchmark (issue 25), at a small volume so that
-//! it cannot rot: the seeding command fills a database, every path the
+//! it cannot rot: the seeding command (`monlyceepro seed --volume small`,
+//! as the benchmark runs it) fills a database, every path the
 //! router answers `GET` on is either walked or listed with why it is not
 //! (`web::routes::GET_ROUTES`), and every URL walked answers 200 on the
 //! seeded data, for the visitor the benchmark uses.
 
 use crate::on_both_engines;
-use crate::support::{Engine, TestApp};
+use crate::support::{Engine, Options, TEST_SECRET_KEY, TestApp, catalogue_db, data_dir, scratch_dir};
 use monlyceepro::clock::Clock;
-use monlyceepro::seed::{self, Volume};
+use monlyceepro::seed;
 use monlyceepro::web::routes::{self, Targets, Walk};
 use reqwest::StatusCode;
 
+/// `monlyceepro seed --volume small` on the database at `url`, signing
+/// with the test servers' key (the walk's links must be theirs): whether
+/// it succeeded, and its output.
+fn seed_command(url: &str) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_monlyceepro"))
+        .args(["seed", "--volume", "small"])
+        .env("DATABASE_URL", url)
+        .env("MLP_SECRET_KEY", TEST_SECRET_KEY)
+        .env("MLP_DATA_DIR", data_dir())
+        .env("MLP_VAR_DIR", scratch_dir())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("binaire monlyceepro");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
 async fn every_get_route_is_walked_or_excused(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let now = app.clock.now();
-    let report = seed::seed(&app.state, Volume::Small, now).await.expect("remplissage");
-    let statuses: Vec<&str> = report.statuses.iter().filter(|(_, n)| *n > 0).map(|(s, _)| s.code()).collect();
-    for wanted in ["transmise", "prise_en_charge", "cloturee", "annulee", "sans_reponse"] {
-        assert!(statuses.contains(&wanted), "{wanted} parmi {statuses:?}");
+    // The command the benchmark runs, on a database with the catalogue.
+    let db = catalogue_db(engine).await;
+    let (ok, said) = seed_command(&db.url);
+    assert!(ok, "{said}");
+    let statuses = said.lines().find(|l| l.contains("demandes par statut")).unwrap_or_default().to_string();
+    for wanted in ["transmise", "prise_en_charge", "cloturee", "annulee", "sans_reponse", "doublon"] {
+        assert!(statuses.contains(&format!("{wanted} ")), "{wanted} parmi {statuses}");
     }
-    assert_eq!(report.unscheduled, 0, "rien n'est laissé dû au travailleur");
-    let (_, key) = report.keys.first().expect("clé de plateforme").clone();
+    assert!(!said.contains("laissées à l'échéancier"), "rien n'est laissé dû au travailleur : {said}");
+    let key = said
+        .lines()
+        .find(|l| l.contains(&format!("« {} »", seed::PARTNER_PLATFORMS[0])))
+        .and_then(|l| l.rsplit(" : ").next())
+        .expect("clé de la plateforme")
+        .to_string();
     // Seeding twice would double the requests: refused.
-    let again = seed::seed(&app.state, Volume::Small, now).await;
-    assert!(again.is_err_and(|e| e.to_string().contains("contient déjà")));
+    let (again, why) = seed_command(&db.url);
+    assert!(!again && why.contains("contient déjà"), "{why}");
+    let app = TestApp::spawn_on(db, Options::default()).await;
+    let now = app.clock.now();
 
     // Which paths the router answers GET on: every other method gets 405.
     let book = monlyceepro::web::routes();
