@@ -417,8 +417,8 @@ async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Opti
     }))
 }
 
-/// `GET /lycees/{uai}`: the showcase. The rendered page is cached for the
-/// current catalogue version.
+/// `GET /lycees/{uai}`: the showcase. The rendered page is cached, keyed
+/// by the change counters it depends on, read afresh.
 pub async fn lycee(
     State(state): State<AppState>,
     Path(uai): Path<String>,
@@ -442,31 +442,33 @@ pub async fn lycee(
         .filter(|e| e.event.uai == uai.as_str() && !crate::events::is_over(&e.event, now))
         .count();
     // Whether anyone reads the lycée changes without the catalogue too (an
-    // account, an address entered, an address that failed).
-    let reachable = crate::storage::reach::reachable(state.catalogue.db(), uai.as_str()).await?;
-    let via = if reachable {
-        String::new()
-    } else {
-        let index = state.search.index();
-        let card = index.lycee(uai.as_str());
-        let code = card.and_then(|c| c.academie.clone());
-        let academie =
-            code.as_ref().and_then(|c| index.academies.values().find(|(k, _)| k == c)).map(|(_, n)| n.clone());
-        let chain = crate::storage::reach::chain(
-            state.catalogue.db(),
-            code.as_deref(),
-            state.requests.national_contact.as_deref(),
-        )
-        .await?;
-        chain
-            .first()
-            .map_or(String::new(), |(level, _)| crate::requests::views::coordination_who(level, academie.as_deref()))
-    };
-    let key = format!("{uai}@{today}#{}.{live}#{reachable}#{via}", versions.events);
+    // account, an address entered, an address that failed): the contacts'
+    // counter.
+    let key = format!("{uai}@{today}#{}.{live}#{}", versions.events, versions.contacts);
     let body = match state.pages.get(version, &key) {
         Some(b) => b,
         None => {
             let (coming, past) = showcase_events(&state, uai.as_str(), now).await?;
+            let reachable = crate::storage::reach::reachable(state.catalogue.db(), uai.as_str()).await?;
+            let via = if reachable {
+                String::new()
+            } else {
+                let index = state.search.index();
+                let card = index.lycee(uai.as_str());
+                let code = card.and_then(|c| c.academie.clone());
+                let academie =
+                    code.as_ref().and_then(|c| index.academies.values().find(|(k, _)| k == c)).map(|(_, n)| n.clone());
+                let chain = crate::storage::reach::chain(
+                    state.catalogue.db(),
+                    code.as_deref(),
+                    state.requests.national_contact.as_deref(),
+                )
+                .await?;
+                chain.first().map_or(String::new(), |(level, _)| {
+                    crate::requests::views::coordination_who(level, academie.as_deref())
+                })
+            };
+
             let l = state.catalogue.lycee(&uai).await?.ok_or(PageError::NotFound)?;
             let mut crumbs = vec![Crumb::new("Accueil", "/"), Crumb::new("Les lycées", "/lycees")];
             if let Some(a) = &l.academie

@@ -1,7 +1,7 @@
 //! What pages keep in memory stays true (issue 25): two instances of the
 //! service share one database, as behind a load balancer; an officer
-//! changes the showcase, declares a need, publishes an event and a company
-//! registers on one of them, and the other's cached pages show each change
+//! joins, changes the showcase, declares a need, publishes an event and a
+//! company registers on one of them, and the other's cached pages show each change
 //! at the very next request — no waiting, no refresh of its own.
 
 use crate::on_both_engines;
@@ -41,8 +41,6 @@ async fn changes_show_at_once_on_the_other_instance(engine: Engine) {
         .expect("un lycée de Lyon qui forme des électriciens");
     let uai = lycee.uai.clone();
     let cfd = lycee.offers.iter().find(|o| o.romes.first().is_some_and(|r| r == "F1602")).expect("diplôme").cfd.clone();
-    let rbe_id = a.account("rbe.fraicheur@ac-lyon.fr", Role::Rbe, &[&uai], None).await;
-    let officer = a.signed_in(&rbe_id).await;
     let showcase = format!("/lycees/{uai}");
     let stages = "/stages?q=electricien&commune=69123&rayon_km=30";
     let events = "/evenements?commune=69003";
@@ -51,6 +49,19 @@ async fn changes_show_at_once_on_the_other_instance(engine: Engine) {
         let _ = text(&b, path).await;
         let _ = text(&b, path).await;
     }
+    let nobody = "id=\"via-coordination\"";
+    assert!(!text(&b, &showcase).await.contains(nobody), "une adresse du lycée est connue");
+
+    // The coordination removes the lycée's only address on A: B's showcase
+    // says at once that a request would go through the coordination; an
+    // officer's account opened on A, and it no longer does.
+    let mut tx = a.db.begin().await.expect("transaction");
+    assert!(monlyceepro::storage::reach::clear_entered(&mut tx, &uai).await.expect("base"), "adresse saisie");
+    tx.commit().await.expect("validation");
+    assert!(text(&b, &showcase).await.contains(nobody), "personne ne lit plus ce lycée");
+    let rbe_id = a.account("rbe.fraicheur@ac-lyon.fr", Role::Rbe, &[&uai], None).await;
+    assert!(!text(&b, &showcase).await.contains(nobody), "la vitrine de B sait qu'un référent lit le lycée");
+    let officer = a.signed_in(&rbe_id).await;
 
     // The showcase edited on A: B's cached page says it at once.
     let editor = format!("/espace/lycees/{uai}/vitrine");
