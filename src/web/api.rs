@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::catalogue::{Commune, LyceeSummary};
+use crate::catalogue::Commune;
 use crate::storage::catalogue::LyceeFilter;
 use axum::Json;
 use axum::body::Bytes;
@@ -112,10 +112,14 @@ pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Re
 
 /// `GET /api/v1/lycees`: plain listing by académie, département, commune,
 /// or around a commune (`rayon_km`).
-pub async fn lycees(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<PageOf<LyceeSummary>>, ApiError> {
+pub async fn lycees(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    // A list depends on the catalogue alone: kept per version (read
+    // afresh) and query string.
+    let version = state.current().await?.catalogue;
+    let key = raw.clone().unwrap_or_default();
+    if let Some(b) = state.listings.get(version, &format!("api?{key}")) {
+        return Ok(json_bytes(b));
+    }
     let p = Params::parse(raw.as_deref());
     let page = p.int("page", 1, 100_000, 1)?;
     let par_page = p.int("par_page", 1, 100, 20)?;
@@ -167,7 +171,16 @@ pub async fn lycees(
     let start = ((page - 1) * par_page) as usize;
     let page_rows: Vec<_> = rows.into_iter().skip(start).take(par_page as usize).collect();
     let resultats = state.catalogue.summaries(page_rows).await?;
-    Ok(Json(PageOf { total, page, par_page, resultats }))
+    let b = Bytes::from(serde_json::to_vec(&PageOf { total, page, par_page, resultats }).map_err(ApiError::internal)?);
+    if key.len() <= super::pages::LISTING_KEY_MAX {
+        state.listings.insert(version, format!("api?{key}"), b.clone());
+    }
+    Ok(json_bytes(b))
+}
+
+/// A JSON answer already serialised (kept in a cache).
+pub(super) fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /api/v1/communes?q=`.

@@ -116,6 +116,10 @@ pub struct Services {
     /// The published events not over, per events counter and day:
     /// `/evenements` and the showcases filter them in memory.
     pub coming_events: VersionedCache<Arc<Vec<crate::storage::events::EventWithCounts>>>,
+    /// Lists of lycées (`/lycees`, `GET /api/v1/lycees`), rendered, by
+    /// query string, for the catalogue version read afresh: they depend on
+    /// nothing else.
+    pub listings: VersionedCache<Bytes>,
 }
 
 impl AppState {
@@ -173,6 +177,7 @@ impl AppState {
             versions: crate::cache::Fresh::new(),
             reloading: tokio::sync::Mutex::new(()),
             coming_events: VersionedCache::new(4),
+            listings: VersionedCache::new(512),
         })))
     }
 

@@ -103,7 +103,15 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 pub async fn browse(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
+    // The lists depend on the catalogue alone: kept per version (read
+    // afresh) and query string.
+    let version = state.current().await?.catalogue;
+    let key = raw.unwrap_or_default();
+    if let Some(b) = state.listings.get(version, &key) {
+        return Ok(html(b));
+    }
     let get = |k: &str| params.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let page = if let Some(code) = get("commune") {
         browse_commune(&state, code).await?
@@ -127,7 +135,18 @@ pub async fn browse(
             .collect();
         p
     };
-    Ok(render(StatusCode::OK, &page))
+    let b = Bytes::from(page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?);
+    if key.len() <= LISTING_KEY_MAX {
+        state.listings.insert(version, key, b.clone());
+    }
+    Ok(html(b))
+}
+
+/// Longest query string whose list is kept (longer ones are computed).
+pub const LISTING_KEY_MAX: usize = 200;
+
+fn html(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 async fn browse_academie(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
@@ -525,7 +544,7 @@ pub async fn lycee(
         Some(context) => with_search_context(&body, uai.as_str(), &context),
         None => body,
     };
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+    Ok(html(body))
 }
 
 /// The coming events of lycée `uai` (published, not over) and its past

@@ -3,7 +3,7 @@
 //! search; the page reports mistakes next to the field, the API as JSON.
 
 use super::AppState;
-use super::api::{Params, clip};
+use super::api::{Params, clip, json_bytes};
 use super::error::{ApiError, PageError, render};
 use super::layout::{Chrome, km, thousands};
 use crate::search::jobs::UnderstoodJob;
@@ -13,8 +13,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::matching::Asked;
 use domain::{ActionType, Niveau, Position, RomeCode};
 use serde::Serialize;
@@ -332,10 +331,6 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
         state.searches.insert(index.version, key, out.clone());
     }
     Ok(json_bytes(out))
-}
-
-fn json_bytes(body: Bytes) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 // ---------------------------------------------------------------- page
