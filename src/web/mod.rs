@@ -120,6 +120,10 @@ pub struct Services {
     /// query string, for the catalogue version read afresh: they depend on
     /// nothing else.
     pub listings: VersionedCache<Bytes>,
+    /// The public statistics as served (JSON, CSV, the page), each kept
+    /// with the computation it was made from (`web::statistiques::kept`):
+    /// no older than the figures themselves.
+    pub stats_out: crate::cache::FreshCache<Bytes>,
 }
 
 impl AppState {
@@ -178,6 +182,7 @@ impl AppState {
             reloading: tokio::sync::Mutex::new(()),
             coming_events: VersionedCache::new(4),
             listings: VersionedCache::new(512),
+            stats_out: crate::cache::FreshCache::new(256, Duration::from_secs(3600)),
         })))
     }
 
