@@ -11,32 +11,12 @@
 use domain::ActionType;
 use domain::lifecycle::{Outcome, RequestStatus};
 use monlyceepro::search::SearchIndex;
+use monlyceepro::seed::Rng;
 use monlyceepro::stats::{Query, StatsService};
 use monlyceepro::storage::{Db, Val, bulk_insert};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
-
-/// SplitMix64: the same data on every run and both engines.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn secs(&mut self, from: i64, to: i64) -> time::Duration {
-        time::Duration::seconds(from + self.below((to - from).max(1) as u64) as i64)
-    }
-}
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -71,7 +51,7 @@ async fn load(db: &Db, n: usize) -> anyhow::Result<()> {
     let index = SearchIndex::build(db, 0).await?;
     let mut communes: Vec<(&str, &str)> = index
         .places
-        .values()
+        .iter()
         .filter_map(|p| index.academies.get(&p.departement).map(|(code, _)| (p.code_insee.as_str(), code.as_str())))
         .collect();
     communes.sort();
@@ -81,19 +61,19 @@ async fn load(db: &Db, n: usize) -> anyhow::Result<()> {
     let from = now - time::Duration::days(456);
     let span = (now - from).whole_seconds();
     let mut rng = Rng(0x5747_2026);
-    let run = rng.next();
+    let run = rng.next_u64();
     let started = Instant::now();
     let mut rows = Vec::with_capacity(2000);
     let mut written = 0;
     for i in 0..n {
-        let pick = if rng.below(2) == 0 { rng.below(200) } else { rng.below(communes.len() as u64) };
-        let (commune, academie) = communes[pick as usize % communes.len()];
+        let pick = if rng.below(2) == 0 { rng.below(200) } else { rng.below(communes.len()) };
+        let (commune, academie) = communes[pick % communes.len()];
         let action = ActionType::ALL[match rng.below(10) {
             0..4 => 0,
             4..6 => 1,
-            _ => rng.below(12) as usize,
+            _ => rng.below(12),
         }];
-        let created = from + rng.secs(0, span - 3600);
+        let created = from + rng.seconds(0, span - 3600);
         let mut taken = None;
         let (mut status, mut ended, mut outcome, mut rating) = (RequestStatus::Transmise, None, None, None);
         if rng.below(100) < 3 {
@@ -101,18 +81,18 @@ async fn load(db: &Db, n: usize) -> anyhow::Result<()> {
         } else {
             if rng.below(100) < 72 {
                 let delay = match rng.below(10) {
-                    0..5 => rng.secs(60, 36 * 3600),
-                    5..8 => rng.secs(36 * 3600, 7 * 86_400),
-                    _ => rng.secs(7 * 86_400, 25 * 86_400),
+                    0..5 => rng.seconds(60, 36 * 3600),
+                    5..8 => rng.seconds(36 * 3600, 7 * 86_400),
+                    _ => rng.seconds(7 * 86_400, 25 * 86_400),
                 };
                 taken = Some(created + delay).filter(|t| *t < now);
             }
-            let end = created + rng.secs(86_400, 60 * 86_400);
+            let end = created + rng.seconds(86_400, 60 * 86_400);
             match (taken, rng.below(100)) {
                 (Some(_), 0..55) if end < now => {
                     status = RequestStatus::Cloturee;
                     ended = Some(end);
-                    outcome = Some(Outcome::ALL[rng.below(4) as usize]);
+                    outcome = Some(Outcome::ALL[rng.below(4)]);
                     if rng.below(2) == 0 {
                         rating = Some(1 + rng.below(5) as i64);
                     }

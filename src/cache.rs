@@ -105,6 +105,48 @@ pub enum Kept<V> {
     Missing,
 }
 
+/// A value read from the database, as of a read that began after the
+/// caller asked: what pages key their caches with (the change counters of
+/// `storage::versions`), so that a change committed by any instance shows
+/// at once on every other — no polling window. Concurrent callers share
+/// reads: one read at a time, and a caller takes the result of the first
+/// read that began after it asked, so that under load an instance makes
+/// about one read per read's duration instead of one per request.
+#[derive(Debug, Default)]
+pub struct Fresh<T> {
+    /// Reads begun so far.
+    begun: std::sync::atomic::AtomicU64,
+    /// The last read completed: its number (1 for the first) and value.
+    last: tokio::sync::Mutex<(u64, Option<T>)>,
+}
+
+impl<T: Clone> Fresh<T> {
+    pub fn new() -> Fresh<T> {
+        Fresh { begun: std::sync::atomic::AtomicU64::new(0), last: tokio::sync::Mutex::new((0, None)) }
+    }
+
+    /// The value as `read` gives it, from a read begun after this call.
+    pub async fn get<E, F>(&self, read: impl FnOnce() -> F) -> Result<T, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        use std::sync::atomic::Ordering;
+        let asked = self.begun.load(Ordering::Acquire);
+        // Fair (first come, first served): those who asked during a read
+        // wait for the next one, which the first of them makes.
+        let mut last = self.last.lock().await;
+        if last.0 > asked
+            && let Some(v) = &last.1
+        {
+            return Ok(v.clone());
+        }
+        let number = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
+        let value = read().await?;
+        *last = (number, Some(value.clone()));
+        Ok(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +162,38 @@ mod tests {
         assert!(c.len() <= 2);
         c.insert(2, "d".into(), 4);
         assert_eq!((c.get(1, "c"), c.get(2, "d")), (None, Some(4)));
+    }
+
+    #[tokio::test]
+    async fn fresh_reads_begin_after_the_ask() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let fresh: std::sync::Arc<Fresh<u64>> = std::sync::Arc::new(Fresh::new());
+        let store = std::sync::Arc::new(AtomicU64::new(1));
+        let reads = std::sync::Arc::new(AtomicU64::new(0));
+        let read = |store: std::sync::Arc<AtomicU64>, reads: std::sync::Arc<AtomicU64>| async move {
+            reads.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            Ok::<u64, ()>(store.load(Ordering::SeqCst))
+        };
+        assert_eq!(fresh.get(|| read(store.clone(), reads.clone())).await, Ok(1));
+        // A change committed before the ask is always seen.
+        store.store(2, Ordering::SeqCst);
+        assert_eq!(fresh.get(|| read(store.clone(), reads.clone())).await, Ok(2));
+        // Many callers at once share a few reads, and all see the change.
+        store.store(3, Ordering::SeqCst);
+        let before = reads.load(Ordering::SeqCst);
+        let mut all = Vec::new();
+        for _ in 0..50 {
+            let (f, s, r) = (fresh.clone(), store.clone(), reads.clone());
+            all.push(tokio::spawn(async move { f.get(|| read(s, r)).await }));
+        }
+        for t in all {
+            assert_eq!(t.await.expect("tâche"), Ok(3));
+        }
+        assert!(reads.load(Ordering::SeqCst) - before <= 3, "{} reads", reads.load(Ordering::SeqCst) - before);
+        // A failed read is the caller's error; the next read tries again.
+        assert_eq!(fresh.get(|| async { Err::<u64, &str>("base injoignable") }).await, Err("base injoignable"));
+        assert_eq!(fresh.get(|| read(store.clone(), reads.clone())).await, Ok(3));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod refresh;
 pub mod requests;
 pub mod search;
 pub mod security;
+pub mod seed;
 pub mod showcase;
 pub mod stats;
 pub mod storage;

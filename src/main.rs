@@ -1,5 +1,5 @@
 //! The `monlyceepro` binary: `serve` (default), `migrate`, `import`,
-//! `worker`, `users`, `download`, `backup`.
+//! `worker`, `users`, `download`, `backup`, `seed`.
 
 use clap::{Parser, Subcommand};
 use monlyceepro::config::Config;
@@ -76,6 +76,20 @@ enum Command {
         /// Fichier de la sauvegarde (jamais écrasé s'il existe).
         fichier: std::path::PathBuf,
     },
+    /// Remplit une base sans demandes de ce que deux ans de service
+    /// national y laissent (demandes dans tous les états, besoins de stages,
+    /// événements, partenaires, comptes, courriels et webhooks), pour mesurer
+    /// chaque page à ce volume ; importe d'abord le catalogue s'il est vide.
+    Seed {
+        /// national (100 000 demandes sur deux ans…) ou small (quelques-unes
+        /// de chaque, en secondes).
+        #[arg(long, default_value = "national", value_parser = parse_volume, value_name = "VOLUME")]
+        volume: monlyceepro::seed::Volume,
+    },
+}
+
+fn parse_volume(s: &str) -> Result<monlyceepro::seed::Volume, String> {
+    s.parse()
 }
 
 #[derive(Subcommand)]
@@ -266,6 +280,31 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Download { .. } => unreachable!("handled before the database"),
         Command::Worker => monlyceepro::web::work(db, config).await?,
+        Command::Seed { volume } => seed(db, config, volume).await?,
+    }
+    Ok(())
+}
+
+/// `monlyceepro seed`: the catalogue first when missing, then the volume.
+async fn seed(db: Db, config: Config, volume: monlyceepro::seed::Volume) -> anyhow::Result<()> {
+    monlyceepro::web::import_if_empty(&db, &config).await?;
+    let state = monlyceepro::web::AppState::new(db, config).await?;
+    let started = std::time::Instant::now();
+    let report = monlyceepro::seed::seed(&state, volume, time::OffsetDateTime::now_utc()).await?;
+    println!("Base remplie en {:.0} s :", started.elapsed().as_secs_f64());
+    for (what, n, secs) in &report.lines {
+        let took = if *secs > 0.0 { format!(" ({secs:.1} s)") } else { String::new() };
+        println!("  {:>9} {what}{took}", domain::text::thousands(*n as i64));
+    }
+    let statuses: Vec<String> =
+        report.statuses.iter().map(|(s, n)| format!("{} {}", s.code(), domain::text::thousands(*n as i64))).collect();
+    println!("  demandes par statut : {}", statuses.join(", "));
+    if report.unscheduled > 0 {
+        println!("  {} demandes laissées à l'échéancier du travailleur", report.unscheduled);
+    }
+    println!("  lycée des comptes du banc : {}", report.bench_lycee);
+    for (name, key) in &report.keys {
+        println!("  clé d'API « {name} » (affichée une seule fois) : {key}");
     }
     Ok(())
 }

@@ -268,11 +268,7 @@ pub async fn call(
             if !store::insert_appel(&mut tx, &random_id(), &need.id, &f.partner.id, &norm, now, who).await? {
                 continue;
             }
-            let token = links.signer.sign(
-                UNSUBSCRIBE_PURPOSE,
-                &format!("{}|{norm}", need.uai),
-                links.now_unix + UNSUBSCRIBE_DAYS * 86_400,
-            );
+            let token = unsubscribe_token(links.signer, &need.uai, &norm, links.now_unix);
             let mail = CallForPlacements {
                 partenaire: &f.partner.nom,
                 contact: contact.prenom.as_deref().unwrap_or(""),
@@ -326,6 +322,13 @@ pub fn offer_path(index: &SearchIndex, need: &BesoinRow) -> String {
     q.append_pair("debut", &need.debut);
     q.append_pair("fin", &need.fin);
     format!("/demande?{}", q.finish())
+}
+
+/// The token of the link by which `email_norm` stops receiving calls for
+/// placements from `uai` (valid two years from `now_unix`: a call may be
+/// read late).
+pub fn unsubscribe_token(signer: &Signer, uai: &str, email_norm: &str, now_unix: i64) -> String {
+    signer.sign(UNSUBSCRIBE_PURPOSE, &format!("{uai}|{email_norm}"), now_unix + UNSUBSCRIBE_DAYS * 86_400)
 }
 
 /// The lycée and address an unsubscribe token stands for.

@@ -11,7 +11,7 @@ use crate::cache::VersionedCache;
 use crate::storage::Db;
 use crate::storage::catalogue::{self as q, LyceeFilter, LyceeRow};
 use domain::geo::round_km;
-use domain::text::{count_of, fold, fold_place, long_date};
+use domain::text::{count_of, fold, long_date};
 use domain::{Niveau, Position, Uai};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -330,6 +330,24 @@ pub struct Commune {
     pub position: Option<Position>,
 }
 
+impl Commune {
+    /// A place of the search's index as the API shows it (position to
+    /// four decimals, about 10 m).
+    pub fn of(p: &crate::search::Place) -> Commune {
+        Commune {
+            code_insee: p.code_insee.clone(),
+            nom: p.nom.clone(),
+            codes_postaux: p.postcodes.clone(),
+            departement: p.departement.clone(),
+            kind: p.kind.clone(),
+            commune_parent: p.parent.clone(),
+            position: p
+                .position
+                .and_then(|pos| Position::new((pos.lat * 1e4).round() / 1e4, (pos.lon * 1e4).round() / 1e4)),
+        }
+    }
+}
+
 /// National figures for the home page.
 #[derive(Debug, Clone, Default)]
 pub struct Figures {
@@ -542,58 +560,6 @@ impl Catalogue {
                     familles_metiers: familles,
                     url: base.url,
                 }
-            })
-            .collect())
-    }
-
-    /// Communes matching a name (case- and accent-insensitive, "st" =
-    /// "saint"), a postcode or else an INSEE code, best first.
-    pub async fn communes(&self, query: &str, limit: usize) -> sqlx::Result<Vec<Commune>> {
-        let trimmed = query.trim();
-        let limit = limit as i64;
-        let digits = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit());
-        let by_postcode = if digits { q::communes_by_postcode(&self.db, trimmed, limit).await? } else { Vec::new() };
-        let rows = if !by_postcode.is_empty() {
-            by_postcode
-        } else if let Ok(code) = trimmed.parse::<domain::InseeCode>()
-            && let Some(row) = q::commune(&self.db, code.as_str()).await?
-        {
-            vec![row]
-        } else {
-            let key = fold_place(trimmed);
-            if key.is_empty() {
-                return Ok(Vec::new());
-            }
-            q::communes_by_name(&self.db, &key, &key, limit).await?
-        };
-        self.communes_out(rows).await
-    }
-
-    /// A commune by INSEE code.
-    pub async fn commune(&self, code: &str) -> sqlx::Result<Option<Commune>> {
-        let Some(row) = q::commune(&self.db, code).await? else { return Ok(None) };
-        Ok(self.communes_out(vec![row]).await?.pop())
-    }
-
-    async fn communes_out(&self, rows: Vec<q::CommuneRow>) -> sqlx::Result<Vec<Commune>> {
-        let codes: Vec<String> = rows.iter().map(|r| r.code_insee.clone()).collect();
-        let mut cps: HashMap<String, Vec<String>> = HashMap::new();
-        for (code, cp) in q::postcodes_of(&self.db, &codes).await? {
-            cps.entry(code).or_default().push(cp);
-        }
-        Ok(rows
-            .into_iter()
-            .map(|r| Commune {
-                codes_postaux: cps.remove(&r.code_insee).unwrap_or_default(),
-                position: match (r.lat, r.lon) {
-                    (Some(lat), Some(lon)) => Position::new((lat * 1e4).round() / 1e4, (lon * 1e4).round() / 1e4),
-                    _ => None,
-                },
-                code_insee: r.code_insee,
-                nom: r.nom,
-                departement: r.departement_code,
-                kind: r.kind,
-                commune_parent: r.parent_code,
             })
             .collect())
     }

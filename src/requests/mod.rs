@@ -27,6 +27,7 @@ pub mod views;
 
 pub use lifecycle::{Action, Applied, to_domain as lifecycle_state};
 pub use messages::{day_of, lycee_name};
+pub use schedule::SYSTEM_PERSON;
 pub use submit::{RoutingPreview, TradeNotice};
 pub use views::{CoordinationView, RecipientView, view_of};
 

@@ -8,6 +8,7 @@
 //! their jobs, and the communes' positions.
 
 pub mod jobs;
+pub mod places;
 pub mod understanding;
 
 use crate::cache::VersionedCache;
@@ -30,14 +31,7 @@ const KEEP_MAX: usize = 3;
 /// Further suggestions offered next to the understood jobs.
 const SUGGEST_MAX: usize = 5;
 
-/// A commune to search around.
-#[derive(Debug, Clone)]
-pub struct Place {
-    pub code_insee: String,
-    pub nom: String,
-    pub departement: String,
-    pub position: Option<Position>,
-}
+pub use places::{Place, PlaceIndex};
 
 /// The in-memory data of one catalogue version.
 pub struct SearchIndex {
@@ -54,7 +48,8 @@ pub struct SearchIndex {
     reach: HashMap<u32, FixedBitSet>,
     /// Which jobs are related, from the diplomas lycées teach.
     pub kinship: Kinship,
-    pub places: HashMap<String, Place>,
+    /// The communes, by code, name and postcode.
+    pub places: PlaceIndex,
     pub rome_labels: HashMap<String, String>,
     /// Département → (académie code, académie name).
     pub academies: HashMap<String, (String, String)>,
@@ -173,20 +168,29 @@ impl SearchIndex {
                 value_added: c.valeur_ajoutee,
             });
         }
-        let places = storage::search::places(db)
-            .await?
-            .into_iter()
-            .map(|p| {
-                let position = match (p.lat, p.lon) {
-                    (Some(lat), Some(lon)) => Position::new(lat, lon),
-                    _ => None,
-                };
-                (
-                    p.code_insee.clone(),
-                    Place { code_insee: p.code_insee, nom: p.nom, departement: p.departement_code, position },
-                )
-            })
-            .collect();
+        let mut postcodes: HashMap<String, Vec<String>> = HashMap::new();
+        for (code, cp) in storage::search::postcodes(db).await? {
+            postcodes.entry(code).or_default().push(cp);
+        }
+        let places = PlaceIndex::new(
+            storage::search::places(db)
+                .await?
+                .into_iter()
+                .map(|p| Place {
+                    position: match (p.lat, p.lon) {
+                        (Some(lat), Some(lon)) => Position::new(lat, lon),
+                        _ => None,
+                    },
+                    postcodes: postcodes.remove(&p.code_insee).unwrap_or_default(),
+                    code_insee: p.code_insee,
+                    nom: p.nom,
+                    departement: p.departement_code,
+                    kind: p.kind,
+                    parent: p.parent_code,
+                    population: p.population,
+                })
+                .collect(),
+        );
         let mut lycees_per_rome: HashMap<String, usize> = HashMap::new();
         for card in &lycees {
             let mut romes: Vec<&String> = card.offers.iter().flat_map(|o| o.romes.iter()).collect();
@@ -308,7 +312,7 @@ pub struct Outcome<'a> {
     pub field: Option<FieldOutcome>,
     /// Labels of the diplomas the words name.
     pub diplomas: Vec<String>,
-    pub place: Option<Place>,
+    pub place: Option<&'a Place>,
     pub radius_km: f64,
     pub hits: Vec<Hit<'a>>,
 }
@@ -450,7 +454,7 @@ impl SearchIndex {
             Some(Center::Commune(code)) => {
                 let place = self.places.get(code).ok_or_else(|| SearchError::UnknownCommune(code.clone()))?;
                 let p = place.position.ok_or_else(|| SearchError::PlaceWithoutPosition(code.clone()))?;
-                (Some(place.clone()), Some(p))
+                (Some(place), Some(p))
             }
         };
         let bbox = center.map(|c| c.bounding_box(q.radius_km));

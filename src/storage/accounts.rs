@@ -43,6 +43,7 @@ pub async fn insert_compte(tx: &mut Tx, c: &CompteRow) -> sqlx::Result<()> {
     .bind(&c.id).bind(&c.email).bind(&c.prenom).bind(&c.nom).bind(&c.role).bind(&c.academie_code)
     .bind(c.actif).bind(&c.proconnect_sub).bind(&c.cree_le).bind(&c.derniere_connexion)
     .execute(conn).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_contacts(tx).await?;
     Ok(())
 }
 
@@ -56,6 +57,7 @@ pub async fn update_compte(tx: &mut Tx, c: &CompteRow) -> sqlx::Result<()> {
     )
     .bind(&c.id).bind(&c.prenom).bind(&c.nom).bind(&c.role).bind(&c.academie_code).bind(c.actif)
     .execute(conn).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_contacts(tx).await?;
     Ok(())
 }
 
@@ -65,6 +67,7 @@ pub async fn update_compte(tx: &mut Tx, c: &CompteRow) -> sqlx::Result<()> {
 pub async fn set_active(tx: &mut Tx, id: &str, active: bool) -> sqlx::Result<bool> {
     let n = on_tx!(tx, c => sqlx::query("UPDATE comptes SET actif = $2 WHERE id = $1 AND actif = $3")
         .bind(id).bind(active).bind(!active).execute(c).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_contacts(tx).await?;
     Ok(n == 1)
 }
 
@@ -85,6 +88,7 @@ pub async fn set_role(
     )
     .bind(id).bind(role).bind(academie).bind(was.0).bind(was.1)
     .execute(c).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_contacts(tx).await?;
     Ok(n == 1)
 }
 
@@ -116,6 +120,7 @@ pub async fn grant_lycee(tx: &mut Tx, compte_id: &str, uai: &str) -> sqlx::Resul
     let n = on_tx!(tx, c => sqlx::query(
         "INSERT INTO compte_lycees (compte_id, uai) VALUES ($1, $2) ON CONFLICT (compte_id, uai) DO NOTHING"
     ).bind(compte_id).bind(uai).execute(c).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_contacts(tx).await?;
     Ok(n > 0)
 }
 
@@ -319,5 +324,6 @@ pub async fn compte_by_id(db: &Db, id: &str) -> sqlx::Result<Option<CompteRow>> 
 pub async fn revoke_lycee(tx: &mut Tx, compte_id: &str, uai: &str) -> sqlx::Result<bool> {
     let n = on_tx!(tx, c => sqlx::query("DELETE FROM compte_lycees WHERE compte_id = $1 AND uai = $2")
         .bind(compte_id).bind(uai).execute(c).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_contacts(tx).await?;
     Ok(n > 0)
 }

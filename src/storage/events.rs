@@ -1,6 +1,8 @@
 //! Events a lycée opens to companies and the companies' registrations.
 //! Instants are RFC 3339 text in UTC (they sort the same way on both
-//! engines); kinds and states are the domain's codes.
+//! engines); kinds and states are the domain's codes. Every change bumps
+//! the events' counter (`versions`), which pages showing events key their
+//! caches with.
 
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
@@ -77,10 +79,12 @@ pub async fn of_lycee(db: &Db, uai: &str) -> sqlx::Result<Vec<EventWithCounts>> 
     on_db!(db, p => sqlx::query_as::<_, EventWithCounts>(&sql).bind(uai).fetch_all(p).await)
 }
 
-/// Published events not over at `now`, soonest first.
-pub async fn coming(db: &Db, now: &str, limit: i64) -> sqlx::Result<Vec<EventWithCounts>> {
-    let sql = format!("{WITH_COUNTS} WHERE e.etat = 'publie' AND e.fin > $1 ORDER BY e.debut, e.id LIMIT $2");
-    on_db!(db, p => sqlx::query_as::<_, EventWithCounts>(&sql).bind(now).bind(limit).fetch_all(p).await)
+/// Published events not over at `now`, soonest first: every one in
+/// France (a few thousand at most), so that the nearest to a place are
+/// found whatever their date.
+pub async fn coming(db: &Db, now: &str) -> sqlx::Result<Vec<EventWithCounts>> {
+    let sql = format!("{WITH_COUNTS} WHERE e.etat = 'publie' AND e.fin > $1 ORDER BY e.debut, e.id");
+    on_db!(db, p => sqlx::query_as::<_, EventWithCounts>(&sql).bind(now).fetch_all(p).await)
 }
 
 /// Locks event `id` for the transaction (a no-op write: the row lock on
@@ -102,7 +106,8 @@ pub async fn insert_event(tx: &mut Tx, e: &EventRow) -> sqlx::Result<()> {
     .bind(&e.id).bind(&e.uai).bind(e.genre.code()).bind(&e.titre).bind(&e.description).bind(&e.debut)
     .bind(&e.fin).bind(&e.lieu).bind(&e.adresse).bind(&e.commune_code).bind(&e.public_vise).bind(e.capacite)
     .bind(e.etat.code()).bind(&e.cree_par).bind(&e.cree_le).bind(&e.modifie_le).bind(&e.annule_le)
-    .execute(&mut *c).await.map(|_| ()))
+    .execute(&mut *c).await.map(|_| ()))?;
+    super::versions::bump_events(tx).await
 }
 
 /// Writes what the lycée may change of an event.
@@ -114,7 +119,8 @@ pub async fn update_event(tx: &mut Tx, e: &EventRow) -> sqlx::Result<()> {
     .bind(&e.id).bind(e.genre.code()).bind(&e.titre).bind(&e.description).bind(&e.debut).bind(&e.fin)
     .bind(&e.lieu).bind(&e.adresse).bind(&e.commune_code).bind(&e.public_vise).bind(e.capacite)
     .bind(&e.modifie_le)
-    .execute(&mut *c).await.map(|_| ()))
+    .execute(&mut *c).await.map(|_| ()))?;
+    super::versions::bump_events(tx).await
 }
 
 /// Cancels an event; false when it already was.
@@ -123,6 +129,7 @@ pub async fn cancel_event(tx: &mut Tx, id: &str, now: &str) -> sqlx::Result<bool
         "UPDATE evenements SET etat = $2, annule_le = $3, modifie_le = $3 WHERE id = $1 AND etat = $4"
     ).bind(id).bind(EventState::Annule.code()).bind(now).bind(EventState::Publie.code())
     .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_events(tx).await?;
     Ok(n == 1)
 }
 
@@ -164,7 +171,8 @@ pub async fn insert_registration(tx: &mut Tx, r: &RegistrationRow) -> sqlx::Resu
     .bind(&r.id).bind(&r.evenement_id).bind(&r.entreprise).bind(&r.prenom).bind(&r.nom).bind(&r.email)
     .bind(&r.telephone).bind(r.personnes).bind(r.etat.code()).bind(&r.cree_le).bind(&r.confirme_le)
     .bind(&r.rappel_envoye_le).bind(&r.annule_le).bind(&r.anonymise_le)
-    .execute(&mut *c).await.map(|_| ()))
+    .execute(&mut *c).await.map(|_| ()))?;
+    super::versions::bump_events(tx).await
 }
 
 /// Confirms a waiting registration; false when it no longer waits.
@@ -173,6 +181,7 @@ pub async fn set_confirmed(tx: &mut Tx, id: &str, now: &str) -> sqlx::Result<boo
         "UPDATE inscriptions_evenements SET etat = $2, confirme_le = $3 WHERE id = $1 AND etat = $4"
     ).bind(id).bind(RegistrationState::Confirmee.code()).bind(now).bind(RegistrationState::EnAttente.code())
     .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_events(tx).await?;
     Ok(n == 1)
 }
 
@@ -182,6 +191,7 @@ pub async fn set_cancelled(tx: &mut Tx, id: &str, now: &str) -> sqlx::Result<boo
         "UPDATE inscriptions_evenements SET etat = $2, annule_le = $3 WHERE id = $1 AND etat <> $2"
     ).bind(id).bind(RegistrationState::Annulee.code()).bind(now)
     .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    super::versions::bump_events(tx).await?;
     Ok(n == 1)
 }
 

@@ -21,8 +21,10 @@ pub mod proconnect;
 pub mod reach;
 pub mod requests;
 pub mod search;
+pub mod seed;
 pub mod stats;
 pub mod territory;
+pub mod versions;
 pub mod vitrines;
 
 use anyhow::Context;

@@ -263,6 +263,9 @@ pub async fn erase_held(tx: &mut Tx, email: &str, pseudonym: &str) -> sqlx::Resu
             "UPDATE comptes SET email = $2, prenom = NULL, nom = NULL, actif = $3, proconnect_sub = NULL WHERE id = $1"
         ).bind(id).bind(placeholder(id)).bind(false).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     }
+    if !ids.is_empty() {
+        super::versions::bump_contacts(tx).await?;
+    }
     let mut erased = Erased { comptes: ids.len() as u64, ..Erased::default() };
     erased.adhesions = on_tx!(tx, c => sqlx::query(
         "UPDATE adhesions SET email = 'efface+' || id || '@invalid', prenom = NULL, nom = NULL WHERE LOWER(email) = $1"

@@ -105,13 +105,16 @@ pub async fn set_entered(tx: &mut Tx, uai: &str, email: &str, by: &str, now: &st
         .bind(uai).bind(email).bind(by).bind(now).execute(&mut *c).await?;
         sqlx::query("DELETE FROM courriels_en_echec WHERE email_norm = $1")
             .bind(normalized(email)).execute(&mut *c).await.map(|_| ())
-    })
+    })?;
+    super::versions::bump_contacts(tx).await
 }
 
 /// Removes the address entered for a lycée; whether there was one.
 pub async fn clear_entered(tx: &mut Tx, uai: &str) -> sqlx::Result<bool> {
-    on_tx!(tx, c => sqlx::query("DELETE FROM adresses_lycees WHERE uai = $1")
-        .bind(uai).execute(&mut *c).await.map(|r| r.rows_affected() > 0))
+    let gone = on_tx!(tx, c => sqlx::query("DELETE FROM adresses_lycees WHERE uai = $1")
+        .bind(uai).execute(&mut *c).await.map(|r| r.rows_affected() > 0))?;
+    super::versions::bump_contacts(tx).await?;
+    Ok(gone)
 }
 
 /// The address entered for a lycée, if any.
@@ -124,20 +127,29 @@ pub async fn entered(db: &Db, uai: &str) -> sqlx::Result<Option<EnteredRow>> {
 /// Records that delivery to `email` finally failed. Whether it was not
 /// known as failed yet.
 pub async fn record_failed(db: &Db, email: &str, error: &str, now: &str) -> sqlx::Result<bool> {
-    on_db!(db, p => sqlx::query(
+    let new = on_db!(db, p => sqlx::query(
         "INSERT INTO courriels_en_echec (email_norm, depuis, erreur) VALUES ($1, $2, $3) ON CONFLICT (email_norm) DO NOTHING"
     ).bind(normalized(email)).bind(now).bind(error.chars().take(500).collect::<String>())
-        .execute(p).await.map(|r| r.rows_affected() > 0))
+        .execute(p).await.map(|r| r.rows_affected() > 0))?;
+    if new {
+        super::versions::bump_contacts_after(db).await?;
+    }
+    Ok(new)
 }
 
 /// An email to `email` was delivered: it is not failed any more.
 pub async fn clear_failed(db: &Db, email: &str) -> sqlx::Result<bool> {
-    on_db!(db, p => sqlx::query("DELETE FROM courriels_en_echec WHERE email_norm = $1")
-        .bind(normalized(email)).execute(p).await.map(|r| r.rows_affected() > 0))
+    let gone = on_db!(db, p => sqlx::query("DELETE FROM courriels_en_echec WHERE email_norm = $1")
+        .bind(normalized(email)).execute(p).await.map(|r| r.rows_affected() > 0))?;
+    if gone {
+        super::versions::bump_contacts_after(db).await?;
+    }
+    Ok(gone)
 }
 
-/// Whether someone reads what is sent to lycée `uai` (the showcase asks
-/// it on every view: a few primary-key reads).
+/// Whether someone reads what is sent to lycée `uai` (a few primary-key
+/// reads; the showcase asks it when the contacts' counter changed,
+/// `storage::versions`).
 pub async fn reachable(db: &Db, uai: &str) -> sqlx::Result<bool> {
     Ok(contacts(db, Some(&[uai.to_string()])).await?.get(uai).is_some_and(Contacts::reachable))
 }
@@ -194,13 +206,16 @@ pub async fn set_coordination(tx: &mut Tx, academie: &str, email: &str, nom: Opt
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO coordinations (academie_code, email, nom) VALUES ($1, $2, $3) \
          ON CONFLICT (academie_code) DO UPDATE SET email = excluded.email, nom = excluded.nom"
-    ).bind(academie).bind(email).bind(nom).execute(&mut *c).await.map(|_| ()))
+    ).bind(academie).bind(email).bind(nom).execute(&mut *c).await.map(|_| ()))?;
+    super::versions::bump_contacts(tx).await
 }
 
 /// Removes the address of an académie's coordination; whether there was one.
 pub async fn clear_coordination(tx: &mut Tx, academie: &str) -> sqlx::Result<bool> {
-    on_tx!(tx, c => sqlx::query("DELETE FROM coordinations WHERE academie_code = $1")
-        .bind(academie).execute(&mut *c).await.map(|r| r.rows_affected() > 0))
+    let gone = on_tx!(tx, c => sqlx::query("DELETE FROM coordinations WHERE academie_code = $1")
+        .bind(academie).execute(&mut *c).await.map(|r| r.rows_affected() > 0))?;
+    super::versions::bump_contacts(tx).await?;
+    Ok(gone)
 }
 
 /// Every address entered by a person, by lycée.

@@ -91,13 +91,23 @@ pub struct PlaceRow {
     pub code_insee: String,
     pub nom: String,
     pub departement_code: String,
+    pub kind: String,
+    pub parent_code: Option<String>,
+    pub population: Option<i64>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
 }
 
 pub async fn places(db: &Db) -> sqlx::Result<Vec<PlaceRow>> {
     on_db!(db, p => sqlx::query_as::<_, PlaceRow>(
-        "SELECT code_insee, nom, departement_code, lat, lon FROM communes ORDER BY code_insee"
+        "SELECT code_insee, nom, departement_code, kind, parent_code, population, lat, lon FROM communes ORDER BY code_insee"
+    ).fetch_all(p).await)
+}
+
+/// Every (INSEE code, postcode) pair.
+pub async fn postcodes(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT code_insee, code_postal FROM commune_codes_postaux ORDER BY code_insee, code_postal"
     ).fetch_all(p).await)
 }
 

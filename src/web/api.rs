@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::catalogue::LyceeSummary;
+use crate::catalogue::Commune;
 use crate::storage::catalogue::LyceeFilter;
 use axum::Json;
 use axum::body::Bytes;
@@ -104,7 +104,7 @@ pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Re
             ApiError::bad_param("uai", format!("{e}"))
         }
     })?;
-    let version = state.catalogue.version();
+    let version = state.current().await?.catalogue;
     let body = match state.json.get(version, uai.as_str()) {
         Some(b) => b,
         None => {
@@ -123,10 +123,14 @@ pub async fn lycee(State(state): State<AppState>, Path(raw): Path<String>) -> Re
 
 /// `GET /api/v1/lycees`: plain listing by académie, département, commune,
 /// or around a commune (`rayon_km`).
-pub async fn lycees(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<PageOf<LyceeSummary>>, ApiError> {
+pub async fn lycees(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    // A list depends on the catalogue alone: kept per version (read
+    // afresh) and query string.
+    let version = state.current().await?.catalogue;
+    let key = raw.clone().unwrap_or_default();
+    if let Some(b) = state.listings.get(version, &format!("api?{key}")) {
+        return Ok(json_bytes(b));
+    }
     let p = Params::parse(raw.as_deref());
     let page = p.int("page", 1, 100_000, 1)?;
     let par_page = p.int("par_page", 1, 100, 20)?;
@@ -152,11 +156,9 @@ pub async fn lycees(
     let mut around = None;
     if let Some(c) = p.text("commune") {
         let code: InseeCode = c.parse().map_err(|e| ApiError::bad_param("commune", format!("{e}")))?;
-        let commune = state
-            .catalogue
-            .commune(code.as_str())
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("commune inconnue : {code}")))?;
+        let index = state.search.index();
+        let commune =
+            index.places.get(code.as_str()).ok_or_else(|| ApiError::not_found(format!("commune inconnue : {code}")))?;
         match radius {
             Some(km) => {
                 let center = commune.position.ok_or_else(|| {
@@ -169,9 +171,7 @@ pub async fn lycees(
             }
             None => {
                 filter.communes = vec![commune.code_insee.clone()];
-                filter.communes.extend(
-                    crate::storage::catalogue::arrondissements_of(state.catalogue.db(), &commune.code_insee).await?,
-                );
+                filter.communes.extend(index.places.arrondissements(&commune.code_insee).map(|a| a.code_insee.clone()));
             }
         }
     } else if radius.is_some() {
@@ -182,7 +182,16 @@ pub async fn lycees(
     let start = ((page - 1) * par_page) as usize;
     let page_rows: Vec<_> = rows.into_iter().skip(start).take(par_page as usize).collect();
     let resultats = state.catalogue.summaries(page_rows).await?;
-    Ok(Json(PageOf { total, page, par_page, resultats }))
+    let b = Bytes::from(serde_json::to_vec(&PageOf { total, page, par_page, resultats }).map_err(ApiError::internal)?);
+    if key.len() <= super::pages::LISTING_KEY_MAX {
+        state.listings.insert(version, format!("api?{key}"), b.clone());
+    }
+    Ok(json_bytes(b))
+}
+
+/// A JSON answer already serialised (kept in a cache).
+pub(super) fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /api/v1/communes?q=`.
@@ -190,7 +199,9 @@ pub async fn communes(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
     let p = Params::parse(raw.as_deref());
     let q = required_text(&p, "q", 100)?;
     let limit = p.int("limit", 1, 50, 10)?;
-    Ok(Json(state.catalogue.communes(q, limit as usize).await?).into_response())
+    let index = state.search.index();
+    let found: Vec<Commune> = index.places.find(q, limit as usize).into_iter().map(Commune::of).collect();
+    Ok(Json(found).into_response())
 }
 
 /// `GET /api/v1/metiers?q=`.

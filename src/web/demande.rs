@@ -720,11 +720,7 @@ async fn resolve_place(state: &AppState, d: &mut Draft) -> Result<(), (String, V
     if d.commune_text.trim().is_empty() {
         return Err(("indiquez la commune de votre entreprise".into(), Vec::new()));
     }
-    let found = state
-        .catalogue
-        .communes(&d.commune_text, 8)
-        .await
-        .map_err(|_| ("recherche de commune indisponible".to_string(), Vec::new()))?;
+    let found = index.places.find(&d.commune_text, 8);
     let Some(first) = found.first() else {
         return Err((
             format!(
@@ -741,7 +737,7 @@ async fn resolve_place(state: &AppState, d: &mut Draft) -> Result<(), (String, V
             .map(|c| Choice {
                 value: c.code_insee.clone(),
                 label: format!("{} ({})", c.nom, c.departement),
-                hint: c.codes_postaux.first().cloned().unwrap_or_default(),
+                hint: c.postcodes.first().cloned().unwrap_or_default(),
                 checked: false,
             })
             .collect();

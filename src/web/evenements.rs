@@ -108,11 +108,14 @@ impl ListPage {
 
 /// `GET /evenements[?commune=…]`: the coming events (not over, not
 /// cancelled), nearest the place first when one is given, else soonest.
+/// Every event of France is read from memory (kept per events counter,
+/// `AppState::coming_events`), the place from the place index.
 pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
     let p = Params::parse(raw.as_deref());
     let typed: String = p.text("commune").unwrap_or_default().chars().take(100).collect();
     let now = state.clock.now();
-    let rows = store::coming(&state.requests.db, &crate::clock::to_rfc3339(now), 500).await?;
+    let versions = state.current().await?;
+    let all = state.coming_events(versions.events, now).await?;
     let index = state.search.index();
     let mut place_error = None;
     let mut place_label = None;
@@ -120,10 +123,10 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     if !typed.is_empty() {
         // The same understanding of places as the search: a name, a
         // postcode or an INSEE code, the first commune found.
-        match state.catalogue.communes(&typed, 1).await?.into_iter().next() {
+        match index.places.find(&typed, 1).first() {
             Some(c) => {
                 place_label = Some(format!("autour {} ({})", domain::text::of_place(&c.nom), c.departement));
-                center = c.position.or_else(|| index.places.get(&c.code_insee).and_then(|pl| pl.position));
+                center = c.position;
             }
             None => {
                 place_error = Some(format!(
@@ -132,10 +135,10 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             }
         }
     }
-    let mut events: Vec<(f64, Shown)> = rows
+    let mut near: Vec<(f64, &EventWithCounts)> = all
         .iter()
+        .filter(|e| !events::is_over(&e.event, now))
         .map(|e| {
-            let mut s = shown(&state, e, now);
             let at = e
                 .event
                 .commune_code
@@ -147,15 +150,12 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
                 (Some(c), Some(a)) => c.distance_km(&a),
                 _ => f64::MAX,
             };
-            if d < f64::MAX {
-                s.distance = Some(format!("à {}", super::layout::km(d)));
-            }
-            (d, s)
+            (d, e)
         })
         .collect();
     if center.is_some() {
         // Stable: same distance keeps the soonest first.
-        events.sort_by(|a, b| a.0.total_cmp(&b.0));
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
     }
     let page = ListPage {
         chrome: Chrome::new("evenements"),
@@ -164,7 +164,17 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         commune: typed,
         place_label,
         place_error,
-        events: events.into_iter().map(|(_, s)| s).take(100).collect(),
+        events: near
+            .into_iter()
+            .take(100)
+            .map(|(d, e)| {
+                let mut s = shown(&state, e, now);
+                if d < f64::MAX {
+                    s.distance = Some(format!("à {}", super::layout::km(d)));
+                }
+                s
+            })
+            .collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -21,6 +21,7 @@ pub mod middleware;
 pub mod pages;
 pub mod ratelimit;
 pub mod rejoindre;
+pub mod routes;
 pub mod search;
 pub mod server;
 pub mod stages;
@@ -107,6 +108,22 @@ pub struct Services {
     pub health: Arc<Health>,
     /// Where the time comes from: the system's clock, or a clock tests move.
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// The database's change counters, read afresh for the pages whose
+    /// caches they key ([`AppState::current`]).
+    pub versions: crate::cache::Fresh<crate::storage::versions::Versions>,
+    /// One reload of the catalogue at a time.
+    reloading: tokio::sync::Mutex<()>,
+    /// The published events not over, per events counter and day:
+    /// `/evenements` and the showcases filter them in memory.
+    pub coming_events: VersionedCache<Arc<Vec<crate::storage::events::EventWithCounts>>>,
+    /// Lists of lycées (`/lycees`, `GET /api/v1/lycees`), rendered, by
+    /// query string, for the catalogue version read afresh: they depend on
+    /// nothing else.
+    pub listings: VersionedCache<Bytes>,
+    /// The public statistics as served (JSON, CSV, the page), each kept
+    /// with the computation it was made from (`web::statistiques::kept`):
+    /// no older than the figures themselves.
+    pub stats_out: crate::cache::FreshCache<Bytes>,
 }
 
 impl AppState {
@@ -161,7 +178,60 @@ impl AppState {
             instance: rand::random(),
             health: Arc::new(Health::default()),
             clock,
+            versions: crate::cache::Fresh::new(),
+            reloading: tokio::sync::Mutex::new(()),
+            coming_events: VersionedCache::new(4),
+            listings: VersionedCache::new(512),
+            stats_out: crate::cache::FreshCache::new(256, Duration::from_secs(3600)),
         })))
+    }
+
+    /// The database's change counters as of now (a read begun after this
+    /// call, shared with concurrent callers: `cache::Fresh`), with this
+    /// instance's catalogue brought to that version first: a change any
+    /// instance committed shows at once on the pages keyed by them. The
+    /// search index follows in the background, as after a change here.
+    pub async fn current(&self) -> sqlx::Result<crate::storage::versions::Versions> {
+        let db = self.catalogue.db();
+        let v = self.versions.get(|| crate::storage::versions::read(db)).await?;
+        if v.catalogue != self.catalogue.version() {
+            let _one = self.reloading.lock().await;
+            if v.catalogue != self.catalogue.version() && self.catalogue.refresh().await? {
+                self.rebuild_search();
+            }
+        }
+        Ok(v)
+    }
+
+    /// Rebuilds the search index for the current catalogue, in the
+    /// background.
+    pub fn rebuild_search(&self) {
+        let (catalogue, search) = (self.catalogue.clone(), self.search.clone());
+        tokio::spawn(async move {
+            match SearchIndex::build(catalogue.db(), catalogue.version()).await {
+                Ok(index) => search.replace(index),
+                Err(e) => tracing::warn!(error = %e, "reconstruction de l'index de recherche impossible"),
+            }
+        });
+    }
+
+    /// The published events not over at `now` (all of France), soonest
+    /// first, for the events counter `events`.
+    pub async fn coming_events(
+        &self,
+        events: i64,
+        now: time::OffsetDateTime,
+    ) -> sqlx::Result<Arc<Vec<crate::storage::events::EventWithCounts>>> {
+        // Kept for a day: an event over since is left out by its reader.
+        let day = now.date().to_string();
+        if let Some(all) = self.coming_events.get(events, &day) {
+            return Ok(all);
+        }
+        let start = now.replace_time(time::Time::MIDNIGHT);
+        let all =
+            Arc::new(crate::storage::events::coming(self.catalogue.db(), &crate::clock::to_rfc3339(start)).await?);
+        self.coming_events.insert(events, day, all.clone());
+        Ok(all)
     }
 }
 
@@ -189,7 +259,18 @@ fn school_holidays(data_dir: &std::path::Path) -> Option<domain::calendar::Schoo
 
 /// The router of the whole service.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    routes()
+        .into_router()
+        .layer(axum::middleware::from_fn(text_rule::refuse_control_characters))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .with_state(state)
+}
+
+/// Every route of the service, each path recorded as it is added: the
+/// route walk and its test read them (`routes::GET_ROUTES`).
+pub fn routes() -> routes::RouteBook {
+    let api = routes::RouteBook::new()
         .route("/lycees", get(api::lycees))
         .route("/lycees/{uai}", get(api::lycee))
         .route("/communes", get(api::communes))
@@ -202,7 +283,7 @@ pub fn router(state: AppState) -> Router {
         .route("/statistiques.csv", get(statistiques::api_csv))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::not_found);
-    Router::new()
+    routes::RouteBook::new()
         .route("/", get(pages::home))
         .route("/lycees", get(pages::browse))
         .route("/lycees/{uai}", get(pages::lycee))
@@ -298,10 +379,6 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(text_rule::refuse_control_characters))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
-        .with_state(state)
 }
 
 /// How long a write check of `/healthz` stands for: probes every second

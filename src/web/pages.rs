@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::{ActionType, Position, Uai};
+use domain::{ActionType, Uai};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -103,7 +103,15 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 pub async fn browse(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
+    // The lists depend on the catalogue alone: kept per version (read
+    // afresh) and query string.
+    let version = state.current().await?.catalogue;
+    let key = raw.unwrap_or_default();
+    if let Some(b) = state.listings.get(version, &key) {
+        return Ok(html(b));
+    }
     let get = |k: &str| params.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let page = if let Some(code) = get("commune") {
         browse_commune(&state, code).await?
@@ -127,7 +135,18 @@ pub async fn browse(
             .collect();
         p
     };
-    Ok(render(StatusCode::OK, &page))
+    let b = Bytes::from(page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?);
+    if key.len() <= LISTING_KEY_MAX {
+        state.listings.insert(version, key, b.clone());
+    }
+    Ok(html(b))
+}
+
+/// Longest query string whose list is kept (longer ones are computed).
+pub const LISTING_KEY_MAX: usize = 200;
+
+fn html(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 async fn browse_academie(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
@@ -183,10 +202,11 @@ async fn browse_departement(state: &AppState, code: &str) -> Result<BrowsePage, 
 
 async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, PageError> {
     let db = state.catalogue.db();
-    let c = q::commune(db, &code.to_ascii_uppercase()).await?.ok_or(PageError::NotFound)?;
+    let index = state.search.index();
+    let c = index.places.get(&code.to_ascii_uppercase()).ok_or(PageError::NotFound)?;
     let mut p = BrowsePage::new(format!("Les lycées professionnels {}", domain::text::at_place(&c.nom)));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
-    if let Some(d) = q::departement(db, &c.departement_code).await? {
+    if let Some(d) = q::departement(db, &c.departement).await? {
         if let Some(ac) = &d.academie_code
             && let Some(a) = q::academie(db, ac).await?
         {
@@ -200,15 +220,12 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
     p.here = c.nom.clone();
     // A whole city (Paris, Lyon, Marseille) stands for its arrondissements.
     let mut communes = vec![c.code_insee.clone()];
-    communes.extend(q::arrondissements_of(db, &c.code_insee).await?);
+    communes.extend(index.places.arrondissements(&c.code_insee).map(|a| a.code_insee.clone()));
     let rows = state.catalogue.list(LyceeFilter { communes, ..LyceeFilter::default() }, None).await?;
     if rows.is_empty() {
-        let nearest = match (c.lat, c.lon) {
-            (Some(lat), Some(lon)) => match Position::new(lat, lon) {
-                Some(center) => state.catalogue.list(LyceeFilter::default(), Some((center, 50.0))).await?,
-                None => Vec::new(),
-            },
-            _ => Vec::new(),
+        let nearest = match c.position {
+            Some(center) => state.catalogue.list(LyceeFilter::default(), Some((center, 50.0))).await?,
+            None => Vec::new(),
         };
         let nearest: Vec<_> = nearest.into_iter().take(10).collect();
         p.notice = Some(if nearest.is_empty() {
@@ -230,7 +247,8 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
 
 async fn browse_search(state: &AppState, text: &str) -> Result<BrowsePage, PageError> {
     let text: String = text.chars().take(100).collect();
-    let communes = state.catalogue.communes(&text, 20).await?;
+    let index = state.search.index();
+    let communes = index.places.find(&text, 20);
     let mut p = BrowsePage::new(format!("Communes correspondant à «\u{a0}{text}\u{a0}»"));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
     p.query = text.clone();
@@ -245,7 +263,7 @@ async fn browse_search(state: &AppState, text: &str) -> Result<BrowsePage, PageE
         .map(|c| Area {
             href: format!("/lycees?commune={}", c.code_insee),
             label: format!("{} ({})", c.nom, c.departement),
-            count: match c.codes_postaux.as_slice() {
+            count: match c.postcodes.as_slice() {
                 [] => String::new(),
                 [one] => one.clone(),
                 [first, .., last] => format!("{first} à {last}"),
@@ -418,52 +436,58 @@ async fn showcase(db: &crate::storage::Db, l: &LyceeDetail) -> sqlx::Result<Opti
     }))
 }
 
-/// `GET /lycees/{uai}`: the showcase. The rendered page is cached for the
-/// current catalogue version.
+/// `GET /lycees/{uai}`: the showcase. The rendered page is cached, keyed
+/// by the change counters it depends on, read afresh.
 pub async fn lycee(
     State(state): State<AppState>,
     Path(uai): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let uai: Uai = uai.parse().map_err(|_| PageError::NotFound)?;
-    let version = state.catalogue.version();
-    // The page says whether a diploma has closed as of today: a page is
-    // kept for one catalogue version and one day.
+    // The page is kept for one catalogue version (the showcase, its
+    // periods and needs) and one state of the events (a new one, a
+    // change, a place taken), both read afresh, and one day (whether a
+    // diploma has closed as of today, which events are over).
+    let versions = state.current().await?;
+    let version = versions.catalogue;
     let now = state.clock.now();
     let today = now.date().to_string();
-    // The lycée's events change without the catalogue: the page is kept
-    // per state of its events too (a new one, a change, a place taken).
-    let (coming, past) = showcase_events(&state, uai.as_str(), now).await?;
-    let stamp = coming
+    // An event ending today moves from "coming" to "past": the count of
+    // the lycée's events not over is part of the key.
+    let live = state
+        .coming_events(versions.events, now)
+        .await?
         .iter()
-        .chain(&past)
-        .map(|e| format!("{}|{}|{}|{}|{:?}", e.id, e.titre, e.quand, e.full, e.places))
-        .collect::<String>();
+        .filter(|e| e.event.uai == uai.as_str() && !crate::events::is_over(&e.event, now))
+        .count();
     // Whether anyone reads the lycée changes without the catalogue too (an
-    // account, an address entered, an address that failed).
-    let reachable = crate::storage::reach::reachable(state.catalogue.db(), uai.as_str()).await?;
-    let via = if reachable {
-        String::new()
-    } else {
-        let index = state.search.index();
-        let card = index.lycee(uai.as_str());
-        let code = card.and_then(|c| c.academie.clone());
-        let academie =
-            code.as_ref().and_then(|c| index.academies.values().find(|(k, _)| k == c)).map(|(_, n)| n.clone());
-        let chain = crate::storage::reach::chain(
-            state.catalogue.db(),
-            code.as_deref(),
-            state.requests.national_contact.as_deref(),
-        )
-        .await?;
-        chain
-            .first()
-            .map_or(String::new(), |(level, _)| crate::requests::views::coordination_who(level, academie.as_deref()))
-    };
-    let key = format!("{uai}@{today}#{}#{reachable}#{via}", &crate::security::token_hash(&stamp)[..16]);
+    // account, an address entered, an address that failed): the contacts'
+    // counter.
+    let key = format!("{uai}@{today}#{}.{live}#{}", versions.events, versions.contacts);
     let body = match state.pages.get(version, &key) {
         Some(b) => b,
         None => {
+            let (coming, past) = showcase_events(&state, uai.as_str(), now).await?;
+            let reachable = crate::storage::reach::reachable(state.catalogue.db(), uai.as_str()).await?;
+            let via = if reachable {
+                String::new()
+            } else {
+                let index = state.search.index();
+                let card = index.lycee(uai.as_str());
+                let code = card.and_then(|c| c.academie.clone());
+                let academie =
+                    code.as_ref().and_then(|c| index.academies.values().find(|(k, _)| k == c)).map(|(_, n)| n.clone());
+                let chain = crate::storage::reach::chain(
+                    state.catalogue.db(),
+                    code.as_deref(),
+                    state.requests.national_contact.as_deref(),
+                )
+                .await?;
+                chain.first().map_or(String::new(), |(level, _)| {
+                    crate::requests::views::coordination_who(level, academie.as_deref())
+                })
+            };
+
             let l = state.catalogue.lycee(&uai).await?.ok_or(PageError::NotFound)?;
             let mut crumbs = vec![Crumb::new("Accueil", "/"), Crumb::new("Les lycées", "/lycees")];
             if let Some(a) = &l.academie
@@ -520,7 +544,7 @@ pub async fn lycee(
         Some(context) => with_search_context(&body, uai.as_str(), &context),
         None => body,
     };
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+    Ok(html(body))
 }
 
 /// The coming events of lycée `uai` (published, not over) and its past

@@ -3,10 +3,9 @@
 //! search; the page reports mistakes next to the field, the API as JSON.
 
 use super::AppState;
-use super::api::{Params, clip};
+use super::api::{Params, clip, json_bytes};
 use super::error::{ApiError, PageError, render};
 use super::layout::{Chrome, km, thousands};
-use crate::catalogue::Commune;
 use crate::search::jobs::UnderstoodJob;
 use crate::search::understanding::Understanding;
 use crate::search::{Center, Hit, Outcome, SearchError, SearchIndex, SearchQuery};
@@ -14,8 +13,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::matching::Asked;
 use domain::{ActionType, Niveau, Position, RomeCode};
 use serde::Serialize;
@@ -335,10 +333,6 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resu
     Ok(json_bytes(out))
 }
 
-fn json_bytes(body: Bytes) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
 // ---------------------------------------------------------------- page
 
 /// The search form as submitted; builds the links of the results page.
@@ -574,7 +568,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     // The place: a code chosen in the suggestions, or the typed text.
     let index = state.search.index();
     let mut center = None;
-    match place_of(&state, &index, &page.form.commune, &page.form.commune_code).await? {
+    match place_of(&index, &page.form.commune, &page.form.commune_code) {
         Err(message) => {
             page.commune_error = Some(message);
             page.searched = false;
@@ -639,32 +633,27 @@ pub struct FoundPlace {
 /// the text still names that commune (else the user typed another place),
 /// or the first commune the typed text names; `Ok(None)` when nothing was
 /// typed, `Err` with the French message for the field when nothing fits.
-pub async fn place_of(
-    state: &AppState,
-    index: &SearchIndex,
-    typed: &str,
-    code: &str,
-) -> Result<Result<Option<FoundPlace>, String>, PageError> {
+pub fn place_of(index: &SearchIndex, typed: &str, code: &str) -> Result<Option<FoundPlace>, String> {
     use domain::text::{fold_place, of_place};
     let chosen = index
         .places
         .get(&code.to_ascii_uppercase())
         .filter(|p| typed.is_empty() || fold_place(&p.nom) == fold_place(typed));
     if let Some(place) = chosen {
-        return Ok(Ok(Some(FoundPlace {
+        return Ok(Some(FoundPlace {
             code: place.code_insee.clone(),
             label: format!("{} ({})", of_place(&place.nom), place.departement),
             homonyms: Vec::new(),
-        })));
+        }));
     }
     if typed.is_empty() {
-        return Ok(Ok(None));
+        return Ok(None);
     }
-    let found: Vec<Commune> = state.catalogue.communes(typed, 6).await?;
+    let found = index.places.find(typed, 6);
     let Some((first, others)) = found.split_first() else {
-        return Ok(Err(format!(
+        return Err(format!(
             "Nous ne trouvons pas la commune « {typed} ». Vérifiez l'orthographe ou indiquez un code postal."
-        )));
+        ));
     };
     // Homonyms only, not every name starting with the words typed.
     let homonyms = others
@@ -672,11 +661,11 @@ pub async fn place_of(
         .filter(|o| fold_place(&o.nom) == fold_place(&first.nom))
         .map(|o| (o.code_insee.clone(), o.nom.clone(), format!("{} ({})", o.nom, o.departement)))
         .collect();
-    Ok(Ok(Some(FoundPlace {
+    Ok(Some(FoundPlace {
         code: first.code_insee.clone(),
         label: format!("{} ({})", of_place(&first.nom), first.departement),
         homonyms,
-    })))
+    }))
 }
 
 fn fill_results(

@@ -100,7 +100,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     };
     let index = state.search.index();
     let mut center = None;
-    match place_of(&state, &index, &page.commune, &page.commune_code).await? {
+    match place_of(&index, &page.commune, &page.commune_code) {
         Err(message) => page.commune_error = Some(message),
         Ok(None) => {}
         Ok(Some(place)) => {
@@ -148,7 +148,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     let asked = Asked::new(&wanted, &index.kinship);
     let today = state.clock.now().date().to_string();
     let mut found: Vec<(Option<f64>, Found)> = Vec::new();
-    let version = state.catalogue.version();
+    let version = state.current().await?.catalogue;
     let needs = match state.open_needs.get(version, &today) {
         Some(needs) => needs,
         None => {

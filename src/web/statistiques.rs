@@ -17,6 +17,7 @@ use super::layout::{Chrome, Crumb};
 use crate::stats::csv::{COLUMNS, Column};
 use crate::stats::{self, Answer, Query};
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -112,14 +113,37 @@ fn api_error(mistakes: Mistakes) -> ApiError {
     e
 }
 
-/// The answer to the parameters, or the API's 400.
-async fn answer(state: &AppState, raw: Option<&str>, default: Default) -> Result<Arc<Answer>, ApiError> {
+/// The query and its answer, or the API's 400.
+async fn answer(state: &AppState, raw: Option<&str>, default: Default) -> Result<(Query, Arc<Answer>), ApiError> {
     let p = Params::parse(raw);
     let index = state.search.index();
     let academies = stats::academies(&index);
     let now = state.clock.now();
     let q = parse(&p, &academies, now, default).map_err(api_error)?;
-    Ok(state.stats.answer(&index, &q, now).await?)
+    let a = state.stats.answer(&index, &q, now).await?;
+    Ok((q, a))
+}
+
+/// What `make` gives for answer `a` in the form `what` (a format, a
+/// page): kept as long as that answer is the one computed for its query
+/// (the same computation, told by its time), so that every reader does
+/// not serialise or draw the same figures again.
+fn kept<E>(state: &AppState, what: &str, a: &Answer, make: impl FnOnce() -> Result<Bytes, E>) -> Result<Bytes, E> {
+    let f = &a.report.filters;
+    let key = format!(
+        "{what}|{}|{}|{}|{}",
+        a.report.period.from,
+        a.report.period.to,
+        f.academie.as_deref().unwrap_or(""),
+        f.action.map_or("", ActionType::code)
+    );
+    let computation = u64::try_from(a.computed_at.unix_timestamp_nanos()).unwrap_or_default();
+    if let Some(b) = state.stats_out.fresh(&key, computation) {
+        return Ok(b);
+    }
+    let b = make()?;
+    state.stats_out.insert(key, computation, b.clone());
+    Ok(b)
 }
 
 /// The JSON of the API: the report and when it was computed.
@@ -141,17 +165,21 @@ fn public(mut res: Response) -> Response {
     res
 }
 
-fn json(a: &Answer) -> Result<Response, ApiError> {
-    let body =
+fn json(state: &AppState, a: &Answer) -> Result<Response, ApiError> {
+    let body = kept(state, "json", a, || {
         serde_json::to_vec(&ApiAnswer { report: &a.report, calcule_le: crate::clock::to_rfc3339(a.computed_at) })
-            .map_err(ApiError::internal)?;
+            .map(Bytes::from)
+            .map_err(ApiError::internal)
+    })?;
     Ok(public(([(header::CONTENT_TYPE, "application/json")], body).into_response()))
 }
 
-fn csv(a: &Answer) -> Response {
+fn csv(state: &AppState, a: &Answer) -> Response {
     let p = a.report.period;
     let disposition = format!("attachment; filename=\"monlyceepro-statistiques-{}-{}.csv\"", p.from, p.to);
-    let mut res = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], stats::csv::write(&a.report)).into_response();
+    let body = kept(state, "csv", a, || Ok::<_, std::convert::Infallible>(Bytes::from(stats::csv::write(&a.report))))
+        .unwrap_or_else(|never| match never {});
+    let mut res = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
@@ -172,8 +200,8 @@ fn wants_csv(headers: &HeaderMap) -> bool {
 pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
     let as_csv = wants_csv(&headers);
     let mut res = match answer(&state, raw.as_deref(), Default::Last12Months).await {
-        Ok(a) if as_csv => csv(&a),
-        Ok(a) => json(&a).unwrap_or_else(IntoResponse::into_response),
+        Ok((_, a)) if as_csv => csv(&state, &a),
+        Ok((_, a)) => json(&state, &a).unwrap_or_else(IntoResponse::into_response),
         Err(e) => e.into_response(),
     };
     res.headers_mut().insert(header::VARY, HeaderValue::from_static("accept"));
@@ -182,14 +210,14 @@ pub async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery, headers
 
 /// `GET /api/v1/statistiques.csv`.
 pub async fn api_csv(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    Ok(csv(&*answer(&state, raw.as_deref(), Default::Last12Months).await?))
+    Ok(csv(&state, &answer(&state, raw.as_deref(), Default::Last12Months).await?.1))
 }
 
 /// `GET /statistiques/donnees.csv`: the open-data file, every month since
 /// the first request by default (the same parameters narrow it).
 pub async fn open_data(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let first = state.stats.first_month().await?;
-    Ok(csv(&*answer(&state, raw.as_deref(), Default::WholeHistory(first)).await?))
+    Ok(csv(&state, &answer(&state, raw.as_deref(), Default::WholeHistory(first)).await?.1))
 }
 
 /// An option of a select.
@@ -553,6 +581,18 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         return Ok(render(StatusCode::BAD_REQUEST, &page));
     };
     let a = state.stats.answer(&index, &q, now).await?;
+    // The same figures draw the same page (its month choices follow the
+    // first month of activity and the current one).
+    let what = format!("page|{first:?}|{current}|{}", index.version);
+    let body = kept(&state, &what, &a, || {
+        fill(&mut page, &q, &a);
+        page.render().map(Bytes::from).map_err(|e| PageError::Internal(format!("gabarit : {e}")))
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+/// The page's figures, charts and links for query `q` and its answer.
+fn fill(page: &mut StatsPage, q: &Query, a: &Answer) {
     let r = &a.report;
     page.scope = format!(
         "de {} à {}, {}, {}",
@@ -567,11 +607,10 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     page.keys = key_figures(&r.overall);
     page.sections = sections(r);
     page.coverage = Some(coverage(&r.coverage));
-    let qs = query_string(&q);
+    let qs = query_string(q);
     page.csv_href = format!("/statistiques/donnees.csv?{qs}");
     page.api_href = format!("/api/v1/statistiques?{qs}");
     page.computed_at = super::suivi::when(&crate::clock::to_rfc3339(a.computed_at));
-    Ok(render(StatusCode::OK, &page))
 }
 
 /// The headline of the home page: the last 12 months' requests, share

@@ -444,7 +444,7 @@ async fn a_moselle_lycee_keeps_good_friday(engine: Engine) {
             let at = l.position?;
             index
                 .places
-                .values()
+                .iter()
                 .filter(|p| p.departement == "54")
                 .filter_map(|p| Some((p, p.position?.distance_km(&at))))
                 .min_by(|a, b| a.1.total_cmp(&b.1))

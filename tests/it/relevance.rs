@@ -216,7 +216,7 @@ async fn a_national_sample_always_reaches_the_trade(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let index: std::sync::Arc<SearchIndex> = app.state.search.index();
     let mut communes: Vec<(&String, Position)> =
-        index.places.iter().filter_map(|(code, p)| p.position.map(|pos| (code, pos))).collect();
+        index.places.iter().filter_map(|p| p.position.map(|pos| (&p.code_insee, pos))).collect();
     communes.sort_by(|a, b| a.0.cmp(b.0));
     let mut jobs: Vec<&String> = index.lycees_per_rome.keys().collect();
     jobs.sort();

@@ -253,6 +253,10 @@ pub async fn serve_local(app: axum::Router) -> String {
     format!("http://{addr}")
 }
 
+/// The key test servers sign with (a process sharing their database and
+/// their links uses it too).
+pub const TEST_SECRET_KEY: &str = "cle-secrete-des-tests-de-monlyceepro-0123456789";
+
 /// The configuration of a test server.
 pub fn test_config(url: &str, addr: SocketAddr) -> Config {
     let var_dir = scratch_dir().join(format!("var-{}", COUNTER.fetch_add(1, Ordering::Relaxed)));
@@ -264,7 +268,7 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         smtp_url: None,
         mail_from: "MonLycéePro <ne-pas-repondre@localhost>".into(),
         contact_email: None,
-        secret_key: b"cle-secrete-des-tests-de-monlyceepro-0123456789".to_vec().into(),
+        secret_key: TEST_SECRET_KEY.as_bytes().to_vec().into(),
         metrics_token: None,
         trusted_proxies: Vec::new(),
         sqlite_sync: monlyceepro::config::SqliteSync::Normal,
@@ -425,6 +429,11 @@ impl TestApp {
             .expect("client");
         let db = test_db.db.clone();
         TestApp { base: format!("http://{addr}"), client, state, db, clock, _db: test_db, server, stop, worker }
+    }
+
+    /// The URL of the server's database (another instance may share it).
+    pub fn database_url(&self) -> &str {
+        &self._db.url
     }
 
     /// Creates a workspace account (as `monlyceepro users add` does); its id.

@@ -285,13 +285,7 @@ pub async fn save(
 /// once; the others within seconds (they watch the catalogue version).
 pub(super) async fn refresh(state: &AppState) {
     if let Ok(true) = state.catalogue.refresh().await {
-        let (catalogue, search) = (state.catalogue.clone(), state.search.clone());
-        tokio::spawn(async move {
-            match crate::search::SearchIndex::build(catalogue.db(), catalogue.version()).await {
-                Ok(index) => search.replace(index),
-                Err(e) => tracing::warn!(error = %e, "reconstruction de l'index de recherche impossible"),
-            }
-        });
+        state.rebuild_search();
     }
 }
 
