@@ -250,24 +250,30 @@ pub async fn routing_status(db: &Db, uais: &[String], month: &str) -> sqlx::Resu
     Ok(out)
 }
 
-/// Counts requests received (`received`) and taken (`taken`) by lycées, in
-/// the transaction that notifies or records them.
-pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, month: &str) -> sqlx::Result<()> {
-    if uais.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<Vec<super::Val>> = uais
-        .iter()
-        .map(|u| {
+/// Counts requests received by the lycées of `received` and taken by those
+/// of `taken`, in the transaction that notifies or records them: one
+/// statement, one row per lycée, **in the order of their UAIs**. Two
+/// transactions that count the same lycées then lock their rows in the
+/// same order and one waits for the other; in the order of routing (pilot
+/// first), they could each hold the row the other wanted — a deadlock
+/// between two companies' requests (issue 24). Callers count last, just
+/// before committing, so that the rows stay locked the shortest time.
+pub async fn count(tx: &mut Tx, received: &[String], taken: &[String], month: &str) -> sqlx::Result<()> {
+    let rows: Vec<Vec<super::Val>> = tallies(received, taken)
+        .into_iter()
+        .map(|(uai, (r, t))| {
             vec![
-                super::Val::from(u.clone()),
-                super::Val::from(received),
-                super::Val::from(taken),
+                super::Val::from(uai),
+                super::Val::from(r),
+                super::Val::from(t),
                 super::Val::from(month),
-                super::Val::from(received),
+                super::Val::from(r),
             ]
         })
         .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     super::bulk_insert(
         tx,
         "lycee_compteurs",
@@ -282,6 +288,19 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
         ),
     )
     .await
+}
+
+/// (received, taken) of each lycée, in the order of their UAIs; a lycée
+/// named twice is one row (an upsert may not touch a row twice).
+fn tallies(received: &[String], taken: &[String]) -> std::collections::BTreeMap<String, (i64, i64)> {
+    let mut out = std::collections::BTreeMap::<String, (i64, i64)>::new();
+    for uai in received {
+        out.entry(uai.clone()).or_default().0 += 1;
+    }
+    for uai in taken {
+        out.entry(uai.clone()).or_default().1 += 1;
+    }
+    out
 }
 
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
@@ -648,4 +667,18 @@ pub async fn unread_of(db: &Db, ids: &[String]) -> sqlx::Result<Vec<(String, Str
         qb.push(")");
         qb.build_query_as::<(String, String)>().fetch_all(p).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Counters are written in the order of the UAIs, whatever the order
+    /// of routing, one row per lycée.
+    #[test]
+    fn counters_are_written_in_one_order() {
+        let s = |v: &[&str]| v.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+        let rows: Vec<(String, (i64, i64))> =
+            super::tallies(&s(&["0750001Z", "0690043X", "0130001A"]), &s(&["0750001Z"])).into_iter().collect();
+        assert_eq!(rows, vec![("0130001A".into(), (1, 0)), ("0690043X".into(), (1, 0)), ("0750001Z".into(), (1, 1))]);
+        assert!(super::tallies(&[], &[]).is_empty());
+    }
 }
