@@ -355,6 +355,65 @@ async fn at_the_cap_new_clients_wait_for_a_free_connection() {
     drop(stalled);
 }
 
+/// A connection from `local` (another loopback address: 127.0.0.2 is one
+/// on Linux) to the server at `addr`.
+async fn connect_from(local: &str, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(format!("{local}:0").parse().expect("adresse locale")).expect("bind");
+    socket.connect(addr).await.expect("connexion")
+}
+
+/// One client holding its limit of open connections (here the whole cap
+/// but one) keeps nobody else waiting: another address gets `/livez` at
+/// once, and the client's own connection beyond its limit is closed at
+/// once rather than left in the backlog. Once one of its connections
+/// ends, it may open another. The real application.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_connection() {
+    let http = HttpLimits {
+        max_connections: 5,
+        max_connections_per_ip: 4,
+        header_read_timeout: Duration::from_secs(30),
+        ..HttpLimits::default()
+    };
+    let app = support::TestApp::spawn_with(
+        Engine::Sqlite,
+        support::Options { http: Some(http), ..support::Options::default() },
+    )
+    .await;
+    let addr: SocketAddr = app.base.trim_start_matches("http://").parse().expect("adresse");
+    let mut held = stall(addr, 4).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // The same client, a fifth time — it would take the last slot of the
+    // cap: closed at once, with no answer.
+    let mut fifth = TcpStream::connect(addr).await.expect("connexion");
+    let _ = fifth.write_all(b"GET /livez HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(2), fifth.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "closed at once, not kept waiting");
+    assert!(buf.is_empty(), "nothing served past the limit: {}", String::from_utf8_lossy(&buf));
+
+    // Another client: served at once.
+    let started = Instant::now();
+    let mut other = connect_from("127.0.0.2", addr).await;
+    other.write_all(b"GET /livez HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await.expect("envoi");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(2), other.read_to_string(&mut answer))
+        .await
+        .expect("answered within 2 s")
+        .expect("réponse");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(1), "/livez at once: {:?}", started.elapsed());
+
+    // One of its connections ends: it may open another.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answer = tokio::time::timeout(Duration::from_secs(2), raw_get(addr, "/livez")).await.expect("served");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(held);
+}
+
 /// On shutdown a request in flight finishes and the server returns; one
 /// that would outlast the grace is cut when the grace ends.
 #[tokio::test]
