@@ -333,6 +333,7 @@ impl RequestService {
             partenaire: v.partenaire.clone(),
             coordination_niveau: None,
             lycees_a_contacter: None,
+            entreprise_nom_siret: v.registered_name.clone(),
         }
     }
 

@@ -87,6 +87,9 @@ pub struct DemandeRow {
     /// Lycées that fit but nobody could write to (UAIs, comma-separated),
     /// for the coordination to call.
     pub lycees_a_contacter: Option<String>,
+    /// The company's name as the national register gives it for its SIRET
+    /// (looked up at submission), when it did: what emails to lycées name.
+    pub entreprise_nom_siret: Option<String>,
 }
 
 impl DemandeRow {
@@ -133,7 +136,7 @@ pub const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entrep
     jeton_version, jeton_emis_le, termine_le, issue, cloture_par, demarre_le, pris_le, repondu_le, relance_tous_le, \
     escalade_le, relance_message_le, demande_cloture_le, rouverte_par_entreprise, prochaine_echeance, satisfaction, \
     satisfaction_commentaire, satisfaction_le, explication_rayon, avis_demande_le, partenaire, coordination_niveau, \
-    lycees_a_contacter";
+    lycees_a_contacter, entreprise_nom_siret";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -304,7 +307,7 @@ fn tallies(received: &[String], taken: &[String]) -> std::collections::BTreeMap<
 }
 
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
-    let placeholders = (1..=55).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=56).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ({placeholders})");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
@@ -319,7 +322,7 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(&d.relance_message_le).bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise)
         .bind(&d.prochaine_echeance).bind(d.satisfaction).bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
         .bind(&d.explication_rayon).bind(&d.avis_demande_le).bind(&d.partenaire)
-        .bind(code_of(d.coordination_niveau)).bind(&d.lycees_a_contacter)
+        .bind(code_of(d.coordination_niveau)).bind(&d.lycees_a_contacter).bind(&d.entreprise_nom_siret)
         .execute(&mut *c).await.map(|_| ()))
 }
 
