@@ -183,6 +183,17 @@ pub struct HttpLimits {
     /// the requests in flight may take to finish before their connections
     /// are dropped and the process exits (0: at once).
     pub shutdown_grace: Duration,
+    /// `MLP_MAX_CONNECTIONS_PER_IP` (256): connections one client address
+    /// (an IPv6 /64) may hold open at once; beyond, its new connections are
+    /// closed at once, so that one client cannot take every slot of
+    /// `max_connections` and make everyone else wait. High enough for a
+    /// benchmark from the loopback (the project's own use 64 connections)
+    /// and for a school's network behind one address.
+    pub max_connections_per_ip: usize,
+    /// Addresses the per-address limit does not apply to: the reverse
+    /// proxies of `MLP_TRUSTED_PROXIES`, through which every client comes
+    /// (filled by `web::serve_on` from the configuration).
+    pub per_ip_exempt: Vec<std::net::IpAddr>,
 }
 
 impl Default for HttpLimits {
@@ -192,6 +203,8 @@ impl Default for HttpLimits {
             body_read_timeout: Duration::from_secs(30),
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(10),
+            max_connections_per_ip: 256,
+            per_ip_exempt: Vec::new(),
         }
     }
 }
@@ -219,6 +232,13 @@ impl HttpLimits {
             max_connections: usize::try_from(number("MLP_MAX_CONNECTIONS", d.max_connections as u64, 1)?)
                 .unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(number("MLP_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace.as_secs(), 0)?),
+            max_connections_per_ip: usize::try_from(number(
+                "MLP_MAX_CONNECTIONS_PER_IP",
+                d.max_connections_per_ip as u64,
+                1,
+            )?)
+            .unwrap_or(usize::MAX),
+            per_ip_exempt: Vec::new(),
         })
     }
 }
@@ -631,7 +651,14 @@ mod tests {
             Duration::ZERO
         );
         assert_eq!(HttpLimits::from_vars(set("MLP_MAX_CONNECTIONS", "64")).expect("valid").max_connections, 64);
+        assert_eq!(HttpLimits::default().max_connections_per_ip, 256, "above the benchmarks' 64 connections");
+        assert_eq!(
+            HttpLimits::from_vars(set("MLP_MAX_CONNECTIONS_PER_IP", "8")).expect("valid").max_connections_per_ip,
+            8
+        );
         for (name, bad) in [
+            ("MLP_MAX_CONNECTIONS_PER_IP", "0"),
+            ("MLP_MAX_CONNECTIONS_PER_IP", "aucune"),
             ("MLP_MAX_CONNECTIONS", "0"),
             ("MLP_MAX_CONNECTIONS", "beaucoup"),
             ("MLP_HEADER_READ_TIMEOUT_SECONDS", "0"),

@@ -170,7 +170,13 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 /// Addresses a webhook may never reach: private networks, the loopback,
-/// link-local (cloud metadata), shared, reserved, multicast, documentation.
+/// link-local (cloud metadata), shared, reserved, multicast, documentation;
+/// and the IPv6 ranges that embed or relay an IPv4 address, which on some
+/// networks lead to a private one: IPv4-mapped and IPv4-compatible
+/// (`::ffff:10.0.0.1`, `::127.0.0.1`), NAT64 (`64:ff9b::/96`,
+/// `64:ff9b:1::/48`), 6to4 (`2002::/16`), Teredo (`2001::/32`), and the
+/// deprecated site-local range (`fec0::/10`), still routed inside some
+/// organisations.
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -192,13 +198,21 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_forbidden(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let seg = v6.segments();
+            let first = seg[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10
+                || (first == 0x2001 && seg[1] == 0x0db8) // documentation
+                || (first == 0x2001 && seg[1] == 0) // Teredo 2001::/32
+                || first == 0x2002 // 6to4 2002::/16
+                || (first == 0x0064 && seg[1] == 0xff9b && seg[2..6] == [0, 0, 0, 0]) // NAT64 64:ff9b::/96
+                || (first == 0x0064 && seg[1] == 0xff9b && seg[2] == 1) // local NAT64 64:ff9b:1::/48
+                || (first == 0x0100 && seg[1..4] == [0, 0, 0]) // discard-only 100::/64
+                || seg[..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible ::/96
         }
     }
 }
@@ -629,10 +643,40 @@ mod tests {
             "::ffff:10.0.0.1",
             "::ffff:127.0.0.1",
             "2001:db8::1",
+            // IPv4-compatible, written both ways.
+            "::127.0.0.1",
+            "::7f00:1",
+            "::10.0.0.1",
+            "::8.8.8.8",
+            // NAT64: the well-known prefix and the local-use one.
+            "64:ff9b::a00:1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::808:808",
+            "64:ff9b:1::1",
+            "64:ff9b:1:ffff::a00:1",
+            // Site-local, 6to4, Teredo, discard-only.
+            "fec0::1",
+            "feff:ffff::1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001::1",
+            "100::1",
         ] {
             assert!(is_forbidden(bad.parse().expect("ip")), "{bad}");
         }
-        for good in ["8.8.8.8", "185.24.184.10", "2a00:1450:4007::1"] {
+        for good in [
+            "8.8.8.8",
+            "185.24.184.10",
+            "2a00:1450:4007::1",
+            // Neighbours of the refused ranges stay public.
+            "2001:4860:4860::8888",
+            "2001:1::1",
+            "2003::1",
+            "64:ff9c::1",
+            "64:ff9b:2::1",
+            "101::1",
+        ] {
             assert!(!is_forbidden(good.parse().expect("ip")), "{good}");
         }
         assert!(reachable("127.0.0.1".parse().expect("ip"), true));
@@ -652,6 +696,10 @@ mod tests {
         assert!(refused(check_webhook_url("https://user:pw@example.org/", false).await).contains("identifiants"));
         assert!(refused(check_webhook_url("pas une adresse", false).await).contains("invalide"));
         assert!(refused(check_webhook_url("https://localhost/hook", false).await).contains("privée"));
+        for embedded in ["https://[::127.0.0.1]/hook", "https://[64:ff9b::a00:1]/hook", "https://[2002:a00:1::1]/hook"]
+        {
+            assert!(refused(check_webhook_url(embedded, false).await).contains("privée"), "{embedded}");
+        }
         // On the loopback (a laptop, the tests), the loopback is allowed.
         assert!(check_webhook_url("http://127.0.0.1:9/hook", true).await.is_ok());
         assert!(refused(check_webhook_url("http://127.0.0.1:9/hook", false).await).contains("https://"));

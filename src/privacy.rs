@@ -129,7 +129,8 @@ pub async fn export(svc: &RequestService, email: &domain::Email, now: OffsetDate
         demandes.push(json!({
             "reference": d.reference, "cree_le": d.cree_le, "statut": d.statut.code(), "termine_le": d.termine_le,
             "action": d.action,
-            "entreprise": {"nom": d.entreprise_nom, "siret": d.entreprise_siret, "naf": d.entreprise_naf},
+            "entreprise": {"nom": d.entreprise_nom, "siret": d.entreprise_siret, "naf": d.entreprise_naf,
+                "nom_repertoire": d.entreprise_nom_siret},
             "contact": {"prenom": d.contact_prenom, "nom": d.contact_nom, "email": d.contact_email,
                         "telephone": d.contact_telephone},
             "commune": {"code": d.commune_code, "nom": d.commune_nom}, "rayon_km": d.rayon_km,

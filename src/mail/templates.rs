@@ -25,6 +25,21 @@ fn rendered<T: Template>(template: &'static str, subject: String, t: &T) -> Rend
     Rendered { template, subject: text::french_spacing(&subject), body: text::french_spacing(&body) }
 }
 
+/// How an email to a lycée or a coordinator names a company: quoted, and
+/// saying where the name comes from — the national register for its SIRET
+/// when the register knew it (looked up at submission), else the company
+/// itself. Every template puts it on a line of its own, in the lines that
+/// describe the request, never in a sentence of ours nor next to a link:
+/// "Cdiscount.com" is a real company's name, and a name like "Payez sur
+/// evil.com" must not read as the service's own instruction (issue 24).
+pub fn company_line(typed: &str, registered: Option<&str>, siret: Option<&str>) -> String {
+    match (registered, siret) {
+        (Some(name), Some(siret)) => format!("« {name} » (nom au répertoire des entreprises, SIRET {siret})"),
+        (_, Some(siret)) => format!("« {typed} » (nom déclaré par l'entreprise ; SIRET {siret} non vérifié)"),
+        (_, None) => format!("« {typed} » (nom déclaré par l'entreprise)"),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "email/lycee_nouvelle.txt")]
 pub struct NewRequestForLycee<'a> {
@@ -33,8 +48,8 @@ pub struct NewRequestForLycee<'a> {
     pub action: &'a str,
     pub role_text: &'a str,
     pub reasons: &'a [String],
+    /// [`company_line`].
     pub entreprise: &'a str,
-    pub siret: Option<&'a str>,
     pub contact: String,
     pub commune: &'a str,
     pub jobs: String,
@@ -148,6 +163,7 @@ pub struct Coordination<'a> {
     pub recipients: Vec<String>,
     /// Lycées that fit but nobody could write to: to call.
     pub to_contact: Vec<String>,
+    /// [`company_line`].
     pub entreprise: &'a str,
     pub contact: String,
     pub jobs: String,
@@ -172,6 +188,7 @@ impl Coordination<'_> {
 #[derive(Template)]
 #[template(path = "email/lycee_message.txt")]
 pub struct CompanyMessage<'a> {
+    /// [`company_line`].
     pub entreprise: &'a str,
     pub reference: &'a str,
     pub message: &'a str,
@@ -188,6 +205,7 @@ impl CompanyMessage<'_> {
 #[derive(Template)]
 #[template(path = "email/lycee_annulation.txt")]
 pub struct Cancelled<'a> {
+    /// [`company_line`].
     pub entreprise: &'a str,
     pub reference: &'a str,
     pub action: &'a str,
@@ -359,6 +377,7 @@ pub struct Reminder<'a> {
     pub lycee: &'a str,
     pub reference: &'a str,
     pub action: &'a str,
+    /// [`company_line`].
     pub entreprise: &'a str,
     pub commune: &'a str,
     pub sent: String,
@@ -376,6 +395,11 @@ impl Reminder<'_> {
         text::at_lycee(self.lycee)
     }
 
+    /// "d'Aurillac".
+    pub fn of_commune(&self) -> String {
+        text::of_place(self.commune)
+    }
+
     pub fn render_email(&self) -> Rendered {
         rendered("lycee_relance", format!("Rappel : la demande {} attend votre réponse", self.reference), self)
     }
@@ -387,6 +411,7 @@ pub struct MessageReminder<'a> {
     pub lycee: &'a str,
     pub reference: &'a str,
     pub action: &'a str,
+    /// [`company_line`].
     pub entreprise: &'a str,
     pub taken: String,
     pub workspace_url: String,
@@ -414,6 +439,7 @@ pub struct CloseRequest<'a> {
     pub lycee: &'a str,
     pub reference: &'a str,
     pub action: &'a str,
+    /// [`company_line`].
     pub entreprise: &'a str,
     pub taken: String,
     /// (outcome, one-click link).
@@ -627,6 +653,138 @@ mod tests {
         ];
         for mail in bodies {
             assert!(mail.body.contains(&line), "{}: {}", mail.template, mail.body);
+        }
+    }
+
+    #[test]
+    fn a_company_is_named_by_the_register_or_said_to_name_itself() {
+        assert_eq!(
+            company_line("Cdiscount", Some("CDISCOUNT.COM"), Some("42405933100015")),
+            "« CDISCOUNT.COM » (nom au répertoire des entreprises, SIRET 42405933100015)"
+        );
+        assert_eq!(
+            company_line("Cdiscount.com", None, Some("42405933100015")),
+            "« Cdiscount.com » (nom déclaré par l'entreprise ; SIRET 42405933100015 non vérifié)"
+        );
+        assert_eq!(company_line("Cdiscount.com", None, None), "« Cdiscount.com » (nom déclaré par l'entreprise)");
+    }
+
+    /// In every email to a lycée or a coordinator, the company's name is
+    /// quoted, on a line of its own that starts "Entreprise", and neither
+    /// that line nor its neighbours hold a link or a call to act: a name
+    /// never reads as the service's own words.
+    #[test]
+    fn a_company_name_stands_apart_from_every_call_to_act() {
+        let name = company_line("Cdiscount.com", None, None);
+        let entreprise = name.as_str();
+        let (lycee, reference, action) = ("Lycée professionnel Jacques de Flesselles", "MLP-2026-000001", "PFMP");
+        let url = |s: &str| format!("https://x.fr/r/t{s}");
+        let reasons = vec!["Bac pro MELEC → Électricien du bâtiment".to_string()];
+        let bodies = [
+            NewRequestForLycee {
+                lycee,
+                reference,
+                action,
+                role_text: "votre lycée coordonne la réponse à l'entreprise",
+                reasons: &reasons,
+                entreprise,
+                contact: "Zoé L'Hôte, zoe@exemple.fr".into(),
+                commune: "Aurillac",
+                jobs: "Électricien".into(),
+                levels: String::new(),
+                students: Some(2),
+                period: None,
+                message: "Deux stagiaires.",
+                take_url: url("/prendre"),
+                decline_url: url("/decliner"),
+                view_url: url(""),
+                workspace_url: url("/espace"),
+                expires: "03/06/2027".into(),
+                pilot_days: 3,
+            }
+            .render_email(),
+            Reminder {
+                lycee,
+                reference,
+                action,
+                entreprise,
+                commune: "Aurillac",
+                sent: "03/05/2027".into(),
+                pilot: true,
+                deadline: "06/05/2027".into(),
+                take_url: url("/prendre"),
+                decline_url: url("/decliner"),
+                view_url: url(""),
+            }
+            .render_email(),
+            CompanyMessage {
+                entreprise,
+                reference,
+                message: "Merci de nous rappeler.",
+                view_url: url(""),
+                workspace_url: url("/espace"),
+            }
+            .render_email(),
+            Cancelled { entreprise, reference, action, cancelled: true, how: "" }.render_email(),
+            Cancelled { entreprise, reference, action, cancelled: false, how: "son besoin est satisfait" }
+                .render_email(),
+            MessageReminder {
+                lycee,
+                reference,
+                action,
+                entreprise,
+                taken: "03/05/2027".into(),
+                workspace_url: url("/espace"),
+                contact: "Zoé L'Hôte, zoe@exemple.fr".into(),
+            }
+            .render_email(),
+            CloseRequest {
+                lycee,
+                reference,
+                action,
+                entreprise,
+                taken: "03/05/2027".into(),
+                outcomes: vec![("Partenariat", url("/cloturer?issue=partenariat"))],
+            }
+            .render_email(),
+            Coordination {
+                reference,
+                commune: "Aurillac",
+                academie: "Clermont-Ferrand",
+                action,
+                reason: "aucun lycée ne correspond",
+                recipients: Vec::new(),
+                to_contact: vec!["LP X (Aurillac)".into()],
+                entreprise,
+                contact: "Zoé L'Hôte <zoe@exemple.fr>".into(),
+                jobs: String::new(),
+                message: "Bonjour",
+                workspace_url: url("/espace"),
+                addresses_url: url("/adresses"),
+            }
+            .render_email(),
+        ];
+        let acts = ["http", "://", "clic", "Prendre", "Décliner", "Écrivez", "Appelez"];
+        for mail in bodies {
+            let lines: Vec<&str> = mail.body.lines().collect();
+            let at: Vec<usize> = (0..lines.len()).filter(|i| lines[*i].contains("Cdiscount.com")).collect();
+            assert_eq!(at.len(), 1, "{}: named once\n{}", mail.template, mail.body);
+            let i = at[0];
+            assert!(
+                lines[i].trim_start_matches("- ").starts_with("Entreprise\u{a0}: «\u{a0}Cdiscount.com\u{a0}»"),
+                "{}: on a line of its own, quoted\n{}",
+                mail.template,
+                mail.body
+            );
+            assert!(lines[i].ends_with("(nom déclaré par l'entreprise)"), "{}: {}", mail.template, lines[i]);
+            for near in lines[i.saturating_sub(1)..=(i + 1).min(lines.len() - 1)].iter() {
+                assert!(
+                    !acts.iter().any(|a| near.contains(a)),
+                    "{}: next to a call to act: {near:?}\n{}",
+                    mail.template,
+                    mail.body
+                );
+            }
         }
     }
 }

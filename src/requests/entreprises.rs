@@ -35,6 +35,7 @@ struct SearchResponse {
 
 #[derive(Deserialize)]
 struct Unit {
+    siren: Option<String>,
     nom_complet: Option<String>,
     nom_raison_sociale: Option<String>,
     activite_principale: Option<String>,
@@ -98,6 +99,11 @@ impl Entreprises {
         let body: SearchResponse =
             res.json().await.map_err(|e| format!("API Recherche d'entreprises : réponse illisible ({e})"))?;
         let Some(unit) = body.results.into_iter().next() else { return Ok(None) };
+        // A full-text search may answer another company: only the one
+        // whose SIREN begins the SIRET is this one.
+        if unit.siren.as_deref().is_some_and(|siren| !siret.as_str().starts_with(siren)) {
+            return Ok(None);
+        }
         let site = unit
             .matching_etablissements
             .iter()
@@ -122,5 +128,21 @@ impl Entreprises {
             naf2025: site_naf2025.or(unit_naf2025),
             commune: site.and_then(|s| s.commune.clone()),
         }))
+    }
+
+    /// The company's name in the national register for `siret`, as emails
+    /// to lycées name it (`mail::templates::company_line`): `None` when
+    /// the register does not know the SIRET, cannot be asked (the emails
+    /// then say the name is the company's own), or gives a name that is
+    /// not one line of visible text.
+    pub async fn registered_name(&self, siret: &Siret) -> Option<String> {
+        match self.lookup(siret).await {
+            Ok(Some(company)) => domain::names::organisation_name(&company.nom).ok(),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(erreur = %e, "nom de l'entreprise au répertoire : non vérifié");
+                None
+            }
+        }
     }
 }

@@ -83,6 +83,10 @@ pub struct ValidRequest {
     /// The partner platform it came through (its API key, or its embedded
     /// form): never read from the request's own fields.
     pub partenaire: Option<String>,
+    /// The company's name as the national register gives it for `siret`
+    /// ([`super::entreprises::Entreprises::registered_name`]): never read
+    /// from the request's own fields either.
+    pub registered_name: Option<String>,
 }
 
 impl ValidRequest {
@@ -438,6 +442,7 @@ pub fn validate(
             lycee,
             garder_rayon: input.garder_rayon,
             partenaire: None,
+            registered_name: None,
         }),
         _ => Err(errors),
     }

@@ -5,7 +5,7 @@
 //! Handlers and the worker never change a request any other way.
 
 use super::messages::{lycee_name, story_rows};
-use super::{AnswerError, RequestService, counters, month_of};
+use super::{AnswerError, Attempt, RequestService, counters, month_of};
 use crate::clock;
 use crate::mail::outbox;
 use crate::search::SearchIndex;
@@ -46,6 +46,8 @@ pub struct Applied {
     /// Partners this action created (lycée, partner id): a request taken
     /// from a company the lycée did not know yet.
     pub new_partners: Vec<(String, String)>,
+    /// Nobody at all could be given the request (counted once committed).
+    pub(crate) no_contact: bool,
 }
 
 fn at(s: Option<&str>) -> Option<OffsetDateTime> {
@@ -92,13 +94,37 @@ impl RequestService {
     /// Does `action` to request `demande_id` at `now`, if the lifecycle
     /// allows it: one transaction writes the request, its recipients, its
     /// story and its emails.
+    ///
+    /// A transaction aborted by a concurrent one (a deadlock) is run again
+    /// from the start, the request read anew
+    /// ([`crate::storage::retry_on_conflict`]).
     pub async fn act(
+        &self,
+        index: &SearchIndex,
+        demande_id: &str,
+        action: Action,
+        now: OffsetDateTime,
+    ) -> Result<Applied, AnswerError> {
+        let applied = crate::storage::retry_on_conflict("action sur une demande", || {
+            self.act_once(index, demande_id, action.clone(), now)
+        })
+        .await?;
+        self.changed();
+        counters::record(&applied.plan.transitions);
+        if applied.no_contact {
+            counters::no_contact();
+        }
+        Ok(applied)
+    }
+
+    /// One attempt of [`Self::act`]: the whole transaction.
+    async fn act_once(
         &self,
         index: &SearchIndex,
         demande_id: &str,
         mut action: Action,
         now: OffsetDateTime,
-    ) -> Result<Applied, AnswerError> {
+    ) -> Result<Applied, Attempt> {
         if let Event::HandOver { from: Some(from), to, crosses_border } = &mut action.event {
             let academie = |u: &str| index.lycee(u).and_then(|l| l.academie.clone());
             *crosses_border = academie(from) != academie(to);
@@ -120,7 +146,7 @@ impl RequestService {
         if let Event::HandOver { to, .. } = &action.event
             && !reachable(to)
         {
-            return Err(AnswerError::Refused(domain::lifecycle::Refusal::Unreachable));
+            return Err(AnswerError::Refused(domain::lifecycle::Refusal::Unreachable).into());
         }
         let mut state = to_domain(&d, &recips);
         for r in &mut state.recipients {
@@ -139,6 +165,7 @@ impl RequestService {
         next.prochaine_echeance = next_due(&after, &calendar, &self.deadlines).map(clock::to_rfc3339);
         // The coordination of the request's académie is written to: the
         // first link of its chain someone reads, else nobody (said so).
+        let mut no_contact = false;
         if plan.emails.iter().any(|e| matches!(e, domain::lifecycle::Email::Coordination { .. })) {
             let chain =
                 crate::storage::reach::chain(&self.db, next.academie_code.as_deref(), self.national_contact.as_deref())
@@ -147,7 +174,7 @@ impl RequestService {
             if next.coordination_niveau.is_none() && next.statut == RequestStatus::EnAttente {
                 next.coordination = Some(CoordinationReason::NoContact);
                 tracing::error!(demande = %next.reference, "demande sans aucun contact : personne à qui la confier");
-                counters::no_contact();
+                no_contact = true;
             }
         }
         store::update_demande(&mut tx, &next).await?;
@@ -208,9 +235,6 @@ impl RequestService {
         }
         // A message of the company waits for the lycées it was sent to.
         store::mark_unread(&mut tx, &d.id, &plan.unread, &now_s).await?;
-        let month = month_of(now);
-        store::count(&mut tx, &notified, 1, 0, &month).await?;
-        store::count(&mut tx, &plan.taken, 0, 1, &month).await?;
         let mut new_partners = Vec::new();
         for uai in &plan.taken {
             // The company becomes (or stays) a partner of the lycée, with
@@ -229,10 +253,10 @@ impl RequestService {
         outbox::enqueue_all(&mut tx, &mails, &now_s).await?;
         let told = PartnerEvent::of_plan(d.statut, &plan);
         crate::partner_api::tell_partner(&mut tx, &next, &told, &now_s).await?;
+        // Counted last, in one order (`store::count`).
+        store::count(&mut tx, &notified, &plan.taken, &month_of(now)).await?;
         tx.commit().await?;
-        self.changed();
-        counters::record(&plan.transitions);
-        Ok(Applied { plan, reference: d.reference, new_partners })
+        Ok(Applied { plan, reference: d.reference, new_partners, no_contact })
     }
 
     /// The request's row after `plan`.

@@ -254,8 +254,7 @@ impl RequestService {
                 _ => "un autre lycée coordonne la réponse ; le vôtre peut y participer",
             },
             reasons,
-            entreprise: &d.entreprise_nom,
-            siret: d.entreprise_siret.as_deref(),
+            entreprise: &company_of(d),
             contact: contact_of(d),
             commune: &d.commune_nom,
             jobs: jobs_text(index, d),
@@ -294,7 +293,7 @@ impl RequestService {
             to_contact: super::views::CoordinationView::of(index, d)
                 .map(|c| c.to_contact.into_iter().map(|(_, n)| n).collect())
                 .unwrap_or_default(),
-            entreprise: &d.entreprise_nom,
+            entreprise: &company_of(d),
             contact: format!("{} {} <{}>", d.contact_prenom, d.contact_nom, d.contact_email),
             jobs: jobs_text(index, d),
             message: &d.message,
@@ -530,7 +529,7 @@ impl RequestService {
                         lycee(
                             uai,
                             templates::CompanyMessage {
-                                entreprise: &d.entreprise_nom,
+                                entreprise: &company_of(d),
                                 reference: &d.reference,
                                 message: text.unwrap_or_default(),
                                 view_url: format!("{}/r/{token}", self.base_url),
@@ -549,7 +548,7 @@ impl RequestService {
                         lycee(
                             uai,
                             templates::Cancelled {
-                                entreprise: &d.entreprise_nom,
+                                entreprise: &company_of(d),
                                 reference: &d.reference,
                                 action: action_label(d),
                                 cancelled: *cancelled,
@@ -574,7 +573,7 @@ impl RequestService {
                         lycee: &lycee_name(index, uai),
                         reference: &d.reference,
                         action: action_label(d),
-                        entreprise: &d.entreprise_nom,
+                        entreprise: &company_of(d),
                         taken: d.pris_le.as_deref().map(day_of).unwrap_or_default(),
                         workspace_url: format!("{}/espace/demandes/{}", self.base_url, d.reference),
                         contact: contact_of(d),
@@ -589,7 +588,7 @@ impl RequestService {
                             lycee: &lycee_name(index, uai),
                             reference: &d.reference,
                             action: action_label(d),
-                            entreprise: &d.entreprise_nom,
+                            entreprise: &company_of(d),
                             taken: d.pris_le.as_deref().map(day_of).unwrap_or_default(),
                             outcomes: Outcome::ALL
                                 .iter()
@@ -664,7 +663,7 @@ impl RequestService {
             lycee: &lycee_name(index, uai),
             reference: &d.reference,
             action: action_label(d),
-            entreprise: &d.entreprise_nom,
+            entreprise: &company_of(d),
             commune: &d.commune_nom,
             sent: notified.map(date_of).unwrap_or_else(|| day_of(&d.cree_le)),
             pilot,
@@ -695,6 +694,13 @@ fn crossing(index: &SearchIndex, d: &DemandeRow, story: &[Story], person: &str) 
         school(index, &to).at()
     );
     (reason, codes)
+}
+
+/// The company as emails to lycées and coordinators name it
+/// ([`templates::company_line`]): the register's name for its SIRET when
+/// it was found there, else the name it typed, said to be its own.
+fn company_of(d: &DemandeRow) -> String {
+    templates::company_line(&d.entreprise_nom, d.entreprise_nom_siret.as_deref(), d.entreprise_siret.as_deref())
 }
 
 /// "Zoé L'Hôte, zoe@exemple.fr, 04 78 00 00 00".

@@ -125,6 +125,59 @@ impl From<sqlx::Error> for AnswerError {
     }
 }
 
+/// One attempt of a service's transaction went wrong: a business answer,
+/// or a database error kept whole so that a conflict between concurrent
+/// transactions can be told apart and the attempt run again
+/// ([`crate::storage::retry_on_conflict`]); it becomes an [`AnswerError`]
+/// once the attempts are over.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    Answer(AnswerError),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Attempt {
+    fn from(e: sqlx::Error) -> Attempt {
+        Attempt::Database(e)
+    }
+}
+
+impl From<AnswerError> for Attempt {
+    fn from(e: AnswerError) -> Attempt {
+        Attempt::Answer(e)
+    }
+}
+
+impl From<Refusal> for Attempt {
+    fn from(r: Refusal) -> Attempt {
+        Attempt::Answer(AnswerError::Refused(r))
+    }
+}
+
+impl From<Attempt> for AnswerError {
+    fn from(a: Attempt) -> AnswerError {
+        match a {
+            Attempt::Answer(e) => e,
+            Attempt::Database(e) => AnswerError::from(e),
+        }
+    }
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Attempt::Answer(e) => e.fmt(f),
+            Attempt::Database(e) => e.fmt(f),
+        }
+    }
+}
+
+impl crate::storage::MaybeConflict for Attempt {
+    fn is_conflict(&self) -> bool {
+        matches!(self, Attempt::Database(e) if crate::storage::is_conflict(e))
+    }
+}
+
 impl AnswerError {
     /// The HTTP status of the refusal: a database that cannot serve is
     /// never a business refusal; what the person may not see is a 404.

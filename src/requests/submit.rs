@@ -247,8 +247,18 @@ impl RequestService {
     }
 
     /// Writes a planned submission in one transaction (a few multi-row
-    /// statements, the shortest lock), then counts it.
+    /// statements, the shortest lock), counted last; run again when a
+    /// concurrent request's transaction deadlocked with it
+    /// ([`crate::storage::retry_on_conflict`]).
     async fn persist(&self, plan: SubmissionPlan, now: OffsetDateTime) -> anyhow::Result<Submitted> {
+        crate::storage::retry_on_conflict("enregistrement d'une demande", || self.write(&plan, now)).await?;
+        self.changed();
+        super::counters::record(&[Transition::submitted(plan.demande.statut)]);
+        Ok(plan.submitted)
+    }
+
+    /// One attempt of [`Self::persist`]: the whole transaction.
+    async fn write(&self, plan: &SubmissionPlan, now: OffsetDateTime) -> anyhow::Result<()> {
         let now_s = clock::to_rfc3339(now);
         let mut tx = self.db.begin().await?;
         store::insert_demande(&mut tx, &plan.demande).await?;
@@ -257,11 +267,9 @@ impl RequestService {
         outbox::enqueue_all(&mut tx, &plan.mails, &now_s).await?;
         let told = PartnerEvent::of_status(plan.demande.statut);
         crate::partner_api::tell_partner(&mut tx, &plan.demande, told.as_slice(), &now_s).await?;
-        store::count(&mut tx, &plan.notified, 1, 0, &month_of(now)).await?;
+        store::count(&mut tx, &plan.notified, &[], &month_of(now)).await?;
         tx.commit().await?;
-        self.changed();
-        super::counters::record(&[Transition::submitted(plan.demande.statut)]);
-        Ok(plan.submitted)
+        Ok(())
     }
 
     /// The request's row as the company sent it, before routing.
@@ -325,6 +333,7 @@ impl RequestService {
             partenaire: v.partenaire.clone(),
             coordination_niveau: None,
             lycees_a_contacter: None,
+            entreprise_nom_siret: v.registered_name.clone(),
         }
     }
 

@@ -377,6 +377,86 @@ fn unavailable_code(code: &str) -> bool {
     ["08", "53", "57", "58"].iter().any(|class| code.starts_with(class)) || matches!(code, "25006" | "40001" | "40P01")
 }
 
+/// Whether a database error is a conflict between concurrent transactions
+/// that the database resolved by aborting this one — a deadlock (`40P01`)
+/// or a serialization failure (`40001`) on PostgreSQL. Nothing of the
+/// transaction was written, and running it again from its start is the
+/// cure the database itself recommends: [`retry_on_conflict`] does so
+/// before the error becomes a 503. SQLite never reports one: it takes its
+/// write lock at `BEGIN IMMEDIATE` and waits for it (`busy_timeout`).
+pub fn is_conflict(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40P01" | "40001")))
+}
+
+/// An error that may be a conflict between concurrent transactions
+/// ([`is_conflict`]): what [`retry_on_conflict`] asks of the errors of
+/// the services it runs.
+pub trait MaybeConflict {
+    fn is_conflict(&self) -> bool;
+}
+
+impl MaybeConflict for sqlx::Error {
+    fn is_conflict(&self) -> bool {
+        is_conflict(self)
+    }
+}
+
+impl MaybeConflict for anyhow::Error {
+    fn is_conflict(&self) -> bool {
+        self.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_conflict))
+    }
+}
+
+/// How many times a transaction is run when concurrent transactions keep
+/// aborting it: a deadlock involves two or three transactions, and each
+/// new attempt waits longer (with jitter) so that they stop meeting.
+pub const CONFLICT_ATTEMPTS: u32 = 5;
+
+/// Runs `attempt` — one whole transaction, from `BEGIN` to `COMMIT` — and
+/// runs it again, up to [`CONFLICT_ATTEMPTS`] times in all, while it fails
+/// on a conflict between concurrent transactions ([`is_conflict`]). Any
+/// other outcome (success, a business refusal, another database error) is
+/// returned at once; the last conflict is returned as it is, and becomes
+/// the 503 of [`is_unavailable`]. `what` names the operation in the logs.
+///
+/// Why: a company whose request lost a deadlock to another company's was
+/// told "service unavailable" although nothing was wrong (issue 24); the
+/// database aborted one transaction so that the other could go on, and
+/// the aborted one succeeds when run again. The attempt must do nothing
+/// outside its transaction that cannot be done twice (the services send
+/// emails through the outbox, inside the transaction).
+pub async fn retry_on_conflict<T, E, F, Fut>(what: &str, mut attempt: F) -> Result<T, E>
+where
+    E: MaybeConflict + std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut n = 1;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_conflict() && n < CONFLICT_ATTEMPTS => {
+                tracing::warn!(
+                    operation = what,
+                    essai = n,
+                    erreur = %e,
+                    "conflit entre transactions concurrentes : la transaction est rejouée"
+                );
+                tokio::time::sleep(conflict_pause(n)).await;
+                n += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// The pause before attempt `n + 1`: 10 ms doubled at each attempt, plus
+/// up to as much again at random, so that two transactions that met once
+/// do not meet again in step.
+fn conflict_pause(n: u32) -> Duration {
+    let base = 10u64 << n.min(6);
+    Duration::from_millis(base + rand::random_range(0..=base))
+}
+
 /// Whether an error anywhere in an `anyhow` chain is a database that
 /// cannot serve right now (see [`is_unavailable`]).
 pub fn is_unavailable_any(e: &anyhow::Error) -> bool {

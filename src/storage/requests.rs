@@ -87,6 +87,9 @@ pub struct DemandeRow {
     /// Lycées that fit but nobody could write to (UAIs, comma-separated),
     /// for the coordination to call.
     pub lycees_a_contacter: Option<String>,
+    /// The company's name as the national register gives it for its SIRET
+    /// (looked up at submission), when it did: what emails to lycées name.
+    pub entreprise_nom_siret: Option<String>,
 }
 
 impl DemandeRow {
@@ -133,7 +136,7 @@ pub const DEMANDE_COLUMNS: &str = "id, reference, action, entreprise_nom, entrep
     jeton_version, jeton_emis_le, termine_le, issue, cloture_par, demarre_le, pris_le, repondu_le, relance_tous_le, \
     escalade_le, relance_message_le, demande_cloture_le, rouverte_par_entreprise, prochaine_echeance, satisfaction, \
     satisfaction_commentaire, satisfaction_le, explication_rayon, avis_demande_le, partenaire, coordination_niveau, \
-    lycees_a_contacter";
+    lycees_a_contacter, entreprise_nom_siret";
 
 /// A lycée a request went to (or kept in reserve).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -250,24 +253,30 @@ pub async fn routing_status(db: &Db, uais: &[String], month: &str) -> sqlx::Resu
     Ok(out)
 }
 
-/// Counts requests received (`received`) and taken (`taken`) by lycées, in
-/// the transaction that notifies or records them.
-pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, month: &str) -> sqlx::Result<()> {
-    if uais.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<Vec<super::Val>> = uais
-        .iter()
-        .map(|u| {
+/// Counts requests received by the lycées of `received` and taken by those
+/// of `taken`, in the transaction that notifies or records them: one
+/// statement, one row per lycée, **in the order of their UAIs**. Two
+/// transactions that count the same lycées then lock their rows in the
+/// same order and one waits for the other; in the order of routing (pilot
+/// first), they could each hold the row the other wanted — a deadlock
+/// between two companies' requests (issue 24). Callers count last, just
+/// before committing, so that the rows stay locked the shortest time.
+pub async fn count(tx: &mut Tx, received: &[String], taken: &[String], month: &str) -> sqlx::Result<()> {
+    let rows: Vec<Vec<super::Val>> = tallies(received, taken)
+        .into_iter()
+        .map(|(uai, (r, t))| {
             vec![
-                super::Val::from(u.clone()),
-                super::Val::from(received),
-                super::Val::from(taken),
+                super::Val::from(uai),
+                super::Val::from(r),
+                super::Val::from(t),
                 super::Val::from(month),
-                super::Val::from(received),
+                super::Val::from(r),
             ]
         })
         .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     super::bulk_insert(
         tx,
         "lycee_compteurs",
@@ -284,8 +293,21 @@ pub async fn count(tx: &mut Tx, uais: &[String], received: i64, taken: i64, mont
     .await
 }
 
+/// (received, taken) of each lycée, in the order of their UAIs; a lycée
+/// named twice is one row (an upsert may not touch a row twice).
+fn tallies(received: &[String], taken: &[String]) -> std::collections::BTreeMap<String, (i64, i64)> {
+    let mut out = std::collections::BTreeMap::<String, (i64, i64)>::new();
+    for uai in received {
+        out.entry(uai.clone()).or_default().0 += 1;
+    }
+    for uai in taken {
+        out.entry(uai.clone()).or_default().1 += 1;
+    }
+    out
+}
+
 pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
-    let placeholders = (1..=55).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=56).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO demandes ({DEMANDE_COLUMNS}) VALUES ({placeholders})");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&d.id).bind(&d.reference).bind(&d.action).bind(&d.entreprise_nom).bind(&d.entreprise_siret)
@@ -300,7 +322,7 @@ pub async fn insert_demande(tx: &mut Tx, d: &DemandeRow) -> sqlx::Result<()> {
         .bind(&d.relance_message_le).bind(&d.demande_cloture_le).bind(d.rouverte_par_entreprise)
         .bind(&d.prochaine_echeance).bind(d.satisfaction).bind(&d.satisfaction_commentaire).bind(&d.satisfaction_le)
         .bind(&d.explication_rayon).bind(&d.avis_demande_le).bind(&d.partenaire)
-        .bind(code_of(d.coordination_niveau)).bind(&d.lycees_a_contacter)
+        .bind(code_of(d.coordination_niveau)).bind(&d.lycees_a_contacter).bind(&d.entreprise_nom_siret)
         .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -655,4 +677,18 @@ pub async fn unread_of(db: &Db, ids: &[String]) -> sqlx::Result<Vec<(String, Str
         qb.push(")");
         qb.build_query_as::<(String, String)>().fetch_all(p).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Counters are written in the order of the UAIs, whatever the order
+    /// of routing, one row per lycée.
+    #[test]
+    fn counters_are_written_in_one_order() {
+        let s = |v: &[&str]| v.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+        let rows: Vec<(String, (i64, i64))> =
+            super::tallies(&s(&["0750001Z", "0690043X", "0130001A"]), &s(&["0750001Z"])).into_iter().collect();
+        assert_eq!(rows, vec![("0130001A".into(), (1, 0)), ("0690043X".into(), (1, 0)), ("0750001Z".into(), (1, 1))]);
+        assert!(super::tallies(&[], &[]).is_empty());
+    }
 }

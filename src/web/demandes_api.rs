@@ -162,8 +162,13 @@ pub fn validate(
 }
 
 /// Submits a validated request and wakes the worker for its emails;
-/// shared with the journey's form.
-pub async fn submit(state: &AppState, index: &SearchIndex, valid: ValidRequest) -> Result<Submitted, ApiError> {
+/// shared with the journey's form. A SIRET is looked up in the national
+/// register first (at most the client's 3 s; nothing when it cannot
+/// answer): the emails to lycées name the company as the register does.
+pub async fn submit(state: &AppState, index: &SearchIndex, mut valid: ValidRequest) -> Result<Submitted, ApiError> {
+    if let Some(siret) = &valid.siret {
+        valid.registered_name = state.entreprises.registered_name(siret).await;
+    }
     let submitted = state.requests.submit(index, valid, state.clock.now()).await.map_err(ApiError::from)?;
     state.wake.notify_one();
     tracing::info!(reference = %submitted.reference, statut = %submitted.statut, "demande enregistrée");

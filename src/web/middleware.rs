@@ -14,12 +14,53 @@ use tracing::Instrument;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Paths whose answers are private: one-click links of lycées, the
-/// company's follow-up, requests to join, sign-in, the workspace, the
-/// API's follow-up of a request and the form embedded by partners (a
-/// form's steps carry what the company typed).
-const PRIVATE_PREFIXES: [&str; 8] =
-    ["/r/", "/suivi/", "/rejoindre/", "/connexion", "/espace", "/admin", "/api/v1/demandes/", FRAMED_PREFIX];
+/// Paths whose answers are private whoever asks: one-click links of lycées,
+/// the company's follow-up and its rating link, requests to join, sign-in
+/// and sign-out, the workspace and the administration, the API's requests
+/// (the list a key reads, the `201` carrying the follow-up link, one
+/// request read with its token), registrations to events, unsubscribe
+/// links, and the form embedded by partners (a form's steps carry what
+/// the company typed).
+const PRIVATE_PREFIXES: [&str; 13] = [
+    "/r/",
+    "/suivi/",
+    "/avis/",
+    "/rejoindre",
+    "/connexion",
+    "/deconnexion",
+    "/espace",
+    "/admin",
+    "/api/v1/demandes",
+    "/evenements/inscription/",
+    "/stages/desinscription/",
+    "/metrics",
+    FRAMED_PREFIX,
+];
+
+/// Whether the answer to `req` is someone's and must never be kept by a
+/// browser, a proxy or a CDN (`Cache-Control: no-store`): a private path
+/// ([`PRIVATE_PREFIXES`]), or any request that carries credentials — a
+/// session cookie or an `Authorization` header (a partner's key, a
+/// follow-up token, the metrics token) — whatever its path: a page may
+/// show the signed-in person, an API answer what the key may read. One
+/// rule here rather than a call in each handler, so that a new route is
+/// covered the day it is added. Static files are the exception: the same
+/// bytes for everyone, cached for a year.
+fn is_private(path: &str, headers: &axum::http::HeaderMap) -> bool {
+    if path.starts_with("/static/") {
+        return false;
+    }
+    PRIVATE_PREFIXES.iter().any(|p| path.starts_with(p))
+        || headers.contains_key(header::AUTHORIZATION)
+        || headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).any(|cookies| {
+            cookies.split(';').any(|c| {
+                c.trim()
+                    .strip_prefix(super::espace::SESSION_COOKIE)
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .is_some_and(|value| !value.is_empty())
+            })
+        })
+}
 
 /// The pages partner platforms may show in a frame: they say by their own
 /// `Content-Security-Policy` which origins may frame them
@@ -80,7 +121,7 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "(inconnue)".to_string());
-    let private = PRIVATE_PREFIXES.iter().any(|p| req.uri().path().starts_with(p));
+    let private = is_private(req.uri().path(), req.headers());
     let framable = req.uri().path().starts_with(FRAMED_PREFIX);
     let span = tracing::info_span!("requete", id = %id, method = %method, route = %route);
     let mut res = if !path_is_utf8(req.uri().path()) {
@@ -113,7 +154,7 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
     // Pages reached by a private link, or showing someone's data, are
-    // never kept by a browser or a proxy.
+    // never kept by a browser or a proxy (`is_private`).
     if private {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -156,6 +197,37 @@ mod tests {
         assert!(super::path_is_utf8("/a%2"));
         assert!(!super::path_is_utf8("/api/v1/lycees/%FF"));
         assert!(!super::path_is_utf8("/lycees/%C3"));
+    }
+
+    #[test]
+    fn answers_with_credentials_are_private() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let none = HeaderMap::new();
+        let with = |name: header::HeaderName, value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(name, HeaderValue::from_static(value));
+            h
+        };
+        for path in ["/r/x", "/suivi/x", "/avis/x", "/rejoindre", "/rejoindre/x", "/espace", "/admin/comptes"] {
+            assert!(super::is_private(path, &none), "{path}");
+        }
+        for path in ["/api/v1/demandes", "/api/v1/demandes/MLP-2026-000001", "/integration/demande", "/metrics"] {
+            assert!(super::is_private(path, &none), "{path}");
+        }
+        for path in ["/", "/lycees", "/statistiques", "/api/v1/lycees/0690043X", "/api/v1/statistiques"] {
+            assert!(!super::is_private(path, &none), "{path}: public without credentials");
+        }
+        let session = with(header::COOKIE, "mlp_csrf=a; mlp_session=b");
+        let key = with(header::AUTHORIZATION, "Bearer mlp_x");
+        for h in [&session, &key] {
+            assert!(super::is_private("/statistiques", h), "{h:?}");
+            assert!(super::is_private("/api/v1/lycees/0690043X", h), "{h:?}");
+            assert!(!super::is_private("/static/dsfr.min.css", h), "static files stay cacheable");
+        }
+        // Another cookie, or an emptied session, is not a session.
+        assert!(!super::is_private("/lycees", &with(header::COOKIE, "mlp_csrf=a")));
+        assert!(!super::is_private("/lycees", &with(header::COOKIE, "mlp_session=")));
+        assert!(!super::is_private("/lycees", &with(header::COOKIE, "mlp_session_old=b")));
     }
 
     #[test]

@@ -618,7 +618,10 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = state.config.http.clone();
+    let mut limits = state.config.http.clone();
+    // Every client comes through the reverse proxies: their connections
+    // are many clients' (the global cap still applies).
+    limits.per_ip_exempt.clone_from(&state.config.trusted_proxies);
     server::serve(listener, router(state), &limits, shutdown).await
 }
 

@@ -17,12 +17,13 @@ use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -81,6 +82,76 @@ impl Burst {
     }
 }
 
+/// The connections each client address holds open, so that one client
+/// cannot take every slot of the cap: with the cap full of one client's
+/// idle connections, everyone else waited in the backlog (18 s for a
+/// `/livez`, issue 24). IPv6 clients count by /64, the block one
+/// subscriber is given (an address of their own per connection is free
+/// to them); reverse proxies named in `MLP_TRUSTED_PROXIES` are exempt.
+#[derive(Clone)]
+struct PerAddress {
+    limit: usize,
+    exempt: Arc<[IpAddr]>,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One connection counted for its client; uncounted when dropped (the
+/// connection ended).
+struct AddressSlot {
+    key: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+impl PerAddress {
+    fn new(limits: &HttpLimits) -> PerAddress {
+        PerAddress {
+            limit: limits.max_connections_per_ip.max(1),
+            exempt: limits.per_ip_exempt.iter().map(|ip| client_key(*ip)).collect(),
+            open: Arc::default(),
+        }
+    }
+
+    /// Counts a new connection of `ip`: `Ok(None)` for an exempt proxy,
+    /// `Err(())` when the client already holds its limit.
+    fn admit(&self, ip: IpAddr) -> Result<Option<AddressSlot>, ()> {
+        let key = client_key(ip);
+        if self.exempt.contains(&key) {
+            return Ok(None);
+        }
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(key).or_default();
+        if *n >= self.limit {
+            return Err(());
+        }
+        *n += 1;
+        Ok(Some(AddressSlot { key, open: self.open.clone() }))
+    }
+}
+
+/// Who a client is for the per-address limit: its IPv4 address (an
+/// IPv4-mapped IPv6 one read as such), or the /64 of its IPv6 address.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, within `limits`:
 /// - a client has `header_read_timeout` to send a request's headers (hyper
 ///   closes the connection otherwise), which also bounds how long an idle
@@ -90,6 +161,8 @@ impl Burst {
 /// - at most `connection_cap(max_connections, …)` connections at once: at
 ///   the cap the loop stops accepting until one ends, and new clients wait
 ///   in the kernel's backlog (back-pressure, never "Too many open files");
+/// - at most `max_connections_per_ip` of them from one client address
+///   ([`PerAddress`]): a client's connection beyond is closed at once;
 /// - on shutdown, the listener is closed, every connection is asked to
 ///   finish its request in flight and close, and those still open after
 ///   `shutdown_grace` are dropped.
@@ -118,6 +191,8 @@ pub async fn serve(
     let mut connections = JoinSet::new();
     let mut full = Burst::default();
     let mut failing = Burst::default();
+    let per_address = PerAddress::new(limits);
+    let mut crowding = Burst::default();
     let mut shutdown = std::pin::pin!(shutdown);
 
     loop {
@@ -163,6 +238,25 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let address_slot = match per_address.admit(addr.ip()) {
+            Ok(counted) => {
+                crowding.ends();
+                counted
+            }
+            Err(()) => {
+                // Closed at once (the stream and the slot are dropped):
+                // answering would mean reading its request, holding the
+                // slot the limit is there to free.
+                if crowding.starts() {
+                    tracing::warn!(
+                        client = %addr.ip(),
+                        max = per_address.limit,
+                        "trop de connexions ouvertes depuis une même adresse : les suivantes sont fermées"
+                    );
+                }
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let router = app.clone();
         let service =
@@ -172,6 +266,7 @@ pub async fn serve(
             if let Err(e) = connection.await {
                 tracing::debug!(client = %addr, erreur = %e, "connexion interrompue");
             }
+            drop(address_slot);
             drop(slot);
         });
     }
@@ -291,7 +386,37 @@ impl HttpBody for DeadlineBody {
 
 #[cfg(test)]
 mod tests {
-    use super::{Burst, connection_cap};
+    use super::{Burst, PerAddress, connection_cap};
+    use crate::config::HttpLimits;
+
+    #[test]
+    fn each_address_holds_its_limit_proxies_aside() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("adresse");
+        let limits =
+            HttpLimits { max_connections_per_ip: 2, per_ip_exempt: vec![ip("10.0.0.1")], ..HttpLimits::default() };
+        let per = PerAddress::new(&limits);
+        let a1 = per.admit(ip("203.0.113.7")).expect("first");
+        let a2 = per.admit(ip("203.0.113.7")).expect("second");
+        assert!(per.admit(ip("203.0.113.7")).is_err(), "a third is refused");
+        assert!(per.admit(ip("::ffff:203.0.113.7")).is_err(), "the same client written as IPv6");
+        assert!(per.admit(ip("203.0.113.8")).is_ok_and(|s| s.is_some()), "another client is not affected");
+        drop(a1);
+        assert!(per.admit(ip("203.0.113.7")).is_ok(), "a connection ended: room again");
+        drop(a2);
+        // IPv6: one subscriber's /64 is one client.
+        let b1 = per.admit(ip("2001:db8:1:2::1")).expect("first");
+        let b2 = per.admit(ip("2001:db8:1:2:ffff::9")).expect("second");
+        assert!(per.admit(ip("2001:db8:1:2::3")).is_err(), "the same /64");
+        assert!(per.admit(ip("2001:db8:1:3::1")).is_ok(), "another /64");
+        drop((b1, b2));
+        // The trusted proxy carries everyone's connections.
+        let through_proxy: Vec<_> = (0..10).map(|_| per.admit(ip("10.0.0.1")).expect("exempt")).collect();
+        assert!(through_proxy.iter().all(Option::is_none));
+        // Every connection ended: nobody is counted any more (the map
+        // does not grow with every client ever seen).
+        drop(through_proxy);
+        assert!(per.open.lock().expect("verrou").is_empty());
+    }
 
     #[test]
     fn the_cap_fits_in_the_open_files_limit() {

@@ -335,10 +335,29 @@ const BAD_NAMES: [(&str, &str); 5] = [
     ("adresse web", "Martin https://evil.example"),
 ];
 
+/// What a person's name let through before issue 24: a host with a path,
+/// a port, in quotes or brackets, a short link, a TLD outside the old
+/// list, a sentence, dots of other scripts, initials glued by a dot.
+const PERSON_LINKS: [&str; 11] = [
+    "Dupont evil.com/paiement",
+    "Dupont evil.com:8443",
+    "Dupont «evil.com»",
+    "Dupont [evil.com]",
+    "bit.ly/abc",
+    "impots-gouv.co.uk",
+    "réglez la facture sur evil.shop",
+    "Dupont evil\u{FF0E}com",
+    "Dupont evil\u{3002}com",
+    "Dupont evil\u{FF61}com",
+    "J.P.",
+];
+
 /// The French messages of `domain::names` (without apostrophes, which a
 /// page escapes).
 fn says_why(text: &str) -> bool {
-    text.contains("seule ligne de texte") || text.contains("ne peut pas contenir")
+    text.contains("seule ligne de texte")
+        || text.contains("ne peut pas contenir")
+        || text.contains("entre deux lettres")
 }
 
 async fn scalar(db: &monlyceepro::storage::Db, sql: &str) -> i64 {
@@ -363,6 +382,14 @@ async fn names_are_refused_at_every_door(engine: Engine) {
             assert_eq!(err["erreur"]["code"], "champs_invalides", "{err}");
             let got = err["erreur"]["champs"][format!("contact.{field}")].as_str().unwrap_or_default();
             assert!(says_why(got), "contact.{field} {what}: {err}");
+        }
+    }
+    for bad in PERSON_LINKS {
+        for field in ["prenom", "nom"] {
+            let (status, err) = app.post_json("/api/v1/demandes", &with(&["contact", field], json!(bad))).await;
+            assert_eq!(status, 422, "{field} {bad:?}: {err}");
+            let got = err["erreur"]["champs"][format!("contact.{field}")].as_str().unwrap_or_default();
+            assert!(says_why(got), "contact.{field} {bad:?}: {err}");
         }
     }
     for (what, bad) in BAD_NAMES.iter().take(4).chain(company_bad.iter()) {
@@ -426,11 +453,13 @@ async fn names_are_refused_at_every_door(engine: Engine) {
         assert!(html.contains("ligne 2") && says_why(&html), "import {what}: {html}");
     }
     // Requests to join.
-    for (what, bad) in BAD_NAMES {
-        let fields = [("email", "rejoindre@ac-lyon.fr"), ("nom", bad), ("uai", lyon.as_str())];
-        let (status, _, html) = app.submit_form("/rejoindre", "/rejoindre", &fields).await;
-        assert_eq!(status, 422, "rejoindre {what}");
-        assert!(says_why(&html), "rejoindre {what}");
+    for (what, bad) in BAD_NAMES.iter().copied().chain(PERSON_LINKS.iter().map(|b| ("adresse web", *b))) {
+        for field in ["prenom", "nom"] {
+            let fields = [("email", "rejoindre@ac-lyon.fr"), (field, bad), ("uai", lyon.as_str())];
+            let (status, _, html) = app.submit_form("/rejoindre", "/rejoindre", &fields).await;
+            assert_eq!(status, 422, "rejoindre {field} {what} {bad:?}");
+            assert!(says_why(&html), "rejoindre {field} {what} {bad:?}");
+        }
     }
     assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM comptes").await, accounts_before, "no account created");
     assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM adhesions").await, 0, "no request to join");
@@ -525,3 +554,61 @@ async fn siret_lookup_suggests_jobs(engine: Engine) {
 }
 
 on_both_engines!(siret_lookup_suggests_jobs);
+
+/// Issue 24: the emails to lycées name the company as the national
+/// register does when its SIRET is known there, else as the company typed
+/// it, said to be its own — quoted, on a line of its own. "Cdiscount.com"
+/// is a company's name; typed by anyone, it is not the service's word.
+async fn emails_name_the_company_as_the_register_does(engine: Engine) {
+    use crate::support::SmtpSink;
+    let api = fake_entreprises_api().await;
+    let smtp = SmtpSink::start();
+    let app = TestApp::spawn_with(
+        engine,
+        Options { smtp_url: Some(smtp.url.clone()), worker: true, entreprises_url: Some(api), ..Options::default() },
+    )
+    .await;
+    let ask = |email: &str, siret: Option<&str>| {
+        let mut body = crate::demandes::request(email);
+        body["entreprise"] = json!({"nom": "Cdiscount.com", "siret": siret});
+        body
+    };
+    let cases = [
+        (
+            "connue@exemple.fr",
+            Some("73282932000074"),
+            "«\u{a0}ÉLECTRICITÉ DU RHÔNE\u{a0}» (nom au répertoire des entreprises, SIRET 73282932000074)",
+        ),
+        (
+            "inconnue@exemple.fr",
+            Some("44320000000000"),
+            "«\u{a0}Cdiscount.com\u{a0}» (nom déclaré par l'entreprise\u{202f}; SIRET 44320000000000 non vérifié)",
+        ),
+        ("sans-siret@exemple.fr", None, "«\u{a0}Cdiscount.com\u{a0}» (nom déclaré par l'entreprise)"),
+    ];
+    for (email, siret, named) in cases {
+        let (status, created) = app.post_json("/api/v1/demandes", &ask(email, siret)).await;
+        assert_eq!(status, 201, "{created}");
+        let reference = created["reference"].as_str().expect("référence").to_string();
+        let told = created["destinataires"].as_array().map_or(0, Vec::len);
+        assert!(told > 0, "{created}");
+        let subject = format!("Demande {reference}\u{a0}:");
+        let mails = smtp.wait_for(told, |m| m.header("Subject").starts_with(&subject)).await;
+        for mail in mails {
+            let text = mail.text();
+            let line = text.lines().find(|l| l.contains("Entreprise\u{a0}:")).unwrap_or_default();
+            assert_eq!(line, format!("- Entreprise\u{a0}: {named}"), "{email}:\n{text}");
+            assert_eq!(text.matches("Cdiscount.com").count(), usize::from(siret != Some("73282932000074")), "{text}");
+        }
+        let stored: Option<String> = crate::support::maybe(
+            &app.db,
+            &format!("SELECT entreprise_nom_siret FROM demandes WHERE reference = '{reference}'"),
+        )
+        .await
+        .flatten();
+        let expected = (siret == Some("73282932000074")).then(|| "ÉLECTRICITÉ DU RHÔNE".to_string());
+        assert_eq!(stored, expected, "{email}: what the register said is kept with the request");
+    }
+}
+
+on_both_engines!(emails_name_the_company_as_the_register_does);

@@ -355,6 +355,65 @@ async fn at_the_cap_new_clients_wait_for_a_free_connection() {
     drop(stalled);
 }
 
+/// A connection from `local` (another loopback address: 127.0.0.2 is one
+/// on Linux) to the server at `addr`.
+async fn connect_from(local: &str, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(format!("{local}:0").parse().expect("adresse locale")).expect("bind");
+    socket.connect(addr).await.expect("connexion")
+}
+
+/// One client holding its limit of open connections (here the whole cap
+/// but one) keeps nobody else waiting: another address gets `/livez` at
+/// once, and the client's own connection beyond its limit is closed at
+/// once rather than left in the backlog. Once one of its connections
+/// ends, it may open another. The real application.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_connection() {
+    let http = HttpLimits {
+        max_connections: 5,
+        max_connections_per_ip: 4,
+        header_read_timeout: Duration::from_secs(30),
+        ..HttpLimits::default()
+    };
+    let app = support::TestApp::spawn_with(
+        Engine::Sqlite,
+        support::Options { http: Some(http), ..support::Options::default() },
+    )
+    .await;
+    let addr: SocketAddr = app.base.trim_start_matches("http://").parse().expect("adresse");
+    let mut held = stall(addr, 4).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // The same client, a fifth time — it would take the last slot of the
+    // cap: closed at once, with no answer.
+    let mut fifth = TcpStream::connect(addr).await.expect("connexion");
+    let _ = fifth.write_all(b"GET /livez HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(2), fifth.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "closed at once, not kept waiting");
+    assert!(buf.is_empty(), "nothing served past the limit: {}", String::from_utf8_lossy(&buf));
+
+    // Another client: served at once.
+    let started = Instant::now();
+    let mut other = connect_from("127.0.0.2", addr).await;
+    other.write_all(b"GET /livez HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await.expect("envoi");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(2), other.read_to_string(&mut answer))
+        .await
+        .expect("answered within 2 s")
+        .expect("réponse");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(1), "/livez at once: {:?}", started.elapsed());
+
+    // One of its connections ends: it may open another.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answer = tokio::time::timeout(Duration::from_secs(2), raw_get(addr, "/livez")).await.expect("served");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(held);
+}
+
 /// On shutdown a request in flight finishes and the server returns; one
 /// that would outlast the grace is cut when the grace ends.
 #[tokio::test]
@@ -457,3 +516,146 @@ async fn acknowledged_requests_survive_kill_9(engine: Engine) {
 }
 
 on_both_engines!(acknowledged_requests_survive_kill_9);
+
+/// Issue 24: two `serve` instances on one PostgreSQL database, companies
+/// sending 120 requests for the same trade in Paris, 24 at a time: the
+/// same lycées' counters are written by concurrent transactions. Every
+/// request is answered 201 — never a 503 for a fault of ours (it was a
+/// `deadlock detected` in 3 runs of 6). Ten rounds; before each, the
+/// counters are emptied so that every round starts from rows that do not
+/// exist yet, as on a fresh database (the insert race of the issue), and
+/// grows into the update race as the round goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_answer_every_concurrent_request() {
+    let started = Instant::now();
+    let db = support::catalogue_db(Engine::Postgres).await;
+    support::reach_every_lycee(&db.db).await;
+    let var = scratch("deux-instances");
+    let mut first = Server::start(&db.url, &var, &[]);
+    let mut second = Server::start(&db.url, &var, &[]);
+    first.ready().await;
+    second.ready().await;
+    let client = reqwest::Client::new();
+    let urls = [format!("{}/api/v1/demandes", first.base), format!("{}/api/v1/demandes", second.base)];
+    let mut failures = Vec::new();
+    let mut answered = 0;
+    for round in 0..10 {
+        support::exec(&db.db, "DELETE FROM lycee_compteurs").await;
+        for batch in 0..5 {
+            let mut senders = JoinSet::new();
+            for i in 0..24 {
+                let url = urls[i % 2].clone();
+                let client = client.clone();
+                senders.spawn(async move {
+                    // A company of its own each time (its address, no
+                    // SIRET): none is a duplicate, every one is routed.
+                    let mut body = crate::demandes::request(&format!("paris-{round}-{batch}-{i}@exemple.fr"));
+                    body["entreprise"].as_object_mut().expect("entreprise").remove("siret");
+                    body["commune"] = "75056".into();
+                    let res = client.post(&url).json(&body).timeout(Duration::from_secs(60)).send().await;
+                    match res {
+                        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+                        Err(e) => (0, e.to_string()),
+                    }
+                });
+            }
+            while let Some(done) = senders.join_next().await {
+                let (status, text) = done.expect("tâche");
+                answered += 1;
+                if status != 201 {
+                    failures.push(format!("tour {round} : {status} {text}"));
+                }
+            }
+        }
+    }
+    let logs = format!("{}\n{}", first.log_text(), second.log_text());
+    assert!(
+        failures.is_empty(),
+        "{} demandes refusées sur {answered} :\n{}\n{}",
+        failures.len(),
+        failures.join("\n"),
+        logs.lines()
+            .filter(|l| l.contains("deadlock") || l.contains("interblocage"))
+            .take(10)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let stored: i64 = support::one(&db.db, "SELECT COUNT(*) FROM demandes").await;
+    assert_eq!(stored, 1200, "every acknowledged request is stored");
+    eprintln!(
+        "deux instances : 1200 demandes, {} lignes « deadlock » dans les journaux, {:?}",
+        logs.matches("deadlock").count(),
+        started.elapsed()
+    );
+}
+
+/// One transaction that adds one to the counters of `first`, then — once
+/// `meet` lets it, so that the other transaction holds its first row too —
+/// of `second`.
+async fn cross(
+    pool: &sqlx::PgPool,
+    first: &str,
+    second: &str,
+    meet: Option<&tokio::sync::Barrier>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let bump = "UPDATE lycee_compteurs SET recues = recues + 1 WHERE uai = $1";
+    sqlx::query(bump).bind(first).execute(&mut *tx).await?;
+    if let Some(meet) = meet {
+        meet.wait().await;
+    }
+    sqlx::query(bump).bind(second).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Two transactions lock two rows in opposite orders: PostgreSQL aborts
+/// one of them (`40P01`). Run once, that is an error (a 503 for the
+/// company); through `storage::retry_on_conflict`, the aborted one is run
+/// again and both hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlocked_transaction_is_run_again() {
+    use monlyceepro::storage::{self, Db};
+    let db = support::empty_db(Engine::Postgres).await;
+    let Db::Postgres(pool) = db.db.clone() else { panic!("PostgreSQL") };
+    support::exec(
+        &db.db,
+        "INSERT INTO lycee_compteurs (uai, recues, prises, mois, recues_mois) \
+         VALUES ('0750001A', 0, 0, '2026-12', 0), ('0750002B', 0, 0, '2026-12', 0)",
+    )
+    .await;
+
+    // Once, without the retry: the database breaks the deadlock by
+    // aborting one transaction.
+    let meet = Arc::new(tokio::sync::Barrier::new(2));
+    let (p1, m1) = (pool.clone(), meet.clone());
+    let one = tokio::spawn(async move { cross(&p1, "0750001A", "0750002B", Some(&m1)).await });
+    let (p2, m2) = (pool.clone(), meet.clone());
+    let other = tokio::spawn(async move { cross(&p2, "0750002B", "0750001A", Some(&m2)).await });
+    let results = [one.await.expect("tâche"), other.await.expect("tâche")];
+    let aborted: Vec<&sqlx::Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(aborted.len(), 1, "exactly one transaction is aborted: {results:?}");
+    assert!(storage::is_conflict(aborted[0]), "a deadlock (40P01): {}", aborted[0]);
+    assert!(storage::is_unavailable(aborted[0]), "which alone would be a 503");
+
+    // The same through the retry: the first attempts meet and deadlock,
+    // the aborted one is run again (without meeting) and succeeds.
+    let attempts = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+    let mut both = JoinSet::new();
+    for (who, (first, second)) in [("0750001A", "0750002B"), ("0750002B", "0750001A")].into_iter().enumerate() {
+        let (pool, meet, attempts) = (pool.clone(), meet.clone(), attempts.clone());
+        both.spawn(async move {
+            storage::retry_on_conflict("test d'interblocage", || async {
+                let n = attempts[who].fetch_add(1, Ordering::SeqCst) + 1;
+                cross(&pool, first, second, (n == 1).then_some(&*meet)).await
+            })
+            .await
+        });
+    }
+    while let Some(done) = both.join_next().await {
+        done.expect("tâche").expect("both transactions hold once the aborted one is run again");
+    }
+    let runs = [attempts[0].load(Ordering::SeqCst), attempts[1].load(Ordering::SeqCst)];
+    assert_eq!(runs.iter().sum::<u32>(), 3, "one transaction ran twice: {runs:?}");
+    let counts: Vec<i64> = support::all(&db.db, "SELECT recues FROM lycee_compteurs ORDER BY uai").await;
+    assert_eq!(counts, vec![3, 3], "the first round's winner and both retried transactions counted once each");
+}

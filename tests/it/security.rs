@@ -82,6 +82,107 @@ async fn headers_and_cookies(engine: Engine) {
 }
 on_both_engines!(headers_and_cookies);
 
+/// Every answer to someone who shows credentials — a partner's key, a
+/// follow-up token, a session — or reached by a private link is
+/// `Cache-Control: no-store`, the API included; public answers to
+/// anonymous readers keep their caching, and static files keep theirs for
+/// everyone.
+async fn authenticated_answers_are_never_stored(engine: Engine) {
+    use monlyceepro::clock::Clock as _;
+    let app = TestApp::spawn(engine).await;
+    let now = app.clock.now();
+    let key = app
+        .state
+        .api_keys
+        .create(&monlyceepro::partner_api::NewKey { name: "Plateforme".into(), ..Default::default() }, "test", now)
+        .await
+        .expect("clé")
+        .key;
+    let cache = |res: &reqwest::Response| {
+        res.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    };
+    let fresh = app.new_client();
+    // The API with a partner's key: the 201 (it carries the follow-up
+    // link), the list, one request.
+    let created = fresh
+        .post(format!("{}/api/v1/demandes", app.base))
+        .bearer_auth(&key)
+        .json(&request("cache@exemple.fr"))
+        .send()
+        .await
+        .expect("requête");
+    assert_eq!(created.status(), 201);
+    assert_eq!(cache(&created), "no-store", "POST /api/v1/demandes");
+    let created: serde_json::Value = created.json().await.expect("JSON");
+    let reference = created["reference"].as_str().expect("référence").to_string();
+    let id = created["id"].as_str().expect("id").to_string();
+    let token = created["suivi_url"].as_str().expect("suivi").rsplit('/').next().expect("jeton").to_string();
+    let uai = created["destinataires"][0]["uai"].as_str().expect("destinataire").to_string();
+    let mut with_key: Vec<(String, reqwest::Response)> = Vec::new();
+    for path in ["/api/v1/demandes", "/api/v1/lycees/0690043X"] {
+        let res = fresh.get(format!("{}{path}", app.base)).bearer_auth(&key).send().await.expect("requête");
+        with_key.push((path.to_string(), res));
+    }
+    let follow = fresh
+        .get(format!("{}/api/v1/demandes/{reference}", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("requête");
+    with_key.push(("/api/v1/demandes/{reference} (jeton de suivi)".into(), follow));
+    for (path, res) in with_key {
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(cache(&res), "no-store", "{path} with credentials");
+    }
+    // Private links, followed without any credential.
+    let links = [
+        format!("/api/v1/demandes/{reference}?jeton={token}"),
+        format!("/suivi/{token}"),
+        format!("/r/{}", app.state.requests.link_token(&id, &uai, now)),
+        format!("/avis/{}", app.state.requests.rating_token(&id, now)),
+        "/rejoindre".into(),
+        "/connexion".into(),
+    ];
+    for path in &links {
+        let res = fresh.get(format!("{}{path}", app.base)).send().await.expect("requête");
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        assert!(cache(&res).contains("no-store"), "{path}: {}", cache(&res));
+    }
+    // Signed in: the workspace, and public pages too (they name the
+    // person).
+    let admin = app.account("cache.admin@education.gouv.fr", Role::Admin, &[], None).await;
+    let signed = app.signed_in(&admin).await;
+    let pages = [
+        "/espace".to_string(),
+        format!("/espace/demandes/{reference}"),
+        "/espace/partenaires".into(),
+        "/espace/territoire".into(),
+        "/admin".into(),
+        "/statistiques".into(),
+        "/lycees".into(),
+        "/api/v1/statistiques".into(),
+    ];
+    for path in &pages {
+        let res = signed.get(format!("{}{path}", app.base)).send().await.expect("requête");
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(cache(&res), "no-store", "{path} signed in");
+    }
+    // Anonymous readers of public answers keep their caching; static
+    // files keep theirs for everyone.
+    let res = fresh.get(format!("{}/api/v1/statistiques", app.base)).send().await.expect("requête");
+    assert_eq!(cache(&res), "public, max-age=60");
+    let res = fresh.get(format!("{}/statistiques", app.base)).send().await.expect("requête");
+    assert!(!cache(&res).contains("no-store"), "{}", cache(&res));
+    let res = fresh.get(format!("{}/api/v1/lycees/0690043X", app.base)).send().await.expect("requête");
+    assert!(!cache(&res).contains("no-store"), "{}", cache(&res));
+    let html = app.get_text("/").await.1;
+    let start = html.find("/static/").expect("feuille de style");
+    let asset: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let res = signed.get(format!("{}{asset}", app.base)).send().await.expect("requête");
+    assert!(cache(&res).contains("immutable"), "{asset}: {}", cache(&res));
+}
+on_both_engines!(authenticated_answers_are_never_stored);
+
 /// With `MLP_METRICS_TOKEN`, `/metrics` wants it, from anywhere.
 async fn metrics_token(engine: Engine) {
     let app = TestApp::spawn_with(

@@ -401,6 +401,7 @@ fn row(i: usize, s: &Synthetic) -> DemandeRow {
         partenaire: None,
         coordination_niveau: None,
         lycees_a_contacter: None,
+        entreprise_nom_siret: None,
     }
 }
 

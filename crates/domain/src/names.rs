@@ -25,6 +25,12 @@ pub enum NameError {
     Invisible,
     #[error("un nom ne peut pas contenir d'adresse web ni d'adresse électronique")]
     Link,
+    /// A dot between two letters ("J.P."): in a person's name it reads as
+    /// a web address.
+    #[error(
+        "pas de point entre deux lettres (écrivez « J. P. » plutôt que « J.P. ») : il se lit comme une adresse web"
+    )]
+    Dotted,
 }
 
 /// Characters that change how text is shown without being seen: controls,
@@ -47,28 +53,83 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
-/// Top-level domains that make a word read as a web address ("evil.com").
-const TLDS: [&str; 16] =
-    ["com", "fr", "net", "org", "io", "info", "biz", "eu", "co", "ru", "xyz", "app", "dev", "me", "ly", "link"];
+/// Characters that read as the dot of a host name: the ASCII full stop and
+/// the three others IDNA accepts as label separators (ideographic,
+/// full-width, half-width ideographic: a browser turns `evil。com` into
+/// `evil.com`), and lookalikes a reader takes for one (one-dot leader,
+/// small full stop, Arabic full stop, Syriac full stops, stenographic full
+/// stop).
+pub fn is_dot(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '\u{3002}'
+            | '\u{FF0E}'
+            | '\u{FF61}'
+            | '\u{2024}'
+            | '\u{FE52}'
+            | '\u{06D4}'
+            | '\u{0701}'
+            | '\u{0702}'
+            | '\u{2E3C}'
+    )
+}
+
+/// Top-level domains that make a word of an organisation's name read as a
+/// web address ("evil.com", "impots-gouv.co.uk", "evil.shop"): the common
+/// generic ones, those of France and its overseas, and of its neighbours.
+/// A person's name needs no list: any dot between two letters is refused.
+const TLDS: [&str; 62] = [
+    "com", "fr", "net", "org", "io", "info", "biz", "eu", "co", "ru", "xyz", "app", "dev", "me", "ly", "link", "uk",
+    "de", "be", "ch", "lu", "it", "es", "nl", "pt", "pl", "us", "ca", "cn", "tk", "to", "tv", "cc", "ws", "gg", "re",
+    "pf", "nc", "gp", "mq", "yt", "pm", "bzh", "paris", "online", "site", "store", "shop", "top", "club", "tech",
+    "live", "pro", "gouv", "gov", "cloud", "page", "bank", "click", "email", "help", "support",
+];
 
 /// Legal forms that may follow a company whose brand is a domain name
 /// ("Booking.com SAS"), and "France" ("Booking.com France").
 const LEGAL_FORMS: [&str; 14] =
     ["sa", "sas", "sasu", "sarl", "eurl", "snc", "sci", "scop", "scic", "ei", "eirl", "gie", "selarl", "france"];
 
-/// The words of a name, as a mail client would cut them to find links.
-fn words(lower: &str) -> impl Iterator<Item = &str> {
-    lower
-        .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
-        .map(|w| w.trim_end_matches(['.', '!', '?', ':']))
-        .filter(|w| !w.is_empty())
+/// The name as a mail client reads it to find links: compatibility forms
+/// folded (NFKC: full-width letters and dots are ASCII ones), every other
+/// kind of dot an ASCII one, lower case.
+fn as_read(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc().map(|c| if is_dot(c) { '.' } else { c }).collect::<String>().to_lowercase()
 }
 
-/// Whether a word reads as a web address: `host.tld` with a known TLD.
+/// The words of a name, as a mail client would cut them to find links:
+/// at spaces, punctuation and the quotes or brackets around a word
+/// (`«evil.com»`, `[evil.com]`), a trailing dot or mark left out.
+fn words(read: &str) -> impl Iterator<Item = &str> {
+    read.split(|c: char| {
+        c.is_whitespace()
+            || matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '«' | '»' | '"')
+            || matches!(c, '“' | '”' | '‘' | '’' | '‹' | '›' | '|')
+    })
+    .map(|w| w.trim_matches(['\'', '`']).trim_end_matches(['.', '!', '?', ':']))
+    .filter(|w| !w.is_empty())
+}
+
+/// A word cut where a path, a port, a query or a fragment would begin:
+/// the host part of `evil.com/paiement` or `evil.com:8443`, and whether
+/// something followed.
+fn host_of(word: &str) -> (&str, bool) {
+    match word.find(['/', '\\', ':', '?', '#']) {
+        Some(i) => (&word[..i], true),
+        None => (word, false),
+    }
+}
+
+/// Whether a word reads as a web address: a host `name.tld` with a known
+/// TLD, or any dotted host followed by a path or a port.
 fn is_domain(word: &str) -> bool {
-    match word.rsplit_once('.') {
-        Some((host, tld)) => !host.is_empty() && TLDS.contains(&tld),
-        None => false,
+    let (host, more) = host_of(word);
+    match host.rsplit_once('.') {
+        Some((name, tld)) if !name.is_empty() && !tld.is_empty() => {
+            TLDS.contains(&tld) || (more && tld.len() >= 2 && tld.chars().all(|c| c.is_alphabetic()))
+        }
+        _ => false,
     }
 }
 
@@ -77,32 +138,56 @@ fn is_email(word: &str) -> bool {
     word.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
 }
 
-/// Whether `s` holds something a mail client would turn into a link: a
-/// scheme or `www.` anywhere; in a person's name (`Person`) also any `@` and
-/// any `host.tld` word. In an organisation's name (`Organisation`) an
-/// email address is refused, and a `host.tld` word only stands as the brand
-/// itself — the whole name, or the name followed by its legal form
-/// ("Boulanger.com", "Booking.com SAS") — never inside a sentence
-/// ("Cliquez sur evil.com").
-fn has_link(s: &str, kind: Kind) -> bool {
-    let lower = s.to_lowercase();
-    if lower.contains("://") || lower.contains("www.") {
-        return true;
+/// Whether a person's name holds a dot between two letters or digits
+/// ("J.P.", "evil.com", "evil．com"): a name never does, a host always.
+fn has_inner_dot(read: &str) -> bool {
+    let chars: Vec<char> = read.chars().collect();
+    chars.windows(3).any(|w| w[1] == '.' && w[0].is_alphanumeric() && w[2].is_alphanumeric())
+}
+
+/// Whether a person's name holds a path or a port: a slash, or a colon
+/// followed by a digit (`evil:8443`).
+fn has_path_or_port(read: &str) -> bool {
+    let chars: Vec<char> = read.chars().collect();
+    read.contains(['/', '\\']) || chars.windows(2).any(|w| w[0] == ':' && w[1].is_ascii_digit())
+}
+
+/// What in `s` a mail client would turn into a link, or a reader take for
+/// one. A scheme or `www.` anywhere. In a person's name (`Person`) also an
+/// `@`, a host of any TLD (a dot between two letters, of any script), a
+/// path or a port. In an organisation's name (`Organisation`) an email
+/// address is refused, a URL with a path or a port too, and a `host.tld`
+/// word only stands as the brand itself — the whole name, or the name
+/// followed by its legal form ("Boulanger.com", "Booking.com SAS") —
+/// never inside a sentence ("Cliquez sur evil.com").
+fn link_in(s: &str, kind: Kind) -> Option<NameError> {
+    let read = as_read(s);
+    if read.contains("://") || read.contains("www.") {
+        return Some(NameError::Link);
     }
     match kind {
-        Kind::Person => lower.contains('@') || words(&lower).any(is_domain),
-        Kind::Organisation => {
-            if words(&lower).any(is_email) {
-                return true;
+        Kind::Person => {
+            if read.contains('@') || has_path_or_port(&read) || words(&read).any(is_domain) {
+                Some(NameError::Link)
+            } else if has_inner_dot(&read) {
+                Some(NameError::Dotted)
+            } else {
+                None
             }
-            let mut all = words(&lower);
+        }
+        Kind::Organisation => {
+            if words(&read).any(|w| is_email(w) || (is_domain(w) && host_of(w).1)) {
+                return Some(NameError::Link);
+            }
+            let mut all = words(&read);
             let first = all.next().unwrap_or_default();
             let rest: Vec<&str> = all.collect();
-            if is_domain(first) {
+            let misplaced = if is_domain(first) {
                 !rest.iter().all(|w| LEGAL_FORMS.contains(w))
             } else {
                 rest.iter().any(|w| is_domain(w))
-            }
+            };
+            misplaced.then_some(NameError::Link)
         }
     }
 }
@@ -125,14 +210,17 @@ fn check(s: &str, max: usize, kind: Kind) -> Result<String, NameError> {
     if clean.chars().count() > max {
         return Err(NameError::TooLong(max));
     }
-    if has_link(&clean, kind) {
-        return Err(NameError::Link);
+    if let Some(e) = link_in(&clean, kind) {
+        return Err(e);
     }
     Ok(clean)
 }
 
 /// A person's first or last name: one line of visible text, spaces
-/// collapsed, at most [`MAX_NAME`] characters, no web or email address.
+/// collapsed, at most [`MAX_NAME`] characters, no web or email address —
+/// no host name, path, port or dot between two letters, whatever the
+/// script of the dot (issue 24: "Jean Dupont evil.com/paiement" reached a
+/// lycée in an email asking it to act).
 ///
 /// ```
 /// use domain::names::{person_name, NameError};
@@ -199,6 +287,75 @@ mod tests {
         );
     }
 
+    /// Issue 24: what `/rejoindre` and the request journey let through
+    /// before. A person's name holds no host, path, port or dot between
+    /// two letters, whatever the dot.
+    #[test]
+    fn a_person_name_holds_no_web_address_of_any_shape() {
+        for (bad, why) in [
+            ("evil.com", NameError::Link),
+            ("Dupont evil.com/paiement", NameError::Link),
+            ("evil.com/paiement", NameError::Link),
+            ("evil.com:8443", NameError::Link),
+            ("localhost:8443", NameError::Link),
+            ("«evil.com»", NameError::Link),
+            ("« evil.com »", NameError::Link),
+            ("[evil.com]", NameError::Link),
+            ("(evil.com)", NameError::Link),
+            ("\"evil.com\"", NameError::Link),
+            ("bit.ly/abc", NameError::Link),
+            ("impots-gouv.co.uk", NameError::Link),
+            ("réglez la facture sur evil.shop", NameError::Link),
+            ("Dupont evil.bank", NameError::Link),
+            ("Dupont evil.paiement", NameError::Dotted),
+            ("evil\u{FF0E}com", NameError::Link),
+            ("evil\u{3002}com", NameError::Link),
+            ("evil\u{FF61}com", NameError::Link),
+            ("evil\u{2024}com", NameError::Link),
+            ("evil\u{FE52}com", NameError::Link),
+            ("ｅｖｉｌ．ｃｏｍ", NameError::Link),
+            ("Dupont/paiement", NameError::Link),
+            ("Dupont\\paiement", NameError::Link),
+            ("192.168.1.1", NameError::Dotted),
+            ("J.P.", NameError::Dotted),
+            ("Jean.Dupont", NameError::Dotted),
+            ("Zoé@evil", NameError::Link),
+        ] {
+            assert_eq!(person_name(bad), Err(why), "{bad:?}");
+        }
+        // Dots that are not between two letters stay: initials followed by
+        // a space or a dash, an abbreviation at the end.
+        for good in ["J. P. Martin", "J.-P. Martin", "Martin Jr.", "St. Clair", "Anne-Sophie d'Arc", "Dupont : 3"] {
+            assert_eq!(person_name(good).as_deref(), Ok(good), "{good:?}");
+        }
+    }
+
+    /// A company's name may be its brand ("Cdiscount.com") but never a
+    /// URL with a path or a port, nor a domain inside a sentence, whatever
+    /// its dots and brackets.
+    #[test]
+    fn a_company_name_holds_its_brand_only() {
+        for good in ["Cdiscount.com", "Cdiscount．com", "«Cdiscount.com»", "Boulanger.com France", "S.A.R.L. Martin"]
+        {
+            assert!(organisation_name(good).is_ok(), "{good:?}");
+        }
+        for bad in [
+            "evil.com/paiement",
+            "evil.com:8443",
+            "bit.ly/abc",
+            "Martin evil.shop/facture",
+            "réglez la facture sur evil.shop",
+            "réglez la facture sur evil\u{FF0E}shop",
+            "réglez la facture sur evil\u{3002}shop",
+            "Martin [evil.com]",
+            "Martin «evil.com»",
+            "Martin impots-gouv.co.uk",
+            "Cdiscount.com : payez ici",
+        ] {
+            assert_eq!(organisation_name(bad), Err(NameError::Link), "{bad:?}");
+        }
+    }
+
     #[test]
     fn what_could_rewrite_an_email_is_refused() {
         for bad in [
@@ -234,6 +391,7 @@ mod tests {
             assert_eq!(organisation_name(bad), Err(NameError::Link), "{bad:?}");
         }
         assert_eq!(organisation_name("www.evil.fr"), Err(NameError::Link));
+        assert_eq!(organisation_name("www．evil．fr"), Err(NameError::Link), "full-width dots");
         assert_eq!(person_name("   "), Err(NameError::Empty));
         assert_eq!(person_name(&"a".repeat(81)), Err(NameError::TooLong(80)));
         assert_eq!(person_name(&"é".repeat(80)).map(|s| s.chars().count()), Ok(80));
