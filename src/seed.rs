@@ -809,6 +809,7 @@ fn draw_request(
         action,
         entreprise_nom: format!("{} {last}", rng.pick(&COMPANY_WORDS)),
         siret: None,
+        registered_name: None,
         naf: None,
         prenom: first,
         nom: last,
