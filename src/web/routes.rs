@@ -226,6 +226,7 @@ pub const GET_ROUTES: &[GetRoute] = &[
     get("/espace/equipe", Coordinator, &["/espace/equipe"]),
     get("/admin", Admin, &["/admin"]),
     get("/admin/coordinations", Admin, &["/admin/coordinations"]),
+    get("/admin/referentiels", Admin, &["/admin/referentiels"]),
     get("/accessibilite", Anyone, &["/accessibilite"]),
     get("/mentions-legales", Anyone, &["/mentions-legales"]),
     get("/donnees-personnelles", Anyone, &["/donnees-personnelles"]),

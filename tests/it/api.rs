@@ -78,7 +78,12 @@ async fn lycee_showcase_json(engine: Engine) {
     // Unknown and malformed UAI.
     let (s, b) = app.get_json("/api/v1/lycees/0000000A").await;
     assert_error(s, &b, 404, "introuvable");
-    for bad in ["abc", "0690043Y", "06900433", "%3Cscript%3E", "0690043X0690043X"] {
+    // The shape of a UAI with a wrong check letter: no lycée has it (404,
+    // as the OpenAPI pattern admits it), and the message says why.
+    let (s, b) = app.get_json("/api/v1/lycees/0690043Y").await;
+    assert_error(s, &b, 404, "introuvable");
+    assert!(b["erreur"]["message"].as_str().is_some_and(|m| m.contains("lettre de contrôle")), "{b}");
+    for bad in ["abc", "06900433", "%3Cscript%3E", "0690043X0690043X"] {
         let (s, b) = app.get_json(&format!("/api/v1/lycees/{bad}")).await;
         assert_error(s, &b, 400, "requete_invalide");
         assert!(b["erreur"]["champs"]["uai"].is_string());

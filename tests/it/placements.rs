@@ -125,8 +125,12 @@ async fn a_need_finds_a_company(engine: Engine) {
     let (status, html) = page_text(&app, "/stages?q=zzqqxxw").await;
     assert_eq!(status, 200);
     assert!(html.contains("Nous ne reconnaissons pas de métier"), "{html}");
-    let (status, _) = page_text(&app, &format!("/stages?q={}&rayon_km=-3&commune_code=%00", "a".repeat(5000))).await;
+    let (status, _) = page_text(&app, &format!("/stages?q={}&rayon_km=-3&commune_code=", "a".repeat(5000))).await;
     assert_eq!(status, 200);
+    // A control character in the query is refused at the boundary (400).
+    let (status, html) = page_text(&app, "/stages?commune_code=%00").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("caractère invisible"), "{html}");
 
     // "Proposer d'accueillir": the journey pre-filled, that lycée chosen.
     let start = shown.find("href=\"/demande?action=pfmp&lycee=").unwrap_or_else(|| {
