@@ -15,7 +15,9 @@
 //! published when it would rest on fewer than [`THRESHOLD`] values (a
 //! median of three delays, a mean of two ratings tell about individual
 //! requests). In larger groups small counts are published (two requests of
-//! 120 ended with an unreachable company).
+//! 120 ended with an unreachable company) — unless a subtraction (a total
+//! minus the visible parts of a list) would give a small group's count back:
+//! then other counts are hidden too ([`suppress`], decision 41).
 
 use crate::ActionType;
 use crate::lifecycle::Outcome;
@@ -677,7 +679,9 @@ pub fn suppress(overall: &mut Cells, lists: &mut [Parts]) {
 }
 
 /// The published figures of the facts in `scope`: overall, by month, by
-/// action type and by académie. Facts outside the scope are ignored.
+/// action type, by académie and by source, small groups withheld and
+/// complementary suppression applied ([`suppress`]). Facts outside the
+/// scope are ignored.
 pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
     let period = scope.period;
     let actions: Vec<ActionType> =
@@ -1060,7 +1064,12 @@ mod tests {
             ("the issue: Lyon alone is visible, so it is hidden too", &[3367, 1, 1, 0, 0], &[0, 1, 2, 3, 4], true),
             ("two small adding up to 5: each still 1 to 4, nothing more", &[2, 3, 50], &[0, 1], true),
             ("4 + 4 = 8 would tell both are 4: a third is hidden", &[4, 4, 6, 50], &[0, 1, 2], true),
-            ("zeros and a small one add up to 4, under 5: the large one goes", &[0, 0, 4, 0, 60], &[0, 1, 2, 3, 4], true),
+            (
+                "zeros and a small one add up to 4, under 5: the large one goes",
+                &[0, 0, 4, 0, 60],
+                &[0, 1, 2, 3, 4],
+                true,
+            ),
             ("0 + 5 would tell the 0 (a larger part is at least 5)", &[0, 5, 8, 60], &[0, 2], true),
             ("1 + 5: the 1 could be 0 or 1", &[1, 5, 8, 60], &[0, 1], true),
             ("all small, total 6: nothing to add", &[2, 2, 2], &[0, 1, 2], true),
@@ -1163,8 +1172,10 @@ mod tests {
     /// for another action type.
     #[test]
     fn the_issue_no_longer_gives_small_counts_by_subtraction() {
-        let academies: Vec<(String, String)> =
-            [("10", "Lyon"), ("01", "Paris"), ("20", "Corse")].iter().map(|(c, n)| (c.to_string(), n.to_string())).collect();
+        let academies: Vec<(String, String)> = [("10", "Lyon"), ("01", "Paris"), ("20", "Corse")]
+            .iter()
+            .map(|(c, n)| (c.to_string(), n.to_string()))
+            .collect();
         let sources = vec!["1jeune1solution".to_string()];
         let scope = Scope {
             period: Period::new(m("2026-12"), m("2026-12")).expect("période"),
