@@ -193,9 +193,16 @@ mod tests {
         let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
         assert_eq!(lines.len(), 1 + 1 + 2 + 12 + 1 + 1, "header, whole, months, actions, académies, the site");
         assert_eq!(lines[0].split(';').count(), COLUMNS.len());
-        assert_eq!(lines[1], "2026-10;2026-11;;;ensemble;;;6;6;100.0;3;50.0;2.5;0;0;0;0;0;0;0;;;;");
+        // October is empty (a small group); the counts whose total is
+        // under 5 (3 taken in three working days, no ending, no rating)
+        // would tell October's by subtraction: empty everywhere
+        // (complementary suppression, decision 41).
+        assert_eq!(lines[1], "2026-10;2026-11;;;ensemble;;;6;6;100.0;;;2.5;;;;;;;;;;;");
         assert_eq!(lines[2], "2026-10;2026-11;;;mois;2026-10;octobre 2026;;;;;;;;;;;;;;;;;");
-        assert!(lines[4].starts_with("2026-10;2026-11;;;action;pfmp;Accueillir des élèves en stage (PFMP);6;"));
+        // November's 6 and the PFMP's 6 beside the total would give the
+        // empty groups' 0.
+        assert!(lines[3].starts_with("2026-10;2026-11;;;mois;2026-11;novembre 2026;;"), "{}", lines[3]);
+        assert!(lines[4].starts_with("2026-10;2026-11;;;action;pfmp;Accueillir des élèves en stage (PFMP);;"));
         assert!(lines[16].starts_with("2026-10;2026-11;;;academie;10;Lyon;6;6;"));
         for l in &lines {
             assert_eq!(l.split(';').count(), COLUMNS.len(), "{l}");

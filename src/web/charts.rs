@@ -7,7 +7,7 @@
 //! (a light bar, a dark bar inside it): columns for months (time reads left
 //! to right), horizontal bars for categories (long labels get a line of
 //! their own above each bar, which stays readable on a phone). A withheld
-//! count draws no bar and says "< 5".
+//! count draws no bar and says "< 5" (or "masqué" in a larger group).
 
 use domain::text::thousands;
 
@@ -73,11 +73,18 @@ pub struct Item {
     pub sublabel: Option<String>,
     pub total: Option<u64>,
     pub part: Option<u64>,
+    /// A group of fewer than 5 requests: a withheld count says "< 5"; in
+    /// a larger group it was hidden against a subtraction and says
+    /// "masqué".
+    pub small: bool,
 }
 
 const TOTAL: &str = "mlp-chart__bar mlp-chart__bar--total";
 const PART: &str = "mlp-chart__bar mlp-chart__bar--part";
-const WITHHELD: &str = "< 5";
+/// What a withheld count says, in a small group or a larger one.
+fn withheld(item: &Item) -> &'static str {
+    if item.small { "< 5" } else { "masqué" }
+}
 
 /// The legend of a chart of requests and requests taken.
 pub fn requests_and_taken() -> Vec<Legend> {
@@ -169,7 +176,7 @@ pub fn columns(id: &'static str, title: String, desc: String, items: &[Item], le
             None => chart.texts.push(Text {
                 x: r(center),
                 y: r(top + plot_h - 4.0),
-                text: WITHHELD.into(),
+                text: withheld(item).into(),
                 anchor: "middle",
                 class: "mlp-chart__note",
             }),
@@ -241,7 +248,7 @@ pub fn bars(id: &'static str, title: String, desc: String, items: &[Item], legen
                 }
                 (thousands(total as i64), left + w_of(total))
             }
-            None => (WITHHELD.to_string(), left),
+            None => (withheld(item).to_string(), left),
         };
         chart.texts.push(Text {
             x: r(end + 6.0),
@@ -259,7 +266,7 @@ mod tests {
     use super::*;
 
     fn item(label: &str, total: Option<u64>, part: Option<u64>) -> Item {
-        Item { label: label.into(), sublabel: None, total, part }
+        Item { label: label.into(), sublabel: None, total, part, small: total.is_none() }
     }
 
     #[test]

@@ -280,17 +280,32 @@ impl StatsPage {
     }
 }
 
-/// A count as pages show it ("1 234", or "< 5" when withheld).
-fn count(n: Option<u64>) -> String {
-    n.map_or_else(|| "< 5".to_string(), |n| thousands(n as i64))
+/// What pages show for a count withheld in a group of fewer than 5
+/// requests.
+const SMALL: &str = "< 5";
+/// What pages show for a count of a larger group hidden so that no count
+/// under 5 can be found by subtraction (decision 41): not "< 5", which
+/// could be false.
+const MASKED: &str = "masqué";
+
+/// A count of group `f` as pages show it ("1 234", "< 5" when the group is
+/// small, "masqué" when hidden against a subtraction).
+fn count(f: &Figures, n: Option<u64>) -> String {
+    match n {
+        Some(n) => thousands(n as i64),
+        None if f.small => SMALL.to_string(),
+        None => MASKED.to_string(),
+    }
 }
 
 /// A count and its noun ("1\u{a0}demande", "12\u{a0}demandes", withheld
-/// "< 5\u{a0}demandes"): French puts 0 and 1 in the singular.
-fn counted(n: Option<u64>, one: &str, many: &str) -> String {
+/// "< 5\u{a0}demandes" or "nombre masqué"): French puts 0 and 1 in the
+/// singular.
+fn counted(f: &Figures, n: Option<u64>, one: &str, many: &str) -> String {
     match n {
         Some(n) => domain::text::count_of(n as i64, one, many),
-        None => format!("{}\u{a0}{many}", count(None)),
+        None if f.small => format!("{SMALL}\u{a0}{many}"),
+        None => format!("nombre {MASKED}"),
     }
 }
 
@@ -334,8 +349,8 @@ fn hours(h: f64) -> String {
 
 fn row_cells(f: &Figures) -> Vec<String> {
     vec![
-        count(f.requests),
-        count(f.taken),
+        count(f, f.requests),
+        count(f, f.taken),
         shown(f.taken_rate, percent),
         shown(f.taken_in_3_days_rate, percent),
         shown(f.median_hours_to_take, hours),
@@ -359,16 +374,16 @@ fn query_string(q: &Query) -> String {
 
 fn key_figures(f: &Figures) -> Vec<KeyFigure> {
     vec![
-        KeyFigure { value: count(f.requests), label: "demandes d'entreprises".into(), detail: None },
+        KeyFigure { value: count(f, f.requests), label: "demandes d'entreprises".into(), detail: None },
         KeyFigure {
             value: shown(f.taken_rate, percent),
             label: "prises en charge par un lycée".into(),
-            detail: Some(counted(f.taken, "demande", "demandes")),
+            detail: Some(counted(f, f.taken, "demande", "demandes")),
         },
         KeyFigure {
             value: shown(f.taken_in_3_days_rate, percent),
             label: "prises en charge en 3 jours ouvrés au plus".into(),
-            detail: Some(counted(f.taken_in_3_days, "demande", "demandes")),
+            detail: Some(counted(f, f.taken_in_3_days, "demande", "demandes")),
         },
         KeyFigure {
             value: shown(f.median_hours_to_take, hours),
@@ -378,7 +393,7 @@ fn key_figures(f: &Figures) -> Vec<KeyFigure> {
         KeyFigure {
             value: shown(f.satisfaction.mean, |m| format!("{}\u{a0}/\u{a0}5", decimal(m, 1))),
             label: "satisfaction des entreprises".into(),
-            detail: Some(counted(f.satisfaction.answers, "avis", "avis")),
+            detail: Some(counted(f, f.satisfaction.answers, "avis", "avis")),
         },
     ]
 }
@@ -394,6 +409,7 @@ fn sections(r: &Report) -> Vec<Section> {
             sublabel: (i == 0 || m.month.number() == 1).then(|| m.month.year().to_string()),
             total: m.figures.requests,
             part: m.figures.taken,
+            small: m.figures.small,
         })
         .collect();
     let o = &r.overall.endings;
@@ -408,17 +424,35 @@ fn sections(r: &Report) -> Vec<Section> {
     let by_action: Vec<Item> = r
         .by_action
         .iter()
-        .map(|a| Item { label: a.label.to_string(), sublabel: None, total: a.figures.requests, part: a.figures.taken })
+        .map(|a| Item {
+            label: a.label.to_string(),
+            sublabel: None,
+            total: a.figures.requests,
+            part: a.figures.taken,
+            small: a.figures.small,
+        })
         .collect();
     let by_source: Vec<Item> = r
         .by_source
         .iter()
-        .map(|s| Item { label: s.label.clone(), sublabel: None, total: s.figures.requests, part: s.figures.taken })
+        .map(|s| Item {
+            label: s.label.clone(),
+            sublabel: None,
+            total: s.figures.requests,
+            part: s.figures.taken,
+            small: s.figures.small,
+        })
         .collect();
     let by_academie: Vec<Item> = r
         .by_academie
         .iter()
-        .map(|a| Item { label: a.name.clone(), sublabel: None, total: a.figures.requests, part: a.figures.taken })
+        .map(|a| Item {
+            label: a.name.clone(),
+            sublabel: None,
+            total: a.figures.requests,
+            part: a.figures.taken,
+            small: a.figures.small,
+        })
         .collect();
     let mut sections = vec![
         Section {
@@ -450,14 +484,20 @@ fn sections(r: &Report) -> Vec<Section> {
                     .into(),
                 &endings
                     .iter()
-                    .map(|(label, n)| Item { label: label.clone(), sublabel: None, total: *n, part: None })
+                    .map(|(label, n)| Item {
+                        label: label.clone(),
+                        sublabel: None,
+                        total: *n,
+                        part: None,
+                        small: r.overall.small,
+                    })
                     .collect::<Vec<_>>(),
                 Vec::new(),
             ),
             table: Table {
                 caption: format!("Issue des demandes créées {period}"),
                 head: vec!["Issue", "Demandes"],
-                rows: endings.iter().map(|(label, n)| (label.clone(), vec![count(*n)])).collect(),
+                rows: endings.iter().map(|(label, n)| (label.clone(), vec![count(&r.overall, *n)])).collect(),
             },
         },
         Section {

@@ -517,10 +517,74 @@ fn check(answer: &Value, data: &[Synthetic], asked: &Asked<'_>, academies: &[(St
         let group: Vec<&Synthetic> = kept.iter().copied().filter(|s| s.academie_code == code).collect();
         same(got, &expected_figures(&group), &format!("{context} : académie {name}"));
     }
+    reader_cannot_subtract(answer, &context);
+}
+
+/// The counts of a group that add up across a list: (field, sub-field).
+const COUNTS: &[(&str, Option<&str>)] = &[
+    ("demandes", None),
+    ("prises_en_charge", None),
+    ("prises_en_charge_3_jours_ouvres", None),
+    ("issues", Some("partenariat")),
+    ("issues", Some("realisee")),
+    ("issues", Some("sans_suite")),
+    ("issues", Some("injoignable")),
+    ("issues", Some("sans_reponse")),
+    ("issues", Some("annulee")),
+    ("satisfaction", Some("reponses")),
+];
+
+fn field<'a>(group: &'a Value, (name, sub): (&str, Option<&str>)) -> &'a Value {
+    match sub {
+        Some(sub) => &group[name][sub],
+        None => &group[name],
+    }
+}
+
+/// What a curious reader tries on one JSON answer: for each list (months,
+/// action types, académies, sources) and each count, the total minus the
+/// visible parts. It must never be one hidden part alone, nor hidden parts
+/// adding up to less than 5; and a rate never stands beside a hidden count
+/// (the rate and the other count would give it back).
+fn reader_cannot_subtract(answer: &Value, context: &str) {
+    for list in ["par_mois", "par_action", "par_academie", "par_source"] {
+        let rows = answer[list].as_array().unwrap_or_else(|| panic!("{context} : {list}"));
+        for &count in COUNTS {
+            let Some(total) = field(answer, count).as_u64() else {
+                assert!(field(answer, count).is_null(), "{context} : {count:?}");
+                continue;
+            };
+            let hidden = rows.iter().filter(|r| field(r, count).is_null()).count();
+            let visible: u64 = rows.iter().filter_map(|r| field(r, count).as_u64()).sum();
+            if hidden > 0 {
+                let by_subtraction = total - visible;
+                assert!(hidden >= 2, "{context} : {list} {count:?} : une seule part cachée, {by_subtraction}");
+                assert!(by_subtraction >= 5, "{context} : {list} {count:?} : {by_subtraction} par soustraction");
+            }
+        }
+        for r in rows.iter().chain(std::iter::once(answer)) {
+            for (rate, count) in [
+                ("taux_prise_en_charge", "prises_en_charge"),
+                ("taux_prise_en_charge_3_jours_ouvres", "prises_en_charge_3_jours_ouvres"),
+            ] {
+                if r["demandes"].is_null() || r[count].is_null() {
+                    assert!(r[rate].is_null(), "{context} : {list} : {rate} beside a hidden count : {r}");
+                }
+            }
+        }
+    }
+}
+
+/// A number of the JSON as the CSV writes it (hidden: an empty cell).
+fn as_csv(v: &Value) -> String {
+    if v.is_null() { String::new() } else { v.to_string() }
 }
 
 /// Every field of `expected` is in `actual` with the same value (numbers
-/// compared as numbers).
+/// compared as numbers), or `null` where a number was hidden so that no
+/// count under 5 follows by subtraction (decision 41: which ones is the
+/// domain's table-tested choice; `reader_cannot_subtract` checks that
+/// enough are).
 fn same(actual: &Value, expected: &Value, context: &str) {
     match expected {
         Value::Object(fields) => {
@@ -528,6 +592,7 @@ fn same(actual: &Value, expected: &Value, context: &str) {
                 same(&actual[k], v, &format!("{context}.{k}"));
             }
         }
+        Value::Number(_) if actual.is_null() => {}
         Value::Number(n) => {
             let got = actual.as_f64().unwrap_or_else(|| panic!("{context} : nombre attendu ({n}), reçu {actual}"));
             assert!((got - n.as_f64().expect("nombre")).abs() < 1e-9, "{context} : {got} au lieu de {n}");
@@ -648,7 +713,7 @@ async fn figures_match_the_generated_year(engine: Engine) {
     let whole: Vec<&str> = lines[1].split(';').collect();
     assert_eq!(&whole[..7], ["2025-12", "2026-11", "Lyon", "", "ensemble", "", ""]);
     let cell = |name: &str| whole[header.iter().position(|h| *h == name).expect("colonne")];
-    assert_eq!(cell("demandes"), lyon_json["demandes"].to_string());
+    assert_eq!(cell("demandes"), as_csv(&lyon_json["demandes"]));
     assert_eq!(
         cell("taux_prise_en_charge"),
         format!("{:.1}", lyon_json["taux_prise_en_charge"].as_f64().expect("taux"))
@@ -657,7 +722,7 @@ async fn figures_match_the_generated_year(engine: Engine) {
         cell("delai_median_prise_en_charge_heures"),
         format!("{:.1}", lyon_json["delai_median_prise_en_charge_heures"].as_f64().expect("délai"))
     );
-    assert_eq!(cell("issue_annulee"), lyon_json["issues"]["annulee"].to_string());
+    assert_eq!(cell("issue_annulee"), as_csv(&lyon_json["issues"]["annulee"]));
     let by_accept = app
         .client
         .get(format!("{}/api/v1/statistiques?academie=Lyon", app.base))
@@ -817,3 +882,113 @@ async fn the_dashboard_counts_the_generated_year(engine: Engine) {
     assert!(html.contains("La carte des académies") && html.contains("<title>Académie de Lyon :"), "{html}");
 }
 on_both_engines!(the_dashboard_counts_the_generated_year);
+
+/// Issue 24: in one month, many requests in Lyon and one or two elsewhere,
+/// some through a partner, two of another action type. A curious reader
+/// subtracts the visible académies, action types and sources from the total
+/// in the JSON; the CSV and the page show the same cells hidden.
+async fn no_count_under_5_by_subtraction(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.clock.set(NOW);
+    let index = app.state.search.index();
+    let academie_of = |commune: &str| {
+        let p = index.places.get(commune).unwrap_or_else(|| panic!("commune {commune}"));
+        index.academies.get(&p.departement).cloned().expect("académie")
+    };
+    let synth = |i: i64, commune: &'static str, action: ActionType| Synthetic {
+        created: datetime!(2026-11-02 09:00 UTC) + Duration::minutes(i),
+        action,
+        commune,
+        academie_code: academie_of(commune).0,
+        status: RequestStatus::PriseEnCharge,
+        taken: (i % 3 == 0).then(|| datetime!(2026-11-02 09:00 UTC) + Duration::minutes(i) + Duration::hours(3)),
+        ended: None,
+        outcome: None,
+        satisfaction: None,
+        within_3: false,
+        pilot: None,
+        declined: false,
+    };
+    let mut data: Vec<Synthetic> = (0..60)
+        .map(|i| synth(i, "69123", if (10..12).contains(&i) { ActionType::Apprentissage } else { ActionType::Pfmp }))
+        .collect();
+    for s in data.iter_mut().filter(|s| s.taken.is_none()) {
+        s.status = RequestStatus::Transmise;
+    }
+    data.push(Synthetic { status: RequestStatus::Transmise, taken: None, ..synth(60, "75056", ActionType::Pfmp) });
+    data.push(Synthetic { status: RequestStatus::Transmise, taken: None, ..synth(61, "13055", ActionType::Pfmp) });
+    let mut tx = app.db.begin().await.expect("transaction");
+    for (i, s) in data.iter().enumerate() {
+        let mut r = row(i, s);
+        // Three of Lyon's through a partner platform.
+        r.partenaire = (i < 3).then(|| "1jeune1solution".to_string());
+        insert_demande(&mut tx, &r).await.expect("demande");
+    }
+    tx.commit().await.expect("commit");
+    app.state.requests.revision.fetch_add(1, Ordering::Release);
+
+    let month = "du=2026-11&au=2026-11";
+    let (s, all) = app.get_json(&format!("/api/v1/statistiques?{month}")).await;
+    assert_eq!(s, 200, "{all}");
+    assert_eq!(all["demandes"], 62, "the total stays published");
+    assert_eq!(all["prises_en_charge"], 20);
+    let academie = |name: &str| {
+        all["par_academie"].as_array().expect("académies").iter().find(|a| a["academie"] == name).expect(name).clone()
+    };
+    // Before: Lyon 60 beside the total 62 gave the two others by subtraction.
+    let lyon = academie("Lyon");
+    assert!(lyon["demandes"].is_null(), "{lyon}");
+    assert!(lyon["taux_prise_en_charge"].is_null(), "a rate beside the hidden count: {lyon}");
+    assert!(lyon["prises_en_charge"].is_null(), "20 beside the total of 20: the others took none: {lyon}");
+    assert!(academie("Paris")["demandes"].is_null());
+    // The sources: 59 from the site beside 3 from the partner.
+    let sources = all["par_source"].as_array().expect("sources");
+    assert_eq!(sources.len(), 2);
+    assert!(sources.iter().all(|s| s["demandes"].is_null()), "{sources:?}");
+    // The action types: 60 PFMP beside 2 apprenticeships.
+    let pfmp = all["par_action"].as_array().expect("actions").iter().find(|a| a["action"] == "pfmp").expect("pfmp");
+    assert!(pfmp["demandes"].is_null(), "{pfmp}");
+    reader_cannot_subtract(&all, "tout");
+    for filter in ["academie=Lyon", "action=pfmp", "academie=Lyon&action=pfmp"] {
+        let (s, answer) = app.get_json(&format!("/api/v1/statistiques?{month}&{filter}")).await;
+        assert_eq!(s, 200, "{answer}");
+        reader_cannot_subtract(&answer, filter);
+        let sources = answer["par_source"].as_array().expect("sources");
+        assert!(sources.iter().all(|s| s["demandes"].is_null()), "3 via the partner beside the site: {filter}");
+    }
+
+    // The CSV: the same cells empty.
+    let (s, csv) = app.get_text(&format!("/api/v1/statistiques.csv?{month}")).await;
+    assert_eq!(s, 200);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').trim_end().split("\r\n").collect();
+    let header: Vec<&str> = lines[0].split(';').collect();
+    let demandes = header.iter().position(|h| *h == "demandes").expect("colonne");
+    let taken = header.iter().position(|h| *h == "prises_en_charge").expect("colonne");
+    let line = |group: &str, code: &str| -> Vec<&str> {
+        let start = format!("2026-11;2026-11;;;{group};{code};");
+        lines.iter().find(|l| l.starts_with(&start)).unwrap_or_else(|| panic!("{start} : {csv}")).split(';').collect()
+    };
+    assert_eq!(line("ensemble", "")[demandes], "62");
+    let lyon_line = line("academie", &academie_of("69123").0);
+    assert_eq!((lyon_line[demandes], lyon_line[taken]), ("", ""));
+    assert_eq!(line("source", "monlyceepro")[demandes], "");
+    assert_eq!(line("source", "1jeune1solution")[demandes], "");
+    assert_eq!(line("action", "pfmp")[demandes], "");
+    for (group, rows) in [("academie", "par_academie"), ("action", "par_action"), ("source", "par_source")] {
+        for r in all[rows].as_array().expect(rows) {
+            let code = r.get("code").or(r.get("action")).or(r.get("source")).and_then(Value::as_str).expect("code");
+            assert_eq!(line(group, code)[demandes], as_csv(&r["demandes"]), "{group} {code}");
+        }
+    }
+
+    // The page: « masqué » where a larger group's count is hidden, « < 5 »
+    // for a small group, and the note that says why.
+    let (s, page) = app.get_text(&format!("/statistiques?{month}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("<th scope=\"row\">Lyon</th><td>masqué</td><td>masqué</td><td>non diffusé</td>"), "{page}");
+    assert!(page.contains("<th scope=\"row\">Paris</th><td>&#60; 5</td>"), "{page}");
+    assert!(page.contains("<th scope=\"row\">Le site MonLycéePro</th><td>masqué</td>"), "{page}");
+    assert!(page.contains("Pour qu'aucun nombre inférieur à 5 ne puisse se déduire par soustraction"));
+    assert!(page.contains("d'autres cases sont aussi masquées"));
+}
+on_both_engines!(no_count_under_5_by_subtraction);

@@ -15,7 +15,9 @@
 //! published when it would rest on fewer than [`THRESHOLD`] values (a
 //! median of three delays, a mean of two ratings tell about individual
 //! requests). In larger groups small counts are published (two requests of
-//! 120 ended with an unreachable company).
+//! 120 ended with an unreachable company) — unless a subtraction (a total
+//! minus the visible parts of a list) would give a small group's count back:
+//! then other counts are hidden too ([`suppress`], decision 41).
 
 use crate::ActionType;
 use crate::lifecycle::Outcome;
@@ -318,6 +320,13 @@ pub struct Figures {
     #[serde(rename = "issues")]
     pub endings: Endings,
     pub satisfaction: Satisfaction,
+    /// A group of fewer than [`THRESHOLD`] requests: its counts are
+    /// withheld for that ("< 5" on pages). A count withheld in a larger
+    /// group was hidden so that no small count could be recovered by
+    /// subtraction ([`suppress`]); pages say so differently. Not in the
+    /// API, whose `null` is the same for both.
+    #[serde(skip)]
+    pub small: bool,
 }
 
 /// The figures of a month.
@@ -440,33 +449,69 @@ impl Tally {
         }
     }
 
-    /// The figures this group may publish.
-    fn publish(mut self) -> Figures {
+    /// Every count of the group, in the order of the measures
+    /// ([`REQUESTS`], [`TAKEN`]…).
+    fn counts(&self) -> Counts {
+        let mut c = [0; MEASURES];
+        c[REQUESTS] = self.requests;
+        c[TAKEN] = self.taken;
+        c[TAKEN_IN_3_DAYS] = self.taken_in_3_days;
+        c[OUTCOMES..OUTCOMES + 4].copy_from_slice(&self.outcomes);
+        c[NO_ANSWER] = self.no_answer;
+        c[CANCELLED] = self.cancelled;
+        c[RATINGS] = self.ratings;
+        c[DIRECT] = self.direct;
+        c
+    }
+
+    /// The group before complementary suppression: a small group hides
+    /// every count.
+    fn cells(&self) -> Cells {
         let small = self.requests < THRESHOLD;
-        let count = |n: u64| (!small).then_some(n);
-        let outcome = |o: Outcome| count(self.outcomes[Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0)]);
+        Cells { counts: self.counts(), hidden: [small; MEASURES], small }
+    }
+
+    /// The figures this group may publish, its counts hidden as `cells`
+    /// says. A rate is published only beside both its counts (a rate and
+    /// one count give the other).
+    fn publish(mut self, cells: &Cells) -> Figures {
+        let shown = |i: usize| (!cells.hidden[i]).then_some(cells.counts[i]);
+        let rate_of = |i: usize| {
+            if cells.hidden[i] || cells.hidden[REQUESTS] { None } else { rate(cells.counts[i], self.requests) }
+        };
         let endings = Endings {
-            partenariat: outcome(Outcome::Partenariat),
-            realisee: outcome(Outcome::Realisee),
-            sans_suite: outcome(Outcome::SansSuite),
-            injoignable: outcome(Outcome::Injoignable),
-            sans_reponse: count(self.no_answer),
-            annulee: count(self.cancelled),
+            partenariat: shown(OUTCOMES + outcome_index(Outcome::Partenariat)),
+            realisee: shown(OUTCOMES + outcome_index(Outcome::Realisee)),
+            sans_suite: shown(OUTCOMES + outcome_index(Outcome::SansSuite)),
+            injoignable: shown(OUTCOMES + outcome_index(Outcome::Injoignable)),
+            sans_reponse: shown(NO_ANSWER),
+            annulee: shown(CANCELLED),
         };
         Figures {
-            requests: count(self.requests),
-            taken: count(self.taken),
-            taken_rate: rate(self.taken, self.requests),
-            taken_in_3_days: count(self.taken_in_3_days),
-            taken_in_3_days_rate: rate(self.taken_in_3_days, self.requests),
+            requests: shown(REQUESTS),
+            taken: shown(TAKEN),
+            taken_rate: rate_of(TAKEN),
+            taken_in_3_days: shown(TAKEN_IN_3_DAYS),
+            taken_in_3_days_rate: rate_of(TAKEN_IN_3_DAYS),
             median_hours_to_take: median_seconds(&mut self.delays).map(|s| one_decimal(s / 3600.0)),
             endings,
             satisfaction: Satisfaction {
-                answers: count(self.ratings),
+                answers: shown(RATINGS),
                 mean: (self.ratings >= THRESHOLD).then(|| one_decimal(self.rating_sum as f64 / self.ratings as f64)),
             },
+            small: cells.small,
         }
     }
+
+    /// The share of requests written to a lycée at once, as `cells` lets
+    /// it be published.
+    fn direct_share(&self, cells: &Cells) -> Option<f64> {
+        if cells.hidden[DIRECT] || cells.hidden[REQUESTS] { None } else { rate(self.direct, self.requests) }
+    }
+}
+
+fn outcome_index(o: Outcome) -> usize {
+    Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0)
 }
 
 /// Rounded to one decimal, halves away from zero (80.25 → 80.3).
@@ -497,8 +542,146 @@ fn median_seconds(values: &mut [i64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
+/// How many counts a group has: requests, taken, taken within three
+/// working days, the four outcomes, no answer, cancelled, ratings, and
+/// requests written to a lycée at once (published as a share).
+pub const MEASURES: usize = 11;
+pub const REQUESTS: usize = 0;
+pub const TAKEN: usize = 1;
+pub const TAKEN_IN_3_DAYS: usize = 2;
+/// The four outcomes of [`Outcome::ALL`], from here on.
+pub const OUTCOMES: usize = 3;
+pub const NO_ANSWER: usize = 7;
+pub const CANCELLED: usize = 8;
+pub const RATINGS: usize = 9;
+/// Published only by académie and overall (`couverture`): the last measure,
+/// so that the other lists publish the first [`DIRECT`] ones.
+pub const DIRECT: usize = 10;
+
+/// The counts of one group.
+pub type Counts = [u64; MEASURES];
+
+/// One group's counts and which of them are hidden: the cells of
+/// complementary suppression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cells {
+    pub counts: Counts,
+    pub hidden: [bool; MEASURES],
+    /// Fewer than [`THRESHOLD`] requests: every count is hidden for that,
+    /// and a reader who sees "< 5" knows each is 0 to 4.
+    pub small: bool,
+}
+
+impl Cells {
+    /// A group as the small-group rule leaves it.
+    pub fn of(counts: Counts) -> Cells {
+        let small = counts[REQUESTS] < THRESHOLD;
+        Cells { counts, hidden: [small; MEASURES], small }
+    }
+}
+
+/// Groups whose counts add up to the whole answer's (the months, the action
+/// types, the académies, the sources), publishing the first `measures`
+/// counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parts {
+    pub rows: Vec<Cells>,
+    pub measures: usize,
+}
+
+/// Whether a reader of the answer can learn nothing of the small groups'
+/// count `m` in `rows` beyond what "< 5" says, from the total and the visible
+/// parts. The hidden parts add up to what the reader gets by subtraction; they
+/// must be at least two, add up to at least [`THRESHOLD`], and leave every
+/// count shown "< 5" free to be at least two values, knowing that it is 0 to
+/// 4 and that a hidden number of requests of a larger group is at least 5
+/// (its other counts are visible, so it is known to be larger). Without small
+/// groups among the hidden parts there is nothing to protect.
+fn protected(rows: &[Cells], m: usize) -> bool {
+    let hidden = || rows.iter().filter(|c| c.hidden[m]);
+    let small = hidden().filter(|c| c.small).count() as u64;
+    if small == 0 {
+        return true;
+    }
+    let count = hidden().count() as u64;
+    let sum: u64 = hidden().map(|c| c.counts[m]).sum();
+    if count < 2 || sum < THRESHOLD {
+        return false;
+    }
+    // What the others may hold, at least and at most.
+    let larger = count - small;
+    let others_least = if m == REQUESTS { larger * THRESHOLD } else { 0 };
+    let highest = (sum.saturating_sub(others_least)).min(THRESHOLD - 1);
+    let lowest = if larger > 0 { 0 } else { sum.saturating_sub((small - 1) * (THRESHOLD - 1)) };
+    lowest < highest
+}
+
+/// The visible part of count `m` to hide next in `rows`: the smallest that
+/// is enough (ties: the first listed), else the largest (the first listed
+/// among equals), to hide another after it; `None` when all are hidden.
+fn next_to_hide(rows: &mut [Cells], m: usize) -> Option<usize> {
+    let mut visible: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].hidden[m]).collect();
+    visible.sort_by_key(|&i| (rows[i].counts[m], i));
+    for &i in &visible {
+        rows[i].hidden[m] = true;
+        let enough = protected(rows, m);
+        rows[i].hidden[m] = false;
+        if enough {
+            return Some(i);
+        }
+    }
+    let largest = visible.iter().copied().max_by_key(|&i| (rows[i].counts[m], std::cmp::Reverse(i)))?;
+    Some(largest)
+}
+
+/// **Complementary suppression** (decision 41): hides enough other counts
+/// that no count of a small group can be recovered by subtracting visible
+/// parts from the published total, in any list of parts. List by list and
+/// count by count, the smallest visible part that is enough is hidden too
+/// (see [`protected`]); when even hiding every part is not enough (the
+/// total itself is small: two cancellations in all), that count is hidden
+/// in the whole answer, total included. Each part belongs to one list and
+/// only the totals are shared, so this ends once a round changes nothing.
+pub fn suppress(overall: &mut Cells, lists: &mut [Parts]) {
+    loop {
+        let mut everywhere = Vec::new();
+        let mut changed = false;
+        for list in lists.iter_mut() {
+            for m in 0..list.measures.min(MEASURES) {
+                if overall.hidden[m] {
+                    continue;
+                }
+                while !protected(&list.rows, m) {
+                    match next_to_hide(&mut list.rows, m) {
+                        Some(i) => {
+                            list.rows[i].hidden[m] = true;
+                            changed = true;
+                        }
+                        None => {
+                            everywhere.push(m);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for m in everywhere {
+            overall.hidden[m] = true;
+            for row in lists.iter_mut().flat_map(|l| l.rows.iter_mut()) {
+                row.hidden[m] = true;
+            }
+            changed = true;
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
 /// The published figures of the facts in `scope`: overall, by month, by
-/// action type and by académie. Facts outside the scope are ignored.
+/// action type, by académie and by source, small groups withheld and
+/// complementary suppression applied ([`suppress`]). Facts outside the
+/// scope are ignored.
 pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
     let period = scope.period;
     let actions: Vec<ActionType> =
@@ -526,6 +709,23 @@ pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
             t.add(f);
         }
     }
+    let action_index = |a: ActionType| ActionType::ALL.iter().position(|x| *x == a).unwrap_or(0);
+    let by_action: Vec<(ActionType, Tally)> =
+        actions.into_iter().map(|a| (a, std::mem::take(&mut by_action[action_index(a)]))).collect();
+    let by_academie: Vec<(usize, Tally)> =
+        academies.into_iter().map(|i| (i, std::mem::take(&mut by_academie[i]))).collect();
+    // The site always, a partner when it sent requests.
+    let by_source: Vec<(usize, Tally)> =
+        by_source.into_iter().enumerate().filter(|(i, t)| *i == 0 || t.requests > 0).collect();
+    let mut whole = overall.cells();
+    let mut lists = [
+        Parts { rows: months.iter().map(Tally::cells).collect(), measures: DIRECT },
+        Parts { rows: by_action.iter().map(|(_, t)| t.cells()).collect(), measures: DIRECT },
+        Parts { rows: by_academie.iter().map(|(_, t)| t.cells()).collect(), measures: MEASURES },
+        Parts { rows: by_source.iter().map(|(_, t)| t.cells()).collect(), measures: DIRECT },
+    ];
+    suppress(&mut whole, &mut lists);
+    let [month_cells, action_cells, academie_cells, source_cells] = lists.map(|l| l.rows);
     let coverage = Coverage {
         lycees: match scope.academie {
             Some(i) => scope.reach.by_academie.get(i).map_or(0, |r| r.0),
@@ -535,57 +735,54 @@ pub fn compute(facts: &[Fact], scope: &Scope<'_>) -> Report {
             Some(i) => scope.reach.by_academie.get(i).map_or(0, |r| r.1),
             None => scope.reach.total.1,
         },
-        direct_share: rate(overall.direct, overall.requests),
-        by_academie: academies
+        direct_share: overall.direct_share(&whole),
+        by_academie: by_academie
             .iter()
-            .map(|&i| AcademieCoverage {
-                name: scope.academies[i].1.clone(),
-                code: scope.academies[i].0.clone(),
-                lycees: scope.reach.by_academie.get(i).map_or(0, |r| r.0),
-                reachable: scope.reach.by_academie.get(i).map_or(0, |r| r.1),
-                direct_share: rate(by_academie[i].direct, by_academie[i].requests),
+            .zip(&academie_cells)
+            .map(|((i, t), cells)| AcademieCoverage {
+                name: scope.academies[*i].1.clone(),
+                code: scope.academies[*i].0.clone(),
+                lycees: scope.reach.by_academie.get(*i).map_or(0, |r| r.0),
+                reachable: scope.reach.by_academie.get(*i).map_or(0, |r| r.1),
+                direct_share: t.direct_share(cells),
             })
             .collect(),
     };
-    let mut by_action: Vec<Option<Tally>> = by_action.into_iter().map(Some).collect();
-    let mut by_academie: Vec<Option<Tally>> = by_academie.into_iter().map(Some).collect();
     Report {
         period,
         filters: Filters {
             academie: scope.academie.and_then(|i| scope.academies.get(i)).map(|(_, name)| name.clone()),
             action: scope.action,
         },
-        overall: overall.publish(),
-        by_month: period.months().zip(months).map(|(month, t)| MonthFigures { month, figures: t.publish() }).collect(),
-        by_action: actions
-            .into_iter()
-            .map(|a| {
-                let i = ActionType::ALL.iter().position(|x| *x == a).unwrap_or(0);
-                ActionFigures {
-                    action: a,
-                    label: a.label(),
-                    figures: by_action[i].take().unwrap_or_default().publish(),
-                }
-            })
+        overall: overall.publish(&whole),
+        by_month: period
+            .months()
+            .zip(months.into_iter().zip(&month_cells))
+            .map(|(month, (t, cells))| MonthFigures { month, figures: t.publish(cells) })
             .collect(),
-        by_academie: academies
+        by_action: by_action
             .into_iter()
-            .map(|i| AcademieFigures {
+            .zip(&action_cells)
+            .map(|((a, t), cells)| ActionFigures { action: a, label: a.label(), figures: t.publish(cells) })
+            .collect(),
+        by_academie: by_academie
+            .into_iter()
+            .zip(&academie_cells)
+            .map(|((i, t), cells)| AcademieFigures {
                 code: scope.academies[i].0.clone(),
                 name: scope.academies[i].1.clone(),
-                figures: by_academie[i].take().unwrap_or_default().publish(),
+                figures: t.publish(cells),
             })
             .collect(),
         by_source: by_source
             .into_iter()
-            .enumerate()
-            .filter(|(i, t)| *i == 0 || t.requests > 0)
-            .map(|(i, t)| {
+            .zip(&source_cells)
+            .map(|((i, t), cells)| {
                 let (source, label) = match i.checked_sub(1).and_then(|p| scope.sources.get(p)) {
                     Some(name) => (name.clone(), format!("Via {name}")),
                     None => (SITE_SOURCE.to_string(), "Le site MonLycéePro".to_string()),
                 };
-                SourceFigures { source, label, figures: t.publish() }
+                SourceFigures { source, label, figures: t.publish(cells) }
             })
             .collect(),
         coverage,
@@ -677,20 +874,39 @@ mod tests {
         }
         let r = compute(&facts, &scope);
         assert_eq!(r.overall.requests, Some(10));
-        assert_eq!(r.overall.taken, Some(2));
-        assert_eq!(r.overall.taken_rate, Some(20.0));
         assert_eq!(r.overall.median_hours_to_take, None, "a median of two delays is withheld");
-        assert_eq!(r.overall.endings.partenariat, Some(2), "a small count in a large group is published");
-        assert_eq!(r.overall.endings.annulee, Some(0));
-        assert_eq!(r.overall.satisfaction, Satisfaction { answers: Some(2), mean: None });
         let january = &r.by_month[0].figures;
-        assert_eq!(*january, Figures::default(), "four requests: everything withheld");
-        assert_eq!(r.by_month[1].figures.requests, Some(6));
+        assert_eq!(*january, Figures { small: true, ..Figures::default() }, "four requests: everything withheld");
         assert_eq!(r.by_academie[0].figures.requests, None);
-        assert_eq!(r.by_academie[1].figures.taken, Some(2));
         assert_eq!(r.by_action.len(), ActionType::ALL.len());
-        assert_eq!(r.by_action[0].figures.requests, Some(10));
         assert_eq!(r.by_action[1].figures.requests, None, "no request is a small group too");
+        // Complementary suppression (decision 41): February's 6 beside the
+        // total of 10 would give January's 4, the same for Paris and Lyon,
+        // and the PFMP's 10 would give the other action types' 0.
+        assert_eq!(r.by_month[1].figures.requests, None);
+        assert!(!r.by_month[1].figures.small, "hidden for that, not small");
+        assert_eq!(r.by_academie[1].figures.requests, None);
+        assert_eq!(r.by_action[0].figures.requests, None);
+        // Two taken, two partnerships, two ratings in all, all in February:
+        // January's none would follow, and hiding February's too would leave
+        // hidden parts adding up to 2: these counts go from the whole answer.
+        assert_eq!((r.overall.taken, r.overall.taken_rate), (None, None));
+        assert_eq!(r.overall.endings.partenariat, None);
+        assert_eq!(r.overall.endings.annulee, None);
+        assert_eq!(r.by_month[1].figures.endings.partenariat, None);
+        assert_eq!(r.by_academie[1].figures.taken, None);
+        assert_eq!(r.overall.satisfaction, Satisfaction { answers: None, mean: None });
+        // A small count in a large group is published when no subtraction
+        // turns it into a small group's count: 3 taken of 12, each in a
+        // month of 6.
+        let mut facts: Vec<Fact> = (0..12).map(|i| fact(if i < 6 { "2026-01" } else { "2026-02" })).collect();
+        for f in facts.iter_mut().step_by(4) {
+            f.taken_after_seconds = Some(3600);
+        }
+        let r = compute(&facts, &Scope { academies: &academies[..1], action: Some(ActionType::Pfmp), ..scope });
+        assert_eq!((r.overall.taken, r.overall.taken_rate), (Some(3), Some(25.0)));
+        assert_eq!(r.by_month[0].figures.taken, Some(2), "a small count in a large group");
+        assert_eq!(r.by_academie[0].figures.requests, Some(12));
     }
 
     #[test]
@@ -757,13 +973,14 @@ mod tests {
         let scope = Scope {
             period: Period::new(m("2026-01"), m("2026-01")).expect("période"),
             academies: &academies,
-            academie: None,
-            action: None,
+            academie: Some(0),
+            action: Some(ActionType::Pfmp),
             sources: &sources,
             reach: Reach::default(),
         };
         // 6 from the site, 7 from the first partner (2 taken), none from
-        // the second: it is not listed.
+        // the second: it is not listed. (One académie and one action type:
+        // the other, empty groups would make the 2 taken a total to hide.)
         let mut facts: Vec<Fact> = (0..6).map(|_| fact("2026-01")).collect();
         for i in 0..7 {
             let mut f = fact("2026-01");
@@ -805,9 +1022,11 @@ mod tests {
         let c = compute(&facts, &scope).coverage;
         assert_eq!((c.lycees, c.reachable), (123, 41));
         assert_eq!(c.direct_share, Some(60.0));
+        // Lyon's 8 beside the total of 10 would give Paris's 2: Lyon's
+        // requests are hidden, and its share with them.
         assert_eq!(
             (c.by_academie[0].lycees, c.by_academie[0].reachable, c.by_academie[0].direct_share),
-            (120, 40, Some(75.0))
+            (120, 40, None)
         );
         assert_eq!((c.by_academie[1].lycees, c.by_academie[1].reachable), (3, 1), "lycées are never withheld");
         assert_eq!(c.by_academie[1].direct_share, None, "two requests: withheld");
@@ -815,5 +1034,244 @@ mod tests {
         let lyon = Scope { academie: Some(0), ..scope };
         let c = compute(&facts, &lyon).coverage;
         assert_eq!((c.lycees, c.reachable, c.by_academie.len()), (120, 40, 1));
+        assert_eq!((c.direct_share, c.by_academie[0].direct_share), (Some(75.0), Some(75.0)));
+    }
+
+    /// Cells of a list from its numbers of requests (the other counts
+    /// zero), as the small-group rule leaves them.
+    fn parts(requests: &[u64]) -> Vec<Cells> {
+        requests
+            .iter()
+            .map(|&n| {
+                let mut c = [0; MEASURES];
+                c[REQUESTS] = n;
+                Cells::of(c)
+            })
+            .collect()
+    }
+
+    fn hidden_requests(rows: &[Cells]) -> Vec<usize> {
+        (0..rows.len()).filter(|&i| rows[i].hidden[REQUESTS]).collect()
+    }
+
+    /// One list of parts under a published total: which parts end up
+    /// hidden, and whether the total stays published.
+    #[test]
+    fn complementary_suppression_hides_the_fewest_parts_that_stop_a_subtraction() {
+        let cases: &[(&str, &[u64], &[usize], bool)] = &[
+            ("nothing small: nothing hidden", &[12, 30, 7], &[], true),
+            ("one small among visible parts: the smallest that is enough", &[3367, 2, 9, 40], &[1, 2], true),
+            ("the issue: Lyon alone is visible, so it is hidden too", &[3367, 1, 1, 0, 0], &[0, 1, 2, 3, 4], true),
+            ("two small adding up to 5: each still 1 to 4, nothing more", &[2, 3, 50], &[0, 1], true),
+            ("4 + 4 = 8 would tell both are 4: a third is hidden", &[4, 4, 6, 50], &[0, 1, 2], true),
+            (
+                "zeros and a small one add up to 4, under 5: the large one goes",
+                &[0, 0, 4, 0, 60],
+                &[0, 1, 2, 3, 4],
+                true,
+            ),
+            ("0 + 5 would tell the 0 (a larger part is at least 5)", &[0, 5, 8, 60], &[0, 2], true),
+            ("1 + 5: the 1 could be 0 or 1", &[1, 5, 8, 60], &[0, 1], true),
+            ("all small, total 6: nothing to add", &[2, 2, 2], &[0, 1, 2], true),
+        ];
+        for (what, requests, expected, total_published) in cases {
+            let total: u64 = requests.iter().sum();
+            let mut whole = Cells::of([total, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            let mut lists = [Parts { rows: parts(requests), measures: 1 }];
+            suppress(&mut whole, &mut lists);
+            assert_eq!(hidden_requests(&lists[0].rows), *expected, "{what}");
+            assert_eq!(!whole.hidden[REQUESTS], *total_published, "{what}");
+            assert!(protected(&lists[0].rows, REQUESTS), "{what}");
+        }
+    }
+
+    /// When hiding every part is not enough (a part alone, or the parts do
+    /// not add up to 5), the count goes from the whole answer.
+    #[test]
+    fn a_count_that_cannot_be_protected_is_hidden_everywhere() {
+        // Three cancellations in all, one small month: whatever is hidden,
+        // the months' cancellations add up to 3.
+        let c = |requests: u64, cancelled: u64| {
+            let mut x = [0; MEASURES];
+            x[REQUESTS] = requests;
+            x[CANCELLED] = cancelled;
+            Cells::of(x)
+        };
+        let mut whole = c(64, 3);
+        let mut lists = [
+            Parts { rows: vec![c(2, 0), c(30, 1), c(32, 2)], measures: DIRECT },
+            Parts { rows: vec![c(64, 3)], measures: DIRECT },
+        ];
+        suppress(&mut whole, &mut lists);
+        assert!(whole.hidden[CANCELLED], "the total of cancellations goes");
+        assert!(lists.iter().flat_map(|l| &l.rows).all(|r| r.hidden[CANCELLED]), "and every part of it");
+        assert!(!whole.hidden[REQUESTS] && !lists[1].rows[0].hidden[REQUESTS], "the rest stays");
+        assert_eq!(hidden_requests(&lists[0].rows), vec![0, 1], "the small month needs a second one");
+        // A list with one small part only (the others' académie unknown).
+        let mut whole = c(9, 0);
+        let mut lists = [Parts { rows: vec![c(3, 0)], measures: 1 }];
+        suppress(&mut whole, &mut lists);
+        assert!(whole.hidden[REQUESTS]);
+    }
+
+    /// What a curious reader tries on one answer: for every list and every
+    /// count, the total minus the visible parts. It must never give a
+    /// single hidden part, nor a sum under 5 of hidden parts.
+    fn reader_cannot_subtract(r: &Report) {
+        fn counts(f: &Figures) -> [Option<u64>; 10] {
+            let e = &f.endings;
+            [
+                f.requests,
+                f.taken,
+                f.taken_in_3_days,
+                e.partenariat,
+                e.realisee,
+                e.sans_suite,
+                e.injoignable,
+                e.sans_reponse,
+                e.annulee,
+                f.satisfaction.answers,
+            ]
+        }
+        let lists: [(&str, Vec<[Option<u64>; 10]>); 4] = [
+            ("mois", r.by_month.iter().map(|m| counts(&m.figures)).collect()),
+            ("actions", r.by_action.iter().map(|a| counts(&a.figures)).collect()),
+            ("académies", r.by_academie.iter().map(|a| counts(&a.figures)).collect()),
+            ("sources", r.by_source.iter().map(|s| counts(&s.figures)).collect()),
+        ];
+        let whole = counts(&r.overall);
+        for (name, rows) in &lists {
+            for m in 0..10 {
+                let Some(total) = whole[m] else { continue };
+                let hidden = rows.iter().filter(|c| c[m].is_none()).count();
+                let visible: u64 = rows.iter().filter_map(|c| c[m]).sum();
+                if hidden > 0 {
+                    assert!(hidden >= 2, "{name}, compte {m} : une seule part cachée");
+                    assert!(total - visible >= THRESHOLD, "{name}, compte {m} : {} par soustraction", total - visible);
+                }
+            }
+        }
+        // A rate beside one of its counts would give the other.
+        for f in std::iter::once(&r.overall)
+            .chain(r.by_month.iter().map(|m| &m.figures))
+            .chain(r.by_academie.iter().map(|a| &a.figures))
+            .chain(r.by_action.iter().map(|a| &a.figures))
+            .chain(r.by_source.iter().map(|s| &s.figures))
+        {
+            if f.requests.is_none() || f.taken.is_none() {
+                assert_eq!(f.taken_rate, None, "{f:?}");
+            }
+            if f.requests.is_none() || f.taken_in_3_days.is_none() {
+                assert_eq!(f.taken_in_3_days_rate, None, "{f:?}");
+            }
+        }
+    }
+
+    /// Issue 24: 3,369 requests in December, 3,367 of them in Lyon, one in
+    /// Paris and one in a third académie; some through a partner; a few
+    /// for another action type.
+    #[test]
+    fn the_issue_no_longer_gives_small_counts_by_subtraction() {
+        let academies: Vec<(String, String)> = [("10", "Lyon"), ("01", "Paris"), ("20", "Corse")]
+            .iter()
+            .map(|(c, n)| (c.to_string(), n.to_string()))
+            .collect();
+        let sources = vec!["1jeune1solution".to_string()];
+        let scope = Scope {
+            period: Period::new(m("2026-12"), m("2026-12")).expect("période"),
+            academies: &academies,
+            academie: None,
+            action: None,
+            sources: &sources,
+            reach: Reach { by_academie: &[(100, 40), (90, 30), (10, 1)], total: (200, 71) },
+        };
+        let mut facts: Vec<Fact> = (0..3367)
+            .map(|i| Fact {
+                taken_after_seconds: (i % 3 == 0).then_some(7200),
+                ending: (i % 50 == 0).then_some(Ending::Cancelled),
+                direct: i % 10 != 0,
+                ..fact("2026-12")
+            })
+            .collect();
+        facts.push(Fact { academie: Some(1), ..fact("2026-12") });
+        facts.push(Fact { academie: Some(2), action: Some(ActionType::Visite), ..fact("2026-12") });
+        for f in facts.iter_mut().take(3) {
+            f.source = Some(0);
+        }
+        for f in facts.iter_mut().skip(10).take(2) {
+            f.action = Some(ActionType::Apprentissage);
+        }
+        let r = compute(&facts, &scope);
+        assert_eq!(r.overall.requests, Some(3369), "the total stays");
+        assert_eq!(r.by_month[0].figures.requests, Some(3369));
+        assert!(r.by_academie.iter().all(|a| a.figures.requests.is_none()), "Lyon alone would give the others");
+        assert_eq!(r.by_academie[0].figures.taken_rate, None, "a rate beside a hidden count");
+        assert_eq!(r.coverage.by_academie[0].direct_share, None);
+        assert_eq!(r.by_academie[0].figures.taken, None, "1,123 taken beside the total: the others took none");
+        assert_eq!(r.overall.taken, Some(1123));
+        assert!(!r.by_academie[0].figures.small && r.by_academie[1].figures.small);
+        assert_eq!(r.by_source.iter().map(|s| s.figures.requests).collect::<Vec<_>>(), vec![None, None]);
+        reader_cannot_subtract(&r);
+        // One académie asked: its sources and actions alike.
+        let lyon = compute(&facts, &Scope { academie: Some(0), ..scope });
+        reader_cannot_subtract(&lyon);
+        assert_eq!(lyon.overall.requests, Some(3367));
+        let pfmp = lyon.by_action.iter().find(|a| a.action == ActionType::Pfmp).expect("pfmp");
+        assert_eq!(pfmp.figures.requests, None, "2 apprenticeships beside it");
+    }
+
+    /// The same audit over many generated answers.
+    #[test]
+    fn no_generated_answer_gives_a_small_count_by_subtraction() {
+        let academies: Vec<(String, String)> = (0..6).map(|i| (format!("{i:02}"), format!("Académie {i}"))).collect();
+        let sources = vec!["a".to_string(), "b".to_string()];
+        let mut seed = 0x2024_u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut masked = 0;
+        for round in 0..40 {
+            let scope = Scope {
+                period: Period::new(m("2026-01"), m("2026-06")).expect("période"),
+                academies: &academies,
+                academie: (round % 4 == 3).then_some(0),
+                action: None,
+                sources: &sources,
+                reach: Reach::default(),
+            };
+            let n = 5 + next(120);
+            let facts: Vec<Fact> = (0..n)
+                .map(|_| {
+                    // Uneven groups: the last ones more often.
+                    let skew = |r: u64, n: u64| (r as f64).sqrt() as u64 % n;
+                    let (month, action, academie) = (skew(next(36), 6), skew(next(16), 4), skew(next(36), 6));
+                    Fact {
+                        month: m("2026-01").plus(i32::try_from(month).unwrap_or(0)),
+                        action: Some(ActionType::ALL[usize::try_from(action).unwrap_or(0)]),
+                        academie: Some(usize::try_from(academie).unwrap_or(0)),
+                        taken_after_seconds: (next(3) > 0).then_some(3600),
+                        taken_within_3_working_days: next(2) == 0,
+                        ending: match next(6) {
+                            0 => Some(Ending::Cancelled),
+                            1 => Some(Ending::NoAnswer),
+                            2 => Some(Ending::Closed(Outcome::Realisee)),
+                            _ => None,
+                        },
+                        satisfaction: (next(4) == 0).then_some(4),
+                        source: match next(10) {
+                            0 => Some(0),
+                            1 => Some(1),
+                            _ => None,
+                        },
+                        direct: next(5) > 0,
+                    }
+                })
+                .collect();
+            let r = compute(&facts, &scope);
+            reader_cannot_subtract(&r);
+            masked += r.by_academie.iter().filter(|a| !a.figures.small && a.figures.requests.is_none()).count();
+        }
+        assert!(masked > 0, "some answers needed complementary suppression");
     }
 }
