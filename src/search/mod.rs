@@ -297,6 +297,34 @@ pub struct Hit<'a> {
     pub score: f64,
 }
 
+/// The jobs a search asks for ([`SearchIndex::asked_jobs`]).
+#[derive(Debug, Default)]
+pub struct AskedJobs<'a> {
+    pub jobs: Vec<SoughtJob>,
+    /// The jobs of the field the words name, if any.
+    pub field_romes: Vec<String>,
+    pub field_of: Option<String>,
+    /// Labels of the diplomas the words name, and their codes.
+    pub diplomas: Vec<String>,
+    pub named_cfds: Vec<&'a str>,
+}
+
+impl AskedJobs<'_> {
+    /// The asked jobs as the matching rule reads them.
+    pub fn wanted(&self) -> Vec<WantedJob> {
+        wanted_of(&self.jobs, &self.field_romes)
+    }
+}
+
+/// A field: every job of the field; else the jobs understood, weighed.
+fn wanted_of(jobs: &[SoughtJob], field_romes: &[String]) -> Vec<WantedJob> {
+    if field_romes.is_empty() {
+        jobs.iter().map(|j| WantedJob::new(&j.rome, j.weight)).collect()
+    } else {
+        field_romes.iter().map(|r| WantedJob::new(r, 1.0)).collect()
+    }
+}
+
 /// A page of results and how the words were understood.
 #[derive(Debug)]
 pub struct Outcome<'a> {
@@ -411,35 +439,42 @@ impl SearchIndex {
     }
 
     /// Runs a search; `understood` tells what the free words mean.
-    pub fn search<'a>(&'a self, q: &SearchQuery, understood: &Understanding) -> Result<Outcome<'a>, SearchError> {
-        let mut field_romes: Vec<String> = Vec::new();
-        let mut field_of = None;
-        let mut diplomas = Vec::new();
-        let mut named_cfds: Vec<&str> = Vec::new();
-        let jobs: Vec<SoughtJob> = if !q.romes.is_empty() {
-            let mut jobs = Vec::new();
-            for r in &q.romes {
+    /// The jobs asked, as the search reads them: ROME codes given, else
+    /// the jobs, field and diplomas understood from the words. Cheap: no
+    /// lycée is looked at (`/stages` needs only this).
+    pub fn asked_jobs<'a>(
+        &'a self,
+        romes: &[String],
+        understood: &Understanding,
+    ) -> Result<AskedJobs<'a>, SearchError> {
+        let mut asked = AskedJobs::default();
+        if !romes.is_empty() {
+            for r in romes {
                 let libelle = self.rome_labels.get(r).ok_or_else(|| SearchError::UnknownRome(r.clone()))?;
-                jobs.push(SoughtJob { rome: r.clone(), libelle: libelle.clone(), weight: 1.0 });
+                asked.jobs.push(SoughtJob { rome: r.clone(), libelle: libelle.clone(), weight: 1.0 });
             }
-            jobs
-        } else {
-            if let Some(f) = understood.field.and_then(|f| self.vocabulary.fields.get(f)) {
-                field_romes.clone_from(&f.romes);
-                field_of = Some(f.of.clone());
-            }
-            for s in understood.specialties.iter().filter_map(|&i| self.vocabulary.specialties.get(i)) {
-                diplomas.push(s.label.clone());
-                named_cfds.extend(s.cfds.iter().map(String::as_str));
-            }
-            understood
-                .jobs
-                .iter()
-                .take(KEEP_MAX)
-                .filter(|j| j.score >= KEEP_SCORE)
-                .map(|j| SoughtJob { rome: j.rome.clone(), libelle: j.libelle.clone(), weight: j.score })
-                .collect()
-        };
+            return Ok(asked);
+        }
+        if let Some(f) = understood.field.and_then(|f| self.vocabulary.fields.get(f)) {
+            asked.field_romes.clone_from(&f.romes);
+            asked.field_of = Some(f.of.clone());
+        }
+        for s in understood.specialties.iter().filter_map(|&i| self.vocabulary.specialties.get(i)) {
+            asked.diplomas.push(s.label.clone());
+            asked.named_cfds.extend(s.cfds.iter().map(String::as_str));
+        }
+        asked.jobs = understood
+            .jobs
+            .iter()
+            .take(KEEP_MAX)
+            .filter(|j| j.score >= KEEP_SCORE)
+            .map(|j| SoughtJob { rome: j.rome.clone(), libelle: j.libelle.clone(), weight: j.score })
+            .collect();
+        Ok(asked)
+    }
+
+    pub fn search<'a>(&'a self, q: &SearchQuery, understood: &Understanding) -> Result<Outcome<'a>, SearchError> {
+        let AskedJobs { jobs, field_romes, field_of, diplomas, named_cfds } = self.asked_jobs(&q.romes, understood)?;
         let suggestions = if field_of.is_some() {
             Vec::new()
         } else {
@@ -460,11 +495,7 @@ impl SearchIndex {
         let bbox = center.map(|c| c.bounding_box(q.radius_km));
 
         // A field: every job of the field, any lycée teaching one of them.
-        let wanted: Vec<WantedJob> = if field_romes.is_empty() {
-            jobs.iter().map(|j| WantedJob::new(&j.rome, j.weight)).collect()
-        } else {
-            field_romes.iter().map(|r| WantedJob::new(r, 1.0)).collect()
-        };
+        let wanted = wanted_of(&jobs, &field_romes);
         let mut field_ids: Vec<u32> = field_romes.iter().map(|r| rome_id(r)).collect();
         field_ids.sort_unstable();
 

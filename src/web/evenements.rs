@@ -115,6 +115,15 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     let typed: String = p.text("commune").unwrap_or_default().chars().take(100).collect();
     let now = state.clock.now();
     let versions = state.current().await?;
+    // Kept rendered per events counter and query string, until the soonest
+    // event shown is over (it then leaves the list).
+    let key = raw.clone().unwrap_or_default();
+    let at = crate::clock::to_rfc3339(now);
+    if let Some((body, until)) = state.event_listings.get(versions.events, &key)
+        && at < until
+    {
+        return Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response());
+    }
     let all = state.coming_events(versions.events, now).await?;
     let index = state.search.index();
     let mut place_error = None;
@@ -157,6 +166,7 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         // Stable: same distance keeps the soonest first.
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
     }
+    let until = near.iter().map(|(_, e)| e.event.fin.clone()).min().unwrap_or_else(|| "9999".into());
     let page = ListPage {
         chrome: Chrome::new("evenements"),
         crumbs: vec![Crumb::new("Accueil", "/")],
@@ -176,7 +186,11 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             })
             .collect(),
     };
-    Ok(render(StatusCode::OK, &page))
+    let body = axum::body::Bytes::from(page.render().map_err(|e| PageError::Internal(format!("gabarit : {e}")))?);
+    if key.len() <= super::pages::LISTING_KEY_MAX {
+        state.event_listings.insert(versions.events, key, (body.clone(), until));
+    }
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
 }
 
 /// What a company typed in the registration form.

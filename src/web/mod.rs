@@ -120,6 +120,10 @@ pub struct Services {
     /// query string, for the catalogue version read afresh: they depend on
     /// nothing else.
     pub listings: VersionedCache<Bytes>,
+    /// `/evenements` as rendered, by query string, for the events counter
+    /// read afresh, with the end of the soonest event it shows: past that
+    /// instant an event is over and the page is made again.
+    pub event_listings: VersionedCache<(Bytes, String)>,
     /// The public statistics as served (JSON, CSV, the page), each kept
     /// with the computation it was made from (`web::statistiques::kept`):
     /// no older than the figures themselves.
@@ -182,6 +186,7 @@ impl AppState {
             reloading: tokio::sync::Mutex::new(()),
             coming_events: VersionedCache::new(4),
             listings: VersionedCache::new(512),
+            event_listings: VersionedCache::new(256),
             stats_out: crate::cache::FreshCache::new(256, Duration::from_secs(3600)),
         })))
     }

@@ -9,7 +9,6 @@ use super::api::Params;
 use super::error::{PageError, render};
 use super::layout::{Chrome, km};
 use super::search::{DEFAULT_RADIUS, place_of};
-use crate::search::SearchQuery;
 use crate::storage::placements as store;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -113,27 +112,18 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         Vec::new()
     } else {
         let understood = state.search.understanding(&index, &page.words);
-        let query = SearchQuery {
-            words: Some(page.words.clone()),
-            romes: Vec::new(),
-            center: None,
-            radius_km: radius,
-            levels: Vec::new(),
-            secteur: None,
-            action: None,
-            page: 1,
-            per_page: 1,
-        };
-        match index.search(&query, &understood) {
-            Ok(outcome) => {
-                page.jobs = outcome.jobs.iter().map(|j| j.libelle.clone()).collect();
-                if outcome.wanted.is_empty() {
+        // Only the jobs asked: no lycée needs ranking here.
+        match index.asked_jobs(&[], &understood) {
+            Ok(asked) => {
+                page.jobs = asked.jobs.iter().map(|j| j.libelle.clone()).collect();
+                let wanted = asked.wanted();
+                if wanted.is_empty() {
                     page.words_error = Some(format!(
                         "Nous ne reconnaissons pas de métier dans « {} » : essayez un autre mot (par exemple électricien, cuisine, vente).",
                         page.words
                     ));
                 }
-                outcome.wanted
+                wanted
             }
             Err(e) => {
                 page.words_error = Some(e.to_string());
@@ -145,9 +135,11 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         page.searched = false;
         return Ok(render(StatusCode::OK, &page));
     }
-    let asked = Asked::new(&wanted, &index.kinship);
     let today = state.clock.now().date().to_string();
-    let mut found: Vec<(Option<f64>, Found)> = Vec::new();
+    // What fits, as (distance, related, need, lycée): the page's words are
+    // made only for the few shown.
+    let bbox = center.as_ref().map(|(_, c)| c.bounding_box(radius));
+    let mut fits = Vec::new();
     let version = state.current().await?.catalogue;
     let needs = match state.open_needs.get(version, &today) {
         Some(needs) => needs,
@@ -157,8 +149,25 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             needs
         }
     };
+    let asked = Asked::new(&wanted, &index.kinship);
     for n in needs.iter() {
         let Some(card) = index.lycee(&n.uai) else { continue };
+        // The distance first: around a place, most needs are too far, and a
+        // box rejects them before any trigonometry or job matching.
+        let distance = match (&center, card.position) {
+            (Some((_, c)), Some(pos)) => {
+                let (lat0, lat1, lon0, lon1) = bbox.unwrap_or_default();
+                if pos.lat < lat0 || pos.lat > lat1 || pos.lon < lon0 || pos.lon > lon1 {
+                    continue;
+                }
+                Some(c.distance_km(&pos))
+            }
+            (Some(_), None) => continue,
+            (None, _) => None,
+        };
+        if distance.is_some_and(|d| d > radius) {
+            continue;
+        }
         let Some(offer) = card.offers.iter().find(|o| o.cfd == n.diplome) else { continue };
         let related = if asked.is_empty() {
             false
@@ -168,20 +177,24 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
                 None => continue,
             }
         };
-        let distance = match (&center, card.position) {
-            (Some((_, c)), Some(pos)) => Some(c.distance_km(&pos)),
-            (Some(_), None) => continue,
-            (None, _) => None,
-        };
-        if distance.is_some_and(|d| d > radius) {
-            continue;
-        }
-        let mut need = super::pages::PublicNeed::of(&index, n);
-        if let Some((code, _)) = &center {
-            need.offer_href.push_str(&format!("&commune={code}"));
-        }
-        found.push((
-            distance,
+        fits.push((distance, related, n, card));
+    }
+    // Nearest first; exact jobs before related ones at the same distance;
+    // then the soonest period (the order of `open_besoins`).
+    fits.sort_by(|a, b| a.0.unwrap_or(0.0).total_cmp(&b.0.unwrap_or(0.0)).then(a.1.cmp(&b.1)));
+    page.total = fits.len();
+    let mut uais: Vec<&str> = fits.iter().map(|f| f.2.uai.as_str()).collect();
+    uais.sort_unstable();
+    uais.dedup();
+    page.lycees = uais.len();
+    page.found = fits
+        .into_iter()
+        .take(MAX_SHOWN)
+        .map(|(distance, related, n, card)| {
+            let mut need = super::pages::PublicNeed::of(&index, n);
+            if let Some((code, _)) = &center {
+                need.offer_href.push_str(&format!("&commune={code}"));
+            }
             Found {
                 lycee: card.nom.clone(),
                 uai: card.uai.clone(),
@@ -189,18 +202,9 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
                 distance: distance.map(|d| format!("à {}", km(d))),
                 need,
                 related,
-            },
-        ));
-    }
-    // Nearest first; exact jobs before related ones at the same distance;
-    // then the soonest period (the order of `open_besoins`).
-    found.sort_by(|a, b| a.0.unwrap_or(0.0).total_cmp(&b.0.unwrap_or(0.0)).then(a.1.related.cmp(&b.1.related)));
-    page.total = found.len();
-    let mut uais: Vec<&str> = found.iter().map(|(_, f)| f.uai.as_str()).collect();
-    uais.sort_unstable();
-    uais.dedup();
-    page.lycees = uais.len();
-    page.found = found.into_iter().take(MAX_SHOWN).map(|(_, f)| f).collect();
+            }
+        })
+        .collect();
     Ok(render(StatusCode::OK, &page))
 }
 

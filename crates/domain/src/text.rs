@@ -395,7 +395,8 @@ impl SchoolName {
         let Some(first) = words.first() else {
             return SchoolName { gender: Gender::Masculine, body: "lycée".into() };
         };
-        let head = SCHOOL_HEADS.iter().find(|(key, _, _)| fold(first) == *key);
+        let folded = fold(first);
+        let head = SCHOOL_HEADS.iter().find(|(key, _, _)| folded == *key);
         let Some(&(_, written, gender)) = head else {
             return SchoolName { gender: Gender::Masculine, body: format!("lycée {}", words.join(" ")) };
         };
@@ -404,7 +405,8 @@ impl SchoolName {
         while let Some(w) = rest.peek() {
             // "LP PR St Joseph": a qualifier in capitals is an acronym only
             // when it is one of ours.
-            match SCHOOL_QUALIFIERS.iter().find(|(key, _)| fold(w) == *key) {
+            let folded = fold(w);
+            match SCHOOL_QUALIFIERS.iter().find(|(key, _)| folded == *key) {
                 Some((_, q)) => {
                     out.push((*q).to_string());
                     rest.next();
