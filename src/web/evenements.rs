@@ -115,9 +115,10 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     let typed: String = p.text("commune").unwrap_or_default().chars().take(100).collect();
     let now = state.clock.now();
     let versions = state.current().await?;
-    // Kept rendered per events counter and query string, until the soonest
-    // event shown is over (it then leaves the list).
-    let key = raw.clone().unwrap_or_default();
+    // Kept rendered per events counter, catalogue version (the lycées'
+    // names) and query string, until the soonest event shown is over (it
+    // then leaves the list).
+    let key = format!("{}|{}", versions.catalogue, raw.as_deref().unwrap_or_default());
     let at = crate::clock::to_rfc3339(now);
     if let Some((body, until)) = state.event_listings.get(versions.events, &key)
         && at < until

@@ -120,8 +120,8 @@ pub struct Services {
     /// query string, for the catalogue version read afresh: they depend on
     /// nothing else.
     pub listings: VersionedCache<Bytes>,
-    /// `/evenements` as rendered, by query string, for the events counter
-    /// read afresh, with the end of the soonest event it shows: past that
+    /// `/evenements` as rendered, by catalogue version and query string,
+    /// for the events counter read afresh, with the end of the soonest event it shows: past that
     /// instant an event is over and the page is made again.
     pub event_listings: VersionedCache<(Bytes, String)>,
     /// The public statistics as served (JSON, CSV, the page), each kept
