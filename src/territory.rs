@@ -403,6 +403,24 @@ fn may_enter(index: &SearchIndex, agent: &crate::accounts::Agent, uai: &str) -> 
     if allowed { Ok(()) } else { Err(format!("le lycée {uai} n'est pas dans votre territoire")) }
 }
 
+/// What is wrong with an entered address, and in which field: the form
+/// puts the message next to that field, the file import on its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressError {
+    /// Not a UAI, or a lycée outside the agent's territory.
+    Lycee(String),
+    /// Not an email address.
+    Adresse(String),
+}
+
+impl std::fmt::Display for AddressError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AddressError::Lycee(why) | AddressError::Adresse(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Checks one entry: a lycée of the agent's territory, an address that
 /// looks like one. The message says what is wrong, in French.
 pub fn check_address(
@@ -410,11 +428,12 @@ pub fn check_address(
     agent: &crate::accounts::Agent,
     uai: &str,
     email: &str,
-) -> Result<AddressEntry, String> {
+) -> Result<AddressEntry, AddressError> {
     let uai = uai.trim().to_uppercase();
-    let uai = uai.parse::<domain::ids::Uai>().map_err(|e| e.to_string())?.as_str().to_string();
-    may_enter(index, agent, &uai)?;
-    let email = email.trim().parse::<domain::ids::Email>().map_err(|e| e.to_string())?.to_string();
+    let uai = uai.parse::<domain::ids::Uai>().map_err(|e| AddressError::Lycee(e.to_string()))?.as_str().to_string();
+    may_enter(index, agent, &uai).map_err(AddressError::Lycee)?;
+    let email =
+        email.trim().parse::<domain::ids::Email>().map_err(|e| AddressError::Adresse(e.to_string()))?.to_string();
     Ok(AddressEntry { uai, email })
 }
 

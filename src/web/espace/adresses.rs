@@ -209,8 +209,8 @@ pub async fn save(
                 crate::territory::enter_addresses(&state.requests, &agent, &[entry], now).await?;
                 return Ok(done(&p, "saisie"));
             }
-            Err(why) if why.contains("adresse") => p.errors.add("adresse-courriel", capitalised(&why)),
-            Err(why) => p.errors.add("adresse-lycee", capitalised(&why)),
+            Err(crate::territory::AddressError::Adresse(why)) => p.errors.add("adresse-courriel", capitalised(&why)),
+            Err(crate::territory::AddressError::Lycee(why)) => p.errors.add("adresse-lycee", capitalised(&why)),
         }
     }
     Ok(private(render(StatusCode::UNPROCESSABLE_ENTITY, &p)))
