@@ -116,8 +116,9 @@ pub enum Kept<V> {
 pub struct Fresh<T> {
     /// Reads begun so far.
     begun: std::sync::atomic::AtomicU64,
-    /// The last read completed: its number (1 for the first) and value.
-    last: tokio::sync::Mutex<(u64, Option<T>)>,
+    /// The last read completed: its number (1 for the first), value, and
+    /// when it began.
+    last: tokio::sync::Mutex<(u64, Option<(T, std::time::Instant)>)>,
 }
 
 impl<T: Clone> Fresh<T> {
@@ -130,19 +131,31 @@ impl<T: Clone> Fresh<T> {
     where
         F: std::future::Future<Output = Result<T, E>>,
     {
+        self.within(std::time::Duration::ZERO, read).await
+    }
+
+    /// The value as `read` gives it, from a read begun after this call or
+    /// less than `max_age` ago: for figures a reader accepts a little old
+    /// (the operators' `/metrics`, scraped every 15 s or more), whose read
+    /// costs too much to make at every request.
+    pub async fn within<E, F>(&self, max_age: std::time::Duration, read: impl FnOnce() -> F) -> Result<T, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
         use std::sync::atomic::Ordering;
         let asked = self.begun.load(Ordering::Acquire);
         // Fair (first come, first served): those who asked during a read
         // wait for the next one, which the first of them makes.
         let mut last = self.last.lock().await;
-        if last.0 > asked
-            && let Some(v) = &last.1
+        if let Some((v, began)) = &last.1
+            && (last.0 > asked || began.elapsed() < max_age)
         {
             return Ok(v.clone());
         }
         let number = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
+        let began = std::time::Instant::now();
         let value = read().await?;
-        *last = (number, Some(value.clone()));
+        *last = (number, Some((value.clone(), began)));
         Ok(value)
     }
 }
@@ -194,6 +207,21 @@ mod tests {
         // A failed read is the caller's error; the next read tries again.
         assert_eq!(fresh.get(|| async { Err::<u64, &str>("base injoignable") }).await, Err("base injoignable"));
         assert_eq!(fresh.get(|| read(store.clone(), reads.clone())).await, Ok(3));
+    }
+
+    #[tokio::test]
+    async fn fresh_within_an_age_reuses_a_recent_read() {
+        let fresh: Fresh<u64> = Fresh::new();
+        let reads = std::sync::atomic::AtomicU64::new(0);
+        let read = || async { Ok::<u64, ()>(reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1) };
+        assert_eq!(fresh.within(std::time::Duration::from_secs(60), read).await, Ok(1));
+        // Within the age: the same read, whatever was committed since.
+        assert_eq!(fresh.within(std::time::Duration::from_secs(60), read).await, Ok(1));
+        // No age: a read begun after the ask, as `get` does.
+        assert_eq!(fresh.within(std::time::Duration::ZERO, read).await, Ok(2));
+        assert_eq!(fresh.get(read).await, Ok(3));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert_eq!(fresh.within(std::time::Duration::from_millis(10), read).await, Ok(4), "too old: read again");
     }
 
     #[test]

@@ -137,6 +137,10 @@ pub struct Config {
     /// `MLP_METRICS_TOKEN`: with it, `/metrics` asks for this bearer token;
     /// without, it answers only clients on the loopback.
     pub metrics_token: Option<Secret>,
+    /// `MLP_METRICS_MAX_AGE_SECS` (10): how old the business figures of
+    /// `/metrics` may be (they count every request and email ever made;
+    /// a burst of scrapes costs one read).
+    pub metrics_max_age: std::time::Duration,
     /// `MLP_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` is
     /// believed (rate limits, logs). Empty: only the socket's address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -456,6 +460,7 @@ impl Config {
                 message: "nombre entier attendu (0 désactive la limite)".into(),
             })?,
         };
+        let metrics_max_age = std::time::Duration::from_secs(number(&var, "MLP_METRICS_MAX_AGE_SECS", 10, 0)?);
         let api_key_rate_limit_per_minute = match var("MLP_API_KEY_RATE_LIMIT_PER_MINUTE") {
             None => 600,
             Some(v) => v.parse().map_err(|_| ConfigError {
@@ -514,6 +519,7 @@ impl Config {
             rate_limit_per_minute,
             api_key_rate_limit_per_minute,
             metrics_token,
+            metrics_max_age,
             trusted_proxies,
             sqlite_sync,
             var_dir,

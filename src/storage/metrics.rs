@@ -46,12 +46,11 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
     let outcomes: Vec<(String, i64)> = on_db!(db, p => sqlx::query_as(
         "SELECT issue, COUNT(*) FROM demandes WHERE issue IS NOT NULL GROUP BY issue"
     ).fetch_all(p).await)?;
-    let (created, routed, taken): (i64, i64, i64) = on_db!(db, p => sqlx::query_as(
-        "SELECT COUNT(*), \
-                COUNT(CASE WHEN EXISTS (SELECT 1 FROM destinataires r WHERE r.demande_id = d.id) THEN 1 END), \
-                COUNT(pris_le) \
-         FROM demandes d"
-    ).fetch_one(p).await)?;
+    let (created, taken): (i64, i64) =
+        on_db!(db, p => sqlx::query_as("SELECT COUNT(*), COUNT(pris_le) FROM demandes").fetch_one(p).await)?;
+    // Read from the recipients' key (an index), not one probe per request.
+    let routed: i64 = on_db!(db, p => sqlx::query_scalar("SELECT COUNT(DISTINCT demande_id) FROM destinataires")
+        .fetch_one(p).await)?;
     let open_codes: Vec<&str> = RequestStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code()).collect();
     let without_contact_sql = format!(
         "SELECT COUNT(*) FROM demandes WHERE coordination = $1 AND statut IN ({})",
@@ -65,20 +64,26 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
         }
         q.fetch_one(p).await
     })?;
-    let emails: Vec<(String, i64, Option<String>)> = on_db!(db, p => sqlx::query_as(
-        "SELECT statut, COUNT(*), MIN(cree_le) FROM outbox GROUP BY statut"
-    ).fetch_all(p).await)?;
-    let webhooks: Vec<(String, i64, Option<String>)> = on_db!(db, p => sqlx::query_as(
-        "SELECT statut, COUNT(*), MIN(cree_le) FROM webhooks GROUP BY statut"
-    ).fetch_all(p).await)?;
-    let open: Vec<&str> = RequestStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.code()).collect();
-    let placeholders = (2..open.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    // Counts from the status index alone; the oldest waiting row from the
+    // partial index of the waiting rows (migration `pages_rapides`), whose
+    // status must be written as a literal for either engine to use it.
+    let emails: Vec<(String, i64)> =
+        on_db!(db, p => sqlx::query_as("SELECT statut, COUNT(*) FROM outbox GROUP BY statut").fetch_all(p).await)?;
+    let oldest_unsent: Option<String> = on_db!(db, p => sqlx::query_scalar(&format!(
+        "SELECT MIN(cree_le) FROM outbox WHERE statut = '{}'", OutboxStatus::AEnvoyer.code()
+    )).fetch_one(p).await)?;
+    let webhooks: Vec<(String, i64)> =
+        on_db!(db, p => sqlx::query_as("SELECT statut, COUNT(*) FROM webhooks GROUP BY statut").fetch_all(p).await)?;
+    let oldest_undelivered: Option<String> = on_db!(db, p => sqlx::query_scalar(&format!(
+        "SELECT MIN(cree_le) FROM webhooks WHERE statut = '{}'", WebhookStatus::AEnvoyer.code()
+    )).fetch_one(p).await)?;
+    let placeholders = (2..open_codes.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT MIN(prochaine_echeance) FROM demandes WHERE prochaine_echeance < $1 AND statut IN ({placeholders})"
     );
     let oldest_due: Option<String> = on_db!(db, p => {
         let mut q = sqlx::query_scalar::<_, Option<String>>(&sql).bind(&now_text);
-        for code in &open {
+        for code in &open_codes {
             q = q.bind(*code);
         }
         q.fetch_one(p).await
@@ -86,7 +91,6 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
 
     let count_of = |rows: &[(String, i64)], code: &str| rows.iter().find(|(c, _)| c == code).map_or(0, |(_, n)| *n);
     let age = |since: Option<&str>| since.and_then(crate::clock::parse).map_or(0, |t| (now - t).whole_seconds().max(0));
-    let unsent = emails.iter().find(|(s, _, _)| s == OutboxStatus::AEnvoyer.code()).and_then(|(_, _, t)| t.as_deref());
     Ok(BusinessFigures {
         by_status: RequestStatus::ALL.iter().map(|s| (*s, count_of(&statuses, s.code()))).collect(),
         by_outcome: Outcome::ALL.iter().map(|o| (*o, count_of(&outcomes, o.code()))).collect(),
@@ -94,19 +98,10 @@ pub async fn business_figures(db: &Db, now: OffsetDateTime) -> sqlx::Result<Busi
         routed,
         taken,
         without_contact,
-        emails: OutboxStatus::ALL
-            .iter()
-            .map(|s| (*s, emails.iter().find(|(c, _, _)| c == s.code()).map_or(0, |(_, n, _)| *n)))
-            .collect(),
-        oldest_unsent_secs: age(unsent),
+        emails: OutboxStatus::ALL.iter().map(|s| (*s, count_of(&emails, s.code()))).collect(),
+        oldest_unsent_secs: age(oldest_unsent.as_deref()),
         schedule_lag_secs: age(oldest_due.as_deref()),
-        webhooks: WebhookStatus::ALL
-            .iter()
-            .map(|s| (*s, webhooks.iter().find(|(c, _, _)| c == s.code()).map_or(0, |(_, n, _)| *n)))
-            .collect(),
-        oldest_undelivered_webhook_secs: age(webhooks
-            .iter()
-            .find(|(s, _, _)| s == WebhookStatus::AEnvoyer.code())
-            .and_then(|(_, _, t)| t.as_deref())),
+        webhooks: WebhookStatus::ALL.iter().map(|s| (*s, count_of(&webhooks, s.code()))).collect(),
+        oldest_undelivered_webhook_secs: age(oldest_undelivered.as_deref()),
     })
 }

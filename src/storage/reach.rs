@@ -167,15 +167,6 @@ pub async fn any_failed(db: &Db) -> sqlx::Result<bool> {
 /// out, each address once.
 pub async fn chain(db: &Db, academie: Option<&str>, contact: Option<&str>) -> sqlx::Result<Chain> {
     let failed = failed_addresses(db).await?;
-    let keep = |v: Vec<String>| {
-        let mut out: Vec<String> = Vec::new();
-        for a in v.into_iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()) {
-            if !failed.contains(&normalized(&a)) && !out.iter().any(|o| normalized(o) == normalized(&a)) {
-                out.push(a);
-            }
-        }
-        out
-    };
     let mut academie_to = Vec::new();
     if let Some(code) = academie {
         let stated: Option<String> = on_db!(db, p => sqlx::query_scalar::<_, String>(
@@ -191,7 +182,33 @@ pub async fn chain(db: &Db, academie: Option<&str>, contact: Option<&str>) -> sq
         "SELECT email FROM comptes WHERE actif AND role = $1 ORDER BY email"
     ).bind(Role::Admin.code()).fetch_all(p).await)?;
     national.extend(contact.map(str::to_string));
-    Ok(Chain { academie: keep(academie_to), national: keep(national) })
+    Ok(Chain { academie: kept(&failed, academie_to), national: kept(&failed, national) })
+}
+
+/// The addresses of `v` that may be written to: trimmed, neither failed
+/// nor repeated (in their order).
+pub fn kept(failed: &BTreeSet<String>, v: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in v.into_iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()) {
+        if !failed.contains(&normalized(&a)) && !out.iter().any(|o| normalized(o) == normalized(&a)) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Every académie's active coordinators' addresses (by email), in one
+/// read: what [`chain`] finds for each, for the pages that list them all.
+pub async fn coordinators_by_academie(db: &Db) -> sqlx::Result<HashMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> = on_db!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT academie_code, email FROM comptes WHERE actif AND role = $1 AND academie_code IS NOT NULL \
+         ORDER BY academie_code, email"
+    ).bind(Role::Coordinateur.code()).fetch_all(p).await)?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (code, email) in rows {
+        out.entry(code).or_default().push(email);
+    }
+    Ok(out)
 }
 
 /// The académies' coordinations as stated (`/admin`): code, address, name.

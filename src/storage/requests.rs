@@ -580,12 +580,12 @@ pub async fn inbox(db: &Db, perimeter: &Perimeter<'_>, limit: i64) -> sqlx::Resu
         let mut qb = QueryBuilder::new(format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE statut <> "));
         qb.push_bind(RequestStatus::Doublon.code());
         if !perimeter.national {
-            qb.push(" AND (1 = 0");
-            if let Some(a) = perimeter.academie {
-                qb.push(" OR academie_code = ").push_bind(a.to_string());
-            }
-            if !perimeter.lycees.is_empty() {
-                qb.push(" OR id IN (SELECT demande_id FROM destinataires WHERE role <> ")
+            // Written so that each engine reads the perimeter's requests
+            // from their indexes (the académie's, the lycées' recipients)
+            // and sorts those: « 1 = 0 OR » made SQLite walk every request
+            // by date (0.14 s for a lycée of 11,000 requests, 0.03 s now).
+            let lycees = |qb: &mut QueryBuilder<_>| {
+                qb.push("id IN (SELECT demande_id FROM destinataires WHERE role <> ")
                     .push_bind(RecipientRole::Reserve.code())
                     .push(" AND uai IN (");
                 let mut sep = qb.separated(", ");
@@ -593,21 +593,40 @@ pub async fn inbox(db: &Db, perimeter: &Perimeter<'_>, limit: i64) -> sqlx::Resu
                     sep.push_bind(u.clone());
                 }
                 qb.push("))");
+            };
+            match (perimeter.academie, perimeter.lycees.is_empty()) {
+                (None, true) => {
+                    qb.push(" AND 1 = 0");
+                }
+                (None, false) => {
+                    qb.push(" AND ");
+                    lycees(&mut qb);
+                }
+                (Some(a), true) => {
+                    qb.push(" AND academie_code = ").push_bind(a.to_string());
+                }
+                (Some(a), false) => {
+                    qb.push(" AND (academie_code = ").push_bind(a.to_string()).push(" OR ");
+                    lycees(&mut qb);
+                    qb.push(")");
+                }
             }
-            qb.push(")");
         }
         qb.push(" ORDER BY cree_le DESC, reference DESC LIMIT ").push_bind(limit);
         qb.build_query_as::<DemandeRow>().fetch_all(p).await
     })
 }
 
-/// The recipients of several requests.
-pub async fn destinataires_of(db: &Db, ids: &[String]) -> sqlx::Result<Vec<DestinataireRow>> {
+/// The recipients of several requests that were told (the pilot and the
+/// supports, reserves aside: lists never show them, and they were a third
+/// of the rows read for a busy lycée's inbox).
+pub async fn told_of(db: &Db, ids: &[String]) -> sqlx::Result<Vec<DestinataireRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT * FROM destinataires WHERE demande_id IN (");
+        let mut qb = QueryBuilder::new("SELECT * FROM destinataires WHERE role <> ");
+        qb.push_bind(RecipientRole::Reserve.code()).push(" AND demande_id IN (");
         let mut sep = qb.separated(", ");
         for id in ids {
             sep.push_bind(id.clone());

@@ -111,6 +111,11 @@ pub struct Services {
     /// The database's change counters, read afresh for the pages whose
     /// caches they key ([`AppState::current`]).
     pub versions: crate::cache::Fresh<crate::storage::versions::Versions>,
+    /// The business figures of `/metrics`, read at most once per
+    /// `config.metrics_max_age`: less than the shortest usual scrape
+    /// interval (15 s), so that every scrape sees a new read, while a burst
+    /// of scrapes costs one read (docs/benchmarks.md).
+    business: crate::cache::Fresh<crate::storage::metrics::BusinessFigures>,
     /// One reload of the catalogue at a time.
     reloading: tokio::sync::Mutex<()>,
     /// The published events not over, per events counter and day:
@@ -183,12 +188,27 @@ impl AppState {
             health: Arc::new(Health::default()),
             clock,
             versions: crate::cache::Fresh::new(),
+            business: crate::cache::Fresh::new(),
             reloading: tokio::sync::Mutex::new(()),
             coming_events: VersionedCache::new(4),
             listings: VersionedCache::new(512),
             event_listings: VersionedCache::new(256),
             stats_out: crate::cache::FreshCache::new(256, Duration::from_secs(3600)),
         })))
+    }
+
+    /// Every placement need open today, kept per catalogue version (each
+    /// change of a need bumps it) and day: `/stages` and the coordinators'
+    /// pôle de stages filter them in memory instead of reading 3,000 rows.
+    pub async fn open_needs_today(&self) -> sqlx::Result<Arc<Vec<crate::storage::placements::BesoinRow>>> {
+        let today = self.clock.now().date().to_string();
+        let version = self.current().await?.catalogue;
+        if let Some(needs) = self.open_needs.get(version, &today) {
+            return Ok(needs);
+        }
+        let needs = Arc::new(crate::storage::placements::open_besoins(self.catalogue.db(), None, &today).await?);
+        self.open_needs.insert(version, today, needs.clone());
+        Ok(needs)
     }
 
     /// The database's change counters as of now (a read begun after this
@@ -477,7 +497,8 @@ async fn metrics_text(
             state.search.index().jobs.memory_bytes() as f64,
         ),
     ];
-    match crate::storage::metrics::business_figures(state.catalogue.db(), state.clock.now()).await {
+    let read = || crate::storage::metrics::business_figures(state.catalogue.db(), state.clock.now());
+    match state.business.within(state.config.metrics_max_age, read).await {
         Ok(b) => gauges.extend(business_gauges(&b)),
         // The HTTP figures are still worth serving; the missing series
         // (and /healthz) tell that the database did not answer.

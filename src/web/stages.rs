@@ -9,7 +9,6 @@ use super::api::Params;
 use super::error::{PageError, render};
 use super::layout::{Chrome, km};
 use super::search::{DEFAULT_RADIUS, place_of};
-use crate::storage::placements as store;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -135,20 +134,11 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         page.searched = false;
         return Ok(render(StatusCode::OK, &page));
     }
-    let today = state.clock.now().date().to_string();
     // What fits, as (distance, related, need, lycée): the page's words are
     // made only for the few shown.
     let bbox = center.as_ref().map(|(_, c)| c.bounding_box(radius));
     let mut fits = Vec::new();
-    let version = state.current().await?.catalogue;
-    let needs = match state.open_needs.get(version, &today) {
-        Some(needs) => needs,
-        None => {
-            let needs = std::sync::Arc::new(store::open_besoins(state.catalogue.db(), None, &today).await?);
-            state.open_needs.insert(version, today.clone(), needs.clone());
-            needs
-        }
-    };
+    let needs = state.open_needs_today().await?;
     let asked = Asked::new(&wanted, &index.kinship);
     for n in needs.iter() {
         let Some(card) = index.lycee(&n.uai) else { continue };

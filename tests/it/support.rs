@@ -270,6 +270,8 @@ pub fn test_config(url: &str, addr: SocketAddr) -> Config {
         contact_email: None,
         secret_key: TEST_SECRET_KEY.as_bytes().to_vec().into(),
         metrics_token: None,
+        // The tests read each change at once (the cache has its own test).
+        metrics_max_age: std::time::Duration::ZERO,
         trusted_proxies: Vec::new(),
         sqlite_sync: monlyceepro::config::SqliteSync::Normal,
         deadlines: domain::lifecycle::Deadlines::default(),

@@ -133,7 +133,7 @@ async fn items(state: &AppState, agent: &Agent) -> Result<Vec<(DemandeRow, Item)
     let demandes = store::inbox(db, &perimeter(agent), INBOX_LIMIT).await?;
     let ids: Vec<String> = demandes.iter().map(|d| d.id.clone()).collect();
     let mut by_request: HashMap<String, Vec<DestinataireRow>> = HashMap::new();
-    for r in store::destinataires_of(db, &ids).await? {
+    for r in store::told_of(db, &ids).await? {
         by_request.entry(r.demande_id.clone()).or_default().push(r);
     }
     let unread: HashSet<(String, String)> = store::unread_of(db, &ids).await?.into_iter().collect();

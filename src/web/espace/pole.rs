@@ -9,7 +9,7 @@ use super::territoire::scope_of;
 use super::{SignedIn, private};
 use crate::accounts::Agent;
 use crate::requests::{Action, AnswerError};
-use crate::storage::placements::{self as store, BesoinRow};
+use crate::storage::placements::BesoinRow;
 use crate::storage::requests::DemandeRow;
 use crate::storage::territory::Filters;
 use crate::web::AppState;
@@ -91,10 +91,9 @@ async fn read(state: &AppState, agent: &Agent, params: &Params) -> Result<Pole, 
     let index = state.search.index();
     let cards = crate::territory::lycees_of(&index, &scope);
     let uais: std::collections::HashSet<&str> = cards.iter().map(|c| c.uai.as_str()).collect();
-    let today = state.clock.now().date().to_string();
     let db = &state.requests.db;
     let needs: Vec<BesoinRow> =
-        store::open_besoins(db, None, &today).await?.into_iter().filter(|n| uais.contains(n.uai.as_str())).collect();
+        state.open_needs_today().await?.iter().filter(|n| uais.contains(n.uai.as_str())).cloned().collect();
     let filters = Filters { action: Some(domain::ActionType::Pfmp.code().to_string()), ..Filters::default() };
     let dashboard = crate::territory::cached_dashboard(
         &state.dashboards,
@@ -116,7 +115,7 @@ async fn read(state: &AppState, agent: &Agent, params: &Params) -> Result<Pole, 
     // no suggestion.
     let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
     let mut involved: std::collections::HashMap<String, Vec<String>> = Default::default();
-    for d in crate::storage::requests::destinataires_of(db, &ids).await? {
+    for d in crate::storage::requests::told_of(db, &ids).await? {
         if d.role != RecipientRole::Reserve && d.statut.is_involved() {
             involved.entry(d.demande_id.clone()).or_default().push(d.uai.clone());
         }
