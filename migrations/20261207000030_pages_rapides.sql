@@ -17,3 +17,8 @@ CREATE INDEX webhooks_en_attente_depuis ON webhooks (cree_le) WHERE statut = 'a_
 -- instead of a scan of every request.
 CREATE INDEX demandes_a_contacter ON demandes (lycees_a_contacter)
     WHERE lycees_a_contacter IS NOT NULL AND lycees_a_contacter <> '';
+
+-- The requests a lycée was told of (pilot or support), for its inbox: a
+-- busy lycée is a reserve on ten times more requests than it is told of,
+-- and the role is not in `destinataires_par_lycee` (30 ms to 1 ms).
+CREATE INDEX destinataires_informes ON destinataires (uai, role, demande_id);

@@ -573,12 +573,20 @@ pub struct Perimeter<'a> {
     pub lycees: &'a [String],
 }
 
-/// The latest requests of a perimeter (duplicates aside: they were not
-/// routed), newest first.
-pub async fn inbox(db: &Db, perimeter: &Perimeter<'_>, limit: i64) -> sqlx::Result<Vec<DemandeRow>> {
+/// The latest requests of a perimeter, newest first: the open ones
+/// (`open`) or the ended ones (duplicates aside: they were not routed).
+pub async fn inbox(db: &Db, perimeter: &Perimeter<'_>, open: bool, limit: i64) -> sqlx::Result<Vec<DemandeRow>> {
     on_db!(db, p => {
-        let mut qb = QueryBuilder::new(format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE statut <> "));
-        qb.push_bind(RequestStatus::Doublon.code());
+        let mut qb = QueryBuilder::new(format!("SELECT {DEMANDE_COLUMNS} FROM demandes WHERE statut "));
+        qb.push(if open { "IN (" } else { "NOT IN (" });
+        let mut sep = qb.separated(", ");
+        for s in RequestStatus::ALL.iter().filter(|s| s.is_open()) {
+            sep.push_bind(s.code());
+        }
+        if !open {
+            sep.push_bind(RequestStatus::Doublon.code());
+        }
+        qb.push(")");
         if !perimeter.national {
             // Written so that each engine reads the perimeter's requests
             // from their indexes (the académie's, the lycées' recipients)

@@ -336,8 +336,9 @@ impl Targets {
         let uai = storage::accounts::lycees_of(db, &rbe.id).await?.into_iter().next().context("lycée du banc")?;
         let academie = index.lycee(&uai).and_then(|l| l.academie.clone()).unwrap_or_default();
         let lycees = [uai.clone()];
-        let inbox =
-            storage::requests::inbox(db, &Perimeter { national: false, academie: None, lycees: &lycees }, 500).await?;
+        let perimeter = Perimeter { national: false, academie: None, lycees: &lycees };
+        let mut inbox = storage::requests::inbox(db, &perimeter, true, 500).await?;
+        inbox.extend(storage::requests::inbox(db, &perimeter, false, 500).await?);
         let open = inbox.iter().find(|d| d.statut.is_open()).or(inbox.first()).context("aucune demande du lycée")?;
         let taken = inbox
             .iter()

@@ -3,7 +3,7 @@
 //! `browser-tests/pages.mjs`; this test starts the server and fails with
 //! the browser's report.
 
-use crate::on_both_engines;
+use crate::{on_both_engines, on_one_engine};
 use crate::support::{Engine, TestApp};
 
 /// Runs a browser scenario of `browser-tests/` against the app; its output.
@@ -55,7 +55,7 @@ async fn pages_are_accessible_in_chromium(engine: Engine) {
     assert!(pages.contains("pages vérifiées"), "{pages}");
 }
 
-on_both_engines!(pages_are_accessible_in_chromium);
+on_one_engine!(pages_are_accessible_in_chromium);
 
 /// Requests at each end of their life, and the pages the company and the
 /// lycée then see: a request taken (the one-click close page), closed (the
@@ -174,7 +174,7 @@ async fn statistics_are_accessible_in_chromium(engine: Engine) {
     assert!(report.contains("pages de statistiques vérifiées"), "{report}");
 }
 
-on_both_engines!(statistics_are_accessible_in_chromium);
+on_one_engine!(statistics_are_accessible_in_chromium);
 
 /// The guide for companies and a showcase's "Soutenir ce lycée" block:
 /// axe-clean at two widths, readable without JavaScript, and walked with
@@ -185,7 +185,7 @@ async fn guide_for_companies_is_accessible_in_chromium(engine: Engine) {
     assert!(report.contains("pages du guide vérifiées"), "{report}");
 }
 
-on_both_engines!(guide_for_companies_is_accessible_in_chromium);
+on_one_engine!(guide_for_companies_is_accessible_in_chromium);
 
 /// A partner platform's page, served by the test on another site
 /// (`http://localhost:PORT`, where the app is `http://127.0.0.1:PORT`):
@@ -223,7 +223,7 @@ async fn embedded_form_works_in_a_partner_frame_only(engine: Engine) {
     assert_eq!(via, vec![Some("Plateforme test".to_string()); 2], "sent from the frame, with and without JavaScript");
 }
 
-on_both_engines!(embedded_form_works_in_a_partner_frame_only);
+on_one_engine!(embedded_form_works_in_a_partner_frame_only);
 
 /// The events: `/evenements`, an event's page, the showcase and the
 /// workspace's events pages axe-clean at two widths and readable without
@@ -270,7 +270,7 @@ async fn events_are_accessible_in_chromium(engine: Engine) {
     assert!(report.contains("événements vérifiés"), "{report}");
 }
 
-on_both_engines!(events_are_accessible_in_chromium);
+on_one_engine!(events_are_accessible_in_chromium);
 
 /// Placements in Chromium: `/stages`, the showcase with a need, the
 /// unsubscribe page, the workspace's needs, need and partner pages and the
@@ -376,7 +376,7 @@ async fn placements_are_accessible_in_chromium(engine: Engine) {
     assert!(report.contains("stages vérifiés"), "{report}");
 }
 
-on_both_engines!(placements_are_accessible_in_chromium);
+on_one_engine!(placements_are_accessible_in_chromium);
 
 /// Who really received a request, as the company reads it (issue 23):
 /// the showcase of a lycée nobody can be written to, and the page right

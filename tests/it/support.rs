@@ -38,6 +38,27 @@ macro_rules! on_both_engines {
     };
 }
 
+/// One test per scenario, on SQLite only: for the browser scenarios,
+/// which check what a person sees and does in Chromium (axe, keyboard,
+/// widths). What the storage does under them is checked on both engines by
+/// the other tests of the same journeys (the request's API and form, the
+/// lifecycle, events, placements); the browser scenario that acts on
+/// requests through the workspace's forms stays on both
+/// (`on_both_engines!`). Halves the browser tests' share of CI (issue 28).
+#[macro_export]
+macro_rules! on_one_engine {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::support::Engine::Sqlite).await
+                }
+            }
+        )*
+    };
+}
+
 /// The shared data folder (`../shared/data`), or `MLP_DATA_DIR`.
 pub fn data_dir() -> PathBuf {
     std::env::var_os("MLP_DATA_DIR")

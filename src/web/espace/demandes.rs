@@ -26,8 +26,14 @@ use time::OffsetDateTime;
 /// Longest message or note, in characters.
 pub const MAX_TEXT: usize = 5_000;
 
-/// Most requests listed at once.
-const INBOX_LIMIT: i64 = 500;
+/// Most open requests listed at once: all of them in practice (the
+/// busiest lycée of the national seed has 150), so that none is ever out
+/// of sight.
+const OPEN_LIMIT: i64 = 5_000;
+
+/// Most ended requests listed at once, the latest (the export has the same
+/// lines): they are what makes a busy lycée's inbox long, and slow.
+const ENDED_LIMIT: i64 = 200;
 
 /// The tabs of the inbox.
 const TABS: [(&str, &str); 5] = [
@@ -127,10 +133,15 @@ fn item(
     }
 }
 
-/// The requests of the person's perimeter, newest first.
-async fn items(state: &AppState, agent: &Agent) -> Result<Vec<(DemandeRow, Item)>, PageError> {
+/// The requests of the person's perimeter, newest first: every open one,
+/// and the latest ended ones; whether ended ones were left out.
+async fn items(state: &AppState, agent: &Agent) -> Result<(Vec<(DemandeRow, Item)>, bool), PageError> {
     let db = &state.requests.db;
-    let demandes = store::inbox(db, &perimeter(agent), INBOX_LIMIT).await?;
+    let mut demandes = store::inbox(db, &perimeter(agent), true, OPEN_LIMIT).await?;
+    let ended = store::inbox(db, &perimeter(agent), false, ENDED_LIMIT).await?;
+    let truncated = ended.len() as i64 >= ENDED_LIMIT;
+    demandes.extend(ended);
+    demandes.sort_by(|a, b| b.cree_le.cmp(&a.cree_le).then_with(|| b.reference.cmp(&a.reference)));
     let ids: Vec<String> = demandes.iter().map(|d| d.id.clone()).collect();
     let mut by_request: HashMap<String, Vec<DestinataireRow>> = HashMap::new();
     for r in store::told_of(db, &ids).await? {
@@ -139,14 +150,15 @@ async fn items(state: &AppState, agent: &Agent) -> Result<Vec<(DemandeRow, Item)
     let unread: HashSet<(String, String)> = store::unread_of(db, &ids).await?.into_iter().collect();
     let index = state.search.index();
     let now = state.clock.now();
-    Ok(demandes
+    let items = demandes
         .into_iter()
         .map(|d| {
             let recips = by_request.remove(&d.id).unwrap_or_default();
             let it = item(&index, agent, &d, &recips, &unread, now);
             (d, it)
         })
-        .collect())
+        .collect();
+    Ok((items, truncated))
 }
 
 #[derive(Template)]
@@ -179,10 +191,9 @@ pub async fn inbox(
     SignedIn(agent): SignedIn,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, PageError> {
-    let all = items(&state, &agent).await?;
+    let (all, truncated) = items(&state, &agent).await?;
     let tab = q.statut.filter(|t| TABS.iter().any(|(c, _)| c == t)).unwrap_or_else(|| "a_traiter".into());
     let tabs = TABS.iter().map(|(c, l)| (*c, *l, all.iter().filter(|(_, i)| i.tabs.contains(c)).count())).collect();
-    let truncated = all.len() as i64 >= INBOX_LIMIT;
     let index = state.search.index();
     let ratings = store::satisfaction_by_lycee(&state.requests.db, &agent.lycees).await?;
     let page = InboxPage {
@@ -646,6 +657,7 @@ async fn export_table(state: &AppState, agent: &Agent) -> Result<(Vec<&'static s
     let index = state.search.index();
     let rows = items(state, agent)
         .await?
+        .0
         .into_iter()
         .map(|(d, i)| {
             let (mine, role, statut) = i.mine.clone().unwrap_or_default();
