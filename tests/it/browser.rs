@@ -3,8 +3,8 @@
 //! `browser-tests/pages.mjs`; this test starts the server and fails with
 //! the browser's report.
 
-use crate::{on_both_engines, on_one_engine};
 use crate::support::{Engine, TestApp};
+use crate::{on_both_engines, on_one_engine};
 
 /// Runs a browser scenario of `browser-tests/` against the app; its output.
 async fn node(script: &str, args: &[String]) -> String {
