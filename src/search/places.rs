@@ -142,6 +142,40 @@ impl PlaceIndex {
         found.into_iter().map(|(_, _, p)| p).collect()
     }
 
+    /// [`find`](Self::find), or else the places whose name is a typing
+    /// slip away from `typed` ([`near`](Self::near)): what every form and
+    /// suggestion list asks, so that « aurilac » finds Aurillac as a
+    /// misspelt job finds its trade.
+    pub fn find_tolerant(&self, typed: &str, limit: usize) -> Vec<&Place> {
+        let found = self.find(typed, limit);
+        if found.is_empty() { self.near(typed, limit) } else { found }
+    }
+
+    /// The places whose name is one slip from `typed` (a letter missing,
+    /// added, changed or two swapped: « aurilac », « marseile »), two for
+    /// names of 8 letters or more, closest first, then the most populated.
+    /// A scan of every name (35,000, about a millisecond), made only when
+    /// `find` found nothing; nothing under 4 letters (too many near names).
+    pub fn near(&self, typed: &str, limit: usize) -> Vec<&Place> {
+        let key = fold_place(typed);
+        let len = key.chars().count();
+        if len < 4 || limit == 0 {
+            return Vec::new();
+        }
+        let max = if len < 8 { 1 } else { 2 };
+        let mut found: Vec<(usize, &Place)> = self
+            .by_name
+            .iter()
+            .filter(|(name, _)| name.len().abs_diff(key.len()) <= max)
+            .filter_map(|(name, i)| {
+                let d = strsim::osa_distance(name, &key);
+                (d <= max).then(|| (d, &self.places[*i as usize]))
+            })
+            .collect();
+        best_first(&mut found, limit, |(d, p)| (*d, rank(p)));
+        found.into_iter().map(|(_, p)| p).collect()
+    }
+
     fn by_postcode_prefix(&self, digits: &str, limit: usize) -> Vec<&Place> {
         let start = self.by_postcode.partition_point(|(cp, _)| cp.as_str() < digits);
         let mut seen: Vec<u32> =
@@ -261,6 +295,23 @@ mod tests {
         let i = index();
         assert_eq!(codes(i.find("Saint-Denis", 5)), ["97411", "93066"]);
         assert_eq!(codes(i.find("saint", 2)), ["42218", "97411"]);
+    }
+
+    #[test]
+    fn a_typing_slip_finds_the_commune_when_nothing_else_does() {
+        let i = index();
+        // A letter missing, doubled, swapped, changed.
+        for typed in ["Ajacio", "ajjaccio", "Ajacico", "Ajaccia"] {
+            assert!(i.find(typed, 5).is_empty(), "{typed}: not a beginning of a name");
+            assert_eq!(codes(i.find_tolerant(typed, 5)), ["2A004"], "{typed}");
+        }
+        // Two slips in a long name; homonyms together, most populated first.
+        assert_eq!(codes(i.find_tolerant("Sint-Denys", 5)), ["97411", "93066"]);
+        // What `find` knows is never replaced by a near name.
+        assert_eq!(codes(i.find_tolerant("Lyons", 5)), ["27377"]);
+        // Short or far words find nothing rather than anything.
+        assert!(i.find_tolerant("Lyn", 5).is_empty(), "under 4 letters, no guess");
+        assert!(i.find_tolerant("Grenoble", 5).is_empty());
     }
 
     #[test]

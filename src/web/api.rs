@@ -200,7 +200,7 @@ pub async fn communes(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
     let q = required_text(&p, "q", 100)?;
     let limit = p.int("limit", 1, 50, 10)?;
     let index = state.search.index();
-    let found: Vec<Commune> = index.places.find(q, limit as usize).into_iter().map(Commune::of).collect();
+    let found: Vec<Commune> = index.places.find_tolerant(q, limit as usize).into_iter().map(Commune::of).collect();
     Ok(Json(found).into_response())
 }
 

@@ -720,7 +720,7 @@ async fn resolve_place(state: &AppState, d: &mut Draft) -> Result<(), (String, V
     if d.commune_text.trim().is_empty() {
         return Err(("indiquez la commune de votre entreprise".into(), Vec::new()));
     }
-    let found = index.places.find(&d.commune_text, 8);
+    let found = index.places.find_tolerant(&d.commune_text, 8);
     let Some(first) = found.first() else {
         return Err((
             format!(

@@ -133,7 +133,7 @@ pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     if !typed.is_empty() {
         // The same understanding of places as the search: a name, a
         // postcode or an INSEE code, the first commune found.
-        match index.places.find(&typed, 1).first() {
+        match index.places.find_tolerant(&typed, 1).first() {
             Some(c) => {
                 place_label = Some(format!("autour {} ({})", domain::text::of_place(&c.nom), c.departement));
                 center = c.position;

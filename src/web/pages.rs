@@ -248,7 +248,7 @@ async fn browse_commune(state: &AppState, code: &str) -> Result<BrowsePage, Page
 async fn browse_search(state: &AppState, text: &str) -> Result<BrowsePage, PageError> {
     let text: String = text.chars().take(100).collect();
     let index = state.search.index();
-    let communes = index.places.find(&text, 20);
+    let communes = index.places.find_tolerant(&text, 20);
     let mut p = BrowsePage::new(format!("Communes correspondant à «\u{a0}{text}\u{a0}»"));
     p.crumbs.push(Crumb::new("Les lycées", "/lycees"));
     p.query = text.clone();

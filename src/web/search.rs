@@ -649,7 +649,7 @@ pub fn place_of(index: &SearchIndex, typed: &str, code: &str) -> Result<Option<F
     if typed.is_empty() {
         return Ok(None);
     }
-    let found = index.places.find(typed, 6);
+    let found = index.places.find_tolerant(typed, 6);
     let Some((first, others)) = found.split_first() else {
         return Err(format!(
             "Nous ne trouvons pas la commune « {typed} ». Vérifiez l'orthographe ou indiquez un code postal."

@@ -181,6 +181,8 @@ async fn communes_and_jobs(engine: Engine) {
     // Accents, case and "st" = "saint".
     assert_eq!(app.get_json("/api/v1/communes?q=SAINT-ETIENNE&limit=1").await.1[0]["code_insee"], "42218");
     assert_eq!(app.get_json("/api/v1/communes?q=st%20etienne&limit=1").await.1[0]["code_insee"], "42218");
+    // A typing slip: the suggestions still find the commune.
+    assert_eq!(app.get_json("/api/v1/communes?q=aurilac&limit=1").await.1[0]["code_insee"], "15014");
     assert_eq!(
         app.get_json("/api/v1/communes?q=%C3%A9vry&limit=5")
             .await

@@ -269,6 +269,8 @@ async fn search_bad_input(engine: Engine) {
     // The page: every bad input gets a French message, never an error page.
     for (path, expected) in [
         ("/recherche?q=electricien&commune=Atlantide", "Nous ne trouvons pas la commune"),
+        // A typing slip in the commune is tolerated, as in the job.
+        ("/recherche?q=boulanger&commune=aurilac&rayon_km=30", "à moins de 30 km d'Aurillac (15)"),
         ("/recherche?q=electricien&commune=Lyon&rayon_km=0", "Rayon"),
         ("/recherche?q=electricien&commune=Lyon&rayon_km=abc", "Rayon"),
         ("/recherche?q=zzqxw&commune=Lyon", "Nous n'avons reconnu aucun métier"),
