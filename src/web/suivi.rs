@@ -12,6 +12,7 @@ use super::layout::Chrome;
 use crate::requests::RecipientView;
 use crate::requests::input::MAX_MESSAGE;
 use crate::requests::{Action, AnswerError};
+use crate::search::SearchIndex;
 use crate::storage::requests as store;
 use askama::Template;
 use axum::extract::{Extension, Path, RawQuery, State};
@@ -31,6 +32,8 @@ struct Line {
 struct FollowPage {
     chrome: Chrome,
     just_sent: bool,
+    /// What the company just did, said at the top (`?fait=`).
+    notice: Option<String>,
     token: String,
     follow_url: String,
     csrf: String,
@@ -55,7 +58,9 @@ struct FollowPage {
     responsable: Option<String>,
     widened: Option<String>,
     coordination: Option<String>,
-    duplicate_of: Option<String>,
+    /// The first request, when this one repeats it: its reference and
+    /// where it stands ("transmise à 3 lycées").
+    duplicate_of: Option<(String, String)>,
     lines: Vec<Line>,
     error: Option<String>,
     /// A field in error: its id and the message shown next to it (and
@@ -181,9 +186,14 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         &state.requests.deadlines,
     );
     let events = store::events(&state.requests.db, &d.id).await?;
+    let duplicate_of = match &d.doublon_de {
+        Some(reference) => Some((reference.clone(), first_stands(state, &index, reference).await?)),
+        None => None,
+    };
     Ok(FollowPage {
         chrome: Chrome::new(""),
         just_sent: false,
+        notice: None,
         token: token.to_string(),
         follow_url: state.requests.follow_url(token),
         csrf: csrf.token(state),
@@ -192,7 +202,9 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         without_lycee: !recipients.iter().any(|r| r.statut.is_involved()) && d.responsable_uai.is_none(),
         can,
         rated: d.satisfaction,
-        ended: d.termine_le.as_deref().filter(|_| !d.statut.is_open()).map(|at| {
+        // A duplicate did not end: it was never sent (the first one is
+        // what the company follows).
+        ended: d.termine_le.as_deref().filter(|_| !d.statut.is_open() && d.doublon_de.is_none()).map(|at| {
             let day = crate::requests::day_of(at);
             match (d.statut, d.outcome()) {
                 (RequestStatus::Cloturee, Some(o)) => format!("Clôturée le {day} : {}.", o.label().to_lowercase()),
@@ -223,7 +235,7 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
         }),
         widened: crate::requests::messages::radius_sentence(&d),
         coordination: crate::requests::CoordinationView::of(&index, &d).and_then(|c| c.sentence()),
-        duplicate_of: d.doublon_de.clone(),
+        duplicate_of,
         lines: events
             .iter()
             .filter(|e| e.public)
@@ -248,6 +260,20 @@ async fn build(state: &AppState, token: &str, csrf: &CsrfCookie) -> Result<Follo
     })
 }
 
+/// Where the first request of a duplicate stands, in the words of its own
+/// follow-up page's status ("transmise à 3 lycées", "prise en charge").
+async fn first_stands(state: &AppState, index: &SearchIndex, reference: &str) -> Result<String, Refusal> {
+    let Some(first) = store::demande_by_reference(&state.requests.db, reference).await? else {
+        return Ok("enregistrée".into());
+    };
+    let rows = store::destinataires(&state.requests.db, &first.id).await?;
+    let views: Vec<RecipientView> =
+        rows.iter().filter(|r| r.role != RecipientRole::Reserve).map(|r| crate::requests::view_of(index, r)).collect();
+    let words = crate::requests::views::status_words(index, &first, &views);
+    let mut chars = words.chars();
+    Ok(chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect()))
+}
+
 /// `GET /suivi/{token}` (`?envoi=1` right after sending).
 pub async fn page(
     State(state): State<AppState>,
@@ -256,7 +282,15 @@ pub async fn page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Refusal> {
     let mut page = build(&state, &token, &csrf).await?;
-    page.just_sent = Params::parse(raw.as_deref()).text("envoi").is_some();
+    let params = Params::parse(raw.as_deref());
+    page.just_sent = params.text("envoi").is_some();
+    if params.text("fait") == Some("message") {
+        page.notice = Some(match (&page.responsable, page.recipients.iter().any(|r| r.statut.is_involved())) {
+            (Some(_), _) => "Votre message est envoyé : il s'ajoute à l'historique ci-dessous, que le lycée qui vous répond voit aussi.".into(),
+            (None, true) => "Votre message est envoyé : il s'ajoute à l'historique ci-dessous, que les lycées sollicités voient aussi.".into(),
+            (None, false) => "Votre message est envoyé : il s'ajoute à l'historique ci-dessous.".into(),
+        });
+    }
     let mut res = render(StatusCode::OK, &page);
     // A private page: never cached by shared caches, never indexed.
     res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
@@ -296,7 +330,7 @@ pub async fn message(
         page.error = Some(format!("Trop d'envois depuis votre adresse : réessayez dans {wait} secondes."));
         return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
-    company_act(&state, &token, &mut page, Event::CompanyWrites, Some(&text), "#fil").await
+    company_act(&state, &token, &mut page, Event::CompanyWrites, Some(&text), "?fait=message#fil").await
 }
 
 /// Does what the company asked, as the lifecycle allows; back to the

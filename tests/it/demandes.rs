@@ -276,8 +276,21 @@ async fn duplicates_are_linked(engine: Engine) {
     assert_eq!(routed, 2, "duplicates are not routed");
     // The company is told on its page.
     let url = second["suivi_url"].as_str().expect("suivi");
-    let (_, page) = app.get_text(&url[url.find("/suivi/").expect("chemin")..]).await;
+    let path = &url[url.find("/suivi/").expect("chemin")..];
+    let (_, page) = app.get_text(path).await;
+    let first_ref = first["reference"].as_str().expect("référence");
     assert!(page.contains("Vous nous avez déjà adressé la même demande"));
+    // One story: where the first request stands, nothing that says this
+    // one was sent, ended or will be taken.
+    let told = first["destinataires"].as_array().expect("destinataires").len();
+    let stands = if told > 1 { format!("transmise à {told} lycées") } else { "transmise ".to_string() };
+    assert!(page.contains(&format!("<strong>{first_ref}</strong> et elle est {stands}")), "{page}");
+    let (_, just_sent) = app.get_text(&format!("{path}?envoi=1")).await;
+    assert!(just_sent.contains("Vous nous aviez déjà envoyé cette demande"), "{just_sent}");
+    for contradiction in ["Votre demande est envoyée", "Terminée le", "prend votre demande en charge", "Et maintenant"]
+    {
+        assert!(!just_sent.contains(contradiction), "« {contradiction} » on a duplicate's page: {just_sent}");
+    }
 }
 
 /// Signed, expiring one-click links: valid, expired, tampered, replayed.

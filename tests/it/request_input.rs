@@ -307,9 +307,16 @@ async fn follow_up_message_and_cancel(engine: Engine) {
         .submit_form(path, &format!("{path}/message"), &[("message", "Nous pouvons aussi accueillir en mars.")])
         .await;
     assert_eq!(s, 303, "redirected after the message");
-    assert!(location.expect("location").ends_with("#fil"));
-    let (_, page) = app.get_text(path).await;
+    let location = location.expect("location");
+    assert!(location.ends_with("?fait=message#fil"), "{location}");
+    let (_, page) = app.get_text(&location).await;
     assert!(page.contains("Nous pouvons aussi accueillir en mars."));
+    // Sending is confirmed, in words that say who sees the message.
+    assert!(
+        page.replace("&#39;", "'")
+            .contains("il s'ajoute à l'historique ci-dessous, que les lycées sollicités voient aussi."),
+        "{page}"
+    );
     let (s, _, page) = app.submit_form(path, &format!("{path}/message"), &[("message", "   ")]).await;
     assert_eq!(s, 422);
     // The message sits next to the field, tied to it, and the summary
