@@ -228,9 +228,17 @@ async fn taken_then_closed_and_rated(engine: Engine) {
     let ask = smtp.wait_for(1, |m| m.header("Subject").contains("quelle a été la suite")).await;
     let close = link(&ask[0], "/r/");
     assert!(close.contains("/cloturer?issue="), "{close}");
+    // The email says what its link does, and does only that: the click
+    // opens a page that asks to confirm (mail scanners follow links).
+    let asked = ask[0].text();
+    assert!(
+        asked.contains("vous demande de confirmer la clôture") && asked.contains("rien n'est fait avant"),
+        "{asked}"
+    );
     let (status, form) = app.get_text(&close).await;
     assert_eq!(status, 200);
     assert!(form.contains("checked"), "the clicked outcome is chosen");
+    assert_eq!(text(&app.db, &format!("SELECT statut FROM demandes WHERE id = '{id}'")).await, "prise_en_charge");
     let action = close.split('?').next().expect("lien").to_string();
     let (status, _, html) = app.submit_form(&close, &action, &[("nom", "Mme Martin"), ("issue", "partenariat")]).await;
     assert_eq!(status, 200, "{html}");
@@ -246,8 +254,25 @@ async fn taken_then_closed_and_rated(engine: Engine) {
     let four = link(&ask[0], "/avis/");
     assert!(four.contains("note=5"), "{four}");
     let four = four.replace("note=5", "note=4");
+    let asked = ask[0].text();
+    assert!(
+        asked.contains("rien n'est enregistré tant que vous n'avez pas cliqué sur")
+            && asked.contains("Envoyer mon avis")
+            && !asked.contains("Un clic suffit"),
+        "{asked}"
+    );
     let (status, html) = app.get_text(&four).await;
     assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Envoyer mon avis"), "the page has the button the email names: {html}");
+    assert_eq!(
+        text(
+            &app.db,
+            &format!("SELECT COALESCE(CAST(satisfaction AS TEXT), 'aucune') FROM demandes WHERE id = '{id}'")
+        )
+        .await,
+        "aucune",
+        "following the link records nothing"
+    );
     let csrf = crate::support::csrf_of(&html).expect("csrf");
     let action = four.split('?').next().expect("lien").to_string();
     let (status, _, html) =
