@@ -74,6 +74,9 @@ struct Draft {
     telephone: String,
     consentement: bool,
     lycee: String,
+    /// `stages`: came from a placement need found on `/stages` (not from
+    /// the lycée's page), which the form says.
+    depuis: String,
     /// The company keeps its radius rather than widen it to reach the trade
     /// (asked at the last step, when it matters).
     garder_rayon: bool,
@@ -138,6 +141,7 @@ impl Draft {
             telephone: clip(get("telephone"), 60),
             consentement: get("consentement") == "oui",
             lycee: clip(get("lycee"), 8),
+            depuis: if get("depuis") == "stages" { "stages".into() } else { String::new() },
             garder_rayon: get("garder_rayon") == "oui",
             revoir: get("revoir") == "oui",
         }
@@ -269,6 +273,7 @@ impl Draft {
             }
         }
         h.push(("lycee", self.lycee.clone()));
+        h.push(("depuis", self.depuis.clone()));
         if step != 6 && self.garder_rayon {
             h.push(("garder_rayon", "oui".into()));
         }
@@ -414,6 +419,9 @@ struct JourneyPage {
     radius_choices: Vec<Choice>,
     level_choices: Vec<Choice>,
     lycee_name: Option<String>,
+    /// The lycée's need was found on `/stages`: « vous répondez au besoin
+    /// de stage », not « vous venez de la fiche ».
+    from_need: bool,
     place_label: Option<String>,
     summary: Vec<RecapLine>,
     today: String,
@@ -534,6 +542,7 @@ fn page(
             })
             .collect(),
         lycee_name,
+        from_need: d.depuis == "stages",
         place_label,
         summary,
         today: date_text(state.clock.now().date()),

@@ -185,6 +185,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             if let Some((code, _)) = &center {
                 need.offer_href.push_str(&format!("&commune={code}"));
             }
+            need.offer_href.push_str("&depuis=stages");
             Found {
                 lycee: card.nom.clone(),
                 uai: card.uai.clone(),
