@@ -46,6 +46,10 @@ async fn pages_show_the_catalogue(engine: Engine) {
     let (_, found) = app.get_text("/lycees?q=st+etienne").await;
     assert!(found.contains("/lycees?commune=42218"));
 
+    // A value added below what is expected is written with the minus sign.
+    let (s, below) = app.get_text("/lycees/0010032E").await;
+    assert_eq!(s, 200);
+    assert!(below.contains("−3&nbsp;points") && !below.contains("-3&nbsp;points"), "the minus sign");
     let (s, showcase) = app.get_text("/lycees/0690043X").await;
     assert_eq!(s, 200);
     for expected in [
