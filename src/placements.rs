@@ -419,12 +419,13 @@ pub async fn delete_capacity(db: &Db, partner_id: &str, id: &str) -> sqlx::Resul
 }
 
 /// The sentence a company reads on the showcase and in `/stages`: "Nous
-/// cherchons encore 6 entreprises d'accueil pour nos élèves de CAP
-/// Électricien, du 12/01/2027 au 20/02/2027".
+/// cherchons encore des entreprises pour accueillir 6 élèves de CAP
+/// Électricien, du 12/01/2027 au 20/02/2027". The need counts students,
+/// not companies: one company may take several.
 pub fn need_sentence(diploma: &str, places: i64, debut: &str, fin: &str) -> String {
     format!(
-        "Nous cherchons encore {} pour nos élèves de {diploma}, {}",
-        domain::text::count_of(places, "entreprise d'accueil", "entreprises d'accueil"),
+        "Nous cherchons encore des entreprises pour accueillir {} de {diploma}, {}",
+        domain::text::count_of(places, "élève", "élèves"),
         domain::text::period(Some(debut), Some(fin)).unwrap_or_default()
     )
 }

@@ -310,7 +310,7 @@ struct LyceePage<'a> {
 
 /// A placement need as companies read it (showcase, `/stages`).
 pub struct PublicNeed {
-    /// "Nous cherchons encore 6 entreprises d'accueil pour nos élèves de…".
+    /// "Nous cherchons encore des entreprises pour accueillir 6 élèves de…".
     pub sentence: String,
     pub note: Option<String>,
     /// The request journey pre-filled to offer to host.

@@ -81,7 +81,7 @@ async fn changes_show_at_once_on_the_other_instance(engine: Engine) {
     let need = [("periode", period_id.as_str()), ("places", "7"), ("note", "")];
     let (status, _, html) = a.submit_form_as(&officer, &page, &page, &need).await;
     assert_eq!(status, 303, "{html}");
-    let sentence = "Nous cherchons encore 7\u{a0}entreprises d'accueil";
+    let sentence = "Nous cherchons encore des entreprises pour accueillir 7\u{a0}élèves";
     assert!(text(&b, stages).await.contains(sentence), "les stages de B");
     assert!(text(&b, &showcase).await.contains(sentence), "la vitrine de B");
 

@@ -99,7 +99,7 @@ async fn a_need_finds_a_company(engine: Engine) {
 
     // The showcase says it, the company's way.
     let sentence = format!(
-        "Nous cherchons encore 6\u{a0}entreprises d'accueil pour nos élèves de {label}, du 12/01/2027 au 20/02/2027"
+        "Nous cherchons encore des entreprises pour accueillir 6\u{a0}élèves de {label}, du 12/01/2027 au 20/02/2027"
     );
     let (status, html) = page_text(&app, &format!("/lycees/{uai}")).await;
     assert_eq!(status, 200);
