@@ -92,6 +92,13 @@ async fn lifecycle_pages(app: &TestApp) -> Vec<String> {
     act(1, Event::Close { by: Actor::Lycee(made[1].1.clone()), outcome: Outcome::Partenariat }, now).await;
     act(2, Event::Tick, now + time::Duration::days(40)).await;
     act(3, Event::Cancel, now - time::Duration::days(400)).await;
+    // The same request again: its page tells the duplicate's story.
+    let mut body = crate::demandes::request("prise@exemple.fr");
+    body["entreprise"]["siret"] = serde_json::Value::Null;
+    let (status, again) = app.post_json("/api/v1/demandes", &body).await;
+    assert_eq!((status, again["statut"].as_str()), (201, Some("doublon")), "{again}");
+    let duplicate = again["suivi_url"].as_str().expect("suivi").to_string();
+    let duplicate = duplicate[duplicate.find("/suivi/").expect("chemin")..].to_string();
     let link = app.state.requests.link_token(&made[0].0, &made[0].1, now);
     let rating = app.state.requests.rating_token(&made[1].0, now);
     vec![
@@ -100,6 +107,8 @@ async fn lifecycle_pages(app: &TestApp) -> Vec<String> {
         format!("/avis/{rating}?note=4"),
         made[2].2.clone(),
         format!("{}|410", made[3].2),
+        format!("{duplicate}?envoi=1"),
+        format!("{}?fait=message", made[0].2),
     ]
 }
 

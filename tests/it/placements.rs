@@ -147,7 +147,10 @@ async fn a_need_finds_a_company(engine: Engine) {
     assert!(journey.contains("name=\"action\" value=\"pfmp\""), "pfmp chosen");
     assert!(journey.contains(&format!("name=\"lycee\" value=\"{uai}\"")), "that lycée kept");
     // It says where the company comes from: a need, not the lycée's page.
-    assert!(journey.contains("Vous répondez au besoin de stage de") && !journey.contains("Vous venez de la fiche"));
+    assert!(
+        journey.contains("Vous répondez au besoin de stage <strong>du lycée")
+            && !journey.contains("Vous venez de la fiche")
+    );
     assert!(journey.contains("name=\"depuis\" value=\"stages\""), "kept through the steps");
     assert!(journey.contains("12/01/2027") && journey.contains("20/02/2027"), "period kept");
     let fields = [
