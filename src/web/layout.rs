@@ -64,3 +64,55 @@ mod tests {
         assert_eq!(super::km(1.26), "1,3 km");
     }
 }
+
+/// A link of a list's pagination.
+pub struct PageLink {
+    pub number: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The DSFR pagination of a list (`templates/pagination.html`): the
+/// first and last pages, two on each side of the current one, the
+/// previous and the next. Empty when everything fits on one page.
+#[derive(Default)]
+pub struct Pager {
+    pub pages: Vec<PageLink>,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// What the navigation is called for screen readers.
+    pub label: &'static str,
+}
+
+impl Pager {
+    /// `total` items, `per_page` a page, page `current` (from 1) shown;
+    /// `url` gives a page's address.
+    pub fn new(
+        total: usize,
+        per_page: usize,
+        current: usize,
+        label: &'static str,
+        url: impl Fn(usize) -> String,
+    ) -> Pager {
+        let last = total.div_ceil(per_page).max(1);
+        if total <= per_page {
+            return Pager { label, ..Pager::default() };
+        }
+        let mut numbers: Vec<usize> = vec![1];
+        numbers.extend((current.saturating_sub(2).max(1))..=(current + 2).min(last));
+        numbers.push(last);
+        numbers.sort_unstable();
+        numbers.dedup();
+        Pager {
+            pages: numbers.into_iter().map(|n| PageLink { number: n, href: url(n), current: n == current }).collect(),
+            previous: (current > 1).then(|| url(current.min(last + 1) - 1)),
+            next: (current < last).then(|| url(current + 1)),
+            label,
+        }
+    }
+
+    /// The number of pages of `total` items.
+    pub fn last(total: usize, per_page: usize) -> usize {
+        total.div_ceil(per_page).max(1)
+    }
+}

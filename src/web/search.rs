@@ -5,7 +5,7 @@
 use super::AppState;
 use super::api::{Params, clip, json_bytes};
 use super::error::{ApiError, PageError, render};
-use super::layout::{Chrome, km, thousands};
+use super::layout::{Chrome, Pager, km, thousands};
 use crate::search::jobs::UnderstoodJob;
 use crate::search::understanding::Understanding;
 use crate::search::{Center, Hit, Outcome, SearchError, SearchIndex, SearchQuery};
@@ -430,12 +430,6 @@ struct ResultCard {
     employment: Option<i64>,
 }
 
-struct PageLink {
-    number: usize,
-    href: String,
-    current: bool,
-}
-
 #[derive(Template)]
 #[template(path = "recherche.html")]
 struct SearchPage {
@@ -458,9 +452,7 @@ struct SearchPage {
     words_understood_nothing: bool,
     total_label: String,
     results: Vec<ResultCard>,
-    pages: Vec<PageLink>,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
     wider: Option<(String, String)>,
     /// The request journey, pre-filled with this search.
     request_href: String,
@@ -524,9 +516,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         words_understood_nothing: false,
         total_label: String::new(),
         results: Vec::new(),
-        pages: Vec::new(),
-        previous: None,
-        next: None,
+        pager: Pager::default(),
         wider: None,
         request_href: "/demande".into(),
         form,
@@ -744,21 +734,8 @@ fn fill_results(
             employment: h.lycee.employment_rate,
         })
         .collect();
-    let pages = outcome.total.div_ceil(20).max(1);
-    if outcome.total > 20 {
-        let window = (current.saturating_sub(2).max(1))..=(current + 2).min(pages);
-        let mut numbers: Vec<usize> = vec![1];
-        numbers.extend(window);
-        numbers.push(pages);
-        numbers.sort_unstable();
-        numbers.dedup();
-        page.pages = numbers
-            .into_iter()
-            .map(|n| PageLink { number: n, href: page.form.url(None, None, n), current: n == current })
-            .collect();
-        page.previous = (current > 1).then(|| page.form.url(None, None, current - 1));
-        page.next = (current < pages).then(|| page.form.url(None, None, current + 1));
-    }
+    let pages = Pager::last(outcome.total, 20);
+    page.pager = Pager::new(outcome.total, 20, current, "Pages de résultats", |n| page.form.url(None, None, n));
     if outcome.total == 0 && placed && radius < 200.0 {
         let wider = (radius * 2.0).clamp(50.0, 200.0);
         let value = format!("{wider:.0}");
@@ -768,6 +745,6 @@ fn fill_results(
             "Il n'y a que {} de résultats.",
             domain::text::count_of(i64::try_from(pages).unwrap_or(i64::MAX), "page", "pages")
         ));
-        page.previous = Some(page.form.url(None, None, pages));
+        page.pager.previous = Some(page.form.url(None, None, pages));
     }
 }

@@ -6,10 +6,10 @@
 //! seeded data, for the visitor the benchmark uses.
 
 use crate::on_both_engines;
-use crate::support::{Engine, Options, TEST_SECRET_KEY, TestApp, catalogue_db, data_dir, scratch_dir};
+use crate::support::{Engine, Options, TEST_SECRET_KEY, TestApp, catalogue_db, data_dir, one, scratch_dir};
 use monlyceepro::clock::Clock;
 use monlyceepro::seed;
-use monlyceepro::web::routes::{self, Targets, Walk};
+use monlyceepro::web::routes::{self, Targets, Visitor, Walk};
 use reqwest::StatusCode;
 
 /// `monlyceepro seed --volume small` on the database at `url`, signing
@@ -86,6 +86,46 @@ async fn every_get_route_is_walked_or_excused(engine: Engine) {
     assert!(failed.is_empty(), "pages du parcours en échec : {failed:#?}");
     let walked = routes::GET_ROUTES.iter().filter(|r| !matches!(r.walk, Walk::Skip(_))).count();
     assert!(visits.len() >= walked, "chaque route parcourue a au moins une adresse");
+
+    // The inbox is paged, its tabs counted in SQL: the administrator's
+    // « Toutes » counts every request but duplicates, and its pages,
+    // walked one after the other, list each exactly once.
+    let (name, value) = targets.credentials(Visitor::Admin).expect("session de l'administrateur");
+    let inbox = |query: String| {
+        let req = app.new_client().get(format!("{}/espace?{query}", app.base)).header(name, value);
+        async move {
+            let res = req.send().await.expect("réponse");
+            assert_eq!(res.status(), 200, "{query}");
+            res.text().await.expect("page")
+        }
+    };
+    let count_in = |html: &str, label: &str| -> usize {
+        let at = html.find(&format!("{label} (")).unwrap_or_else(|| panic!("onglet {label}"));
+        html[at + label.len() + 2..].split(')').next().and_then(|n| n.parse().ok()).expect("compte")
+    };
+    let first = inbox("statut=toutes".into()).await;
+    let all = count_in(&first, "Toutes");
+    let stored = one::<i64>(&app.db, "SELECT COUNT(*) FROM demandes WHERE statut <> 'doublon'").await;
+    assert_eq!(all as i64, stored);
+    assert!(all > 50, "plusieurs pages ({all})");
+    let ended =
+        one::<i64>(&app.db, "SELECT COUNT(*) FROM demandes WHERE statut IN ('cloturee', 'annulee', 'sans_reponse')")
+            .await;
+    assert_eq!(count_in(&first, "Clôturées ou annulées") as i64, ended);
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=all.div_ceil(50) {
+        let html = inbox(format!("statut=toutes&page={page}")).await;
+        for part in html.split("href=\"/espace/demandes/").skip(1) {
+            let reference = part.split('"').next().unwrap_or_default().to_string();
+            assert!(seen.insert(reference.clone()), "{reference} deux fois (page {page})");
+        }
+    }
+    assert_eq!(seen.len(), all);
+    // A page out of range or not a number shows a page, never an error.
+    for query in ["statut=toutes&page=999", "statut=toutes&page=abc", "statut=inconnu&page=-1"] {
+        let html = inbox(query.into()).await;
+        assert!(html.contains("Les demandes des entreprises"), "{query}");
+    }
 }
 
 on_both_engines!(every_get_route_is_walked_or_excused);

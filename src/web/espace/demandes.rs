@@ -5,21 +5,19 @@ use super::{FieldErrors, SignedIn, private};
 use crate::accounts::{Agent, Role};
 use crate::requests::{Action, AnswerError, RecipientView, view_of};
 use crate::search::SearchIndex;
-use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow, Perimeter};
+use crate::storage::requests::{self as store, DemandeRow, DestinataireRow, EventRow, InboxOf, InboxTab, Perimeter};
 use crate::web::AppState;
 use crate::web::csrf::CsrfCookie;
 use crate::web::error::{PageError, render};
 use crate::web::form::PostedForm;
-use crate::web::layout::{Chrome, Crumb};
+use crate::web::layout::{Chrome, Crumb, Pager};
 use crate::web::liens::{Described, describe};
 use crate::web::suivi::when;
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::lifecycle::{
-    Actor, DeclineReason, Event, Outcome, Permissions, RecipientRole, RecipientStatus, RequestStatus, Viewer,
-};
+use domain::lifecycle::{Actor, DeclineReason, Event, Outcome, Permissions, RecipientRole, RequestStatus, Viewer};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
@@ -35,14 +33,25 @@ const OPEN_LIMIT: i64 = 5_000;
 /// lines): they are what makes a busy lycée's inbox long, and slow.
 const ENDED_LIMIT: i64 = 200;
 
-/// The tabs of the inbox.
-const TABS: [(&str, &str); 5] = [
-    ("a_traiter", "À traiter"),
-    ("en_cours", "En cours"),
-    ("non_prises", "Personne ne l'a prise"),
-    ("terminees", "Clôturées ou annulées"),
-    ("toutes", "Toutes"),
-];
+/// Requests a page of the inbox lists.
+const PER_PAGE: usize = 50;
+
+/// What each tab of the inbox is called.
+fn tab_label(tab: InboxTab) -> &'static str {
+    match tab {
+        InboxTab::ATraiter => "À traiter",
+        InboxTab::EnCours => "En cours",
+        InboxTab::NonPrises => "Personne ne l'a prise",
+        InboxTab::Terminees => "Clôturées ou annulées",
+        InboxTab::Toutes => "Toutes",
+    }
+}
+
+/// Whose inbox, for the storage: the person's perimeter, seen through
+/// their lycées.
+fn inbox_of(agent: &Agent) -> InboxOf<'_> {
+    InboxOf { perimeter: perimeter(agent), mine: &agent.lycees, coordinates: agent.role != Role::Rbe }
+}
 
 /// What the person's perimeter is, for the storage.
 fn perimeter(agent: &Agent) -> Perimeter<'_> {
@@ -68,7 +77,6 @@ pub struct Item {
     pub unread: bool,
     /// The partner platform it came through, if any.
     pub via: Option<String>,
-    tabs: Vec<&'static str>,
 }
 
 fn age_days(created: &str, now: OffsetDateTime) -> i64 {
@@ -90,24 +98,6 @@ fn item(
     let mine = told.iter().find(|r| agent.lycees.contains(&r.uai)).map(|r| view_of(index, r));
     let open = d.statut.is_open();
     let unread = mine.as_ref().is_some_and(|m| unread_by.contains(&(d.id.clone(), m.uai.clone())));
-    let mut tabs = vec!["toutes"];
-    if open && unread {
-        // A company's message waits: the request is to handle again.
-        tabs.push("a_traiter");
-    }
-    match &mine {
-        Some(m) if open && m.statut == RecipientStatus::Nouvelle && !unread => tabs.push("a_traiter"),
-        Some(m) if open && m.statut == RecipientStatus::PriseEnCharge => tabs.push("en_cours"),
-        None if open && agent.role != Role::Rbe && d.responsable_uai.is_none() => tabs.push("a_traiter"),
-        None if open && d.responsable_uai.is_some() => tabs.push("en_cours"),
-        _ => {}
-    }
-    if open && d.responsable_uai.is_none() {
-        tabs.push("non_prises");
-    }
-    if !open {
-        tabs.push("terminees");
-    }
     Item {
         reference: d.reference.clone(),
         date: when(&d.cree_le),
@@ -129,19 +119,17 @@ fn item(
             .collect(),
         escalated: open && d.escalade_le.is_some() && d.responsable_uai.is_none(),
         unread,
-        tabs,
     }
 }
 
-/// The requests of the person's perimeter, newest first: every open one,
-/// and the latest ended ones; whether ended ones were left out.
-async fn items(state: &AppState, agent: &Agent) -> Result<(Vec<(DemandeRow, Item)>, bool), PageError> {
+/// The lines of these requests for the person: their told recipients and
+/// unread marks read in one query each.
+async fn lines_of(
+    state: &AppState,
+    agent: &Agent,
+    demandes: Vec<DemandeRow>,
+) -> Result<Vec<(DemandeRow, Item)>, PageError> {
     let db = &state.requests.db;
-    let mut demandes = store::inbox(db, &perimeter(agent), true, OPEN_LIMIT).await?;
-    let ended = store::inbox(db, &perimeter(agent), false, ENDED_LIMIT).await?;
-    let truncated = ended.len() as i64 >= ENDED_LIMIT;
-    demandes.extend(ended);
-    demandes.sort_by(|a, b| b.cree_le.cmp(&a.cree_le).then_with(|| b.reference.cmp(&a.reference)));
     let ids: Vec<String> = demandes.iter().map(|d| d.id.clone()).collect();
     let mut by_request: HashMap<String, Vec<DestinataireRow>> = HashMap::new();
     for r in store::told_of(db, &ids).await? {
@@ -150,15 +138,24 @@ async fn items(state: &AppState, agent: &Agent) -> Result<(Vec<(DemandeRow, Item
     let unread: HashSet<(String, String)> = store::unread_of(db, &ids).await?.into_iter().collect();
     let index = state.search.index();
     let now = state.clock.now();
-    let items = demandes
+    Ok(demandes
         .into_iter()
         .map(|d| {
             let recips = by_request.remove(&d.id).unwrap_or_default();
             let it = item(&index, agent, &d, &recips, &unread, now);
             (d, it)
         })
-        .collect();
-    Ok((items, truncated))
+        .collect())
+}
+
+/// What the export lists: every open request of the person's perimeter
+/// and the latest ended ones, newest first.
+async fn export_lines(state: &AppState, agent: &Agent) -> Result<Vec<(DemandeRow, Item)>, PageError> {
+    let db = &state.requests.db;
+    let mut demandes = store::inbox(db, &perimeter(agent), true, OPEN_LIMIT).await?;
+    demandes.extend(store::inbox(db, &perimeter(agent), false, ENDED_LIMIT).await?);
+    demandes.sort_by(|a, b| b.cree_le.cmp(&a.cree_le).then_with(|| b.reference.cmp(&a.reference)));
+    lines_of(state, agent, demandes).await
 }
 
 #[derive(Template)]
@@ -172,16 +169,21 @@ struct InboxPage {
     /// requests it led (its average, never a person's).
     lycees: Vec<(String, String, String)>,
     tab: String,
-    tabs: Vec<(&'static str, &'static str, usize)>,
+    tabs: Vec<(&'static str, &'static str, i64)>,
     /// Coordinators and administrators bring people in.
     manager: bool,
     items: Vec<Item>,
-    truncated: bool,
+    /// « Demandes 51 à 100 sur 340 », when the tab has several pages.
+    range: Option<String>,
+    pager: Pager,
 }
 
+/// The inbox's query. Anything else than a known tab or a page number
+/// shows the first page of « À traiter »: a stale bookmark still opens.
 #[derive(serde::Deserialize, Default)]
 pub struct InboxQuery {
     statut: Option<String>,
+    page: Option<String>,
 }
 
 /// `GET /espace`.
@@ -191,9 +193,23 @@ pub async fn inbox(
     SignedIn(agent): SignedIn,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, PageError> {
-    let (all, truncated) = items(&state, &agent).await?;
-    let tab = q.statut.filter(|t| TABS.iter().any(|(c, _)| c == t)).unwrap_or_else(|| "a_traiter".into());
-    let tabs = TABS.iter().map(|(c, l)| (*c, *l, all.iter().filter(|(_, i)| i.tabs.contains(c)).count())).collect();
+    let tab = q.statut.as_deref().and_then(InboxTab::from_code).unwrap_or(InboxTab::ATraiter);
+    let of = inbox_of(&agent);
+    let db = &state.requests.db;
+    let counts = store::inbox_counts(db, &of).await?;
+    let total = usize::try_from(counts[InboxTab::ALL.iter().position(|t| *t == tab).unwrap_or(0)]).unwrap_or(0);
+    let last = Pager::last(total, PER_PAGE);
+    let current = q.page.as_deref().and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, last);
+    let offset = i64::try_from((current - 1) * PER_PAGE).unwrap_or(0);
+    let shown = store::inbox_page(db, &of, tab, offset, PER_PAGE as i64).await?;
+    let range = (total > PER_PAGE).then(|| {
+        format!("Demandes {} à {} sur {total}", (current - 1) * PER_PAGE + 1, ((current - 1) * PER_PAGE + shown.len()))
+    });
+    let items = lines_of(&state, &agent, shown).await?;
+    let pager = Pager::new(total, PER_PAGE, current, "Pages de la liste", |n| {
+        format!("/espace?statut={}&page={n}", tab.code())
+    });
+    let tabs = InboxTab::ALL.iter().zip(counts).map(|(t, n)| (t.code(), tab_label(*t), n)).collect();
     let index = state.search.index();
     let ratings = store::satisfaction_by_lycee(&state.requests.db, &agent.lycees).await?;
     let page = InboxPage {
@@ -210,10 +226,11 @@ pub async fn inbox(
                 (u.clone(), name, word.unwrap_or_default())
             })
             .collect(),
-        items: all.into_iter().map(|(_, i)| i).filter(|i| i.tabs.contains(&tab.as_str())).collect(),
-        tab,
+        items: items.into_iter().map(|(_, i)| i).collect(),
+        tab: tab.code().to_string(),
         tabs,
-        truncated,
+        range,
+        pager,
         manager: agent.role != Role::Rbe,
     };
     Ok(private(render(StatusCode::OK, &page)))
@@ -655,9 +672,8 @@ async fn export_table(state: &AppState, agent: &Agent) -> Result<(Vec<&'static s
     ];
     header.extend(DETAILS_HEADER);
     let index = state.search.index();
-    let rows = items(state, agent)
+    let rows = export_lines(state, agent)
         .await?
-        .0
         .into_iter()
         .map(|(d, i)| {
             let (mine, role, statut) = i.mine.clone().unwrap_or_default();
