@@ -4,7 +4,11 @@
 // Fields inside an element marked `data-mlp-suggest="metiers|communes"`
 // become ARIA 1.2 comboboxes (list autocomplete): arrow keys move through
 // the suggestions, Enter picks one, Escape closes the list, and a polite
-// live region says how many suggestions are shown.
+// live region says how many suggestions are shown. The list takes its
+// place in the page (it pushes the next field down, never covers it: a
+// click meant for the commune field must not pick a job), closes as soon
+// as the field loses focus, and is no Tab stop (Chromium makes a scrolling
+// list focusable: Tab landed on it, then on <body> when it closed).
 
 const SOURCES = {
   metiers: {
@@ -30,6 +34,7 @@ function combobox(group) {
   list.className = 'mlp-suggestions';
   list.setAttribute('role', 'listbox');
   list.setAttribute('aria-label', 'Suggestions');
+  list.tabIndex = -1;
   list.hidden = true;
   const status = document.createElement('div');
   status.className = 'fr-sr-only';
@@ -91,7 +96,8 @@ function combobox(group) {
         return li;
       }),
     );
-    const open = items.length > 0;
+    // Suggestions that arrive after the focus left stay closed.
+    const open = items.length > 0 && document.activeElement === input;
     list.hidden = !open;
     input.setAttribute('aria-expanded', String(open));
     active = -1;
@@ -138,7 +144,13 @@ function combobox(group) {
       close();
     }
   });
-  input.addEventListener('blur', () => setTimeout(close, 100));
+  // A click on a suggestion keeps the focus (its mousedown is prevented),
+  // so the list can close at once when the focus goes anywhere else.
+  input.addEventListener('blur', () => {
+    clearTimeout(timer);
+    controller?.abort();
+    close();
+  });
 }
 
 document.querySelectorAll('[data-mlp-suggest]').forEach(combobox);

@@ -200,6 +200,44 @@ try {
     if (!/\/lycees\/[0-9]{7}[A-Z](\?.*)?$/.test(page.url())) failures.push(`clavier : résultat ouvert ${page.url()}`);
   }
   await context.close();
+
+  // The job's suggestions never get in the way of the commune field
+  // (issue 27): with the list open, a click on the commune field puts the
+  // focus there and leaves the typed words; Tab goes to the commune field
+  // too (it went to <body>), and the list closes either way.
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 800 }]) {
+    for (const [path, job, commune] of [
+      ['/', '#accueil-metier', '#accueil-commune'],
+      ['/recherche', '#champ-metier', '#champ-commune'],
+      ['/stages', '#champ-metier', '#champ-commune'],
+    ]) {
+      for (const how of ['clic', 'Tab']) {
+        const { context, page } = await openPage(browser, { viewport });
+        await page.goto(base + path, { waitUntil: 'networkidle' });
+        const where = `${path} (${viewport.width}px, ${how})`;
+        if (!(await page.$(job))) {
+          failures.push(`${where} : champ ${job} absent`);
+          await context.close();
+          continue;
+        }
+        await page.focus(job);
+        await page.keyboard.type('boulanger', { delay: 20 });
+        await page.waitForSelector(`${job}-suggestions li`, { state: 'visible' });
+        if (how === 'clic') await page.click(commune);
+        else await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => {
+          const e = document.activeElement;
+          return e?.id ? `#${e.id}` : `<${e?.tagName.toLowerCase()}>`;
+        });
+        if (focused !== commune) failures.push(`${where} : le focus est sur ${focused} au lieu de ${commune}`);
+        const words = await page.inputValue(job);
+        if (words !== 'boulanger') failures.push(`${where} : le métier est devenu « ${words} »`);
+        const listOpen = await page.isVisible(`${job}-suggestions`);
+        if (listOpen) failures.push(`${where} : la liste reste ouverte`);
+        await context.close();
+      }
+    }
+  }
 } finally {
   await browser.close();
 }

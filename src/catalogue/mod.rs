@@ -82,6 +82,10 @@ pub struct Formation {
     pub offre: Option<Offre>,
     /// The day the diploma closed in the national nomenclature (ISO), if it did.
     pub fermeture: Option<String>,
+    /// The old code the sources list this training under, when the BCN
+    /// renewed it as this one (CAP cuisine 50022139 → 50022146): the same
+    /// training, shown and counted under its current code.
+    pub renouvele_de: Option<String>,
     pub metiers: Vec<Metier>,
 }
 
@@ -141,23 +145,32 @@ impl Formation {
     }
 
     /// Whether the lycée teaches it as of `today` (ISO date), as far as the
-    /// sources tell: the most recent offer lists it, or only the older
-    /// count knows it and the diploma has not closed since.
+    /// sources tell: the diploma is open (a renewed one is already shown
+    /// under its open successor's code). A diploma closed since without
+    /// successor may no longer be prepared, even if the 2022 offer listed
+    /// it.
     pub fn taught(&self, today: &str) -> bool {
-        self.offre.is_some() || self.fermeture.as_deref().is_none_or(|day| day >= today)
+        self.fermeture.as_deref().is_none_or(|day| day >= today)
     }
 
-    /// The diploma's closing, said as of `today` (ISO date): closed, or to
-    /// close; `None` when it has no closing date.
+    /// The diploma's closing, said as of `today` (ISO date): closed without
+    /// successor, or to close; `None` when it has no closing date.
     pub fn closing_text(&self, today: &str) -> Option<String> {
         let day = self.fermeture.as_deref()?;
         Some(if day < today {
             format!(
-                "Diplôme fermé le {} dans la nomenclature nationale\u{a0}: il n'est plus préparé sous ce nom.",
+                "Diplôme fermé le {} dans la nomenclature nationale, sans diplôme qui le remplace\u{a0}: il peut ne plus être préparé.",
                 long_date(day)
             )
         } else {
             format!("Diplôme appelé à fermer le {} dans la nomenclature nationale.", long_date(day))
+        })
+    }
+
+    /// Says that the sources list it under its old code, when renewed.
+    pub fn renewal_text(&self) -> Option<String> {
+        self.renouvele_de.as_ref().map(|old| {
+            format!("Diplôme rénové\u{a0}: les sources le donnent sous son ancien code {old}, fermé depuis.")
         })
     }
 }
@@ -209,16 +222,24 @@ pub struct LevelGroup<'a> {
 }
 
 impl LyceeDetail {
-    /// Diplomas grouped by level, in the order CAP, Bac pro, BTS, MC/CS, other.
-    pub fn by_level(&self) -> Vec<LevelGroup<'_>> {
+    /// The diplomas taught as of `today` (ISO), grouped by level, in the
+    /// order CAP, Bac pro, BTS, MC/CS, other: as many as
+    /// [`LyceeDetail::taught_count`] says.
+    pub fn by_level(&self, today: &str) -> Vec<LevelGroup<'_>> {
         Niveau::ALL
             .into_iter()
             .map(|n| LevelGroup {
                 niveau: n,
-                formations: self.formations.iter().filter(|f| f.niveau.code == n.code()).collect(),
+                formations: self.formations.iter().filter(|f| f.niveau.code == n.code() && f.taught(today)).collect(),
             })
             .filter(|g| !g.formations.is_empty())
             .collect()
+    }
+
+    /// The diplomas the sources list here that closed before `today`
+    /// without successor: they may no longer be prepared.
+    pub fn no_longer_taught(&self, today: &str) -> Vec<&Formation> {
+        self.formations.iter().filter(|f| !f.taught(today)).collect()
     }
 
     pub fn type_label(&self) -> &'static str {
@@ -471,6 +492,7 @@ impl Catalogue {
                         _ => None,
                     },
                     fermeture: f.fermeture,
+                    renouvele_de: f.renouvele_de,
                 }
             })
             .collect();
@@ -624,6 +646,7 @@ mod tests {
                 premiers_voeux,
             }),
             fermeture: None,
+            renouvele_de: None,
             metiers: Vec::new(),
         }
     }
@@ -664,16 +687,24 @@ mod tests {
         assert!(!f.taught("2026-11-30"), "only counted in 2020, closed since");
         assert!(f.taught("2021-08-31"));
         f.offre = Some(Offre { rentree: 2022, annee_entree: 1, places: Some(12), premiers_voeux: 3 });
-        assert!(f.taught("2026-11-30"), "in the most recent offer");
+        assert!(!f.taught("2026-11-30"), "in an offer of 2022, but closed since without successor");
         assert_eq!(
             f.closing_text("2026-11-30").as_deref(),
             Some(
-                "Diplôme fermé le 31\u{a0}août 2021 dans la nomenclature nationale\u{a0}: il n'est plus préparé sous ce nom."
+                "Diplôme fermé le 31\u{a0}août 2021 dans la nomenclature nationale, sans diplôme qui le remplace\u{a0}: il peut ne plus être préparé."
             )
         );
         assert_eq!(
             f.closing_text("2021-08-30").as_deref(),
             Some("Diplôme appelé à fermer le 31\u{a0}août 2021 dans la nomenclature nationale.")
+        );
+        // Renewed: shown under its current code, an open one, and said so.
+        f.fermeture = None;
+        f.renouvele_de = Some("40025510".into());
+        assert!(f.taught("2026-11-30"));
+        assert_eq!(
+            f.renewal_text().as_deref(),
+            Some("Diplôme rénové\u{a0}: les sources le donnent sous son ancien code 40025510, fermé depuis.")
         );
     }
 }

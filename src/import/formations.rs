@@ -198,6 +198,8 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         common_year.insert(cfd.clone(), (sentence_case(stem), romes));
     }
 
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let current = current_codes(&diplomas, &bcn_successors, &today);
     let mut diploma_rows = Vec::with_capacity(diplomas.len());
     let mut link_rows = Vec::new();
     let mut with_jobs = 0usize;
@@ -229,13 +231,15 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
             Val::from(level.code()),
             Val::from(d.group.clone()),
             Val::from(d.closed.clone()),
+            Val::from(current.get(cfd).cloned()),
         ]);
     }
 
     let summary = format!(
-        "{} diplômes (dont {} anciens), {} menant à des métiers ROME, {} liens diplôme → métier",
+        "{} diplômes (dont {} anciens, {} rénovés sous un nouveau code), {} menant à des métiers ROME, {} liens diplôme → métier",
         thousands(diploma_rows.len()),
         thousands(older),
+        thousands(current.len()),
         thousands(with_jobs),
         thousands(link_rows.len())
     );
@@ -243,7 +247,7 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         tables: vec![
             TableData {
                 table: "diplomes",
-                columns: &["cfd", "libelle", "niveau_bcn", "niveau", "groupe_specialite", "fermeture"],
+                columns: &["cfd", "libelle", "niveau_bcn", "niveau", "groupe_specialite", "fermeture", "successeur"],
                 rows: diploma_rows,
                 mode: WriteMode::Replace,
             },
@@ -256,6 +260,35 @@ pub(super) fn load(dir: &Path, bar: &DatasetProgress) -> anyhow::Result<Loaded> 
         ],
         summary,
     })
+}
+
+/// The current code of each diploma closed before `today` (ISO) that the
+/// BCN renewed: its links (`NOUVEAU_DIPLOME_1..7`, first in the BCN's
+/// order among the known diplomas) followed until a diploma still open
+/// today. A chain that ends on a closed diploma (or loops) gives nothing:
+/// that training was not renewed.
+fn current_codes(
+    diplomas: &BTreeMap<String, Diploma>,
+    successors: &Successors,
+    today: &str,
+) -> HashMap<String, String> {
+    let closed = |cfd: &str| diplomas.get(cfd).and_then(|d| d.closed.as_deref()).is_some_and(|day| day < today);
+    let mut out = HashMap::new();
+    for cfd in diplomas.keys().filter(|c| closed(c)) {
+        let mut at = cfd.as_str();
+        for _ in 0..8 {
+            let Some(next) = successors.get(at).and_then(|n| n.iter().find(|n| diplomas.contains_key(n.as_str())))
+            else {
+                break;
+            };
+            at = next;
+            if !closed(at) {
+                out.insert(cfd.clone(), at.to_string());
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Appends the codes not already in `list`, keeping their order (the first
@@ -271,6 +304,53 @@ fn push_unique(list: &mut Vec<String>, codes: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CAP cuisine was renewed under a new code (as the BCN says): its
+    /// current code is the successor's; a chain is followed to its end; a
+    /// closed diploma without an open successor has none; a closure to
+    /// come is not a renewal yet.
+    #[test]
+    fn renewed_diplomas_lead_to_their_current_code() {
+        let d = |closed: Option<&str>| Diploma {
+            bcn_label: String::new(),
+            level_code: "500".into(),
+            group: None,
+            closed: closed.map(str::to_string),
+        };
+        let diplomas: BTreeMap<String, Diploma> = [
+            ("50022139", d(Some("2025-08-31"))),
+            ("50022146", d(None)),
+            ("40030001", d(Some("2019-08-31"))),
+            ("40030002", d(Some("2022-08-31"))),
+            ("40030004", d(None)),
+            ("50099999", d(Some("2020-08-31"))),
+            ("50088888", d(Some("2028-08-31"))),
+            ("50088889", d(None)),
+            ("50077777", d(Some("2021-08-31"))),
+        ]
+        .into_iter()
+        .map(|(c, d)| (c.to_string(), d))
+        .collect();
+        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let successors: Successors = [
+            ("50022139", s(&["50022146"])),
+            ("40030001", s(&["40030002"])),
+            ("40030002", s(&["40030004"])),
+            ("50088888", s(&["50088889"])),
+            ("50077777", s(&["50000000", "50099999"])),
+        ]
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
+        .collect();
+        let current = current_codes(&diplomas, &successors, "2026-12-07");
+        assert_eq!(current.get("50022139").map(String::as_str), Some("50022146"));
+        assert_eq!(current.get("40030001").map(String::as_str), Some("40030004"));
+        assert_eq!(current.get("40030002").map(String::as_str), Some("40030004"));
+        assert_eq!(current.get("50099999"), None, "closed, nobody replaced it");
+        assert_eq!(current.get("50088888"), None, "closes in 2028: not yet");
+        assert_eq!(current.get("50077777"), None, "its only known successor closed too");
+        assert_eq!(current.len(), 3);
+    }
 
     #[test]
     fn bcn_dates_become_iso() {

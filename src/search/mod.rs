@@ -130,7 +130,11 @@ impl SearchIndex {
         }
 
         let mut offers: HashMap<String, Vec<Offer>> = HashMap::new();
-        for o in storage::search::offers(db).await? {
+        // The day the index is built: it is rebuilt with each catalogue
+        // version (each import, each change of a placement need), so a
+        // diploma closing in between stays searchable until the next one.
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        for o in storage::search::offers(db, &today).await? {
             let romes = romes_of_cfd.get(&o.cfd).cloned().unwrap_or_default();
             let niveau = Niveau::from_code(&o.niveau).unwrap_or(Niveau::Autre);
             offers

@@ -58,15 +58,18 @@ pub struct FormationRow {
     pub places: Option<i64>,
     pub premiers_voeux: Option<i64>,
     pub annee_entree: Option<i64>,
+    /// The old code this line was taught under, when the BCN renewed it.
+    pub renouvele_de: Option<String>,
 }
 
-/// The diplomas of a lycée: those of the most recent offer first (most
-/// places first), then those only an older count knows (open diplomas
-/// first, then the most recently closed).
+/// The diplomas of a lycée under their current codes (a renewed diploma
+/// as its successor: `formations_actuelles`): those of the most recent
+/// offer first (most places first), then those only an older count knows
+/// (open diplomas first, then the most recently closed).
 pub async fn formations(db: &Db, uai: &str) -> sqlx::Result<Vec<FormationRow>> {
     on_db!(db, p => sqlx::query_as::<_, FormationRow>(
         "SELECT f.cfd, d.libelle, d.niveau, d.fermeture, f.effectif, f.effectif_rentree, f.offre_rentree, \
-         f.places, f.premiers_voeux, f.annee_entree FROM lycee_formations f \
+         f.places, f.premiers_voeux, f.annee_entree, f.renouvele_de FROM formations_actuelles f \
          JOIN diplomes d ON d.cfd = f.cfd WHERE f.uai = $1 \
          ORDER BY COALESCE(f.offre_rentree, 0) DESC, \
            CASE WHEN f.offre_rentree IS NULL THEN COALESCE(d.fermeture, '9999-12-31') ELSE '' END DESC, \
@@ -84,7 +87,7 @@ pub struct DiplomaJobRow {
 
 pub async fn jobs_of_lycee(db: &Db, uai: &str) -> sqlx::Result<Vec<DiplomaJobRow>> {
     on_db!(db, p => sqlx::query_as::<_, DiplomaJobRow>(
-        "SELECT dr.cfd, dr.rome_code, r.libelle FROM lycee_formations f \
+        "SELECT dr.cfd, dr.rome_code, r.libelle FROM formations_actuelles f \
          JOIN diplome_romes dr ON dr.cfd = f.cfd JOIN romes r ON r.code = dr.rome_code \
          WHERE f.uai = $1 ORDER BY dr.cfd, dr.rang"
     ).bind(uai).fetch_all(p).await)
@@ -163,8 +166,8 @@ pub async fn figures(db: &Db) -> sqlx::Result<FiguresRow> {
     on_db!(db, p => sqlx::query_as::<_, FiguresRow>(
         "SELECT \
            (SELECT COUNT(*) FROM lycees WHERE actif = TRUE) AS lycees, \
-           (SELECT COUNT(DISTINCT f.cfd) FROM lycee_formations f JOIN lycees l ON l.uai = f.uai AND l.actif = TRUE) AS diplomes, \
-           (SELECT COUNT(DISTINCT dr.rome_code) FROM lycee_formations f JOIN diplome_romes dr ON dr.cfd = f.cfd \
+           (SELECT COUNT(DISTINCT f.cfd) FROM formations_actuelles f JOIN lycees l ON l.uai = f.uai AND l.actif = TRUE) AS diplomes, \
+           (SELECT COUNT(DISTINCT dr.rome_code) FROM formations_actuelles f JOIN diplome_romes dr ON dr.cfd = f.cfd \
               JOIN romes r ON r.code = dr.rome_code) AS metiers, \
            (SELECT CAST(COALESCE(SUM(f.effectif), 0) AS BIGINT) FROM lycee_formations f) AS eleves, \
            (SELECT MAX(f.effectif_rentree) FROM lycee_formations f) AS eleves_rentree, \
@@ -284,7 +287,7 @@ pub async fn domain_weights(db: &Db, uais: &[String]) -> sqlx::Result<Vec<(Strin
     on_db!(db, p => {
         let mut qb = QueryBuilder::new(
             "SELECT f.uai, SUBSTR(dr.rome_code, 1, 3) AS domaine, CAST(SUM(COALESCE(f.effectif, f.places, 0)) AS BIGINT) AS n \
-             FROM lycee_formations f JOIN diplome_romes dr ON dr.cfd = f.cfd AND dr.rang = 1 WHERE f.uai IN (",
+             FROM formations_actuelles f JOIN diplome_romes dr ON dr.cfd = f.cfd AND dr.rang = 1 WHERE f.uai IN (",
         );
         let mut sep = qb.separated(", ");
         for u in uais {

@@ -44,11 +44,16 @@ pub struct OfferRow {
     pub groupe_specialite: Option<String>,
 }
 
-pub async fn offers(db: &Db) -> sqlx::Result<Vec<OfferRow>> {
+/// What each lycée teaches under today's codes, for the search and the
+/// routing: a renewed diploma as its successor, a diploma closed before
+/// `today` (ISO) that nobody replaced left out (it may no longer be
+/// prepared: no company is sent there for it).
+pub async fn offers(db: &Db, today: &str) -> sqlx::Result<Vec<OfferRow>> {
     on_db!(db, p => sqlx::query_as::<_, OfferRow>(
-        "SELECT f.uai, f.cfd, d.libelle, d.niveau, COALESCE(f.effectif, 0) AS effectif, d.groupe_specialite FROM lycee_formations f \
-         JOIN diplomes d ON d.cfd = f.cfd ORDER BY f.uai, COALESCE(f.effectif, 0) DESC, f.cfd"
-    ).fetch_all(p).await)
+        "SELECT f.uai, f.cfd, d.libelle, d.niveau, COALESCE(f.effectif, 0) AS effectif, d.groupe_specialite FROM formations_actuelles f \
+         JOIN diplomes d ON d.cfd = f.cfd WHERE d.fermeture IS NULL OR d.fermeture >= $1 \
+         ORDER BY f.uai, COALESCE(f.effectif, 0) DESC, f.cfd"
+    ).bind(today).fetch_all(p).await)
 }
 
 /// (CFD, ROME) links towards known ROME sheets, main job first.
@@ -132,7 +137,7 @@ pub async fn diplomas(db: &Db) -> sqlx::Result<Vec<(String, String, String, Opti
     on_db!(db, p => sqlx::query_as::<_, (String, String, String, Option<String>)>(
         "SELECT d.cfd, d.libelle, d.niveau, d.groupe_specialite FROM diplomes d \
          WHERE EXISTS (SELECT 1 FROM diplome_romes dr WHERE dr.cfd = d.cfd) \
-         OR EXISTS (SELECT 1 FROM lycee_formations f WHERE f.cfd = d.cfd) ORDER BY d.cfd"
+         OR EXISTS (SELECT 1 FROM formations_actuelles f WHERE f.cfd = d.cfd) ORDER BY d.cfd"
     ).fetch_all(p).await)
 }
 

@@ -27,7 +27,12 @@ async fn lycee_showcase_json(engine: Engine) {
     assert_eq!(l["contact"], serde_json::json!({"email": null, "telephone": null, "site_web": null}));
     assert_eq!(l["url"], "/lycees/0690043X");
     let formations = l["formations"].as_array().expect("formations");
-    let melec = formations.iter().find(|f| f["cfd"] == "40025510").expect("Bac pro MELEC");
+    // Bac pro MELEC, renewed by the BCN under a new code in 2024: shown
+    // under its current code, the sources' figures of the old one kept.
+    let melec = formations.iter().find(|f| f["cfd"] == "40025520").expect("Bac pro MELEC");
+    assert_eq!(melec["renouvele_de"], "40025510");
+    assert!(melec["fermeture"].is_null());
+    assert!(!formations.iter().any(|f| f["cfd"] == "40025510"), "one line for the old and new codes");
     assert_eq!(melec["niveau"], serde_json::json!({"code": "bac_pro", "libelle": "Bac pro"}));
     assert_eq!(melec["effectif"], 85, "students at the 2020 rentrée");
     assert_eq!(melec["effectif_rentree"], 2020);
@@ -40,10 +45,15 @@ async fn lycee_showcase_json(engine: Engine) {
     let commune = formations.iter().find(|f| f["cfd"] == "40020008").expect("seconde commune");
     assert!(commune["effectif"].is_null() && commune["effectif_rentree"].is_null());
     assert_eq!(commune["offre"]["places"], 90);
-    // Bac pro Gestion-administration: counted in 2020, closed since.
-    let ga = formations.iter().find(|f| f["cfd"] == "40030001").expect("Gestion-administration");
-    assert!(ga["offre"].is_null());
-    assert_eq!(ga["fermeture"], "2022-08-31");
+    // Bac pro Gestion-administration: counted in 2020, closed since, and
+    // renewed as Bac pro AGORA (40030004), which the 2022 offer lists: one
+    // training, one line with both facts.
+    let ga = formations.iter().find(|f| f["cfd"] == "40030004").expect("Gestion-administration, now AGORA");
+    assert_eq!(ga["offre"]["rentree"], 2022);
+    assert_eq!(ga["effectif"], 77);
+    assert!(!formations.iter().any(|f| f["cfd"] == "40030001"));
+    assert_eq!(ga["renouvele_de"], "40030001");
+    assert!(ga["fermeture"].is_null());
     assert!(
         melec["metiers"]
             .as_array()

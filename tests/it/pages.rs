@@ -67,17 +67,30 @@ async fn pages_show_the_catalogue(engine: Engine) {
         "En première\u{a0}: 30\u{a0}places, 52\u{a0}premiers vœux en 2022 · 85\u{a0}élèves en 2020",
         "90\u{a0}places, 73\u{a0}premiers vœux en 2022 · code diplôme 40020008",
         "Sources\u{a0}: offre de formation 2022 (affectation des élèves)\u{202f}; constat des effectifs 2020.",
-        "77\u{a0}élèves en 2020 · code diplôme 40030001",
-        "Diplôme fermé le 31\u{a0}août 2022 dans la nomenclature nationale",
-        "Source\u{a0}: constat des effectifs 2020.",
+        // Gestion-administration, counted in 2020, renewed since as AGORA.
+        "77\u{a0}élèves en 2020 · code diplôme 40030004",
+        "Diplôme rénové\u{a0}: les sources le donnent sous son ancien code 40030001, fermé depuis.",
         "offre de formation de la rentrée 2022",
         "392</span> élèves en 2020",
     ] {
         assert!(showcase.contains(expected), "showcase shows {expected:?}");
     }
-    // Diplomas taught today: the two only counted in 2020 and closed since
-    // are not.
-    assert!(showcase.contains("6</span> diplômes enseignés"));
+    // Diplomas taught today: the header counts the list it heads.
+    let listed = showcase.matches("class=\"mlp-formation ").count();
+    assert!(showcase.contains(&format!("{listed}</span> diplômes enseignés")), "{listed} listés");
+
+    // Raymond Cortat (Aurillac): CAP cuisine, MC employé traiteur and Bac
+    // pro MELEC were renewed under new codes, not closed; the header
+    // counts what the list shows.
+    let (_, cortat) = app.get_text("/lycees/0150008C").await;
+    let listed = cortat.matches("class=\"mlp-formation ").count();
+    assert!(cortat.contains(&format!("{listed}</span> diplômes enseignés")), "{listed} listés");
+    for renewed in
+        ["code diplôme 50022146", "code diplôme 56122103", "son ancien code 50022139", "son ancien code 01022103"]
+    {
+        assert!(cortat.contains(renewed), "{renewed}");
+    }
+    assert!(!cortat.contains("code diplôme 50022139") && !cortat.contains("il n'est plus préparé"));
     // The same page again comes from the cache, identical.
     assert_eq!(app.get_text("/lycees/0690043X").await.1, showcase);
 
