@@ -64,6 +64,11 @@ pub struct RoutingPreview {
     pub widened_to: Option<f64>,
     /// The job itself is only taught beyond the company's radius.
     pub trade: Option<TradeNotice>,
+    /// The job itself is not taught at the levels the company chose, and
+    /// where it is at another: « Aucun lycée ne forme au métier … au
+    /// niveau CAP à moins de 100 km ; à un autre niveau, le plus proche
+    /// est à 12 km, à Aurillac. »
+    pub other_levels: Option<String>,
     /// What the company would read of the coordination, when it would
     /// have the request too (or only it).
     pub coordination: Option<String>,
@@ -89,6 +94,21 @@ fn trade_found(index: &SearchIndex, asked_km: f64, beyond: &TradeBeyond) -> Stri
     format!(
         "Aucun lycée ne forme au métier « {job} » à moins de {}\u{a0}; le plus proche est à {}, {}.",
         km_words(asked_km),
+        km_words(beyond.distance_km),
+        domain::text::at_place(&beyond.commune)
+    )
+}
+
+/// The job is not taught at the levels chosen within the widest radius;
+/// where it is at another level.
+fn other_levels_found(index: &SearchIndex, levels: &[domain::Niveau], beyond: &TradeBeyond) -> String {
+    let job = index.rome_labels.get(&beyond.rome).map_or(beyond.rome.as_str(), String::as_str);
+    let levels: Vec<&str> = levels.iter().map(|n| n.label()).collect();
+    format!(
+        "Aucun lycée ne forme au métier « {job} » au niveau {} à moins de {}\u{a0}; à un autre niveau, le plus proche est à {}, {}. \
+         Votre demande va à des lycées qui forment à des métiers proches\u{a0}; pour viser ce métier, modifiez les niveaux d'études.",
+        levels.join(" ou "),
+        km_words(domain::routing::WIDENING_STEPS[domain::routing::WIDENING_STEPS.len() - 1]),
         km_words(beyond.distance_km),
         domain::text::at_place(&beyond.commune)
     )
@@ -195,6 +215,7 @@ impl RequestService {
             recipients,
             widened_to: decision.widened.then_some(decision.radius_km),
             trade,
+            other_levels: decision.trade_other_levels.as_ref().map(|b| other_levels_found(index, &v.niveaux, b)),
             coordination,
         })
     }
@@ -395,8 +416,11 @@ impl RequestService {
         let follow_url = self.follow_url(&token);
         d.rayon_utilise_km = decision.radius_km;
         d.elargie = decision.widened;
-        d.explication_rayon =
-            decision.trade_beyond.as_ref().map(|b| trade_sentence(index, v.rayon_km, b, decision.radius_km));
+        d.explication_rayon = decision
+            .trade_beyond
+            .as_ref()
+            .map(|b| trade_sentence(index, v.rayon_km, b, decision.radius_km))
+            .or_else(|| decision.trade_other_levels.as_ref().map(|b| other_levels_found(index, &v.niveaux, b)));
         d.coordination = decision.coordination;
 
         d.lycees_a_contacter = (!decision.to_contact.is_empty())

@@ -342,6 +342,9 @@ impl Door {
     }
 
     /// Where the journey's forms post.
+    /// Where each step is posted. No fragment towards the step's heading:
+    /// the browser would move the focus there after the script put it on
+    /// the error summary; the script focuses the heading itself.
     fn action(&self) -> String {
         match self {
             Door::Site(_) => "/demande".into(),

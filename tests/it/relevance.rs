@@ -147,6 +147,20 @@ async fn the_journey_shows_recipients_and_the_choice(engine: Engine) {
         .unwrap_or_default();
     assert!(first_km.parse::<f64>().is_ok_and(|d| d <= 30.0), "nearest related lycée first: {first_km:?}");
 
+    // CAP ticked: no lycée teaches bakery at CAP level within reach; the
+    // step says so and where it is taught at another level, instead of
+    // silently sending a baker's request to cooks.
+    let mut cap = fields.clone();
+    cap.push(("niveaux", "cap"));
+    let (status, _, page) = app.submit_form("/demande", "/demande", &cap).await;
+    assert_eq!(status, 200);
+    let section = &page[page.find("Qui recevra votre demande").expect("section")..];
+    assert!(
+        section.contains("Aucun lycée ne forme au métier « Boulanger")
+            && section.contains("au niveau CAP à moins de 100\u{a0}km\u{a0}; à un autre niveau, le plus proche est à "),
+        "{section}"
+    );
+
     // Sent with that choice.
     keep[1] = ("aller", "envoyer");
     let (status, location, _) = app.submit_form("/demande", "/demande", &keep).await;

@@ -182,6 +182,12 @@ pub struct Decision<'a> {
     /// No lycée within the company's radius teaches the job, one farther
     /// does (see [`TradeBeyond`]).
     pub trade_beyond: Option<TradeBeyond>,
+    /// No lycée within the widest radius teaches the job at the levels the
+    /// company chose, the nearest one teaching it at another level
+    /// (`reached` is false: the levels are the company's to change). A
+    /// baker's request with CAP ticked must say so, not silently become a
+    /// cook's.
+    pub trade_other_levels: Option<TradeBeyond>,
     pub coordination: Option<CoordinationReason>,
 }
 
@@ -352,6 +358,15 @@ pub fn route<'a>(
             }
         }
     }
+    // Still no lycée teaching the job itself, at the levels asked: where it
+    // is taught at another level, for the company to know.
+    let mut trade_other_levels = None;
+    if trade_beyond.is_none() && !req.levels.is_empty() && !req.wanted.is_empty() && !found.iter().any(|c| c.exact) {
+        let any_level = RoutingRequest { levels: &[], ..req.clone() };
+        let widest_km = WIDENING_STEPS[WIDENING_STEPS.len() - 1].max(req.radius_km);
+        let widest = candidates(&any_level, &asked, lycees, widest_km, status);
+        trade_other_levels = nearest_exact(&widest, req, false);
+    }
     let fitting = !found.is_empty();
     // The unreachable lycées ranked before the first reachable one.
     let first_reachable = found.iter().position(|c| c.reachable).unwrap_or(found.len());
@@ -387,6 +402,7 @@ pub fn route<'a>(
         radius_km: radius,
         widened: widened && radius > req.radius_km,
         trade_beyond,
+        trade_other_levels,
         coordination,
     }
 }
@@ -711,6 +727,27 @@ mod tests {
         let d = route(&request(ActionType::Apprentissage, &wanted, 30.0, &labels), &cat, &everyone_available);
         assert_eq!(roles(&d), (Some("X".into()), vec!["R".into()], vec![]));
         assert!(d.trade_beyond.is_none() && !d.widened);
+        assert!(d.trade_other_levels.is_none());
+    }
+
+    /// CAP ticked, the trade taught only at Bac pro (20 km away), a related
+    /// job at CAP nearby: the related lycée answers, and the company is
+    /// told where the trade is taught at another level.
+    #[test]
+    fn the_trade_at_another_level_is_told() {
+        let labels = labels();
+        let wanted = [WantedJob::new("F1602", 1.0)];
+        let cat = trade_far_away(20.0);
+        let cap = RoutingRequest { levels: &[Niveau::Cap], ..request(ActionType::Pfmp, &wanted, 30.0, &labels) };
+        let d = route(&cap, &cat, &everyone_available);
+        assert_eq!(roles(&d), (Some("R".into()), vec![], vec![]));
+        assert!(d.trade_beyond.is_none());
+        let other = d.trade_other_levels.expect("the company is told");
+        assert_eq!((other.rome.as_str(), other.uai.as_str(), other.reached), ("F1602", "X", false));
+        // At the level where the trade is taught, nothing to tell.
+        let bac = RoutingRequest { levels: &[Niveau::BacPro], ..request(ActionType::Pfmp, &wanted, 30.0, &labels) };
+        let d = route(&bac, &cat, &everyone_available);
+        assert!(d.trade_other_levels.is_none() && d.pilot.is_some_and(|p| p.exact));
     }
 
     #[test]

@@ -106,7 +106,13 @@ fn item(
         entreprise: d.entreprise_nom.clone(),
         commune: d.commune_nom.clone(),
         via: d.partenaire.clone(),
-        statut: d.statut.label().to_string(),
+        // Who really has it (« Transmise au lycée … » when one), as the
+        // company reads it on its follow-up page.
+        statut: crate::requests::views::status_words(
+            index,
+            d,
+            &told.iter().map(|r| view_of(index, r)).collect::<Vec<_>>(),
+        ),
         mine: mine.as_ref().map(|m| (m.nom.clone(), m.role_label().to_string(), m.statut_label().to_string())),
         responsable: described.responsable,
         others: told
