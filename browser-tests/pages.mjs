@@ -201,6 +201,23 @@ try {
   }
   await context.close();
 
+  // A card's title is drawn above the rest of its content (DSFR's flex
+  // order put untitled paragraphs first).
+  {
+    const { context, page } = await openPage(browser);
+    await page.goto(base + '/entreprises', { waitUntil: 'networkidle' });
+    const misplaced = await page.evaluate(() =>
+      [...document.querySelectorAll('.fr-card__content')].filter((c) => {
+        const title = c.querySelector('.fr-card__title');
+        if (!title) return false;
+        const top = title.getBoundingClientRect().top;
+        return [...c.children].some((e) => e !== title && e.getBoundingClientRect().height > 0 && e.getBoundingClientRect().top < top);
+      }).length,
+    );
+    if (misplaced > 0) failures.push(`/entreprises : ${misplaced} carte(s) dont le titre est sous son contenu`);
+    await context.close();
+  }
+
   // The job's suggestions never get in the way of the commune field
   // (issue 27): with the list open, a click on the commune field puts the
   // focus there and leaves the typed words; Tab goes to the commune field
