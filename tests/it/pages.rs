@@ -11,6 +11,13 @@ async fn pages_show_the_catalogue(engine: Engine) {
     assert_eq!(s, 200);
     assert!(home.contains("<html lang=\"fr\">"));
     assert!(home.contains("2\u{202f}090</span> lycées"), "national figure on the home page");
+    // Each tile « Ce que vous pouvez proposer » leads to its guidance.
+    let (_, guide) = app.get_text("/entreprises").await;
+    let tiles: Vec<&str> = home.split("href=\"/entreprises#").skip(1).filter_map(|t| t.split('"').next()).collect();
+    assert_eq!(tiles.len(), domain::ActionType::ALL.len(), "one tile per action");
+    for anchor in tiles {
+        assert!(guide.contains(&format!("id=\"{anchor}\"")), "{anchor} on /entreprises");
+    }
     // The accessibility statement and the footer say what the audit found.
     let audit = &*monlyceepro::web::accessibilite::AUDIT_OF_BUILD;
     let level = audit.level();
