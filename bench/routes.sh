@@ -92,7 +92,13 @@ run() { # engine url
   echo
   "$BIN" serve >"$OUT/serve-routes-$engine.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  # Never leave the server behind (the next engine's would not bind).
+  trap 'kill $pid 2>/dev/null || true' EXIT
+  # A seeded copy made before the latest migrations is migrated first:
+  # minutes for the indexes of 100,000 requests. The walker reads the
+  # database itself, so it waits for the server to be up.
+  for _ in $(seq 9000); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "le serveur ne répond pas" >&2; exit 1; }
   MLP_BENCH_PARTNER_KEY="$key" "$WALKER" urls | grep -E "${ONLY:-.}" >"$OUT/visits-$engine.tsv"
   "$WALKER" searches "$SEARCHES" "$BRIEF/search-queries.tsv" "$BRIEF/search-queries-sectors.tsv" >"$OUT/searches-$engine.txt"
   sleep 2
