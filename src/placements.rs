@@ -173,12 +173,13 @@ pub fn capacity_words(index: &SearchIndex, uai: &str, c: &CapaciteRow) -> String
 pub fn diploma_label(index: &SearchIndex, uai: &str, cfd: &str) -> String {
     index
         .lycee(uai)
-        .and_then(|l| l.offers.iter().find(|o| o.cfd == cfd))
+        .and_then(|l| l.offers.iter().find(|o| o.cfd == index.current_cfd(cfd)))
         .map_or_else(|| cfd.to_string(), |o| o.label.clone())
 }
 
 /// The jobs diploma `cfd` leads to, as lycée `uai` teaches it.
 pub fn diploma_romes<'a>(index: &'a SearchIndex, uai: &str, cfd: &str) -> &'a [String] {
+    let cfd = index.current_cfd(cfd);
     index.lycee(uai).and_then(|l| l.offers.iter().find(|o| o.cfd == cfd)).map_or(&[], |o| o.romes.as_slice())
 }
 

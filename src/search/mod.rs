@@ -64,6 +64,9 @@ pub struct SearchIndex {
     pub lycees_per_rome: HashMap<String, usize>,
     /// Diploma specialties, fields and related jobs.
     pub vocabulary: Vocabulary,
+    /// Renewed diplomas: old code → current code (`diplomes.successeur`),
+    /// for what was stored under an old code (a placement need).
+    pub renewed: HashMap<String, String>,
     pub build_time: Duration,
 }
 
@@ -243,6 +246,7 @@ impl SearchIndex {
             naf2025_divisions,
             lycees_per_rome,
             vocabulary,
+            renewed: storage::search::renewed(db).await?.into_iter().collect(),
             build_time: started.elapsed(),
         })
     }
@@ -395,6 +399,12 @@ impl SearchIndex {
     /// The lycée with this UAI.
     pub fn lycee(&self, uai: &str) -> Option<&LyceeCard> {
         self.by_uai.get(uai).and_then(|&i| self.lycees.get(i))
+    }
+
+    /// The code a diploma is taught under today: its successor's when the
+    /// BCN renewed it, else itself.
+    pub fn current_cfd<'a>(&'a self, cfd: &'a str) -> &'a str {
+        self.renewed.get(cfd).map_or(cfd, String::as_str)
     }
 
     /// The jobs kept for a search or a request among the ones understood

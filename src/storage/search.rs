@@ -56,6 +56,13 @@ pub async fn offers(db: &Db, today: &str) -> sqlx::Result<Vec<OfferRow>> {
     ).bind(today).fetch_all(p).await)
 }
 
+/// (old CFD, current CFD) of every diploma the BCN renewed.
+pub async fn renewed(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    on_db!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT cfd, successeur FROM diplomes WHERE successeur IS NOT NULL ORDER BY cfd"
+    ).fetch_all(p).await)
+}
+
 /// (CFD, ROME) links towards known ROME sheets, main job first.
 pub async fn diploma_romes(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
     on_db!(db, p => sqlx::query_as::<_, (String, String)>(

@@ -81,7 +81,7 @@ async fn lyon_electricity_story(engine: Engine) {
     let mut melec: Vec<(f64, String)> = index
         .lycees
         .iter()
-        .filter(|l| l.offers.iter().any(|o| o.cfd == "40025510"))
+        .filter(|l| l.offers.iter().any(|o| o.cfd == "40025520"))
         .filter_map(|l| Some((lyon.distance_km(&l.position?), l.uai.clone())))
         .collect();
     melec.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -233,7 +233,7 @@ async fn coordinator_reassigns(engine: Engine) {
     let other = index
         .lycees
         .iter()
-        .find(|l| l.departement == "69" && !told.contains(&l.uai) && l.offers.iter().any(|o| o.cfd == "40025510"))
+        .find(|l| l.departement == "69" && !told.contains(&l.uai) && l.offers.iter().any(|o| o.cfd == "40025520"))
         .expect("autre lycée")
         .uai
         .clone();
@@ -390,7 +390,7 @@ async fn authorization_matrix(engine: Engine) {
     let period = monlyceepro::storage::vitrines::PeriodeRow {
         id: "periode-matrice".into(),
         uai: pilot.clone(),
-        diplome: "40025510".into(),
+        diplome: "40025520".into(),
         annee: "2026-2027".into(),
         debut: "2099-01-12".into(),
         fin: "2099-02-20".into(),
@@ -601,16 +601,16 @@ async fn showcase_editor(engine: Engine) {
             vec![("diplome", "99999999"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/02/2027")],
             "diplome",
         ),
-        (vec![("diplome", "40025510"), ("annee", "2026"), ("debut", "04/01/2027"), ("fin", "12/02/2027")], "annee"),
-        (vec![("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/12/2026")], "fin"),
-        (vec![("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "lundi"), ("fin", "12/02/2027")], "debut"),
+        (vec![("diplome", "40025520"), ("annee", "2026"), ("debut", "04/01/2027"), ("fin", "12/02/2027")], "annee"),
+        (vec![("diplome", "40025520"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/12/2026")], "fin"),
+        (vec![("diplome", "40025520"), ("annee", "2026-2027"), ("debut", "lundi"), ("fin", "12/02/2027")], "debut"),
     ] {
         let (status, _, html) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
         assert_eq!(status, 422, "{field}");
         assert!(html.contains(&format!("erreur-pfmp-{field}")), "{field}");
         assert!(html.contains(&format!("href=\"#pfmp-{field}\"")), "summary link {field}: {html}");
     }
-    let fields = [("diplome", "40025510"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/02/2027")];
+    let fields = [("diplome", "40025520"), ("annee", "2026-2027"), ("debut", "04/01/2027"), ("fin", "12/02/2027")];
     let (status, location, _) = app.submit_form_as(&rbe, &editor, &pfmp, &fields).await;
     assert_eq!(status, 303);
     assert_eq!(location, Some(format!("{editor}?pfmp=ajoutee#pfmp")));

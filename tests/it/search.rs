@@ -127,7 +127,11 @@ async fn understanding_on_the_national_catalogue() {
     let boulangerie = related("boulangerie");
     assert!(!boulangerie.iter().any(|r| r.starts_with("M13")), "{boulangerie:?}");
     assert!(boulangerie.contains(&"D1104".to_string()), "{boulangerie:?}");
-    assert!(related("aide-soignante").contains(&"K1302".to_string()));
+    // Care of persons (K1301 accompagnement médicosocial, K1302 assistance
+    // auprès d'adultes): since the Bac pro ASSP's two options are counted
+    // as their renewed single diploma, K1301 comes first.
+    let care = related("aide-soignante");
+    assert!(care.iter().any(|r| r == "K1301" || r == "K1302"), "{care:?}");
 }
 
 use crate::support::TestApp;
@@ -392,7 +396,7 @@ async fn search_understands_fields_and_diplomas(engine: Engine) {
         .iter()
         .filter_map(|j| j["rome"].as_str())
         .collect();
-    assert!(suggestions.contains(&"K1302"), "{suggestions:?}");
+    assert!(suggestions.contains(&"K1301") || suggestions.contains(&"K1302"), "{suggestions:?}");
     let (_, elec) = app.get_json("/api/v1/recherche?q=electricien&commune=69123").await;
     let suggestions = elec["interpretation"]["suggestions"].to_string();
     assert!(!suggestions.contains("K2402") && !suggestions.contains("I1604"), "{suggestions}");
