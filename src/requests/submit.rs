@@ -100,17 +100,19 @@ fn trade_found(index: &SearchIndex, asked_km: f64, beyond: &TradeBeyond) -> Stri
 }
 
 /// The job is not taught at the levels chosen within the widest radius;
-/// where it is at another level.
-fn other_levels_found(index: &SearchIndex, levels: &[domain::Niveau], beyond: &TradeBeyond) -> String {
+/// where it is at another level, and (`related`: lycées teaching related
+/// jobs were chosen) who has the request instead.
+fn other_levels_found(index: &SearchIndex, levels: &[domain::Niveau], beyond: &TradeBeyond, related: bool) -> String {
     let job = index.rome_labels.get(&beyond.rome).map_or(beyond.rome.as_str(), String::as_str);
     let levels: Vec<&str> = levels.iter().map(|n| n.label()).collect();
     format!(
         "Aucun lycée ne forme au métier « {job} » au niveau {} à moins de {}\u{a0}; à un autre niveau, le plus proche est à {}, {}. \
-         Votre demande va à des lycées qui forment à des métiers proches\u{a0}; pour viser ce métier, modifiez les niveaux d'études.",
+         {}Pour viser ce métier, modifiez les niveaux d'études.",
         levels.join(" ou "),
         km_words(domain::routing::WIDENING_STEPS[domain::routing::WIDENING_STEPS.len() - 1]),
         km_words(beyond.distance_km),
-        domain::text::at_place(&beyond.commune)
+        domain::text::at_place(&beyond.commune),
+        if related { "Votre demande va à des lycées qui forment à des métiers proches. " } else { "" }
     )
 }
 
@@ -215,7 +217,10 @@ impl RequestService {
             recipients,
             widened_to: decision.widened.then_some(decision.radius_km),
             trade,
-            other_levels: decision.trade_other_levels.as_ref().map(|b| other_levels_found(index, &v.niveaux, b)),
+            other_levels: decision
+                .trade_other_levels
+                .as_ref()
+                .map(|b| other_levels_found(index, &v.niveaux, b, decision.pilot.is_some())),
             coordination,
         })
     }
@@ -416,11 +421,15 @@ impl RequestService {
         let follow_url = self.follow_url(&token);
         d.rayon_utilise_km = decision.radius_km;
         d.elargie = decision.widened;
-        d.explication_rayon = decision
-            .trade_beyond
-            .as_ref()
-            .map(|b| trade_sentence(index, v.rayon_km, b, decision.radius_km))
-            .or_else(|| decision.trade_other_levels.as_ref().map(|b| other_levels_found(index, &v.niveaux, b)));
+        d.explication_rayon =
+            decision.trade_beyond.as_ref().map(|b| trade_sentence(index, v.rayon_km, b, decision.radius_km)).or_else(
+                || {
+                    decision
+                        .trade_other_levels
+                        .as_ref()
+                        .map(|b| other_levels_found(index, &v.niveaux, b, decision.pilot.is_some()))
+                },
+            );
         d.coordination = decision.coordination;
 
         d.lycees_a_contacter = (!decision.to_contact.is_empty())

@@ -635,44 +635,28 @@ pub async fn inbox(db: &Db, perimeter: &Perimeter<'_>, open: bool, limit: i64) -
     })
 }
 
-/// The lists of the inbox. Each is a condition on a request as one
-/// person sees it (through their lycées' line on it), written once, in
-/// SQL, so that the tabs' counts and their pages are read without
-/// loading every request of the perimeter (a busy lycée has thousands).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InboxTab {
-    /// Open, and the person's lycée has not answered it, or a message of
-    /// the company waits for it; for a coordinator, also the open
-    /// requests nobody of theirs was told of and nobody took.
-    ATraiter,
-    /// Open and taken: by the person's lycée, or by someone.
-    EnCours,
-    /// Open and nobody took it.
-    NonPrises,
-    /// Closed, cancelled or unanswered.
-    Terminees,
-    /// Every request (duplicates aside).
-    Toutes,
+domain::codes! {
+    /// The lists of the inbox. Each is a condition on a request as one
+    /// person sees it (through their lycées' line on it), written once, in
+    /// SQL, so that the tabs' counts and their pages are read without
+    /// loading every request of the perimeter (a busy lycée has thousands).
+    InboxTab {
+        /// Open, and the person's lycée has not answered it, or a message
+        /// of the company waits for it; for a coordinator, also the open
+        /// requests nobody of theirs was told of and nobody took.
+        ATraiter = "a_traiter",
+        /// Open and taken: by the person's lycée, or by someone.
+        EnCours = "en_cours",
+        /// Open and nobody took it.
+        NonPrises = "non_prises",
+        /// Closed, cancelled or unanswered.
+        Terminees = "terminees",
+        /// Every request (duplicates aside).
+        Toutes = "toutes",
+    }
 }
 
 impl InboxTab {
-    pub const ALL: [InboxTab; 5] =
-        [InboxTab::ATraiter, InboxTab::EnCours, InboxTab::NonPrises, InboxTab::Terminees, InboxTab::Toutes];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            InboxTab::ATraiter => "a_traiter",
-            InboxTab::EnCours => "en_cours",
-            InboxTab::NonPrises => "non_prises",
-            InboxTab::Terminees => "terminees",
-            InboxTab::Toutes => "toutes",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<InboxTab> {
-        InboxTab::ALL.into_iter().find(|t| t.code() == code)
-    }
-
     /// The condition on the inner table `t` of [`inbox_query`]. Only
     /// fixed codes of the lifecycle are written into it, never input.
     fn condition(self, coordinates: bool) -> String {
@@ -741,6 +725,7 @@ where
 /// How many requests each tab of the inbox lists, in the order of
 /// [`InboxTab::ALL`]: one row read, whatever the perimeter's size.
 pub async fn inbox_counts(db: &Db, of: &InboxOf<'_>) -> sqlx::Result<[i64; 5]> {
+    const { assert!(InboxTab::ALL.len() == 5) };
     let sums: Vec<String> = InboxTab::ALL
         .iter()
         .map(|t| format!("COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)", t.condition(of.coordinates)))

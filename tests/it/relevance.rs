@@ -157,7 +157,9 @@ async fn the_journey_shows_recipients_and_the_choice(engine: Engine) {
     let section = &page[page.find("Qui recevra votre demande").expect("section")..];
     assert!(
         section.contains("Aucun lycée ne forme au métier « Boulanger")
-            && section.contains("au niveau CAP à moins de 100\u{a0}km\u{a0}; à un autre niveau, le plus proche est à "),
+            && section.contains("au niveau CAP à moins de 100\u{a0}km\u{a0}; à un autre niveau, le plus proche est à ")
+            && section
+                .contains("Votre demande va à des lycées qui forment à des métiers proches. Pour viser ce métier"),
         "{section}"
     );
 

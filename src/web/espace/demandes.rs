@@ -199,7 +199,7 @@ pub async fn inbox(
     SignedIn(agent): SignedIn,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, PageError> {
-    let tab = q.statut.as_deref().and_then(InboxTab::from_code).unwrap_or(InboxTab::ATraiter);
+    let tab = q.statut.as_deref().and_then(|t| t.parse().ok()).unwrap_or(InboxTab::ATraiter);
     let of = inbox_of(&agent);
     let db = &state.requests.db;
     let counts = store::inbox_counts(db, &of).await?;
